@@ -1,0 +1,34 @@
+import tseslint from 'typescript-eslint';
+
+// Determinism guard: the engine and the modules get time and randomness only
+// from the scheduler and the seeded streams, never from the host.
+const forbidHostTimeAndRandomness = {
+  'no-restricted-properties': [
+    'error',
+    { object: 'Math', property: 'random', message: 'Use ctx.rng (a seeded stream) instead of Math.random.' },
+    { object: 'Date', property: 'now', message: 'Logical time comes from the scheduler, not the wall clock.' },
+    { object: 'performance', property: 'now', message: 'Logical time comes from the scheduler, not the wall clock.' },
+  ],
+  'no-restricted-syntax': [
+    'error',
+    { selector: "NewExpression[callee.name='Date']", message: 'Logical time comes from the scheduler, not new Date().' },
+    { selector: "CallExpression[callee.name='Date']", message: 'Logical time comes from the scheduler, not Date().' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'infra/node_modules/**', '**/dist/**', 'crds/**', 'charts/**'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parser: tseslint.parser },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['runner/src/engine/**/*.ts', 'runner/src/modules/**/*.ts', 'runner/src/rng/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: forbidHostTimeAndRandomness,
+  },
+);
