@@ -1,0 +1,56 @@
+import type { Rng } from '../rng/index.ts';
+
+/**
+ * How long a message takes, on top of the delay its sender asked for. Flat
+ * rather than a union so that it maps onto a structural CRD schema.
+ */
+export interface LatencyModel {
+  readonly model: 'fixed' | 'uniform' | 'exponential' | 'normal' | 'lognormal' | 'edge';
+  /** fixed: the latency. */
+  readonly value?: number;
+  /** uniform: bounds. */
+  readonly min?: number;
+  readonly max?: number;
+  /** exponential, normal: mean. */
+  readonly mean?: number;
+  /** normal: standard deviation. */
+  readonly sd?: number;
+  /** lognormal: parameters of the underlying normal. */
+  readonly mu?: number;
+  readonly sigma?: number;
+  /** edge: multiplies the edge weight of the network the intent travels `via`. */
+  readonly scale?: number;
+}
+
+export interface LatencyRule extends LatencyModel {
+  readonly name: string;
+  /** Matches the emitting module instance; unset matches any. */
+  readonly source?: string;
+  /** Matches the intent's channel (default: its type); unset matches any. */
+  readonly channel?: string;
+}
+
+/** Draws one latency. Never negative: a normal draw below zero is cut to zero. */
+export function sampleLatency(m: LatencyModel, rng: Rng, edgeWeight: number | undefined): number {
+  switch (m.model) {
+    case 'fixed':
+      return m.value ?? 0;
+    case 'uniform':
+      return rng.uniform(m.min ?? 0, m.max ?? 0);
+    case 'exponential':
+      return m.mean && m.mean > 0 ? rng.exponential(1 / m.mean) : 0;
+    case 'normal':
+      return Math.max(0, rng.normal(m.mean ?? 0, m.sd ?? 0));
+    case 'lognormal':
+      return rng.lognormal(m.mu ?? 0, m.sigma ?? 0);
+    case 'edge':
+      return (edgeWeight ?? 0) * (m.scale ?? 1);
+  }
+}
+
+export function findRule(rules: readonly LatencyRule[], source: string, channel: string): LatencyRule | undefined {
+  for (const r of rules) {
+    if ((r.source === undefined || r.source === source) && (r.channel === undefined || r.channel === channel)) return r;
+  }
+  return undefined;
+}

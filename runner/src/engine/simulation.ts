@@ -1,0 +1,251 @@
+import { SwarmlabError } from '../errors.ts';
+import type { Rng } from '../rng/index.ts';
+import type { Intent, ModuleKind, ModuleRuntime, PolicyView, RunLog, SimEvent, Sim } from '../modules/api.ts';
+import type { Graph } from '../modules/networks/graph.ts';
+import type { JsonObject } from './json.ts';
+import { EventQueue } from './event-queue.ts';
+import { findRule, sampleLatency, type LatencyRule } from './latency.ts';
+
+export interface Horizon {
+  /** Events later than this logical time are not executed. */
+  readonly time?: number;
+  /** At most this many events are executed. */
+  readonly events?: number;
+}
+
+export interface EngineInstance {
+  readonly instance: string;
+  readonly kind: ModuleKind;
+  readonly runtime: ModuleRuntime;
+}
+
+export type EndReason = 'no-events' | 'horizon-time' | 'horizon-events';
+
+export interface SimulationResult extends RunLog {
+  readonly endTime: number;
+  readonly executed: number;
+  readonly endReason: EndReason;
+}
+
+/** Event types the engine itself emits; a module may leave them unhandled. */
+export const REFUSED = 'intent.refused';
+
+interface QueuedEvent extends SimEvent {
+  readonly handler: ((event: SimEvent, sim: Sim) => void) | undefined;
+  readonly targetIndex: number;
+}
+
+/**
+ * The discrete-event core. It is the only authority over time, ordering and
+ * latency: modules emit intents, policies review them, the scheduler stamps
+ * them with a delivery time, and the engine dispatches each event to the one
+ * module that owns the state it changes.
+ */
+export class Simulation {
+  private readonly queue = new EventQueue<QueuedEvent>();
+  private readonly byName = new Map<string, number>();
+  private readonly sims: Sim[];
+  private readonly policies: number[] = [];
+  private readonly metricSources: { index: number; keys: string[] }[] = [];
+  private readonly policyView: PolicyView;
+  private seq = 0;
+  private now = 0;
+  private executed = 0;
+
+  private readonly modules: readonly EngineInstance[];
+  private readonly horizon: Horizon;
+  private readonly latencyRules: readonly LatencyRule[];
+  private readonly latencyRng: Rng;
+  private readonly networks: ReadonlyMap<string, Graph>;
+
+  constructor(
+    modules: readonly EngineInstance[],
+    horizon: Horizon,
+    latencyRules: readonly LatencyRule[],
+    latencyRng: Rng,
+    networks: ReadonlyMap<string, Graph>,
+  ) {
+    this.modules = modules;
+    this.horizon = horizon;
+    this.latencyRules = latencyRules;
+    this.latencyRng = latencyRng;
+    this.networks = networks;
+    modules.forEach((m, i) => {
+      this.byName.set(m.instance, i);
+      if (m.runtime.review) this.policies.push(i);
+    });
+    this.sims = modules.map((m, i) => this.bindSim(m.instance, i));
+    const self = this;
+    this.policyView = {
+      get now() {
+        return self.now;
+      },
+      metric: (column: string) => this.readMetric(column),
+    };
+  }
+
+  private readMetric(column: string): number {
+    const dot = column.indexOf('.');
+    const index = this.byName.get(column.slice(0, dot));
+    const value = index === undefined ? undefined : (this.modules[index] as EngineInstance).runtime.metrics?.()[column.slice(dot + 1)];
+    if (typeof value !== 'number') throw new SwarmlabError('RUN_FAILED', `no module publishes metric ${column}`);
+    return value;
+  }
+
+  run(): SimulationResult {
+    this.modules.forEach((m, i) => m.runtime.start?.(this.sims[i] as Sim));
+    const metricColumns = this.collectMetricColumns();
+    const events: SimEvent[] = [];
+    const metrics: number[][] = [];
+    const maxEvents = this.horizon.events ?? Number.POSITIVE_INFINITY;
+    const maxTime = this.horizon.time ?? Number.POSITIVE_INFINITY;
+    let endReason: EndReason = 'no-events';
+
+    for (;;) {
+      const next = this.queue.peek();
+      if (next === undefined) break;
+      if (this.executed >= maxEvents) {
+        endReason = 'horizon-events';
+        break;
+      }
+      if (next.time > maxTime) {
+        endReason = 'horizon-time';
+        break;
+      }
+      this.queue.pop();
+      this.now = next.time;
+      this.executed++;
+      const logged: SimEvent = {
+        time: next.time,
+        priority: next.priority,
+        seq: next.seq,
+        type: next.type,
+        source: next.source,
+        target: next.target,
+        payload: next.payload,
+      };
+      events.push(logged);
+      next.handler?.(logged, this.sims[next.targetIndex] as Sim);
+      metrics.push(this.metricRow());
+    }
+    return { events, metricColumns, metrics, endTime: this.now, executed: this.executed, endReason };
+  }
+
+  private bindSim(instance: string, index: number): Sim {
+    const self = this;
+    return {
+      get now() {
+        return self.now;
+      },
+      get executed() {
+        return self.executed;
+      },
+      emit(intent: Intent) {
+        self.schedule(instance, index, intent);
+      },
+    };
+  }
+
+  private schedule(source: string, sourceIndex: number, original: Intent): void {
+    let intent = original;
+    const delay = intent.delay ?? 0;
+    if (!(delay >= 0) || !Number.isFinite(delay)) {
+      throw new SwarmlabError('RUN_FAILED', `module ${source} asked for delay ${delay}; delays must be finite and >= 0`);
+    }
+    for (const p of this.policies) {
+      if (p === sourceIndex) continue;
+      const policy = this.modules[p] as EngineInstance;
+      const verdict = (policy.runtime.review as NonNullable<ModuleRuntime['review']>)({ ...intent, source }, this.policyView);
+      if (!verdict.allow) {
+        const payload: JsonObject = {
+          policy: policy.instance,
+          reason: verdict.reason,
+          intent: { type: intent.type, target: intent.target, payload: intent.payload ?? {} },
+        };
+        if (verdict.code !== undefined) payload.code = verdict.code;
+        this.enqueue(REFUSED, policy.instance, address(source, intent.from), intent.priority ?? 0, this.now, payload);
+        return;
+      }
+      if (verdict.intent) intent = verdict.intent;
+    }
+    const channel = intent.channel ?? intent.type;
+    let latency = 0;
+    const rule = findRule(this.latencyRules, source, channel);
+    if (rule) latency = sampleLatency(rule, this.latencyRng, this.edgeWeight(intent));
+    this.enqueue(
+      intent.type,
+      address(source, intent.from),
+      intent.target,
+      intent.priority ?? 0,
+      this.now + (intent.delay ?? 0) + latency,
+      intent.payload ?? {},
+    );
+  }
+
+  private edgeWeight(intent: Intent): number | undefined {
+    if (intent.via === undefined) return undefined;
+    const graph = this.networks.get(intent.via);
+    if (!graph) throw new SwarmlabError('RUN_FAILED', `intent ${intent.type} travels via unknown network ${intent.via}`);
+    const to = entityOf(intent.target);
+    const e = intent.from !== undefined && to !== undefined ? graph.edge(intent.from, to) : undefined;
+    if (!e) {
+      throw new SwarmlabError('RUN_FAILED', `network ${intent.via} has no edge ${intent.from} -> ${to} for intent ${intent.type}`);
+    }
+    return e.weight;
+  }
+
+  private enqueue(type: string, source: string, target: string, priority: number, time: number, payload: JsonObject): void {
+    const targetInstance = instanceOf(target);
+    const targetIndex = this.byName.get(targetInstance);
+    if (targetIndex === undefined) {
+      throw new SwarmlabError('RUN_FAILED', `event ${type} from ${source} targets unknown module instance ${targetInstance}`);
+    }
+    const handler = (this.modules[targetIndex] as EngineInstance).runtime.handle?.[type];
+    if (!handler && type !== REFUSED) {
+      throw new SwarmlabError('RUN_FAILED', `module ${targetInstance} has no handler for event ${type} (sent by ${source})`);
+    }
+    this.queue.push({ time, priority, seq: this.seq++, type, source, target, payload, handler, targetIndex });
+  }
+
+  private collectMetricColumns(): string[] {
+    const columns: string[] = [];
+    this.modules.forEach((m, index) => {
+      const values = m.runtime.metrics?.();
+      if (!values) return;
+      const keys = Object.keys(values);
+      this.metricSources.push({ index, keys });
+      for (const k of keys) columns.push(`${m.instance}.${k}`);
+    });
+    return columns;
+  }
+
+  private metricRow(): number[] {
+    const row: number[] = [];
+    for (const { index, keys } of this.metricSources) {
+      const m = this.modules[index] as EngineInstance;
+      const values = (m.runtime.metrics as NonNullable<ModuleRuntime['metrics']>)();
+      for (const k of keys) {
+        const v = values[k];
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          throw new SwarmlabError('RUN_FAILED', `module ${m.instance} reported metric ${k} = ${String(v)}; metrics must be finite numbers`);
+        }
+        row.push(v);
+      }
+    }
+    return row;
+  }
+}
+
+export function address(instance: string, entity: string | undefined): string {
+  return entity === undefined ? instance : `${instance}/${entity}`;
+}
+
+export function instanceOf(addr: string): string {
+  const slash = addr.indexOf('/');
+  return slash < 0 ? addr : addr.slice(0, slash);
+}
+
+export function entityOf(addr: string): string | undefined {
+  const slash = addr.indexOf('/');
+  return slash < 0 ? undefined : addr.slice(slash + 1);
+}

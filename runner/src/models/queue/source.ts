@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { defineModule } from '../../modules/api.ts';
+
+/** Poisson arrivals: exponential inter-arrival times drawn from the module's own stream. */
+export const poissonSource = defineModule({
+  kind: 'agent',
+  name: 'poisson-source',
+  version: '1.0.0',
+  description: 'Sends customers to a queue as a Poisson process of rate lambda.',
+  config: z
+    .object({
+      rate: z.number().positive().default(0.5).describe('Arrival rate lambda (customers per time unit).'),
+      target: z.string().min(1).default('server').describe('Instance name of the queue that receives arrivals.'),
+      network: z.string().min(1).optional().describe('Network instance customers travel over (edge weight adds transit latency).'),
+      node: z.string().min(1).default('source').describe('This source\'s node in the network.'),
+      targetNode: z.string().min(1).default('server').describe('The queue\'s node in the network.'),
+      limit: z.number().int().positive().optional().describe('Stop after this many customers.'),
+    })
+    .strict(),
+  dependsOn: (c) => (c.network ? [c.network] : []),
+  create(config, ctx) {
+    const rng = ctx.rng('arrivals');
+    let sent = 0;
+    let turnedAway = 0;
+    return {
+      start(sim) {
+        sim.emit({ type: 'generate', target: ctx.instance, delay: rng.exponential(config.rate) });
+      },
+      handle: {
+        generate(_e, sim) {
+          sim.emit({
+            type: 'arrival',
+            target: config.network ? `${config.target}/${config.targetNode}` : config.target,
+            payload: { customer: sent, created: sim.now },
+            ...(config.network ? { via: config.network, from: config.node } : {}),
+          });
+          sent++;
+          if (config.limit === undefined || sent < config.limit) {
+            sim.emit({ type: 'generate', target: ctx.instance, delay: rng.exponential(config.rate) });
+          }
+        },
+        // A policy (e.g. admission control) refused the arrival: the customer balks.
+        'intent.refused'() {
+          turnedAway++;
+        },
+      },
+      metrics: () => ({ sent, turnedAway }),
+    };
+  },
+});

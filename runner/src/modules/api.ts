@@ -1,0 +1,125 @@
+import type { z } from 'zod';
+import type { Rng } from '../rng/index.ts';
+import type { Json, JsonObject } from '../engine/json.ts';
+import type { Graph } from './networks/graph.ts';
+
+export type ModuleKind = 'agent' | 'network' | 'policy';
+export const moduleKinds: readonly ModuleKind[] = ['network', 'policy', 'agent'];
+
+/** An executed event, exactly as it is logged to events.jsonl. */
+export interface SimEvent {
+  readonly time: number;
+  readonly priority: number;
+  readonly seq: number;
+  readonly type: string;
+  /** `instance` or `instance/entity` of the module that emitted it. */
+  readonly source: string;
+  /** `instance` or `instance/entity` of the module that handles it. */
+  readonly target: string;
+  readonly payload: JsonObject;
+}
+
+/**
+ * What a module asks the scheduler for. It never sets the time: the scheduler
+ * adds the institutional latency of the matching rule (and the edge latency
+ * when `via` names a network) to the desired delay.
+ */
+export interface Intent {
+  readonly type: string;
+  /** `instance` or `instance/entity`; the instance's `handle[type]` receives it. */
+  readonly target: string;
+  readonly payload?: JsonObject;
+  /** Desired delay in logical time units, >= 0. */
+  readonly delay?: number;
+  /** Lower runs first among events at the same time. Default 0. */
+  readonly priority?: number;
+  /** Communication channel, matched by latency rules. Defaults to the event type. */
+  readonly channel?: string;
+  /** Entity inside the source module sending it (an agent id, a node id). */
+  readonly from?: string;
+  /** A network instance: adds the weight of edge (from -> target entity) as latency. */
+  readonly via?: string;
+}
+
+/** A policy's answer to an intent. Refusals are logged and sent back to the source as `intent.refused`. */
+export type Verdict =
+  | { readonly allow: true; readonly intent?: Intent }
+  | { readonly allow: false; readonly reason: string; readonly code?: string };
+
+/** What a policy sees when it reviews an intent: time and the published metrics, read-only. */
+export interface PolicyView {
+  readonly now: number;
+  /** Current value of metric `instance.key`; throws if no module publishes it. */
+  metric(column: string): number;
+}
+
+/** The view a module has of the running simulation. Bound to the module instance. */
+export interface Sim {
+  readonly now: number;
+  /** Number of events executed so far. */
+  readonly executed: number;
+  /** Schedules an intent from this module (policies review it first). */
+  emit(intent: Intent): void;
+}
+
+/** What a module's create() returns. Every part is optional. */
+export interface ModuleRuntime {
+  /** network modules: the graph they built. */
+  readonly graph?: Graph;
+  /** Called once at time 0, in module order, to schedule the first events. */
+  start?(sim: Sim): void;
+  /** Handlers for the event types this module is the target of. */
+  readonly handle?: Readonly<Record<string, (event: SimEvent, sim: Sim) => void>>;
+  /** policy modules: reviews every intent other modules emit, in module order. */
+  review?(intent: Intent & { readonly source: string }, view: PolicyView): Verdict;
+  /** Metric values after each event (columns `instance.key` of metrics.csv). Keys must be stable. */
+  metrics?(): Readonly<Record<string, number>>;
+  /** Module-specific final results for summary.json. */
+  summary?(): JsonObject;
+  /**
+   * Post-hoc analysis over the finished run's log. Runs after the simulation
+   * and cannot affect it. Returns extra files (name -> content).
+   */
+  analyze?(log: RunLog): Readonly<Record<string, string>>;
+}
+
+export interface RunLog {
+  readonly events: readonly SimEvent[];
+  readonly metricColumns: readonly string[];
+  /** metrics[i] is the row after events[i]. */
+  readonly metrics: readonly (readonly number[])[];
+}
+
+export interface ModuleContext {
+  /** Instance name in the spec. */
+  readonly instance: string;
+  /** A seeded stream for this module instance, or for one entity inside it. */
+  rng(entity?: string): Rng;
+  /** A network built by an earlier module. */
+  network(instance: string): Graph;
+  readonly horizon: { readonly time?: number; readonly events?: number };
+}
+
+export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
+  readonly kind: ModuleKind;
+  readonly name: string;
+  /** Semver of the module's behaviour: bump it whenever outputs for the same config change. */
+  readonly version: string;
+  readonly description: string;
+  /** Config schema, with defaults and `.describe()` on every field. */
+  readonly config: S;
+  /** Instance names this module needs created first (e.g. the network it reads). */
+  dependsOn?(config: z.output<S>): readonly string[];
+  create(config: z.output<S>, ctx: ModuleContext): ModuleRuntime;
+  /** Schemas of the extra JSON files analyze() writes, checked before they are promoted. */
+  readonly outputs?: Readonly<Record<string, z.ZodType>>;
+  /** Extra integrity checks on a finished run's files; returns problems found. */
+  verify?(files: ReadonlyMap<string, string>): string[];
+}
+
+/** Identity helper that keeps the config type flowing into create(). */
+export function defineModule<S extends z.ZodObject>(def: ModuleDefinition<S>): ModuleDefinition<S> {
+  return def;
+}
+
+export type { Json, JsonObject };

@@ -1,0 +1,66 @@
+/** A node-and-edge graph that network modules build and agents read. Immutable once built. */
+export interface Edge {
+  readonly from: string;
+  readonly to: string;
+  /** Edge weight; also the per-edge latency when a latency rule uses `model: edge`. */
+  readonly weight: number;
+}
+
+export class Graph {
+  readonly directed: boolean;
+  readonly nodes: readonly string[];
+  readonly edges: readonly Edge[];
+  private readonly out = new Map<string, string[]>();
+  private readonly inn = new Map<string, string[]>();
+  private readonly edgeIndex = new Map<string, Edge>();
+
+  constructor(nodes: readonly string[], edges: readonly Edge[], directed: boolean) {
+    this.directed = directed;
+    this.nodes = nodes;
+    this.edges = edges;
+    for (const n of nodes) {
+      if (this.out.has(n)) throw new Error(`duplicate node id ${JSON.stringify(n)}`);
+      this.out.set(n, []);
+      this.inn.set(n, []);
+    }
+    for (const e of edges) {
+      const outs = this.out.get(e.from);
+      const ins = this.inn.get(e.to);
+      if (!outs || !ins) throw new Error(`edge ${e.from} -> ${e.to} names an unknown node`);
+      outs.push(e.to);
+      ins.push(e.from);
+      this.edgeIndex.set(key(e.from, e.to), e);
+      if (!directed) {
+        (this.out.get(e.to) as string[]).push(e.from);
+        (this.inn.get(e.from) as string[]).push(e.to);
+        this.edgeIndex.set(key(e.to, e.from), e);
+      }
+    }
+  }
+
+  /** Nodes this node points to (its neighbours, for an undirected graph), in edge order. */
+  neighbors(node: string): readonly string[] {
+    return this.out.get(node) ?? [];
+  }
+
+  /** Nodes pointing to this node (the same as neighbors for an undirected graph). */
+  predecessors(node: string): readonly string[] {
+    return this.inn.get(node) ?? [];
+  }
+
+  degree(node: string): number {
+    return this.neighbors(node).length;
+  }
+
+  edge(from: string, to: string): Edge | undefined {
+    return this.edgeIndex.get(key(from, to));
+  }
+
+  hasNode(node: string): boolean {
+    return this.out.has(node);
+  }
+}
+
+function key(a: string, b: string): string {
+  return `${a}\u0000${b}`;
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/** Semver of the output file formats. Bump minor for additive changes, major for breaking ones (and add a migration). */
+export const SCHEMA_VERSION = '1.0.0';
+
+const semverString = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a semver version like 1.0.0');
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case sha256 hex digest');
+const paramValue = z.union([z.number(), z.string(), z.boolean()]);
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const EventLine = z
+  .object({
+    time: z.number().min(0).describe('Logical time the event executed at.'),
+    priority: z.number().describe('Tie-break after time; lower first.'),
+    seq: z.number().int().min(0).describe('Insertion sequence: the final tie-break.'),
+    type: z.string().min(1),
+    source: z.string().min(1).describe('Emitting module instance, or instance/entity.'),
+    target: z.string().min(1).describe('Handling module instance, or instance/entity.'),
+    payload: jsonObject,
+  })
+  .strict()
+  .describe('One line of events.jsonl: an executed event.');
+
+export const ModuleStamp = z
+  .object({ kind: z.enum(['agent', 'network', 'policy']), module: z.string(), name: z.string(), version: semverString })
+  .strict();
+
+export const Summary = z
+  .object({
+    schema_version: semverString,
+    experiment: z.object({ name: z.string(), spec_digest: sha256Hex }).strict(),
+    run: z.object({ id: z.string(), index: z.number().int().min(0), seed: z.number().int().min(0) }).strict(),
+    params: z.record(z.string(), paramValue),
+    modules: z.array(ModuleStamp),
+    runner: z.object({ version: semverString }).strict(),
+    engine: z
+      .object({
+        events: z.number().int().min(0),
+        end_time: z.number().min(0),
+        end_reason: z.enum(['no-events', 'horizon-time', 'horizon-events']),
+      })
+      .strict(),
+    final_metrics: z.record(z.string(), z.number()),
+    results: z.record(z.string(), jsonObject).describe('Per module instance: its own final results.'),
+    files: z.array(z.string()).describe('Every file of the run besides summary.json.'),
+  })
+  .strict()
+  .describe('summary.json: what a run was and how it ended. Holds no wall-clock facts.');
+export type Summary = z.infer<typeof Summary>;
+
+export const FileEntry = z.object({ name: z.string().min(1), size: z.number().int().min(0), sha256: sha256Hex }).strict();
+export type FileEntry = z.infer<typeof FileEntry>;
+
+export const RunRecord = z
+  .object({
+    schema_version: semverString,
+    run_id: z.string(),
+    index: z.number().int().min(0),
+    seed: z.number().int().min(0),
+    params: z.record(z.string(), paramValue),
+    files: z.array(FileEntry).min(1),
+    digest: sha256Hex.describe('sha256 over the files\' names and digests.'),
+  })
+  .strict()
+  .describe('run.json: written last for a run, after its files were validated and promoted. Its presence means the run succeeded.');
+export type RunRecord = z.infer<typeof RunRecord>;
+
+export const ManifestRun = z
+  .object({
+    run_id: z.string(),
+    index: z.number().int().min(0),
+    seed: z.number().int().min(0),
+    params: z.record(z.string(), paramValue),
+    status: z.enum(['succeeded', 'failed']),
+    digest: sha256Hex.optional(),
+    files: z.array(FileEntry).optional(),
+    error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
+  })
+  .strict();
+export type ManifestRun = z.infer<typeof ManifestRun>;
+
+export const Manifest = z
+  .object({
+    schema_version: semverString,
+    experiment: z.object({ name: z.string(), spec_digest: sha256Hex }).strict(),
+    spec: jsonObject.describe('The experiment spec the runs were made from.'),
+    counts: z.object({ total: z.number().int().min(0), succeeded: z.number().int().min(0), failed: z.number().int().min(0) }).strict(),
+    runs: z.array(ManifestRun),
+    digest: sha256Hex.describe('sha256 over the succeeded runs\' digests in index order: equal for equal results.'),
+  })
+  .strict()
+  .describe('manifest.json: written last for an experiment.');
+export type Manifest = z.infer<typeof Manifest>;
+
+export const Provenance = z
+  .object({
+    run_id: z.string(),
+    started_at: z.string(),
+    finished_at: z.string(),
+    duration_ms: z.number().min(0),
+    host: z.string(),
+    runner_version: semverString,
+    node_version: z.string(),
+    attempt: z.string(),
+  })
+  .strict()
+  .describe('provenance/<run>.json: wall-clock facts about a run, kept out of every digest.');
+export type Provenance = z.infer<typeof Provenance>;
+
+/** Schemas by file kind, for `swarmlab schema` and the committed JSON Schemas. */
+export const outputSchemas = {
+  'event-line': EventLine,
+  summary: Summary,
+  'run-record': RunRecord,
+  manifest: Manifest,
+  provenance: Provenance,
+} as const;

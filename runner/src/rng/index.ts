@@ -1,0 +1,2 @@
+export { deriveSeed, deriveUint32 } from './derive.ts';
+export { Rng, RngFactory } from './stream.ts';

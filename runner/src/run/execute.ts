@@ -1,0 +1,110 @@
+import { SwarmlabError } from '../errors.ts';
+import { RngFactory } from '../rng/index.ts';
+import { Simulation, type EngineInstance } from '../engine/index.ts';
+import type { ModuleContext, ModuleRuntime, SimEvent } from '../modules/api.ts';
+import type { Graph } from '../modules/networks/graph.ts';
+import type { ModuleRegistry } from '../modules/registry.ts';
+import { resolveScenario, type ResolvedModule } from '../modules/resolve.ts';
+import type { Experiment } from '../spec/experiment.ts';
+import type { RunPoint } from '../spec/plan.ts';
+import { specDigest } from '../spec/load.ts';
+import { SCHEMA_VERSION, type Summary } from '../outputs/schemas.ts';
+import { formatMetricsCsv } from '../outputs/metrics-csv.ts';
+import { RUNNER_VERSION } from '../version.ts';
+
+export const STANDARD_FILES = ['events.jsonl', 'metrics.csv', 'summary.json'] as const;
+
+export interface RunOutput {
+  /** File name -> content, in a fixed order; summary.json last. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly summary: Summary;
+  /** Definitions of the modules used, for validating their extra files. */
+  readonly modules: readonly ResolvedModule[];
+}
+
+/**
+ * Runs one point of the matrix in memory. Pure: the same experiment and point
+ * give byte-identical files on any machine, worker count and run order.
+ */
+export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleRegistry): RunOutput {
+  const scenario = resolveScenario(exp.spec.scenario, point.params, registry);
+  const rngs = new RngFactory(point.seed);
+  const networks = new Map<string, Graph>();
+  const instances: EngineInstance[] = [];
+
+  for (const m of scenario.modules) {
+    const ctx: ModuleContext = {
+      instance: m.instance,
+      rng: (entity?: string) => rngs.stream(m.instance, entity ?? ''),
+      network: (name: string) => {
+        const g = networks.get(name);
+        if (!g) throw new SwarmlabError('RUN_FAILED', `${m.instance} asked for network ${name}, which is not a network module created before it`);
+        return g;
+      },
+      horizon: scenario.horizon,
+    };
+    const runtime: ModuleRuntime = m.def.create(m.config, ctx);
+    if (m.kind === 'network') {
+      if (!runtime.graph) throw new SwarmlabError('RUN_FAILED', `network module ${m.instance} built no graph`);
+      networks.set(m.instance, runtime.graph);
+    }
+    instances.push({ instance: m.instance, kind: m.kind, runtime });
+  }
+
+  const sim = new Simulation(instances, scenario.horizon, scenario.latency, rngs.stream('engine', 'latency'), networks);
+  const result = sim.run();
+
+  const files = new Map<string, string>();
+  files.set('events.jsonl', formatEvents(result.events));
+  files.set(
+    'metrics.csv',
+    formatMetricsCsv(
+      result.metricColumns,
+      result.events.map((e) => e.time),
+      result.events.map((e) => e.seq),
+      result.metrics,
+    ),
+  );
+  const results: Record<string, Record<string, unknown>> = {};
+  for (const inst of instances) {
+    const s = inst.runtime.summary?.();
+    if (s) results[inst.instance] = s;
+    const extra = inst.runtime.analyze?.(result);
+    if (extra) {
+      for (const [name, content] of Object.entries(extra)) {
+        if (files.has(name) || name === 'summary.json' || name === 'run.json') {
+          throw new SwarmlabError('RUN_FAILED', `module ${inst.instance} wants to write ${name}, which another module or the runner already writes`);
+        }
+        files.set(name, content);
+      }
+    }
+  }
+  const last = result.metrics.at(-1);
+  const finalMetrics: Record<string, number> = {};
+  result.metricColumns.forEach((c, i) => {
+    if (last) finalMetrics[c] = last[i] as number;
+  });
+
+  const summary: Summary = {
+    schema_version: SCHEMA_VERSION,
+    experiment: { name: exp.metadata.name, spec_digest: specDigest(exp) },
+    run: { id: point.runId, index: point.index, seed: point.seed },
+    params: { ...point.params },
+    modules: scenario.modules.map((m) => ({ kind: m.kind, module: m.def.name, name: m.instance, version: m.def.version })),
+    runner: { version: RUNNER_VERSION },
+    engine: { events: result.executed, end_time: result.endTime, end_reason: result.endReason },
+    final_metrics: finalMetrics,
+    results,
+    files: [...files.keys()],
+  };
+  files.set('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+  return { files, summary, modules: scenario.modules };
+}
+
+function formatEvents(events: readonly SimEvent[]): string {
+  let out = '';
+  for (const e of events) {
+    out += `${JSON.stringify({ time: e.time, priority: e.priority, seq: e.seq, type: e.type, source: e.source, target: e.target, payload: e.payload })}\n`;
+  }
+  return out;
+}

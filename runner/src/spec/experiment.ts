@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+// The Experiment document: the same file runs locally (`swarmlab run`) and on a
+// cluster (`kubectl apply`). Everything here must stay within what a
+// structural CRD schema can express (see DESIGN.md): no type unions except on
+// nodes marked with `crd` overrides that the CRD generator substitutes.
+
+export const API_GROUP = 'swarmlab.io';
+export const API_VERSION = `${API_GROUP}/v1alpha1`;
+export const DEFAULT_MAX_RUNS = 100_000;
+
+/** Attaches the schema node a structural CRD should use where zod's own JSON Schema would not be structural. */
+function crd<T extends z.ZodType>(schema: T, node: Record<string, unknown>): T {
+  return schema.meta({ 'x-swarmlab-crd': node });
+}
+
+const dnsLabel = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and -, starting and ending alphanumeric');
+
+const identifier = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z][a-z0-9-]*$/, 'must start with a lower-case letter and hold only lower-case letters, digits and -');
+
+export const ParamValue = crd(z.union([z.number(), z.string().max(256), z.boolean()]), {
+  'x-kubernetes-preserve-unknown-fields': true,
+  description: 'A number, string or boolean.',
+}).describe('A parameter value: a number, string or boolean.');
+export type ParamValue = z.infer<typeof ParamValue>;
+
+const paramPath = z
+  .string()
+  .min(3)
+  .max(253)
+  .regex(/^[a-z][a-zA-Z0-9_-]*(\.[a-zA-Z0-9_-]+)+$/, 'must be a dotted path: <module instance>.<config key>[.<key>...], latency.<rule>.<field> or horizon.<field>')
+  .describe('Where the value goes: `<module instance>.<config key path>`, `latency.<rule name>.<field>` or `horizon.time|events`.');
+
+export const ModuleRef = z
+  .object({
+    kind: z.enum(['agent', 'network', 'policy']).describe('Module kind.'),
+    module: identifier.describe('Registry name of the module, e.g. `erdos-renyi`.'),
+    name: identifier.optional().describe('Instance name, unique in the scenario; defaults to the module name. Parameters and events address the instance by it.'),
+    version: z.string().max(64).optional().describe('Semver range the module version must satisfy, e.g. `^1.0.0`.'),
+    config: crd(z.record(z.string(), z.unknown()), { type: 'object', 'x-kubernetes-preserve-unknown-fields': true })
+      .default({})
+      .describe('Module configuration; checked against the module\'s own schema before any run starts.'),
+  })
+  .describe('One module instance of the scenario.');
+export type ModuleRef = z.infer<typeof ModuleRef>;
+
+const nonNegative = z.number().min(0);
+export const LatencyRuleSpec = z
+  .object({
+    name: identifier.describe('Rule name; parameters address it as `latency.<name>.<field>`.'),
+    source: identifier.optional().describe('Applies to intents emitted by this module instance; unset: any.'),
+    channel: z.string().min(1).max(63).optional().describe('Applies to intents on this channel (default channel: the event type); unset: any.'),
+    model: z.enum(['fixed', 'uniform', 'exponential', 'normal', 'lognormal', 'edge']).describe('Latency distribution.'),
+    value: nonNegative.optional().describe('fixed: the latency.'),
+    min: nonNegative.optional().describe('uniform: lower bound.'),
+    max: nonNegative.optional().describe('uniform: upper bound.'),
+    mean: nonNegative.optional().describe('exponential, normal: the mean.'),
+    sd: nonNegative.optional().describe('normal: the standard deviation.'),
+    mu: z.number().optional().describe('lognormal: mean of the underlying normal.'),
+    sigma: nonNegative.optional().describe('lognormal: sd of the underlying normal.'),
+    scale: nonNegative.optional().describe('edge: factor on the weight of the network edge the intent travels.'),
+  })
+  .superRefine((r, ctx) => {
+    const need: Record<string, readonly (keyof typeof r)[]> = {
+      fixed: ['value'],
+      uniform: ['min', 'max'],
+      exponential: ['mean'],
+      normal: ['mean', 'sd'],
+      lognormal: ['mu', 'sigma'],
+      edge: [],
+    };
+    for (const k of need[r.model] ?? []) {
+      if (r[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `model ${r.model} needs ${k}` });
+    }
+    if (r.model === 'uniform' && r.min !== undefined && r.max !== undefined && r.min > r.max) {
+      ctx.addIssue({ code: 'custom', path: ['min'], message: 'min must not exceed max' });
+    }
+  })
+  .describe('Institutional latency added by the scheduler to matching intents; the first matching rule applies.');
+export type LatencyRuleSpec = z.infer<typeof LatencyRuleSpec>;
+
+export const Horizon = z
+  .object({
+    time: z.number().positive().optional().describe('Logical time after which no event runs.'),
+    events: z.number().int().positive().optional().describe('Maximum number of events a run executes.'),
+  })
+  .refine((h) => h.time !== undefined || h.events !== undefined, { message: 'set time, events or both' })
+  .describe('When a run stops (it also stops when no events remain).');
+
+export const Scenario = z
+  .object({
+    description: z.string().max(4096).optional().describe('What the scenario models.'),
+    modules: z.array(ModuleRef).min(1).max(64).describe('Module instances: networks, policies and agents.'),
+    latency: z.array(LatencyRuleSpec).max(64).default([]).describe('Scheduler latency rules, first match wins.'),
+    horizon: Horizon,
+  })
+  .describe('The simulation: its modules, latency rules and horizon.');
+export type Scenario = z.infer<typeof Scenario>;
+
+export const Seeds = z
+  .object({
+    base: z.number().int().min(0).max(4294967295).default(1).describe('Experiment seed; replica seeds are hashed from it.'),
+    replicas: z.number().int().min(1).max(100_000).optional().describe('Number of seeds hashed from base.'),
+    list: z.array(z.number().int().min(0).max(4294967295)).min(1).max(100_000).optional().describe('Explicit run seeds, used as given.'),
+  })
+  .refine((s) => !(s.replicas !== undefined && s.list !== undefined), { message: 'give replicas or list, not both' })
+  .describe('Seeds every parameter point is run with.');
+
+export const GridAxis = z
+  .object({
+    param: paramPath,
+    values: z.array(ParamValue).min(1).max(10_000).describe('Values of this parameter.'),
+  })
+  .describe('One axis of the parameter grid.');
+
+export const Sweep = z
+  .object({
+    seeds: Seeds.default({ base: 1 }),
+    grid: z.array(GridAxis).max(32).default([]).describe('Axes whose cartesian product, times the seeds, gives the runs.'),
+    points: z
+      .array(crd(z.record(paramPath, ParamValue), { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }))
+      .max(10_000)
+      .default([])
+      .describe('Explicit parameter points, run after the grid points.'),
+    maxRuns: z.number().int().min(1).max(10_000_000).default(DEFAULT_MAX_RUNS).describe('Refuse sweeps with more runs than this.'),
+  })
+  .describe('Seeds x parameter grid (plus explicit points).');
+export type Sweep = z.infer<typeof Sweep>;
+
+export const Execution = z
+  .object({
+    parallelism: z.number().int().min(1).max(10_000).optional().describe('Runs at once (local: worker threads, default all cores; cluster: Job parallelism).'),
+    retries: z.number().int().min(0).max(10).default(0).describe('Retries per failed run.'),
+  })
+  .describe('How the runs are executed. Does not affect results.');
+
+export const Output = z
+  .object({
+    store: z.string().min(1).max(1024).default('file://./results').describe('Object store URI: file://<dir> or s3://<bucket>/<prefix>.'),
+  })
+  .describe('Where validated outputs go.');
+
+export const ExperimentSpec = z
+  .object({
+    scenario: Scenario,
+    sweep: Sweep.default({ seeds: { base: 1 }, grid: [], points: [], maxRuns: DEFAULT_MAX_RUNS }),
+    execution: Execution.default({ retries: 0 }),
+    output: Output.default({ store: 'file://./results' }),
+  })
+  .describe('A multi-agent simulation scenario and the sweep to run it over.');
+export type ExperimentSpec = z.infer<typeof ExperimentSpec>;
+
+export const Experiment = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('Experiment'),
+  metadata: z
+    .object({
+      name: dnsLabel.describe('Experiment name; also the folder of its results.'),
+      namespace: z.string().max(63).optional(),
+    })
+    .loose(),
+  spec: ExperimentSpec,
+});
+export type Experiment = z.infer<typeof Experiment>;

@@ -1,0 +1,100 @@
+import { SwarmlabError } from '../errors.ts';
+import { deriveUint32 } from '../rng/index.ts';
+import type { Experiment, ParamValue, Sweep } from './experiment.ts';
+
+export interface RunPoint {
+  /** Position in the run matrix; the Kubernetes JOB_COMPLETION_INDEX of the run. */
+  readonly index: number;
+  readonly runId: string;
+  readonly seed: number;
+  readonly seedIndex: number;
+  readonly pointIndex: number;
+  /** Parameter path -> value, in grid axis order. */
+  readonly params: Readonly<Record<string, ParamValue>>;
+}
+
+/** Seeds for the sweep: hashed from the base per replica (never base + i), or the explicit list. */
+export function sweepSeeds(sweep: Sweep): number[] {
+  if (sweep.seeds.list) return sweep.seeds.list.slice();
+  const replicas = sweep.seeds.replicas ?? 1;
+  const seeds: number[] = [];
+  for (let r = 0; r < replicas; r++) seeds.push(deriveUint32('swarmlab/seed', sweep.seeds.base, r));
+  return seeds;
+}
+
+function gridSize(sweep: Sweep): number {
+  return sweep.grid.reduce((n, axis) => n * axis.values.length, sweep.grid.length === 0 ? 0 : 1);
+}
+
+export function pointCount(sweep: Sweep): number {
+  const n = gridSize(sweep) + sweep.points.length;
+  return n === 0 ? 1 : n;
+}
+
+export function runCount(sweep: Sweep): number {
+  return pointCount(sweep) * (sweep.seeds.list?.length ?? sweep.seeds.replicas ?? 1);
+}
+
+/** Throws SWEEP_TOO_LARGE when the sweep exceeds its cap (checked before anything is materialised). */
+export function checkRunCap(sweep: Sweep): void {
+  const total = runCount(sweep);
+  if (total > sweep.maxRuns) {
+    throw new SwarmlabError('SWEEP_TOO_LARGE', `the sweep has ${total} runs, more than maxRuns ${sweep.maxRuns}`, {
+      path: 'spec.sweep.maxRuns',
+      hint: 'shrink the grid or seeds, or raise spec.sweep.maxRuns',
+    });
+  }
+}
+
+/** The parameter values of one point: grid points first (last axis varies fastest), then explicit points. */
+export function pointParams(sweep: Sweep, pointIndex: number): Record<string, ParamValue> {
+  const grid = gridSize(sweep);
+  if (pointIndex < grid) {
+    const params: Record<string, ParamValue> = {};
+    let rest = pointIndex;
+    const digits: number[] = [];
+    for (let a = sweep.grid.length - 1; a >= 0; a--) {
+      const len = sweep.grid[a]!.values.length;
+      digits[a] = rest % len;
+      rest = Math.floor(rest / len);
+    }
+    sweep.grid.forEach((axis, a) => {
+      params[axis.param] = axis.values[digits[a]!]!;
+    });
+    return params;
+  }
+  const explicit = sweep.points[pointIndex - grid];
+  return explicit ? { ...explicit } : {};
+}
+
+export function runIdWidth(total: number): number {
+  return Math.max(6, String(Math.max(0, total - 1)).length);
+}
+
+/** One run of the matrix, computed from its index alone (a pod needs only its own). */
+export function planRun(exp: Experiment, index: number, seeds = sweepSeeds(exp.spec.sweep)): RunPoint {
+  const total = runCount(exp.spec.sweep);
+  if (!Number.isInteger(index) || index < 0 || index >= total) {
+    throw new SwarmlabError('USAGE', `run index ${index} is outside the run matrix 0..${total - 1}`);
+  }
+  const pointIndex = Math.floor(index / seeds.length);
+  const seedIndex = index % seeds.length;
+  return {
+    index,
+    runId: `run-${String(index).padStart(runIdWidth(total), '0')}`,
+    seed: seeds[seedIndex]!,
+    seedIndex,
+    pointIndex,
+    params: pointParams(exp.spec.sweep, pointIndex),
+  };
+}
+
+/** The whole run matrix: every parameter point times every seed. Pure and deterministic. */
+export function plan(exp: Experiment): RunPoint[] {
+  checkRunCap(exp.spec.sweep);
+  const seeds = sweepSeeds(exp.spec.sweep);
+  const total = runCount(exp.spec.sweep);
+  const runs: RunPoint[] = [];
+  for (let i = 0; i < total; i++) runs.push(planRun(exp, i, seeds));
+  return runs;
+}
