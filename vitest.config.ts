@@ -15,6 +15,19 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
         },
       },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/cluster/global-setup.ts'],
+          // After unit, so a broken build fails fast before the cluster starts.
+          sequence: { groupOrder: 1 },
+          // Real processes on a 2-core machine: Jobs take seconds, setup tens of seconds.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          teardownTimeout: 60_000,
+        },
+      },
     ],
   },
 });

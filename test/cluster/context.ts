@@ -1,0 +1,20 @@
+import type { ObjectStoreInfo } from './object-store.ts';
+
+/** What global setup hands to integration test files (plain data: it crosses process boundaries). */
+export interface ClusterConnection {
+  kubeconfigPath: string;
+  kubeconfigYaml: string;
+  /** true when the harness started the control plane; false for SWARMLAB_TEST_KUBECONFIG. */
+  localControlPlane: boolean;
+  /** kubectl to use (the pinned one from the build cache, else `kubectl` from PATH). */
+  kubectl: string;
+  /** Where the harness keeps component logs (undefined for an existing cluster). */
+  logDir: string | undefined;
+  objectStore: ObjectStoreInfo;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    swarmlabCluster: ClusterConnection;
+  }
+}

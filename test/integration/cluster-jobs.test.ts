@@ -1,0 +1,185 @@
+// The real job and garbage-collector controllers drive Jobs whose pods the
+// LocalKubeletStandIn runs as local processes.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiException, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCluster, waitFor } from '../cluster/harness.ts';
+import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
+
+const cluster = useCluster('cluster-jobs');
+const LABEL = 'swarmlab.dev/harness-test';
+const SELECTOR = `${LABEL}=jobs`;
+
+let kubelet: LocalKubeletStandIn;
+let outDir: string;
+
+beforeAll(async () => {
+  kubelet = new LocalKubeletStandIn({
+    kubeConfig: cluster.kubeConfig,
+    namespace: cluster.namespace,
+    labelSelector: SELECTOR,
+    // busybox stands for "a shell image": its commands run from this machine's PATH.
+    images: [{ image: 'busybox*' }],
+    maxKillGraceMs: 2000,
+  });
+  await kubelet.start();
+  outDir = mkdtempSync(join(tmpdir(), 'swarmlab-jobs-test-'));
+});
+
+afterAll(async () => {
+  await kubelet.stop();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+function shellJob(name: string, script: string, spec: Partial<NonNullable<V1Job['spec']>>, extra: { volumes?: boolean } = {}): V1Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: {
+      backoffLimit: 0,
+      ...spec,
+      template: {
+        metadata: { labels: { [LABEL]: 'jobs' } },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'main',
+              image: 'busybox:1.37',
+              command: ['sh', '-c', script],
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+              ...(extra.volumes === true
+                ? {
+                    volumeMounts: [
+                      { name: 'config', mountPath: '/etc/swarmlab' },
+                      { name: 'out', mountPath: '/out' },
+                    ],
+                  }
+                : {}),
+            },
+          ],
+          ...(extra.volumes === true
+            ? {
+                volumes: [
+                  { name: 'config', configMap: { name: 'greeting' } },
+                  { name: 'out', hostPath: { path: outDir, type: 'Directory' } },
+                ],
+              }
+            : {}),
+        },
+      },
+    },
+  };
+}
+
+async function jobCondition(name: string, type: 'Complete' | 'Failed'): Promise<V1Job | undefined> {
+  const job = await cluster.batch.readNamespacedJob({ namespace: cluster.namespace, name });
+  return job.status?.conditions?.some((c) => c.type === type && c.status === 'True') === true ? job : undefined;
+}
+
+async function podsOf(job: string): Promise<V1Pod[]> {
+  const list = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `job-name=${job}` });
+  return list.items;
+}
+
+describe('Jobs on the local control plane with the kubelet stand-in', () => {
+  it('runs an Indexed Job with 3 completions as 3 local processes and ends Complete', async () => {
+    const ns = cluster.namespace;
+    await cluster.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'greeting' }, data: { 'greeting.txt': 'hello' } } });
+    const job = shellJob(
+      'indexed',
+      // The mount paths are the container's; the stand-in rewrites them to local dirs.
+      'echo "$JOB_COMPLETION_INDEX $(cat /etc/swarmlab/greeting.txt) $POD_NAME" > /out/$JOB_COMPLETION_INDEX.txt',
+      { completionMode: 'Indexed', completions: 3, parallelism: 3 },
+      { volumes: true },
+    );
+    await cluster.batch.createNamespacedJob({ namespace: ns, body: job });
+
+    const done = await waitFor('Job indexed to complete', () => jobCondition('indexed', 'Complete'), { timeoutMs: 90_000 });
+    expect(done.status?.succeeded).toBe(3);
+    expect(done.status?.completedIndexes).toBe('0-2');
+    expect(done.status?.failed ?? 0).toBe(0);
+
+    expect(readdirSync(outDir).sort()).toEqual(['0.txt', '1.txt', '2.txt']);
+    for (const i of [0, 1, 2]) {
+      const [index, greeting, podName] = readFileSync(join(outDir, `${i}.txt`), 'utf8').trim().split(' ');
+      expect(index).toBe(String(i));
+      expect(greeting).toBe('hello');
+      expect(podName).toMatch(new RegExp(`^indexed-${i}-`));
+    }
+
+    const runs = kubelet.containerRuns.filter((r) => r.argv.join(' ').includes('/out/$JOB_COMPLETION_INDEX'));
+    expect(runs).toHaveLength(3);
+    expect(runs.every((r) => r.exitCode === 0 && r.argv[0] === 'sh')).toBe(true);
+
+    const pods = await podsOf('indexed');
+    expect(pods).toHaveLength(3);
+    for (const pod of pods) {
+      expect(pod.status?.phase).toBe('Succeeded');
+      const term = pod.status?.containerStatuses?.[0]?.state?.terminated;
+      expect(term?.exitCode).toBe(0);
+      expect(term?.reason).toBe('Completed');
+      expect(term?.startedAt).toBeInstanceOf(Date);
+      expect(term?.finishedAt).toBeInstanceOf(Date);
+    }
+  });
+
+  it('fails a Job whose process exits non-zero once its backoffLimit is exceeded', async () => {
+    const ns = cluster.namespace;
+    await cluster.batch.createNamespacedJob({ namespace: ns, body: shellJob('failing', 'echo boom >&2; exit 3', { backoffLimit: 1, completions: 1 }) });
+
+    const failed = await waitFor('Job failing to fail', () => jobCondition('failing', 'Failed'), { timeoutMs: 90_000 });
+    const cond = failed.status?.conditions?.find((c) => c.type === 'Failed');
+    expect(cond?.reason).toBe('BackoffLimitExceeded');
+    // backoffLimit 1: the first pod and one retry, both failed.
+    expect(failed.status?.failed).toBe(2);
+    expect(failed.status?.succeeded ?? 0).toBe(0);
+
+    const pods = await podsOf('failing');
+    expect(pods).toHaveLength(2);
+    for (const pod of pods) {
+      expect(pod.status?.phase).toBe('Failed');
+      expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);
+      expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe('Error');
+    }
+  });
+
+  for (const propagationPolicy of ['Foreground', 'Background'] as const) {
+    it(`deleting a Job with propagationPolicy ${propagationPolicy} removes its pods and kills their processes`, async () => {
+      const ns = cluster.namespace;
+      const name = `sleepy-${propagationPolicy.toLowerCase()}`;
+      await cluster.batch.createNamespacedJob({
+        namespace: ns,
+        body: shellJob(name, 'echo started; exec sleep 300', { completionMode: 'Indexed', completions: 2, parallelism: 2 }),
+      });
+      await waitFor(`pods of ${name} running`, async () => {
+        const pods = await podsOf(name);
+        return pods.length === 2 && pods.every((p) => p.status?.phase === 'Running') ? pods : undefined;
+      });
+
+      await cluster.batch.deleteNamespacedJob({ namespace: ns, name, propagationPolicy });
+
+      await waitFor(`job ${name} and its pods gone`, async () => {
+        const pods = await podsOf(name);
+        const jobGone = await cluster.batch.readNamespacedJob({ namespace: ns, name }).then(
+          () => false,
+          (e: unknown) => e instanceof ApiException && e.code === 404,
+        );
+        return jobGone && pods.length === 0 ? true : undefined;
+      });
+
+      // The stand-in saw the deletion and killed both sleeps.
+      const runs = await waitFor(`processes of ${name} killed`, async () => {
+        const r = kubelet.containerRuns.filter((c) => c.logFile.includes(`/${name}-`));
+        return r.length === 2 ? r : undefined;
+      });
+      for (const r of runs) {
+        expect(r.signal).toMatch(/^SIG(TERM|KILL)$/);
+        expect(readFileSync(r.logFile, 'utf8')).toContain('started');
+      }
+    });
+  }
+});
