@@ -27,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['runner/src/engine/**/*.ts', 'runner/src/modules/**/*.ts', 'runner/src/rng/**/*.ts'],
+    files: ['runner/src/engine/**/*.ts', 'runner/src/modules/**/*.ts', 'runner/src/rng/**/*.ts', 'runner/src/models/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: forbidHostTimeAndRandomness,
   },
