@@ -135,12 +135,67 @@ export const Sweep = z
   .describe('Seeds x parameter grid (plus explicit points).');
 export type Sweep = z.infer<typeof Sweep>;
 
+// Kubernetes quantity without sign or lookahead (Go regexp has none), e.g. 500m, 2, 1.5Gi, 1e3.
+const quantity = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][0-9]{1,3})?$/, 'must be a Kubernetes quantity such as 500m, 2, 512Mi or 1.5Gi');
+
+const ResourceList = z
+  .object({
+    cpu: quantity.optional().describe('CPU, e.g. `500m` or `2`.'),
+    memory: quantity.optional().describe('Memory, e.g. `256Mi` or `1Gi`.'),
+  })
+  .describe('CPU and memory quantities.');
+
+const labelValue = z.string().max(63).regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'must be a label value: up to 63 letters, digits, -, _ and ., starting and ending alphanumeric');
+
+export const Toleration = z
+  .object({
+    key: z.string().max(253).optional().describe('Taint key; unset with operator Exists: every taint.'),
+    operator: z.enum(['Exists', 'Equal']).optional().describe('Equal (default) or Exists.'),
+    value: labelValue.optional().describe('Taint value for operator Equal.'),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional().describe('Taint effect to match; unset: every effect.'),
+    tolerationSeconds: z.number().int().min(0).max(31_536_000).optional().describe('NoExecute only: how long the pod stays bound after the taint appears.'),
+  })
+  .describe('A Kubernetes toleration for run pods.');
+
 export const Execution = z
   .object({
     parallelism: z.number().int().min(1).max(10_000).optional().describe('Runs at once (local: worker threads, default all cores; cluster: Job parallelism).'),
-    retries: z.number().int().min(0).max(10).default(0).describe('Retries per failed run.'),
+    retries: z.number().int().min(0).max(10).default(0).describe('Retries per failed run (cluster: Job backoffLimitPerIndex).'),
+    maxFailedRuns: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000_000)
+      .optional()
+      .describe('Failure budget: once more runs than this have failed, the rest are not started and the experiment fails (cluster: Job maxFailedIndexes). Unset: every run is tried.'),
+    suspend: z.boolean().optional().describe('Cluster: pause the experiment; running runs are stopped and no new ones start until set back to false.'),
+    activeDeadlineSeconds: z.number().int().min(1).max(31_536_000).optional().describe('Cluster: wall-clock limit for a Job of the experiment, after which its runs are stopped and counted failed.'),
+    ttlSecondsAfterFinished: z.number().int().min(0).max(31_536_000).optional().describe('Cluster: delete finished Jobs (and their pods) this long after they finish; results stay in the store.'),
+    resources: z
+      .object({
+        requests: ResourceList.optional().describe('What the scheduler reserves per run pod.'),
+        limits: ResourceList.optional().describe('The most a run pod may use.'),
+      })
+      .optional()
+      .describe('Cluster: CPU and memory per run pod.'),
+    nodeSelector: crd(
+      z.record(z.string().min(1).max(317), labelValue).refine((m) => Object.keys(m).length <= 32, { message: 'at most 32 entries' }),
+      { type: 'object', additionalProperties: { type: 'string', maxLength: 63 }, maxProperties: 32 },
+    )
+      .optional()
+      .describe('Cluster: node labels run pods must be scheduled on.'),
+    tolerations: z.array(Toleration).max(32).optional().describe('Cluster: taints run pods tolerate.'),
+    queueName: labelValue
+      .min(1)
+      .optional()
+      .describe('Cluster: Kueue LocalQueue to admit the Jobs through (sets the kueue.x-k8s.io/queue-name label).'),
   })
   .describe('How the runs are executed. Does not affect results.');
+export type Execution = z.infer<typeof Execution>;
 
 export const Output = z
   .object({
