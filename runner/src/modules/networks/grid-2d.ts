@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { defineModule } from '../api.ts';
+import { type EdgePairs, MAX_GENERATED_NODES, edgeWeight, toGraph } from './common.ts';
+
+export type Neighbourhood = 'von-neumann' | 'moore';
+
+/**
+ * Each cell links forward only (right, down, and for Moore the two lower
+ * diagonals), so every undirected edge is listed once. Node index is
+ * row * width + column.
+ */
+export function gridPairs(width: number, height: number, neighbourhood: Neighbourhood, periodic: boolean): EdgePairs {
+  const out: EdgePairs = [];
+  const link = (r: number, c: number, r2: number, c2: number): void => {
+    if (!periodic && (r2 >= height || c2 < 0 || c2 >= width)) return;
+    const rr = (r2 + height) % height;
+    const cc = (c2 + width) % width;
+    out.push(r * width + c, rr * width + cc);
+  };
+  for (let r = 0; r < height; r++) {
+    for (let c = 0; c < width; c++) {
+      link(r, c, r, c + 1);
+      link(r, c, r + 1, c);
+      if (neighbourhood === 'moore') {
+        link(r, c, r + 1, c + 1);
+        link(r, c, r + 1, c - 1);
+      }
+    }
+  }
+  return out;
+}
+
+export const grid2dNetwork = defineModule({
+  kind: 'network',
+  name: 'grid-2d',
+  version: '1.0.0',
+  description:
+    'A width × height lattice, undirected, with the von Neumann (4) or Moore (8) neighbourhood, optionally wrapped into a torus. Node id is the row-major index row*width + column.',
+  config: z
+    .object({
+      width: z.int().min(1).max(MAX_GENERATED_NODES).default(32).describe('Number of columns.'),
+      height: z.int().min(1).max(MAX_GENERATED_NODES).default(32).describe('Number of rows.'),
+      neighbourhood: z
+        .enum(['von-neumann', 'moore'])
+        .default('von-neumann')
+        .describe('von-neumann: the 4 orthogonal neighbours; moore: also the 4 diagonal ones.'),
+      periodic: z.boolean().default(false).describe('Wrap both axes into a torus, so every node has the full neighbourhood.'),
+      weight: edgeWeight,
+    })
+    .strict()
+    .superRefine((c, ctx) => {
+      if (c.width * c.height > MAX_GENERATED_NODES) {
+        ctx.addIssue({ code: 'custom', path: ['width'], message: `width*height = ${c.width * c.height} nodes exceeds the limit of ${MAX_GENERATED_NODES}` });
+      }
+      // Below 3 a wrapped axis links a node to itself or to the same neighbour twice.
+      if (c.periodic) {
+        if (c.width < 3) ctx.addIssue({ code: 'custom', path: ['width'], message: `a periodic grid needs width >= 3, got ${c.width}` });
+        if (c.height < 3) ctx.addIssue({ code: 'custom', path: ['height'], message: `a periodic grid needs height >= 3, got ${c.height}` });
+      }
+    }),
+  create(config) {
+    return { graph: toGraph(config.width * config.height, gridPairs(config.width, config.height, config.neighbourhood, config.periodic), config.weight) };
+  },
+});
