@@ -11,17 +11,21 @@ export class Graph {
   readonly nodes: readonly string[];
   readonly edges: readonly Edge[];
   private readonly out = new Map<string, string[]>();
-  private readonly inn = new Map<string, string[]>();
-  private readonly edgeIndex = new Map<string, Edge>();
+  private readonly inn: Map<string, string[]>;
+  // Built on the first edge() call: generated graphs of millions of edges pay
+  // for the string keys only when something looks an edge up.
+  private edgeIndex: Map<string, Edge> | undefined;
 
   constructor(nodes: readonly string[], edges: readonly Edge[], directed: boolean) {
     this.directed = directed;
     this.nodes = nodes;
     this.edges = edges;
+    // Undirected in- and out-lists hold the same nodes in the same (edge) order, so they share storage.
+    this.inn = directed ? new Map<string, string[]>() : this.out;
     for (const n of nodes) {
       if (this.out.has(n)) throw new Error(`duplicate node id ${JSON.stringify(n)}`);
       this.out.set(n, []);
-      this.inn.set(n, []);
+      if (directed) this.inn.set(n, []);
     }
     for (const e of edges) {
       const outs = this.out.get(e.from);
@@ -29,12 +33,6 @@ export class Graph {
       if (!outs || !ins) throw new Error(`edge ${e.from} -> ${e.to} names an unknown node`);
       outs.push(e.to);
       ins.push(e.from);
-      this.edgeIndex.set(key(e.from, e.to), e);
-      if (!directed) {
-        (this.out.get(e.to) as string[]).push(e.from);
-        (this.inn.get(e.from) as string[]).push(e.to);
-        this.edgeIndex.set(key(e.to, e.from), e);
-      }
     }
   }
 
@@ -53,6 +51,15 @@ export class Graph {
   }
 
   edge(from: string, to: string): Edge | undefined {
+    if (!this.edgeIndex) {
+      // Later duplicates overwrite earlier ones, in edge order.
+      const index = new Map<string, Edge>();
+      for (const e of this.edges) {
+        index.set(key(e.from, e.to), e);
+        if (!this.directed) index.set(key(e.to, e.from), e);
+      }
+      this.edgeIndex = index;
+    }
     return this.edgeIndex.get(key(from, to));
   }
 
