@@ -1,0 +1,65 @@
+import type { ModuleRegistry } from '../modules/registry.ts';
+import type { ObjectStore } from '../store/store.ts';
+import { SwarmlabError } from '../errors.ts';
+import { fileEntry, runDigest } from '../outputs/check-run.ts';
+import { migrateDocument } from '../outputs/migrate.ts';
+import { Manifest, RunRecord } from '../outputs/schemas.ts';
+import { sha256 } from '../spec/canonical.ts';
+import { validateResults } from '../outputs/validate-experiment.ts';
+
+export interface MigrationReport {
+  readonly applied: readonly string[];
+  readonly files: number;
+}
+
+/**
+ * Writes an upgraded copy of a results folder: summaries, run records and
+ * the manifest are migrated, hashes and digests recomputed, and the copy is
+ * validated. The source is never modified (its keys are write-once).
+ */
+export async function migrateResults(src: ObjectStore, dest: ObjectStore, registry: ModuleRegistry): Promise<MigrationReport> {
+  const manifestBytes = await src.get('manifest.json');
+  if (!manifestBytes) throw new SwarmlabError('BAD_FILE', 'no manifest.json', { file: src.uriFor('manifest.json') });
+  const manifestDoc = JSON.parse(manifestBytes.toString('utf8')) as Record<string, unknown>;
+  const applied = new Set<string>();
+  const m = migrateDocument('manifest', manifestDoc);
+  m.applied.forEach((a) => applied.add(a));
+  const manifest = Manifest.parse(m.doc);
+  let files = 0;
+  const digestLines: string[] = [];
+  for (const run of manifest.runs) {
+    if (run.status !== 'succeeded') continue;
+    const dir = `runs/${run.run_id}`;
+    const recBytes = await src.get(`${dir}/run.json`);
+    if (!recBytes) throw new SwarmlabError('INVALID_OUTPUT', `${run.run_id}: run.json missing`, { file: src.uriFor(dir) });
+    const rec = migrateDocument('run-record', JSON.parse(recBytes.toString('utf8')) as Record<string, unknown>);
+    rec.applied.forEach((a) => applied.add(a));
+    const record = RunRecord.parse(rec.doc);
+    const entries = [];
+    for (const f of record.files) {
+      const content = await src.get(`${dir}/${f.name}`);
+      if (!content) throw new SwarmlabError('INVALID_OUTPUT', `${run.run_id}/${f.name}: missing`, { file: src.uriFor(`${dir}/${f.name}`) });
+      let out: string | Buffer = content;
+      if (f.name === 'summary.json') {
+        const s = migrateDocument('summary', JSON.parse(content.toString('utf8')) as Record<string, unknown>);
+        s.applied.forEach((a) => applied.add(a));
+        out = `${JSON.stringify(s.doc, null, 2)}\n`;
+      }
+      await dest.putIfAbsent(`${dir}/${f.name}`, out);
+      entries.push(fileEntry(f.name, out));
+      files++;
+    }
+    const newRecord = { ...record, files: entries, digest: runDigest(entries) };
+    await dest.putIfAbsent(`${dir}/run.json`, `${JSON.stringify(newRecord, null, 2)}\n`);
+    run.files = entries;
+    run.digest = newRecord.digest;
+    digestLines.push(`${run.run_id}:${newRecord.digest}\n`);
+  }
+  manifest.digest = sha256(digestLines.join(''));
+  await dest.put('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+  const report = await validateResults(dest, registry);
+  if (report.problems.length > 0) {
+    throw new SwarmlabError('INVALID_OUTPUT', `the migrated copy does not validate: ${report.problems.slice(0, 3).join('; ')}`, { file: dest.uri });
+  }
+  return { applied: [...applied], files };
+}

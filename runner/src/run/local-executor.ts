@@ -1,0 +1,153 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { isSwarmlabError } from '../errors.ts';
+import type { ModuleRegistry } from '../modules/registry.ts';
+import { validateExperiment } from '../modules/resolve.ts';
+import type { Experiment } from '../spec/experiment.ts';
+import { plan } from '../spec/plan.ts';
+import type { ObjectStore } from '../store/store.ts';
+import { ExperimentLayout } from '../store/layout.ts';
+import { assembleManifest, formatManifest, type RunFailure } from '../outputs/manifest.ts';
+import type { Manifest, RunRecord } from '../outputs/schemas.ts';
+import { runAndPromote } from './promote.ts';
+
+export interface WorkerInit {
+  readonly experiment: unknown;
+  readonly storeUri: string;
+  readonly cwd: string;
+}
+
+export interface WorkerRequest {
+  readonly index: number;
+  readonly attempt: string;
+}
+
+export type WorkerResult =
+  | { readonly index: number; readonly ok: true; readonly record: RunRecord; readonly resumed: boolean }
+  | { readonly index: number; readonly ok: false; readonly failure: RunFailure; readonly retryable: boolean };
+
+/** Runs one index and reports the outcome as a value (never throws): shared by the pool and in-process runs. */
+export async function executeOne(exp: Experiment, req: WorkerRequest, store: ObjectStore, registry: ModuleRegistry): Promise<WorkerResult> {
+  try {
+    const out = await runAndPromote(exp, req.index, store, { registry, attempt: req.attempt });
+    return { index: req.index, ok: true, record: out.record, resumed: out.status === 'resumed' };
+  } catch (e) {
+    const code = isSwarmlabError(e) ? e.code : 'RUN_FAILED';
+    const message = isSwarmlabError(e) ? e.describe() : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    // Bad outputs and conflicts will not get better by running again; a thrown run might (it is deterministic, but stores are not).
+    const retryable = code === 'RUN_FAILED' || code === 'STORE_UNAVAILABLE';
+    return { index: req.index, ok: false, failure: { code, message }, retryable };
+  }
+}
+
+export interface Progress {
+  readonly done: number;
+  readonly total: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly resumed: number;
+}
+
+export interface LocalRunOptions {
+  readonly store: ObjectStore;
+  readonly registry: ModuleRegistry;
+  /** Worker threads; 1 runs in this thread. Default: every core. */
+  readonly workers?: number;
+  readonly cwd?: string;
+  onProgress?(p: Progress): void;
+}
+
+export interface LocalRunResult extends Progress {
+  readonly manifest: Manifest;
+  readonly manifestUri: string;
+  readonly resultsUri: string;
+  readonly failures: ReadonlyMap<number, RunFailure>;
+}
+
+/** `swarmlab run`: validates everything first, runs the matrix on a worker pool, writes the manifest last. */
+export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunResult> {
+  validateExperiment(exp, opts.registry);
+  await opts.store.check();
+  const points = plan(exp);
+  const layout = ExperimentLayout.of(exp);
+  const retries = exp.spec.execution.retries;
+  const wanted = opts.workers ?? exp.spec.execution.parallelism ?? availableParallelism();
+  const workers = Math.max(1, Math.min(wanted, points.length));
+
+  const records = new Map<number, RunRecord>();
+  const failures = new Map<number, RunFailure>();
+  const attempts = new Map<number, number>();
+  let resumed = 0;
+  const queue = points.map((p) => p.index);
+  const progress = (): Progress => ({ done: records.size + failures.size, total: points.length, succeeded: records.size, failed: failures.size, resumed });
+
+  const settle = (res: WorkerResult): void => {
+    if (res.ok) {
+      records.set(res.index, res.record);
+      if (res.resumed) resumed++;
+    } else {
+      const n = (attempts.get(res.index) ?? 0) + 1;
+      attempts.set(res.index, n);
+      if (res.retryable && n <= retries) {
+        queue.push(res.index);
+        return;
+      }
+      failures.set(res.index, res.failure);
+    }
+    opts.onProgress?.(progress());
+  };
+  const nextRequest = (): WorkerRequest | undefined => {
+    const index = queue.shift();
+    return index === undefined ? undefined : { index, attempt: `local-${attempts.get(index) ?? 0}` };
+  };
+
+  if (workers === 1) {
+    for (let req = nextRequest(); req; req = nextRequest()) settle(await executeOne(exp, req, opts.store, opts.registry));
+  } else {
+    await runPool(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd() }, nextRequest, settle);
+  }
+
+  const manifest = assembleManifest(exp, points, records, failures);
+  await opts.store.put(layout.manifest, formatManifest(manifest));
+  return {
+    ...progress(),
+    manifest,
+    manifestUri: opts.store.uriFor(layout.manifest),
+    resultsUri: opts.store.uriFor(layout.root),
+    failures,
+  };
+}
+
+async function runPool(
+  size: number,
+  init: WorkerInit,
+  next: () => WorkerRequest | undefined,
+  settle: (r: WorkerResult) => void,
+): Promise<void> {
+  const workers = Array.from({ length: size }, () => new Worker(new URL('./worker.ts', import.meta.url), { workerData: init }));
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const feed = (): void => {
+              const req = next();
+              if (req) w.postMessage(req);
+              else resolve();
+            };
+            w.on('message', (res: WorkerResult) => {
+              settle(res);
+              feed();
+            });
+            w.on('error', reject);
+            w.on('exit', (code) => {
+              if (code !== 0) reject(new Error(`worker exited with code ${code}`));
+            });
+            feed();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

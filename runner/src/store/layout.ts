@@ -1,0 +1,43 @@
+import type { Experiment } from '../spec/experiment.ts';
+import { specDigest } from '../spec/load.ts';
+
+/** Where an experiment's keys live in a store (docs/adr/0001). */
+export class ExperimentLayout {
+  readonly name: string;
+  readonly digest: string;
+  readonly root: string;
+
+  constructor(name: string, digest: string) {
+    this.name = name;
+    this.digest = digest;
+    this.root = `${name}/${digest.slice(0, 16)}`;
+  }
+
+  static of(exp: Experiment): ExperimentLayout {
+    return new ExperimentLayout(exp.metadata.name, specDigest(exp));
+  }
+
+  run(runId: string): string {
+    return `${this.root}/runs/${runId}`;
+  }
+
+  runFile(runId: string, file: string): string {
+    return `${this.run(runId)}/${file}`;
+  }
+
+  runRecord(runId: string): string {
+    return `${this.run(runId)}/run.json`;
+  }
+
+  staging(runId: string, attempt: string): string {
+    return `${this.root}/staging/${runId}/${attempt}`;
+  }
+
+  provenance(runId: string): string {
+    return `${this.root}/provenance/${runId}.json`;
+  }
+
+  get manifest(): string {
+    return `${this.root}/manifest.json`;
+  }
+}

@@ -1,0 +1,152 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { SwarmlabError } from '../errors.ts';
+import { checkKey, toBuffer, type ObjectStore } from './store.ts';
+
+export interface S3Location {
+  readonly bucket: string;
+  readonly prefix: string;
+  /** Custom endpoint for S3-compatible servers (MinIO); unset for AWS. */
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly forcePathStyle?: boolean;
+}
+
+/**
+ * S3 (or any S3-compatible server). Write-once is PutObject with
+ * `If-None-Match: *`: the server answers 412 if the key exists, so two
+ * writers can never both create it. Credentials come from the SDK's default
+ * chain (IRSA, Pod Identity, environment): never from the spec.
+ */
+export class S3Store implements ObjectStore {
+  readonly uri: string;
+  private readonly client: S3Client;
+  private readonly loc: S3Location;
+
+  constructor(loc: S3Location, clientConfig: S3ClientConfig = {}) {
+    this.loc = loc;
+    this.uri = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
+    this.client = new S3Client({
+      region: loc.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      ...(loc.endpoint ? { endpoint: loc.endpoint } : {}),
+      forcePathStyle: loc.forcePathStyle ?? loc.endpoint !== undefined,
+      // Flexible checksums are optional in S3 and not every compatible server takes them.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      maxAttempts: 5,
+      ...clientConfig,
+    });
+  }
+
+  private full(key: string): string {
+    checkKey(key);
+    return this.loc.prefix ? `${this.loc.prefix}/${key}` : key;
+  }
+
+  uriFor(key: string): string {
+    return `s3://${this.loc.bucket}/${this.full(key)}`;
+  }
+
+  async putIfAbsent(key: string, body: string | Uint8Array): Promise<'created' | 'identical'> {
+    const bytes = toBuffer(body);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: bytes, IfNoneMatch: '*' }));
+        return 'created';
+      } catch (e) {
+        const status = httpStatus(e);
+        // 409: a concurrent conditional write is in flight; it settles quickly.
+        if (status === 409 && attempt < 5) {
+          await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+          continue;
+        }
+        if (status !== 412) throw this.wrap(e, key);
+        const existing = await this.get(key);
+        if (existing?.equals(bytes)) return 'identical';
+        throw new SwarmlabError('OUTPUT_CONFLICT', `final key ${key} already holds different bytes; it is never overwritten`, { file: this.uriFor(key) });
+      }
+    }
+  }
+
+  async put(key: string, body: string | Uint8Array): Promise<void> {
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: toBuffer(body) }));
+    } catch (e) {
+      throw this.wrap(e, key);
+    }
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
+      return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    } catch (e) {
+      if (httpStatus(e) === 404) return undefined;
+      throw this.wrap(e, key);
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    const base = this.loc.prefix ? `${this.loc.prefix}/` : '';
+    let token: string | undefined;
+    try {
+      do {
+        const out = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: base + prefix, ...(token ? { ContinuationToken: token } : {}) }),
+        );
+        for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key.slice(base.length));
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+    } catch (e) {
+      throw this.wrap(e, prefix);
+    }
+    return keys.sort();
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    const keys = await this.list(prefix);
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000).map((k) => ({ Key: this.full(k) }));
+      try {
+        await this.client.send(new DeleteObjectsCommand({ Bucket: this.loc.bucket, Delete: { Objects: batch, Quiet: true } }));
+      } catch (e) {
+        throw this.wrap(e, prefix);
+      }
+    }
+  }
+
+  async check(): Promise<void> {
+    const key = `.swarmlab-write-check`;
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: 'ok' }));
+    } catch (e) {
+      throw this.wrap(e, key);
+    }
+  }
+
+  private wrap(e: unknown, key: string): SwarmlabError {
+    if (e instanceof SwarmlabError) return e;
+    const status = httpStatus(e);
+    const name = e instanceof Error ? e.name : 'Error';
+    const message = e instanceof Error ? e.message : String(e);
+    return new SwarmlabError('STORE_UNAVAILABLE', `${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, {
+      file: this.uriFor(key),
+      hint: 'check the bucket, endpoint and credentials (AWS_* environment, IRSA or Pod Identity)',
+      cause: e,
+    });
+  }
+}
+
+function httpStatus(e: unknown): number | undefined {
+  if (e instanceof S3ServiceException) return e.$metadata.httpStatusCode;
+  const meta = (e as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata;
+  return meta?.httpStatusCode;
+}

@@ -1,0 +1,30 @@
+/** Where run outputs live. Final keys are write-once: equal bytes is a no-op, different bytes a conflict. */
+export interface ObjectStore {
+  /** The URI the store was opened from, normalised (file:///abs/dir or s3://bucket/prefix). */
+  readonly uri: string;
+  /** Writes a final key once. Returns 'created' or 'identical'; throws OUTPUT_CONFLICT on different bytes. */
+  putIfAbsent(key: string, body: string | Uint8Array): Promise<'created' | 'identical'>;
+  /** Writes a key that may be replaced (staging, provenance, manifest). */
+  put(key: string, body: string | Uint8Array): Promise<void>;
+  /** The key's bytes, or undefined when it does not exist. */
+  get(key: string): Promise<Buffer | undefined>;
+  /** Every key under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** Removes every key under a prefix (staging clean-up). */
+  deletePrefix(prefix: string): Promise<void>;
+  /** Checks the store can be reached and written; throws STORE_UNAVAILABLE. */
+  check(): Promise<void>;
+  /** A URI for a key, for people and status fields. */
+  uriFor(key: string): string;
+}
+
+export function toBuffer(body: string | Uint8Array): Buffer {
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/** Keys are relative, '/'-separated, without '..' or empty segments. */
+export function checkKey(key: string): void {
+  if (key.startsWith('/') || key.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    throw new Error(`invalid store key ${JSON.stringify(key)}`);
+  }
+}
