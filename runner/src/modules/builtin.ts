@@ -1,10 +1,11 @@
 import type { ModuleDefinition } from './api.ts';
 import { ModuleRegistry } from './registry.ts';
 import { explicitNetwork } from './networks/explicit.ts';
+import { generatedNetworks } from './networks/index.ts';
 import { queueModules } from '../models/queue/index.ts';
 
 // zod's generics make each definition its own type; the registry stores them uniformly.
-const all = [explicitNetwork, ...queueModules] as unknown as ModuleDefinition[];
+const all = [explicitNetwork, ...generatedNetworks, ...queueModules] as unknown as ModuleDefinition[];
 
 /** Every module this runner build ships. */
 export const builtinRegistry = new ModuleRegistry(all);
