@@ -11,7 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['runner/**/*.test.ts', 'operator/**/*.test.ts', 'scripts/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: ['runner/**/*.test.ts', 'operator/**/*.test.ts', 'scripts/**/*.test.ts', 'test/unit/**/*.test.ts', 'infra/**/*.test.ts'],
           sequence: { groupOrder: 0 },
         },
       },
