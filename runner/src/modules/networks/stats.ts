@@ -151,3 +151,17 @@ export function averageClustering(graph: Graph): number {
   for (const x of c) sum += x;
   return sum / c.length;
 }
+
+/** Self-loops and repeated pairs, which a simple graph has none of (for an undirected graph, {a,b} = {b,a}). */
+export function simpleGraphViolations(graph: Graph): { readonly selfLoops: number; readonly repeatedEdges: number } {
+  const seen = new Set<string>();
+  let selfLoops = 0;
+  let repeatedEdges = 0;
+  for (const e of graph.edges) {
+    if (e.from === e.to) selfLoops++;
+    const k = graph.directed || e.from < e.to ? `${e.from}\u0000${e.to}` : `${e.to}\u0000${e.from}`;
+    if (seen.has(k)) repeatedEdges++;
+    seen.add(k);
+  }
+  return { selfLoops, repeatedEdges };
+}
