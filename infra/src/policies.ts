@@ -1,0 +1,72 @@
+// IAM documents as pure functions of ARNs, so the tests can check exactly what
+// each identity may do without a cloud.
+
+export interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string[];
+  // Absent only in trust policies, which name a principal instead.
+  Resource?: string[];
+  Principal?: Record<string, string | string[]>;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: Statement[];
+}
+
+export function bucketArn(bucket: string): string {
+  return `arn:aws:s3:::${bucket}`;
+}
+
+/** The runner writes a run's files (staging, then final keys) and reads them back to validate. */
+export function runnerBucketPolicy(bucket: string, prefix: string): PolicyDocument {
+  const arn = bucketArn(bucket);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'ListResultsPrefix', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [arn], Condition: { StringLike: { 's3:prefix': [prefix, `${prefix}/*`] } } },
+      { Sid: 'ReadWriteResults', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [`${arn}/${prefix}/*`] },
+      // Only staging copies may be deleted: final keys are write-once (ADR 0001).
+      { Sid: 'CleanStaging', Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: [`${arn}/${prefix}/*/staging/*`] },
+    ],
+  };
+}
+
+/** The operator reads run records and writes the experiment manifest. */
+export function operatorBucketPolicy(bucket: string, prefix: string): PolicyDocument {
+  const arn = bucketArn(bucket);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'ListResultsPrefix', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [arn], Condition: { StringLike: { 's3:prefix': [prefix, `${prefix}/*`] } } },
+      { Sid: 'ReadResultsWriteManifest', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [`${arn}/${prefix}/*`] },
+    ],
+  };
+}
+
+/**
+ * Trust policy for EKS Pod Identity. Pinning the source account and cluster
+ * keeps another cluster's pod identity agent from assuming the role.
+ */
+export function podIdentityTrustPolicy(accountId: string, clusterArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: { StringEquals: { 'aws:SourceAccount': accountId }, ArnEquals: { 'aws:SourceArn': clusterArn } },
+      },
+    ],
+  };
+}
+
+export function serviceTrustPolicy(service: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  });
+}

@@ -1,0 +1,224 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { installMocks, settle, valueOf, type Recorded } from './testing.ts';
+
+// setMocks must run before the program's modules create resources.
+const recorded: Recorded[] = await installMocks();
+const { createStack } = await import('./stack.ts');
+const { readStackConfig, STACK_CONFIG_KEYS } = await import('./config.ts');
+const { RUNNER_TAINT } = await import('./config.ts');
+
+const cfg = readStackConfig(STACK_CONFIG_KEYS, (key) =>
+  ({
+    region: 'eu-west-1',
+    kubernetesVersion: '1.35',
+    availabilityZoneCount: '3',
+    resultsPrefix: 'team-a/results',
+    expireResultsDays: '90',
+    endpointPublicAccess: 'false',
+  })[key],
+);
+
+let outputs: Awaited<ReturnType<typeof resolveOutputs>>;
+async function resolveOutputs() {
+  const out = createStack(cfg, 'test');
+  const [bucketName, storeUri, kubeconfig, operatorRepositoryUrl, runnerRepositoryUrl] = await Promise.all([
+    valueOf(out.bucketName),
+    valueOf(out.storeUri),
+    valueOf(out.kubeconfig),
+    valueOf(out.operatorRepositoryUrl),
+    valueOf(out.runnerRepositoryUrl),
+  ]);
+  await settle();
+  return { bucketName, storeUri, kubeconfig, operatorRepositoryUrl, runnerRepositoryUrl };
+}
+
+beforeAll(async () => {
+  outputs = await resolveOutputs();
+});
+
+const ofType = (type: string) => recorded.filter((r) => r.type === type);
+const one = (type: string): Recorded => {
+  const found = ofType(type);
+  expect(found, type).toHaveLength(1);
+  const [r] = found;
+  if (!r) throw new Error(`no ${type}`);
+  return r;
+};
+
+interface Stmt {
+  Effect: string;
+  Action: string | string[];
+  Resource?: string | string[];
+}
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+describe('results bucket', () => {
+  it('blocks every form of public access', () => {
+    const pab = one('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock');
+    expect(pab.inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    expect(one('aws:s3/bucketOwnershipControls:BucketOwnershipControls').inputs).toMatchObject({ rule: { objectOwnership: 'BucketOwnerEnforced' } });
+  });
+
+  it('encrypts by default and refuses plain HTTP', () => {
+    const sse = one('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration');
+    expect(sse.inputs).toMatchObject({ rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] });
+    const policy = JSON.parse(String(one('aws:s3/bucketPolicy:BucketPolicy').inputs.policy)) as { Statement: (Stmt & { Condition: unknown })[] };
+    expect(policy.Statement).toEqual([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]);
+  });
+
+  it('is versioned', () => {
+    expect(one('aws:s3/bucketVersioning:BucketVersioning').inputs).toMatchObject({ versioningConfiguration: { status: 'Enabled' } });
+  });
+
+  it('aborts incomplete multipart uploads and expires old results under the prefix only', () => {
+    const rules = one('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration').inputs.rules as Record<string, unknown>[];
+    expect(rules).toContainEqual(expect.objectContaining({ status: 'Enabled', abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } }));
+    expect(rules).toContainEqual(expect.objectContaining({ id: 'expire-old-results', filter: { prefix: 'team-a/results/' }, expiration: { days: 90 } }));
+  });
+
+  it('is wired into the store URI with its region', () => {
+    expect(outputs.storeUri).toBe(`s3://${outputs.bucketName}/team-a/results?region=eu-west-1`);
+  });
+});
+
+describe('pod identity roles', () => {
+  const rolePolicies = () => ofType('aws:iam/rolePolicy:RolePolicy');
+
+  it('exist for the runner and the operator', () => {
+    expect(rolePolicies().map((p) => p.name).sort()).toEqual(['swarmlab-operator-results', 'swarmlab-runner-results']);
+  });
+
+  it('grant S3 actions on the results prefix only: no wildcard resource, no s3:*', () => {
+    const bucketArn = `arn:aws:s3:::${outputs.bucketName}`;
+    for (const p of rolePolicies()) {
+      const doc = JSON.parse(String(p.inputs.policy)) as { Statement: Stmt[] };
+      expect(doc.Statement.length).toBeGreaterThan(0);
+      for (const s of doc.Statement) {
+        expect(s.Effect).toBe('Allow');
+        for (const action of list(s.Action)) {
+          expect(action, p.name).toMatch(/^s3:[A-Z][A-Za-z]+$/);
+        }
+        for (const resource of list(s.Resource)) {
+          expect(resource, p.name).not.toBe('*');
+          if (resource === bucketArn) {
+            expect(list(s.Action)).toEqual(['s3:ListBucket']);
+          } else {
+            expect(resource.startsWith(`${bucketArn}/team-a/results/`), `${p.name}: ${resource}`).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
+  it('list the bucket only under the prefix, and only the runner may delete, staging copies only', () => {
+    const docs = Object.fromEntries(rolePolicies().map((p) => [p.name, JSON.parse(String(p.inputs.policy)) as { Statement: (Stmt & { Condition?: unknown })[] }]));
+    for (const doc of Object.values(docs)) {
+      const listing = doc.Statement.find((s) => list(s.Action).includes('s3:ListBucket'));
+      expect(listing?.Condition).toEqual({ StringLike: { 's3:prefix': ['team-a/results', 'team-a/results/*'] } });
+    }
+    const deletes = (name: string) => docs[name]?.Statement.filter((s) => list(s.Action).includes('s3:DeleteObject')) ?? [];
+    expect(deletes('swarmlab-operator-results')).toEqual([]);
+    expect(deletes('swarmlab-runner-results').flatMap((s) => list(s.Resource))).toEqual([`arn:aws:s3:::${outputs.bucketName}/team-a/results/*/staging/*`]);
+  });
+
+  it('trust only pods of this cluster and account', () => {
+    const roles = ofType('aws:iam/role:Role').filter((r) => r.name === 'swarmlab-runner' || r.name === 'swarmlab-operator');
+    expect(roles).toHaveLength(2);
+    for (const r of roles) {
+      const trust = JSON.parse(String(r.inputs.assumeRolePolicy)) as { Statement: { Principal: unknown; Condition: unknown }[] };
+      expect(trust.Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'pods.eks.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnEquals: { 'aws:SourceArn': 'arn:aws:eks:eu-west-1:123456789012:cluster/swarmlab-test' } },
+        }),
+      ]);
+    }
+    const assoc = ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').map((a) => [a.inputs.namespace, a.inputs.serviceAccount]);
+    expect(assoc.sort()).toEqual([
+      ['swarmlab-system', 'swarmlab-operator'],
+      ['swarmlab-system', 'swarmlab-runner'],
+    ]);
+  });
+});
+
+describe('cluster and nodes', () => {
+  const subnetIds = (kind: 'private' | 'public') => ofType('aws:ec2/subnet:Subnet').filter((s) => s.name.includes(`-${kind}-`)).map((s) => `${s.name}-id`);
+
+  it('spreads public and private subnets over the configured zones', () => {
+    expect(subnetIds('private')).toHaveLength(3);
+    expect(subnetIds('public')).toHaveLength(3);
+    for (const s of ofType('aws:ec2/subnet:Subnet')) expect(s.inputs.mapPublicIpOnLaunch).toBe(false);
+    const zones = ofType('aws:ec2/subnet:Subnet').filter((s) => s.name.includes('-private-')).map((s) => s.inputs.availabilityZone);
+    expect(new Set(zones).size).toBe(3);
+  });
+
+  it('puts the control plane and every node group in private subnets only', () => {
+    const priv = subnetIds('private').sort();
+    const cluster = one('aws:eks/cluster:Cluster');
+    expect(([...((cluster.inputs.vpcConfig as { subnetIds: string[] }).subnetIds)]).sort()).toEqual(priv);
+    const groups = ofType('aws:eks/nodeGroup:NodeGroup');
+    expect(groups).toHaveLength(2);
+    for (const g of groups) expect([...(g.inputs.subnetIds as string[])].sort()).toEqual(priv);
+  });
+
+  it('pins the Kubernetes version, logs the control plane, and honours the private endpoint option', () => {
+    const cluster = one('aws:eks/cluster:Cluster');
+    expect(cluster.inputs.version).toBe('1.35');
+    expect(cluster.inputs.enabledClusterLogTypes).toEqual(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);
+    expect(cluster.inputs.vpcConfig).toMatchObject({ endpointPrivateAccess: true, endpointPublicAccess: false });
+    expect(cluster.inputs.encryptionConfig).toMatchObject({ resources: ['secrets'] });
+  });
+
+  it('requires IMDSv2 with a hop limit of 1 on every node launch template', () => {
+    const templates = ofType('aws:ec2/launchTemplate:LaunchTemplate');
+    expect(templates).toHaveLength(2);
+    for (const t of templates) {
+      expect(t.inputs.metadataOptions).toMatchObject({ httpTokens: 'required', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' });
+    }
+    const templateIds = templates.map((t) => `${t.name}-id`).sort();
+    expect(ofType('aws:eks/nodeGroup:NodeGroup').map((g) => (g.inputs.launchTemplate as { id: string }).id).sort()).toEqual(templateIds);
+  });
+
+  it('runs runners on a tainted, labelled spot pool and the operator on demand', () => {
+    const groups = ofType('aws:eks/nodeGroup:NodeGroup');
+    const runner = groups.find((g) => g.name === 'swarmlab-runner');
+    const system = groups.find((g) => g.name === 'swarmlab-system');
+    expect(runner?.inputs).toMatchObject({
+      capacityType: 'SPOT',
+      taints: [{ key: 'swarmlab.io/runner', value: 'true', effect: 'NO_SCHEDULE' }],
+      labels: { 'swarmlab.io/runner': 'true' },
+    });
+    expect(system?.inputs.capacityType).toBe('ON_DEMAND');
+    expect(system?.inputs.taints ?? []).toEqual([]);
+  });
+
+  it('emits a kubeconfig that fetches tokens instead of holding credentials', () => {
+    const kc = JSON.parse(outputs.kubeconfig) as { users: { user: Record<string, unknown> }[] };
+    expect(kc.users[0]?.user).toEqual({ exec: expect.objectContaining({ command: 'aws', args: expect.arrayContaining(['get-token', 'swarmlab-test']) }) });
+  });
+});
+
+describe('registries and Helm release', () => {
+  it('creates immutable, scanned repositories for both images', () => {
+    const repos = ofType('aws:ecr/repository:Repository');
+    expect(repos.map((r) => r.inputs.name).sort()).toEqual(['swarmlab/operator', 'swarmlab/runner']);
+    for (const r of repos) expect(r.inputs).toMatchObject({ imageTagMutability: 'IMMUTABLE', imageScanningConfiguration: { scanOnPush: true } });
+    expect(outputs.runnerRepositoryUrl).toMatch(/\/swarmlab\/runner$/);
+  });
+
+  it('installs charts/swarmlab with images, store and runner scheduling from the stack', () => {
+    const release = one('kubernetes:helm.sh/v3:Release');
+    expect(release.inputs).toMatchObject({ chart: '../charts/swarmlab', namespace: 'swarmlab-system' });
+    expect(release.inputs.values).toMatchObject({
+      operator: { image: { repository: outputs.operatorRepositoryUrl, tag: '0.1.0' } },
+      runner: {
+        image: { repository: outputs.runnerRepositoryUrl, tag: '0.1.0' },
+        nodeSelector: { 'swarmlab.io/runner': 'true' },
+        tolerations: [{ key: RUNNER_TAINT.key, operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+        serviceAccount: { name: 'swarmlab-runner' },
+      },
+      serviceAccount: { name: 'swarmlab-operator' },
+      store: { uri: outputs.storeUri },
+    });
+  });
+});

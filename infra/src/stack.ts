@@ -1,0 +1,67 @@
+import * as pulumi from '@pulumi/pulumi';
+import { createCluster } from './cluster.ts';
+import type { StackConfig } from './config.ts';
+import { createIdentities } from './identity.ts';
+import { createNetwork } from './network.ts';
+import { chartValues, createRelease } from './release.ts';
+import { createStorage } from './storage.ts';
+
+export interface StackOutputs {
+  clusterName: pulumi.Output<string>;
+  kubeconfig: pulumi.Output<string>;
+  bucketName: pulumi.Output<string>;
+  storeUri: pulumi.Output<string>;
+  operatorRepositoryUrl: pulumi.Output<string>;
+  runnerRepositoryUrl: pulumi.Output<string>;
+  operatorRoleArn: pulumi.Output<string>;
+  runnerRoleArn: pulumi.Output<string>;
+  namespace: string;
+}
+
+/** Every resource of one environment. `name` prefixes resource names; the EKS cluster is called `swarmlab-<stack>`. */
+export function createStack(cfg: StackConfig, stack: string): StackOutputs {
+  const name = 'swarmlab';
+  const clusterName = `swarmlab-${stack}`;
+  const net = createNetwork(name, clusterName, cfg);
+  const storage = createStorage(name, cfg);
+  const eks = createCluster(name, clusterName, cfg, net);
+  const ids = createIdentities(name, cfg, eks.cluster, storage.bucket, eks.podIdentityAgent);
+
+  // The region travels in the URI: pods with EKS Pod Identity get credentials but no AWS_REGION.
+  const storeUri = pulumi.interpolate`s3://${storage.bucket.bucket}/${cfg.resultsPrefix}?region=${cfg.region}`;
+  if (cfg.deployChart) {
+    const values = pulumi
+      .all([storage.operatorRepository.repositoryUrl, storage.runnerRepository.repositoryUrl, storeUri, ids.operatorRole.arn, ids.runnerRole.arn])
+      .apply(([operatorRepository, runnerRepository, uri, operatorRoleArn, runnerRoleArn]) =>
+        chartValues({
+          operatorRepository,
+          runnerRepository,
+          imageTag: cfg.imageTag,
+          storeUri: uri,
+          operatorServiceAccount: cfg.operatorServiceAccount,
+          runnerServiceAccount: cfg.runnerServiceAccount,
+          operatorRoleArn,
+          runnerRoleArn,
+        }),
+      );
+    createRelease(name, { kubeconfig: eks.kubeconfig, namespace: cfg.namespace, chartPath: cfg.chartPath, values }, [
+      eks.operatorNodes,
+      eks.runnerNodes,
+      ...eks.addons,
+      ...ids.associations,
+      storage.bucketReady,
+    ]);
+  }
+
+  return {
+    clusterName: eks.cluster.name,
+    kubeconfig: pulumi.secret(eks.kubeconfig),
+    bucketName: storage.bucket.bucket,
+    storeUri,
+    operatorRepositoryUrl: storage.operatorRepository.repositoryUrl,
+    runnerRepositoryUrl: storage.runnerRepository.repositoryUrl,
+    operatorRoleArn: ids.operatorRole.arn,
+    runnerRoleArn: ids.runnerRole.arn,
+    namespace: cfg.namespace,
+  };
+}
