@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseExperiment, specDigest } from '../../../runner/src/spec/load.ts';
+import { buildJob, buildSpecConfigMap, frozenSpecYaml, type JobConfig, type ExperimentRef } from './build-job.ts';
+import { jobGenerationOf, jobName, MAX_JOB_NAME, specConfigMapName } from './names.ts';
+
+const config: JobConfig = {
+  runnerImage: 'ghcr.io/swarmlab/runner:0.1.0',
+  runnerPullPolicy: 'IfNotPresent',
+  runnerEnv: { SWARMLAB_S3_ENDPOINT: 'http://minio:9000', AWS_REGION: 'us-east-1' },
+  runnerEnvSecret: 'store-creds',
+  runnerServiceAccount: undefined,
+  defaultParallelism: 10,
+};
+const owner: ExperimentRef = { name: 'queue-sweep', namespace: 'lab', uid: '0b0e6a52-1111-2222-3333-444455556666' };
+
+function experiment(execution: Record<string, unknown> = {}) {
+  return parseExperiment({
+    apiVersion: 'swarmlab.io/v1alpha1',
+    kind: 'Experiment',
+    metadata: { name: 'queue-sweep' },
+    spec: {
+      scenario: { modules: [{ kind: 'network', module: 'complete' }], horizon: { time: 10 } },
+      sweep: { seeds: { replicas: 4 }, grid: [{ param: 'complete.size', values: [1, 2, 3] }] },
+      execution,
+      output: { store: 's3://results/lab' },
+    },
+  });
+}
+
+function job(execution: Record<string, unknown> = {}, generation = 0) {
+  const exp = experiment(execution);
+  return buildJob({ owner, experiment: exp, digest: specDigest(exp), total: 12, generation, config });
+}
+
+describe('names', () => {
+  const digest = 'abcdef0123456789'.repeat(4);
+  it('are deterministic and parse back', () => {
+    expect(jobName('queue-sweep', digest, 0)).toBe('queue-sweep-abcdef01-0');
+    expect(jobGenerationOf('queue-sweep-abcdef01-7', digest)).toBe(7);
+    expect(jobGenerationOf('other-12345678-7', digest)).toBeUndefined();
+    expect(specConfigMapName('queue-sweep', digest)).toBe('queue-sweep-abcdef01-spec');
+  });
+  it('cut long experiment names so pod hostnames stay DNS labels', () => {
+    const long = `${'a'.repeat(50)}-${'b'.repeat(12)}`;
+    const name = jobName(long, digest, 12);
+    expect(name.length).toBeLessThanOrEqual(MAX_JOB_NAME);
+    expect(`${name}-9999999`.length).toBeLessThanOrEqual(63);
+    expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(jobName(`${'a'.repeat(40)}-x`, digest, 0)).not.toMatch(/--/);
+  });
+});
+
+describe('buildJob', () => {
+  it('makes an Indexed Job over every run, owned by the Experiment and labelled for it', () => {
+    const j = job();
+    expect(j.metadata?.name).toMatch(/^queue-sweep-[0-9a-f]{8}-0$/);
+    expect(j.metadata?.namespace).toBe('lab');
+    expect(j.metadata?.ownerReferences).toEqual([
+      { apiVersion: 'swarmlab.io/v1alpha1', kind: 'Experiment', name: 'queue-sweep', uid: owner.uid, controller: true, blockOwnerDeletion: true },
+    ]);
+    expect(j.metadata?.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'swarmlab',
+      'swarmlab.io/experiment': 'queue-sweep',
+      'swarmlab.io/experiment-uid': owner.uid,
+      'swarmlab.io/job-generation': '0',
+    });
+    expect(j.spec?.template.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('swarmlab');
+    expect(j.spec?.completionMode).toBe('Indexed');
+    expect(j.spec?.completions).toBe(12);
+    expect(j.spec?.parallelism).toBe(10);
+    expect(j.spec?.backoffLimitPerIndex).toBe(0);
+    expect(j.spec?.maxFailedIndexes).toBeUndefined();
+    expect(j.spec?.suspend).toBe(false);
+  });
+
+  it('maps execution hints onto the Job', () => {
+    const j = job({
+      parallelism: 50,
+      retries: 3,
+      maxFailedRuns: 40,
+      suspend: true,
+      activeDeadlineSeconds: 3600,
+      ttlSecondsAfterFinished: 600,
+      resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+      nodeSelector: { pool: 'batch' },
+      tolerations: [{ key: 'batch', operator: 'Exists', effect: 'NoSchedule' }],
+      queueName: 'team-a',
+    });
+    const s = j.spec!;
+    expect(s.parallelism).toBe(12);
+    expect(s.backoffLimitPerIndex).toBe(3);
+    expect(s.maxFailedIndexes).toBe(12);
+    expect(s.suspend).toBe(true);
+    expect(s.activeDeadlineSeconds).toBe(3600);
+    expect(s.ttlSecondsAfterFinished).toBe(600);
+    expect(j.metadata?.labels?.['kueue.x-k8s.io/queue-name']).toBe('team-a');
+    const pod = s.template.spec!;
+    expect(pod.nodeSelector).toEqual({ pool: 'batch' });
+    expect(pod.tolerations).toEqual([{ key: 'batch', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(pod.containers[0]!.resources).toEqual({ requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '256Mi' } });
+  });
+
+  it('does not retry disruptions or non-retryable runner exits', () => {
+    expect(job().spec?.podFailurePolicy?.rules).toEqual([
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      { action: 'FailIndex', onExitCodes: { containerName: 'runner', operator: 'In', values: [2, 3] } },
+    ]);
+    expect(job().spec?.podReplacementPolicy).toBe('Failed');
+    expect(job().spec?.template.spec?.restartPolicy).toBe('Never');
+  });
+
+  it('runs the runner for JOB_COMPLETION_INDEX against the frozen spec, locked down', () => {
+    const pod = job().spec!.template.spec!;
+    const c = pod.containers[0]!;
+    expect([...(c.command ?? []), ...(c.args ?? [])].join(' ')).toBe(
+      'swarmlab run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME)',
+    );
+    expect(c.image).toBe('ghcr.io/swarmlab/runner:0.1.0');
+    expect(c.imagePullPolicy).toBe('IfNotPresent');
+    expect(c.env?.map((e) => e.name)).toEqual(['POD_NAME', 'HOME', 'AWS_REGION', 'SWARMLAB_S3_ENDPOINT']);
+    expect(c.envFrom).toEqual([{ secretRef: { name: 'store-creds' } }]);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.volumeMounts).toEqual([
+      { name: 'spec', mountPath: '/etc/swarmlab', readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+    ]);
+    const specVolume = pod.volumes?.find((v) => v.name === 'spec');
+    expect(specVolume?.configMap?.name).toBe(specConfigMapName('queue-sweep', specDigest(experiment())));
+    expect(pod.volumes?.find((v) => v.name === 'tmp')?.emptyDir).toBeDefined();
+  });
+
+  it('is a pure function: same input, same Job; later generations get new names only', () => {
+    expect(job()).toEqual(job());
+    expect(job({}, 1).metadata?.name).toBe(job().metadata?.name?.replace(/-0$/, '-1'));
+  });
+
+  it('refuses more runs than one Indexed Job can hold', () => {
+    const exp = experiment();
+    expect(() => buildJob({ owner, experiment: exp, digest: specDigest(exp), total: 100_001, generation: 0, config })).toThrow(/at most 100000/);
+  });
+});
+
+describe('buildSpecConfigMap', () => {
+  it('freezes the parsed spec immutably; the runner re-parses it to the same digest', () => {
+    const exp = experiment({ parallelism: 3 });
+    const cm = buildSpecConfigMap(owner, exp, specDigest(exp));
+    expect(cm.immutable).toBe(true);
+    expect(cm.metadata?.ownerReferences?.[0]?.uid).toBe(owner.uid);
+    const text = cm.data?.['experiment.yaml'] ?? '';
+    expect(text).toBe(frozenSpecYaml(exp));
+    const reparsed = parseExperiment(parse(text));
+    expect(specDigest(reparsed)).toBe(specDigest(exp));
+    expect(cm.data?.['digest']).toBe(specDigest(exp));
+    expect(reparsed.spec.output.store).toBe('s3://results/lab');
+  });
+});

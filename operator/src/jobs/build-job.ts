@@ -1,0 +1,185 @@
+import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1ResourceRequirements } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { API_VERSION, type Experiment } from '../../../runner/src/spec/experiment.ts';
+import type { OperatorConfig } from '../config.ts';
+import { jobName, LABELS, MANAGED_BY, specConfigMapName } from './names.ts';
+
+// Pure builders for the objects the operator creates. Everything the
+// controller needs to know about a Job's shape lives here, unit-tested
+// without a cluster (the k6-operator pattern).
+
+export const SPEC_DIR = '/etc/swarmlab';
+export const SPEC_FILE = 'experiment.yaml';
+export const CONTAINER = 'runner';
+/** Kubernetes rejects Indexed Jobs with backoffLimitPerIndex and more completions than this. */
+export const MAX_INDEXED_COMPLETIONS = 100_000;
+/** Runner exit codes that must not be retried (runner/src/errors.ts): 2 bad spec or store, 3 invalid output. */
+export const NON_RETRYABLE_EXIT_CODES = [2, 3] as const;
+const NON_ROOT_UID = 65532;
+
+export interface ExperimentRef {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+export type JobConfig = Pick<OperatorConfig, 'runnerImage' | 'runnerPullPolicy' | 'runnerEnv' | 'runnerEnvSecret' | 'runnerServiceAccount' | 'defaultParallelism'>;
+
+export interface JobInput {
+  owner: ExperimentRef;
+  /** The parsed Experiment with spec.output.store resolved: exactly what the runner pods read. */
+  experiment: Experiment;
+  digest: string;
+  total: number;
+  generation: number;
+  config: JobConfig;
+}
+
+export function ownerReference(owner: ExperimentRef): V1OwnerReference {
+  return { apiVersion: API_VERSION, kind: 'Experiment', name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true };
+}
+
+export function experimentLabels(owner: ExperimentRef, digest: string): Record<string, string> {
+  return {
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.experiment]: owner.name,
+    [LABELS.experimentUid]: owner.uid,
+    [LABELS.digest]: digest.slice(0, 16),
+  };
+}
+
+/** The frozen spec: what the runner parses in the pod. Same parse, same digest as the operator's. */
+export function frozenSpecYaml(exp: Experiment): string {
+  return stringify({ apiVersion: exp.apiVersion, kind: exp.kind, metadata: { name: exp.metadata.name }, spec: exp.spec }, { lineWidth: 0 });
+}
+
+/** Immutable: a running pod can never see a spec other than the one its Job was made for. */
+export function buildSpecConfigMap(owner: ExperimentRef, exp: Experiment, digest: string): V1ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: specConfigMapName(owner.name, digest),
+      namespace: owner.namespace,
+      labels: experimentLabels(owner, digest),
+      ownerReferences: [ownerReference(owner)],
+    },
+    immutable: true,
+    data: { [SPEC_FILE]: frozenSpecYaml(exp), digest },
+  };
+}
+
+function resources(exp: Experiment): V1ResourceRequirements | undefined {
+  const r = exp.spec.execution.resources;
+  if (r === undefined) return undefined;
+  const list = (l: { cpu?: string | undefined; memory?: string | undefined } | undefined): Record<string, string> | undefined => {
+    if (l === undefined) return undefined;
+    const out: Record<string, string> = {};
+    if (l.cpu !== undefined) out['cpu'] = l.cpu;
+    if (l.memory !== undefined) out['memory'] = l.memory;
+    return Object.keys(out).length > 0 ? out : undefined;
+  };
+  const requests = list(r.requests);
+  const limits = list(r.limits);
+  if (requests === undefined && limits === undefined) return undefined;
+  return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
+}
+
+/**
+ * One Indexed Job covering every run: JOB_COMPLETION_INDEX is the run index.
+ *
+ * Resume: a Job of a later generation (only made when the previous one was
+ * deleted before it finished) covers every index again. The runner exits 0
+ * without running when a run's run.json already exists (ADR 0001), so
+ * finished runs are never run twice; they cost a short pod each. That keeps
+ * the index -> run mapping the identity, with no per-Job index lists.
+ */
+export function buildJob(input: JobInput): V1Job {
+  const { owner, experiment: exp, digest, total, generation, config } = input;
+  if (total > MAX_INDEXED_COMPLETIONS) throw new Error(`an Indexed Job holds at most ${MAX_INDEXED_COMPLETIONS} runs, the sweep has ${total}`);
+  const ex = exp.spec.execution;
+  const labels = { ...experimentLabels(owner, digest), [LABELS.jobGeneration]: String(generation) };
+  const jobLabels = ex.queueName !== undefined ? { ...labels, [LABELS.kueueQueue]: ex.queueName } : labels;
+  const env: V1EnvVar[] = [
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'HOME', value: '/tmp' },
+    ...Object.entries(config.runnerEnv)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, value]) => ({ name, value })),
+  ];
+  const res = resources(exp);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: jobName(owner.name, digest, generation),
+      namespace: owner.namespace,
+      labels: jobLabels,
+      ownerReferences: [ownerReference(owner)],
+    },
+    spec: {
+      completionMode: 'Indexed',
+      completions: total,
+      parallelism: Math.min(total, ex.parallelism ?? config.defaultParallelism),
+      backoffLimitPerIndex: ex.retries,
+      ...(ex.maxFailedRuns !== undefined ? { maxFailedIndexes: Math.min(ex.maxFailedRuns, total) } : {}),
+      // Only a pod that is fully gone is replaced: never two pods on one run.
+      podReplacementPolicy: 'Failed',
+      podFailurePolicy: {
+        rules: [
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+          { action: 'FailIndex', onExitCodes: { containerName: CONTAINER, operator: 'In', values: [...NON_RETRYABLE_EXIT_CODES] } },
+        ],
+      },
+      suspend: ex.suspend === true,
+      ...(ex.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: ex.activeDeadlineSeconds } : {}),
+      ...(ex.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: ex.ttlSecondsAfterFinished } : {}),
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          ...(config.runnerServiceAccount !== undefined ? { serviceAccountName: config.runnerServiceAccount } : {}),
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: NON_ROOT_UID,
+            runAsGroup: NON_ROOT_UID,
+            fsGroup: NON_ROOT_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          ...(ex.nodeSelector !== undefined ? { nodeSelector: { ...ex.nodeSelector } } : {}),
+          ...(ex.tolerations !== undefined ? { tolerations: ex.tolerations.map((t) => ({ ...t })) } : {}),
+          containers: [
+            {
+              name: CONTAINER,
+              image: config.runnerImage,
+              imagePullPolicy: config.runnerPullPolicy,
+              command: ['swarmlab'],
+              args: ['run-index', '--spec', `${SPEC_DIR}/${SPEC_FILE}`, '--index', '$(JOB_COMPLETION_INDEX)', '--attempt', '$(POD_NAME)'],
+              env,
+              ...(config.runnerEnvSecret !== undefined ? { envFrom: [{ secretRef: { name: config.runnerEnvSecret } }] } : {}),
+              ...(res !== undefined ? { resources: res } : {}),
+              // The runner's last log lines carry the error code; the operator reads them for failed runs.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              securityContext: {
+                runAsNonRoot: true,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [
+                { name: 'spec', mountPath: SPEC_DIR, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'spec', configMap: { name: specConfigMapName(owner.name, digest) } },
+            { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+          ],
+        },
+      },
+    },
+  };
+}
