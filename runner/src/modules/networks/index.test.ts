@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { SwarmlabError } from '../../errors.ts';
+import { builtinRegistry } from '../builtin.ts';
+import { resolveScenario } from '../resolve.ts';
+import { generatedNetworks } from './index.ts';
+
+describe('generated network modules', () => {
+  it('are registered as network modules, version 1.0.0', () => {
+    for (const name of ['erdos-renyi', 'watts-strogatz', 'barabasi-albert', 'grid-2d']) {
+      const def = builtinRegistry.get('network', name);
+      expect(def?.kind).toBe('network');
+      expect(def?.version).toBe('1.0.0');
+    }
+  });
+
+  it('describe every config field, reject unknown keys, and default the edge weight to 1', () => {
+    for (const def of generatedNetworks) {
+      for (const [key, field] of Object.entries(def.config.shape)) {
+        expect(z.globalRegistry.get(field)?.description, `${def.name}.${key}`).toBeTruthy();
+      }
+      expect((def.config.shape.weight as z.ZodType).parse(undefined)).toBe(1);
+    }
+  });
+
+  it('a bad config fails scenario resolution with the spec field path', () => {
+    const scenario = (config: Record<string, unknown>) => ({
+      modules: [{ kind: 'network' as const, module: 'watts-strogatz', name: 'net', config }],
+      latency: [],
+      horizon: { events: 10 },
+    });
+    const failure = (config: Record<string, unknown>, params: Record<string, number> = {}): SwarmlabError => {
+      try {
+        resolveScenario(scenario(config), params, builtinRegistry);
+      } catch (e) {
+        if (e instanceof SwarmlabError) return e;
+        throw e;
+      }
+      throw new Error('resolution succeeded');
+    };
+    expect(() => resolveScenario(scenario({ n: 100, k: 4 }), {}, builtinRegistry)).not.toThrow();
+    const odd = failure({ n: 100, k: 5 });
+    expect(odd.code).toBe('INVALID_MODULE_CONFIG');
+    expect(odd.path).toBe('spec.scenario.modules[0].config.k');
+    expect(odd.message).toMatch(/even/);
+    // A swept parameter that makes the config invalid is caught the same way.
+    expect(failure({ n: 100, k: 4 }, { 'net.beta': 2 }).path).toBe('spec.scenario.modules[0].config.beta');
+  });
+});
