@@ -17,11 +17,16 @@ export function barabasiAlbertPairs(n: number, m: number, m0: number, rng: Rng):
   let ends = 0;
   for (const x of out) endpoints[ends++] = x;
   const targets: number[] = [];
+  // pickedBy[t] === s marks t as already chosen by node s: O(1) even for large m.
+  const pickedBy = new Int32Array(n).fill(-1);
   for (let s = m0; s < n; s++) {
     targets.length = 0;
     while (targets.length < m) {
       const t = endpoints[rng.int(ends)] as number;
-      if (!targets.includes(t)) targets.push(t);
+      if (pickedBy[t] !== s) {
+        pickedBy[t] = s;
+        targets.push(t);
+      }
     }
     // Endpoints join the list only after all m picks, so a node never picks itself.
     for (const t of targets) {
