@@ -53,6 +53,7 @@ export const stackConfigSchema = z
     operatorServiceAccount: z.string().min(1).default('swarmlab-operator'),
     runnerServiceAccount: z.string().min(1).default('swarmlab-runner'),
     imageTag: z.string().min(1).default('0.1.0'),
+    runnerImageRepository: z.string().min(1).optional(),
     deployChart: z.boolean().default(true),
     chartPath: z.string().min(1).default('../charts/swarmlab'),
   })
@@ -63,7 +64,7 @@ export type StackConfigInput = z.input<typeof stackConfigSchema>;
 
 // Which keys hold plain strings: Pulumi stores every value as a string and
 // `Config.getObject` would JSON-parse "1.35" into the number 1.35.
-const STRING_KEYS = new Set(['region', 'kubernetesVersion', 'vpcCidr', 'natGateways', 'bucketName', 'resultsPrefix', 'namespace', 'operatorServiceAccount', 'runnerServiceAccount', 'imageTag', 'chartPath']);
+const STRING_KEYS = new Set(['region', 'kubernetesVersion', 'vpcCidr', 'natGateways', 'bucketName', 'resultsPrefix', 'namespace', 'operatorServiceAccount', 'runnerServiceAccount', 'imageTag', 'runnerImageRepository', 'chartPath']);
 
 export class StackConfigError extends Error {
   override name = 'StackConfigError';

@@ -21,15 +21,15 @@ const cfg = readStackConfig(STACK_CONFIG_KEYS, (key) =>
 let outputs: Awaited<ReturnType<typeof resolveOutputs>>;
 async function resolveOutputs() {
   const out = createStack(cfg, 'test');
-  const [bucketName, storeUri, kubeconfig, operatorRepositoryUrl, runnerRepositoryUrl] = await Promise.all([
+  const [bucketName, storeUri, kubeconfig, repositoryUrl, runnerImageRepository] = await Promise.all([
     valueOf(out.bucketName),
     valueOf(out.storeUri),
     valueOf(out.kubeconfig),
-    valueOf(out.operatorRepositoryUrl),
-    valueOf(out.runnerRepositoryUrl),
+    valueOf(out.repositoryUrl),
+    valueOf(out.runnerImageRepository),
   ]);
   await settle();
-  return { bucketName, storeUri, kubeconfig, operatorRepositoryUrl, runnerRepositoryUrl };
+  return { bucketName, storeUri, kubeconfig, repositoryUrl, runnerImageRepository };
 }
 
 beforeAll(async () => {
@@ -199,20 +199,20 @@ describe('cluster and nodes', () => {
 });
 
 describe('registries and Helm release', () => {
-  it('creates immutable, scanned repositories for both images', () => {
-    const repos = ofType('aws:ecr/repository:Repository');
-    expect(repos.map((r) => r.inputs.name).sort()).toEqual(['swarmlab/operator', 'swarmlab/runner']);
-    for (const r of repos) expect(r.inputs).toMatchObject({ imageTagMutability: 'IMMUTABLE', imageScanningConfiguration: { scanOnPush: true } });
-    expect(outputs.runnerRepositoryUrl).toMatch(/\/swarmlab\/runner$/);
+  it('creates one immutable, scanned repository for the image both roles run', () => {
+    const repo = one('aws:ecr/repository:Repository');
+    expect(repo.inputs).toMatchObject({ name: 'swarmlab/swarmlab', imageTagMutability: 'IMMUTABLE', imageScanningConfiguration: { scanOnPush: true } });
+    expect(outputs.repositoryUrl).toMatch(/\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/swarmlab\/swarmlab$/);
+    expect(outputs.runnerImageRepository).toBe(outputs.repositoryUrl);
   });
 
   it('installs charts/swarmlab with images, store and runner scheduling from the stack', () => {
     const release = one('kubernetes:helm.sh/v3:Release');
     expect(release.inputs).toMatchObject({ chart: '../charts/swarmlab', namespace: 'swarmlab-system' });
     expect(release.inputs.values).toMatchObject({
-      operator: { image: { repository: outputs.operatorRepositoryUrl, tag: '0.1.0' } },
+      operator: { image: { repository: outputs.repositoryUrl, tag: '0.1.0' } },
       runner: {
-        image: { repository: outputs.runnerRepositoryUrl, tag: '0.1.0' },
+        image: { repository: outputs.repositoryUrl, tag: '0.1.0' },
         nodeSelector: { 'swarmlab.io/runner': 'true' },
         tolerations: [{ key: RUNNER_TAINT.key, operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
         serviceAccount: { name: 'swarmlab-runner' },

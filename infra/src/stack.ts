@@ -11,8 +11,8 @@ export interface StackOutputs {
   kubeconfig: pulumi.Output<string>;
   bucketName: pulumi.Output<string>;
   storeUri: pulumi.Output<string>;
-  operatorRepositoryUrl: pulumi.Output<string>;
-  runnerRepositoryUrl: pulumi.Output<string>;
+  repositoryUrl: pulumi.Output<string>;
+  runnerImageRepository: pulumi.Output<string>;
   operatorRoleArn: pulumi.Output<string>;
   runnerRoleArn: pulumi.Output<string>;
   namespace: string;
@@ -28,10 +28,12 @@ export function createStack(cfg: StackConfig, stack: string): StackOutputs {
   const ids = createIdentities(name, cfg, eks.cluster, storage.bucket, eks.podIdentityAgent);
 
   // The region travels in the URI: pods with EKS Pod Identity get credentials but no AWS_REGION.
+  // A derived runner image (third-party modules baked in) may live elsewhere; by default both roles run the one image.
+  const runnerImageRepository = cfg.runnerImageRepository ? pulumi.output(cfg.runnerImageRepository) : storage.repository.repositoryUrl;
   const storeUri = pulumi.interpolate`s3://${storage.bucket.bucket}/${cfg.resultsPrefix}?region=${cfg.region}`;
   if (cfg.deployChart) {
     const values = pulumi
-      .all([storage.operatorRepository.repositoryUrl, storage.runnerRepository.repositoryUrl, storeUri, ids.operatorRole.arn, ids.runnerRole.arn])
+      .all([storage.repository.repositoryUrl, runnerImageRepository, storeUri, ids.operatorRole.arn, ids.runnerRole.arn])
       .apply(([operatorRepository, runnerRepository, uri, operatorRoleArn, runnerRoleArn]) =>
         chartValues({
           operatorRepository,
@@ -58,8 +60,8 @@ export function createStack(cfg: StackConfig, stack: string): StackOutputs {
     kubeconfig: pulumi.secret(eks.kubeconfig),
     bucketName: storage.bucket.bucket,
     storeUri,
-    operatorRepositoryUrl: storage.operatorRepository.repositoryUrl,
-    runnerRepositoryUrl: storage.runnerRepository.repositoryUrl,
+    repositoryUrl: storage.repository.repositoryUrl,
+    runnerImageRepository,
     operatorRoleArn: ids.operatorRole.arn,
     runnerRoleArn: ids.runnerRole.arn,
     namespace: cfg.namespace,

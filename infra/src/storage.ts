@@ -3,8 +3,8 @@ import type { StackConfig } from './config.ts';
 
 export interface Storage {
   bucket: aws.s3.Bucket;
-  operatorRepository: aws.ecr.Repository;
-  runnerRepository: aws.ecr.Repository;
+  /** The one swarmlab image, operator and runner entrypoints (docs/adr/0002-images.md). */
+  repository: aws.ecr.Repository;
   /** Resources that must exist before anything writes to the bucket. */
   bucketReady: aws.s3.BucketPublicAccessBlock;
 }
@@ -71,27 +71,25 @@ export function createStorage(name: string, cfg: StackConfig): Storage {
     ],
   });
 
-  const repository = (image: string) => {
-    const repo = new aws.ecr.Repository(`${name}-${image}`, {
-      name: `swarmlab/${image}`,
-      imageTagMutability: 'IMMUTABLE',
-      imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfigurations: [{ encryptionType: 'AES256' }],
-    });
-    new aws.ecr.LifecyclePolicy(`${name}-${image}`, {
-      repository: repo.name,
-      policy: JSON.stringify({
-        rules: [
-          {
-            rulePriority: 1,
-            description: 'drop untagged images after 14 days',
-            selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 },
-            action: { type: 'expire' },
-          },
-        ],
-      }),
-    });
-    return repo;
-  };
-  return { bucket, bucketReady, operatorRepository: repository('operator'), runnerRepository: repository('runner') };
+  const image = 'swarmlab';
+  const repository = new aws.ecr.Repository(`${name}-${image}`, {
+    name: `swarmlab/${image}`,
+    imageTagMutability: 'IMMUTABLE',
+    imageScanningConfiguration: { scanOnPush: true },
+    encryptionConfigurations: [{ encryptionType: 'AES256' }],
+  });
+  new aws.ecr.LifecyclePolicy(`${name}-${image}`, {
+    repository: repository.name,
+    policy: JSON.stringify({
+      rules: [
+        {
+          rulePriority: 1,
+          description: 'drop untagged images after 14 days',
+          selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 },
+          action: { type: 'expire' },
+        },
+      ],
+    }),
+  });
+  return { bucket, bucketReady, repository };
 }
