@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { defineModule } from '../../modules/api.ts';
 
-/** Finite buffer (M/M/c/K): turns arrivals away while the queue is full. */
+/** Finite capacity (M/M/c/N): turns arrivals away while the system is full. */
 export const admissionControl = defineModule({
   kind: 'policy',
   name: 'admission-control',
   version: '1.0.0',
-  description: 'Refuses arrival intents while the watched queue length is at capacity.',
+  description: 'Refuses arrival intents while the number of customers in the system is at capacity (M/M/c/N).',
   config: z
     .object({
-      watch: z.string().min(1).default('server.queueLength').describe('Metric holding the queue length, as instance.metric.'),
-      capacity: z.number().int().min(0).optional().describe('Waiting places; unset means unlimited.'),
+      watch: z.string().min(1).default('server.inSystem').describe('Metric holding the number of customers in the system, as instance.metric.'),
+      capacity: z.number().int().min(1).optional().describe('System capacity N (in service plus waiting); unset means unlimited.'),
       eventType: z.string().min(1).default('arrival').describe('Intent type the policy gates.'),
     })
     .strict(),
@@ -21,7 +21,7 @@ export const admissionControl = defineModule({
         if (config.capacity === undefined || intent.type !== config.eventType) return { allow: true };
         if (view.metric(config.watch) >= config.capacity) {
           refused++;
-          return { allow: false, reason: `queue full (${config.capacity} waiting)`, code: 'QUEUE_FULL' };
+          return { allow: false, reason: `system full (${config.capacity} customers)`, code: 'QUEUE_FULL' };
         }
         return { allow: true };
       },

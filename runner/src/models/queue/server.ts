@@ -60,7 +60,7 @@ export const serviceQueue = defineModule({
           }
         },
       },
-      metrics: () => ({ queueLength: waiting.length - head, busy, served }),
+      metrics: () => ({ queueLength: waiting.length - head, busy, inSystem: waiting.length - head + busy, served }),
       summary: () => ({
         served,
         measured,

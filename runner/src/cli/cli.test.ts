@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync, chmodSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from './main.ts';
+
+const bin = fileURLToPath(new URL('../../../bin/swarmlab.js', import.meta.url));
+
+function swarmlab(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, SWARMLAB_S3_ENDPOINT: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tiny = (extra = '') => `apiVersion: swarmlab.io/v1alpha1
+kind: Experiment
+metadata:
+  name: tiny
+spec:
+  scenario:
+    modules:
+      - { kind: agent, module: poisson-source, name: arrivals, config: { rate: 0.7, target: server } }
+      - { kind: agent, module: service-queue, name: server, config: { serviceRate: 1.0 } }
+      - { kind: policy, module: admission-control, name: admission, config: { capacity: 5 } }
+    horizon: { time: 300 }
+  sweep:
+    seeds: { base: 1, replicas: 3 }
+    grid:
+      - { param: arrivals.rate, values: [0.4, 0.8] }
+${extra}`;
+
+function workspace(yaml = tiny()) {
+  const dir = mkdtempSync(join(tmpdir(), 'swarmlab-cli-'));
+  writeFileSync(join(dir, 'exp.yaml'), yaml);
+  return dir;
+}
+
+function resultsRoot(store: string): string {
+  const exp = join(store, 'tiny');
+  return join(exp, readdirSync(exp)[0]!);
+}
+
+function runFiles(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const run of readdirSync(join(root, 'runs')).sort()) {
+    for (const f of readdirSync(join(root, 'runs', run)).sort()) out.set(`${run}/${f}`, readFileSync(join(root, 'runs', run, f), 'utf8'));
+  }
+  return out;
+}
+
+describe('swarmlab run and validate', { timeout: 120_000 }, () => {
+  it('runs a sweep, validates it, and gives byte-identical outputs for any worker count', () => {
+    const dir = workspace();
+    const one = swarmlab(['run', 'exp.yaml', '--store', `file://${dir}/a`, '--workers', '1', '--json'], dir);
+    expect(one.stderr).toBe('');
+    expect(one.code).toBe(0);
+    const summary = JSON.parse(one.stdout) as { total: number; succeeded: number; manifestDigest: string };
+    expect(summary).toMatchObject({ total: 6, succeeded: 6 });
+    const two = swarmlab(['run', 'exp.yaml', '--store', `file://${dir}/b`, '--workers', '2', '--json'], dir);
+    expect(two.code).toBe(0);
+    expect(JSON.parse(two.stdout).manifestDigest).toBe(summary.manifestDigest);
+    const a = resultsRoot(join(dir, 'a'));
+    const b = resultsRoot(join(dir, 'b'));
+    expect(runFiles(a)).toEqual(runFiles(b));
+    expect(readFileSync(join(a, 'manifest.json'), 'utf8')).toBe(readFileSync(join(b, 'manifest.json'), 'utf8'));
+    expect(existsSync(join(a, 'staging'))).toBe(false);
+
+    const ok = swarmlab(['validate', a], dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('valid: 6 runs');
+  });
+
+  it('resumes: a second run over the same store reruns nothing and keeps the digest', () => {
+    const dir = workspace();
+    const first = JSON.parse(swarmlab(['run', 'exp.yaml', '--store', `file://${dir}/r`, '--json'], dir).stdout);
+    const again = swarmlab(['run', 'exp.yaml', '--store', `file://${dir}/r`, '--json'], dir);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ resumed: 6, succeeded: 6, manifestDigest: first.manifestDigest });
+  });
+
+  it('detects a tampered copy: an edited event, a schema-invalid summary, a missing file', () => {
+    const dir = workspace();
+    expect(swarmlab(['run', 'exp.yaml', '--store', `file://${dir}/t`], dir).code).toBe(0);
+    const root = resultsRoot(join(dir, 't'));
+    const events = join(root, 'runs', 'run-000001', 'events.jsonl');
+    chmodSync(events, 0o644);
+    writeFileSync(events, readFileSync(events, 'utf8').replace('"type":"arrival"', '"type":"arrivaI"'));
+    const summary = join(root, 'runs', 'run-000002', 'summary.json');
+    writeFileSync(summary, readFileSync(summary, 'utf8').replace('"schema_version": "1.0.0"', '"schema_version": 1'));
+    rmSync(join(root, 'runs', 'run-000003', 'metrics.csv'));
+    const bad = swarmlab(['validate', root], dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/run-000001\/events\.jsonl: sha256 .* does not match/);
+    expect(bad.stderr).toMatch(/run-000002\/summary\.json: sha256/);
+    expect(bad.stderr).toMatch(/run-000002\/summary\.json: schema_version/);
+    expect(bad.stderr).toMatch(/run-000003\/metrics\.csv: missing/);
+  });
+
+  it('plans without running', () => {
+    const dir = workspace();
+    const r = swarmlab(['plan', 'exp.yaml'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('tiny: 6 runs');
+    expect(r.stdout).toMatch(/run-000005\t5\t\d+\tarrivals\.rate=0\.8/);
+    expect(existsSync(join(dir, 'results'))).toBe(false);
+  });
+});
+
+describe('bad input: a clear message naming the file or field, exit status 2, nothing marked valid', () => {
+  const cases: { name: string; yaml?: string; args?: (dir: string) => string[]; message: RegExp }[] = [
+    { name: 'malformed YAML', yaml: 'apiVersion: swarmlab.io/v1alpha1\nkind: [Experiment\n', message: /BAD_FILE: .*exp\.yaml: malformed YAML/ },
+    { name: 'missing file', args: (dir) => ['run', join(dir, 'nope.yaml')], message: /BAD_FILE: .*nope\.yaml: cannot read file/ },
+    { name: 'wrong kind', yaml: tiny().replace('kind: Experiment', 'kind: Experimnt'), message: /INVALID_SPEC: .*kind/ },
+    { name: 'unknown module', yaml: tiny().replace('module: service-queue', 'module: service-queeu'), message: /UNKNOWN_MODULE: spec\.scenario\.modules\[1\]\.module: unknown agent module service-queeu .*known agent modules: .*service-queue/ },
+    { name: 'wrong type in module config', yaml: tiny().replace('serviceRate: 1.0', 'serviceRate: fast'), message: /INVALID_MODULE_CONFIG: spec\.scenario\.modules\[1\]\.config\.serviceRate/ },
+    { name: 'unknown module config key', yaml: tiny().replace('serviceRate: 1.0', 'serviceRate: 1.0, speed: 2'), message: /INVALID_MODULE_CONFIG: spec\.scenario\.modules\[1\]\.config.*speed/ },
+    { name: 'out-of-range grid value', yaml: tiny().replace('values: [0.4, 0.8]', 'values: [0.4, -1]'), message: /INVALID_MODULE_CONFIG: spec\.scenario\.modules\[0\]\.config\.rate.*arrivals\.rate/ },
+    { name: 'grid over an unknown instance', yaml: tiny().replace('param: arrivals.rate', 'param: arrival.rate'), message: /INVALID_SPEC: spec\.sweep: parameter arrival\.rate: no module instance named arrival/ },
+    { name: 'bad horizon', yaml: tiny().replace('horizon: { time: 300 }', 'horizon: { time: -3 }'), message: /INVALID_SPEC: .*spec\.scenario\.horizon\.time/ },
+    { name: 'replicas and list together', yaml: tiny().replace('{ base: 1, replicas: 3 }', '{ replicas: 3, list: [1] }'), message: /INVALID_SPEC: .*spec\.sweep\.seeds.*not both/ },
+    { name: 'uniform latency with min > max', yaml: tiny().replace('    horizon:', '    latency: [{ name: l, model: uniform, min: 5, max: 1 }]\n    horizon:'), message: /INVALID_SPEC: .*exp\.yaml: spec\.scenario\.latency\[0\]\.min: min must not exceed max/ },
+    { name: 'sweep over the cap', yaml: tiny('    maxRuns: 4\n'), message: /SWEEP_TOO_LARGE: spec\.sweep\.maxRuns: the sweep has 6 runs, more than maxRuns 4/ },
+    { name: 'sweep over the default cap', yaml: tiny().replace('replicas: 3', 'replicas: 60000'), message: /SWEEP_TOO_LARGE: .*120000 runs, more than maxRuns 100000/ },
+    { name: 'unwritable store', args: (dir) => ['run', join(dir, 'exp.yaml'), '--store', `file://${dir}/exp.yaml/sub`], message: /STORE_UNAVAILABLE: .*exp\.yaml\/sub.*cannot write/ },
+    { name: 'malformed store URI', args: (dir) => ['run', join(dir, 'exp.yaml'), '--store', 'ftp://x'], message: /STORE_UNAVAILABLE: .*expected file:\/\/DIR or s3:\/\/BUCKET\/PREFIX/ },
+    { name: 'unreachable S3 endpoint', args: (dir) => ['run', join(dir, 'exp.yaml'), '--store', 's3://swarmlab-none/x?endpoint=http://127.0.0.1:9'], message: /STORE_UNAVAILABLE: .*s3:\/\/swarmlab-none/ },
+    { name: 'bad --workers', args: (dir) => ['run', join(dir, 'exp.yaml'), '--workers', 'zero'], message: /USAGE: --workers must be a whole number/ },
+  ];
+
+  // In-process through the same main() the binary calls: fast enough for a long table.
+  for (const c of cases) {
+    it(c.name, async () => {
+      const dir = workspace(c.yaml ?? tiny());
+      let stderr = '';
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        stderr += String(chunk);
+        return true;
+      });
+      let code: number;
+      try {
+        code = await main(['node', 'swarmlab', ...(c.args?.(dir) ?? ['run', join(dir, 'exp.yaml'), '--store', `file://${dir}/out`])]);
+      } finally {
+        spy.mockRestore();
+        process.exitCode = 0;
+      }
+      expect(stderr).toMatch(c.message);
+      expect(code).toBe(2);
+      expect(existsSync(join(dir, 'out'))).toBe(false);
+    });
+  }
+});

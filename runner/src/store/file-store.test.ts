@@ -1,0 +1,48 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileStore } from './file-store.ts';
+import { openStore } from './open.ts';
+
+describe('FileStore', () => {
+  const store = () => new FileStore(mkdtempSync(join(tmpdir(), 'swarmlab-store-')));
+
+  it('writes a final key once: same bytes is a no-op, different bytes a conflict that keeps the original', async () => {
+    const s = store();
+    expect(await s.putIfAbsent('a/b.txt', 'one')).toBe('created');
+    expect(await s.putIfAbsent('a/b.txt', 'one')).toBe('identical');
+    await expect(s.putIfAbsent('a/b.txt', 'two')).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT' });
+    expect((await s.get('a/b.txt'))?.toString()).toBe('one');
+  });
+
+  it('lets only one of many concurrent writers create a key', async () => {
+    const s = store();
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => s.putIfAbsent('k', `v${i}`)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(19);
+  });
+
+  it('lists keys under a prefix, hides temp files, and deletes prefixes', async () => {
+    const s = store();
+    await s.put('x/1', 'a');
+    await s.put('x/y/2', 'b');
+    await s.put('z/3', 'c');
+    expect(await s.list('x/')).toEqual(['x/1', 'x/y/2']);
+    await s.deletePrefix('x/');
+    expect(await s.list('')).toEqual(['z/3']);
+    expect(await s.get('x/1')).toBeUndefined();
+  });
+
+  it('rejects keys that escape the root', async () => {
+    await expect(store().put('../evil', 'x')).rejects.toThrow(/invalid store key/);
+  });
+});
+
+describe('openStore', () => {
+  it('resolves relative file:// URIs against the base and parses s3:// URIs', () => {
+    expect(openStore('file://./results', '/srv/exp').uri).toBe('file:///srv/exp/results');
+    expect(openStore('s3://my-bucket/some/prefix?endpoint=http://127.0.0.1:9000').uri).toBe('s3://my-bucket/some/prefix');
+    expect(() => openStore('s3://A_B/x')).toThrow(/bucket names/);
+  });
+});
