@@ -1,0 +1,46 @@
+import type { Condition, ConditionType } from '../api/status.ts';
+
+// Every condition type is always present, in this order, so `kubectl wait
+// --for=condition=Complete` works and status has a fixed size.
+export const CONDITION_ORDER: readonly ConditionType[] = ['Accepted', 'InvalidSpec', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable'];
+
+export const MAX_MESSAGE = 1024;
+
+export interface ConditionValue {
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
+export function truncateMessage(message: string, max = MAX_MESSAGE): string {
+  return message.length <= max ? message : `${message.slice(0, max - 3)}...`;
+}
+
+/**
+ * The full condition list from the values now. lastTransitionTime moves only
+ * when a condition's status changes, so an unchanged world gives an
+ * identical list (and no status write).
+ */
+export function conditionsFrom(
+  values: Readonly<Record<ConditionType, ConditionValue>>,
+  previous: readonly Condition[] | undefined,
+  now: string,
+  generation: number,
+): Condition[] {
+  return CONDITION_ORDER.map((type) => {
+    const v = values[type];
+    const prev = previous?.find((c) => c.type === type);
+    return {
+      type,
+      status: v.status,
+      reason: v.reason,
+      message: truncateMessage(v.message),
+      lastTransitionTime: prev !== undefined && prev.status === v.status ? prev.lastTransitionTime : now,
+      observedGeneration: generation,
+    };
+  });
+}
+
+export function conditionStatus(conditions: readonly Condition[] | undefined, type: ConditionType): Condition['status'] | undefined {
+  return conditions?.find((c) => c.type === type)?.status;
+}

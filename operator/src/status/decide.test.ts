@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { decide, type JobObservation, type Observation } from './decide.ts';
+import { parseIntervals } from './intervals.ts';
+import type { ExperimentStatus } from '../api/status.ts';
+
+const digest = 'd'.repeat(64);
+const t0 = new Date('2026-01-02T03:04:05.678Z');
+
+function obs(over: Partial<Observation> = {}): Observation {
+  return {
+    generation: 1,
+    now: t0,
+    previous: undefined,
+    invalid: undefined,
+    digest,
+    total: 100,
+    resultsURI: 's3://r/exp/dddddddddddddddd/',
+    suspend: false,
+    job: undefined,
+    store: { ok: true, succeeded: [] },
+    failures: [],
+    manifest: undefined,
+    ...over,
+  };
+}
+
+function job(over: Partial<JobObservation> = {}): JobObservation {
+  return { name: 'exp-dddddddd-0', generation: 0, suspended: false, active: 0, completedIndexes: undefined, failedIndexes: undefined, finished: undefined, ...over };
+}
+
+const cond = (s: ExperimentStatus, type: string) => s.conditions?.find((c) => c.type === type);
+
+/** Feeds a decision's status back in as the previous one, like the next reconcile would see it. */
+function next(d: ReturnType<typeof decide>, over: Partial<Observation>): ReturnType<typeof decide> {
+  return decide(obs({ previous: d.status, ...over }));
+}
+
+describe('decide', () => {
+  it('a new Experiment: Pending, ConfigMap and Job 0 to create, Accepted event', () => {
+    const d = decide(obs());
+    expect(d.status.phase).toBe('Pending');
+    expect(d.actions).toEqual([{ kind: 'ensureConfigMap' }, { kind: 'createJob', generation: 0 }]);
+    expect(d.status.jobGeneration).toBe(0);
+    expect(d.status.runs).toEqual({ total: 100, pending: 100, running: 0, succeeded: 0, failed: 0 });
+    expect(d.status.progress).toBe('0/100');
+    expect(d.status.conditions?.map((c) => c.type)).toEqual(['Accepted', 'InvalidSpec', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable']);
+    expect(d.events.map((e) => e.reason)).toEqual(['Accepted']);
+    expect(d.status.startTime).toBe('2026-01-02T03:04:05Z');
+  });
+
+  it('invalid spec: Invalid phase, InvalidSpec condition with the message, no actions', () => {
+    const d = decide(obs({ invalid: { reason: 'UnknownModule', message: 'spec.scenario.modules[0].module: unknown agent module nope' } }));
+    expect(d.status.phase).toBe('Invalid');
+    expect(d.actions).toEqual([]);
+    expect(cond(d.status, 'InvalidSpec')).toMatchObject({ status: 'True', reason: 'UnknownModule', message: expect.stringContaining('modules[0]') });
+    expect(cond(d.status, 'Accepted')?.status).toBe('False');
+    expect(d.events).toEqual([{ type: 'Warning', reason: 'InvalidSpec', message: expect.stringContaining('unknown agent module') }]);
+    expect(next(d, { invalid: d.status.conditions && { reason: 'UnknownModule', message: 'spec.scenario.modules[0].module: unknown agent module nope' } }).events).toEqual([]);
+  });
+
+  it('counts from the store and the Job; unchanged world gives an identical status', () => {
+    const first = decide(obs());
+    const running = next(first, { job: job({ active: 5, failedIndexes: '7,9' }), store: { ok: true, succeeded: parseIntervals('0-5,8') } });
+    expect(running.status.phase).toBe('Running');
+    expect(running.actions).toEqual([{ kind: 'ensureConfigMap' }]);
+    expect(running.status.runs).toEqual({ total: 100, pending: 86, running: 5, succeeded: 7, failed: 2 });
+    expect(running.status.succeededIndexes).toBe('0-5,8');
+    expect(running.status.failedIndexes).toBe('7,9');
+    const later = decide(obs({ previous: running.status, now: new Date(t0.getTime() + 60_000), job: job({ active: 5, failedIndexes: '7,9' }), store: { ok: true, succeeded: parseIntervals('0-5,8') } }));
+    expect(later.status).toEqual(running.status);
+    expect(later.events).toEqual([]);
+  });
+
+  it('all runs in the store: write the manifest, then Complete with its URI and digest', () => {
+    const running = decide(obs({ previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' }, job: job({ active: 0, completedIndexes: '0-99' }), store: { ok: true, succeeded: [[0, 99]] } }));
+    expect(running.actions).toContainEqual({ kind: 'writeManifest' });
+    expect(running.status.phase).toBe('Running');
+    const done = next(running, { job: job({ completedIndexes: '0-99' }), store: { ok: true, succeeded: [[0, 99]] }, manifest: { uri: 's3://r/m.json', digest: 'abc' } });
+    expect(done.status.phase).toBe('Complete');
+    expect(done.status).toMatchObject({ manifestURI: 's3://r/m.json', manifestDigest: 'abc', completionTime: '2026-01-02T03:04:05Z', progress: '100/100' });
+    expect(cond(done.status, 'Complete')?.status).toBe('True');
+    expect(done.events.map((e) => e.reason)).toEqual(['Complete']);
+    // Terminal stays terminal even when the Job is gone (TTL) and nothing is created.
+    const after = next(done, { job: undefined });
+    expect(after.actions).toEqual([]);
+    expect(after.status.phase).toBe('Complete');
+  });
+
+  it('a failed Job: manifest of the succeeded runs, then Failed with reasons from the pods', () => {
+    const base = { previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' as const } };
+    const failures = [{ index: 3, code: 'INVALID_OUTPUT', message: 'metrics.csv: sha256 mismatch' }];
+    const j = job({ failedIndexes: '3', completedIndexes: '0-2,4-99', finished: { type: 'Failed', reason: 'FailedIndexes', message: 'Job has failed indexes' } });
+    const writing = decide(obs({ ...base, job: j, store: { ok: true, succeeded: parseIntervals('0-2,4-99') }, failures }));
+    expect(writing.actions).toContainEqual({ kind: 'writeManifest' });
+    const failed = next(writing, { job: j, store: { ok: true, succeeded: parseIntervals('0-2,4-99') }, failures, manifest: { uri: 'm', digest: 'x' } });
+    expect(failed.status.phase).toBe('Failed');
+    expect(failed.status.runs).toMatchObject({ succeeded: 99, failed: 1, pending: 0 });
+    expect(cond(failed.status, 'Failed')).toMatchObject({ status: 'True', reason: 'FailedIndexes', message: expect.stringContaining('run 3: INVALID_OUTPUT: metrics.csv: sha256 mismatch') });
+    expect(failed.events.map((e) => e.type)).toEqual(['Warning']);
+  });
+
+  it('output conflicts raise OutputConflict', () => {
+    const d = decide(obs({ previous: { jobGeneration: 0, specDigest: digest }, job: job({ failedIndexes: '4' }), failures: [{ index: 4, code: 'OUTPUT_CONFLICT', message: 'exp/x/runs/run-000004/summary.json' }] }));
+    expect(cond(d.status, 'OutputConflict')).toMatchObject({ status: 'True', message: expect.stringContaining('run-000004') });
+    expect(d.events.map((e) => e.reason)).toContain('OutputConflict');
+  });
+
+  it('a Job deleted before it finished is replaced by the next generation', () => {
+    const d = decide(obs({ previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' }, job: undefined, store: { ok: true, succeeded: [[0, 49]] } }));
+    expect(d.actions).toContainEqual({ kind: 'createJob', generation: 1 });
+    expect(d.status.jobGeneration).toBe(1);
+    expect(d.status.phase).toBe('Running');
+  });
+
+  it('suspend and resume patch the Job and emit events', () => {
+    const running = decide(obs({ previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' }, job: job({ active: 10 }) }));
+    const suspended = next(running, { suspend: true, job: job({ active: 10 }) });
+    expect(suspended.actions).toContainEqual({ kind: 'setJobSuspend', name: 'exp-dddddddd-0', suspend: true });
+    expect(suspended.status.phase).toBe('Suspended');
+    expect(suspended.events.map((e) => e.reason)).toEqual(['Suspended']);
+    const settled = next(suspended, { suspend: true, job: job({ suspended: true }) });
+    expect(settled.actions).toEqual([{ kind: 'ensureConfigMap' }]);
+    expect(settled.status.runs?.running).toBe(0);
+    const resumed = next(settled, { suspend: false, job: job({ suspended: true }) });
+    expect(resumed.actions).toContainEqual({ kind: 'setJobSuspend', name: 'exp-dddddddd-0', suspend: false });
+    expect(resumed.events.map((e) => e.reason)).toEqual(['Resumed']);
+  });
+
+  it('store errors: StorageUnavailable, counts kept, nothing terminal decided, requeue', () => {
+    const running = decide(obs({ previous: { jobGeneration: 0, specDigest: digest }, job: job(), store: { ok: true, succeeded: [[0, 9]] } }));
+    const down = next(running, { job: job({ completedIndexes: '0-99', finished: { type: 'Complete', reason: 'CompletionsReached', message: '' } }), store: { ok: false, message: 'connect ECONNREFUSED' } });
+    expect(down.status.phase).toBe('Running');
+    expect(down.status.runs?.succeeded).toBe(10);
+    expect(down.status.succeededIndexes).toBe('0-9');
+    expect(cond(down.status, 'StorageUnavailable')).toMatchObject({ status: 'True', message: 'connect ECONNREFUSED' });
+    expect(down.requeue).toBe(true);
+    expect(down.actions).not.toContainEqual({ kind: 'writeManifest' });
+    expect(down.events.map((e) => e.reason)).toEqual(['StorageUnavailable']);
+    const back = next(down, { job: job({ completedIndexes: '0-99', finished: { type: 'Complete', reason: 'CompletionsReached', message: '' } }), store: { ok: true, succeeded: [[0, 99]] } });
+    expect(back.actions).toContainEqual({ kind: 'writeManifest' });
+    expect(back.events.map((e) => e.reason)).toEqual(['StorageAvailable']);
+  });
+
+  it('a Job that completed without outputs in the store fails with OutputsMissing', () => {
+    const j = job({ completedIndexes: '0-99', finished: { type: 'Complete', reason: 'CompletionsReached', message: '' } });
+    const d = decide(obs({ previous: { jobGeneration: 0, specDigest: digest, manifestURI: 'm' }, job: j, store: { ok: true, succeeded: [[0, 97]] }, manifest: { uri: 'm', digest: 'x' } }));
+    expect(d.status.phase).toBe('Failed');
+    expect(cond(d.status, 'Failed')).toMatchObject({ reason: 'OutputsMissing', message: expect.stringContaining('2 runs have no run.json') });
+  });
+
+  it('a changed sweep digest is refused', () => {
+    const d = decide(obs({ previous: { specDigest: 'e'.repeat(64), jobGeneration: 0, phase: 'Running' }, digest }));
+    expect(d.status.phase).toBe('Invalid');
+    expect(cond(d.status, 'InvalidSpec')?.reason).toBe('SpecChanged');
+    expect(d.status.specDigest).toBe('e'.repeat(64));
+  });
+
+  it('status stays bounded for a pathological index set', () => {
+    const every3rd = Array.from({ length: 30_000 }, (_, i): [number, number] => [i * 3, i * 3]);
+    const d = decide(obs({ total: 100_000, previous: { jobGeneration: 0, specDigest: digest }, job: job(), store: { ok: true, succeeded: every3rd } }));
+    expect(JSON.stringify(d.status).length).toBeLessThan(8_000);
+    expect(d.status.runs?.succeeded).toBe(30_000);
+  });
+});

@@ -1,0 +1,269 @@
+import type { ConditionType, ExperimentStatus, Phase } from '../api/status.ts';
+import { MAX_INTERVALS_LENGTH } from '../api/status.ts';
+import { conditionsFrom, conditionStatus, type ConditionValue } from './conditions.ts';
+import { count, difference, formatIntervals, normalise, parseIntervals, type Intervals } from './intervals.ts';
+
+// The level-triggered core of reconcile, as a pure function: what is observed
+// now (the Experiment, its current Job, the store) in; the status it should
+// have and the actions that converge the world out. Nothing here depends on
+// which event arrived.
+
+export interface JobObservation {
+  name: string;
+  generation: number;
+  /** spec.suspend */
+  suspended: boolean;
+  active: number;
+  completedIndexes: string | undefined;
+  failedIndexes: string | undefined;
+  /** Set once the Job has a Complete or Failed condition. */
+  finished: { type: 'Complete' | 'Failed'; reason: string; message: string } | undefined;
+}
+
+export type StoreObservation = { ok: true; succeeded: Intervals } | { ok: false; message: string };
+
+/** Why a run's last pod failed, from its termination message (bounded sample). */
+export interface RunFailure {
+  index: number;
+  /** A runner error code (runner/src/errors.ts) when the message names one. */
+  code: string | undefined;
+  message: string;
+}
+
+export interface Observation {
+  /** metadata.generation */
+  generation: number;
+  now: Date;
+  previous: ExperimentStatus | undefined;
+  /** Runtime validation failure: a terminal InvalidSpec. */
+  invalid: { reason: string; message: string } | undefined;
+  digest: string;
+  total: number;
+  resultsURI: string;
+  suspend: boolean;
+  /** The Job of generation previous.jobGeneration (or 0), read authoritatively; undefined when it does not exist. */
+  job: JobObservation | undefined;
+  store: StoreObservation;
+  failures: readonly RunFailure[];
+  /** Set once the manifest has been written (this pass or before). */
+  manifest: { uri: string; digest: string } | undefined;
+}
+
+export type Action =
+  | { kind: 'ensureConfigMap' }
+  | { kind: 'createJob'; generation: number }
+  | { kind: 'setJobSuspend'; name: string; suspend: boolean }
+  | { kind: 'writeManifest' };
+
+export interface KubeEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface Decision {
+  status: ExperimentStatus;
+  actions: Action[];
+  events: KubeEvent[];
+  /** Come back even without a watch event (store changes have none). */
+  requeue: boolean;
+}
+
+const TERMINAL: readonly Phase[] = ['Complete', 'Failed'];
+
+function isoSeconds(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+function clip(set: Intervals, total: number): Intervals {
+  return difference(set, total > 0 ? [[total, Number.MAX_SAFE_INTEGER]] : [[0, Number.MAX_SAFE_INTEGER]]);
+}
+
+function describeFailures(failures: readonly RunFailure[], failed: number): string {
+  if (failed === 0) return '';
+  const shown = failures.slice(0, 3).map((f) => `run ${f.index}: ${f.code !== undefined ? `${f.code}: ` : ''}${f.message}`);
+  return `${failed} run${failed === 1 ? '' : 's'} failed${shown.length > 0 ? `; ${shown.join('; ')}` : ''}`;
+}
+
+export function decide(obs: Observation): Decision {
+  const { previous: prev, now } = obs;
+  const nowText = isoSeconds(now);
+  const generationRecorded = prev?.jobGeneration;
+  const actions: Action[] = [];
+  let requeue = false;
+
+  const c: Record<ConditionType, ConditionValue> = {
+    Accepted: { status: 'True', reason: 'Validated', message: 'the spec passed runtime validation' },
+    InvalidSpec: { status: 'False', reason: 'Valid', message: '' },
+    Running: { status: 'False', reason: 'NotStarted', message: '' },
+    Suspended: { status: 'False', reason: 'NotSuspended', message: '' },
+    Complete: { status: 'False', reason: 'InProgress', message: '' },
+    Failed: { status: 'False', reason: 'NoFailure', message: '' },
+    OutputConflict: { status: 'False', reason: 'NoConflict', message: '' },
+    StorageUnavailable: { status: 'False', reason: 'StoreReachable', message: '' },
+  };
+
+  const specChanged = prev?.specDigest !== undefined && prev.specDigest !== obs.digest;
+  if (obs.invalid !== undefined || specChanged) {
+    const why = obs.invalid ?? {
+      reason: 'SpecChanged',
+      message: `the scenario or sweep changed after creation (digest ${prev?.specDigest?.slice(0, 16)} -> ${obs.digest.slice(0, 16)}); create a new Experiment instead`,
+    };
+    c.Accepted = { status: 'False', reason: why.reason, message: why.message };
+    c.InvalidSpec = { status: 'True', reason: why.reason, message: why.message };
+    c.Running.reason = 'InvalidSpec';
+    const status: ExperimentStatus = {
+      ...(prev ?? {}),
+      observedGeneration: obs.generation,
+      phase: 'Invalid',
+      conditions: conditionsFrom(c, prev?.conditions, nowText, obs.generation),
+    };
+    if (!specChanged) status.specDigest = obs.digest;
+    return { status, actions: [], events: transitionEvents(prev, status), requeue: false };
+  }
+
+  // Terminal phases stay terminal: finished Jobs may be deleted by their TTL and must not be re-run.
+  if (prev?.phase !== undefined && TERMINAL.includes(prev.phase) && prev.specDigest === obs.digest) {
+    const status: ExperimentStatus = { ...prev, observedGeneration: obs.generation };
+    if (prev.conditions !== undefined) status.conditions = prev.conditions.map((x) => ({ ...x, observedGeneration: obs.generation }));
+    return { status, actions: [], events: [], requeue: false };
+  }
+
+  actions.push({ kind: 'ensureConfigMap' });
+  const job = obs.job;
+  let jobGeneration = generationRecorded ?? 0;
+  if (job === undefined) {
+    // Absent before it was ever recorded: create it (an existing one is found by name).
+    // Absent after it was recorded: it was deleted before finishing, so a new generation resumes.
+    if (generationRecorded !== undefined) jobGeneration = generationRecorded + 1;
+    actions.push({ kind: 'createJob', generation: jobGeneration });
+  }
+
+  let succeeded: Intervals;
+  let succeededText: string;
+  let succeededCount: number;
+  if (obs.store.ok) {
+    succeeded = clip(obs.store.succeeded, obs.total);
+    succeededCount = count(succeeded);
+    succeededText = formatIntervals(succeeded, MAX_INTERVALS_LENGTH);
+  } else {
+    // Keep what was known; nothing is decided from a store that cannot be read.
+    succeeded = [];
+    succeededCount = prev?.runs?.succeeded ?? 0;
+    succeededText = prev?.succeededIndexes ?? '';
+    c.StorageUnavailable = { status: 'True', reason: 'StoreError', message: obs.store.message };
+    requeue = true;
+  }
+
+  let failed: Intervals = [];
+  if (job !== undefined) {
+    try {
+      failed = normalise(clip(parseIntervals(job.failedIndexes), obs.total));
+    } catch {
+      failed = [];
+    }
+    if (obs.store.ok) failed = difference(failed, succeeded);
+  }
+  const failedCount = count(failed);
+  const running = job === undefined || job.suspended ? 0 : Math.max(0, Math.min(job.active, obs.total - succeededCount - failedCount));
+  const pending = Math.max(0, obs.total - succeededCount - failedCount - running);
+
+  const conflicts = obs.failures.filter((f) => f.code === 'OUTPUT_CONFLICT');
+  if (conflicts.length > 0) {
+    c.OutputConflict = {
+      status: 'True',
+      reason: 'FinalKeyHoldsDifferentBytes',
+      message: `final output keys already hold different bytes (never overwritten): ${conflicts
+        .slice(0, 3)
+        .map((f) => `run ${f.index}: ${f.message}`)
+        .join('; ')}`,
+    };
+  }
+
+  let phase: Phase;
+  const allDone = obs.store.ok && succeededCount === obs.total;
+  if (allDone) {
+    if (obs.manifest === undefined) {
+      actions.push({ kind: 'writeManifest' });
+      phase = 'Running';
+      c.Running = { status: 'True', reason: 'WritingManifest', message: 'every run succeeded; writing the manifest' };
+      requeue = true;
+    } else {
+      phase = 'Complete';
+      c.Running = { status: 'False', reason: 'Finished', message: '' };
+      c.Complete = { status: 'True', reason: 'AllRunsSucceeded', message: `${obs.total} runs succeeded; manifest ${obs.manifest.uri}` };
+    }
+  } else if (obs.store.ok && job?.finished !== undefined) {
+    const missing = obs.total - succeededCount - failedCount;
+    const reason = job.finished.type === 'Failed' ? job.finished.reason || 'JobFailed' : 'OutputsMissing';
+    const message =
+      job.finished.type === 'Failed'
+        ? `${describeFailures(obs.failures, failedCount) || `${failedCount} runs failed`}${missing > 0 ? `; ${missing} not run` : ''} (Job ${job.name}: ${job.finished.reason}${job.finished.message ? `: ${job.finished.message}` : ''})`
+        : `Job ${job.name} completed but ${obs.total - succeededCount} runs have no run.json in the store`;
+    if (obs.manifest === undefined) {
+      // The manifest of the runs that did succeed is still written, last.
+      actions.push({ kind: 'writeManifest' });
+      phase = 'Running';
+      c.Running = { status: 'True', reason: 'WritingManifest', message: 'the Job finished with failures; writing the manifest of the succeeded runs' };
+      requeue = true;
+    } else {
+      phase = 'Failed';
+      c.Running = { status: 'False', reason: 'Finished', message: '' };
+      c.Failed = { status: 'True', reason, message };
+    }
+  } else if (obs.suspend) {
+    phase = 'Suspended';
+    c.Suspended = { status: 'True', reason: 'SuspendedBySpec', message: 'spec.execution.suspend is true: no runs start until it is false' };
+    c.Running = { status: 'False', reason: 'Suspended', message: '' };
+    if (job !== undefined && !job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
+  } else {
+    if (job !== undefined && job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: false });
+    phase = job === undefined && generationRecorded === undefined ? 'Pending' : 'Running';
+    c.Running =
+      phase === 'Pending'
+        ? { status: 'False', reason: 'CreatingJobs', message: 'creating the Job' }
+        : { status: 'True', reason: 'RunsInProgress', message: `${succeededCount}/${obs.total} runs succeeded, ${running} running, ${failedCount} failed` };
+    if (failedCount > 0) c.Failed = { status: 'False', reason: 'RunsFailing', message: describeFailures(obs.failures, failedCount) };
+    requeue = true;
+  }
+
+  const status: ExperimentStatus = {
+    observedGeneration: obs.generation,
+    phase,
+    specDigest: obs.digest,
+    progress: `${succeededCount}/${obs.total}`,
+    runs: { total: obs.total, pending, running, succeeded: succeededCount, failed: failedCount },
+    succeededIndexes: succeededText,
+    failedIndexes: formatIntervals(failed, MAX_INTERVALS_LENGTH),
+    conditions: conditionsFrom(c, prev?.conditions, nowText, obs.generation),
+    jobGeneration,
+    startTime: prev?.startTime ?? nowText,
+    resultsURI: obs.resultsURI,
+  };
+  if (phase === 'Complete' || phase === 'Failed') status.completionTime = prev?.completionTime ?? nowText;
+  if (obs.manifest !== undefined) {
+    status.manifestURI = obs.manifest.uri;
+    status.manifestDigest = obs.manifest.digest;
+  }
+  return { status, actions, events: transitionEvents(prev, status), requeue };
+}
+
+/** Events for the transitions people care about, from the old and new status alone. */
+export function transitionEvents(prev: ExperimentStatus | undefined, next: ExperimentStatus): KubeEvent[] {
+  const events: KubeEvent[] = [];
+  const was = (t: ConditionType) => conditionStatus(prev?.conditions, t);
+  const is = (t: ConditionType) => conditionStatus(next.conditions, t);
+  const msg = (t: ConditionType) => next.conditions?.find((x) => x.type === t)?.message ?? '';
+  const became = (t: ConditionType, s: 'True' | 'False') => is(t) === s && was(t) !== s;
+
+  if (became('InvalidSpec', 'True')) events.push({ type: 'Warning', reason: 'InvalidSpec', message: msg('InvalidSpec') });
+  if (prev?.phase === undefined && next.phase !== 'Invalid') events.push({ type: 'Normal', reason: 'Accepted', message: `${next.runs?.total ?? 0} runs planned, spec digest ${next.specDigest?.slice(0, 16) ?? ''}` });
+  if (became('Suspended', 'True')) events.push({ type: 'Normal', reason: 'Suspended', message: msg('Suspended') });
+  if (is('Suspended') === 'False' && was('Suspended') === 'True') events.push({ type: 'Normal', reason: 'Resumed', message: 'runs continue' });
+  if (became('StorageUnavailable', 'True')) events.push({ type: 'Warning', reason: 'StorageUnavailable', message: msg('StorageUnavailable') });
+  if (is('StorageUnavailable') === 'False' && was('StorageUnavailable') === 'True') events.push({ type: 'Normal', reason: 'StorageAvailable', message: 'the store is reachable again' });
+  if (became('OutputConflict', 'True')) events.push({ type: 'Warning', reason: 'OutputConflict', message: msg('OutputConflict') });
+  if (became('Complete', 'True')) events.push({ type: 'Normal', reason: 'Complete', message: msg('Complete') });
+  if (became('Failed', 'True')) events.push({ type: 'Warning', reason: 'Failed', message: msg('Failed') });
+  return events;
+}
