@@ -1,0 +1,33 @@
+// The M/M/1 queue scenario end to end in one run: engine + modules + policy
+// + network latency + event log + metrics rows, as `swarmlab run` executes it.
+// Reports events per second and peak memory (RSS).
+// Run: node bench/queue-scenario.ts [horizon]
+import { readFileSync } from 'node:fs';
+import { builtinRegistry } from '../runner/src/modules/builtin.ts';
+import { executeRun } from '../runner/src/run/execute.ts';
+import { parseExperimentText } from '../runner/src/spec/load.ts';
+import { planRun } from '../runner/src/spec/plan.ts';
+
+const horizon = Number(process.argv[2] ?? 100_000);
+const exp = parseExperimentText(readFileSync(new URL('../scenarios/mm1-queue.yaml', import.meta.url), 'utf8'));
+exp.spec.scenario.horizon = { time: horizon };
+const point = planRun(exp, 5);
+let peak = process.memoryUsage().rss;
+const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+const t0 = process.hrtime.bigint();
+const out = executeRun(exp, point, builtinRegistry);
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+clearInterval(timer);
+peak = Math.max(peak, process.memoryUsage().rss);
+const bytes = [...out.files.values()].reduce((n, s) => n + Buffer.byteLength(s), 0);
+console.log(
+  JSON.stringify({
+    bench: 'queue-scenario',
+    horizon,
+    events: out.summary.engine.events,
+    seconds: Number(seconds.toFixed(3)),
+    eventsPerSecond: Math.round(out.summary.engine.events / seconds),
+    outputMiB: Number((bytes / 2 ** 20).toFixed(1)),
+    peakRssMiB: Math.round(peak / 2 ** 20),
+  }),
+);
