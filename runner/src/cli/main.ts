@@ -56,12 +56,12 @@ export function buildCli(): Command {
     .command('run')
     .description('Run every run of an Experiment on this machine and store validated results.')
     .argument('<file>', 'Experiment YAML file')
-    .option('--store <uri>', 'object store URI (file://DIR or s3://BUCKET/PREFIX); default: spec.output.store, relative to the file')
+    .option('--store <uri>', 'object store URI (file://DIR or s3://BUCKET/PREFIX); default: spec.output.store (relative file:// paths are from the current directory)')
     .option('--workers <n>', 'worker threads (default: spec.execution.parallelism or every core)', positiveInt('--workers'))
     .option('--json', 'print a machine-readable summary')
     .action(async (file: string, opts: { store?: string; workers?: number; json?: boolean }) => {
       const exp = await loadExperimentFile(file);
-      const store = opts.store ? openStore(opts.store) : openStore(exp.spec.output.store, dirname(resolve(file)));
+      const store = openStore(opts.store ?? exp.spec.output.store);
       const reporter = createProgressReporter(!opts.json && process.stderr.isTTY === true);
       const result = await runLocal(exp, {
         store,
@@ -106,7 +106,7 @@ export function buildCli(): Command {
       const index = opts.index ?? (fromEnv !== undefined ? nonNegativeInt('JOB_COMPLETION_INDEX')(fromEnv) : undefined);
       if (index === undefined) throw new SwarmlabError('USAGE', 'give --index or set JOB_COMPLETION_INDEX');
       validateExperiment(exp, builtinRegistry);
-      const store = openStore(opts.store ?? exp.spec.output.store, dirname(resolve(opts.spec)));
+      const store = openStore(opts.store ?? exp.spec.output.store);
       const out = await runAndPromote(exp, index, store, { registry: builtinRegistry, attempt: opts.attempt ?? process.env.HOSTNAME ?? 'local' });
       process.stdout.write(`${JSON.stringify({ run: out.point.runId, index, status: out.status, digest: out.record.digest })}\n`);
     });
