@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default', 'json'],
+    // Project-level option in name only: vitest reads it from the root config.
+    teardownTimeout: 60_000,
     outputFile: { json: '.vitest-report.json' },
     projects: [
       {
@@ -13,6 +15,8 @@ export default defineConfig({
           name: 'unit',
           include: ['runner/**/*.test.ts', 'operator/**/*.test.ts', 'scripts/**/*.test.ts', 'test/unit/**/*.test.ts', 'infra/**/*.test.ts'],
           sequence: { groupOrder: 0 },
+          // Statistical and CLI tests spawn real work; a loaded 2-core CI machine needs headroom.
+          testTimeout: 60_000,
         },
       },
       {
@@ -25,7 +29,6 @@ export default defineConfig({
           // Real processes on a 2-core machine: Jobs take seconds, setup tens of seconds.
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          teardownTimeout: 60_000,
         },
       },
     ],
