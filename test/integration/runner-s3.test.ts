@@ -1,0 +1,88 @@
+// The runner against a real S3-compatible server (MinIO): write-once through
+// If-None-Match, `swarmlab run` into s3://, `swarmlab validate` on the s3://
+// URI, and tamper detection on the stored copy.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from '../cluster/harness.ts';
+import { S3Store } from '../../runner/src/store/s3-store.ts';
+
+const cluster = useCluster('runner-s3');
+const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));
+
+function env(): NodeJS.ProcessEnv {
+  const s = cluster.connection.objectStore;
+  return { ...process.env, AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_REGION: s.region || 'us-east-1', SWARMLAB_S3_ENDPOINT: s.endpoint };
+}
+
+function swarmlab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, ...args], { env: env() });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const experiment = `apiVersion: swarmlab.io/v1alpha1
+kind: Experiment
+metadata: { name: s3-sweep }
+spec:
+  scenario:
+    modules:
+      - { kind: agent, module: poisson-source, name: arrivals, config: { rate: 0.6, target: server } }
+      - { kind: agent, module: service-queue, name: server }
+    horizon: { time: 200 }
+  sweep:
+    seeds: { base: 2, replicas: 2 }
+    grid: [{ param: arrivals.rate, values: [0.3, 0.6] }]
+`;
+
+describe('runner with an S3 store', () => {
+  it('writes final keys once: identical bytes are a no-op, different bytes a conflict', async () => {
+    const s = cluster.connection.objectStore;
+    const store = new S3Store({ bucket: s.bucket, prefix: `${cluster.namespace}/once`, endpoint: s.endpoint, region: s.region || 'us-east-1' }, {
+      credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+    });
+    expect(await store.putIfAbsent('k.txt', 'one')).toBe('created');
+    expect(await store.putIfAbsent('k.txt', 'one')).toBe('identical');
+    await expect(store.putIfAbsent('k.txt', 'two')).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT' });
+    expect((await store.get('k.txt'))?.toString()).toBe('one');
+    expect(await store.list('')).toEqual(['k.txt']);
+  });
+
+  it('runs a sweep into s3://, validates it there, and catches a tampered object', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swarmlab-s3-'));
+    writeFileSync(join(dir, 'exp.yaml'), experiment);
+    const { bucket } = cluster.connection.objectStore;
+    const uri = `s3://${bucket}/${cluster.namespace}/results`;
+    const run = await swarmlab(['run', join(dir, 'exp.yaml'), '--store', uri, '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as { succeeded: number; results: string; manifestDigest: string };
+    expect(out.succeeded).toBe(4);
+    expect(out.results).toMatch(new RegExp(`^s3://${bucket}/${cluster.namespace}/results/s3-sweep/[0-9a-f]{16}$`));
+
+    const ok = await swarmlab(['validate', out.results]);
+    expect(ok.stdout).toContain(`valid: 4 runs, manifest digest ${out.manifestDigest}`);
+    expect(ok.code).toBe(0);
+
+    // Same spec into a local directory: the same digest.
+    const local = await swarmlab(['run', join(dir, 'exp.yaml'), '--store', `file://${dir}/local`, '--json']);
+    expect(JSON.parse(local.stdout).manifestDigest).toBe(out.manifestDigest);
+
+    const s3 = cluster.s3();
+    const key = `${out.results.slice(`s3://${bucket}/`.length)}/runs/run-000002/metrics.csv`;
+    const original = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: original.replace(/\n1/, '\n2') }));
+    const bad = await swarmlab(['validate', out.results]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/run-000002\/metrics\.csv: sha256 .* does not match/);
+  });
+});
