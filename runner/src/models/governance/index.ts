@@ -1,0 +1,3 @@
+import { governanceCascade } from './cascade.ts';
+
+export const governanceModules = [governanceCascade];
