@@ -175,6 +175,40 @@ export function buildCli(): Command {
       process.stdout.write(`${report.applied.length ? report.applied.join('\n') : `already at the current schema; copied ${report.files} files`}\n`);
     });
 
+  program
+    .command('submit')
+    .description('Apply an Experiment to the current kube context; with --wait, follow it and exit with its result.')
+    .argument('<file>', 'Experiment YAML file')
+    .option('--wait', 'wait until the experiment is Complete (exit 0), Failed (1) or Invalid (2)')
+    .option('-n, --namespace <ns>', 'namespace (default: metadata.namespace, then the context\'s)')
+    .option('--timeout <seconds>', 'give up waiting after this long (exit 1)', positiveInt('--timeout'))
+    .option('--json', 'print a machine-readable result')
+    .action(async (file: string, opts: { wait?: boolean; namespace?: string; timeout?: number; json?: boolean }) => {
+      const { submit } = await import('./kube-commands.ts');
+      process.exitCode = await submit(file, {
+        ...(opts.wait ? { wait: true } : {}),
+        ...(opts.namespace ? { namespace: opts.namespace } : {}),
+        ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
+        ...(opts.json ? { json: true } : {}),
+      });
+    });
+
+  program
+    .command('results')
+    .description('Show, validate and optionally download an experiment\'s results from its object store.')
+    .argument('<name>', 'Experiment name')
+    .option('-n, --namespace <ns>', 'namespace (default: the context\'s)')
+    .option('--download <dir>', 'copy the manifest and every run\'s files here (only when they validate)')
+    .option('--json', 'print a machine-readable result')
+    .action(async (name: string, opts: { namespace?: string; download?: string; json?: boolean }) => {
+      const { results } = await import('./kube-commands.ts');
+      process.exitCode = await results(name, {
+        ...(opts.namespace ? { namespace: opts.namespace } : {}),
+        ...(opts.download ? { download: opts.download } : {}),
+        ...(opts.json ? { json: true } : {}),
+      });
+    });
+
   return program;
 }
 

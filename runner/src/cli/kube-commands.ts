@@ -1,0 +1,152 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { SwarmlabError } from '../errors.ts';
+import { builtinRegistry } from '../modules/builtin.ts';
+import { validateExperiment } from '../modules/resolve.ts';
+import { API_VERSION } from '../spec/experiment.ts';
+import { loadExperimentFile } from '../spec/load.ts';
+import { openStore } from '../store/open.ts';
+import { validateResults } from '../outputs/validate-experiment.ts';
+
+// The CLI side of running on a cluster: `submit` applies an Experiment to the
+// current kube context and follows its status; `results` fetches what the
+// operator recorded. Both read only the Experiment's status contract.
+
+const Status = z
+  .object({
+    phase: z.string().optional(),
+    progress: z.string().optional(),
+    runs: z.object({ total: z.number(), succeeded: z.number(), failed: z.number(), running: z.number(), pending: z.number() }).partial().optional(),
+    conditions: z.array(z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional() })).optional(),
+    observedGeneration: z.number().optional(),
+    resultsURI: z.string().optional(),
+    manifestURI: z.string().optional(),
+    manifestDigest: z.string().optional(),
+  })
+  .loose();
+type Status = z.infer<typeof Status>;
+
+const TERMINAL = new Set(['Complete', 'Failed', 'Invalid']);
+
+function kubeClient(): { api: KubernetesObjectApi; namespace: string } {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromDefault();
+  } catch (e) {
+    throw new SwarmlabError('USAGE', `cannot load a kubeconfig: ${(e as Error).message}`, { hint: 'set KUBECONFIG or configure ~/.kube/config' });
+  }
+  const ctx = kc.getContextObject(kc.getCurrentContext());
+  return { api: KubernetesObjectApi.makeApiClient(kc), namespace: ctx?.namespace ?? 'default' };
+}
+
+function apiError(e: unknown, what: string): SwarmlabError {
+  const err = e as { code?: number; body?: unknown; message?: string };
+  let message = err.message ?? String(e);
+  if (typeof err.body === 'string') {
+    try {
+      message = (JSON.parse(err.body) as { message?: string }).message ?? message;
+    } catch {
+      message = err.body;
+    }
+  }
+  const code = err.code === 422 || err.code === 400 ? 'INVALID_SPEC' : 'USAGE';
+  return new SwarmlabError(code, `${what}: ${message}`, { cause: e });
+}
+
+async function readStatus(api: KubernetesObjectApi, name: string, namespace: string): Promise<{ status: Status; generation: number | undefined }> {
+  const obj = (await api.read({ apiVersion: API_VERSION, kind: 'Experiment', metadata: { name, namespace } })) as KubernetesObject & { status?: unknown };
+  return { status: Status.parse(obj.status ?? {}), generation: obj.metadata?.generation };
+}
+
+export interface SubmitOptions {
+  readonly wait?: boolean;
+  readonly namespace?: string;
+  readonly timeoutSeconds?: number;
+  readonly pollMs?: number;
+  readonly json?: boolean;
+}
+
+/** Applies the Experiment (server-side apply) and, with --wait, follows it to the end. Returns the exit status. */
+export async function submit(file: string, opts: SubmitOptions): Promise<number> {
+  const exp = await loadExperimentFile(file);
+  validateExperiment(exp, builtinRegistry);
+  const { api, namespace: contextNs } = kubeClient();
+  const namespace = opts.namespace ?? exp.metadata.namespace ?? contextNs;
+  const body = { apiVersion: API_VERSION, kind: 'Experiment', metadata: { name: exp.metadata.name, namespace }, spec: exp.spec };
+  try {
+    await api.patch(body, undefined, undefined, 'swarmlab-cli', true, PatchStrategy.ServerSideApply);
+  } catch (e) {
+    throw apiError(e, `applying experiment ${namespace}/${exp.metadata.name}`);
+  }
+  process.stderr.write(`experiment ${namespace}/${exp.metadata.name} applied\n`);
+  if (!opts.wait) return 0;
+
+  const deadline = opts.timeoutSeconds ? Date.now() + opts.timeoutSeconds * 1000 : Number.POSITIVE_INFINITY;
+  let last = '';
+  for (;;) {
+    const { status, generation } = await readStatus(api, exp.metadata.name, namespace).catch((e: unknown) => {
+      throw apiError(e, `reading experiment ${namespace}/${exp.metadata.name}`);
+    });
+    const current = status.observedGeneration === undefined || generation === undefined || status.observedGeneration >= generation;
+    const line = `${status.phase ?? 'Pending'} ${status.progress ?? ''}${status.runs?.failed ? ` failed ${status.runs.failed}` : ''}`;
+    if (line !== last) {
+      process.stderr.write(`${line}\n`);
+      last = line;
+    }
+    if (current && status.phase && TERMINAL.has(status.phase)) {
+      const out = { name: exp.metadata.name, namespace, phase: status.phase, runs: status.runs, resultsURI: status.resultsURI, manifestURI: status.manifestURI, manifestDigest: status.manifestDigest };
+      process.stdout.write(opts.json ? `${JSON.stringify(out, null, 2)}\n` : `${status.phase}: results ${status.resultsURI ?? '-'} digest ${status.manifestDigest ?? '-'}\n`);
+      if (status.phase === 'Invalid') {
+        const why = status.conditions?.find((c) => c.type === 'InvalidSpec')?.message ?? '';
+        process.stderr.write(`invalid spec: ${why}\n`);
+        return 2;
+      }
+      return status.phase === 'Complete' ? 0 : 1;
+    }
+    if (Date.now() > deadline) {
+      process.stderr.write(`timed out after ${opts.timeoutSeconds}s in phase ${status.phase ?? 'Pending'}\n`);
+      return 1;
+    }
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 2000));
+  }
+}
+
+export interface ResultsOptions {
+  readonly namespace?: string;
+  readonly download?: string;
+  readonly json?: boolean;
+}
+
+/** Prints where an experiment's results are, validates them, and optionally downloads them. */
+export async function results(name: string, opts: ResultsOptions): Promise<number> {
+  const { api, namespace: contextNs } = kubeClient();
+  const namespace = opts.namespace ?? contextNs;
+  const { status } = await readStatus(api, name, namespace).catch((e: unknown) => {
+    throw apiError(e, `reading experiment ${namespace}/${name}`);
+  });
+  if (!status.resultsURI || !status.manifestURI) {
+    throw new SwarmlabError('USAGE', `experiment ${namespace}/${name} has no manifest yet (phase ${status.phase ?? 'Pending'})`, { hint: 'wait for it: swarmlab submit --wait' });
+  }
+  const store = openStore(status.resultsURI);
+  const report = await validateResults(store, builtinRegistry);
+  if (opts.download && report.problems.length === 0) {
+    for (const key of await store.list('')) {
+      if (key.startsWith('staging/')) continue;
+      const bytes = await store.get(key);
+      if (!bytes) continue;
+      const path = join(opts.download, key);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, bytes);
+    }
+  }
+  const out = { name, namespace, phase: status.phase, resultsURI: status.resultsURI, manifestDigest: status.manifestDigest, valid: report.problems.length === 0, problems: report.problems, downloadedTo: opts.download };
+  if (opts.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  else {
+    process.stdout.write(`${name}: ${status.phase ?? '?'} ${status.progress ?? ''}\nresults:  ${status.resultsURI}\ndigest:   ${status.manifestDigest ?? '-'}\n`);
+    if (opts.download && report.problems.length === 0) process.stdout.write(`downloaded to ${opts.download}\n`);
+    for (const p of report.problems) process.stderr.write(`  ${p}\n`);
+  }
+  return report.problems.length === 0 ? 0 : 1;
+}
