@@ -44,7 +44,12 @@ export function checkRunFiles(files: ReadonlyMap<string, string>, registry: Modu
   }
   for (const name of summary.files) if (!files.has(name)) problems.push(`${name}: listed in summary.json but missing`);
 
+  // Checks belong to the module definition: run them once, however many instances there are.
+  const checked = new Set<string>();
   for (const stamp of summary.modules) {
+    const key = `${stamp.kind}/${stamp.module}`;
+    if (checked.has(key)) continue;
+    checked.add(key);
     const def = registry.get(stamp.kind, stamp.module);
     if (!def) {
       problems.push(`summary.json: module ${stamp.kind}/${stamp.module} is unknown to this runner; its files cannot be checked`);
@@ -60,7 +65,7 @@ export function checkRunFiles(files: ReadonlyMap<string, string>, registry: Modu
         problems.push(`${name}: not JSON: ${(e as Error).message}`);
       }
     }
-    for (const p of def.verify?.(files) ?? []) problems.push(`${stamp.name}: ${p}`);
+    for (const p of def.verify?.(files) ?? []) problems.push(`${stamp.module}: ${p}`);
   }
   return problems;
 }
