@@ -97,6 +97,27 @@ describe('swarmlab run and validate', { timeout: 120_000 }, () => {
     expect(bad.stderr).toMatch(/run-000003\/metrics\.csv: missing/);
   });
 
+  it('run-index runs exactly one run, as a Job pod does, from JOB_COMPLETION_INDEX', () => {
+    const dir = workspace();
+    const store = `file://${dir}/pod`;
+    const r = spawnSync(process.execPath, [bin, 'run-index', '--spec', 'exp.yaml', '--store', store, '--attempt', 'pod-a'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, JOB_COMPLETION_INDEX: '3' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ run: 'run-000003', index: 3, status: 'succeeded' });
+    const root = resultsRoot(join(dir, 'pod'));
+    expect(readdirSync(join(root, 'runs'))).toEqual(['run-000003']);
+    expect(readdirSync(join(root, 'runs', 'run-000003')).sort()).toEqual(['events.jsonl', 'metrics.csv', 'run.json', 'summary.json']);
+    const again = swarmlab(['run-index', '--spec', 'exp.yaml', '--store', store, '--index', '3'], dir);
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'resumed' });
+    const outside = swarmlab(['run-index', '--spec', 'exp.yaml', '--store', store, '--index', '6'], dir);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/run index 6 is outside the run matrix 0\.\.5/);
+  });
+
   it('plans without running', () => {
     const dir = workspace();
     const r = swarmlab(['plan', 'exp.yaml'], dir);

@@ -1,0 +1,34 @@
+// Every shipped Experiment file parses, resolves every parameter point, and
+// its first run produces outputs that pass the same checks `swarmlab validate`
+// applies, byte-identically twice.
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { builtinRegistry } from '../../runner/src/modules/builtin.ts';
+import { validateExperiment } from '../../runner/src/modules/resolve.ts';
+import { checkRunFiles } from '../../runner/src/outputs/check-run.ts';
+import { executeRun } from '../../runner/src/run/execute.ts';
+import { loadExperimentFile } from '../../runner/src/spec/load.ts';
+import { planRun } from '../../runner/src/spec/plan.ts';
+
+const dir = new URL('../../scenarios/', import.meta.url);
+const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+
+describe('shipped scenarios', () => {
+  it('include the queue and the four seed systems', () => {
+    expect(files.sort()).toEqual(['cicd-self-healing.yaml', 'flood-overload.yaml', 'governance-cascade.yaml', 'mesh-routing.yaml', 'mm1-queue.yaml']);
+  });
+
+  for (const file of files) {
+    it(`${file}: validates, and its first run is valid and deterministic`, async () => {
+      const exp = await loadExperimentFile(new URL(file, dir).pathname);
+      expect(`${exp.metadata.name}.yaml`).toBe(file);
+      validateExperiment(exp, builtinRegistry);
+      const point = planRun(exp, 0);
+      const a = executeRun(exp, point, builtinRegistry);
+      expect(checkRunFiles(a.files, builtinRegistry)).toEqual([]);
+      expect(a.summary.engine.events).toBeGreaterThan(0);
+      const b = executeRun(exp, point, builtinRegistry);
+      expect([...b.files.entries()]).toEqual([...a.files.entries()]);
+    });
+  }
+});
