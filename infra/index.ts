@@ -18,3 +18,6 @@ export const runnerImageRepository = out.runnerImageRepository;
 export const operatorRoleArn = out.operatorRoleArn;
 export const runnerRoleArn = out.runnerRoleArn;
 export const namespace = out.namespace;
+// Repository variables AWS_IMAGES_ROLE_ARN and AWS_SWEEP_ROLE_ARN (docs/deploy.md).
+export const githubImagesRoleArn = out.githubImagesRoleArn;
+export const githubSweepRoleArn = out.githubSweepRoleArn;

@@ -55,6 +55,12 @@ export const stackConfigSchema = z
     imageTag: z.string().min(1).default('0.1.0'),
     runnerImageRepository: z.string().min(1).optional(),
     deployChart: z.boolean().default(true),
+    // Namespace where users (and sweep.yml) apply Experiments.
+    experimentNamespace: z.string().min(1).default('swarmlab'),
+    // owner/name: creates the OIDC roles for images.yml and sweep.yml when set.
+    githubRepository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name').optional(),
+    githubOidcProviderArn: z.string().startsWith('arn:').optional(),
+    githubSweepBranch: z.string().min(1).default('main'),
     chartPath: z.string().min(1).default('../charts/swarmlab'),
   })
   .strict();
@@ -64,7 +70,7 @@ export type StackConfigInput = z.input<typeof stackConfigSchema>;
 
 // Which keys hold plain strings: Pulumi stores every value as a string and
 // `Config.getObject` would JSON-parse "1.35" into the number 1.35.
-const STRING_KEYS = new Set(['region', 'kubernetesVersion', 'vpcCidr', 'natGateways', 'bucketName', 'resultsPrefix', 'namespace', 'operatorServiceAccount', 'runnerServiceAccount', 'imageTag', 'runnerImageRepository', 'chartPath']);
+const STRING_KEYS = new Set(['region', 'kubernetesVersion', 'vpcCidr', 'natGateways', 'bucketName', 'resultsPrefix', 'namespace', 'operatorServiceAccount', 'runnerServiceAccount', 'imageTag', 'runnerImageRepository', 'chartPath', 'experimentNamespace', 'githubRepository', 'githubOidcProviderArn', 'githubSweepBranch']);
 
 export class StackConfigError extends Error {
   override name = 'StackConfigError';

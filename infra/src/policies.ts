@@ -70,3 +70,64 @@ export function serviceTrustPolicy(service: string): string {
     Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
   });
 }
+
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+
+/**
+ * Trust for a GitHub Actions workflow through OIDC: only tokens minted for this
+ * repository and the given `sub` pattern (a ref or environment) may assume the role.
+ */
+export function githubTrustPolicy(providerArn: string, repository: string, subject: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: providerArn },
+        Action: ['sts:AssumeRoleWithWebIdentity'],
+        Condition: {
+          StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com' },
+          StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: `repo:${repository}:${subject}` },
+        },
+      },
+    ],
+  };
+}
+
+/** images.yml pushes the one image. GetAuthorizationToken has no resource-level permissions: AWS requires "*". */
+export function imagePushPolicy(repositoryArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'RegistryLogin', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },
+      {
+        Sid: 'PushSwarmlabImage',
+        Effect: 'Allow',
+        Action: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:BatchGetImage',
+          'ecr:CompleteLayerUpload',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:InitiateLayerUpload',
+          'ecr:PutImage',
+          'ecr:UploadLayerPart',
+        ],
+        Resource: [repositoryArn],
+      },
+    ],
+  };
+}
+
+/** sweep.yml uploads validated local sweeps under ci-sweeps/ and reads cluster results; it may also find the cluster. */
+export function sweepPolicy(bucket: string, prefix: string, clusterArn: string): PolicyDocument {
+  const arn = bucketArn(bucket);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'ListResultsPrefix', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [arn], Condition: { StringLike: { 's3:prefix': [prefix, `${prefix}/*`] } } },
+      { Sid: 'ReadResults', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${arn}/${prefix}/*`] },
+      { Sid: 'UploadCiSweeps', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${arn}/${prefix}/ci-sweeps/*`] },
+      { Sid: 'FindCluster', Effect: 'Allow', Action: ['eks:DescribeCluster'], Resource: [clusterArn] },
+    ],
+  };
+}

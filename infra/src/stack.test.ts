@@ -15,6 +15,7 @@ const cfg = readStackConfig(STACK_CONFIG_KEYS, (key) =>
     resultsPrefix: 'team-a/results',
     expireResultsDays: '90',
     endpointPublicAccess: 'false',
+    githubRepository: 'acme/swarmlab',
   })[key],
 );
 
@@ -82,7 +83,7 @@ describe('results bucket', () => {
 });
 
 describe('pod identity roles', () => {
-  const rolePolicies = () => ofType('aws:iam/rolePolicy:RolePolicy');
+  const rolePolicies = () => ofType('aws:iam/rolePolicy:RolePolicy').filter((p) => p.name.endsWith('-results'));
 
   it('exist for the runner and the operator', () => {
     expect(rolePolicies().map((p) => p.name).sort()).toEqual(['swarmlab-operator-results', 'swarmlab-runner-results']);
@@ -220,5 +221,54 @@ describe('registries and Helm release', () => {
       serviceAccount: { name: 'swarmlab-operator' },
       store: { uri: outputs.storeUri },
     });
+  });
+});
+
+describe('GitHub Actions roles (OIDC)', () => {
+  const role = (name: string) => {
+    const r = ofType('aws:iam/role:Role').find((x) => x.name === name);
+    if (!r) throw new Error(`no role ${name}`);
+    return JSON.parse(String(r.inputs.assumeRolePolicy)) as { Statement: { Principal: { Federated: string }; Action: string[]; Condition: unknown }[] };
+  };
+  const policy = (name: string) => {
+    const p = ofType('aws:iam/rolePolicy:RolePolicy').find((x) => x.name === name);
+    if (!p) throw new Error(`no policy ${name}`);
+    return JSON.parse(String(p.inputs.policy)) as { Statement: Stmt[] };
+  };
+
+  it('trust only this repository: release tags for images, the default branch for sweeps', () => {
+    const provider = one('aws:iam/openIdConnectProvider:OpenIdConnectProvider');
+    expect(provider.inputs).toMatchObject({ url: 'https://token.actions.githubusercontent.com', clientIdLists: ['sts.amazonaws.com'] });
+    const sub = (n: string) => role(n).Statement.map((s) => s.Condition);
+    expect(sub('swarmlab-github-images')).toEqual([
+      {
+        StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+        StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/swarmlab:ref:refs/tags/v*' },
+      },
+    ]);
+    expect(sub('swarmlab-github-sweep')).toEqual([
+      expect.objectContaining({ StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/swarmlab:ref:refs/heads/main' } }),
+    ]);
+    expect(role('swarmlab-github-sweep').Statement[0]?.Action).toEqual(['sts:AssumeRoleWithWebIdentity']);
+  });
+
+  it('let images push to the one repository, with "*" only for the registry login AWS requires it for', () => {
+    for (const s of policy('swarmlab-github-images').Statement) {
+      if (list(s.Resource).includes('*')) expect(list(s.Action)).toEqual(['ecr:GetAuthorizationToken']);
+      else expect(list(s.Resource)).toEqual(['arn:aws:ecr:eu-west-1:123456789012:repository/swarmlab/swarmlab']);
+      for (const a of list(s.Action)) expect(a).toMatch(/^ecr:[A-Z]\w+$/);
+    }
+  });
+
+  it('let sweeps upload under ci-sweeps/ only, delete nothing, and edit one namespace', () => {
+    const doc = policy('swarmlab-github-sweep');
+    const puts = doc.Statement.filter((s) => list(s.Action).includes('s3:PutObject')).flatMap((s) => list(s.Resource));
+    expect(puts).toEqual([`arn:aws:s3:::${outputs.bucketName}/team-a/results/ci-sweeps/*`]);
+    for (const s of doc.Statement) {
+      expect(list(s.Resource)).not.toContain('*');
+      expect(list(s.Action).some((a) => a.includes('Delete') || a.endsWith('*'))).toBe(false);
+    }
+    const access = ofType('aws:eks/accessPolicyAssociation:AccessPolicyAssociation').find((a) => a.name === 'swarmlab-github-sweep');
+    expect(access?.inputs).toMatchObject({ accessScope: { type: 'namespace', namespaces: ['swarmlab'] } });
   });
 });

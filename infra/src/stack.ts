@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { createCluster } from './cluster.ts';
 import type { StackConfig } from './config.ts';
+import { createGithubRoles } from './github.ts';
 import { createIdentities } from './identity.ts';
 import { createNetwork } from './network.ts';
 import { chartValues, createRelease } from './release.ts';
@@ -16,6 +17,8 @@ export interface StackOutputs {
   operatorRoleArn: pulumi.Output<string>;
   runnerRoleArn: pulumi.Output<string>;
   namespace: string;
+  githubImagesRoleArn: pulumi.Output<string> | undefined;
+  githubSweepRoleArn: pulumi.Output<string> | undefined;
 }
 
 /** Every resource of one environment. `name` prefixes resource names; the EKS cluster is called `swarmlab-<stack>`. */
@@ -55,6 +58,9 @@ export function createStack(cfg: StackConfig, stack: string): StackOutputs {
     ]);
   }
 
+  const githubRepository = cfg.githubRepository;
+  const github = githubRepository ? createGithubRoles(name, { ...cfg, githubRepository }, eks.cluster, storage.bucket, storage.repository) : undefined;
+
   return {
     clusterName: eks.cluster.name,
     kubeconfig: pulumi.secret(eks.kubeconfig),
@@ -65,5 +71,7 @@ export function createStack(cfg: StackConfig, stack: string): StackOutputs {
     operatorRoleArn: ids.operatorRole.arn,
     runnerRoleArn: ids.runnerRole.arn,
     namespace: cfg.namespace,
+    githubImagesRoleArn: github?.imagesRoleArn,
+    githubSweepRoleArn: github?.sweepRoleArn,
   };
 }
