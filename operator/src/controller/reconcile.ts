@@ -1,0 +1,408 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ApiException,
+  PatchStrategy,
+  setHeaderOptions,
+  type BatchV1Api,
+  type CoreV1Api,
+  type CustomObjectsApi,
+  type KubernetesObject,
+  type V1Job,
+  type V1ObjectMeta,
+} from '@kubernetes/client-node';
+import { isSwarmlabError, SwarmlabError } from '../../../runner/src/errors.ts';
+import { builtinRegistry } from '../../../runner/src/modules/builtin.ts';
+import { validateExperiment } from '../../../runner/src/modules/resolve.ts';
+import { assembleManifest, formatManifest, type RunFailure as ManifestFailure } from '../../../runner/src/outputs/manifest.ts';
+import type { RunRecord } from '../../../runner/src/outputs/schemas.ts';
+import { readRunRecord } from '../../../runner/src/run/promote.ts';
+import { canonicalJson } from '../../../runner/src/spec/canonical.ts';
+import { API_GROUP, type Experiment } from '../../../runner/src/spec/experiment.ts';
+import { parseExperiment, specDigest } from '../../../runner/src/spec/load.ts';
+import { plan, runCount } from '../../../runner/src/spec/plan.ts';
+import { ExperimentLayout } from '../../../runner/src/store/layout.ts';
+import type { ObjectStore } from '../../../runner/src/store/store.ts';
+import { ExperimentStatus } from '../api/status.ts';
+import type { OperatorConfig } from '../config.ts';
+import { CRD_VERSION, PLURAL } from '../crd/generate.ts';
+import type { OperatorMetrics, ApiVerb, StorageOp } from '../http/metrics.ts';
+import { buildJob, buildSpecConfigMap, MAX_INDEXED_COMPLETIONS, type ExperimentRef } from '../jobs/build-job.ts';
+import { jobName } from '../jobs/names.ts';
+import { decide, type Action, type Decision, type JobObservation, type KubeEvent, type Observation, type RunFailure, type StoreObservation } from '../status/decide.ts';
+import { fromIndexes, contains } from '../status/intervals.ts';
+import type { Clock } from './clock.ts';
+import { failuresFromPods } from './failures.ts';
+
+export interface ExperimentObject extends KubernetesObject {
+  metadata?: V1ObjectMeta;
+  spec?: unknown;
+  status?: unknown;
+}
+
+export interface ObjectCache<T> {
+  get(name: string, namespace?: string): T | undefined;
+}
+
+export interface ReconcilerDeps {
+  config: OperatorConfig;
+  custom: CustomObjectsApi;
+  batch: BatchV1Api;
+  core: CoreV1Api;
+  experiments: ObjectCache<ExperimentObject>;
+  jobs: ObjectCache<V1Job>;
+  openStore: (uri: string) => ObjectStore;
+  metrics: OperatorMetrics;
+  clock: Clock;
+  log: (msg: string) => void;
+}
+
+export interface ReconcileResult {
+  /** Come back after this long even without events. */
+  requeueAfterMs?: number;
+  /** Come back after the key's backoff (a transient failure that was handled, e.g. storage down). */
+  backoff?: boolean;
+}
+
+/** While work is in progress, re-check at least this often: the store has no watch. */
+export const RUNNING_RESYNC_MS = 30_000;
+/** Waiting for the garbage collector to remove a previous Experiment's children of the same name. */
+const WAIT_FOR_GC_MS = 2_000;
+const FAILED_POD_SAMPLE = 20;
+const MANIFEST_READ_CONCURRENCY = 16;
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+function reasonOf(code: string): string {
+  return code
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+function describeError(e: unknown): string {
+  if (isSwarmlabError(e)) return e.describe();
+  if (e instanceof ApiException) return `API ${e.code}: ${typeof e.body === 'string' ? e.body.slice(0, 300) : JSON.stringify(e.body).slice(0, 300)}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function isConflict(e: unknown): boolean {
+  return e instanceof ApiException && e.code === 409;
+}
+export function isNotFound(e: unknown): boolean {
+  return e instanceof ApiException && e.code === 404;
+}
+
+/** Runtime validation the API server cannot do. Returns the experiment as the runner will see it, or why it cannot run. */
+export function prepare(obj: ExperimentObject, defaultStore: string | undefined): { exp: Experiment; total: number } | { invalid: { reason: string; message: string } } {
+  try {
+    const exp = parseExperiment({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata?.name }, spec: obj.spec }, `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);
+    const rawStore = (obj.spec as { output?: { store?: unknown } } | undefined)?.output?.store;
+    const store = typeof rawStore === 'string' ? rawStore : defaultStore;
+    if (store === undefined) {
+      throw new SwarmlabError('STORE_UNAVAILABLE', 'no object store: set spec.output.store or the operator\'s SWARMLAB_STORE', { path: 'spec.output.store' });
+    }
+    exp.spec.output.store = store;
+    validateExperiment(exp, builtinRegistry);
+    const total = runCount(exp.spec.sweep);
+    if (total > MAX_INDEXED_COMPLETIONS) {
+      throw new SwarmlabError('SWEEP_TOO_LARGE', `the sweep has ${total} runs; on a cluster an Experiment holds at most ${MAX_INDEXED_COMPLETIONS}`, {
+        path: 'spec.sweep',
+        hint: 'split the sweep into several Experiments',
+      });
+    }
+    return { exp, total };
+  } catch (e) {
+    if (isSwarmlabError(e)) return { invalid: { reason: reasonOf(e.code), message: e.describe() } };
+    throw e;
+  }
+}
+
+function jobObservation(job: V1Job, generation: number): JobObservation {
+  const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+  return {
+    name: job.metadata?.name ?? '',
+    generation,
+    suspended: job.spec?.suspend === true,
+    active: job.status?.active ?? 0,
+    completedIndexes: job.status?.completedIndexes,
+    failedIndexes: job.status?.failedIndexes,
+    finished: done === undefined ? undefined : { type: done.type as 'Complete' | 'Failed', reason: done.reason ?? '', message: done.message ?? '' },
+  };
+}
+
+export class Reconciler {
+  private readonly d: ReconcilerDeps;
+
+  constructor(deps: ReconcilerDeps) {
+    this.d = deps;
+  }
+
+  private async api<T>(verb: ApiVerb, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.d.metrics.apiErrors.inc({ verb });
+      throw e;
+    }
+  }
+
+  private async storeOp<T>(op: StorageOp, fn: () => Promise<T>): Promise<T> {
+    this.d.metrics.storageOps.inc({ op });
+    try {
+      return await fn();
+    } catch (e) {
+      this.d.metrics.storageFailures.inc({ op });
+      throw e;
+    }
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const obj = this.d.experiments.get(name, namespace);
+    if (obj === undefined || obj.metadata?.deletionTimestamp !== undefined) return {};
+    const uid = obj.metadata?.uid ?? '';
+    const owner: ExperimentRef = { name, namespace, uid };
+    const parsedStatus = ExperimentStatus.safeParse(obj.status ?? {});
+    const previous = parsedStatus.success && obj.status !== undefined ? parsedStatus.data : undefined;
+    const generation = obj.metadata?.generation ?? 0;
+
+    const prepared = prepare(obj, this.d.config.store);
+    if ('invalid' in prepared) {
+      const decision = decide({
+        generation,
+        now: new Date(this.d.clock.now()),
+        previous,
+        invalid: prepared.invalid,
+        digest: previous?.specDigest ?? '',
+        total: 0,
+        resultsURI: '',
+        suspend: false,
+        job: undefined,
+        store: { ok: true, succeeded: [] },
+        failures: [],
+        manifest: undefined,
+      });
+      await this.writeStatus(obj, previous, decision);
+      return {};
+    }
+    const { exp, total } = prepared;
+    const digest = specDigest(exp);
+    const layout = ExperimentLayout.of(exp);
+    let store: ObjectStore;
+    try {
+      store = this.d.openStore(exp.spec.output.store);
+    } catch (e) {
+      const decision = decide({ ...this.emptyObservation(generation, previous, digest), invalid: { reason: 'StoreUnavailable', message: describeError(e) } });
+      await this.writeStatus(obj, previous, decision);
+      return {};
+    }
+
+    // The current Job, authoritatively: a stale cache must never make a deleted Job look alive or a new one look missing.
+    const generationNow = previous?.jobGeneration ?? 0;
+    const currentName = jobName(name, digest, generationNow);
+    let job = this.d.jobs.get(currentName, namespace);
+    if (job === undefined) {
+      try {
+        job = await this.api('get', () => this.d.batch.readNamespacedJob({ name: currentName, namespace }));
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    if (job !== undefined && job.metadata?.ownerReferences?.some((r) => r.uid === uid) !== true) {
+      this.d.log(`${key}: Job ${currentName} belongs to an earlier Experiment of this name; waiting for the garbage collector`);
+      return { requeueAfterMs: WAIT_FOR_GC_MS };
+    }
+
+    const storeObs = await this.observeStore(store, layout);
+    const failures = job !== undefined ? await this.observeFailures(namespace, currentName, job) : [];
+    const manifest = previous?.manifestURI !== undefined && previous.manifestDigest !== undefined && previous.specDigest === digest ? { uri: previous.manifestURI, digest: previous.manifestDigest } : undefined;
+
+    const observation: Observation = {
+      generation,
+      now: new Date(this.d.clock.now()),
+      previous,
+      invalid: undefined,
+      digest,
+      total,
+      resultsURI: store.uriFor(`${layout.root}/`),
+      suspend: exp.spec.execution.suspend === true,
+      job: job === undefined ? undefined : jobObservation(job, generationNow),
+      store: storeObs,
+      failures,
+      manifest,
+    };
+    let decision = decide(observation);
+    const outcome = await this.apply(obj, owner, exp, digest, total, decision.actions, store, layout, failures, storeObs);
+    if (outcome.waitForGc) return { requeueAfterMs: WAIT_FOR_GC_MS };
+    if (outcome.manifest !== undefined) decision = decide({ ...observation, manifest: outcome.manifest });
+    await this.writeStatus(obj, previous, decision);
+    if (!storeObs.ok) return { backoff: true };
+    return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
+  }
+
+  private emptyObservation(generation: number, previous: ExperimentStatus | undefined, digest: string): Observation {
+    return {
+      generation,
+      now: new Date(this.d.clock.now()),
+      previous,
+      invalid: undefined,
+      digest,
+      total: 0,
+      resultsURI: '',
+      suspend: false,
+      job: undefined,
+      store: { ok: true, succeeded: [] },
+      failures: [],
+      manifest: undefined,
+    };
+  }
+
+  /** Succeeded runs: those with a run.json (ADR 0001: its presence means the run's outputs were validated and promoted). */
+  private async observeStore(store: ObjectStore, layout: ExperimentLayout): Promise<StoreObservation> {
+    try {
+      const keys = await this.storeOp('list', () => store.list(`${layout.root}/runs/`));
+      const indexes: number[] = [];
+      for (const k of keys) {
+        const m = /\/runs\/run-(\d+)\/run\.json$/.exec(k);
+        if (m !== null) indexes.push(Number(m[1]));
+      }
+      return { ok: true, succeeded: fromIndexes(indexes) };
+    } catch (e) {
+      return { ok: false, message: describeError(e).slice(0, 900) };
+    }
+  }
+
+  private async observeFailures(namespace: string, job: string, obj: V1Job): Promise<RunFailure[]> {
+    if ((obj.status?.failed ?? 0) === 0 && (obj.status?.failedIndexes ?? '') === '') return [];
+    const pods = await this.api('list', () =>
+      this.d.core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${job}`, fieldSelector: 'status.phase=Failed', limit: FAILED_POD_SAMPLE }),
+    );
+    return failuresFromPods(pods.items);
+  }
+
+  private async apply(
+    obj: ExperimentObject,
+    owner: ExperimentRef,
+    exp: Experiment,
+    digest: string,
+    total: number,
+    actions: readonly Action[],
+    store: ObjectStore,
+    layout: ExperimentLayout,
+    failures: readonly RunFailure[],
+    storeObs: StoreObservation,
+  ): Promise<{ waitForGc?: boolean; manifest?: { uri: string; digest: string } }> {
+    const { namespace } = owner;
+    let manifest: { uri: string; digest: string } | undefined;
+    for (const action of actions) {
+      switch (action.kind) {
+        case 'ensureConfigMap': {
+          const cm = buildSpecConfigMap(owner, exp, digest);
+          const name = cm.metadata?.name ?? '';
+          try {
+            await this.api('create', () => this.d.core.createNamespacedConfigMap({ namespace, body: cm }));
+          } catch (e) {
+            if (!isConflict(e)) throw e;
+            const existing = await this.api('get', () => this.d.core.readNamespacedConfigMap({ name, namespace }));
+            if (existing.metadata?.ownerReferences?.some((r) => r.uid === owner.uid) !== true) return { waitForGc: true };
+          }
+          break;
+        }
+        case 'createJob': {
+          const job = buildJob({ owner, experiment: exp, digest, total, generation: action.generation, config: this.d.config });
+          try {
+            await this.api('create', () => this.d.batch.createNamespacedJob({ namespace, body: job }));
+            if (action.generation === 0) {
+              const created = obj.metadata?.creationTimestamp;
+              if (created !== undefined) this.d.metrics.applyToWorkCreated.observe(Math.max(0, (this.d.clock.now() - new Date(created).getTime()) / 1000));
+            }
+            await this.event(obj, { type: 'Normal', reason: 'JobCreated', message: `Job ${job.metadata?.name ?? ''} for ${total} runs${action.generation > 0 ? ' (resumes: runs with outputs are skipped)' : ''}` });
+          } catch (e) {
+            if (!isConflict(e)) throw e;
+            const existing = await this.api('get', () => this.d.batch.readNamespacedJob({ name: job.metadata?.name ?? '', namespace }));
+            if (existing.metadata?.ownerReferences?.some((r) => r.uid === owner.uid) !== true) return { waitForGc: true };
+          }
+          break;
+        }
+        case 'setJobSuspend':
+          await this.api('patch', () => this.d.batch.patchNamespacedJob({ name: action.name, namespace, body: { spec: { suspend: action.suspend } } }, mergePatch));
+          break;
+        case 'writeManifest':
+          if (storeObs.ok) manifest = await this.writeManifest(exp, store, layout, storeObs, failures);
+          break;
+      }
+    }
+    return manifest === undefined ? {} : { manifest };
+  }
+
+  /** The manifest, written last (ADR 0001): every run's record, failures for the rest. */
+  private async writeManifest(
+    exp: Experiment,
+    store: ObjectStore,
+    layout: ExperimentLayout,
+    storeObs: Extract<StoreObservation, { ok: true }>,
+    failures: readonly RunFailure[],
+  ): Promise<{ uri: string; digest: string }> {
+    const points = plan(exp);
+    const records = new Map<number, RunRecord>();
+    const todo = points.filter((p) => contains(storeObs.succeeded, p.index));
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const p = todo[next++]!;
+        const rec = await this.storeOp('get', () => readRunRecord(store, layout, p.runId));
+        if (rec !== undefined) records.set(p.index, rec);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MANIFEST_READ_CONCURRENCY, todo.length) }, worker));
+    const failed = new Map<number, ManifestFailure>();
+    for (const f of failures) failed.set(f.index, { code: f.code ?? 'RUN_FAILED', message: f.message });
+    const manifest = assembleManifest(exp, points, records, failed);
+    await this.storeOp('put', () => store.put(layout.manifest, formatManifest(manifest)));
+    return { uri: store.uriFor(layout.manifest), digest: manifest.digest };
+  }
+
+  /** Through /status, only when something changed. Keys that disappeared are removed explicitly (merge patch). */
+  private async writeStatus(obj: ExperimentObject, previous: ExperimentStatus | undefined, decision: Decision): Promise<void> {
+    const next = ExperimentStatus.parse(decision.status);
+    if (previous !== undefined && canonicalJson(previous) === canonicalJson(next)) return;
+    const patch: Record<string, unknown> = { ...next };
+    for (const k of Object.keys(previous ?? {})) if (!(k in next)) patch[k] = null;
+    const namespace = obj.metadata?.namespace ?? '';
+    const name = obj.metadata?.name ?? '';
+    await this.api('patch', () =>
+      this.d.custom.patchNamespacedCustomObjectStatus({ group: API_GROUP, version: CRD_VERSION, namespace, plural: PLURAL, name, body: { status: patch } }, mergePatch),
+    );
+    for (const ev of decision.events) await this.event(obj, ev);
+  }
+
+  private async event(obj: ExperimentObject, ev: KubeEvent): Promise<void> {
+    const namespace = obj.metadata?.namespace ?? '';
+    const now = new Date(this.d.clock.now());
+    try {
+      await this.api('create', () =>
+        this.d.core.createNamespacedEvent({
+          namespace,
+          body: {
+            metadata: { name: `${obj.metadata?.name ?? 'experiment'}.${randomBytes(8).toString('hex')}`, namespace },
+            involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name, namespace, uid: obj.metadata?.uid },
+            type: ev.type,
+            reason: ev.reason,
+            message: ev.message.slice(0, 1024),
+            source: { component: 'swarmlab-operator' },
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
+            reportingComponent: 'swarmlab.io/operator',
+            reportingInstance: this.d.config.identity ?? 'swarmlab-operator',
+          },
+        }),
+      );
+    } catch (e) {
+      // Events are best effort: losing one must not fail the reconcile.
+      this.d.log(`event ${ev.reason} for ${namespace}/${obj.metadata?.name ?? ''}: ${describeError(e)}`);
+    }
+  }
+}
+
