@@ -149,10 +149,10 @@ export function buildCli(): Command {
   program
     .command('schema')
     .description('Print the JSON Schemas of the output files, or write them to a folder.')
-    .argument('[name]', 'one schema: event-line, summary, run-record, manifest, provenance')
+    .argument('[name]', 'one schema: event-line, summary, run-record, manifest, provenance, or <module>.<file>')
     .option('--out <dir>', 'write <name>.schema.json files here')
     .action(async (name: string | undefined, opts: { out?: string }) => {
-      const all = outputJsonSchemas();
+      const all = outputJsonSchemas(builtinRegistry);
       if (name !== undefined && !(name in all)) throw new SwarmlabError('USAGE', `unknown schema ${name}; known: ${Object.keys(all).join(', ')}`);
       const chosen = name ? { [name]: all[name] } : all;
       if (opts.out) {
