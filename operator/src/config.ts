@@ -12,7 +12,7 @@ export const OperatorConfig = z.object({
   /** Watch one namespace; unset: every namespace (needs cluster-wide RBAC). */
   namespace: z.string().min(1).max(63).optional(),
   workers: z.coerce.number().int().min(1).max(64).default(4),
-  runnerImage: z.string().min(1).max(512).default(`ghcr.io/swarmlab/runner:${RUNNER_VERSION}`),
+  runnerImage: z.string().min(1).max(512).default(`ghcr.io/swarmlab/swarmlab:${RUNNER_VERSION}`),
   runnerPullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
   /** Store for Experiments that leave spec.output.store unset. */
   store: z.string().min(1).max(1024).optional(),

@@ -113,8 +113,9 @@ describe('buildJob', () => {
   it('runs the runner for JOB_COMPLETION_INDEX against the frozen spec, locked down', () => {
     const pod = job().spec!.template.spec!;
     const c = pod.containers[0]!;
-    expect([...(c.command ?? []), ...(c.args ?? [])].join(' ')).toBe(
-      'swarmlab run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME)',
+    expect(c.command).toBeUndefined();
+    expect((c.args ?? []).join(' ')).toBe(
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME)',
     );
     expect(c.image).toBe('ghcr.io/swarmlab/runner:0.1.0');
     expect(c.imagePullPolicy).toBe('IfNotPresent');

@@ -155,7 +155,7 @@ export function buildJob(input: JobInput): V1Job {
               name: CONTAINER,
               image: config.runnerImage,
               imagePullPolicy: config.runnerPullPolicy,
-              command: ['swarmlab'],
+              // The image's ENTRYPOINT is the swarmlab CLI (ADR 0002): arguments only.
               args: ['run-index', '--spec', `${SPEC_DIR}/${SPEC_FILE}`, '--index', '$(JOB_COMPLETION_INDEX)', '--attempt', '$(POD_NAME)'],
               env,
               ...(config.runnerEnvSecret !== undefined ? { envFrom: [{ secretRef: { name: config.runnerEnvSecret } }] } : {}),
