@@ -13,9 +13,9 @@ export function createIdentities(name: string, cfg: StackConfig, cluster: aws.ek
   const accountId = aws.getCallerIdentityOutput().accountId;
   const trust = pulumi.all([accountId, cluster.arn]).apply(([account, arn]) => JSON.stringify(podIdentityTrustPolicy(account, arn)));
 
-  const identity = (who: 'operator' | 'runner', serviceAccount: string, policy: (bucket: string, prefix: string) => PolicyDocument) => {
+  const identity = (who: 'operator' | 'runner', namespace: string, serviceAccount: string, policy: (bucket: string, prefix: string) => PolicyDocument) => {
     const role = new aws.iam.Role(`${name}-${who}`, {
-      description: `swarmlab ${who}: ${cfg.namespace}/${serviceAccount} via EKS Pod Identity`,
+      description: `swarmlab ${who}: ${namespace}/${serviceAccount} via EKS Pod Identity`,
       assumeRolePolicy: trust,
       maxSessionDuration: 3600,
     });
@@ -25,12 +25,13 @@ export function createIdentities(name: string, cfg: StackConfig, cluster: aws.ek
     });
     const association = new aws.eks.PodIdentityAssociation(
       `${name}-${who}`,
-      { clusterName: cluster.name, namespace: cfg.namespace, serviceAccount, roleArn: role.arn },
+      { clusterName: cluster.name, namespace, serviceAccount, roleArn: role.arn },
       { dependsOn: [podIdentityAgent] },
     );
     return { role, association };
   };
-  const operator = identity('operator', cfg.operatorServiceAccount, operatorBucketPolicy);
-  const runner = identity('runner', cfg.runnerServiceAccount, runnerBucketPolicy);
+  const operator = identity('operator', cfg.namespace, cfg.operatorServiceAccount, operatorBucketPolicy);
+  // Runner pods run where Experiments are applied, not in the operator's namespace.
+  const runner = identity('runner', cfg.experimentNamespace, cfg.runnerServiceAccount, runnerBucketPolicy);
   return { operatorRole: operator.role, runnerRole: runner.role, associations: [operator.association, runner.association] };
 }

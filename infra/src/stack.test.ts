@@ -136,8 +136,8 @@ describe('pod identity roles', () => {
     }
     const assoc = ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').map((a) => [a.inputs.namespace, a.inputs.serviceAccount]);
     expect(assoc.sort()).toEqual([
+      ['swarmlab', 'swarmlab-runner'],
       ['swarmlab-system', 'swarmlab-operator'],
-      ['swarmlab-system', 'swarmlab-runner'],
     ]);
   });
 });
@@ -216,11 +216,16 @@ describe('registries and Helm release', () => {
         image: { repository: outputs.repositoryUrl, tag: '0.1.0' },
         nodeSelector: { 'swarmlab.io/runner': 'true' },
         tolerations: [{ key: RUNNER_TAINT.key, operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
-        serviceAccount: { name: 'swarmlab-runner' },
+        serviceAccount: { name: 'swarmlab-runner', extraNamespaces: ['swarmlab'] },
+        env: { AWS_REGION: 'eu-west-1' },
       },
       serviceAccount: { name: 'swarmlab-operator' },
       store: { uri: outputs.storeUri },
     });
+    const ns = ofType('kubernetes:core/v1:Namespace');
+    expect(ns.map((n) => n.inputs.metadata)).toEqual([
+      expect.objectContaining({ name: 'swarmlab', labels: expect.objectContaining({ 'pod-security.kubernetes.io/enforce': 'restricted' }) }),
+    ]);
   });
 });
 

@@ -4,7 +4,8 @@ import type { StackConfig } from './config.ts';
 import { createGithubRoles } from './github.ts';
 import { createIdentities } from './identity.ts';
 import { createNetwork } from './network.ts';
-import { chartValues, createRelease } from './release.ts';
+import { chartValues } from './chart-values.ts';
+import { createRelease } from './release.ts';
 import { createStorage } from './storage.ts';
 
 export interface StackOutputs {
@@ -36,20 +37,20 @@ export function createStack(cfg: StackConfig, stack: string): StackOutputs {
   const storeUri = pulumi.interpolate`s3://${storage.bucket.bucket}/${cfg.resultsPrefix}?region=${cfg.region}`;
   if (cfg.deployChart) {
     const values = pulumi
-      .all([storage.repository.repositoryUrl, runnerImageRepository, storeUri, ids.operatorRole.arn, ids.runnerRole.arn])
-      .apply(([operatorRepository, runnerRepository, uri, operatorRoleArn, runnerRoleArn]) =>
+      .all([storage.repository.repositoryUrl, runnerImageRepository, storeUri])
+      .apply(([repository, runnerRepository, uri]) =>
         chartValues({
-          operatorRepository,
+          repository,
           runnerRepository,
           imageTag: cfg.imageTag,
           storeUri: uri,
+          region: cfg.region,
           operatorServiceAccount: cfg.operatorServiceAccount,
           runnerServiceAccount: cfg.runnerServiceAccount,
-          operatorRoleArn,
-          runnerRoleArn,
+          experimentNamespace: cfg.experimentNamespace,
         }),
       );
-    createRelease(name, { kubeconfig: eks.kubeconfig, namespace: cfg.namespace, chartPath: cfg.chartPath, values }, [
+    createRelease(name, { kubeconfig: eks.kubeconfig, namespace: cfg.namespace, experimentNamespace: cfg.experimentNamespace, chartPath: cfg.chartPath, values }, [
       eks.operatorNodes,
       eks.runnerNodes,
       ...eks.addons,
