@@ -9,7 +9,7 @@ export interface CelRule {
   message: string;
   /** Field path reported for the violation, relative to the node (e.g. `.max`). */
   fieldPath?: string;
-  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired';
 }
 
 const seedCount =
@@ -67,7 +67,6 @@ export const CEL_RULES: Readonly<Record<string, readonly CelRule[]>> = {
     {
       rule: `self.all(a, self.exists_one(b, ${instanceOf('b')} == ${instanceOf('a')}))`,
       message: 'module instance names (name, or module when name is unset) must be unique',
-      reason: 'FieldValueDuplicate',
     },
   ],
   'spec.scenario.latency[]': [
