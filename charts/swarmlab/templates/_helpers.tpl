@@ -30,15 +30,14 @@ app.kubernetes.io/component: operator
 
 {{/* Labels on every object. Not app.kubernetes.io/managed-by=swarmlab: that value marks the operator's own children. */}}
 {{- define "swarmlab.labels" -}}
-helm.sh/chart: {{ include "swarmlab.chart" . }}
-app.kubernetes.io/name: {{ include "swarmlab.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/part-of: swarmlab
-{{- with .Values.commonLabels }}
-{{ toYaml . }}
+{{- $std := dict "helm.sh/chart" (include "swarmlab.chart" .) "app.kubernetes.io/name" (include "swarmlab.name" .) "app.kubernetes.io/instance" .Release.Name "app.kubernetes.io/version" .Chart.AppVersion "app.kubernetes.io/managed-by" .Release.Service "app.kubernetes.io/part-of" "swarmlab" }}
+{{- toYaml (merge $std (deepCopy .Values.commonLabels)) }}
 {{- end }}
+
+{{/* (list $ extraLabels): the common labels with extra ones on top (maps, so a key never appears twice). */}}
+{{- define "swarmlab.labelsWith" -}}
+{{- $ctx := index . 0 }}
+{{- toYaml (merge (deepCopy (index . 1)) (include "swarmlab.labels" $ctx | fromYaml)) }}
 {{- end }}
 
 {{- define "swarmlab.serviceAccountName" -}}
