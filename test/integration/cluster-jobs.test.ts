@@ -45,6 +45,9 @@ function shellJob(name: string, script: string, spec: Partial<NonNullable<V1Job[
         metadata: { labels: { [LABEL]: 'jobs' } },
         spec: {
           restartPolicy: 'Never',
+          // Matches no node, so on an existing cluster (SWARMLAB_TEST_KUBECONFIG)
+          // no real kubelet races the stand-in; the stand-in ignores scheduling.
+          nodeSelector: { 'swarmlab.dev/local-kubelet-stand-in': 'only' },
           containers: [
             {
               name: 'main',
@@ -111,9 +114,15 @@ describe('Jobs on the local control plane with the kubelet stand-in', () => {
       expect(podName).toMatch(new RegExp(`^indexed-${i}-`));
     }
 
-    const runs = kubelet.containerRuns.filter((r) => r.argv.join(' ').includes('/out/$JOB_COMPLETION_INDEX'));
+    const runs = kubelet.containerRuns.filter((r) => r.logFile.includes('/indexed-'));
     expect(runs).toHaveLength(3);
-    expect(runs.every((r) => r.exitCode === 0 && r.argv[0] === 'sh')).toBe(true);
+    for (const r of runs) {
+      expect(r.exitCode).toBe(0);
+      expect(r.argv[0]).toBe('sh');
+      // The container's mount paths were rewritten to the local dirs standing for them.
+      expect(r.argv[2]).toContain(`> ${outDir}/$JOB_COMPLETION_INDEX.txt`);
+      expect(r.argv[2]).not.toContain('/etc/swarmlab/');
+    }
 
     const pods = await podsOf('indexed');
     expect(pods).toHaveLength(3);
