@@ -54,12 +54,13 @@ export interface ImageMapping {
   env?: Record<string, string>;
 }
 
-/** The swarmlab runner image runs the local runner build with this Node. */
+/** swarmlab's images run the local build (bin/swarmlab.js) with this Node. */
 export function defaultImageMappings(): ImageMapping[] {
   const runner = [process.execPath, join(repoRoot, 'bin/swarmlab.js')];
   return [
     {
-      image: 'ghcr.io/swarmlab/runner*',
+      // The runner image (ADR 0002: its ENTRYPOINT is the swarmlab CLI), whatever its name and tag.
+      image: 'ghcr.io/swarmlab/*',
       entrypoint: runner,
       commands: { swarmlab: runner, node: [process.execPath] },
     },
@@ -134,14 +135,18 @@ export function expandVars(s: string, vars: ReadonlyMap<string, string>): string
   });
 }
 
-/** Replaces container paths under a mount with the local dir standing for it (longest mount first). */
+/**
+ * Replaces container paths under a mount with the local dir standing for it.
+ * One pass with the longest mount first, so a rewritten path is never
+ * rewritten again by a shorter mount (e.g. `/tmp` after `/etc/spec`).
+ */
 export function rewritePaths(s: string, mounts: ReadonlyArray<readonly [string, string]>): string {
-  let out = s;
-  for (const [mountPath, local] of mounts) {
-    const escaped = mountPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    out = out.replace(new RegExp(`(^|[\\s=:,;'"])${escaped}(?=$|[/\\s'":,;])`, 'g'), (_m, pre: string) => `${pre}${local}`);
-  }
-  return out;
+  if (mounts.length === 0) return s;
+  const sorted = [...mounts].sort((a, b) => b[0].length - a[0].length);
+  const local = new Map(sorted);
+  const alternatives = sorted.map(([m]) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const re = new RegExp(`(^|[\\s=:,;'"<>(\`])(${alternatives})(?=$|[/\\s'":,;)\`])`, 'g');
+  return s.replace(re, (_m, pre: string, mount: string) => `${pre}${local.get(mount) ?? mount}`);
 }
 
 function fieldRefValue(pod: V1Pod, ref: V1ObjectFieldSelector): string {

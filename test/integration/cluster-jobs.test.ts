@@ -1,6 +1,6 @@
 // The real job and garbage-collector controllers drive Jobs whose pods the
 // LocalKubeletStandIn runs as local processes.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException, type V1Job, type V1Pod } from '@kubernetes/client-node';
@@ -21,7 +21,11 @@ beforeAll(async () => {
     namespace: cluster.namespace,
     labelSelector: SELECTOR,
     // busybox stands for "a shell image": its commands run from this machine's PATH.
-    images: [{ image: 'busybox*' }],
+    images: [
+      { image: 'busybox*' },
+      // Stands for an image whose ENTRYPOINT takes the container's args, like the runner's.
+      { image: 'example.com/entrypoint-image:*', entrypoint: ['sh', '-c', 'cat "$1" > "$HOME/copy-$2" && cp "$HOME/copy-$2" "$OUT/" && echo "$SWARMLAB_POD_MOUNTS"', 'entrypoint'] },
+    ],
     maxKillGraceMs: 2000,
   });
   await kubelet.start();
@@ -133,6 +137,70 @@ describe('Jobs on the local control plane with the kubelet stand-in', () => {
       expect(term?.reason).toBe('Completed');
       expect(term?.startedAt).toBeInstanceOf(Date);
       expect(term?.finishedAt).toBeInstanceOf(Date);
+    }
+  });
+
+  it('runs a runner-like pod: image entrypoint, args with $(VAR), a configMap under a nested mount and an emptyDir at /tmp', async () => {
+    const ns = cluster.namespace;
+    const out = join(outDir, 'entrypoint');
+    mkdirSync(out);
+    await cluster.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'spec' }, data: { 'spec.yaml': 'kind: Experiment' } } });
+    const job: V1Job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'entrypoint' },
+      spec: {
+        completionMode: 'Indexed',
+        completions: 2,
+        parallelism: 2,
+        backoffLimit: 0,
+        template: {
+          metadata: { labels: { [LABEL]: 'jobs' } },
+          spec: {
+            restartPolicy: 'Never',
+            nodeSelector: { 'swarmlab.dev/local-kubelet-stand-in': 'only' },
+            containers: [
+              {
+                name: 'main',
+                image: 'example.com/entrypoint-image:1',
+                args: ['/etc/swarmlab/spec/spec.yaml', '$(JOB_COMPLETION_INDEX)'],
+                env: [
+                  { name: 'HOME', value: '/tmp' },
+                  { name: 'OUT', value: '/out' },
+                ],
+                volumeMounts: [
+                  { name: 'spec', mountPath: '/etc/swarmlab/spec', readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'out', mountPath: '/out' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'spec', configMap: { name: 'spec', items: [{ key: 'spec.yaml', path: 'spec.yaml' }] } },
+              { name: 'tmp', emptyDir: {} },
+              { name: 'out', hostPath: { path: out, type: 'Directory' } },
+            ],
+          },
+        },
+      },
+    };
+    await cluster.batch.createNamespacedJob({ namespace: ns, body: job });
+    await waitFor('Job entrypoint to complete', () => jobCondition('entrypoint', 'Complete'), { timeoutMs: 90_000 });
+
+    expect(readdirSync(out).sort()).toEqual(['copy-0', 'copy-1']);
+    expect(readFileSync(join(out, 'copy-0'), 'utf8')).toBe('kind: Experiment');
+    const runs = kubelet.containerRuns.filter((r) => r.logFile.includes('/entrypoint-'));
+    expect(runs).toHaveLength(2);
+    for (const r of runs) {
+      // Entrypoint from the mapping, then the container's args: mount path rewritten once, $(VAR) expanded.
+      expect(r.argv.slice(0, 2)).toEqual(['sh', '-c']);
+      const [specArg, indexArg] = r.argv.slice(-2);
+      expect(indexArg).toMatch(/^[01]$/);
+      expect(specArg).toMatch(/\/volumes\/spec\/spec\.yaml$/);
+      expect(specArg).not.toMatch(/volumes\/tmp/);
+      const mounts = JSON.parse(readFileSync(r.logFile, 'utf8').trim()) as Record<string, string>;
+      expect(Object.keys(mounts).sort()).toEqual(['/etc/swarmlab/spec', '/out', '/tmp']);
+      expect(mounts['/out']).toBe(out);
     }
   });
 
