@@ -33,7 +33,8 @@ describe('infra/index.ts', () => {
     expect(cluster?.inputs.version).toBe('1.34');
     const runner = recorded.find((r) => r.type === 'aws:eks/nodeGroup:NodeGroup' && r.name === 'swarmlab-runner');
     expect(runner?.inputs).toMatchObject({ instanceTypes: ['c7i.2xlarge'], scalingConfig: { maxSize: 50 } });
-    expect(recorded.filter((r) => r.type.startsWith('kubernetes:'))).toEqual([]);
+    const releases = recorded.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release').map((r) => r.inputs.chart);
+    expect(releases).toEqual(['cluster-autoscaler']);
     expect(recorded.filter((r) => r.type === 'aws:iam/openIdConnectProvider:OpenIdConnectProvider')).toEqual([]);
   });
 });

@@ -12,7 +12,11 @@ export interface ChartInputs {
   operatorServiceAccount: string;
   runnerServiceAccount: string;
   experimentNamespace: string;
+  vpcCidr: string;
 }
+
+// The EKS Pod Identity agent: a link-local address on every node, where the SDK fetches the pod's credentials.
+const POD_IDENTITY_AGENT = { to: [{ ipBlock: { cidr: '169.254.170.23/32' } }], ports: [{ protocol: 'TCP', port: 80 }] };
 
 const TAINT_EFFECT = { NO_SCHEDULE: 'NoSchedule' } as const;
 
@@ -35,5 +39,16 @@ export function chartValues(v: ChartInputs) {
       tolerations: [{ key: RUNNER_TAINT.key, operator: 'Equal', value: RUNNER_TAINT.value, effect: TAINT_EFFECT[RUNNER_TAINT.effect] }],
     },
     store: { uri: v.storeUri },
+    // Enforced by the VPC CNI's network policy agent (enabled on the vpc-cni add-on).
+    networkPolicy: {
+      enabled: true,
+      egress: {
+        dns: true,
+        // The private endpoint's ENIs live in the VPC; S3 addresses are not known statically, so that rule stays port-only.
+        apiServer: { cidrs: [v.vpcCidr], ports: [443] },
+        objectStore: { cidrs: [], ports: [443] },
+        extra: [POD_IDENTITY_AGENT],
+      },
+    },
   };
 }

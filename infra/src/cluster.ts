@@ -110,10 +110,16 @@ export function createCluster(name: string, clusterName: string, cfg: StackConfi
     taints: [{ ...RUNNER_TAINT }],
   });
 
-  const addon = (addonName: string, deps: pulumi.Resource[] = []) =>
-    new aws.eks.Addon(`${name}-${addonName}`, { clusterName: cluster.name, addonName, resolveConflictsOnUpdate: 'OVERWRITE' }, { dependsOn: deps });
+  const addon = (addonName: string, deps: pulumi.Resource[] = [], configurationValues?: string) =>
+    new aws.eks.Addon(
+      `${name}-${addonName}`,
+      { clusterName: cluster.name, addonName, resolveConflictsOnUpdate: 'OVERWRITE', ...(configurationValues ? { configurationValues } : {}) },
+      { dependsOn: deps },
+    );
   const podIdentityAgent = addon('eks-pod-identity-agent');
-  const addons = [addon('vpc-cni'), addon('kube-proxy'), podIdentityAgent, addon('coredns', [operatorNodes])];
+  // The chart's NetworkPolicy is only enforced when the CNI runs its network policy agent.
+  const vpcCni = addon('vpc-cni', [], JSON.stringify({ enableNetworkPolicy: 'true' }));
+  const addons = [vpcCni, addon('kube-proxy'), podIdentityAgent, addon('coredns', [operatorNodes])];
 
   return { cluster, operatorNodes, runnerNodes, addons, podIdentityAgent, kubeconfig: kubeconfigFor(cluster, cfg.region) };
 }

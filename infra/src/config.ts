@@ -55,6 +55,10 @@ export const stackConfigSchema = z
     imageTag: z.string().min(1).default('0.1.0'),
     runnerImageRepository: z.string().min(1).optional(),
     deployChart: z.boolean().default(true),
+    // Without it the runner pool (min 0) never grows: only turn off when another autoscaler (e.g. Karpenter) is installed.
+    clusterAutoscaler: z.boolean().default(true),
+    clusterAutoscalerChartVersion: z.string().min(1).optional(),
+    clusterAutoscalerImageTag: z.string().regex(/^v\d+\.\d+\.\d+$/).optional(),
     // Namespace where users (and sweep.yml) apply Experiments.
     experimentNamespace: z.string().min(1).default('swarmlab'),
     // owner/name: creates the OIDC roles for images.yml and sweep.yml when set.
@@ -70,7 +74,7 @@ export type StackConfigInput = z.input<typeof stackConfigSchema>;
 
 // Which keys hold plain strings: Pulumi stores every value as a string and
 // `Config.getObject` would JSON-parse "1.35" into the number 1.35.
-const STRING_KEYS = new Set(['region', 'kubernetesVersion', 'vpcCidr', 'natGateways', 'bucketName', 'resultsPrefix', 'namespace', 'operatorServiceAccount', 'runnerServiceAccount', 'imageTag', 'runnerImageRepository', 'chartPath', 'experimentNamespace', 'githubRepository', 'githubOidcProviderArn', 'githubSweepBranch']);
+const STRING_KEYS = new Set(['region', 'kubernetesVersion', 'vpcCidr', 'natGateways', 'bucketName', 'resultsPrefix', 'namespace', 'operatorServiceAccount', 'runnerServiceAccount', 'imageTag', 'runnerImageRepository', 'chartPath', 'experimentNamespace', 'githubRepository', 'githubOidcProviderArn', 'githubSweepBranch', 'clusterAutoscalerChartVersion', 'clusterAutoscalerImageTag']);
 
 export class StackConfigError extends Error {
   override name = 'StackConfigError';

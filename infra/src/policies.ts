@@ -131,3 +131,41 @@ export function sweepPolicy(bucket: string, prefix: string, clusterArn: string):
     ],
   };
 }
+
+/**
+ * cluster-autoscaler on managed node groups. AWS allows no resource scoping
+ * for the Describe calls; the two mutating calls are limited by condition to
+ * groups tagged as owned by this cluster (EKS tags its node groups' ASGs so).
+ */
+export function clusterAutoscalerPolicy(clusterName: string, nodegroupArnPattern: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'Discover',
+        Effect: 'Allow',
+        Action: [
+          'autoscaling:DescribeAutoScalingGroups',
+          'autoscaling:DescribeAutoScalingInstances',
+          'autoscaling:DescribeLaunchConfigurations',
+          'autoscaling:DescribeScalingActivities',
+          'autoscaling:DescribeTags',
+          'ec2:DescribeImages',
+          'ec2:DescribeInstanceTypes',
+          'ec2:DescribeLaunchTemplateVersions',
+          'ec2:GetInstanceTypesFromInstanceRequirements',
+        ],
+        Resource: ['*'],
+      },
+      {
+        Sid: 'ScaleOwnGroups',
+        Effect: 'Allow',
+        Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+        Resource: ['*'],
+        Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: 'owned' } },
+      },
+      // Labels and taints of an empty group come from the node group itself: this is what lets the runner pool scale from zero.
+      { Sid: 'ReadNodegroups', Effect: 'Allow', Action: ['eks:DescribeNodegroup'], Resource: [nodegroupArnPattern] },
+    ],
+  };
+}

@@ -5,7 +5,7 @@ import type { chartValues } from './chart-values.ts';
 export function createRelease(
   name: string,
   args: {
-    kubeconfig: pulumi.Input<string>;
+    provider: k8s.Provider;
     namespace: string;
     experimentNamespace: string;
     chartPath: string;
@@ -13,7 +13,7 @@ export function createRelease(
   },
   dependsOn: pulumi.Resource[],
 ): k8s.helm.v3.Release {
-  const provider = new k8s.Provider(name, { kubeconfig: args.kubeconfig, enableServerSideApply: true });
+  const provider = args.provider;
   // Runner pods run in the Experiment's namespace; the chart puts the runner account there, so it must exist first.
   const experiments = new k8s.core.v1.Namespace(
     `${name}-experiments`,

@@ -136,6 +136,7 @@ describe('pod identity roles', () => {
     }
     const assoc = ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').map((a) => [a.inputs.namespace, a.inputs.serviceAccount]);
     expect(assoc.sort()).toEqual([
+      ['kube-system', 'cluster-autoscaler'],
       ['swarmlab', 'swarmlab-runner'],
       ['swarmlab-system', 'swarmlab-operator'],
     ]);
@@ -207,8 +208,14 @@ describe('registries and Helm release', () => {
     expect(outputs.runnerImageRepository).toBe(outputs.repositoryUrl);
   });
 
+  const releaseOf = (name: string) => {
+    const r = ofType('kubernetes:helm.sh/v3:Release').find((x) => x.name === name);
+    if (!r) throw new Error(`no release ${name}`);
+    return r;
+  };
+
   it('installs charts/swarmlab with images, store and runner scheduling from the stack', () => {
-    const release = one('kubernetes:helm.sh/v3:Release');
+    const release = releaseOf('swarmlab');
     expect(release.inputs).toMatchObject({ chart: '../charts/swarmlab', namespace: 'swarmlab-system' });
     expect(release.inputs.values).toMatchObject({
       operator: { image: { repository: outputs.repositoryUrl, tag: '0.1.0' } },
@@ -221,7 +228,10 @@ describe('registries and Helm release', () => {
       },
       serviceAccount: { name: 'swarmlab-operator' },
       store: { uri: outputs.storeUri },
+      networkPolicy: { enabled: true, egress: { apiServer: { cidrs: ['10.0.0.0/16'] }, extra: [{ to: [{ ipBlock: { cidr: '169.254.170.23/32' } }] }] } },
     });
+    const cni = ofType('aws:eks/addon:Addon').find((a) => a.inputs.addonName === 'vpc-cni');
+    expect(JSON.parse(String(cni?.inputs.configurationValues))).toEqual({ enableNetworkPolicy: 'true' });
     const ns = ofType('kubernetes:core/v1:Namespace');
     expect(ns.map((n) => n.inputs.metadata)).toEqual([
       expect.objectContaining({ name: 'swarmlab', labels: expect.objectContaining({ 'pod-security.kubernetes.io/enforce': 'restricted' }) }),
@@ -275,5 +285,33 @@ describe('GitHub Actions roles (OIDC)', () => {
     }
     const access = ofType('aws:eks/accessPolicyAssociation:AccessPolicyAssociation').find((a) => a.name === 'swarmlab-github-sweep');
     expect(access?.inputs).toMatchObject({ accessScope: { type: 'namespace', namespaces: ['swarmlab'] } });
+  });
+});
+
+describe('cluster-autoscaler', () => {
+  it('is installed in kube-system on the system pool, matching the control plane minor', () => {
+    const r = ofType('kubernetes:helm.sh/v3:Release').find((x) => x.name === 'swarmlab-cluster-autoscaler');
+    expect(r?.inputs).toMatchObject({
+      chart: 'cluster-autoscaler',
+      namespace: 'kube-system',
+      values: { autoDiscovery: { clusterName: 'swarmlab-test' }, image: { tag: 'v1.35.0' }, nodeSelector: { 'swarmlab.io/pool': 'system' } },
+    });
+    const assoc = ofType('aws:eks/podIdentityAssociation:PodIdentityAssociation').find((a) => a.inputs.namespace === 'kube-system');
+    expect(assoc?.inputs.serviceAccount).toBe('cluster-autoscaler');
+  });
+
+  it('may change only this cluster\'s groups; "*" appears only for read-only discovery', () => {
+    const p = ofType('aws:iam/rolePolicy:RolePolicy').find((x) => x.name === 'swarmlab-cluster-autoscaler');
+    const doc = JSON.parse(String(p?.inputs.policy)) as { Statement: (Stmt & { Condition?: unknown })[] };
+    for (const s of doc.Statement) {
+      if (!list(s.Resource).includes('*')) continue;
+      const readOnly = list(s.Action).every((a) => /^(autoscaling|ec2):(Describe|Get)\w+$/.test(a));
+      if (!readOnly) expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/k8s.io/cluster-autoscaler/swarmlab-test': 'owned' } });
+    }
+    const mutating = doc.Statement.filter((s) => list(s.Action).includes('autoscaling:SetDesiredCapacity'));
+    expect(mutating).toHaveLength(1);
+    expect(doc.Statement.find((s) => list(s.Action).includes('eks:DescribeNodegroup'))?.Resource).toEqual([
+      'arn:aws:eks:eu-west-1:123456789012:nodegroup/swarmlab-test/*',
+    ]);
   });
 });

@@ -1,4 +1,6 @@
+import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { createClusterAutoscaler } from './autoscaler.ts';
 import { createCluster } from './cluster.ts';
 import type { StackConfig } from './config.ts';
 import { createGithubRoles } from './github.ts';
@@ -31,11 +33,15 @@ export function createStack(cfg: StackConfig, stack: string): StackOutputs {
   const eks = createCluster(name, clusterName, cfg, net);
   const ids = createIdentities(name, cfg, eks.cluster, storage.bucket, eks.podIdentityAgent);
 
-  // The region travels in the URI: pods with EKS Pod Identity get credentials but no AWS_REGION.
   // A derived runner image (third-party modules baked in) may live elsewhere; by default both roles run the one image.
   const runnerImageRepository = cfg.runnerImageRepository ? pulumi.output(cfg.runnerImageRepository) : storage.repository.repositoryUrl;
+  // The region travels in the URI as well as in AWS_REGION: pods with EKS Pod Identity get credentials but no region.
   const storeUri = pulumi.interpolate`s3://${storage.bucket.bucket}/${cfg.resultsPrefix}?region=${cfg.region}`;
-  if (cfg.deployChart) {
+  const provider = cfg.deployChart || cfg.clusterAutoscaler ? new k8s.Provider(name, { kubeconfig: eks.kubeconfig, enableServerSideApply: true }) : undefined;
+  if (provider && cfg.clusterAutoscaler) {
+    createClusterAutoscaler(name, cfg, eks.cluster, provider, eks.podIdentityAgent, [eks.operatorNodes, ...eks.addons]);
+  }
+  if (provider && cfg.deployChart) {
     const values = pulumi
       .all([storage.repository.repositoryUrl, runnerImageRepository, storeUri])
       .apply(([repository, runnerRepository, uri]) =>
@@ -48,9 +54,10 @@ export function createStack(cfg: StackConfig, stack: string): StackOutputs {
           operatorServiceAccount: cfg.operatorServiceAccount,
           runnerServiceAccount: cfg.runnerServiceAccount,
           experimentNamespace: cfg.experimentNamespace,
+          vpcCidr: cfg.vpcCidr,
         }),
       );
-    createRelease(name, { kubeconfig: eks.kubeconfig, namespace: cfg.namespace, experimentNamespace: cfg.experimentNamespace, chartPath: cfg.chartPath, values }, [
+    createRelease(name, { provider, namespace: cfg.namespace, experimentNamespace: cfg.experimentNamespace, chartPath: cfg.chartPath, values }, [
       eks.operatorNodes,
       eks.runnerNodes,
       ...eks.addons,

@@ -24,6 +24,7 @@ const inputs = {
   operatorServiceAccount: 'swarmlab-operator',
   runnerServiceAccount: 'swarmlab-runner',
   experimentNamespace: 'swarmlab',
+  vpcCidr: '10.0.0.0/16',
 };
 
 interface K8sObject {
@@ -66,6 +67,11 @@ describe('infra chart values against charts/swarmlab', () => {
     expect(JSON.parse(env.SWARMLAB_RUNNER_TOLERATIONS ?? 'null')).toEqual([{ key: 'swarmlab.io/runner', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
     expect(JSON.parse(env.SWARMLAB_RUNNER_NODE_SELECTOR ?? 'null')).toEqual({ 'swarmlab.io/runner': 'true' });
     expect(JSON.parse(env.SWARMLAB_RUNNER_ENV ?? 'null')).toEqual({ AWS_REGION: 'eu-west-1' });
+
+    // The operator may reach the Pod Identity agent for its credentials when the NetworkPolicy is on.
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy') as unknown as { spec: { egress: { to?: { ipBlock?: { cidr: string } }[] }[] } } | undefined;
+    const cidrs = policy?.spec.egress.flatMap((e) => e.to ?? []).map((t) => t.ipBlock?.cidr);
+    expect(cidrs).toEqual(expect.arrayContaining(['169.254.170.23/32', '10.0.0.0/16']));
   });
 
   it('the chart schema really rejects a misspelt key (so the check above means something)', { timeout: 60_000 }, () => {
