@@ -5,7 +5,8 @@ import type { Experiment } from '../spec/experiment.ts';
 import { planRun, type RunPoint } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { ExperimentLayout } from '../store/layout.ts';
-import { RunRecord, SCHEMA_VERSION, type FileEntry, type Provenance } from '../outputs/schemas.ts';
+import { z } from 'zod';
+import { FileEntry, RunRecord, SCHEMA_VERSION, type Provenance } from '../outputs/schemas.ts';
 import { RUN_RECORD, checkRunFiles, fileEntry, runDigest } from '../outputs/check-run.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { executeRun } from './execute.ts';
@@ -21,7 +22,7 @@ export interface RunOutcome {
 export async function readRunRecord(store: ObjectStore, layout: ExperimentLayout, runId: string): Promise<RunRecord | undefined> {
   const bytes = await store.get(layout.runRecord(runId));
   if (!bytes) return undefined;
-  const parsed = RunRecord.safeParse(JSON.parse(bytes.toString('utf8')));
+  const parsed = RunRecord.safeParse(parseJson(bytes));
   if (!parsed.success) {
     throw new SwarmlabError('INVALID_OUTPUT', `run record is malformed: ${parsed.error.issues[0]?.message ?? ''}`, { file: store.uriFor(layout.runRecord(runId)) });
   }
@@ -55,7 +56,9 @@ export async function promoteStaged(
   const prefix = layout.staging(point.runId, attempt);
   const stagedBytes = await store.get(`${prefix}/staged.json`);
   if (!stagedBytes) throw new SwarmlabError('INVALID_OUTPUT', `no staged files for ${point.runId} attempt ${attempt}`, { file: store.uriFor(prefix) });
-  const staged = JSON.parse(stagedBytes.toString('utf8')) as FileEntry[];
+  const stagedList = z.array(FileEntry).min(1).safeParse(parseJson(stagedBytes));
+  if (!stagedList.success) throw new SwarmlabError('INVALID_OUTPUT', `staged file list for ${point.runId} is malformed`, { file: store.uriFor(`${prefix}/staged.json`) });
+  const staged = stagedList.data;
   const files = new Map<string, string>();
   const problems: string[] = [];
   for (const want of staged) {
@@ -122,6 +125,14 @@ export async function runAndPromote(exp: Experiment, index: number, store: Objec
   await store.put(layout.provenance(point.runId), `${JSON.stringify(provenance, null, 2)}\n`);
   await store.deletePrefix(`${layout.staging(point.runId, opts.attempt)}/`);
   return { point, record, status: 'succeeded' };
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 export { RUN_RECORD };
