@@ -1,0 +1,278 @@
+// `helm install` of charts/swarmlab on the local control plane, the operator
+// account's permissions checked with `kubectl auth can-i`, and the operator
+// run as a local process under exactly that account (a TokenRequest token),
+// configured by the env the chart renders, taking an Experiment to Complete.
+// No kubelet runs the operator Deployment's pods (the stand-in only runs
+// swarmlab Job pods), which is why the operator runs beside the cluster.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parse, stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCluster, waitFor } from '../cluster/harness.ts';
+import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
+import { repoRoot } from '../cluster/versions.ts';
+import { chartDir, helm, one, parseObjects, resolvedEnv, type K8sObject, type RunResult } from '../unit/helm-render.ts';
+
+const cluster = useCluster('helm-install');
+let release = '';
+let second = '';
+let work = '';
+let operator: ChildProcess | undefined;
+let kubelet: LocalKubeletStandIn | undefined;
+const helmEnv = (): Record<string, string> => ({ KUBECONFIG: cluster.connection.kubeconfigPath, HELM_CACHE_HOME: join(work, 'helm-cache'), HELM_CONFIG_HOME: join(work, 'helm-config'), HELM_DATA_HOME: join(work, 'helm-data') });
+const h = (args: string[]): RunResult => helm(args, helmEnv());
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function canI(verb: string, resource: string, namespace: string, sa: { ns: string; name: string }, extra: string[] = []): Promise<boolean> {
+  const r = await cluster.kubectl(['auth', 'can-i', verb, resource, '-n', namespace, `--as=system:serviceaccount:${sa.ns}:${sa.name}`, ...extra]);
+  const answer = r.stdout.trim();
+  if (answer !== 'yes' && answer !== 'no') throw new Error(`kubectl auth can-i ${verb} ${resource}: ${r.stdout} ${r.stderr}`);
+  return answer === 'yes';
+}
+
+function manifest(rel: string, ns: string): K8sObject[] {
+  const r = h(['get', 'manifest', rel, '-n', ns]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return parseObjects(r.stdout);
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'swarmlab-helm-install-'));
+  const suffix = cluster.namespace.split('-').at(-1) ?? 'x';
+  release = `sw-${suffix}`;
+  second = `${cluster.namespace}-nsd`;
+  const s = cluster.connection.objectStore;
+  await cluster.core.createNamespacedSecret({
+    namespace: cluster.namespace,
+    body: { metadata: { name: 'store-credentials' }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
+  });
+});
+
+afterAll(async () => {
+  if (operator !== undefined && operator.exitCode === null) {
+    const exited = new Promise((r) => operator?.once('exit', r));
+    operator.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (operator.exitCode === null) operator.kill('SIGKILL');
+  }
+  await kubelet?.stop();
+  if (release !== '') h(['uninstall', release, '-n', cluster.namespace, '--ignore-not-found']);
+  if (second !== '') {
+    h(['uninstall', 'nsd', '-n', second, '--ignore-not-found']);
+    await cluster.kubectl(['delete', 'namespace', second, '--ignore-not-found', '--wait=false']);
+  }
+  if (work !== '' && process.env['SWARMLAB_KEEP_CLUSTER_LOGS'] !== '1') rmSync(work, { recursive: true, force: true });
+});
+
+describe('helm install on the local control plane', () => {
+  const sa = () => ({ ns: cluster.namespace, name: `${release}-swarmlab` });
+
+  it('installs the release (cluster scope, CRD included) and every object of its manifest exists', async () => {
+    const s = cluster.connection.objectStore;
+    const values = {
+      runner: {
+        image: { repository: 'ghcr.io/swarmlab/runner', tag: 'test', pullPolicy: 'Never' },
+        env: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region },
+        envSecret: 'store-credentials',
+        defaultParallelism: 2,
+      },
+      operator: { env: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region }, envSecret: 'store-credentials' },
+      store: { uri: `s3://${s.bucket}/${cluster.namespace}` },
+    };
+    const file = join(work, 'values.yaml');
+    writeFileSync(file, stringify(values));
+    // --take-ownership: other test files on this control plane apply the same CRD with kubectl.
+    const r = h(['install', release, chartDir, '-n', cluster.namespace, '--values', file, '--take-ownership', '--timeout', '60s']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('STATUS: deployed');
+    expect(r.stdout).toContain(`kubectl get experiments -n ${cluster.namespace} -w`);
+
+    const objs = manifest(release, cluster.namespace);
+    expect(objs.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceAccount']);
+    for (const o of objs) {
+      const args = ['get', `${o.kind}.${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}`.replace(/\.$/, ''), o.metadata.name, '-o', 'jsonpath={.metadata.uid}'];
+      if (o.metadata.namespace !== undefined) args.push('-n', o.metadata.namespace);
+      const got = await cluster.kubectl(args);
+      expect(got.code, `${o.kind}/${o.metadata.name}: ${got.stderr}`).toBe(0);
+      expect(got.stdout).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    const est = await cluster.kubectl(['wait', '--for=condition=Established', 'crd/experiments.swarmlab.io', '--timeout=60s']);
+    expect(est.code, est.stderr).toBe(0);
+    const dep = await cluster.kubectl(['get', 'deployment', `${release}-swarmlab`, '-n', cluster.namespace, '-o', 'jsonpath={.spec.replicas} {.spec.strategy.rollingUpdate.maxUnavailable}']);
+    expect(dep.stdout).toBe('2 0');
+  });
+
+  it('the operator account cannot read secrets anywhere, and can do its job cluster-wide', async () => {
+    const me = sa();
+    for (const ns of [cluster.namespace, 'default', 'kube-system']) {
+      for (const verb of ['get', 'list', 'watch']) expect(await canI(verb, 'secrets', ns, me), `${verb} secrets in ${ns}`).toBe(false);
+      expect(await canI('create', 'jobs.batch', ns, me), `create jobs in ${ns}`).toBe(true);
+      expect(await canI('delete', 'jobs.batch', ns, me)).toBe(true);
+      expect(await canI('create', 'configmaps', ns, me)).toBe(true);
+      expect(await canI('patch', 'experiments.swarmlab.io', ns, me)).toBe(true);
+      expect(await canI('patch', 'experiments.swarmlab.io', ns, me, ['--subresource=status'])).toBe(true);
+      expect(await canI('list', 'pods', ns, me)).toBe(true);
+      expect(await canI('create', 'events', ns, me)).toBe(true);
+      expect(await canI('create', 'events.events.k8s.io', ns, me)).toBe(true);
+      // Not needed, not granted.
+      expect(await canI('create', 'pods', ns, me)).toBe(false);
+      expect(await canI('delete', 'experiments.swarmlab.io', ns, me)).toBe(false);
+      expect(await canI('update', 'configmaps', ns, me)).toBe(false);
+      expect(await canI('create', 'rolebindings.rbac.authorization.k8s.io', ns, me)).toBe(false);
+    }
+    expect(await canI('*', '*', cluster.namespace, me)).toBe(false);
+    // Leases: create anywhere in the release namespace, read/renew only its own, nothing elsewhere.
+    expect(await canI('create', 'leases.coordination.k8s.io', cluster.namespace, me)).toBe(true);
+    expect(await canI('update', `leases.coordination.k8s.io/${release}-swarmlab`, cluster.namespace, me)).toBe(true);
+    expect(await canI('update', 'leases.coordination.k8s.io/someone-else', cluster.namespace, me)).toBe(false);
+    expect(await canI('create', 'leases.coordination.k8s.io', 'default', me)).toBe(false);
+    // The runner account has no RBAC at all.
+    expect(await canI('get', 'configmaps', cluster.namespace, { ns: cluster.namespace, name: `${release}-swarmlab-runner` })).toBe(false);
+  });
+
+  it('namespaced scope: a second release\'s account works in its own namespace only', async () => {
+    await cluster.core.createNamespace({ body: { metadata: { name: second, labels: { 'swarmlab.dev/test': 'helm-install' } } } });
+    const r = h(['install', 'nsd', chartDir, '-n', second, '--set', 'rbac.scope=namespaced', '--set', 'crds.install=false', '--timeout', '60s']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`namespace "${second}" only`);
+    const me = { ns: second, name: 'nsd-swarmlab' };
+    expect(await canI('create', 'jobs.batch', second, me)).toBe(true);
+    expect(await canI('watch', 'experiments.swarmlab.io', second, me)).toBe(true);
+    expect(await canI('get', 'secrets', second, me)).toBe(false);
+    expect(await canI('create', 'jobs.batch', cluster.namespace, me)).toBe(false);
+    expect(await canI('list', 'experiments.swarmlab.io', 'default', me)).toBe(false);
+    expect(manifest('nsd', second).filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
+  });
+
+  it('the operator, running as the chart\'s service account with the chart\'s env, takes an applied Experiment to Complete', { timeout: 180_000 }, async () => {
+    // A token for the operator's account (TokenRequest), in a kubeconfig like the in-cluster one.
+    const tok = await cluster.kubectl(['create', 'token', sa().name, '-n', cluster.namespace, '--duration=1h']);
+    expect(tok.code, tok.stderr).toBe(0);
+    const admin = cluster.kubeConfig;
+    const current = admin.getCurrentCluster();
+    if (current === null) throw new Error('no current cluster in the admin kubeconfig');
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'local', server: current.server, caData: current.caData, caFile: current.caFile, skipTLSVerify: current.skipTLSVerify }],
+      users: [{ name: 'operator', token: tok.stdout.trim() }],
+      contexts: [{ name: 'operator', cluster: 'local', user: 'operator', namespace: cluster.namespace }],
+      currentContext: 'operator',
+    });
+    const kubeconfig = join(work, 'operator.kubeconfig');
+    writeFileSync(kubeconfig, kc.exportConfig());
+    // Sanity: the token really is the operator's identity.
+    const who = await cluster.kubectl(['--kubeconfig', kubeconfig, 'auth', 'can-i', 'get', 'secrets', '-n', cluster.namespace]);
+    expect(who.stdout.trim()).toBe('no');
+
+    // The env the chart gives the container, plus what the kubelet would add from operator.envSecret.
+    const dep = one(manifest(release, cluster.namespace), 'Deployment');
+    const podName = `${release}-swarmlab-local-0`;
+    const env = resolvedEnv(dep, { name: podName, namespace: cluster.namespace });
+    expect(env['SWARMLAB_WATCH_NAMESPACE']).toBeUndefined();
+    const s = cluster.connection.objectStore;
+    const port = await freePort();
+    const log = join(work, 'operator.log');
+    const out = createWriteStream(log);
+    operator = spawn(process.execPath, [join(repoRoot, 'operator/src/main.ts')], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: work,
+        TMPDIR: work,
+        ...env,
+        AWS_ACCESS_KEY_ID: s.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
+        KUBECONFIG: kubeconfig,
+        // Local process, not a pod: loopback and a free port instead of 0.0.0.0:8080.
+        SWARMLAB_HTTP_HOST: '127.0.0.1',
+        SWARMLAB_HTTP_PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    operator.stdout?.pipe(out);
+    operator.stderr?.pipe(out);
+    const logTail = () => readFileSync(log, 'utf8').split('\n').slice(-30).join('\n');
+
+    kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
+    await kubelet.start();
+
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor('the operator to be ready', async () => {
+      if (operator?.exitCode !== null) throw new Error(`operator exited ${String(operator?.exitCode)}:\n${logTail()}`);
+      const r = await fetch(`${base}/readyz`).catch(() => undefined);
+      return r?.status === 200 ? true : undefined;
+    }, { timeoutMs: 60_000 });
+    await waitFor('the operator to lead', async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return /^swarmlab_leader 1$/m.test(text) ? true : undefined;
+    }, { timeoutMs: 60_000 }).catch((e: unknown) => {
+      throw new Error(`${String(e)}\noperator log:\n${logTail()}`);
+    });
+    const lease = await cluster.kubectl(['get', 'lease', `${release}-swarmlab`, '-n', cluster.namespace, '-o', 'jsonpath={.spec.holderIdentity}']);
+    expect(lease.stdout).toBe(podName);
+
+    // A scenario file as a user would apply it, minus its local file:// store (the chart's store.uri applies) and cut small.
+    const exp = parse(readFileSync(join(repoRoot, 'scenarios/mm1-queue.yaml'), 'utf8')) as { metadata: { name: string }; spec: { output?: unknown; sweep: { seeds: { replicas: number }; grid: Array<{ values: unknown[] }> }; scenario: { horizon: { time: number } } } };
+    delete exp.spec.output;
+    exp.spec.sweep.seeds.replicas = 2;
+    exp.spec.sweep.grid = [{ ...exp.spec.sweep.grid[0], values: [0.3, 0.6] } as { values: unknown[] }];
+    exp.spec.scenario.horizon.time = 300;
+    const applied = await cluster.kubectl(['apply', '-n', cluster.namespace, '-f', '-'], { input: stringify(exp) });
+    expect(applied.code, applied.stderr).toBe(0);
+
+    const name = exp.metadata.name;
+    const status = await waitFor(`${name} to be Complete`, async () => {
+      if (operator?.exitCode !== null) throw new Error(`operator exited ${String(operator?.exitCode)}:\n${logTail()}`);
+      const r = await cluster.kubectl(['get', 'experiment', name, '-n', cluster.namespace, '-o', 'jsonpath={.status}']);
+      if (r.stdout === '') return undefined;
+      const st = JSON.parse(r.stdout) as { phase?: string; runs?: { total: number; succeeded: number; failed: number }; resultsURI?: string };
+      if (st.phase === 'Failed' || st.phase === 'Invalid') throw new Error(`${name} is ${st.phase}: ${r.stdout}\n${logTail()}`);
+      return st.phase === 'Complete' ? st : undefined;
+    }, { timeoutMs: 150_000, intervalMs: 500 }).catch((e: unknown) => {
+      throw new Error(`${String(e)}\noperator log:\n${logTail()}`);
+    });
+    expect(status.runs).toMatchObject({ total: 4, succeeded: 4, failed: 0 });
+    expect(status.resultsURI).toMatch(new RegExp(`^s3://${s.bucket}/${cluster.namespace}/${name}/`));
+    // The runner pods used the chart's runner account and image.
+    const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name}` });
+    expect(pods.items.length).toBeGreaterThanOrEqual(4);
+    for (const p of pods.items) {
+      expect(p.spec?.serviceAccountName).toBe(`${release}-swarmlab-runner`);
+      expect(p.spec?.containers[0]?.image).toBe('ghcr.io/swarmlab/runner:test');
+    }
+    const table = await cluster.kubectl(['get', 'experiments', '-n', cluster.namespace, '--no-headers']);
+    expect(table.stdout).toMatch(new RegExp(`^${name}\\s+Complete\\s+4/4\\s`, 'm'));
+  });
+
+  it('helm uninstall removes the release\'s objects but keeps the CRD (resource-policy: keep)', async () => {
+    if (operator !== undefined && operator.exitCode === null) {
+      const exited = new Promise((r) => operator?.once('exit', r));
+      operator.kill('SIGTERM');
+      await exited;
+    }
+    const r = h(['uninstall', release, '-n', cluster.namespace, '--timeout', '60s']);
+    expect(r.code, r.stderr).toBe(0);
+    const dep = await cluster.kubectl(['get', 'deployment', `${release}-swarmlab`, '-n', cluster.namespace]);
+    expect(dep.code).not.toBe(0);
+    const crb = await cluster.kubectl(['get', 'clusterrolebinding', `${release}-swarmlab`]);
+    expect(crb.code).not.toBe(0);
+    const crd = await cluster.kubectl(['get', 'crd', 'experiments.swarmlab.io', '-o', 'jsonpath={.metadata.name}']);
+    expect(crd.stdout).toBe('experiments.swarmlab.io');
+    release = '';
+  });
+});
