@@ -17,8 +17,9 @@
  * integration tests), resources, probes, networking, sidecars, `kubectl logs`.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -111,6 +112,21 @@ interface PodRun {
 }
 
 const MOUNTS_ENV = 'SWARMLAB_POD_MOUNTS';
+/** Which stand-in instance runs a pod (`<host>/<pid>/<random>`); stands in for spec.nodeName. */
+export const CLAIM_ANNOTATION = 'swarmlab.dev/local-kubelet-stand-in';
+
+/** A claim is dead when it names this host and a pid that no longer exists; other hosts' claims count as alive. */
+function claimHolderAlive(claim: string | undefined): boolean {
+  if (claim === undefined) return false;
+  const [host, pid] = claim.split('/');
+  if (host !== hostname() || pid === undefined) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 class PodFailure extends Error {
   readonly reason: string;
@@ -190,6 +206,10 @@ export class LocalKubeletStandIn {
   private stopping = false;
   private readonly log: (msg: string) => void;
   private readonly history: ContainerRun[] = [];
+  /** Pods whose claim failed; they are looked at afresh on the next event or resync. */
+  private readonly abandoned = new Set<string>();
+  /** Written into CLAIM_ANNOTATION; host and pid let another stand-in tell a live claim from a lost one. */
+  readonly instanceId = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
 
   constructor(opts: LocalKubeletStandInOptions) {
     this.opts = opts;
@@ -269,6 +289,8 @@ export class LocalKubeletStandIn {
     const uid = pod.metadata?.uid;
     if (uid === undefined) return;
     const run = this.runs.get(uid);
+    const claim = pod.metadata?.annotations?.[CLAIM_ANNOTATION];
+    const claimedElsewhere = claim !== undefined && claim !== this.instanceId;
     if (pod.metadata?.deletionTimestamp !== undefined) {
       if (run !== undefined) {
         if (!run.deleted) {
@@ -276,7 +298,7 @@ export class LocalKubeletStandIn {
           this.log(`${run.key}: deletion requested; killing`);
           this.killGroup(run, 'SIGTERM', this.graceMs(pod));
         }
-      } else if (!this.finished.has(uid) && !isTerminal(pod)) {
+      } else if (!this.finished.has(uid) && !isTerminal(pod) && (!claimedElsewhere || !claimHolderAlive(claim))) {
         // Nobody else will finish a graceful deletion: without a kubelet the
         // apiserver waits for the node to confirm, so confirm it.
         this.finished.add(uid);
@@ -286,16 +308,20 @@ export class LocalKubeletStandIn {
     }
     if (run !== undefined || this.finished.has(uid)) return;
     const phase = pod.status?.phase ?? 'Pending';
+    if (claimedElsewhere) {
+      // Another stand-in runs it; a claim by a dead process on this host is a lost node.
+      if (!isTerminal(pod) && !claimHolderAlive(claim)) {
+        this.finished.add(uid);
+        void this.patchStatus(pod, {
+          phase: 'Failed',
+          reason: 'LocalKubeletStandInLost',
+          message: `the local kubelet stand-in that ran this pod (${claim}) is gone`,
+        });
+      }
+      return;
+    }
     if (phase === 'Pending') {
       this.launch(pod);
-    } else if (phase === 'Running') {
-      // Left behind by an earlier stand-in whose processes are gone, like a lost node.
-      this.finished.add(uid);
-      void this.patchStatus(pod, {
-        phase: 'Failed',
-        reason: 'LocalKubeletStandInLost',
-        message: 'the local kubelet stand-in that ran this pod is gone',
-      });
     } else {
       this.finished.add(uid);
     }
@@ -305,6 +331,8 @@ export class LocalKubeletStandIn {
     const uid = pod.metadata?.uid;
     if (uid === undefined) return;
     const run = this.runs.get(uid);
+    // Gone for good: forget it, so a long `npm run cluster` does not accumulate uids.
+    if (run === undefined) this.finished.delete(uid);
     if (run !== undefined && !run.deleted) {
       run.deleted = true;
       this.log(`${run.key}: pod deleted; killing`);
@@ -343,11 +371,54 @@ export class LocalKubeletStandIn {
       .catch((err: unknown) => this.log(`${run.key}: ${String(err)}`))
       .finally(() => {
         this.runs.delete(uid);
+        if (this.abandoned.delete(uid)) return;
         this.finished.add(uid);
       });
   }
 
-  private async execute(pod: V1Pod, run: PodRun): Promise<void> {
+  /**
+   * Claims the pod with an annotation under the pod's resourceVersion, so two
+   * stand-ins watching overlapping pods never both run one (the loser sees 409).
+   */
+  private async claim(pod: V1Pod): Promise<V1Pod | undefined> {
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name ?? '';
+    let current = pod;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const claim = current.metadata?.annotations?.[CLAIM_ANNOTATION];
+      if ((claim !== undefined && claim !== this.instanceId) || current.metadata?.deletionTimestamp !== undefined || (current.status?.phase ?? 'Pending') !== 'Pending') {
+        return undefined;
+      }
+      try {
+        return await this.core.patchNamespacedPod(
+          { namespace, name, body: { metadata: { resourceVersion: current.metadata?.resourceVersion, annotations: { [CLAIM_ANNOTATION]: this.instanceId } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 404) return undefined;
+        if (!(err instanceof ApiException && err.code === 409)) throw err;
+        // Someone (usually the job controller) wrote the pod since we saw it: look again.
+        try {
+          current = await this.core.readNamespacedPod({ namespace, name });
+        } catch (readErr) {
+          if (readErr instanceof ApiException && readErr.code === 404) return undefined;
+          throw readErr;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private async execute(initial: V1Pod, run: PodRun): Promise<void> {
+    const claimed = await this.claim(initial);
+    if (claimed === undefined) {
+      // Changed under us (maybe claimed by another stand-in): decide again on the next event.
+      this.runs.delete(run.uid);
+      this.abandoned.add(run.uid);
+      return;
+    }
+    // The claimed object carries what the controllers may have added since the event.
+    const pod = claimed;
     const startTime = now();
     const spec = pod.spec;
     if (spec === undefined) return;

@@ -1,12 +1,13 @@
 // The real job and garbage-collector controllers drive Jobs whose pods the
 // LocalKubeletStandIn runs as local processes.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster, waitFor } from '../cluster/harness.ts';
-import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
+import { CLAIM_ANNOTATION, LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
 const cluster = useCluster('cluster-jobs');
 const LABEL = 'swarmlab.dev/harness-test';
@@ -222,6 +223,51 @@ describe('Jobs on the local control plane with the kubelet stand-in', () => {
       expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);
       expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe('Error');
     }
+  });
+
+  it('runs each pod once when two stand-ins watch the same pods (claim annotation)', async () => {
+    const ns = cluster.namespace;
+    const second = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: ns, labelSelector: SELECTOR, images: [{ image: 'busybox*' }] });
+    await second.start();
+    try {
+      await cluster.batch.createNamespacedJob({
+        namespace: ns,
+        body: shellJob('contended', 'echo $JOB_COMPLETION_INDEX', { completionMode: 'Indexed', completions: 4, parallelism: 4 }),
+      });
+      await waitFor('Job contended to complete', () => jobCondition('contended', 'Complete'), { timeoutMs: 90_000 });
+      const runs = [...kubelet.containerRuns, ...second.containerRuns].filter((r) => r.logFile.includes('/contended-'));
+      expect(runs).toHaveLength(4);
+      const pods = await podsOf('contended');
+      expect(pods).toHaveLength(4);
+      const claims = pods.map((p) => p.metadata?.annotations?.[CLAIM_ANNOTATION]);
+      for (const c of claims) expect([kubelet.instanceId, second.instanceId]).toContain(c);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('fails a pod claimed by a stand-in that is gone, like a pod on a lost node', async () => {
+    const ns = cluster.namespace;
+    // A pid that surely exited: a claim naming it on this host is a dead claim.
+    const dead = spawnSync('true');
+    const claim = `${hostname()}/${dead.pid ?? 999_999}/gone`;
+    await cluster.core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: 'orphan', labels: { [LABEL]: 'jobs' }, annotations: { [CLAIM_ANNOTATION]: claim } },
+        spec: {
+          restartPolicy: 'Never',
+          nodeSelector: { 'swarmlab.dev/local-kubelet-stand-in': 'only' },
+          containers: [{ name: 'main', image: 'busybox:1.37', command: ['true'] }],
+        },
+      },
+    });
+    const pod = await waitFor('orphan to fail', async () => {
+      const p = await cluster.core.readNamespacedPod({ namespace: ns, name: 'orphan' });
+      return p.status?.phase === 'Failed' ? p : undefined;
+    });
+    expect(pod.status?.reason).toBe('LocalKubeletStandInLost');
+    expect(kubelet.containerRuns.some((r) => r.logFile.includes('/orphan-'))).toBe(false);
   });
 
   for (const propagationPolicy of ['Foreground', 'Background'] as const) {
