@@ -94,6 +94,9 @@ export class ResilientInformer<T extends KubernetesObject> {
     lw.on('update', (obj) => this.o.onEvent('update', obj));
     lw.on('delete', (obj) => this.o.onEvent('delete', obj));
     lw.on('error', (err) => {
+      // A replaced or stopped generation reports its own abort: not an error.
+      if (gen !== this.generation && listed) return;
+      if (this.stopped) return;
       this.o.onError?.(err);
       if (!listed) {
         listFailed = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leaseStep, type LeaseRecord } from './leader.ts';
+import { leaseStep, microTime, type LeaseRecord } from './leader.ts';
 
 const rec = (over: Partial<LeaseRecord> = {}): LeaseRecord => ({ holder: 'a', leaseDurationSeconds: 15, transitions: 0, resourceVersion: '1', renewTime: 't1', ...over });
 
@@ -33,5 +33,11 @@ describe('leaseStep', () => {
   it('does not trust the holder\'s timestamps: a renewTime far in the past still gets a full lease duration', () => {
     const r = leaseStep(rec({ renewTime: '1970-01-01T00:00:00Z' }), undefined, 5_000_000, 'me');
     expect(r.step.kind).toBe('wait');
+  });
+});
+
+describe('microTime', () => {
+  it('has the six fractional digits Go\'s MicroTime parser needs', () => {
+    expect(microTime(Date.UTC(2026, 0, 2, 3, 4, 5, 678))).toBe('2026-01-02T03:04:05.678000Z');
   });
 });

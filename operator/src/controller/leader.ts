@@ -54,6 +54,11 @@ export interface LeaderElectorOptions {
   log?: (msg: string) => void;
 }
 
+/** Lease times are MicroTime: RFC 3339 with exactly six fractional digits (Go rejects JavaScript's three). */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
 function toRecord(l: V1Lease): LeaseRecord {
   return {
     holder: l.spec?.holderIdentity ?? '',
@@ -96,7 +101,8 @@ export class LeaderElector {
     const { step, observed } = leaseStep(current === undefined ? undefined : toRecord(current), this.observed, now, identity);
     this.observed = observed;
     const durationSeconds = Math.ceil(this.t.leaseDurationMs / 1000);
-    const stamp = new Date(now);
+    // client-node passes unknown types through as they are; a string keeps the six digits.
+    const stamp = microTime(now) as unknown as Date;
     try {
       if (step.kind === 'create') {
         this.lease = await api.createNamespacedLease({

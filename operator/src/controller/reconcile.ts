@@ -225,7 +225,7 @@ export class Reconciler {
       invalid: undefined,
       digest,
       total,
-      resultsURI: store.uriFor(`${layout.root}/`),
+      resultsURI: `${store.uriFor(layout.root)}/`,
       suspend: exp.spec.execution.suspend === true,
       job: job === undefined ? undefined : jobObservation(job, generationNow),
       store: storeObs,

@@ -1,0 +1,259 @@
+// The operator end to end on the real control plane and MinIO: Experiments
+// fan out as Indexed Jobs, the kubelet stand-in runs the real runner in each
+// pod, outputs are validated and promoted in MinIO, and status converges.
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { ApiException, CustomObjectsApi, type V1Job } from '@kubernetes/client-node';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3Store } from '../../runner/src/store/s3-store.ts';
+import type { ObjectStore } from '../../runner/src/store/store.ts';
+import { ExperimentStatus } from '../../operator/src/api/status.ts';
+import { OperatorConfig } from '../../operator/src/config.ts';
+import { Controller } from '../../operator/src/controller/controller.ts';
+import { CRD_FILE } from '../../operator/src/crd/generate.ts';
+import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
+import { useCluster, waitFor } from '../cluster/harness.ts';
+import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
+import { repoRoot } from '../cluster/versions.ts';
+
+const cluster = useCluster('operator-run');
+const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments' };
+
+let kubelet: LocalKubeletStandIn;
+let custom: CustomObjectsApi;
+const controllers: Controller[] = [];
+
+function storeOpener(): (uri: string) => ObjectStore {
+  const s = cluster.connection.objectStore;
+  return (uri) => {
+    const u = new URL(uri);
+    return new S3Store(
+      { bucket: u.hostname, prefix: u.pathname.replace(/^\/+|\/+$/g, ''), endpoint: s.endpoint, region: s.region },
+      { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } },
+    );
+  };
+}
+
+function operatorConfig(over: Partial<OperatorConfig> = {}): OperatorConfig {
+  const s = cluster.connection.objectStore;
+  return OperatorConfig.parse({
+    namespace: cluster.namespace,
+    workers: 2,
+    runnerImage: 'ghcr.io/swarmlab/runner:test',
+    runnerPullPolicy: 'Never',
+    store: `s3://${s.bucket}/${cluster.namespace}`,
+    runnerEnvSecret: 'store-credentials',
+    runnerEnv: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region },
+    leaderElection: true,
+    leaseNamespace: cluster.namespace,
+    identity: `test-${controllers.length}`,
+    resyncSeconds: 30,
+    ...over,
+  });
+}
+
+async function startOperator(over: Partial<OperatorConfig> = {}): Promise<Controller> {
+  const metrics = new OperatorMetrics(() => c.counts(), { defaultMetrics: false });
+  const c: Controller = new Controller({
+    kubeConfig: cluster.kubeConfig,
+    config: operatorConfig(over),
+    metrics,
+    openStore: storeOpener(),
+    leaseTimings: { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 },
+    log: process.env['SWARMLAB_TEST_OPERATOR_LOG'] === '1' ? (m) => console.log(`[operator] ${m}`) : () => undefined,
+  });
+  controllers.push(c);
+  await c.start();
+  return c;
+}
+
+function experiment(name: string, over: { modules?: unknown[]; execution?: Record<string, unknown>; replicas?: number } = {}) {
+  return {
+    apiVersion: 'swarmlab.io/v1alpha1',
+    kind: 'Experiment',
+    metadata: { name },
+    spec: {
+      scenario: {
+        modules: over.modules ?? [
+          { kind: 'network', module: 'explicit', name: 'topology', config: { nodes: ['source', 'server'], edges: [{ from: 'source', to: 'server', weight: 0.25 }] } },
+          { kind: 'agent', module: 'poisson-source', name: 'arrivals', config: { rate: 0.5, target: 'server', network: 'topology' } },
+          { kind: 'agent', module: 'service-queue', name: 'server', config: { servers: 1, serviceRate: 1.0, warmup: 10 } },
+        ],
+        latency: [{ name: 'transit', channel: 'arrival', model: 'edge', scale: 1 }],
+        horizon: { time: 200 },
+      },
+      sweep: { seeds: { base: 7, replicas: over.replicas ?? 2 }, grid: [{ param: 'arrivals.rate', values: [0.3, 0.6] }] },
+      execution: { parallelism: 2, ...over.execution },
+    },
+  };
+}
+
+async function create(body: unknown): Promise<void> {
+  await custom.createNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, body });
+}
+
+async function status(name: string): Promise<ExperimentStatus | undefined> {
+  const obj = (await custom.getNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, name })) as { status?: unknown };
+  return obj.status === undefined ? undefined : ExperimentStatus.parse(obj.status);
+}
+
+async function waitPhase(name: string, phase: string, timeoutMs = 90_000): Promise<ExperimentStatus> {
+  return waitFor(`${name} to be ${phase}`, async () => {
+    const s = await status(name);
+    return s?.phase === phase ? s : undefined;
+  }, { timeoutMs, intervalMs: 300 });
+}
+
+async function jobsOf(name: string): Promise<V1Job[]> {
+  const list = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name}` });
+  return list.items;
+}
+
+async function s3Text(key: string): Promise<string> {
+  const out = await cluster.s3().send(new GetObjectCommand({ Bucket: cluster.connection.objectStore.bucket, Key: key }));
+  return (await out.Body?.transformToString()) ?? '';
+}
+
+beforeAll(async () => {
+  const applied = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, CRD_FILE)]);
+  expect(applied.code, applied.stderr).toBe(0);
+  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/experiments.swarmlab.io', '--timeout=60s']);
+  custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+  const s = cluster.connection.objectStore;
+  await cluster.core.createNamespacedSecret({
+    namespace: cluster.namespace,
+    body: { metadata: { name: 'store-credentials' }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
+  });
+  kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
+  await kubelet.start();
+  // Discovery can lag Established.
+  await waitFor('experiments to be served', async () => {
+    await custom.listNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace });
+    return true;
+  });
+});
+
+afterAll(async () => {
+  for (const c of controllers) await c.stop();
+  await kubelet?.stop();
+});
+
+describe('operator on the local control plane', () => {
+  it('runs a sweep to Complete: one Indexed Job, outputs promoted in MinIO, manifest last', async () => {
+    const op = await startOperator();
+    await create(experiment('sweep'));
+    const done = await waitPhase('sweep', 'Complete');
+    expect(done.runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 4, failed: 0 });
+    expect(done.succeededIndexes).toBe('0-3');
+    expect(done.progress).toBe('4/4');
+    expect(done.conditions?.find((c) => c.type === 'Complete')).toMatchObject({ status: 'True', reason: 'AllRunsSucceeded' });
+    const jobs = await jobsOf('sweep');
+    expect(jobs.map((j) => j.metadata?.name)).toEqual([`sweep-${done.specDigest?.slice(0, 8)}-0`]);
+    expect(jobs[0]?.spec?.completionMode).toBe('Indexed');
+
+    const root = `${cluster.namespace}/sweep/${done.specDigest?.slice(0, 16)}`;
+    expect(done.resultsURI).toBe(`s3://${cluster.connection.objectStore.bucket}/${root}/`);
+    const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as { digest: string; counts: { succeeded: number }; runs: { run_id: string; status: string }[] };
+    expect(manifest.digest).toBe(done.manifestDigest);
+    expect(manifest.counts.succeeded).toBe(4);
+    expect(manifest.runs.map((r) => `${r.run_id}:${r.status}`)).toEqual(['run-000000:succeeded', 'run-000001:succeeded', 'run-000002:succeeded', 'run-000003:succeeded']);
+    const record = JSON.parse(await s3Text(`${root}/runs/run-000002/run.json`)) as { digest: string };
+    expect(record.digest).toMatch(/^[0-9a-f]{64}$/);
+
+    const events = await cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'involvedObject.name=sweep' });
+    expect(events.items.map((e) => e.reason)).toEqual(expect.arrayContaining(['Accepted', 'JobCreated', 'Complete']));
+    expect(op.counts().byPhase.Complete).toBeGreaterThanOrEqual(1);
+    const table = await cluster.kubectl(['get', 'exp', 'sweep', '-n', cluster.namespace, '--no-headers']);
+    expect(table.stdout).toMatch(/^sweep\s+Complete\s+4\/4\s+0\s+\S+\s+s3:\/\//);
+  });
+
+  it('an unknown module gives InvalidSpec with the field path and no Jobs', async () => {
+    await create(experiment('unknown', { modules: [{ kind: 'agent', module: 'no-such-agent' }] }));
+    const s = await waitPhase('unknown', 'Invalid');
+    expect(s.conditions?.find((c) => c.type === 'InvalidSpec')).toMatchObject({
+      status: 'True',
+      reason: 'UnknownModule',
+      message: expect.stringContaining('spec.scenario.modules[0].module'),
+    });
+    expect(await jobsOf('unknown')).toEqual([]);
+    const events = await cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'involvedObject.name=unknown' });
+    expect(events.items.map((e) => e.reason)).toContain('InvalidSpec');
+  });
+
+  it('suspend then resume', async () => {
+    await create(experiment('paused', { execution: { suspend: true } }));
+    const s = await waitPhase('paused', 'Suspended');
+    expect(s.runs?.succeeded).toBe(0);
+    const [job] = await jobsOf('paused');
+    expect(job?.spec?.suspend).toBe(true);
+    const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=paused' });
+    expect(pods.items).toEqual([]);
+    await cluster.kubectl(['patch', 'experiment', 'paused', '-n', cluster.namespace, '--type=merge', '-p', '{"spec":{"execution":{"suspend":false}}}']);
+    const done = await waitPhase('paused', 'Complete');
+    expect(done.runs?.succeeded).toBe(4);
+    expect((await jobsOf('paused')).length).toBe(1);
+  });
+
+  it('a Job deleted before it finished is replaced; finished runs are not run again', async () => {
+    await create(experiment('replaced', { execution: { parallelism: 1 } }));
+    const root = await waitFor('a first run to succeed', async () => {
+      const s = await status('replaced');
+      return (s?.runs?.succeeded ?? 0) >= 1 && (s?.runs?.succeeded ?? 0) < 4 ? `${cluster.namespace}/replaced/${s?.specDigest?.slice(0, 16)}` : undefined;
+    }, { intervalMs: 100 });
+    const [first] = await jobsOf('replaced');
+    await cluster.batch.deleteNamespacedJob({ name: first?.metadata?.name ?? '', namespace: cluster.namespace, propagationPolicy: 'Background' });
+    const done = await waitPhase('replaced', 'Complete');
+    expect(done.jobGeneration).toBe(1);
+    expect(done.runs?.succeeded).toBe(4);
+    const names = (await jobsOf('replaced')).map((j) => j.metadata?.name);
+    expect(names).toEqual([`replaced-${done.specDigest?.slice(0, 8)}-1`]);
+    // Provenance is rewritten only when a run executes: run 0 ran once, under the first Job.
+    const prov = JSON.parse(await s3Text(`${root}/provenance/run-000000.json`)) as { attempt: string };
+    expect(prov.attempt).toContain(`-${done.specDigest?.slice(0, 8)}-0-`);
+  });
+
+  it('operator stopped at several points during fan-out and restarted: no duplicate Jobs, every run counted once', async () => {
+    for (const c of controllers.splice(0)) await c.stop();
+    const names = ['restart-a', 'restart-b', 'restart-c'];
+    for (const [i, name] of names.entries()) {
+      const op = await startOperator();
+      await create(experiment(name));
+      // Stop at a different point each time: before, around and after the Job is created.
+      await new Promise((r) => setTimeout(r, i * 150));
+      await op.stop();
+      controllers.splice(controllers.indexOf(op), 1);
+    }
+    await startOperator();
+    for (const name of names) {
+      const done = await waitPhase(name, 'Complete');
+      expect(done.runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 4, failed: 0 });
+      expect((await jobsOf(name)).length).toBe(1);
+    }
+  });
+
+  it('a second operator stays standby while the first holds the Lease', async () => {
+    const standby = await startOperator({ identity: 'standby' });
+    expect(standby.leaderState).toBe('standby');
+    const lease = await cluster.kubeConfig.makeApiClient((await import('@kubernetes/client-node')).CoordinationV1Api).readNamespacedLease({ name: 'swarmlab-operator', namespace: cluster.namespace });
+    expect(lease.spec?.holderIdentity).not.toBe('standby');
+    await standby.stop();
+  });
+
+  it('deleting an Experiment mid-run removes its Jobs, pods and ConfigMap', async () => {
+    await create(experiment('doomed', { execution: { parallelism: 1 }, replicas: 3 }));
+    await waitFor('doomed to run', async () => ((await status('doomed'))?.phase === 'Running' && (await jobsOf('doomed')).length === 1 ? true : undefined));
+    await custom.deleteNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, name: 'doomed', propagationPolicy: 'Foreground' });
+    await waitFor('doomed and its children to be gone', async () => {
+      try {
+        await custom.getNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, name: 'doomed' });
+        return undefined;
+      } catch (e) {
+        if (!(e instanceof ApiException && e.code === 404)) throw e;
+      }
+      const jobs = await jobsOf('doomed');
+      const cms = await cluster.core.listNamespacedConfigMap({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=doomed' });
+      const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=doomed' });
+      return jobs.length === 0 && cms.items.length === 0 && pods.items.length === 0 ? true : undefined;
+    });
+  });
+});
