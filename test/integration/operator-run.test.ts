@@ -67,7 +67,7 @@ async function startOperator(over: Partial<OperatorConfig> = {}): Promise<Contro
   return c;
 }
 
-function experiment(name: string, over: { modules?: unknown[]; execution?: Record<string, unknown>; replicas?: number } = {}) {
+function experiment(name: string, over: { modules?: unknown[]; grid?: unknown[]; execution?: Record<string, unknown>; replicas?: number } = {}) {
   return {
     apiVersion: 'swarmlab.io/v1alpha1',
     kind: 'Experiment',
@@ -82,7 +82,7 @@ function experiment(name: string, over: { modules?: unknown[]; execution?: Recor
         latency: [{ name: 'transit', channel: 'arrival', model: 'edge', scale: 1 }],
         horizon: { time: 200 },
       },
-      sweep: { seeds: { base: 7, replicas: over.replicas ?? 2 }, grid: [{ param: 'arrivals.rate', values: [0.3, 0.6] }] },
+      sweep: { seeds: { base: 7, replicas: over.replicas ?? 2 }, grid: over.grid ?? [{ param: 'arrivals.rate', values: [0.3, 0.6] }] },
       execution: { parallelism: 2, ...over.execution },
     },
   };
@@ -126,6 +126,7 @@ beforeAll(async () => {
   });
   kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
   await kubelet.start();
+  await startOperator();
   // Discovery can lag Established.
   await waitFor('experiments to be served', async () => {
     await custom.listNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace });
@@ -140,7 +141,7 @@ afterAll(async () => {
 
 describe('operator on the local control plane', () => {
   it('runs a sweep to Complete: one Indexed Job, outputs promoted in MinIO, manifest last', async () => {
-    const op = await startOperator();
+    const op = controllers[0]!;
     await create(experiment('sweep'));
     const done = await waitPhase('sweep', 'Complete');
     expect(done.runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 4, failed: 0 });
@@ -168,7 +169,7 @@ describe('operator on the local control plane', () => {
   });
 
   it('an unknown module gives InvalidSpec with the field path and no Jobs', async () => {
-    await create(experiment('unknown', { modules: [{ kind: 'agent', module: 'no-such-agent' }] }));
+    await create(experiment('unknown', { modules: [{ kind: 'agent', module: 'no-such-agent' }], grid: [] }));
     const s = await waitPhase('unknown', 'Invalid');
     expect(s.conditions?.find((c) => c.type === 'InvalidSpec')).toMatchObject({
       status: 'True',
