@@ -131,8 +131,12 @@ function jobObservation(job: V1Job, generation: number): JobObservation {
   };
 }
 
+/** Prepared specs by uid: validation resolves every parameter point, too costly to repeat on each Job update. */
+const PREPARED_CACHE_SIZE = 4096;
+
 export class Reconciler {
   private readonly d: ReconcilerDeps;
+  private readonly prepared = new Map<string, { generation: number; store: string | undefined; result: ReturnType<typeof prepare> }>();
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
@@ -167,7 +171,7 @@ export class Reconciler {
     const previous = parsedStatus.success && obj.status !== undefined ? parsedStatus.data : undefined;
     const generation = obj.metadata?.generation ?? 0;
 
-    const prepared = prepare(obj, this.d.config.store);
+    const prepared = this.prepareCached(obj, uid, generation);
     if ('invalid' in prepared) {
       const decision = decide({
         generation,
@@ -239,6 +243,17 @@ export class Reconciler {
     await this.writeStatus(obj, previous, decision);
     if (!storeObs.ok) return { backoff: true };
     return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
+  }
+
+  private prepareCached(obj: ExperimentObject, uid: string, generation: number): ReturnType<typeof prepare> {
+    const hit = this.prepared.get(uid);
+    // The spec changes only with metadata.generation; the result is cloned so no caller can alter the cached one.
+    if (hit !== undefined && hit.generation === generation && hit.store === this.d.config.store) return structuredClone(hit.result);
+    const result = prepare(obj, this.d.config.store);
+    this.prepared.delete(uid);
+    this.prepared.set(uid, { generation, store: this.d.config.store, result: structuredClone(result) });
+    if (this.prepared.size > PREPARED_CACHE_SIZE) this.prepared.delete(this.prepared.keys().next().value!);
+    return result;
   }
 
   private emptyObservation(generation: number, previous: ExperimentStatus | undefined, digest: string): Observation {
