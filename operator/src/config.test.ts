@@ -19,10 +19,14 @@ describe('operator config', () => {
         SWARMLAB_LEADER_ELECTION: 'false',
         POD_NAMESPACE: 'swarmlab-system',
         POD_NAME: 'op-0',
+        SWARMLAB_RUNNER_NODE_SELECTOR: '{"swarmlab.io/runner":"true"}',
+        SWARMLAB_RUNNER_TOLERATIONS: '[{"key":"swarmlab.io/runner","operator":"Equal","value":"true","effect":"NoSchedule"}]',
       },
       { workers: '2' },
     );
     expect(c).toMatchObject({ namespace: 'lab', workers: 2, store: 's3://results/swarmlab', runnerEnv: { SWARMLAB_S3_ENDPOINT: 'http://minio:9000' }, leaderElection: false, leaseNamespace: 'swarmlab-system', identity: 'op-0' });
+    expect(c.runnerNodeSelector).toEqual({ 'swarmlab.io/runner': 'true' });
+    expect(c.runnerTolerations).toEqual([{ key: 'swarmlab.io/runner', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
   });
 
   it('rejects bad values naming the key', () => {

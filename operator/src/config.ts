@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RUNNER_VERSION } from '../../runner/src/version.ts';
+import { Toleration } from '../../runner/src/spec/experiment.ts';
 
 // Operator configuration: environment variables (what the Helm chart sets),
 // overridable by command-line flags of the same name in kebab-case.
@@ -21,6 +22,13 @@ export const OperatorConfig = z.object({
   /** Extra env for runner pods, e.g. {"SWARMLAB_S3_ENDPOINT":"http://minio:9000"}. */
   runnerEnv: envMap.default({}),
   runnerServiceAccount: z.string().min(1).max(253).optional(),
+  /** Node labels every runner pod needs (e.g. the runner node pool); an Experiment's own nodeSelector adds to and overrides them. */
+  runnerNodeSelector: z
+    .record(z.string().min(1).max(317), z.string().max(63))
+    .refine((m) => Object.keys(m).length <= 32, { message: 'at most 32 labels' })
+    .default({}),
+  /** Tolerations every runner pod gets, before an Experiment's own. */
+  runnerTolerations: z.array(Toleration).max(32).default([]),
   /** Job parallelism when spec.execution.parallelism is unset. */
   defaultParallelism: z.coerce.number().int().min(1).max(10_000).default(10),
   httpHost: z.string().default('0.0.0.0'),
@@ -46,6 +54,8 @@ export const ENV_VARS: Readonly<Record<keyof OperatorConfig, string>> = {
   runnerEnvSecret: 'SWARMLAB_RUNNER_ENV_SECRET',
   runnerEnv: 'SWARMLAB_RUNNER_ENV',
   runnerServiceAccount: 'SWARMLAB_RUNNER_SERVICE_ACCOUNT',
+  runnerNodeSelector: 'SWARMLAB_RUNNER_NODE_SELECTOR',
+  runnerTolerations: 'SWARMLAB_RUNNER_TOLERATIONS',
   defaultParallelism: 'SWARMLAB_DEFAULT_PARALLELISM',
   httpHost: 'SWARMLAB_HTTP_HOST',
   httpPort: 'SWARMLAB_HTTP_PORT',
@@ -56,13 +66,15 @@ export const ENV_VARS: Readonly<Record<keyof OperatorConfig, string>> = {
   resyncSeconds: 'SWARMLAB_RESYNC_SECONDS',
 };
 
+const JSON_KEYS = new Set(['runnerEnv', 'runnerNodeSelector', 'runnerTolerations']);
+
 /** Reads the config from env (then `overrides`, e.g. parsed flags). Throws a ZodError naming the variable's key. */
 export function configFromEnv(env: Readonly<Record<string, string | undefined>>, overrides: Record<string, unknown> = {}): OperatorConfig {
   const raw: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(ENV_VARS)) {
     const v = env[name];
     if (v === undefined || v === '') continue;
-    raw[key] = key === 'runnerEnv' ? JSON.parse(v) : v;
+    raw[key] = JSON_KEYS.has(key) ? JSON.parse(v) : v;
   }
   if (raw['leaseNamespace'] === undefined && env['POD_NAMESPACE']) raw['leaseNamespace'] = env['POD_NAMESPACE'];
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;

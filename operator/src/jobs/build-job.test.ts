@@ -11,6 +11,8 @@ const config: JobConfig = {
   runnerEnvSecret: 'store-creds',
   runnerServiceAccount: undefined,
   defaultParallelism: 10,
+  runnerNodeSelector: {},
+  runnerTolerations: [],
 };
 const owner: ExperimentRef = { name: 'queue-sweep', namespace: 'lab', uid: '0b0e6a52-1111-2222-3333-444455556666' };
 
@@ -99,6 +101,22 @@ describe('buildJob', () => {
     expect(pod.nodeSelector).toEqual({ pool: 'batch' });
     expect(pod.tolerations).toEqual([{ key: 'batch', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(pod.containers[0]!.resources).toEqual({ requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '256Mi' } });
+  });
+
+  it('adds the operator\'s runner node selector and tolerations under the Experiment\'s own', () => {
+    const exp = experiment({ nodeSelector: { pool: 'gpu' }, tolerations: [{ key: 'gpu', operator: 'Exists' }, { key: 'spot', operator: 'Exists' }] });
+    const j = buildJob({
+      owner,
+      experiment: exp,
+      digest: specDigest(exp),
+      total: 12,
+      generation: 0,
+      config: { ...config, runnerNodeSelector: { pool: 'runner', zone: 'a' }, runnerTolerations: [{ key: 'spot', operator: 'Exists' }] },
+    });
+    const pod = j.spec!.template.spec!;
+    expect(pod.nodeSelector).toEqual({ pool: 'gpu', zone: 'a' });
+    expect(pod.tolerations).toEqual([{ key: 'spot', operator: 'Exists' }, { key: 'gpu', operator: 'Exists' }]);
+    expect(job().spec?.template.spec?.nodeSelector).toBeUndefined();
   });
 
   it('does not retry disruptions or non-retryable runner exits', () => {

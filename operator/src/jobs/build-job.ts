@@ -23,7 +23,10 @@ export interface ExperimentRef {
   uid: string;
 }
 
-export type JobConfig = Pick<OperatorConfig, 'runnerImage' | 'runnerPullPolicy' | 'runnerEnv' | 'runnerEnvSecret' | 'runnerServiceAccount' | 'defaultParallelism'>;
+export type JobConfig = Pick<
+  OperatorConfig,
+  'runnerImage' | 'runnerPullPolicy' | 'runnerEnv' | 'runnerEnvSecret' | 'runnerServiceAccount' | 'defaultParallelism' | 'runnerNodeSelector' | 'runnerTolerations'
+>;
 
 export interface JobInput {
   owner: ExperimentRef;
@@ -108,6 +111,16 @@ export function buildJob(input: JobInput): V1Job {
       .map(([name, value]) => ({ name, value })),
   ];
   const res = resources(exp);
+  const nodeSelector = { ...config.runnerNodeSelector, ...ex.nodeSelector };
+  const seen = new Set<string>();
+  const tolerations = [...config.runnerTolerations, ...(ex.tolerations ?? [])]
+    .map((t) => ({ ...t }))
+    .filter((t) => {
+      const k = JSON.stringify(t);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -148,8 +161,8 @@ export function buildJob(input: JobInput): V1Job {
             fsGroup: NON_ROOT_UID,
             seccompProfile: { type: 'RuntimeDefault' },
           },
-          ...(ex.nodeSelector !== undefined ? { nodeSelector: { ...ex.nodeSelector } } : {}),
-          ...(ex.tolerations !== undefined ? { tolerations: ex.tolerations.map((t) => ({ ...t })) } : {}),
+          ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
+          ...(tolerations.length > 0 ? { tolerations } : {}),
           containers: [
             {
               name: CONTAINER,
