@@ -62,7 +62,7 @@ describe('decide', () => {
     const first = decide(obs());
     const running = next(first, { job: job({ active: 5, failedIndexes: '7,9' }), store: { ok: true, succeeded: parseIntervals('0-5,8') } });
     expect(running.status.phase).toBe('Running');
-    expect(running.actions).toEqual([{ kind: 'ensureConfigMap' }]);
+    expect(running.actions).toEqual([]);
     expect(running.status.runs).toEqual({ total: 100, pending: 86, running: 5, succeeded: 7, failed: 2 });
     expect(running.status.succeededIndexes).toBe('0-5,8');
     expect(running.status.failedIndexes).toBe('7,9');
@@ -119,7 +119,7 @@ describe('decide', () => {
     expect(suspended.status.phase).toBe('Suspended');
     expect(suspended.events.map((e) => e.reason)).toEqual(['Suspended']);
     const settled = next(suspended, { suspend: true, job: job({ suspended: true }) });
-    expect(settled.actions).toEqual([{ kind: 'ensureConfigMap' }]);
+    expect(settled.actions).toEqual([]);
     expect(settled.status.runs?.running).toBe(0);
     const resumed = next(settled, { suspend: false, job: job({ suspended: true }) });
     expect(resumed.actions).toContainEqual({ kind: 'setJobSuspend', name: 'exp-dddddddd-0', suspend: false });

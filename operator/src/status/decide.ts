@@ -129,14 +129,14 @@ export function decide(obs: Observation): Decision {
     return { status, actions: [], events: [], requeue: false };
   }
 
-  actions.push({ kind: 'ensureConfigMap' });
   const job = obs.job;
   let jobGeneration = generationRecorded ?? 0;
   if (job === undefined) {
     // Absent before it was ever recorded: create it (an existing one is found by name).
     // Absent after it was recorded: it was deleted before finishing, so a new generation resumes.
+    // The spec ConfigMap first: pods of the Job mount it.
     if (generationRecorded !== undefined) jobGeneration = generationRecorded + 1;
-    actions.push({ kind: 'createJob', generation: jobGeneration });
+    actions.push({ kind: 'ensureConfigMap' }, { kind: 'createJob', generation: jobGeneration });
   }
 
   let succeeded: Intervals;
