@@ -96,8 +96,8 @@ if ! command -v go >/dev/null 2>&1; then
 build.sh: 'go' was not found on PATH.
 The local control plane (etcd, kube-apiserver, kube-controller-manager) and
 MinIO are built from Go modules. Install Go >= 1.25 (https://go.dev/dl/) and
-re-run, or point the integration tests at an existing cluster with
-SWARMLAB_TEST_KUBECONFIG (see docs/local-cluster.md).
+re-run, or point the integration tests at an existing cluster and S3 store
+with SWARMLAB_TEST_KUBECONFIG and SWARMLAB_TEST_S3_* (docs/local-cluster.md).
 EOF
   exit 127
 fi
