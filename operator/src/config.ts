@@ -26,9 +26,9 @@ export const OperatorConfig = z.object({
   runnerNodeSelector: z
     .record(z.string().min(1).max(317), z.string().max(63))
     .refine((m) => Object.keys(m).length <= 32, { message: 'at most 32 labels' })
-    .default({}),
+    .optional(),
   /** Tolerations every runner pod gets, before an Experiment's own. */
-  runnerTolerations: z.array(Toleration).max(32).default([]),
+  runnerTolerations: z.array(Toleration).max(32).optional(),
   /** Job parallelism when spec.execution.parallelism is unset. */
   defaultParallelism: z.coerce.number().int().min(1).max(10_000).default(10),
   httpHost: z.string().default('0.0.0.0'),

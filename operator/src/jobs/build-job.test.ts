@@ -11,8 +11,8 @@ const config: JobConfig = {
   runnerEnvSecret: 'store-creds',
   runnerServiceAccount: undefined,
   defaultParallelism: 10,
-  runnerNodeSelector: {},
-  runnerTolerations: [],
+  runnerNodeSelector: undefined,
+  runnerTolerations: undefined,
 };
 const owner: ExperimentRef = { name: 'queue-sweep', namespace: 'lab', uid: '0b0e6a52-1111-2222-3333-444455556666' };
 

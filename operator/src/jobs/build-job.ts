@@ -113,7 +113,7 @@ export function buildJob(input: JobInput): V1Job {
   const res = resources(exp);
   const nodeSelector = { ...config.runnerNodeSelector, ...ex.nodeSelector };
   const seen = new Set<string>();
-  const tolerations = [...config.runnerTolerations, ...(ex.tolerations ?? [])]
+  const tolerations = [...(config.runnerTolerations ?? []), ...(ex.tolerations ?? [])]
     .map((t) => ({ ...t }))
     .filter((t) => {
       const k = JSON.stringify(t);
