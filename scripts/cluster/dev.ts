@@ -37,10 +37,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log('stopping');
-    if (operator !== undefined && operator.exitCode === null) {
+    if (operator !== undefined && operator.exitCode === null && operator.signalCode === null) {
       const exited = new Promise((r) => operator?.once('exit', r));
       operator.kill('SIGTERM');
+      // The operator releases its Lease on the way out; the apiserver is still up for that.
+      const timer = setTimeout(() => operator?.kill('SIGKILL'), 15_000);
       await exited;
+      clearTimeout(timer);
     }
     await kubelet?.stop({ keepFiles: true });
     await store?.stop({ keepLogs: true });
@@ -54,7 +57,13 @@ async function main(): Promise<void> {
   try {
     cluster = await startCluster({ dir: join(stateDir, 'control-plane'), binDir: bins, verbose: true });
     store = await startObjectStore({ dir: join(stateDir, 'minio'), binDir: bins, bucket: 'swarmlab', verbose: true });
-    kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, workDir: join(stateDir, 'pods'), log: (m) => log(`kubelet-stand-in: ${m}`) });
+    kubelet = new LocalKubeletStandIn({
+      kubeConfig: cluster.kubeConfig,
+      workDir: join(stateDir, 'pods'),
+      // Same cwd as the operator, so `file://./results` in scenarios/ is one directory for both.
+      defaultWorkingDir: repoRoot,
+      log: (m) => log(`kubelet-stand-in: ${m}`),
+    });
     await kubelet.start();
 
     const kubeconfigPath = join(stateDir, 'kubeconfig');
@@ -94,9 +103,18 @@ async function main(): Promise<void> {
     const operatorMain = join(repoRoot, 'operator/src/main.ts');
     if (existsSync(operatorMain)) {
       log('starting operator (operator/src/main.ts)');
+      // Experiments without spec.output.store go to MinIO; runner pods get
+      // the endpoint and (throwaway, local) credentials as plain env.
+      const operatorEnv: Record<string, string> = {
+        SWARMLAB_STORE: `s3://${store.bucket}/results`,
+        SWARMLAB_RUNNER_ENV: JSON.stringify(s3Env),
+      };
       operator = spawn(process.execPath, [operatorMain], {
         stdio: 'inherit',
-        env: { ...process.env, KUBECONFIG: kubeconfigPath, ...s3Env },
+        // Own process group, so Ctrl-C reaches only us and we stop it first.
+        detached: true,
+        cwd: repoRoot,
+        env: { ...operatorEnv, ...process.env, KUBECONFIG: kubeconfigPath, ...s3Env },
       });
       operator.on('exit', (code, signal) => {
         if (!stopping) {

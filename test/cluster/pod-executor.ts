@@ -80,6 +80,12 @@ export interface LocalKubeletStandInOptions {
   images?: ImageMapping[];
   /** Where per-pod dirs (volumes, logs, cwd) go; a fresh temp dir by default. */
   workDir?: string;
+  /**
+   * cwd of containers that set no workingDir (default: a fresh dir per pod).
+   * `npm run cluster` uses the repo root, so relative `file://./results`
+   * stores mean the same directory to the runner pods as to the operator.
+   */
+  defaultWorkingDir?: string;
   /** Upper bound on terminationGracePeriodSeconds when killing, in ms. */
   maxKillGraceMs?: number;
   /** How long a pod may wait for a missing ConfigMap/Secret before it fails. */
@@ -112,6 +118,18 @@ interface PodRun {
 }
 
 const MOUNTS_ENV = 'SWARMLAB_POD_MOUNTS';
+
+/** Process groups of running containers, killed if we exit without stop(). */
+const liveGroups = new Set<number>();
+process.on('exit', () => {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
 /** Which stand-in instance runs a pod (`<host>/<pid>/<random>`); stands in for spec.nodeName. */
 export const CLAIM_ANNOTATION = 'swarmlab.dev/local-kubelet-stand-in';
 
@@ -575,11 +593,17 @@ export class LocalKubeletStandIn {
       const finish = (r: { exitCode: number; signal: string | null; spawnError?: string }): void => {
         if (settled) return;
         settled = true;
-        if (child.pid !== undefined) run.pids.delete(child.pid);
+        if (child.pid !== undefined) {
+          run.pids.delete(child.pid);
+          liveGroups.delete(child.pid);
+        }
         out.end(() => resolveRun(r));
       };
       child.on('spawn', () => {
-        if (child.pid !== undefined) run.pids.add(child.pid);
+        if (child.pid !== undefined) {
+          run.pids.add(child.pid);
+          liveGroups.add(child.pid);
+        }
         onStarted();
       });
       child.on('error', (err) => {
@@ -640,7 +664,7 @@ export class LocalKubeletStandIn {
       argv = [...mapping.entrypoint, ...(c.args !== undefined ? args : (mapping.cmd ?? []))];
     }
 
-    const cwd = c.workingDir !== undefined ? rewrite(c.workingDir) : join(podDir, 'work');
+    const cwd = c.workingDir !== undefined ? rewrite(c.workingDir) : (this.opts.defaultWorkingDir ?? join(podDir, 'work'));
     mkdirSync(cwd, { recursive: true });
     const env: Record<string, string> = {
       PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',

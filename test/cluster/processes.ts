@@ -24,6 +24,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const live = new Set<ManagedProcess>();
+// Children are detached (see the constructor), so they would outlive us if we
+// exited without stop(); 'exit' handlers run on process.exit and normal exit.
+process.on('exit', () => {
+  for (const p of live) p.killNow();
+});
+
 /**
  * One child process started by the harness, with its output in a log file.
  * Only processes created through this class are ever signalled by the harness.
@@ -40,15 +47,20 @@ export class ManagedProcess {
     this.logFile = logFile;
     const out = createWriteStream(logFile, { flags: 'a' });
     out.write(`$ ${command} ${args.join(' ')}\n`);
-    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    // Own process group: a terminal Ctrl-C reaches only our process, which then
+    // stops components in order (clients before the apiserver before etcd).
+    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+    live.add(this);
     this.child.stdout?.pipe(out, { end: false });
     this.child.stderr?.pipe(out, { end: false });
     this.exited = new Promise((resolveExit) => {
       this.child.on('exit', (code, signal) => {
+        live.delete(this);
         this.exitInfo = { code, signal };
         resolveExit();
       });
       this.child.on('error', (err) => {
+        live.delete(this);
         out.write(`spawn error: ${err.message}\n`);
         this.exitInfo = { code: null, signal: null };
         resolveExit();
@@ -72,6 +84,11 @@ export class ManagedProcess {
         `${this.name} exited (code ${String(this.exitInfo.code)}, signal ${String(this.exitInfo.signal)}); log ${this.logFile}:\n${tail(this.logFile, 40)}`,
       );
     }
+  }
+
+  /** Last resort at process exit: no graceful shutdown possible any more. */
+  killNow(): void {
+    if (this.exitInfo === undefined) this.child.kill('SIGKILL');
   }
 
   async stop(graceMs = 10_000): Promise<void> {
