@@ -2,7 +2,7 @@
 // fan out as Indexed Jobs, the kubelet stand-in runs the real runner in each
 // pod, outputs are validated and promoted in MinIO, and status converges.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { ApiException, CustomObjectsApi, type V1Job } from '@kubernetes/client-node';
+import { ApiException, CoordinationV1Api, CustomObjectsApi, type V1Job } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../runner/src/store/s3-store.ts';
@@ -232,12 +232,23 @@ describe('operator on the local control plane', () => {
     }
   });
 
-  it('a second operator stays standby while the first holds the Lease', async () => {
+  it('a second operator stays standby while the first holds the Lease, and takes over when it stops', async () => {
+    const leader = controllers.find((c) => c.leaderState === 'leader');
+    expect(leader).toBeDefined();
     const standby = await startOperator({ identity: 'standby' });
+    await new Promise((r) => setTimeout(r, 1500));
     expect(standby.leaderState).toBe('standby');
-    const lease = await cluster.kubeConfig.makeApiClient((await import('@kubernetes/client-node')).CoordinationV1Api).readNamespacedLease({ name: 'swarmlab-operator', namespace: cluster.namespace });
+    const coordination = cluster.kubeConfig.makeApiClient(CoordinationV1Api);
+    const lease = await coordination.readNamespacedLease({ name: 'swarmlab-operator', namespace: cluster.namespace });
     expect(lease.spec?.holderIdentity).not.toBe('standby');
-    await standby.stop();
+    // The leader releases the Lease on a graceful stop, so the standby need not wait out the lease duration.
+    await leader!.stop();
+    controllers.splice(controllers.indexOf(leader!), 1);
+    await waitFor('the standby to lead', async () => (standby.leaderState === 'leader' ? true : undefined), { timeoutMs: 10_000, intervalMs: 100 });
+    expect((await coordination.readNamespacedLease({ name: 'swarmlab-operator', namespace: cluster.namespace })).spec?.holderIdentity).toBe('standby');
+    await create(experiment('takeover'));
+    const done = await waitPhase('takeover', 'Complete');
+    expect(done.runs?.succeeded).toBe(4);
   });
 
   it('deleting an Experiment mid-run removes its Jobs, pods and ConfigMap', async () => {
