@@ -38,6 +38,11 @@ describe('prepare (runtime validation before any Job)', () => {
     expect(p).toMatchObject({ invalid: { reason: 'InvalidModuleConfig', message: expect.stringContaining('spec.scenario.modules[2].config') } });
   });
 
+  it('a file store in the spec is refused on a cluster, with what to do', () => {
+    const p = prepare(obj({ scenario, output: { store: 'file://./results' } }), 's3://r/x');
+    expect(p).toMatchObject({ invalid: { reason: 'StoreUnavailable', message: expect.stringContaining('remove spec.output') } });
+  });
+
   it('no store anywhere is StoreUnavailable', () => {
     expect(prepare(obj({ scenario }), undefined)).toMatchObject({ invalid: { reason: 'StoreUnavailable', message: expect.stringContaining('SWARMLAB_STORE') } });
   });

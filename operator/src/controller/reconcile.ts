@@ -98,6 +98,13 @@ export function prepare(obj: ExperimentObject, defaultStore: string | undefined)
   try {
     const exp = parseExperiment({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata?.name }, spec: obj.spec }, `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);
     const rawStore = (obj.spec as { output?: { store?: unknown } } | undefined)?.output?.store;
+    if (typeof rawStore === 'string' && !rawStore.startsWith('s3://')) {
+      // Runner pods have a read-only root and no shared volume: a file store in the spec cannot work on a cluster.
+      throw new SwarmlabError('STORE_UNAVAILABLE', `store ${JSON.stringify(rawStore)} is not usable on a cluster: runner pods write to object storage`, {
+        path: 'spec.output.store',
+        hint: 'use s3://BUCKET/PREFIX, or remove spec.output to use the operator\'s default store',
+      });
+    }
     const store = typeof rawStore === 'string' ? rawStore : defaultStore;
     if (store === undefined) {
       throw new SwarmlabError('STORE_UNAVAILABLE', 'no object store: set spec.output.store or the operator\'s SWARMLAB_STORE', { path: 'spec.output.store' });
