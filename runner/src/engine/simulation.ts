@@ -115,17 +115,9 @@ export class Simulation {
       this.queue.pop();
       this.now = next.time;
       this.executed++;
-      const logged: SimEvent = {
-        time: next.time,
-        priority: next.priority,
-        seq: next.seq,
-        type: next.type,
-        source: next.source,
-        target: next.target,
-        payload: next.payload,
-      };
-      events.push(logged);
-      next.handler?.(logged, this.sims[next.targetIndex] as Sim);
+      // The queued event is logged as is: its dispatch fields are never serialised (formatEvents picks fields).
+      events.push(next);
+      next.handler?.(next, this.sims[next.targetIndex] as Sim);
       metrics.push(this.metricRow());
     }
     return { events, metricColumns, metrics, endTime: this.now, executed: this.executed, endReason };

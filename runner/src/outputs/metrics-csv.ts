@@ -18,19 +18,26 @@ export function checkMetricsCsv(text: string): string[] {
   }
   if (new Set(header).size !== header.length) problems.push('metrics.csv: duplicate column names');
   let lastTime = 0;
+  const width = header.length;
   for (let i = 1; i < lines.length && problems.length < 20; i++) {
     const cells = (lines[i] as string).split(',');
-    if (cells.length !== header.length) {
-      problems.push(`metrics.csv line ${i + 1}: ${cells.length} cells, header has ${header.length}`);
+    if (cells.length !== width) {
+      problems.push(`metrics.csv line ${i + 1}: ${cells.length} cells, header has ${width}`);
       continue;
     }
-    const nums = cells.map(Number);
-    const bad = nums.findIndex((n, j) => cells[j] === '' || !Number.isFinite(n));
+    let bad = -1;
+    for (let j = 0; j < width; j++) {
+      const cell = cells[j] as string;
+      if (cell === '' || !Number.isFinite(+cell)) {
+        bad = j;
+        break;
+      }
+    }
     if (bad >= 0) {
       problems.push(`metrics.csv line ${i + 1}: column ${header[bad]} is not a finite number`);
       continue;
     }
-    const time = nums[0] as number;
+    const time = +(cells[0] as string);
     // Events run in (time, priority, seq) order, so only time is monotone.
     if (time < lastTime) problems.push(`metrics.csv line ${i + 1}: time goes backwards`);
     lastTime = time;

@@ -60,3 +60,29 @@ describe('migrateDocument', () => {
     expect(() => migrateDocument('manifest', { schema_version: '0.8.0' }, steps)).toThrow(/no migration from schema_version 0\.8\.0/);
   });
 });
+
+describe('isEventLine', () => {
+  const good = { time: 1.5, priority: 0, seq: 3, type: 'arrival', source: 'a/x', target: 'b', payload: { n: 1, nested: { ok: true } } };
+  const variants: [string, unknown][] = [
+    ['valid', good],
+    ['zero time and negative priority', { ...good, time: 0, priority: -2 }],
+    ['negative time', { ...good, time: -1 }],
+    ['string time', { ...good, time: '1' }],
+    ['fractional seq', { ...good, seq: 1.5 }],
+    ['negative seq', { ...good, seq: -1 }],
+    ['empty type', { ...good, type: '' }],
+    ['missing target', (({ target: _t, ...rest }) => rest)(good)],
+    ['extra key', { ...good, extra: 1 }],
+    ['array payload', { ...good, payload: [] }],
+    ['null payload', { ...good, payload: null }],
+    ['array', [good]],
+    ['null', null],
+    ['number', 5],
+  ];
+  it('agrees with the EventLine zod schema on every case', async () => {
+    const { EventLine } = await import('./schemas.ts');
+    const { isEventLine } = await import('./check-run.ts');
+    for (const [name, v] of variants) expect(isEventLine(v), name).toBe(EventLine.safeParse(v).success);
+    expect(variants.filter(([, v]) => isEventLine(v)).length).toBe(2);
+  });
+});

@@ -102,7 +102,11 @@ export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<
   };
 
   if (workers === 1) {
-    for (let req = nextRequest(); req; req = nextRequest()) settle(await executeOne(exp, req, opts.store, opts.registry));
+    // In this thread, still two runs in flight: one computes while the other waits on the store.
+    const lane = async (): Promise<void> => {
+      for (let req = nextRequest(); req; req = nextRequest()) settle(await executeOne(exp, req, opts.store, opts.registry));
+    };
+    await Promise.all([lane(), lane()]);
   } else {
     await runPool(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd() }, nextRequest, settle);
   }
@@ -118,24 +122,30 @@ export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<
   };
 }
 
+/** Runs requests on worker threads, IN_FLIGHT at a time per worker, until none are left and none are running. */
 async function runPool(
   size: number,
   init: WorkerInit,
   next: () => WorkerRequest | undefined,
   settle: (r: WorkerResult) => void,
 ): Promise<void> {
+  const IN_FLIGHT = 2;
   const workers = Array.from({ length: size }, () => new Worker(new URL('./worker.ts', import.meta.url), { workerData: init }));
   try {
     await Promise.all(
       workers.map(
         (w) =>
           new Promise<void>((resolve, reject) => {
+            let inFlight = 0;
             const feed = (): void => {
               const req = next();
-              if (req) w.postMessage(req);
-              else resolve();
+              if (req) {
+                inFlight++;
+                w.postMessage(req);
+              } else if (inFlight === 0) resolve();
             };
             w.on('message', (res: WorkerResult) => {
+              inFlight--;
               settle(res);
               feed();
             });
@@ -143,7 +153,7 @@ async function runPool(
             w.on('exit', (code) => {
               if (code !== 0) reject(new Error(`worker exited with code ${code}`));
             });
-            feed();
+            for (let i = 0; i < IN_FLIGHT; i++) feed();
           }),
       ),
     );

@@ -1,15 +1,7 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { builtinRegistry } from '../modules/builtin.ts';
-import { parseExperiment } from '../spec/load.ts';
-import { openStore } from '../store/open.ts';
-import { executeOne, type WorkerInit, type WorkerRequest } from './local-executor.ts';
+import { enableCompileCache } from 'node:module';
 
-// One worker thread of `swarmlab run`: runs the indexes the pool sends it, one at a time.
-const init = workerData as WorkerInit;
-const exp = parseExperiment(init.experiment);
-const store = openStore(init.storeUri, init.cwd);
-const port = parentPort;
-if (!port) throw new Error('worker.ts must run as a worker thread');
-port.on('message', (req: WorkerRequest) => {
-  void executeOne(exp, req, store, builtinRegistry).then((res) => port.postMessage(res));
-});
+// One worker thread of `swarmlab run`. The compile cache goes on before the
+// runner's modules load: a worker's start-up is mostly loading them.
+enableCompileCache();
+const { serveWorker } = await import('./worker-loop.ts');
+serveWorker();

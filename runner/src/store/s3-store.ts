@@ -1,12 +1,4 @@
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { SwarmlabError } from '../errors.ts';
 import { checkKey, toBuffer, type ObjectStore } from './store.ts';
 
@@ -25,15 +17,29 @@ export interface S3Location {
  * writers can never both create it. Credentials come from the SDK's default
  * chain (IRSA, Pod Identity, environment): never from the spec.
  */
+type Sdk = typeof import('@aws-sdk/client-s3');
+
 export class S3Store implements ObjectStore {
   readonly uri: string;
-  private readonly client: S3Client;
   private readonly loc: S3Location;
+  private readonly clientConfig: S3ClientConfig;
+  private connection: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
 
   constructor(loc: S3Location, clientConfig: S3ClientConfig = {}) {
     this.loc = loc;
     this.uri = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
-    this.client = new S3Client({
+    this.clientConfig = clientConfig;
+  }
+
+  // The SDK is large: load it on first use, so file:// runs and worker start-up never pay for it.
+  private connect(): Promise<{ sdk: Sdk; client: S3Client }> {
+    this.connection ??= import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: this.makeClient(sdk) }));
+    return this.connection;
+  }
+
+  private makeClient(sdk: Sdk): S3Client {
+    const loc = this.loc;
+    return new sdk.S3Client({
       region: loc.region ?? process.env.AWS_REGION ?? 'us-east-1',
       ...(loc.endpoint ? { endpoint: loc.endpoint } : {}),
       forcePathStyle: loc.forcePathStyle ?? loc.endpoint !== undefined,
@@ -41,7 +47,7 @@ export class S3Store implements ObjectStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 5,
-      ...clientConfig,
+      ...this.clientConfig,
     });
   }
 
@@ -58,7 +64,8 @@ export class S3Store implements ObjectStore {
     const bytes = toBuffer(body);
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: bytes, IfNoneMatch: '*' }));
+        const { sdk, client } = await this.connect();
+        await client.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: bytes, IfNoneMatch: '*' }));
         return 'created';
       } catch (e) {
         const status = httpStatus(e);
@@ -77,7 +84,8 @@ export class S3Store implements ObjectStore {
 
   async put(key: string, body: string | Uint8Array): Promise<void> {
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: toBuffer(body) }));
+      const { sdk, client } = await this.connect();
+      await client.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: toBuffer(body) }));
     } catch (e) {
       throw this.wrap(e, key);
     }
@@ -85,7 +93,8 @@ export class S3Store implements ObjectStore {
 
   async get(key: string): Promise<Buffer | undefined> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
+      const { sdk, client } = await this.connect();
+      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
       return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
     } catch (e) {
       if (httpStatus(e) === 404) return undefined;
@@ -98,9 +107,10 @@ export class S3Store implements ObjectStore {
     const base = this.loc.prefix ? `${this.loc.prefix}/` : '';
     let token: string | undefined;
     try {
+      const { sdk, client } = await this.connect();
       do {
-        const out = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: base + prefix, ...(token ? { ContinuationToken: token } : {}) }),
+        const out = await client.send(
+          new sdk.ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: base + prefix, ...(token ? { ContinuationToken: token } : {}) }),
         );
         for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key.slice(base.length));
         token = out.IsTruncated ? out.NextContinuationToken : undefined;
@@ -116,7 +126,8 @@ export class S3Store implements ObjectStore {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000).map((k) => ({ Key: this.full(k) }));
       try {
-        await this.client.send(new DeleteObjectsCommand({ Bucket: this.loc.bucket, Delete: { Objects: batch, Quiet: true } }));
+        const { sdk, client } = await this.connect();
+        await client.send(new sdk.DeleteObjectsCommand({ Bucket: this.loc.bucket, Delete: { Objects: batch, Quiet: true } }));
       } catch (e) {
         throw this.wrap(e, prefix);
       }
@@ -126,7 +137,8 @@ export class S3Store implements ObjectStore {
   async check(): Promise<void> {
     const key = `.swarmlab-write-check`;
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: 'ok' }));
+      const { sdk, client } = await this.connect();
+      await client.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: 'ok' }));
     } catch (e) {
       throw this.wrap(e, key);
     }
@@ -146,7 +158,6 @@ export class S3Store implements ObjectStore {
 }
 
 function httpStatus(e: unknown): number | undefined {
-  if (e instanceof S3ServiceException) return e.$metadata.httpStatusCode;
   const meta = (e as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata;
   return meta?.httpStatusCode;
 }
