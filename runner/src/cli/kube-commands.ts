@@ -6,7 +6,7 @@ import { SwarmlabError } from '../errors.ts';
 import { builtinRegistry } from '../modules/builtin.ts';
 import { validateExperiment } from '../modules/resolve.ts';
 import { API_VERSION } from '../spec/experiment.ts';
-import { loadExperimentFile } from '../spec/load.ts';
+import { loadExperimentDocument } from '../spec/load.ts';
 import { openStore } from '../store/open.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
 
@@ -70,11 +70,12 @@ export interface SubmitOptions {
 
 /** Applies the Experiment (server-side apply) and, with --wait, follows it to the end. Returns the exit status. */
 export async function submit(file: string, opts: SubmitOptions): Promise<number> {
-  const exp = await loadExperimentFile(file);
+  const { document, experiment: exp } = await loadExperimentDocument(file);
   validateExperiment(exp, builtinRegistry);
   const { api, namespace: contextNs } = kubeClient();
   const namespace = opts.namespace ?? exp.metadata.namespace ?? contextNs;
-  const body = { apiVersion: API_VERSION, kind: 'Experiment', metadata: { name: exp.metadata.name, namespace }, spec: exp.spec };
+  // The spec as written, like `kubectl apply`: defaults are the operator's to fill in (an unset store means its own).
+  const body = { apiVersion: API_VERSION, kind: 'Experiment', metadata: { name: exp.metadata.name, namespace }, spec: document.spec as Record<string, unknown> };
   try {
     await api.patch(body, undefined, undefined, 'swarmlab-cli', true, PatchStrategy.ServerSideApply);
   } catch (e) {

@@ -7,16 +7,29 @@ import { canonicalJson, sha256 } from './canonical.ts';
 
 /** Reads and validates an Experiment file. Every problem names the file and the field path. */
 export async function loadExperimentFile(file: string): Promise<Experiment> {
+  return (await loadExperimentDocument(file)).experiment;
+}
+
+/**
+ * The document as written (what `kubectl apply` would send: no defaults
+ * filled in) beside its validated, defaulted form.
+ */
+export async function loadExperimentDocument(file: string): Promise<{ document: Record<string, unknown>; experiment: Experiment }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     throw new SwarmlabError('BAD_FILE', `cannot read file: ${(e as Error).message}`, { file });
   }
-  return parseExperimentText(text, file);
+  const document = readYamlDocument(text, file);
+  return { document: document as Record<string, unknown>, experiment: parseExperiment(document, file) };
 }
 
 export function parseExperimentText(text: string, file = '<input>'): Experiment {
+  return parseExperiment(readYamlDocument(text, file), file);
+}
+
+function readYamlDocument(text: string, file: string): unknown {
   const docs = parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const nonEmpty = list.filter((d) => d.contents !== null || d.errors.length > 0);
@@ -28,7 +41,7 @@ export function parseExperimentText(text: string, file = '<input>'): Experiment 
     const err = doc.errors[0]!;
     throw new SwarmlabError('BAD_FILE', `malformed YAML: ${err.message}`, { file });
   }
-  return parseExperiment(doc.toJS(), file);
+  return doc.toJS();
 }
 
 export function parseExperiment(value: unknown, file = '<input>'): Experiment {

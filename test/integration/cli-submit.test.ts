@@ -1,0 +1,147 @@
+// `swarmlab submit --wait` and `swarmlab results` as a CI job would use them:
+// the real CLI against the real API server, with the operator and the
+// kubelet stand-in running the sweep and MinIO holding the results.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OperatorConfig } from '../../operator/src/config.ts';
+import { Controller } from '../../operator/src/controller/controller.ts';
+import { CRD_FILE } from '../../operator/src/crd/generate.ts';
+import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
+import { S3Store } from '../../runner/src/store/s3-store.ts';
+import { useCluster } from '../cluster/harness.ts';
+import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
+import { repoRoot } from '../cluster/versions.ts';
+
+const cluster = useCluster('cli-submit');
+const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));
+let kubelet: LocalKubeletStandIn;
+let controller: Controller;
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const s = cluster.connection.objectStore;
+  const env = {
+    ...process.env,
+    KUBECONFIG: cluster.connection.kubeconfigPath,
+    AWS_ACCESS_KEY_ID: s.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
+    AWS_REGION: s.region || 'us-east-1',
+    SWARMLAB_S3_ENDPOINT: s.endpoint,
+  };
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function experimentFile(name: string, targetNodes: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'swarmlab-submit-'));
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `apiVersion: swarmlab.io/v1alpha1
+kind: Experiment
+metadata: { name: ${name} }
+spec:
+  scenario:
+    modules:
+      - { kind: network, module: explicit, name: topology, config: { nodes: [source, server], edges: [{ from: source, to: server, weight: 0.5 }] } }
+      - { kind: agent, module: poisson-source, name: arrivals, config: { rate: 0.5, target: server, network: topology } }
+      - { kind: agent, module: service-queue, name: server }
+    latency: [{ name: transit, channel: arrival, model: edge }]
+    horizon: { time: 100 }
+  sweep:
+    seeds: { base: 3, replicas: 2 }
+    grid: [{ param: arrivals.targetNode, values: [${targetNodes.join(', ')}] }]
+  execution: { parallelism: 2 }
+`,
+  );
+  return file;
+}
+
+beforeAll(async () => {
+  const applied = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, CRD_FILE)]);
+  expect(applied.code, applied.stderr).toBe(0);
+  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/experiments.swarmlab.io', '--timeout=60s']);
+  const s = cluster.connection.objectStore;
+  await cluster.core.createNamespacedSecret({
+    namespace: cluster.namespace,
+    body: { metadata: { name: 'store-credentials' }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
+  });
+  kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
+  await kubelet.start();
+  controller = new Controller({
+    kubeConfig: cluster.kubeConfig,
+    config: OperatorConfig.parse({
+      namespace: cluster.namespace,
+      workers: 2,
+      runnerPullPolicy: 'Never',
+      store: `s3://${s.bucket}/${cluster.namespace}`,
+      runnerEnvSecret: 'store-credentials',
+      runnerEnv: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region },
+      leaderElection: false,
+      resyncSeconds: 30,
+    }),
+    metrics: new OperatorMetrics(() => controller.counts(), { defaultMetrics: false }),
+    openStore: (uri) => {
+      const u = new URL(uri);
+      return new S3Store(
+        { bucket: u.hostname, prefix: u.pathname.replace(/^\/+|\/+$/g, ''), endpoint: s.endpoint, region: s.region },
+        { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } },
+      );
+    },
+    log: () => undefined,
+  });
+  await controller.start();
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await kubelet?.stop();
+});
+
+describe('swarmlab submit and results', () => {
+  it('submit --wait exits 0 for a good sweep, and results validates and downloads it', async () => {
+    const run = await cli(['submit', experimentFile('good', ['server']), '--wait', '--namespace', cluster.namespace, '--json', '--timeout', '150']);
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { phase: string; runs: { succeeded: number }; resultsURI: string; manifestDigest: string };
+    expect(out.phase).toBe('Complete');
+    expect(out.runs.succeeded).toBe(2);
+    expect(out.resultsURI).toMatch(new RegExp(`^s3://${cluster.connection.objectStore.bucket}/${cluster.namespace}/good/[0-9a-f]{16}/$`));
+
+    const dest = mkdtempSync(join(tmpdir(), 'swarmlab-results-'));
+    const res = await cli(['results', 'good', '--namespace', cluster.namespace, '--download', dest]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain(`digest:   ${out.manifestDigest}`);
+    expect(existsSync(join(dest, 'manifest.json'))).toBe(true);
+    expect(readdirSync(join(dest, 'runs')).sort()).toEqual(['run-000000', 'run-000001']);
+    const local = await cli(['validate', dest]);
+    expect(local.stdout).toContain(`valid: 2 runs, manifest digest ${out.manifestDigest}`);
+  });
+
+  it('submit --wait exits non-zero when a run fails', async () => {
+    // Customers addressed to a node with no edge from the source: the run fails at its first arrival.
+    const run = await cli(['submit', experimentFile('broken', ['server', 'nowhere']), '--wait', '--namespace', cluster.namespace, '--json', '--timeout', '150']);
+    expect(run.code).toBe(1);
+    const out = JSON.parse(run.stdout) as { phase: string; runs: { succeeded: number; failed: number } };
+    expect(out.phase).toBe('Failed');
+    expect(out.runs).toMatchObject({ succeeded: 2, failed: 2 });
+  });
+
+  it('submit refuses an invalid file before it reaches the cluster (exit 2)', async () => {
+    const file = experimentFile('bad', ['server']);
+    writeFileSync(file, `apiVersion: swarmlab.io/v1alpha1\nkind: Experiment\nmetadata: { name: bad }\nspec: { scenario: { modules: [{ kind: agent, module: nope }], horizon: { time: 1 } } }\n`);
+    const run = await cli(['submit', file, '--namespace', cluster.namespace]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/UNKNOWN_MODULE: spec\.scenario\.modules\[0\]\.module/);
+    const list = await cluster.kubectl(['get', 'experiments', '-n', cluster.namespace, '-o', 'name']);
+    expect(list.stdout).not.toContain('/bad');
+  });
+});
