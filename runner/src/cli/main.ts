@@ -11,6 +11,7 @@ import { openStore } from '../store/open.ts';
 import { FileStore } from '../store/file-store.ts';
 import { runLocal } from '../run/local-executor.ts';
 import { runAndPromote } from '../run/promote.ts';
+import { afterStageFailpoint, FAILPOINT_ENV } from '../run/failpoints.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
 import { outputJsonSchemas } from '../outputs/json-schemas.ts';
 import { migrateResults } from './migrate-command.ts';
@@ -98,16 +99,20 @@ export function buildCli(): Command {
     .description('Run one run of the matrix and promote its validated outputs (what a Kubernetes Job pod executes).')
     .requiredOption('--spec <file>', 'Experiment YAML file')
     .addOption(new Option('--index <n>', 'run index (default: $JOB_COMPLETION_INDEX)').argParser(nonNegativeInt('--index')))
+    .addOption(new Option('--index-offset <n>', 'added to the index: the first run of this Job when a sweep is split over several Jobs').argParser(nonNegativeInt('--index-offset')).default(0))
     .option('--store <uri>', 'object store URI; default: spec.output.store')
     .option('--attempt <id>', 'staging attempt id (default: $HOSTNAME or "local")')
-    .action(async (opts: { spec: string; index?: number; store?: string; attempt?: string }) => {
+    .action(async (opts: { spec: string; index?: number; indexOffset: number; store?: string; attempt?: string }) => {
       const exp = await loadExperimentFile(opts.spec);
       const fromEnv = process.env.JOB_COMPLETION_INDEX;
-      const index = opts.index ?? (fromEnv !== undefined ? nonNegativeInt('JOB_COMPLETION_INDEX')(fromEnv) : undefined);
-      if (index === undefined) throw new SwarmlabError('USAGE', 'give --index or set JOB_COMPLETION_INDEX');
+      const local = opts.index ?? (fromEnv !== undefined ? nonNegativeInt('JOB_COMPLETION_INDEX')(fromEnv) : undefined);
+      if (local === undefined) throw new SwarmlabError('USAGE', 'give --index or set JOB_COMPLETION_INDEX');
+      const index = opts.indexOffset + local;
       validateExperiment(exp, builtinRegistry);
       const store = openStore(opts.store ?? exp.spec.output.store);
-      const out = await runAndPromote(exp, index, store, { registry: builtinRegistry, attempt: opts.attempt ?? process.env.HOSTNAME ?? 'local' });
+      // Test-only fault injection (failpoints.ts); nothing is injected unless SWARMLAB_FAILPOINT is set.
+      const afterStage = afterStageFailpoint(process.env[FAILPOINT_ENV], index);
+      const out = await runAndPromote(exp, index, store, { registry: builtinRegistry, attempt: opts.attempt ?? process.env.HOSTNAME ?? 'local', afterStage });
       process.stdout.write(`${JSON.stringify({ run: out.point.runId, index, status: out.status, digest: out.record.digest })}\n`);
     });
 

@@ -10,6 +10,7 @@ import { FileEntry, RunRecord, SCHEMA_VERSION, type Provenance } from '../output
 import { RUN_RECORD, checkRunFiles, fileEntry, runDigest } from '../outputs/check-run.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { executeRun } from './execute.ts';
+import type { AfterStageHook } from './failpoints.ts';
 
 export interface RunOutcome {
   readonly point: RunPoint;
@@ -95,6 +96,8 @@ export interface RunOptions {
   readonly registry: ModuleRegistry;
   /** Identifies this attempt's staging prefix (a pod name, or a local counter). */
   readonly attempt: string;
+  /** Test fault injection between staging and promotion (failpoints.ts); unset in normal runs. */
+  readonly afterStage?: AfterStageHook | undefined;
 }
 
 /**
@@ -110,6 +113,7 @@ export async function runAndPromote(exp: Experiment, index: number, store: Objec
   const started = new Date();
   const out = executeRun(exp, point, opts.registry);
   await stageRun(store, layout, point.runId, opts.attempt, out.files);
+  if (opts.afterStage !== undefined) await opts.afterStage(store, layout.staging(point.runId, opts.attempt));
   const record = await promoteStaged(store, layout, point, opts.attempt, opts.registry);
   const finished = new Date();
   const provenance: Provenance = {
