@@ -1,0 +1,190 @@
+// The operator end to end on the real control plane and MinIO, for the cases
+// of issue 4 that need a special runner or operator configuration: a staged
+// output tampered with between staging and promotion (the tamper-staged
+// failpoint in the runner pods' env), a sweep split over several Jobs (a
+// lowered per-Job index cap), edits racing the operator's status writes, and
+// the operator's watches cut under it.
+import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import { ApiException, CustomObjectsApi, KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { createServer, type Server, type Socket, connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { S3Store } from '../../runner/src/store/s3-store.ts';
+import type { ObjectStore } from '../../runner/src/store/store.ts';
+import { ExperimentStatus } from '../../operator/src/api/status.ts';
+import { OperatorConfig } from '../../operator/src/config.ts';
+import { Controller } from '../../operator/src/controller/controller.ts';
+import { CRD_FILE } from '../../operator/src/crd/generate.ts';
+import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
+import { useCluster, waitFor } from '../cluster/harness.ts';
+import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
+import { repoRoot } from '../cluster/versions.ts';
+
+const cluster = useCluster('operator-gaps');
+const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments' };
+
+let kubelet: LocalKubeletStandIn;
+let custom: CustomObjectsApi;
+let operator: Controller | undefined;
+const logs: string[] = [];
+
+function storeOpener(): (uri: string) => ObjectStore {
+  const s = cluster.connection.objectStore;
+  return (uri) => {
+    const u = new URL(uri);
+    return new S3Store(
+      { bucket: u.hostname, prefix: u.pathname.replace(/^\/+|\/+$/g, ''), endpoint: s.endpoint, region: s.region },
+      { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } },
+    );
+  };
+}
+
+async function startOperator(over: { runnerEnv?: Record<string, string>; maxIndexesPerJob?: number; kubeConfig?: KubeConfig; resyncSeconds?: number } = {}): Promise<Controller> {
+  await operator?.stop();
+  const s = cluster.connection.objectStore;
+  const config = OperatorConfig.parse({
+    namespace: cluster.namespace,
+    workers: 2,
+    runnerImage: 'ghcr.io/swarmlab/runner:test',
+    runnerPullPolicy: 'Never',
+    store: `s3://${s.bucket}/${cluster.namespace}`,
+    runnerEnvSecret: 'store-credentials',
+    runnerEnv: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region, ...over.runnerEnv },
+    leaderElection: false,
+    identity: 'gaps',
+    resyncSeconds: over.resyncSeconds ?? 30,
+    ...(over.maxIndexesPerJob !== undefined ? { maxIndexesPerJob: over.maxIndexesPerJob } : {}),
+  });
+  const metrics = new OperatorMetrics(() => c.counts(), { defaultMetrics: false });
+  const c: Controller = new Controller({
+    kubeConfig: over.kubeConfig ?? cluster.kubeConfig,
+    config,
+    metrics,
+    openStore: storeOpener(),
+    log: (m) => {
+      logs.push(m);
+      if (process.env['SWARMLAB_TEST_OPERATOR_LOG'] === '1') console.log(`[operator] ${m}`);
+    },
+  });
+  operator = c;
+  await c.start();
+  return c;
+}
+
+function experiment(name: string, over: { grid?: unknown[]; execution?: Record<string, unknown>; replicas?: number } = {}) {
+  return {
+    apiVersion: 'swarmlab.io/v1alpha1',
+    kind: 'Experiment',
+    metadata: { name },
+    spec: {
+      scenario: {
+        modules: [
+          { kind: 'network', module: 'explicit', name: 'topology', config: { nodes: ['source', 'server'], edges: [{ from: 'source', to: 'server', weight: 0.25 }] } },
+          { kind: 'agent', module: 'poisson-source', name: 'arrivals', config: { rate: 0.5, target: 'server', network: 'topology' } },
+          { kind: 'agent', module: 'service-queue', name: 'server', config: { servers: 1, serviceRate: 1.0, warmup: 10 } },
+        ],
+        latency: [{ name: 'transit', channel: 'arrival', model: 'edge', scale: 1 }],
+        horizon: { time: 200 },
+      },
+      sweep: { seeds: { base: 7, replicas: over.replicas ?? 2 }, grid: over.grid ?? [{ param: 'arrivals.rate', values: [0.3, 0.6] }] },
+      execution: { parallelism: 2, ...over.execution },
+    },
+  };
+}
+
+async function create(body: unknown): Promise<void> {
+  await custom.createNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, body });
+}
+
+async function status(name: string): Promise<ExperimentStatus | undefined> {
+  const obj = (await custom.getNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, name })) as { status?: unknown };
+  return obj.status === undefined ? undefined : ExperimentStatus.parse(obj.status);
+}
+
+async function waitPhase(name: string, phase: string, timeoutMs = 120_000): Promise<ExperimentStatus> {
+  return waitFor(`${name} to be ${phase}`, async () => {
+    const s = await status(name);
+    return s?.phase === phase ? s : undefined;
+  }, { timeoutMs, intervalMs: 300 });
+}
+
+async function jobsOf(name: string): Promise<V1Job[]> {
+  const list = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name}` });
+  return list.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+}
+
+async function s3Keys(prefix: string): Promise<string[]> {
+  const out = await cluster.s3().send(new ListObjectsV2Command({ Bucket: cluster.connection.objectStore.bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => o.Key ?? '').sort();
+}
+
+async function s3Text(key: string): Promise<string> {
+  const out = await cluster.s3().send(new GetObjectCommand({ Bucket: cluster.connection.objectStore.bucket, Key: key }));
+  return (await out.Body?.transformToString()) ?? '';
+}
+
+interface Manifest {
+  digest: string;
+  counts: { total: number; succeeded: number; failed: number };
+  runs: { run_id: string; index: number; status: string; error?: { code: string; message: string } }[];
+}
+
+beforeAll(async () => {
+  const applied = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, CRD_FILE)]);
+  expect(applied.code, applied.stderr).toBe(0);
+  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/experiments.swarmlab.io', '--timeout=60s']);
+  custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+  const s = cluster.connection.objectStore;
+  await cluster.core.createNamespacedSecret({
+    namespace: cluster.namespace,
+    body: { metadata: { name: 'store-credentials' }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
+  });
+  kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
+  await kubelet.start();
+  await waitFor('experiments to be served', async () => {
+    await custom.listNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace });
+    return true;
+  });
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await kubelet?.stop();
+});
+
+describe('operator gaps of issue 4', () => {
+  it('a staged output tampered with before promotion: INVALID_OUTPUT, the run failed with that reason, nothing of it promoted', async () => {
+    await startOperator({ runnerEnv: { SWARMLAB_FAILPOINT: 'tamper-staged:2' } });
+    await create(experiment('tampered', { execution: { retries: 2 } }));
+    const s = await waitPhase('tampered', 'Failed');
+    expect(s.runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 3, failed: 1 });
+    expect(s.succeededIndexes).toBe('0-1,3');
+    expect(s.failedIndexes).toBe('2');
+    const failed = s.conditions?.find((c) => c.type === 'Failed');
+    expect(failed).toMatchObject({ status: 'True', reason: 'FailedIndexes' });
+    expect(failed?.message).toMatch(/run 2: INVALID_OUTPUT: .*run-000002: 1 problem\(s\): events\.jsonl: sha256 [0-9a-f]{64} does not match the staged/);
+
+    // FailIndex on exit 3: one pod for run 2, never retried (the spec allows retries).
+    const [job] = await jobsOf('tampered');
+    expect(job?.status?.failedIndexes).toBe('2');
+    const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `batch.kubernetes.io/job-name=${job?.metadata?.name ?? ''},batch.kubernetes.io/job-completion-index=2` });
+    expect(pods.items.length).toBe(1);
+    expect(pods.items[0]?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);
+
+    const root = `${cluster.namespace}/tampered/${s.specDigest?.slice(0, 16)}`;
+    const keys = await s3Keys(`${root}/`);
+    expect(keys.filter((k) => k.includes('/runs/run-000002/'))).toEqual([]);
+    expect(keys).not.toContain(`${root}/provenance/run-000002.json`);
+    expect(keys.filter((k) => k.endsWith('/run.json')).length).toBe(3);
+
+    const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
+    expect(manifest.digest).toBe(s.manifestDigest);
+    expect(manifest.counts).toEqual({ total: 4, succeeded: 3, failed: 1 });
+    expect(manifest.runs[2]).toMatchObject({ run_id: 'run-000002', status: 'failed', error: { code: 'INVALID_OUTPUT', message: expect.stringContaining('sha256') } });
+
+    const events = await cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'involvedObject.name=tampered' });
+    const failedEvent = events.items.find((e) => e.reason === 'Failed');
+    expect(failedEvent?.type).toBe('Warning');
+    expect(failedEvent?.message).toContain('run 2: INVALID_OUTPUT');
+  });
+});
