@@ -42,6 +42,8 @@ export const OperatorConfig = z.object({
   /** Unique per replica; the pod name in a cluster. */
   identity: z.string().min(1).max(253).optional(),
   resyncSeconds: z.coerce.number().int().min(5).max(86_400).default(300),
+  /** Runs per Indexed Job; larger sweeps are split over several Jobs. Kubernetes' own limit is the default; lower only to test splitting. */
+  maxIndexesPerJob: z.coerce.number().int().min(1).max(100_000).default(100_000),
 });
 export type OperatorConfig = z.infer<typeof OperatorConfig>;
 
@@ -64,6 +66,7 @@ export const ENV_VARS: Readonly<Record<keyof OperatorConfig, string>> = {
   leaseNamespace: 'SWARMLAB_LEASE_NAMESPACE',
   identity: 'POD_NAME',
   resyncSeconds: 'SWARMLAB_RESYNC_SECONDS',
+  maxIndexesPerJob: 'SWARMLAB_MAX_INDEXES_PER_JOB',
 };
 
 const JSON_KEYS = new Set(['runnerEnv', 'runnerNodeSelector', 'runnerTolerations']);

@@ -47,8 +47,10 @@ describe('prepare (runtime validation before any Job)', () => {
     expect(prepare(obj({ scenario }), undefined)).toMatchObject({ invalid: { reason: 'StoreUnavailable', message: expect.stringContaining('SWARMLAB_STORE') } });
   });
 
-  it('more runs than one Indexed Job holds is SweepTooLarge', () => {
-    const p = prepare(obj({ scenario, sweep: { seeds: { replicas: 60_000 }, grid: [{ param: 'arrivals.rate', values: [0.1, 0.2] }], maxRuns: 200_000 } }), 's3://r/x');
-    expect(p).toMatchObject({ invalid: { reason: 'SweepTooLarge' } });
+  it('more runs than one Indexed Job holds are accepted (split over Jobs); more than 100 Jobs hold is SweepTooLarge', () => {
+    const big = obj({ scenario, sweep: { seeds: { replicas: 60_000 }, grid: [{ param: 'arrivals.rate', values: [0.1, 0.2] }], maxRuns: 200_000 } });
+    expect(prepare(big, 's3://r/x')).toMatchObject({ total: 120_000 });
+    const p = prepare(big, 's3://r/x', 1_000);
+    expect(p).toMatchObject({ invalid: { reason: 'SweepTooLarge', message: expect.stringContaining('at most 100000 (100 Jobs)') } });
   });
 });

@@ -26,12 +26,12 @@ import { ExperimentStatus } from '../api/status.ts';
 import type { OperatorConfig } from '../config.ts';
 import { CRD_VERSION, PLURAL } from '../crd/generate.ts';
 import type { OperatorMetrics, ApiVerb, StorageOp } from '../http/metrics.ts';
-import { buildJob, buildSpecConfigMap, MAX_INDEXED_COMPLETIONS, type ExperimentRef } from '../jobs/build-job.ts';
-import { jobName } from '../jobs/names.ts';
+import { buildJob, buildSpecConfigMap, jobParts, MAX_INDEXED_COMPLETIONS, MAX_JOBS_PER_EXPERIMENT, partJobName, type ExperimentRef, type JobPart } from '../jobs/build-job.ts';
 import { decide, type Action, type Decision, type JobObservation, type KubeEvent, type Observation, type RunFailure, type StoreObservation } from '../status/decide.ts';
 import { fromIndexes, contains } from '../status/intervals.ts';
 import type { Clock } from './clock.ts';
 import { failuresFromPods } from './failures.ts';
+import { combineParts, type ObservedPart } from './job-parts.ts';
 
 export interface ExperimentObject extends KubernetesObject {
   metadata?: V1ObjectMeta;
@@ -94,7 +94,11 @@ export function isNotFound(e: unknown): boolean {
 }
 
 /** Runtime validation the API server cannot do. Returns the experiment as the runner will see it, or why it cannot run. */
-export function prepare(obj: ExperimentObject, defaultStore: string | undefined): { exp: Experiment; total: number } | { invalid: { reason: string; message: string } } {
+export function prepare(
+  obj: ExperimentObject,
+  defaultStore: string | undefined,
+  maxIndexesPerJob = MAX_INDEXED_COMPLETIONS,
+): { exp: Experiment; total: number } | { invalid: { reason: string; message: string } } {
   try {
     const exp = parseExperiment({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata?.name }, spec: obj.spec }, `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);
     const rawStore = (obj.spec as { output?: { store?: unknown } } | undefined)?.output?.store;
@@ -112,8 +116,9 @@ export function prepare(obj: ExperimentObject, defaultStore: string | undefined)
     exp.spec.output.store = store;
     validateExperiment(exp, builtinRegistry);
     const total = runCount(exp.spec.sweep);
-    if (total > MAX_INDEXED_COMPLETIONS) {
-      throw new SwarmlabError('SWEEP_TOO_LARGE', `the sweep has ${total} runs; on a cluster an Experiment holds at most ${MAX_INDEXED_COMPLETIONS}`, {
+    const most = Math.min(maxIndexesPerJob, MAX_INDEXED_COMPLETIONS) * MAX_JOBS_PER_EXPERIMENT;
+    if (total > most) {
+      throw new SwarmlabError('SWEEP_TOO_LARGE', `the sweep has ${total} runs; on a cluster an Experiment holds at most ${most} (${MAX_JOBS_PER_EXPERIMENT} Jobs)`, {
         path: 'spec.sweep',
         hint: 'split the sweep into several Experiments',
       });
@@ -123,19 +128,6 @@ export function prepare(obj: ExperimentObject, defaultStore: string | undefined)
     if (isSwarmlabError(e)) return { invalid: { reason: reasonOf(e.code), message: e.describe() } };
     throw e;
   }
-}
-
-function jobObservation(job: V1Job, generation: number): JobObservation {
-  const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-  return {
-    name: job.metadata?.name ?? '',
-    generation,
-    suspended: job.spec?.suspend === true,
-    active: job.status?.active ?? 0,
-    completedIndexes: job.status?.completedIndexes,
-    failedIndexes: job.status?.failedIndexes,
-    finished: done === undefined ? undefined : { type: done.type as 'Complete' | 'Failed', reason: done.reason ?? '', message: done.message ?? '' },
-  };
 }
 
 /** Prepared specs by uid: validation resolves every parameter point, too costly to repeat on each Job update. */
@@ -209,24 +201,31 @@ export class Reconciler {
       return {};
     }
 
-    // The current Job, authoritatively: a stale cache must never make a deleted Job look alive or a new one look missing.
+    // The current Jobs (one per part of the run matrix), authoritatively: a stale cache must never make a deleted Job look alive or a new one look missing.
     const generationNow = previous?.jobGeneration ?? 0;
-    const currentName = jobName(name, digest, generationNow);
-    let job = this.d.jobs.get(currentName, namespace);
-    if (job === undefined) {
-      try {
-        job = await this.api('get', () => this.d.batch.readNamespacedJob({ name: currentName, namespace }));
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
+    const parts = jobParts(total, this.d.config.maxIndexesPerJob);
+    const observed: ObservedPart[] = [];
+    for (const part of parts) {
+      const partName = partJobName(name, digest, generationNow, part);
+      let found = this.d.jobs.get(partName, namespace);
+      if (found === undefined) {
+        try {
+          found = await this.api('get', () => this.d.batch.readNamespacedJob({ name: partName, namespace }));
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
       }
+      if (found !== undefined && found.metadata?.ownerReferences?.some((r) => r.uid === uid) !== true) {
+        this.d.log(`${key}: Job ${partName} belongs to an earlier Experiment of this name; waiting for the garbage collector`);
+        return { requeueAfterMs: WAIT_FOR_GC_MS };
+      }
+      if (found !== undefined) observed.push({ job: found, offset: part.offset });
     }
-    if (job !== undefined && job.metadata?.ownerReferences?.some((r) => r.uid === uid) !== true) {
-      this.d.log(`${key}: Job ${currentName} belongs to an earlier Experiment of this name; waiting for the garbage collector`);
-      return { requeueAfterMs: WAIT_FOR_GC_MS };
-    }
+    // A missing part is treated like a missing Job: a new generation of every part (finished runs are skipped by the runner).
+    const complete = observed.length === parts.length;
 
     const storeObs = await this.observeStore(store, layout);
-    const failures = job !== undefined ? await this.observeFailures(namespace, currentName, job) : [];
+    const failures = complete ? await this.observeFailures(namespace, observed) : [];
     const manifest = previous?.manifestURI !== undefined && previous.manifestDigest !== undefined && previous.specDigest === digest ? { uri: previous.manifestURI, digest: previous.manifestDigest } : undefined;
 
     const observation: Observation = {
@@ -238,13 +237,13 @@ export class Reconciler {
       total,
       resultsURI: `${store.uriFor(layout.root)}/`,
       suspend: exp.spec.execution.suspend === true,
-      job: job === undefined ? undefined : jobObservation(job, generationNow),
+      job: complete ? combineParts(observed, generationNow) : undefined,
       store: storeObs,
       failures,
       manifest,
     };
     let decision = decide(observation);
-    const outcome = await this.apply(obj, owner, exp, digest, total, decision.actions, store, layout, failures, storeObs);
+    const outcome = await this.apply(obj, owner, exp, digest, total, parts, observed, decision.actions, store, layout, failures, storeObs);
     if (outcome.waitForGc) return { requeueAfterMs: WAIT_FOR_GC_MS };
     if (outcome.manifest !== undefined) decision = decide({ ...observation, manifest: outcome.manifest });
     await this.writeStatus(obj, previous, decision);
@@ -256,7 +255,7 @@ export class Reconciler {
     const hit = this.prepared.get(uid);
     // The spec changes only with metadata.generation; the result is cloned so no caller can alter the cached one.
     if (hit !== undefined && hit.generation === generation && hit.store === this.d.config.store) return structuredClone(hit.result);
-    const result = prepare(obj, this.d.config.store);
+    const result = prepare(obj, this.d.config.store, this.d.config.maxIndexesPerJob);
     this.prepared.delete(uid);
     this.prepared.set(uid, { generation, store: this.d.config.store, result: structuredClone(result) });
     if (this.prepared.size > PREPARED_CACHE_SIZE) this.prepared.delete(this.prepared.keys().next().value!);
@@ -295,12 +294,23 @@ export class Reconciler {
     }
   }
 
-  private async observeFailures(namespace: string, job: string, obj: V1Job): Promise<RunFailure[]> {
-    if ((obj.status?.failed ?? 0) === 0 && (obj.status?.failedIndexes ?? '') === '') return [];
-    const pods = await this.api('list', () =>
-      this.d.core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${job}`, fieldSelector: 'status.phase=Failed', limit: FAILED_POD_SAMPLE }),
-    );
-    return failuresFromPods(pods.items);
+  /** A bounded sample of why runs failed, in global run indexes. */
+  private async observeFailures(namespace: string, parts: readonly ObservedPart[]): Promise<RunFailure[]> {
+    const out: RunFailure[] = [];
+    for (const { job, offset } of parts) {
+      if (out.length >= FAILED_POD_SAMPLE) break;
+      if ((job.status?.failed ?? 0) === 0 && (job.status?.failedIndexes ?? '') === '') continue;
+      const pods = await this.api('list', () =>
+        this.d.core.listNamespacedPod({
+          namespace,
+          labelSelector: `batch.kubernetes.io/job-name=${job.metadata?.name ?? ''}`,
+          fieldSelector: 'status.phase=Failed',
+          limit: FAILED_POD_SAMPLE,
+        }),
+      );
+      for (const f of failuresFromPods(pods.items)) out.push({ ...f, index: f.index + offset });
+    }
+    return out;
   }
 
   private async apply(
@@ -309,6 +319,8 @@ export class Reconciler {
     exp: Experiment,
     digest: string,
     total: number,
+    parts: readonly JobPart[],
+    observed: readonly ObservedPart[],
     actions: readonly Action[],
     store: ObjectStore,
     layout: ExperimentLayout,
@@ -332,23 +344,33 @@ export class Reconciler {
           break;
         }
         case 'createJob': {
-          const job = buildJob({ owner, experiment: exp, digest, total, generation: action.generation, config: this.d.config });
-          try {
-            await this.api('create', () => this.d.batch.createNamespacedJob({ namespace, body: job }));
-            if (action.generation === 0) {
-              const created = obj.metadata?.creationTimestamp;
-              if (created !== undefined) this.d.metrics.applyToWorkCreated.observe(Math.max(0, (this.d.clock.now() - new Date(created).getTime()) / 1000));
+          // Every part, in order; a part that exists already (an earlier pass stopped half way) is kept.
+          const created: string[] = [];
+          for (const part of parts) {
+            const job = buildJob({ owner, experiment: exp, digest, total, generation: action.generation, config: this.d.config, part });
+            try {
+              await this.api('create', () => this.d.batch.createNamespacedJob({ namespace, body: job }));
+              created.push(job.metadata?.name ?? '');
+            } catch (e) {
+              if (!isConflict(e)) throw e;
+              const existing = await this.api('get', () => this.d.batch.readNamespacedJob({ name: job.metadata?.name ?? '', namespace }));
+              if (existing.metadata?.ownerReferences?.some((r) => r.uid === owner.uid) !== true) return { waitForGc: true };
             }
-            await this.event(obj, { type: 'Normal', reason: 'JobCreated', message: `Job ${job.metadata?.name ?? ''} for ${total} runs${action.generation > 0 ? ' (resumes: runs with outputs are skipped)' : ''}` });
-          } catch (e) {
-            if (!isConflict(e)) throw e;
-            const existing = await this.api('get', () => this.d.batch.readNamespacedJob({ name: job.metadata?.name ?? '', namespace }));
-            if (existing.metadata?.ownerReferences?.some((r) => r.uid === owner.uid) !== true) return { waitForGc: true };
           }
+          if (created.length === 0) break;
+          if (action.generation === 0) {
+            const createdAt = obj.metadata?.creationTimestamp;
+            if (createdAt !== undefined) this.d.metrics.applyToWorkCreated.observe(Math.max(0, (this.d.clock.now() - new Date(createdAt).getTime()) / 1000));
+          }
+          const what = parts.length === 1 ? `Job ${created[0] ?? ''}` : `${created.length} of ${parts.length} Jobs (${created[0] ?? ''} .. ${created[created.length - 1] ?? ''}, at most ${parts[0]?.size ?? 0} runs each)`;
+          await this.event(obj, { type: 'Normal', reason: 'JobCreated', message: `${what} for ${total} runs${action.generation > 0 ? ' (resumes: runs with outputs are skipped)' : ''}` });
           break;
         }
         case 'setJobSuspend':
-          await this.api('patch', () => this.d.batch.patchNamespacedJob({ name: action.name, namespace, body: { spec: { suspend: action.suspend } } }, mergePatch));
+          for (const { job } of observed) {
+            if ((job.spec?.suspend === true) === action.suspend) continue;
+            await this.api('patch', () => this.d.batch.patchNamespacedJob({ name: job.metadata?.name ?? '', namespace, body: { spec: { suspend: action.suspend } } }, mergePatch));
+          }
           break;
         case 'writeManifest':
           if (storeObs.ok) manifest = await this.writeManifest(exp, store, layout, storeObs, failures);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseExperiment, specDigest } from '../../../runner/src/spec/load.ts';
-import { buildJob, buildSpecConfigMap, frozenSpecYaml, type JobConfig, type ExperimentRef } from './build-job.ts';
+import { buildJob, buildSpecConfigMap, frozenSpecYaml, jobParts, type JobConfig, type ExperimentRef } from './build-job.ts';
 import { jobGenerationOf, jobName, MAX_JOB_NAME, specConfigMapName } from './names.ts';
 
 const config: JobConfig = {
@@ -174,5 +174,45 @@ describe('buildSpecConfigMap', () => {
     expect(specDigest(reparsed)).toBe(specDigest(exp));
     expect(cm.data?.['digest']).toBe(specDigest(exp));
     expect(reparsed.spec.output.store).toBe('s3://results/lab');
+  });
+});
+
+describe('a sweep split over several Jobs', () => {
+  const exp = experiment({ parallelism: 5, maxFailedRuns: 4 });
+  const digest = specDigest(exp);
+
+  it('jobParts: contiguous deterministic ranges of at most the cap', () => {
+    expect(jobParts(12, 5)).toEqual([
+      { part: 0, parts: 3, offset: 0, size: 5 },
+      { part: 1, parts: 3, offset: 5, size: 5 },
+      { part: 2, parts: 3, offset: 10, size: 2 },
+    ]);
+    expect(jobParts(12, 100_000)).toEqual([{ part: 0, parts: 1, offset: 0, size: 12 }]);
+    expect(jobParts(250_000, 1_000_000).map((p) => [p.offset, p.size])).toEqual([[0, 100_000], [100_000, 100_000], [200_000, 50_000]]);
+  });
+
+  it('each part Job: own name and label, its range size, --index-offset, a share of the parallelism', () => {
+    const parts = jobParts(12, 5);
+    const jobs = parts.map((part) => buildJob({ owner, experiment: exp, digest, total: 12, generation: 2, config, part }));
+    expect(jobs.map((j) => j.metadata?.name)).toEqual([0, 1, 2].map((p) => `queue-sweep-${digest.slice(0, 8)}-2-p${p}`));
+    expect(jobs.map((j) => jobGenerationOf(j.metadata?.name ?? '', digest))).toEqual([2, 2, 2]);
+    expect(jobs.map((j) => j.metadata?.labels?.['swarmlab.io/job-part'])).toEqual(['0', '1', '2']);
+    expect(jobs.map((j) => j.spec?.completions)).toEqual([5, 5, 2]);
+    expect(jobs.map((j) => j.spec?.parallelism)).toEqual([2, 2, 2]);
+    expect(jobs.map((j) => j.spec?.maxFailedIndexes)).toEqual([4, 4, 2]);
+    expect(jobs.map((j) => (j.spec?.template.spec?.containers[0]?.args ?? []).join(' '))).toEqual([
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME)',
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --index-offset 5 --attempt $(POD_NAME)',
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --index-offset 10 --attempt $(POD_NAME)',
+    ]);
+  });
+
+  it('one part keeps the unsplit Job exactly', () => {
+    const [only] = jobParts(12, 100);
+    expect(buildJob({ owner, experiment: exp, digest, total: 12, generation: 0, config, part: only! })).toEqual(buildJob({ owner, experiment: exp, digest, total: 12, generation: 0, config }));
+  });
+
+  it('part names stay within MAX_JOB_NAME', () => {
+    expect(jobName('x'.repeat(80), digest, 12, 99).length).toBeLessThanOrEqual(MAX_JOB_NAME);
   });
 });

@@ -13,6 +13,8 @@ export const SPEC_FILE = 'experiment.yaml';
 export const CONTAINER = 'runner';
 /** Kubernetes rejects Indexed Jobs with backoffLimitPerIndex and more completions than this. */
 export const MAX_INDEXED_COMPLETIONS = 100_000;
+/** Jobs one Experiment may be split into: spec.sweep.maxRuns (at most 10,000,000) over 100,000 runs per Job. */
+export const MAX_JOBS_PER_EXPERIMENT = 100;
 /** Runner exit codes that must not be retried (runner/src/errors.ts): 2 bad spec or store, 3 invalid output. */
 export const NON_RETRYABLE_EXIT_CODES = [2, 3] as const;
 const NON_ROOT_UID = 65532;
@@ -28,6 +30,27 @@ export type JobConfig = Pick<
   'runnerImage' | 'runnerPullPolicy' | 'runnerEnv' | 'runnerEnvSecret' | 'runnerServiceAccount' | 'defaultParallelism' | 'runnerNodeSelector' | 'runnerTolerations'
 >;
 
+/** One Job's share of the run matrix: global run indexes offset .. offset+size-1. */
+export interface JobPart {
+  part: number;
+  /** How many Jobs the sweep is split into (1: the Job keeps the unsplit name and arguments). */
+  parts: number;
+  offset: number;
+  size: number;
+}
+
+/** Contiguous, deterministic ranges of at most `maxPerJob` runs covering 0..total-1. */
+export function jobParts(total: number, maxPerJob: number): JobPart[] {
+  const per = Math.max(1, Math.min(maxPerJob, MAX_INDEXED_COMPLETIONS));
+  const parts = Math.max(1, Math.ceil(total / per));
+  return Array.from({ length: parts }, (_, part) => ({ part, parts, offset: part * per, size: Math.min(per, total - part * per) }));
+}
+
+/** The Job name of one part (the unsplit name when there is only one). */
+export function partJobName(owner: string, digest: string, generation: number, part: JobPart): string {
+  return part.parts === 1 ? jobName(owner, digest, generation) : jobName(owner, digest, generation, part.part);
+}
+
 export interface JobInput {
   owner: ExperimentRef;
   /** The parsed Experiment with spec.output.store resolved: exactly what the runner pods read. */
@@ -36,6 +59,8 @@ export interface JobInput {
   total: number;
   generation: number;
   config: JobConfig;
+  /** This Job's range when the sweep is split (jobParts); unset: one Job for every run. */
+  part?: JobPart;
 }
 
 export function ownerReference(owner: ExperimentRef): V1OwnerReference {
@@ -89,7 +114,8 @@ function resources(exp: Experiment): V1ResourceRequirements | undefined {
 }
 
 /**
- * One Indexed Job covering every run: JOB_COMPLETION_INDEX is the run index.
+ * One Indexed Job covering every run (or one part's contiguous range of runs:
+ * the runner adds `--index-offset` to JOB_COMPLETION_INDEX to get the run).
  *
  * Resume: a Job of a later generation (only made when the previous one was
  * deleted before it finished) covers every index again. The runner exits 0
@@ -99,9 +125,12 @@ function resources(exp: Experiment): V1ResourceRequirements | undefined {
  */
 export function buildJob(input: JobInput): V1Job {
   const { owner, experiment: exp, digest, total, generation, config } = input;
-  if (total > MAX_INDEXED_COMPLETIONS) throw new Error(`an Indexed Job holds at most ${MAX_INDEXED_COMPLETIONS} runs, the sweep has ${total}`);
+  const part = input.part ?? { part: 0, parts: 1, offset: 0, size: total };
+  const size = part.size;
+  if (size > MAX_INDEXED_COMPLETIONS) throw new Error(`an Indexed Job holds at most ${MAX_INDEXED_COMPLETIONS} runs, the sweep has ${size}`);
   const ex = exp.spec.execution;
-  const labels = { ...experimentLabels(owner, digest), [LABELS.jobGeneration]: String(generation) };
+  const split = part.parts > 1;
+  const labels = { ...experimentLabels(owner, digest), [LABELS.jobGeneration]: String(generation), ...(split ? { [LABELS.jobPart]: String(part.part) } : {}) };
   const jobLabels = ex.queueName !== undefined ? { ...labels, [LABELS.kueueQueue]: ex.queueName } : labels;
   const env: V1EnvVar[] = [
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -125,17 +154,19 @@ export function buildJob(input: JobInput): V1Job {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: jobName(owner.name, digest, generation),
+      name: partJobName(owner.name, digest, generation, part),
       namespace: owner.namespace,
       labels: jobLabels,
       ownerReferences: [ownerReference(owner)],
     },
     spec: {
       completionMode: 'Indexed',
-      completions: total,
-      parallelism: Math.min(total, ex.parallelism ?? config.defaultParallelism),
+      completions: size,
+      // Split sweeps share the Experiment's parallelism between their Jobs (rounded up: at most parts-1 pods more).
+      parallelism: Math.min(size, Math.ceil((ex.parallelism ?? config.defaultParallelism) / part.parts)),
       backoffLimitPerIndex: ex.retries,
-      ...(ex.maxFailedRuns !== undefined ? { maxFailedIndexes: Math.min(ex.maxFailedRuns, total) } : {}),
+      // Per Job: Kubernetes has no failure budget across Jobs, so a split sweep may fail up to parts x maxFailedRuns runs.
+      ...(ex.maxFailedRuns !== undefined ? { maxFailedIndexes: Math.min(ex.maxFailedRuns, size) } : {}),
       // Only a pod that is fully gone is replaced: never two pods on one run.
       podReplacementPolicy: 'Failed',
       podFailurePolicy: {
@@ -169,7 +200,16 @@ export function buildJob(input: JobInput): V1Job {
               image: config.runnerImage,
               imagePullPolicy: config.runnerPullPolicy,
               // The image's ENTRYPOINT is the swarmlab CLI (ADR 0002): arguments only.
-              args: ['run-index', '--spec', `${SPEC_DIR}/${SPEC_FILE}`, '--index', '$(JOB_COMPLETION_INDEX)', '--attempt', '$(POD_NAME)'],
+              args: [
+                'run-index',
+                '--spec',
+                `${SPEC_DIR}/${SPEC_FILE}`,
+                '--index',
+                '$(JOB_COMPLETION_INDEX)',
+                ...(part.offset > 0 ? ['--index-offset', String(part.offset)] : []),
+                '--attempt',
+                '$(POD_NAME)',
+              ],
               env,
               ...(config.runnerEnvSecret !== undefined ? { envFrom: [{ secretRef: { name: config.runnerEnvSecret } }] } : {}),
               ...(res !== undefined ? { resources: res } : {}),

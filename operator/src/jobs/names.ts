@@ -11,6 +11,7 @@ export const LABELS = {
   experimentUid: 'swarmlab.io/experiment-uid',
   digest: 'swarmlab.io/spec-digest',
   jobGeneration: 'swarmlab.io/job-generation',
+  jobPart: 'swarmlab.io/job-part',
   kueueQueue: 'kueue.x-k8s.io/queue-name',
 } as const;
 export const MANAGED_BY = 'swarmlab';
@@ -19,9 +20,13 @@ function truncated(name: string, room: number): string {
   return name.slice(0, Math.max(1, room)).replace(/-+$/, '');
 }
 
-/** `<exp>-<digest8>-<generation>`, the experiment name cut so the whole stays within MAX_JOB_NAME. */
-export function jobName(experiment: string, digest: string, generation: number): string {
-  const suffix = `-${digest.slice(0, 8)}-${generation}`;
+/**
+ * `<exp>-<digest8>-<generation>`, or `<exp>-<digest8>-<generation>-p<part>`
+ * when the sweep is split over several Jobs; the experiment name cut so the
+ * whole stays within MAX_JOB_NAME (a part Job's indexes have at most 5 digits).
+ */
+export function jobName(experiment: string, digest: string, generation: number, part?: number): string {
+  const suffix = `-${digest.slice(0, 8)}-${generation}${part === undefined ? '' : `-p${part}`}`;
   return truncated(experiment, MAX_JOB_NAME - suffix.length) + suffix;
 }
 
@@ -33,6 +38,6 @@ export function specConfigMapName(experiment: string, digest: string): string {
 
 /** Parses the generation back out of a Job name built by jobName, or undefined. */
 export function jobGenerationOf(name: string, digest: string): number | undefined {
-  const m = new RegExp(`-${digest.slice(0, 8)}-(\\d+)$`).exec(name);
+  const m = new RegExp(`-${digest.slice(0, 8)}-(\\d+)(?:-p\\d+)?$`).exec(name);
   return m === null ? undefined : Number(m[1]);
 }

@@ -11,8 +11,10 @@ import { count, difference, formatIntervals, normalise, parseIntervals, type Int
 export interface JobObservation {
   name: string;
   generation: number;
-  /** spec.suspend */
+  /** spec.suspend (of every part, when the sweep is split over several Jobs) */
   suspended: boolean;
+  /** Some part is suspended (a split sweep caught between suspend and resume). */
+  someSuspended?: boolean;
   active: number;
   completedIndexes: string | undefined;
   failedIndexes: string | undefined;
@@ -217,7 +219,7 @@ export function decide(obs: Observation): Decision {
     c.Running = { status: 'False', reason: 'Suspended', message: '' };
     if (job !== undefined && !job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
   } else {
-    if (job !== undefined && job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: false });
+    if (job !== undefined && (job.suspended || job.someSuspended === true)) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: false });
     phase = job === undefined && generationRecorded === undefined ? 'Pending' : 'Running';
     c.Running =
       phase === 'Pending'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contains, count, difference, formatIntervals, fromIndexes, normalise, parseIntervals, union } from './intervals.ts';
+import { contains, count, difference, formatIntervals, fromIndexes, normalise, parseIntervals, shift, union } from './intervals.ts';
 
 describe('intervals', () => {
   it('parses and formats the Job status format', () => {
@@ -38,5 +38,12 @@ describe('intervals', () => {
     expect(s).toMatch(/^0,2,4,.*,\.\.\.\+\d+$/);
     const kept = s.split(',').filter((p) => !p.startsWith('...')).length;
     expect(Number(/\+(\d+)$/.exec(s)![1]) + kept).toBe(10_000);
+  });
+});
+
+describe('shift', () => {
+  it('moves a part Job\'s local indexes to global ones', () => {
+    expect(formatIntervals(shift(parseIntervals('0-2,5'), 100))).toBe('100-102,105');
+    expect(shift([], 7)).toEqual([]);
   });
 });

@@ -97,3 +97,8 @@ export function formatIntervals(set: Intervals, maxLength = Infinity): string {
   }
   return out;
 }
+
+/** Every index moved up by `offset`: a part Job's local indexes as global run indexes. */
+export function shift(set: Intervals, offset: number): Intervals {
+  return set.map(([s, e]): Interval => [s + offset, e + offset]);
+}

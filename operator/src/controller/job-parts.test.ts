@@ -1,0 +1,101 @@
+import type { V1Job } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { decide } from '../status/decide.ts';
+import { parseIntervals } from '../status/intervals.ts';
+import { combineParts } from './job-parts.ts';
+
+function job(name: string, s: { completed?: string; failed?: string; active?: number; suspend?: boolean; done?: 'Complete' | 'Failed' }): V1Job {
+  return {
+    metadata: { name },
+    spec: { template: {}, suspend: s.suspend ?? false },
+    status: {
+      completedIndexes: s.completed,
+      failedIndexes: s.failed,
+      active: s.active ?? 0,
+      failed: s.failed === undefined ? 0 : 1,
+      conditions: s.done === undefined ? [] : [{ type: s.done, status: 'True', reason: s.done === 'Failed' ? 'FailedIndexes' : 'Completed', message: '' }],
+    },
+  };
+}
+
+describe('combineParts (a sweep split over Jobs seen as one)', () => {
+  it('maps each part\'s local indexes to global run indexes and sums active pods', () => {
+    const o = combineParts(
+      [
+        { job: job('e-1-0-p0', { completed: '0-4', done: 'Complete' }), offset: 0 },
+        { job: job('e-1-0-p1', { completed: '0,2-4', failed: '1', active: 0, done: 'Failed' }), offset: 5 },
+        { job: job('e-1-0-p2', { completed: '0', active: 1 }), offset: 10 },
+      ],
+      0,
+    );
+    expect(o.completedIndexes).toBe('0-5,7-10');
+    expect(o.failedIndexes).toBe('6');
+    expect(o.active).toBe(1);
+    expect(o.finished).toBeUndefined();
+    expect(o.name).toBe('e-1-0-p0 .. e-1-0-p2 (3 Jobs)');
+  });
+
+  it('finished only when every part is, Failed when any part failed', () => {
+    const parts = [
+      { job: job('a', { completed: '0-4', done: 'Complete' }), offset: 0 },
+      { job: job('b', { completed: '1', failed: '0', done: 'Failed' }), offset: 5 },
+    ];
+    expect(combineParts(parts, 3)).toMatchObject({ generation: 3, finished: { type: 'Failed', reason: 'FailedIndexes' } });
+    expect(combineParts([parts[0]!], 3).finished).toMatchObject({ type: 'Complete' });
+  });
+
+  it('suspended only when every part is; a half-suspended split is resumed by decide', () => {
+    const half = combineParts(
+      [
+        { job: job('a', { suspend: true }), offset: 0 },
+        { job: job('b', { suspend: false }), offset: 2 },
+      ],
+      0,
+    );
+    expect(half).toMatchObject({ suspended: false, someSuspended: true });
+    const d = decide({
+      generation: 1,
+      now: new Date('2025-01-01T00:00:00Z'),
+      previous: { phase: 'Running', specDigest: 'd', jobGeneration: 0 },
+      invalid: undefined,
+      digest: 'd',
+      total: 4,
+      resultsURI: 's3://b/x/',
+      suspend: false,
+      job: half,
+      store: { ok: true, succeeded: parseIntervals('0') },
+      failures: [{ index: 3, code: 'INVALID_OUTPUT', message: 'bad' }],
+      manifest: undefined,
+    });
+    expect(d.actions).toEqual([{ kind: 'setJobSuspend', name: 'a .. b (2 Jobs)', suspend: false }]);
+    expect(d.status.runs).toMatchObject({ total: 4, succeeded: 1 });
+  });
+
+  it('a global failed index from a later part is reported as failed in status', () => {
+    const o = combineParts(
+      [
+        { job: job('a', { completed: '0-1', done: 'Complete' }), offset: 0 },
+        { job: job('b', { completed: '0', failed: '1', done: 'Failed' }), offset: 2 },
+      ],
+      0,
+    );
+    const d = decide({
+      generation: 1,
+      now: new Date('2025-01-01T00:00:00Z'),
+      previous: { phase: 'Running', specDigest: 'd', jobGeneration: 0 },
+      invalid: undefined,
+      digest: 'd',
+      total: 4,
+      resultsURI: 's3://b/x/',
+      suspend: false,
+      job: o,
+      store: { ok: true, succeeded: parseIntervals('0-2') },
+      failures: [{ index: 3, code: 'INVALID_OUTPUT', message: 'bad' }],
+      manifest: { uri: 's3://b/x/manifest.json', digest: 'm' },
+    });
+    expect(d.status.phase).toBe('Failed');
+    expect(d.status.failedIndexes).toBe('3');
+    expect(d.status.succeededIndexes).toBe('0-2');
+    expect(d.status.runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 3, failed: 1 });
+  });
+});
