@@ -292,6 +292,8 @@ describe('operator Deployment', () => {
       leaseNamespace: NS,
       identity: 'demo-swarmlab-abc',
       resyncSeconds: 300,
+      // Not in the chart: only lowered to test splitting sweeps over Jobs.
+      maxIndexesPerJob: 100_000,
     });
   });
 
