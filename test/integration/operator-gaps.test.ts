@@ -123,6 +123,65 @@ async function s3Text(key: string): Promise<string> {
   return (await out.Body?.transformToString()) ?? '';
 }
 
+/**
+ * A TCP proxy in front of the real kube-apiserver (TLS passes through: the
+ * serving certificate is for 127.0.0.1, where the proxy listens), so a test
+ * can cut the operator's connections, watches included, and refuse new ones
+ * for a while: a network fault, not a fake API server.
+ */
+class ApiProxy {
+  readonly sockets = new Set<Socket>();
+  refusing = false;
+  private server: Server | undefined;
+  private target = new URL('https://127.0.0.1');
+
+  async start(server: string): Promise<string> {
+    this.target = new URL(server);
+    this.server = createServer((client) => {
+      if (this.refusing) {
+        client.destroy();
+        return;
+      }
+      const upstream = connect(Number(this.target.port), this.target.hostname);
+      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+        this.sockets.add(a);
+        a.on('error', () => b.destroy());
+        a.on('close', () => {
+          this.sockets.delete(a);
+          b.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+    return `https://127.0.0.1:${address.port}`;
+  }
+
+  /** Ends every open connection: in-flight requests and open watches fail. */
+  cut(): number {
+    const n = this.sockets.size;
+    for (const s of this.sockets) s.destroy();
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
+  }
+}
+
+function kubeConfigVia(server: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromString(cluster.connection.kubeconfigYaml);
+  const current = kc.getCurrentCluster();
+  if (current === null) throw new Error('kubeconfig has no current cluster');
+  kc.clusters = kc.clusters.map((c) => (c.name === current.name ? { ...c, server } : c));
+  return kc;
+}
+
 interface Manifest {
   digest: string;
   counts: { total: number; succeeded: number; failed: number };
@@ -147,8 +206,11 @@ beforeAll(async () => {
   });
 });
 
+const proxy = new ApiProxy();
+
 afterAll(async () => {
   await operator?.stop();
+  await proxy.stop();
   await kubelet?.stop();
 });
 
@@ -218,5 +280,90 @@ describe('operator gaps of issue 4', () => {
     expect(prov.attempt).toMatch(new RegExp(`^split-${d8}-0-p2-1-`));
     const events = await cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'involvedObject.name=split' });
     expect(events.items.filter((e) => e.reason === 'JobCreated').map((e) => e.message)).toEqual([expect.stringContaining('3 of 3 Jobs')]);
+  });
+
+  it('edits racing the operator\'s status writes converge: stale updates get 409 and are retried, a parallelism change reaches the Job, status ends Complete', async () => {
+    await startOperator();
+    await create(experiment('contended', { replicas: 4, execution: { parallelism: 1 } }));
+    const path = { ...GROUP, namespace: cluster.namespace, name: 'contended' };
+    type Obj = { metadata: { resourceVersion?: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: { execution: Record<string, unknown> }; status?: unknown };
+
+    // A guaranteed conflict: an update from a copy read before the operator's next status write.
+    const stale = (await custom.getNamespacedCustomObject(path)) as Obj;
+    await waitFor('the operator to write status after our read', async () => {
+      const now = (await custom.getNamespacedCustomObject(path)) as Obj;
+      return now.metadata.resourceVersion !== stale.metadata.resourceVersion ? true : undefined;
+    }, { intervalMs: 50 });
+    stale.metadata.labels = { ...stale.metadata.labels, edited: 'stale' };
+    const conflict = await custom.replaceNamespacedCustomObject({ ...path, body: stale }).then(() => undefined, (e: unknown) => e);
+    expect(conflict).toBeInstanceOf(ApiException);
+    expect((conflict as ApiException<unknown>).code).toBe(409);
+
+    // Then, until the sweep completes: read-modify-update of labels and annotations (retried on 409) and
+    // merge patches of the spec, in a tight loop while the operator writes status and runs complete.
+    let updates = 0;
+    let conflicts = 1;
+    let parallelismRaised = false;
+    for (;;) {
+      const cur = (await custom.getNamespacedCustomObject(path)) as Obj;
+      if (ExperimentStatus.parse(cur.status ?? {}).phase === 'Complete') break;
+      cur.metadata.labels = { ...cur.metadata.labels, edited: String(updates) };
+      cur.metadata.annotations = { ...cur.metadata.annotations, 'example.com/touched': String(updates) };
+      try {
+        await custom.replaceNamespacedCustomObject({ ...path, body: cur });
+        updates++;
+      } catch (e) {
+        if (!(e instanceof ApiException && e.code === 409)) throw e;
+        conflicts++;
+      }
+      const s = ExperimentStatus.parse(cur.status ?? {});
+      if (!parallelismRaised && (s.runs?.succeeded ?? 0) >= 2) {
+        await cluster.kubectl(['patch', 'experiment', 'contended', '-n', cluster.namespace, '--type=merge', '-p', '{"spec":{"execution":{"parallelism":3}}}']);
+        parallelismRaised = true;
+      }
+    }
+    expect(updates).toBeGreaterThan(0);
+    expect(conflicts).toBeGreaterThanOrEqual(1);
+
+    const final = (await custom.getNamespacedCustomObject(path)) as Obj;
+    const done = ExperimentStatus.parse(final.status);
+    expect(done.phase).toBe('Complete');
+    expect(done.runs).toEqual({ total: 8, pending: 0, running: 0, succeeded: 8, failed: 0 });
+    expect(done.succeededIndexes).toBe('0-7');
+    expect(done.observedGeneration).toBe(final.metadata.generation);
+    expect(final.metadata.labels?.['edited']).toBe(String(updates - 1));
+    const jobs = await jobsOf('contended');
+    expect(jobs.length).toBe(1);
+    // Raised with at most 6 of 8 runs left at parallelism 1: the running Job followed the spec.
+    expect(parallelismRaised).toBe(true);
+    expect(jobs[0]?.spec?.parallelism).toBe(3);
+    const manifest = JSON.parse(await s3Text(`${cluster.namespace}/contended/${done.specDigest?.slice(0, 16)}/manifest.json`)) as Manifest;
+    expect(manifest.counts).toEqual({ total: 8, succeeded: 8, failed: 0 });
+  });
+
+  it('watches cut under the operator (and new connections refused for a while) are resumed: it keeps reconciling new Experiments', async () => {
+    const server = await proxy.start(cluster.kubeConfig.getCurrentCluster()?.server ?? '');
+    await startOperator({ kubeConfig: kubeConfigVia(server) });
+    await create(experiment('before-cut'));
+    expect((await waitPhase('before-cut', 'Complete')).runs?.succeeded).toBe(4);
+
+    // Two open watches (Experiments, Jobs) at least go through the proxy.
+    expect(proxy.sockets.size).toBeGreaterThanOrEqual(2);
+    proxy.refusing = true;
+    expect(proxy.cut()).toBeGreaterThanOrEqual(2);
+    // Created while the operator cannot see anything: only a resumed watch (or relist) can bring it.
+    await create(experiment('during-cut'));
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await status('during-cut'))?.phase).toBeUndefined();
+    proxy.refusing = false;
+
+    const during = await waitPhase('during-cut', 'Complete');
+    expect(during.runs?.succeeded).toBe(4);
+    // Cut once more without refusing: the watches reconnect at once, and an Experiment created afterwards runs too.
+    proxy.cut();
+    await create(experiment('after-cut'));
+    expect((await waitPhase('after-cut', 'Complete')).runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 4, failed: 0 });
+    expect((await jobsOf('during-cut')).length).toBe(1);
+    expect((await jobsOf('after-cut')).length).toBe(1);
   });
 });

@@ -245,10 +245,29 @@ export class Reconciler {
     let decision = decide(observation);
     const outcome = await this.apply(obj, owner, exp, digest, total, parts, observed, decision.actions, store, layout, failures, storeObs);
     if (outcome.waitForGc) return { requeueAfterMs: WAIT_FOR_GC_MS };
+    if (decision.status.phase === 'Running' || decision.status.phase === 'Suspended') await this.syncParallelism(owner, exp, digest, total, parts, observed);
     if (outcome.manifest !== undefined) decision = decide({ ...observation, manifest: outcome.manifest });
     await this.writeStatus(obj, previous, decision);
     if (!storeObs.ok) return { backoff: true };
     return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
+  }
+
+  /**
+   * spec.execution.parallelism may change while the sweep runs (it is not part
+   * of the spec digest): unfinished Jobs follow it. A merge patch of one field,
+   * so it never conflicts with other writers of the Job.
+   */
+  private async syncParallelism(owner: ExperimentRef, exp: Experiment, digest: string, total: number, parts: readonly JobPart[], observed: readonly ObservedPart[]): Promise<void> {
+    for (const { job, offset } of observed) {
+      if (job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') === true) continue;
+      const part = parts.find((p) => p.offset === offset);
+      if (part === undefined) continue;
+      const want = buildJob({ owner, experiment: exp, digest, total, generation: 0, config: this.d.config, part }).spec?.parallelism;
+      if (want === undefined || job.spec?.parallelism === want) continue;
+      const name = job.metadata?.name ?? '';
+      await this.api('patch', () => this.d.batch.patchNamespacedJob({ name, namespace: owner.namespace, body: { spec: { parallelism: want } } }, mergePatch));
+      this.d.log(`${owner.namespace}/${owner.name}: Job ${name} parallelism ${job.spec?.parallelism ?? '-'} -> ${want}`);
+    }
   }
 
   private prepareCached(obj: ExperimentObject, uid: string, generation: number): ReturnType<typeof prepare> {
