@@ -343,7 +343,8 @@ describe('operator gaps of issue 4', () => {
 
   it('watches cut under the operator (and new connections refused for a while) are resumed: it keeps reconciling new Experiments', async () => {
     const server = await proxy.start(cluster.kubeConfig.getCurrentCluster()?.server ?? '');
-    await startOperator({ kubeConfig: kubeConfigVia(server) });
+    // No periodic relist during the test: only resumed watches can bring what changed.
+    await startOperator({ kubeConfig: kubeConfigVia(server), resyncSeconds: 86_400 });
     await create(experiment('before-cut'));
     expect((await waitPhase('before-cut', 'Complete')).runs?.succeeded).toBe(4);
 

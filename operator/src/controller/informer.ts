@@ -90,9 +90,18 @@ export class ResilientInformer<T extends KubernetesObject> {
     const lw = new ListWatch<T>(this.o.path, new Watch(this.o.kubeConfig), this.o.list, false, this.o.labelSelector);
     let listFailed = false;
     let listed = false;
-    lw.on('add', (obj) => this.o.onEvent('add', obj));
-    lw.on('update', (obj) => this.o.onEvent('update', obj));
-    lw.on('delete', (obj) => this.o.onEvent('delete', obj));
+    // A new generation announces what it lists before it is swapped in: handlers
+    // that read get() then would see the old cache (after a cut watch, one that
+    // lacks objects created meanwhile) and drop the key. Held until the swap.
+    let swapped = false;
+    const held: [Verb, T][] = [];
+    const emit = (verb: Verb, obj: T): void => {
+      if (swapped) this.o.onEvent(verb, obj);
+      else held.push([verb, obj]);
+    };
+    lw.on('add', (obj) => emit('add', obj));
+    lw.on('update', (obj) => emit('update', obj));
+    lw.on('delete', (obj) => emit('delete', obj));
     lw.on('error', (err) => {
       // A replaced or stopped generation reports its own abort: not an error.
       if (gen !== this.generation && listed) return;
@@ -120,6 +129,8 @@ export class ResilientInformer<T extends KubernetesObject> {
     const old = this.current;
     this.current = lw;
     this.hasSynced = true;
+    swapped = true;
+    for (const [verb, obj] of held.splice(0)) this.o.onEvent(verb, obj);
     await old?.stop();
     this.clock.clearTimeout(this.relistTimer);
     this.relistTimer = this.clock.setTimeout(() => {
