@@ -172,8 +172,13 @@ describe('operator under faults', () => {
     const text = await metrics.registry.metrics();
     expect(Number(/swarmlab_storage_failures_total\{op="list"\} (\d+)/.exec(text)?.[1])).toBeGreaterThan(0);
     expect(Number(/swarmlab_workqueue_retries_total (\d+)/.exec(text)?.[1])).toBeGreaterThan(0);
-    const events = await cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'involvedObject.name=collect' });
-    expect(events.items.map((e) => e.reason)).toEqual(expect.arrayContaining(['StorageUnavailable', 'StorageAvailable', 'Complete']));
+    // Events are created just after the status write that shows the transition.
+    const reasons = await waitFor('the Complete event', async () => {
+      const events = await cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'involvedObject.name=collect' });
+      const r = events.items.map((e) => e.reason);
+      return r.includes('Complete') ? r : undefined;
+    });
+    expect(reasons).toEqual(expect.arrayContaining(['StorageUnavailable', 'StorageAvailable', 'Complete']));
   });
 
   it('a final key holding different bytes: OutputConflict, the run fails with the reason, nothing overwritten', async () => {

@@ -244,8 +244,11 @@ describe('operator gaps of issue 4', () => {
     expect(manifest.counts).toEqual({ total: 4, succeeded: 3, failed: 1 });
     expect(manifest.runs[2]).toMatchObject({ run_id: 'run-000002', status: 'failed', error: { code: 'INVALID_OUTPUT', message: expect.stringContaining('sha256') } });
 
-    const events = await cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'involvedObject.name=tampered' });
-    const failedEvent = events.items.find((e) => e.reason === 'Failed');
+    // Events are created just after the status write that shows the transition.
+    const failedEvent = await waitFor('the Failed event', async () => {
+      const events = await cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'involvedObject.name=tampered' });
+      return events.items.find((e) => e.reason === 'Failed');
+    });
     expect(failedEvent?.type).toBe('Warning');
     expect(failedEvent?.message).toContain('run 2: INVALID_OUTPUT');
   });
