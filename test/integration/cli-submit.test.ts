@@ -9,12 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
-import { CRD_FILE } from '../../operator/src/crd/generate.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
-import { S3Store } from '../../runner/src/store/s3-store.ts';
+import { prepareOperatorNamespace, testStoreOpener } from '../cluster/operator-fixture.ts';
 import { useCluster } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
-import { repoRoot } from '../cluster/versions.ts';
 
 const cluster = useCluster('cli-submit');
 const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));
@@ -67,16 +65,8 @@ spec:
 }
 
 beforeAll(async () => {
-  const applied = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, CRD_FILE)]);
-  expect(applied.code, applied.stderr).toBe(0);
-  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/experiments.swarmlab.io', '--timeout=60s']);
+  kubelet = await prepareOperatorNamespace(cluster);
   const s = cluster.connection.objectStore;
-  await cluster.core.createNamespacedSecret({
-    namespace: cluster.namespace,
-    body: { metadata: { name: 'store-credentials' }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
-  });
-  kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
-  await kubelet.start();
   controller = new Controller({
     kubeConfig: cluster.kubeConfig,
     config: OperatorConfig.parse({
@@ -90,13 +80,7 @@ beforeAll(async () => {
       resyncSeconds: 30,
     }),
     metrics: new OperatorMetrics(() => controller.counts(), { defaultMetrics: false }),
-    openStore: (uri) => {
-      const u = new URL(uri);
-      return new S3Store(
-        { bucket: u.hostname, prefix: u.pathname.replace(/^\/+|\/+$/g, ''), endpoint: s.endpoint, region: s.region },
-        { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } },
-      );
-    },
+    openStore: testStoreOpener(cluster.connection),
     log: () => undefined,
   });
   await controller.start();

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { installExperimentCrd } from '../cluster/operator-fixture.ts';
 import { useCluster } from '../cluster/harness.ts';
 import { repoRoot } from '../cluster/versions.ts';
 import { CRD_FILE } from '../../operator/src/crd/generate.ts';
@@ -55,10 +56,7 @@ async function apply(doc: unknown) {
 }
 
 beforeAll(async () => {
-  const applied = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, CRD_FILE)]);
-  expect(applied.code, applied.stderr).toBe(0);
-  const est = await cluster.kubectl(['wait', '--for=condition=Established', 'crd/experiments.swarmlab.io', '--timeout=60s']);
-  expect(est.code, est.stderr).toBe(0);
+  await installExperimentCrd(cluster);
   // Discovery can lag Established; retry the first create until it is served.
   for (let i = 0; i < 40; i++) {
     const r = await apply(valid('probe'));

@@ -8,13 +8,12 @@ import { CustomObjectsApi, type V1Job } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExperiment, specDigest } from '../../runner/src/spec/load.ts';
-import { S3Store } from '../../runner/src/store/s3-store.ts';
 import type { ObjectStore } from '../../runner/src/store/store.ts';
 import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
-import { CRD_FILE } from '../../operator/src/crd/generate.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
+import { prepareOperatorNamespace, testStoreOpener } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 import { repoRoot } from '../cluster/versions.ts';
@@ -29,15 +28,8 @@ const running: { controller: Controller; metrics: OperatorMetrics }[] = [];
 let storeDown = false;
 
 function storeOpener(): (uri: string) => ObjectStore {
-  const s = cluster.connection.objectStore;
-  return (uri) => {
-    const u = new URL(uri);
-    // "Down" is a real connection to a port nothing listens on, not a fake store.
-    return new S3Store(
-      { bucket: u.hostname, prefix: u.pathname.replace(/^\/+|\/+$/g, ''), endpoint: storeDown ? 'http://127.0.0.1:9' : s.endpoint, region: s.region },
-      { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey }, maxAttempts: 1 },
-    );
-  };
+  // "Down" is a real connection to a port nothing listens on, not a fake store.
+  return testStoreOpener(cluster.connection, { endpoint: () => (storeDown ? 'http://127.0.0.1:9' : cluster.connection.objectStore.endpoint), maxAttempts: 1 });
 }
 
 function envFor(): Record<string, string> {
@@ -132,21 +124,8 @@ async function jobsOf(name: string): Promise<V1Job[]> {
 }
 
 beforeAll(async () => {
-  const applied = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, CRD_FILE)]);
-  expect(applied.code, applied.stderr).toBe(0);
-  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/experiments.swarmlab.io', '--timeout=60s']);
   custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
-  const s = cluster.connection.objectStore;
-  await cluster.core.createNamespacedSecret({
-    namespace: cluster.namespace,
-    body: { metadata: { name: 'store-credentials' }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
-  });
-  kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
-  await kubelet.start();
-  await waitFor('experiments to be served', async () => {
-    await custom.listNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace });
-    return true;
-  });
+  kubelet = await prepareOperatorNamespace(cluster);
 });
 
 afterAll(async () => {

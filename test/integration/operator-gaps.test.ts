@@ -7,18 +7,15 @@
 import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CustomObjectsApi, KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { createServer, type Server, type Socket, connect } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { S3Store } from '../../runner/src/store/s3-store.ts';
 import type { ObjectStore } from '../../runner/src/store/store.ts';
 import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
-import { CRD_FILE } from '../../operator/src/crd/generate.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
+import { prepareOperatorNamespace, testStoreOpener } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
-import { repoRoot } from '../cluster/versions.ts';
 
 const cluster = useCluster('operator-gaps');
 const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments' };
@@ -29,14 +26,7 @@ let operator: Controller | undefined;
 const logs: string[] = [];
 
 function storeOpener(): (uri: string) => ObjectStore {
-  const s = cluster.connection.objectStore;
-  return (uri) => {
-    const u = new URL(uri);
-    return new S3Store(
-      { bucket: u.hostname, prefix: u.pathname.replace(/^\/+|\/+$/g, ''), endpoint: s.endpoint, region: s.region },
-      { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } },
-    );
-  };
+  return testStoreOpener(cluster.connection);
 }
 
 async function startOperator(over: { runnerEnv?: Record<string, string>; maxIndexesPerJob?: number; kubeConfig?: KubeConfig; resyncSeconds?: number } = {}): Promise<Controller> {
@@ -189,21 +179,8 @@ interface Manifest {
 }
 
 beforeAll(async () => {
-  const applied = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, CRD_FILE)]);
-  expect(applied.code, applied.stderr).toBe(0);
-  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/experiments.swarmlab.io', '--timeout=60s']);
   custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
-  const s = cluster.connection.objectStore;
-  await cluster.core.createNamespacedSecret({
-    namespace: cluster.namespace,
-    body: { metadata: { name: 'store-credentials' }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
-  });
-  kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
-  await kubelet.start();
-  await waitFor('experiments to be served', async () => {
-    await custom.listNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace });
-    return true;
-  });
+  kubelet = await prepareOperatorNamespace(cluster);
 });
 
 const proxy = new ApiProxy();

@@ -3,18 +3,15 @@
 // pod, outputs are validated and promoted in MinIO, and status converges.
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CoordinationV1Api, CustomObjectsApi, type V1Job } from '@kubernetes/client-node';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3Store } from '../../runner/src/store/s3-store.ts';
 import type { ObjectStore } from '../../runner/src/store/store.ts';
 import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
-import { CRD_FILE } from '../../operator/src/crd/generate.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
+import { prepareOperatorNamespace, testStoreOpener } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
-import { repoRoot } from '../cluster/versions.ts';
 
 const cluster = useCluster('operator-run');
 const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments' };
@@ -24,14 +21,7 @@ let custom: CustomObjectsApi;
 const controllers: Controller[] = [];
 
 function storeOpener(): (uri: string) => ObjectStore {
-  const s = cluster.connection.objectStore;
-  return (uri) => {
-    const u = new URL(uri);
-    return new S3Store(
-      { bucket: u.hostname, prefix: u.pathname.replace(/^\/+|\/+$/g, ''), endpoint: s.endpoint, region: s.region },
-      { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } },
-    );
-  };
+  return testStoreOpener(cluster.connection);
 }
 
 function operatorConfig(over: Partial<OperatorConfig> = {}): OperatorConfig {
@@ -115,23 +105,9 @@ async function s3Text(key: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const applied = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, CRD_FILE)]);
-  expect(applied.code, applied.stderr).toBe(0);
-  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/experiments.swarmlab.io', '--timeout=60s']);
   custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
-  const s = cluster.connection.objectStore;
-  await cluster.core.createNamespacedSecret({
-    namespace: cluster.namespace,
-    body: { metadata: { name: 'store-credentials' }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
-  });
-  kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
-  await kubelet.start();
+  kubelet = await prepareOperatorNamespace(cluster);
   await startOperator();
-  // Discovery can lag Established.
-  await waitFor('experiments to be served', async () => {
-    await custom.listNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace });
-    return true;
-  });
 });
 
 afterAll(async () => {

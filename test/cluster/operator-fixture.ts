@@ -1,0 +1,62 @@
+// What every operator test file sets up in its namespace before it starts a
+// controller: the generated Experiment CRD, the Secret runner pods read the
+// object store credentials from, a kubelet stand-in, and S3 access for the
+// operator itself.
+import { join } from 'node:path';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { expect } from 'vitest';
+import { CRD_FILE } from '../../operator/src/crd/generate.ts';
+import { S3Store } from '../../runner/src/store/s3-store.ts';
+import type { ObjectStore } from '../../runner/src/store/store.ts';
+import type { ClusterConnection } from './context.ts';
+import { waitFor, type TestCluster } from './harness.ts';
+import { LocalKubeletStandIn } from './pod-executor.ts';
+import { repoRoot } from './versions.ts';
+
+export const EXPERIMENTS = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments' } as const;
+export const STORE_SECRET = 'store-credentials';
+
+/** Applies the generated Experiment CRD (server-side) and waits until it is established. */
+export async function installExperimentCrd(cluster: TestCluster): Promise<void> {
+  const applied = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, CRD_FILE)]);
+  expect(applied.code, applied.stderr).toBe(0);
+  const established = await cluster.kubectl(['wait', '--for=condition=Established', 'crd/experiments.swarmlab.io', '--timeout=60s']);
+  expect(established.code, established.stderr).toBe(0);
+}
+
+/**
+ * CRD, store credentials Secret and a kubelet stand-in for this file's
+ * namespace; returns once Experiments are served there (discovery can lag
+ * Established).
+ */
+export async function prepareOperatorNamespace(cluster: TestCluster): Promise<LocalKubeletStandIn> {
+  await installExperimentCrd(cluster);
+  const s = cluster.connection.objectStore;
+  await cluster.core.createNamespacedSecret({
+    namespace: cluster.namespace,
+    body: { metadata: { name: STORE_SECRET }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
+  });
+  const kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
+  await kubelet.start();
+  const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+  await waitFor('experiments to be served', async () => {
+    await custom.listNamespacedCustomObject({ ...EXPERIMENTS, namespace: cluster.namespace });
+    return true;
+  });
+  return kubelet;
+}
+
+/**
+ * The operator's openStore for s3:// URIs on the test store. `endpoint` is
+ * read at each open, so a test can point it at a dead port to take the store down.
+ */
+export function testStoreOpener(conn: ClusterConnection, opts: { endpoint?: () => string; maxAttempts?: number } = {}): (uri: string) => ObjectStore {
+  const s = conn.objectStore;
+  return (uri) => {
+    const u = new URL(uri);
+    return new S3Store(
+      { bucket: u.hostname, prefix: u.pathname.replace(/^\/+|\/+$/g, ''), endpoint: opts.endpoint?.() ?? s.endpoint, region: s.region },
+      { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey }, ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}) },
+    );
+  };
+}
