@@ -60,3 +60,25 @@ export function testStoreOpener(conn: ClusterConnection, opts: { endpoint?: () =
     );
   };
 }
+
+/** A small M/M/1 sweep (2 rates x 2 seeds by default) as an Experiment object to create. */
+export function queueExperiment(name: string, over: { modules?: unknown[]; grid?: unknown[]; execution?: Record<string, unknown>; replicas?: number } = {}) {
+  return {
+    apiVersion: 'swarmlab.io/v1alpha1',
+    kind: 'Experiment',
+    metadata: { name },
+    spec: {
+      scenario: {
+        modules: over.modules ?? [
+          { kind: 'network', module: 'explicit', name: 'topology', config: { nodes: ['source', 'server'], edges: [{ from: 'source', to: 'server', weight: 0.25 }] } },
+          { kind: 'agent', module: 'poisson-source', name: 'arrivals', config: { rate: 0.5, target: 'server', network: 'topology' } },
+          { kind: 'agent', module: 'service-queue', name: 'server', config: { servers: 1, serviceRate: 1.0, warmup: 10 } },
+        ],
+        latency: [{ name: 'transit', channel: 'arrival', model: 'edge', scale: 1 }],
+        horizon: { time: 200 },
+      },
+      sweep: { seeds: { base: 7, replicas: over.replicas ?? 2 }, grid: over.grid ?? [{ param: 'arrivals.rate', values: [0.3, 0.6] }] },
+      execution: { parallelism: 2, ...over.execution },
+    },
+  };
+}

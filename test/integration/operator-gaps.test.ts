@@ -13,7 +13,7 @@ import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
-import { prepareOperatorNamespace, testStoreOpener } from '../cluster/operator-fixture.ts';
+import { prepareOperatorNamespace, queueExperiment, testStoreOpener } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
@@ -59,27 +59,6 @@ async function startOperator(over: { runnerEnv?: Record<string, string>; maxInde
   operator = c;
   await c.start();
   return c;
-}
-
-function experiment(name: string, over: { grid?: unknown[]; execution?: Record<string, unknown>; replicas?: number } = {}) {
-  return {
-    apiVersion: 'swarmlab.io/v1alpha1',
-    kind: 'Experiment',
-    metadata: { name },
-    spec: {
-      scenario: {
-        modules: [
-          { kind: 'network', module: 'explicit', name: 'topology', config: { nodes: ['source', 'server'], edges: [{ from: 'source', to: 'server', weight: 0.25 }] } },
-          { kind: 'agent', module: 'poisson-source', name: 'arrivals', config: { rate: 0.5, target: 'server', network: 'topology' } },
-          { kind: 'agent', module: 'service-queue', name: 'server', config: { servers: 1, serviceRate: 1.0, warmup: 10 } },
-        ],
-        latency: [{ name: 'transit', channel: 'arrival', model: 'edge', scale: 1 }],
-        horizon: { time: 200 },
-      },
-      sweep: { seeds: { base: 7, replicas: over.replicas ?? 2 }, grid: over.grid ?? [{ param: 'arrivals.rate', values: [0.3, 0.6] }] },
-      execution: { parallelism: 2, ...over.execution },
-    },
-  };
 }
 
 async function create(body: unknown): Promise<void> {
@@ -194,7 +173,7 @@ afterAll(async () => {
 describe('operator gaps of issue 4', () => {
   it('a staged output tampered with before promotion: INVALID_OUTPUT, the run failed with that reason, nothing of it promoted', async () => {
     await startOperator({ runnerEnv: { SWARMLAB_FAILPOINT: 'tamper-staged:2' } });
-    await create(experiment('tampered', { execution: { retries: 2 } }));
+    await create(queueExperiment('tampered', { execution: { retries: 2 } }));
     const s = await waitPhase('tampered', 'Failed');
     expect(s.runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 3, failed: 1 });
     expect(s.succeededIndexes).toBe('0-1,3');
@@ -232,7 +211,7 @@ describe('operator gaps of issue 4', () => {
 
   it('a sweep larger than the per-Job cap is split over 3 Jobs with index offsets and completes with correct counts and manifest', async () => {
     await startOperator({ maxIndexesPerJob: 2 });
-    await create(experiment('split', { replicas: 3, execution: { parallelism: 3 } }));
+    await create(queueExperiment('split', { replicas: 3, execution: { parallelism: 3 } }));
     const done = await waitPhase('split', 'Complete');
     expect(done.runs).toEqual({ total: 6, pending: 0, running: 0, succeeded: 6, failed: 0 });
     expect(done.succeededIndexes).toBe('0-5');
@@ -264,7 +243,7 @@ describe('operator gaps of issue 4', () => {
 
   it('edits racing the operator\'s status writes converge: stale updates get 409 and are retried, a parallelism change reaches the Job, status ends Complete', async () => {
     await startOperator();
-    await create(experiment('contended', { replicas: 4, execution: { parallelism: 1 } }));
+    await create(queueExperiment('contended', { replicas: 4, execution: { parallelism: 1 } }));
     const path = { ...GROUP, namespace: cluster.namespace, name: 'contended' };
     type Obj = { metadata: { resourceVersion?: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: { execution: Record<string, unknown> }; status?: unknown };
 
@@ -325,7 +304,7 @@ describe('operator gaps of issue 4', () => {
     const server = await proxy.start(cluster.kubeConfig.getCurrentCluster()?.server ?? '');
     // No periodic relist during the test: only resumed watches can bring what changed.
     await startOperator({ kubeConfig: kubeConfigVia(server), resyncSeconds: 86_400 });
-    await create(experiment('before-cut'));
+    await create(queueExperiment('before-cut'));
     expect((await waitPhase('before-cut', 'Complete')).runs?.succeeded).toBe(4);
 
     // Two open watches (Experiments, Jobs) at least go through the proxy.
@@ -333,7 +312,7 @@ describe('operator gaps of issue 4', () => {
     proxy.refusing = true;
     expect(proxy.cut()).toBeGreaterThanOrEqual(2);
     // Created while the operator cannot see anything: only a resumed watch (or relist) can bring it.
-    await create(experiment('during-cut'));
+    await create(queueExperiment('during-cut'));
     await new Promise((r) => setTimeout(r, 3000));
     expect((await status('during-cut'))?.phase).toBeUndefined();
     proxy.refusing = false;
@@ -342,7 +321,7 @@ describe('operator gaps of issue 4', () => {
     expect(during.runs?.succeeded).toBe(4);
     // Cut once more without refusing: the watches reconnect at once, and an Experiment created afterwards runs too.
     proxy.cut();
-    await create(experiment('after-cut'));
+    await create(queueExperiment('after-cut'));
     expect((await waitPhase('after-cut', 'Complete')).runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 4, failed: 0 });
     expect((await jobsOf('during-cut')).length).toBe(1);
     expect((await jobsOf('after-cut')).length).toBe(1);

@@ -9,7 +9,7 @@ import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
-import { prepareOperatorNamespace, testStoreOpener } from '../cluster/operator-fixture.ts';
+import { prepareOperatorNamespace, queueExperiment, testStoreOpener } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
@@ -57,27 +57,6 @@ async function startOperator(over: Partial<OperatorConfig> = {}): Promise<Contro
   return c;
 }
 
-function experiment(name: string, over: { modules?: unknown[]; grid?: unknown[]; execution?: Record<string, unknown>; replicas?: number } = {}) {
-  return {
-    apiVersion: 'swarmlab.io/v1alpha1',
-    kind: 'Experiment',
-    metadata: { name },
-    spec: {
-      scenario: {
-        modules: over.modules ?? [
-          { kind: 'network', module: 'explicit', name: 'topology', config: { nodes: ['source', 'server'], edges: [{ from: 'source', to: 'server', weight: 0.25 }] } },
-          { kind: 'agent', module: 'poisson-source', name: 'arrivals', config: { rate: 0.5, target: 'server', network: 'topology' } },
-          { kind: 'agent', module: 'service-queue', name: 'server', config: { servers: 1, serviceRate: 1.0, warmup: 10 } },
-        ],
-        latency: [{ name: 'transit', channel: 'arrival', model: 'edge', scale: 1 }],
-        horizon: { time: 200 },
-      },
-      sweep: { seeds: { base: 7, replicas: over.replicas ?? 2 }, grid: over.grid ?? [{ param: 'arrivals.rate', values: [0.3, 0.6] }] },
-      execution: { parallelism: 2, ...over.execution },
-    },
-  };
-}
-
 async function create(body: unknown): Promise<void> {
   await custom.createNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, body });
 }
@@ -118,7 +97,7 @@ afterAll(async () => {
 describe('operator on the local control plane', () => {
   it('runs a sweep to Complete: one Indexed Job, outputs promoted in MinIO, manifest last', async () => {
     const op = controllers[0]!;
-    await create(experiment('sweep'));
+    await create(queueExperiment('sweep'));
     const done = await waitPhase('sweep', 'Complete');
     expect(done.runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 4, failed: 0 });
     expect(done.succeededIndexes).toBe('0-3');
@@ -145,7 +124,7 @@ describe('operator on the local control plane', () => {
   });
 
   it('an unknown module gives InvalidSpec with the field path and no Jobs', async () => {
-    await create(experiment('unknown', { modules: [{ kind: 'agent', module: 'no-such-agent' }], grid: [] }));
+    await create(queueExperiment('unknown', { modules: [{ kind: 'agent', module: 'no-such-agent' }], grid: [] }));
     const s = await waitPhase('unknown', 'Invalid');
     expect(s.conditions?.find((c) => c.type === 'InvalidSpec')).toMatchObject({
       status: 'True',
@@ -158,7 +137,7 @@ describe('operator on the local control plane', () => {
   });
 
   it('suspend then resume', async () => {
-    await create(experiment('paused', { execution: { suspend: true } }));
+    await create(queueExperiment('paused', { execution: { suspend: true } }));
     const s = await waitPhase('paused', 'Suspended');
     expect(s.runs?.succeeded).toBe(0);
     const [job] = await jobsOf('paused');
@@ -172,7 +151,7 @@ describe('operator on the local control plane', () => {
   });
 
   it('a Job deleted before it finished is replaced; finished runs are not run again', async () => {
-    await create(experiment('replaced', { execution: { parallelism: 1 } }));
+    await create(queueExperiment('replaced', { execution: { parallelism: 1 } }));
     const root = await waitFor('a first run to succeed', async () => {
       const s = await status('replaced');
       return (s?.runs?.succeeded ?? 0) >= 1 && (s?.runs?.succeeded ?? 0) < 4 ? `${cluster.namespace}/replaced/${s?.specDigest?.slice(0, 16)}` : undefined;
@@ -194,7 +173,7 @@ describe('operator on the local control plane', () => {
     const names = ['restart-a', 'restart-b', 'restart-c'];
     for (const [i, name] of names.entries()) {
       const op = await startOperator();
-      await create(experiment(name));
+      await create(queueExperiment(name));
       // Stop at a different point each time: before, around and after the Job is created.
       await new Promise((r) => setTimeout(r, i * 150));
       await op.stop();
@@ -222,13 +201,13 @@ describe('operator on the local control plane', () => {
     controllers.splice(controllers.indexOf(leader!), 1);
     await waitFor('the standby to lead', async () => (standby.leaderState === 'leader' ? true : undefined), { timeoutMs: 10_000, intervalMs: 100 });
     expect((await coordination.readNamespacedLease({ name: 'swarmlab-operator', namespace: cluster.namespace })).spec?.holderIdentity).toBe('standby');
-    await create(experiment('takeover'));
+    await create(queueExperiment('takeover'));
     const done = await waitPhase('takeover', 'Complete');
     expect(done.runs?.succeeded).toBe(4);
   });
 
   it('deleting an Experiment mid-run removes its Jobs, pods and ConfigMap', async () => {
-    await create(experiment('doomed', { execution: { parallelism: 1 }, replicas: 3 }));
+    await create(queueExperiment('doomed', { execution: { parallelism: 1 }, replicas: 3 }));
     await waitFor('doomed to run', async () => ((await status('doomed'))?.phase === 'Running' && (await jobsOf('doomed')).length === 1 ? true : undefined));
     await custom.deleteNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, name: 'doomed', propagationPolicy: 'Foreground' });
     await waitFor('doomed and its children to be gone', async () => {
