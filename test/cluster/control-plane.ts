@@ -25,6 +25,8 @@ export interface StartClusterOptions {
   timeoutMs?: number;
   /** Print progress to stderr. */
   verbose?: boolean;
+  /** Extra kube-apiserver flags, e.g. `--watch-cache=false` so watches read etcd directly. */
+  apiserverArgs?: readonly string[];
 }
 
 export interface LocalCluster {
@@ -110,6 +112,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Loca
         '--allow-privileged=true',
         '--profiling=false',
         '--v=1',
+        ...(opts.apiserverArgs ?? []),
       ],
       join(logDir, 'kube-apiserver.log'),
     );

@@ -6,13 +6,13 @@
 // the operator's watches cut under it.
 import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CustomObjectsApi, KubeConfig, type V1Job } from '@kubernetes/client-node';
-import { createServer, type Server, type Socket, connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../../runner/src/store/store.ts';
 import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
+import { ApiProxy, kubeConfigVia } from '../cluster/api-proxy.ts';
 import { prepareOperatorNamespace, queueExperiment, testStoreOpener } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
@@ -90,65 +90,6 @@ async function s3Keys(prefix: string): Promise<string[]> {
 async function s3Text(key: string): Promise<string> {
   const out = await cluster.s3().send(new GetObjectCommand({ Bucket: cluster.connection.objectStore.bucket, Key: key }));
   return (await out.Body?.transformToString()) ?? '';
-}
-
-/**
- * A TCP proxy in front of the real kube-apiserver (TLS passes through: the
- * serving certificate is for 127.0.0.1, where the proxy listens), so a test
- * can cut the operator's connections, watches included, and refuse new ones
- * for a while: a network fault, not a fake API server.
- */
-class ApiProxy {
-  readonly sockets = new Set<Socket>();
-  refusing = false;
-  private server: Server | undefined;
-  private target = new URL('https://127.0.0.1');
-
-  async start(server: string): Promise<string> {
-    this.target = new URL(server);
-    this.server = createServer((client) => {
-      if (this.refusing) {
-        client.destroy();
-        return;
-      }
-      const upstream = connect(Number(this.target.port), this.target.hostname);
-      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
-        this.sockets.add(a);
-        a.on('error', () => b.destroy());
-        a.on('close', () => {
-          this.sockets.delete(a);
-          b.destroy();
-        });
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    if (address === null || typeof address === 'string') throw new Error('proxy has no port');
-    return `https://127.0.0.1:${address.port}`;
-  }
-
-  /** Ends every open connection: in-flight requests and open watches fail. */
-  cut(): number {
-    const n = this.sockets.size;
-    for (const s of this.sockets) s.destroy();
-    return n;
-  }
-
-  async stop(): Promise<void> {
-    this.cut();
-    await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
-  }
-}
-
-function kubeConfigVia(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromString(cluster.connection.kubeconfigYaml);
-  const current = kc.getCurrentCluster();
-  if (current === null) throw new Error('kubeconfig has no current cluster');
-  kc.clusters = kc.clusters.map((c) => (c.name === current.name ? { ...c, server } : c));
-  return kc;
 }
 
 interface Manifest {
@@ -303,7 +244,7 @@ describe('operator gaps of issue 4', () => {
   it('watches cut under the operator (and new connections refused for a while) are resumed: it keeps reconciling new Experiments', async () => {
     const server = await proxy.start(cluster.kubeConfig.getCurrentCluster()?.server ?? '');
     // No periodic relist during the test: only resumed watches can bring what changed.
-    await startOperator({ kubeConfig: kubeConfigVia(server), resyncSeconds: 86_400 });
+    await startOperator({ kubeConfig: kubeConfigVia(cluster.connection.kubeconfigYaml, server), resyncSeconds: 86_400 });
     await create(queueExperiment('before-cut'));
     expect((await waitPhase('before-cut', 'Complete')).runs?.succeeded).toBe(4);
 
