@@ -4,9 +4,9 @@ import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { SwarmlabError, isSwarmlabError } from '../errors.ts';
 import { builtinRegistry } from '../modules/builtin.ts';
-import { validateExperiment } from '../modules/resolve.ts';
+import { resolveScenario, validateExperiment } from '../modules/resolve.ts';
 import { loadExperimentFile, specDigest } from '../spec/load.ts';
-import { plan } from '../spec/plan.ts';
+import { plan, planRun } from '../spec/plan.ts';
 import { openStore } from '../store/open.ts';
 import { FileStore } from '../store/file-store.ts';
 import { runLocal } from '../run/local-executor.ts';
@@ -108,7 +108,8 @@ export function buildCli(): Command {
       const local = opts.index ?? (fromEnv !== undefined ? nonNegativeInt('JOB_COMPLETION_INDEX')(fromEnv) : undefined);
       if (local === undefined) throw new SwarmlabError('USAGE', 'give --index or set JOB_COMPLETION_INDEX');
       const index = opts.indexOffset + local;
-      validateExperiment(exp, builtinRegistry);
+      // Only this run's point: the whole sweep was checked once, before any pod started.
+      resolveScenario(exp.spec.scenario, planRun(exp, index).params, builtinRegistry);
       const store = openStore(opts.store ?? exp.spec.output.store);
       // Test-only fault injection (failpoints.ts); nothing is injected unless SWARMLAB_FAILPOINT is set.
       const afterStage = afterStageFailpoint(process.env[FAILPOINT_ENV], index);
