@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { expect } from 'vitest';
+import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { CRD_FILE } from '../../operator/src/crd/generate.ts';
 import { S3Store } from '../../runner/src/store/s3-store.ts';
 import type { ObjectStore } from '../../runner/src/store/store.ts';
@@ -81,4 +82,22 @@ export function queueExperiment(name: string, over: { modules?: unknown[]; grid?
       execution: { parallelism: 2, ...over.execution },
     },
   };
+}
+
+export async function createExperiment(cluster: TestCluster, body: unknown): Promise<void> {
+  const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+  await custom.createNamespacedCustomObject({ ...EXPERIMENTS, namespace: cluster.namespace, body });
+}
+
+export async function experimentStatus(cluster: TestCluster, name: string): Promise<ExperimentStatus | undefined> {
+  const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+  const obj = (await custom.getNamespacedCustomObject({ ...EXPERIMENTS, namespace: cluster.namespace, name })) as { status?: unknown };
+  return obj.status === undefined ? undefined : ExperimentStatus.parse(obj.status);
+}
+
+export function waitForPhase(cluster: TestCluster, name: string, phase: string, timeoutMs = 120_000): Promise<ExperimentStatus> {
+  return waitFor(`${name} to be ${phase}`, async () => {
+    const s = await experimentStatus(cluster, name);
+    return s?.phase === phase ? s : undefined;
+  }, { timeoutMs, intervalMs: 300 });
 }

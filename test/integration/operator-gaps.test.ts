@@ -13,7 +13,7 @@ import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
 import { ApiProxy, kubeConfigVia } from '../cluster/api-proxy.ts';
-import { prepareOperatorNamespace, queueExperiment, testStoreOpener } from '../cluster/operator-fixture.ts';
+import { createExperiment, experimentStatus, prepareOperatorNamespace, queueExperiment, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
@@ -24,6 +24,10 @@ let kubelet: LocalKubeletStandIn;
 let custom: CustomObjectsApi;
 let operator: Controller | undefined;
 const logs: string[] = [];
+
+const create = (body: unknown) => createExperiment(cluster, body);
+const status = (name: string) => experimentStatus(cluster, name);
+const waitPhase = (name: string, phase: string, timeoutMs?: number) => waitForPhase(cluster, name, phase, timeoutMs);
 
 function storeOpener(): (uri: string) => ObjectStore {
   return testStoreOpener(cluster.connection);
@@ -59,22 +63,6 @@ async function startOperator(over: { runnerEnv?: Record<string, string>; maxInde
   operator = c;
   await c.start();
   return c;
-}
-
-async function create(body: unknown): Promise<void> {
-  await custom.createNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, body });
-}
-
-async function status(name: string): Promise<ExperimentStatus | undefined> {
-  const obj = (await custom.getNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, name })) as { status?: unknown };
-  return obj.status === undefined ? undefined : ExperimentStatus.parse(obj.status);
-}
-
-async function waitPhase(name: string, phase: string, timeoutMs = 120_000): Promise<ExperimentStatus> {
-  return waitFor(`${name} to be ${phase}`, async () => {
-    const s = await status(name);
-    return s?.phase === phase ? s : undefined;
-  }, { timeoutMs, intervalMs: 300 });
 }
 
 async function jobsOf(name: string): Promise<V1Job[]> {

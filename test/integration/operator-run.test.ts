@@ -5,11 +5,10 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CoordinationV1Api, CustomObjectsApi, type V1Job } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../../runner/src/store/store.ts';
-import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
-import { prepareOperatorNamespace, queueExperiment, testStoreOpener } from '../cluster/operator-fixture.ts';
+import { createExperiment, experimentStatus, prepareOperatorNamespace, queueExperiment, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
@@ -19,6 +18,10 @@ const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments'
 let kubelet: LocalKubeletStandIn;
 let custom: CustomObjectsApi;
 const controllers: Controller[] = [];
+
+const create = (body: unknown) => createExperiment(cluster, body);
+const status = (name: string) => experimentStatus(cluster, name);
+const waitPhase = (name: string, phase: string, timeoutMs?: number) => waitForPhase(cluster, name, phase, timeoutMs);
 
 function storeOpener(): (uri: string) => ObjectStore {
   return testStoreOpener(cluster.connection);
@@ -55,22 +58,6 @@ async function startOperator(over: Partial<OperatorConfig> = {}): Promise<Contro
   controllers.push(c);
   await c.start();
   return c;
-}
-
-async function create(body: unknown): Promise<void> {
-  await custom.createNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, body });
-}
-
-async function status(name: string): Promise<ExperimentStatus | undefined> {
-  const obj = (await custom.getNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, name })) as { status?: unknown };
-  return obj.status === undefined ? undefined : ExperimentStatus.parse(obj.status);
-}
-
-async function waitPhase(name: string, phase: string, timeoutMs = 90_000): Promise<ExperimentStatus> {
-  return waitFor(`${name} to be ${phase}`, async () => {
-    const s = await status(name);
-    return s?.phase === phase ? s : undefined;
-  }, { timeoutMs, intervalMs: 300 });
 }
 
 async function jobsOf(name: string): Promise<V1Job[]> {

@@ -4,16 +4,15 @@
 // The operator must relist and go on reconciling what changed meanwhile.
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
 import { ApiProxy, kubeConfigVia } from '../cluster/api-proxy.ts';
 import type { ClusterConnection } from '../cluster/context.ts';
 import { startCluster, type LocalCluster } from '../cluster/control-plane.ts';
-import { runKubectl, waitFor, type TestCluster } from '../cluster/harness.ts';
+import { runKubectl, type TestCluster } from '../cluster/harness.ts';
 import { s3ClientFor } from '../cluster/object-store.ts';
-import { EXPERIMENTS, prepareOperatorNamespace, queueExperiment, testStoreOpener } from '../cluster/operator-fixture.ts';
+import { EXPERIMENTS, experimentStatus, prepareOperatorNamespace, queueExperiment, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
 import type { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
 const namespace = 'watch-expiry';
@@ -30,17 +29,8 @@ async function etcd(path: string, body: unknown): Promise<Record<string, unknown
   return (await res.json()) as Record<string, unknown>;
 }
 
-async function status(name: string): Promise<ExperimentStatus | undefined> {
-  const obj = (await custom.getNamespacedCustomObject({ ...EXPERIMENTS, namespace, name })) as { status?: unknown };
-  return obj.status === undefined ? undefined : ExperimentStatus.parse(obj.status);
-}
-
-function waitPhase(name: string, phase: string): Promise<ExperimentStatus> {
-  return waitFor(`${name} to be ${phase}`, async () => {
-    const s = await status(name);
-    return s?.phase === phase ? s : undefined;
-  }, { timeoutMs: 120_000, intervalMs: 300 });
-}
+const status = (name: string) => experimentStatus(cluster, name);
+const waitPhase = (name: string, phase: string) => waitForPhase(cluster, name, phase);
 
 beforeAll(async () => {
   own = await startCluster({ apiserverArgs: ['--watch-cache=false'] });
