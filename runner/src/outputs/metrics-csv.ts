@@ -1,7 +1,10 @@
 /** metrics.csv: `time,seq,<instance.metric>...`, one row after each executed event. */
-export function formatMetricsCsv(columns: readonly string[], times: readonly number[], seqs: readonly number[], rows: readonly (readonly number[])[]): string {
+export function formatMetricsCsv(columns: readonly string[], events: readonly { readonly time: number; readonly seq: number }[], rows: readonly (readonly number[])[]): string {
   const lines: string[] = [['time', 'seq', ...columns].join(',')];
-  for (let i = 0; i < rows.length; i++) lines.push(`${times[i]},${seqs[i]},${(rows[i] as readonly number[]).join(',')}`);
+  for (let i = 0; i < rows.length; i++) {
+    const e = events[i] as { time: number; seq: number };
+    lines.push(`${e.time},${e.seq},${(rows[i] as readonly number[]).join(',')}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

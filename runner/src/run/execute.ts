@@ -58,12 +58,7 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
   files.set('events.jsonl', formatEvents(result.events));
   files.set(
     'metrics.csv',
-    formatMetricsCsv(
-      result.metricColumns,
-      result.events.map((e) => e.time),
-      result.events.map((e) => e.seq),
-      result.metrics,
-    ),
+    formatMetricsCsv(result.metricColumns, result.events, result.metrics),
   );
   const results: Record<string, Record<string, unknown>> = {};
   for (const inst of instances) {
