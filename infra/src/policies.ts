@@ -20,7 +20,7 @@ export function bucketArn(bucket: string): string {
   return `arn:aws:s3:::${bucket}`;
 }
 
-/** The runner writes a run's files (staging, then final keys) and reads them back to validate. */
+/** The runner writes a run's final, write-once files and reads run records (to resume); it never deletes. */
 export function runnerBucketPolicy(bucket: string, prefix: string): PolicyDocument {
   const arn = bucketArn(bucket);
   return {
@@ -28,8 +28,6 @@ export function runnerBucketPolicy(bucket: string, prefix: string): PolicyDocume
     Statement: [
       { Sid: 'ListResultsPrefix', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [arn], Condition: { StringLike: { 's3:prefix': [prefix, `${prefix}/*`] } } },
       { Sid: 'ReadWriteResults', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [`${arn}/${prefix}/*`] },
-      // Only staging copies may be deleted: final keys are write-once (ADR 0001).
-      { Sid: 'CleanStaging', Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: [`${arn}/${prefix}/*/staging/*`] },
     ],
   };
 }

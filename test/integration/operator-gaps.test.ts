@@ -1,7 +1,7 @@
 // The operator end to end on the real control plane and MinIO, for the cases
-// of issue 4 that need a special runner or operator configuration: a staged
-// output tampered with between staging and promotion (the tamper-staged
-// failpoint in the runner pods' env), a sweep split over several Jobs (a
+// of issue 4 that need a special runner or operator configuration: a run whose
+// output breaks its schema (the corrupt-output failpoint in the runner pods'
+// env), a sweep split over several Jobs (a
 // lowered per-Job index cap), edits racing the operator's status writes, and
 // the operator's watches cut under it.
 import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
@@ -100,8 +100,8 @@ afterAll(async () => {
 });
 
 describe('operator gaps of issue 4', () => {
-  it('a staged output tampered with before promotion: INVALID_OUTPUT, the run failed with that reason, nothing of it promoted', async () => {
-    await startOperator({ runnerEnv: { SWARMLAB_FAILPOINT: 'tamper-staged:2' } });
+  it('a run whose output breaks its schema: INVALID_OUTPUT, the run failed with that reason, nothing of it written', async () => {
+    await startOperator({ runnerEnv: { SWARMLAB_FAILPOINT: 'corrupt-output:2' } });
     await create(queueExperiment('tampered', { execution: { retries: 2 } }));
     const s = await waitPhase('tampered', 'Failed');
     expect(s.runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 3, failed: 1 });
@@ -109,7 +109,7 @@ describe('operator gaps of issue 4', () => {
     expect(s.failedIndexes).toBe('2');
     const failed = s.conditions?.find((c) => c.type === 'Failed');
     expect(failed).toMatchObject({ status: 'True', reason: 'FailedIndexes' });
-    expect(failed?.message).toMatch(/run 2: INVALID_OUTPUT: .*run-000002: 1 problem\(s\): events\.jsonl: sha256 [0-9a-f]{64} does not match the staged/);
+    expect(failed?.message).toMatch(/run 2: INVALID_OUTPUT: .*run-000002: 1 problem\(s\): events\.jsonl line \d+: time: Invalid input/);
 
     // FailIndex on exit 3: one pod for run 2, never retried (the spec allows retries).
     const [job] = await jobsOf('tampered');
@@ -127,7 +127,7 @@ describe('operator gaps of issue 4', () => {
     const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
     expect(manifest.digest).toBe(s.manifestDigest);
     expect(manifest.counts).toEqual({ total: 4, succeeded: 3, failed: 1 });
-    expect(manifest.runs[2]).toMatchObject({ run_id: 'run-000002', status: 'failed', error: { code: 'INVALID_OUTPUT', message: expect.stringContaining('sha256') } });
+    expect(manifest.runs[2]).toMatchObject({ run_id: 'run-000002', status: 'failed', error: { code: 'INVALID_OUTPUT', message: expect.stringMatching(/runs\/run-000002: 1 problem\(s\): events\.jsonl line \d+: time: /) } });
 
     // Events are created just after the status write that shows the transition.
     const failedEvent = await waitFor('the Failed event', async () => {

@@ -2,6 +2,7 @@
 // If-None-Match, `swarmlab run` into s3://, `swarmlab validate` on the s3://
 // URI, and tamper detection on the stored copy.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,17 @@ describe('runner with an S3 store', () => {
     await expect(store.putIfAbsent('k.txt', 'two')).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT' });
     expect((await store.get('k.txt'))?.toString()).toBe('one');
     expect(await store.list('')).toEqual(['k.txt']);
+  });
+
+  it('refuses bytes that do not match the sha256 sent with them, and stores nothing', async () => {
+    const s = cluster.connection.objectStore;
+    const store = new S3Store({ bucket: s.bucket, prefix: `${cluster.namespace}/checksum`, endpoint: s.endpoint, region: s.region || 'us-east-1' }, {
+      credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+    });
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    await expect(store.putIfAbsent('bad.txt', 'what arrived', sha256('what was meant'))).rejects.toThrow(/sha256|checksum|digest/i);
+    expect(await store.get('bad.txt')).toBeUndefined();
+    expect(await store.putIfAbsent('good.txt', 'same', sha256('same'))).toBe('created');
   });
 
   it('runs a sweep into s3://, validates it there, and catches a tampered object', async () => {

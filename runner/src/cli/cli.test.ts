@@ -64,7 +64,6 @@ describe('swarmlab run and validate', { timeout: 120_000 }, () => {
     const b = resultsRoot(join(dir, 'b'));
     expect(runFiles(a)).toEqual(runFiles(b));
     expect(readFileSync(join(a, 'manifest.json'), 'utf8')).toBe(readFileSync(join(b, 'manifest.json'), 'utf8'));
-    expect(existsSync(join(a, 'staging'))).toBe(false);
 
     const ok = swarmlab(['validate', a], dir);
     expect(ok.code).toBe(0);

@@ -134,7 +134,6 @@ export async function results(name: string, opts: ResultsOptions): Promise<numbe
   const report = await validateResults(store, builtinRegistry);
   if (opts.download && report.problems.length === 0) {
     for (const key of await store.list('')) {
-      if (key.startsWith('staging/')) continue;
       const bytes = await store.get(key);
       if (!bytes) continue;
       const path = join(opts.download, key);

@@ -11,7 +11,7 @@ import { openStore } from '../store/open.ts';
 import { FileStore } from '../store/file-store.ts';
 import { runLocal } from '../run/local-executor.ts';
 import { runAndPromote } from '../run/promote.ts';
-import { afterStageFailpoint, FAILPOINT_ENV } from '../run/failpoints.ts';
+import { beforeValidateFailpoint, FAILPOINT_ENV } from '../run/failpoints.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
 import { outputJsonSchemas } from '../outputs/json-schemas.ts';
 import { migrateResults } from './migrate-command.ts';
@@ -101,7 +101,7 @@ export function buildCli(): Command {
     .addOption(new Option('--index <n>', 'run index (default: $JOB_COMPLETION_INDEX)').argParser(nonNegativeInt('--index')))
     .addOption(new Option('--index-offset <n>', 'added to the index: the first run of this Job when a sweep is split over several Jobs').argParser(nonNegativeInt('--index-offset')).default(0))
     .option('--store <uri>', 'object store URI; default: spec.output.store')
-    .option('--attempt <id>', 'staging attempt id (default: $HOSTNAME or "local")')
+    .option('--attempt <id>', 'attempt id recorded in provenance (default: $HOSTNAME or "local")')
     .action(async (opts: { spec: string; index?: number; indexOffset: number; store?: string; attempt?: string }) => {
       const exp = await loadExperimentFile(opts.spec);
       const fromEnv = process.env.JOB_COMPLETION_INDEX;
@@ -112,8 +112,8 @@ export function buildCli(): Command {
       resolveScenario(exp.spec.scenario, planRun(exp, index).params, builtinRegistry);
       const store = openStore(opts.store ?? exp.spec.output.store);
       // Test-only fault injection (failpoints.ts); nothing is injected unless SWARMLAB_FAILPOINT is set.
-      const afterStage = afterStageFailpoint(process.env[FAILPOINT_ENV], index);
-      const out = await runAndPromote(exp, index, store, { registry: builtinRegistry, attempt: opts.attempt ?? process.env.HOSTNAME ?? 'local', afterStage });
+      const beforeValidate = beforeValidateFailpoint(process.env[FAILPOINT_ENV], index);
+      const out = await runAndPromote(exp, index, store, { registry: builtinRegistry, attempt: opts.attempt ?? process.env.HOSTNAME ?? 'local', beforeValidate });
       process.stdout.write(`${JSON.stringify({ run: out.point.runId, index, status: out.status, digest: out.record.digest })}\n`);
     });
 

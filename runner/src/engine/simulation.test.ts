@@ -91,8 +91,8 @@ describe('Simulation', () => {
         metrics: () => ({ count }),
       },
     }).run();
-    expect(result.metricColumns).toEqual(['c.count']);
-    expect(result.metrics).toEqual([[1], [2], [3]]);
+    expect(result.metrics.columns).toEqual(['c.count']);
+    expect(result.metrics.toRows()).toEqual([[1], [2], [3]]);
   });
 
   it('rejects negative delays, unknown targets and unhandled events', () => {

@@ -5,6 +5,7 @@ import type { Graph } from '../modules/networks/graph.ts';
 import type { JsonObject } from './json.ts';
 import { EventQueue } from './event-queue.ts';
 import { findRule, sampleLatency, type LatencyRule } from './latency.ts';
+import { MetricTable } from './metric-table.ts';
 
 export interface Horizon {
   /** Events later than this logical time are not executed. */
@@ -94,9 +95,8 @@ export class Simulation {
 
   run(): SimulationResult {
     this.modules.forEach((m, i) => m.runtime.start?.(this.sims[i] as Sim));
-    const metricColumns = this.collectMetricColumns();
     const events: SimEvent[] = [];
-    const metrics: number[][] = [];
+    const metrics = new MetricTable(this.collectMetricColumns());
     const maxEvents = this.horizon.events ?? Number.POSITIVE_INFINITY;
     const maxTime = this.horizon.time ?? Number.POSITIVE_INFINITY;
     let endReason: EndReason = 'no-events';
@@ -118,9 +118,9 @@ export class Simulation {
       // The queued event is logged as is: its dispatch fields are never serialised (formatEvents picks fields).
       events.push(next);
       next.handler?.(next, this.sims[next.targetIndex] as Sim);
-      metrics.push(this.metricRow());
+      this.recordMetrics(metrics);
     }
-    return { events, metricColumns, metrics, endTime: this.now, executed: this.executed, endReason };
+    return { events, metrics, endTime: this.now, executed: this.executed, endReason };
   }
 
   private bindSim(instance: string, index: number): Sim {
@@ -211,8 +211,8 @@ export class Simulation {
     return columns;
   }
 
-  private metricRow(): number[] {
-    const row: number[] = [];
+  private recordMetrics(table: MetricTable): void {
+    let at = table.appendRow();
     for (const { index, keys } of this.metricSources) {
       const m = this.modules[index] as EngineInstance;
       const values = (m.runtime.metrics as NonNullable<ModuleRuntime['metrics']>)();
@@ -221,10 +221,9 @@ export class Simulation {
         if (typeof v !== 'number' || !Number.isFinite(v)) {
           throw new SwarmlabError('RUN_FAILED', `module ${m.instance} reported metric ${k} = ${String(v)}; metrics must be finite numbers`);
         }
-        row.push(v);
+        table.set(at++, v);
       }
     }
-    return row;
   }
 }
 

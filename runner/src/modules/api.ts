@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Rng } from '../rng/index.ts';
 import type { Json, JsonObject } from '../engine/json.ts';
+import type { MetricTable } from '../engine/metric-table.ts';
 import type { Graph } from './networks/graph.ts';
 
 export type ModuleKind = 'agent' | 'network' | 'policy';
@@ -85,9 +86,8 @@ export interface ModuleRuntime {
 
 export interface RunLog {
   readonly events: readonly SimEvent[];
-  readonly metricColumns: readonly string[];
-  /** metrics[i] is the row after events[i]. */
-  readonly metrics: readonly (readonly number[])[];
+  /** Row i holds the metrics after events[i]. */
+  readonly metrics: MetricTable;
 }
 
 export interface ModuleContext {

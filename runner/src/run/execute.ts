@@ -1,7 +1,7 @@
 import { SwarmlabError } from '../errors.ts';
 import { RngFactory } from '../rng/index.ts';
 import { Simulation, type EngineInstance } from '../engine/index.ts';
-import type { ModuleContext, ModuleRuntime, SimEvent } from '../modules/api.ts';
+import type { ModuleContext, ModuleRuntime } from '../modules/api.ts';
 import type { Graph } from '../modules/networks/graph.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { resolveScenario, type ResolvedModule } from '../modules/resolve.ts';
@@ -9,7 +9,7 @@ import type { Experiment } from '../spec/experiment.ts';
 import type { RunPoint } from '../spec/plan.ts';
 import { specDigest } from '../spec/load.ts';
 import { SCHEMA_VERSION, type Summary } from '../outputs/schemas.ts';
-import { formatMetricsCsv } from '../outputs/metrics-csv.ts';
+import { formatRunLog } from '../outputs/format-run-log.ts';
 import { RUNNER_VERSION } from '../version.ts';
 
 export const STANDARD_FILES = ['events.jsonl', 'metrics.csv', 'summary.json'] as const;
@@ -55,11 +55,9 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
   const result = sim.run();
 
   const files = new Map<string, string>();
-  files.set('events.jsonl', formatEvents(result.events));
-  files.set(
-    'metrics.csv',
-    formatMetricsCsv(result.metricColumns, result.events, result.metrics),
-  );
+  const log = formatRunLog(result);
+  files.set('events.jsonl', log.events);
+  files.set('metrics.csv', log.metrics);
   const results: Record<string, Record<string, unknown>> = {};
   for (const inst of instances) {
     const s = inst.runtime.summary?.();
@@ -74,11 +72,13 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
       }
     }
   }
-  const last = result.metrics.at(-1);
   const finalMetrics: Record<string, number> = {};
-  result.metricColumns.forEach((c, i) => {
-    if (last) finalMetrics[c] = last[i] as number;
-  });
+  if (result.metrics.length > 0) {
+    const last = result.metrics.row(result.metrics.length - 1);
+    result.metrics.columns.forEach((c, i) => {
+      finalMetrics[c] = last[i] as number;
+    });
+  }
 
   const summary: Summary = {
     schema_version: SCHEMA_VERSION,
@@ -94,12 +94,4 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
   };
   files.set('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
   return { files, summary, modules: scenario.modules };
-}
-
-function formatEvents(events: readonly SimEvent[]): string {
-  let out = '';
-  for (const e of events) {
-    out += `${JSON.stringify({ time: e.time, priority: e.priority, seq: e.seq, type: e.type, source: e.source, target: e.target, payload: e.payload })}\n`;
-  }
-  return out;
 }

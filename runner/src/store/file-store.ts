@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, mkdir, readFile, readdir, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { access, link, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SwarmlabError } from '../errors.ts';
@@ -79,20 +79,6 @@ export class FileStore implements ObjectStore {
     };
     await walk(this.root);
     return out.filter((k) => k.startsWith(prefix)).sort();
-  }
-
-  async deletePrefix(prefix: string): Promise<void> {
-    checkKey(prefix.replace(/\/$/, ''));
-    const target = join(this.root, prefix);
-    await rm(target, { recursive: true, force: true });
-    // Directories stand in for key prefixes: drop the ones left empty.
-    for (let dir = dirname(target); dir.startsWith(this.root) && dir !== this.root; dir = dirname(dir)) {
-      try {
-        await rmdir(dir);
-      } catch {
-        break;
-      }
-    }
   }
 
   async check(): Promise<void> {

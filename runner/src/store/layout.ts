@@ -29,10 +29,6 @@ export class ExperimentLayout {
     return `${this.run(runId)}/run.json`;
   }
 
-  staging(runId: string, attempt: string): string {
-    return `${this.root}/staging/${runId}/${attempt}`;
-  }
-
   provenance(runId: string): string {
     return `${this.root}/provenance/${runId}.json`;
   }

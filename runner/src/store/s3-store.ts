@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { SwarmlabError } from '../errors.ts';
 import { checkKey, toBuffer, type ObjectStore } from './store.ts';
@@ -60,12 +61,14 @@ export class S3Store implements ObjectStore {
     return `s3://${this.loc.bucket}/${this.full(key)}`;
   }
 
-  async putIfAbsent(key: string, body: string | Uint8Array): Promise<'created' | 'identical'> {
+  async putIfAbsent(key: string, body: string | Uint8Array, sha256?: string): Promise<'created' | 'identical'> {
     const bytes = toBuffer(body);
+    // S3 rejects the upload (400 BadDigest) if what arrived is not these bytes.
+    const checksum = Buffer.from(sha256 ?? createHash('sha256').update(bytes).digest('hex'), 'hex').toString('base64');
     for (let attempt = 0; ; attempt++) {
       try {
         const { sdk, client } = await this.connect();
-        await client.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: bytes, IfNoneMatch: '*' }));
+        await client.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: bytes, IfNoneMatch: '*', ChecksumSHA256: checksum }));
         return 'created';
       } catch (e) {
         const status = httpStatus(e);
@@ -119,19 +122,6 @@ export class S3Store implements ObjectStore {
       throw this.wrap(e, prefix);
     }
     return keys.sort();
-  }
-
-  async deletePrefix(prefix: string): Promise<void> {
-    const keys = await this.list(prefix);
-    for (let i = 0; i < keys.length; i += 1000) {
-      const batch = keys.slice(i, i + 1000).map((k) => ({ Key: this.full(k) }));
-      try {
-        const { sdk, client } = await this.connect();
-        await client.send(new sdk.DeleteObjectsCommand({ Bucket: this.loc.bucket, Delete: { Objects: batch, Quiet: true } }));
-      } catch (e) {
-        throw this.wrap(e, prefix);
-      }
-    }
   }
 
   async check(): Promise<void> {

@@ -2,16 +2,18 @@
 export interface ObjectStore {
   /** The URI the store was opened from, normalised (file:///abs/dir or s3://bucket/prefix). */
   readonly uri: string;
-  /** Writes a final key once. Returns 'created' or 'identical'; throws OUTPUT_CONFLICT on different bytes. */
-  putIfAbsent(key: string, body: string | Uint8Array): Promise<'created' | 'identical'>;
-  /** Writes a key that may be replaced (staging, provenance, manifest). */
+  /**
+   * Writes a final key once. Returns 'created' or 'identical'; throws
+   * OUTPUT_CONFLICT on different bytes. A store that can verify what it
+   * received checks it against `sha256` (hex) when given.
+   */
+  putIfAbsent(key: string, body: string | Uint8Array, sha256?: string): Promise<'created' | 'identical'>;
+  /** Writes a key that may be replaced (provenance, manifest). */
   put(key: string, body: string | Uint8Array): Promise<void>;
   /** The key's bytes, or undefined when it does not exist. */
   get(key: string): Promise<Buffer | undefined>;
   /** Every key under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
-  /** Removes every key under a prefix (staging clean-up). */
-  deletePrefix(prefix: string): Promise<void>;
   /** Checks the store can be reached and written; throws STORE_UNAVAILABLE. */
   check(): Promise<void>;
   /** A URI for a key, for people and status fields. */

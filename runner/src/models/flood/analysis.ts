@@ -212,10 +212,10 @@ const LEAKY = 0.2;
 function graphAttention(log: RunLog, input: AnalysisInput): FailureAnalysis['attention'] {
   const { instance, services, edges, rng } = input;
   const col = new Map<string, number>();
-  log.metricColumns.forEach((c, i) => col.set(c, i));
+  log.metrics.columns.forEach((c, i) => col.set(c, i));
   const series = (service: string, key: string): number[] => {
     const i = col.get(`${instance}.${service}.${key}`);
-    return i === undefined ? [] : log.metrics.map((row) => row[i] as number);
+    return i === undefined ? [] : Array.from(log.metrics.column(i));
   };
   const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   const max = (xs: readonly number[]) => xs.reduce((a, b) => Math.max(a, b), 0);

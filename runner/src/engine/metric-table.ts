@@ -1,0 +1,71 @@
+/**
+ * The metric rows of a run (one after every executed event), flat in one
+ * Float64Array. A row per event as its own array was most of a run's
+ * allocation: hundreds of thousands of small arrays that the GC had to trace.
+ */
+export class MetricTable {
+  readonly columns: readonly string[];
+  private data: Float64Array;
+  private count = 0;
+
+  constructor(columns: readonly string[], expectedRows = 1024) {
+    this.columns = columns;
+    this.data = new Float64Array(Math.max(1, columns.length * expectedRows));
+  }
+
+  /** Number of rows. */
+  get length(): number {
+    return this.count;
+  }
+
+  get width(): number {
+    return this.columns.length;
+  }
+
+  /** Reserves the next row and returns the offset its values go at. */
+  appendRow(): number {
+    const offset = this.count * this.columns.length;
+    if (offset + this.columns.length > this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.count++;
+    return offset;
+  }
+
+  set(offset: number, value: number): void {
+    this.data[offset] = value;
+  }
+
+  get(row: number, column: number): number {
+    if (row < 0 || row >= this.count || column < 0 || column >= this.columns.length) {
+      throw new RangeError(`metric (${row}, ${column}) is outside ${this.count} rows x ${this.columns.length} columns`);
+    }
+    return this.data[row * this.columns.length + column] as number;
+  }
+
+  /** Every value, row after row (a view, not a copy). */
+  values(): Float64Array {
+    return this.data.subarray(0, this.count * this.columns.length);
+  }
+
+  /** The values of one column, oldest row first. */
+  column(index: number): Float64Array {
+    const out = new Float64Array(this.count);
+    const w = this.columns.length;
+    for (let r = 0; r < this.count; r++) out[r] = this.data[r * w + index] as number;
+    return out;
+  }
+
+  /** One row as a plain array (for tests and final values). */
+  row(index: number): number[] {
+    const w = this.columns.length;
+    return Array.from(this.data.subarray(index * w, index * w + w));
+  }
+
+  /** The whole table as arrays; small tables only (tests). */
+  toRows(): number[][] {
+    return Array.from({ length: this.count }, (_, i) => this.row(i));
+  }
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { MetricTable } from '../engine/metric-table.ts';
+import type { SimEvent } from '../modules/api.ts';
+import { formatRunLog } from './format-run-log.ts';
+
+describe('formatRunLog', () => {
+  const events: SimEvent[] = [
+    { time: 0, priority: 0, seq: 0, type: 'start', source: 'a', target: 'b', payload: {} },
+    { time: 0.1 + 0.2, priority: -1, seq: 7, type: 'quote"d', source: 'a/é', target: 'b/\n', payload: { s: 'tab\t\u0001', n: [1e21, 1.5e-7, -0], o: { ok: null } } },
+    { time: 1e21, priority: 2.5, seq: 3, type: 'late', source: 'a', target: 'b', payload: { big: 123456789012 } },
+  ];
+  const table = new MetricTable(['a.x', 'b.y'], 1);
+  for (const row of [[1, 0.5], [2, 1e-7], [3, -4]]) {
+    const at = table.appendRow();
+    row.forEach((v, j) => table.set(at + j, v));
+  }
+
+  it('writes each event exactly as JSON.stringify does, one per line', () => {
+    const expected = events.map((e) => `${JSON.stringify({ time: e.time, priority: e.priority, seq: e.seq, type: e.type, source: e.source, target: e.target, payload: e.payload })}\n`).join('');
+    expect(formatRunLog({ events, metrics: table }).events).toBe(expected);
+  });
+
+  it('writes a metrics row after each event, its time as in the event log', () => {
+    expect(formatRunLog({ events, metrics: table }).metrics).toBe('time,seq,a.x,b.y\n0,0,1,0.5\n0.30000000000000004,7,2,1e-7\n1e+21,3,3,-4\n');
+  });
+
+  it('writes only the header for an empty log', () => {
+    expect(formatRunLog({ events: [], metrics: new MetricTable(['a.x']) })).toEqual({ events: '', metrics: 'time,seq,a.x\n' });
+  });
+});
