@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Rng } from '../rng/index.ts';
 import type { Json, JsonObject } from '../engine/json.ts';
 import type { MetricTable } from '../engine/metric-table.ts';
+import type { TextFiles } from '../outputs/run-files.ts';
 import type { Graph } from './networks/graph.ts';
 
 export type ModuleKind = 'agent' | 'network' | 'policy';
@@ -114,7 +115,7 @@ export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
   /** Schemas of the extra JSON files analyze() writes, checked before they are promoted. */
   readonly outputs?: Readonly<Record<string, z.ZodType>>;
   /** Extra integrity checks on a finished run's files; returns problems found. */
-  verify?(files: ReadonlyMap<string, string>): string[];
+  verify?(files: TextFiles): string[];
 }
 
 /** Identity helper that keeps the config type flowing into create(). */

@@ -1,7 +1,8 @@
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { sha256 } from '../spec/canonical.ts';
 import { checkMetricsCsv } from './metrics-csv.ts';
-import { scanNumber, scanObject, scanString } from './json-scan.ts';
+import { ascii, bytesAt, numberValue, scanNumber, scanObject, scanString } from './json-scan.ts';
+import type { RunFiles } from './run-files.ts';
 import { EventLine, Summary, type FileEntry } from './schemas.ts';
 import { SCHEMA_VERSION } from './schemas.ts';
 import semver from 'semver';
@@ -12,14 +13,14 @@ export const RUN_RECORD = 'run.json';
  * Checks a run's files against their schemas and the modules' own checks.
  * Returns every problem found (empty when valid). Never throws on bad content.
  */
-export function checkRunFiles(files: ReadonlyMap<string, string>, registry: ModuleRegistry): string[] {
+export function checkRunFiles(files: RunFiles, registry: ModuleRegistry): string[] {
   const problems: string[] = [];
   for (const required of ['events.jsonl', 'metrics.csv', 'summary.json']) {
     if (!files.has(required)) problems.push(`${required}: missing`);
   }
-  const events = files.get('events.jsonl');
+  const events = files.bytes('events.jsonl');
   if (events !== undefined) problems.push(...checkEvents(events));
-  const metrics = files.get('metrics.csv');
+  const metrics = files.bytes('metrics.csv');
   if (metrics !== undefined) problems.push(...checkMetricsCsv(metrics));
 
   const summaryText = files.get('summary.json');
@@ -40,7 +41,7 @@ export function checkRunFiles(files: ReadonlyMap<string, string>, registry: Modu
     problems.push(`summary.json: schema_version ${summary.schema_version} is not ${semver.major(SCHEMA_VERSION)}.x; run swarmlab migrate`);
   }
   const expected = new Set([...summary.files, 'summary.json']);
-  for (const name of files.keys()) {
+  for (const name of files.names()) {
     if (name !== RUN_RECORD && !expected.has(name)) problems.push(`${name}: not listed in summary.json files`);
   }
   for (const name of summary.files) if (!files.has(name)) problems.push(`${name}: listed in summary.json but missing`);
@@ -71,24 +72,24 @@ export function checkRunFiles(files: ReadonlyMap<string, string>, registry: Modu
   return problems;
 }
 
-function checkEvents(text: string): string[] {
+function checkEvents(b: Buffer): string[] {
   const problems: string[] = [];
-  if (text.length > 0 && !text.endsWith('\n')) problems.push('events.jsonl: does not end with a newline');
+  if (b.length > 0 && b[b.length - 1] !== NEWLINE) problems.push('events.jsonl: does not end with a newline');
   let lastTime = 0;
   const seqs = new Set<number>();
-  for (let start = 0, line = 1; start < text.length && problems.length < 20; line++) {
-    const nl = text.indexOf('\n', start);
-    const end = nl < 0 ? text.length : nl;
+  for (let start = 0, line = 1; start < b.length && problems.length < 20; line++) {
+    const nl = b.indexOf(NEWLINE, start);
+    const end = nl < 0 ? b.length : nl;
     let time: number;
     let seq: number;
-    if (scanEventLine(text, start, end)) {
+    if (scanEventLine(b, start, end)) {
       time = scanned.time;
       seq = scanned.seq;
     } else {
       // Slow path, for lines not written the way the runner writes them: parse, and let zod say precisely what is wrong.
       let value: unknown;
       try {
-        value = JSON.parse(text.slice(start, end));
+        value = JSON.parse(b.toString('utf8', start, end));
       } catch {
         value = undefined;
         problems.push(`events.jsonl line ${line}: not JSON`);
@@ -113,6 +114,16 @@ function checkEvents(text: string): string[] {
   return problems;
 }
 
+const NEWLINE = 0x0a;
+const TIME = ascii('{"time":');
+const PRIORITY = ascii(',"priority":');
+const SEQ = ascii(',"seq":');
+const TYPE = ascii(',"type":');
+const SOURCE = ascii(',"source":');
+const TARGET = ascii(',"target":');
+const PAYLOAD = ascii(',"payload":');
+const STRING_KEYS = [TYPE, SOURCE, TARGET];
+
 /** Where scanEventLine leaves the values the ordering checks need. */
 const scanned = { time: 0, seq: 0 };
 
@@ -122,32 +133,31 @@ const scanned = { time: 0, seq: 0 };
  * object. A line it does not recognise is not necessarily wrong: it goes to
  * JSON.parse and zod. A test holds that whatever it accepts, zod accepts.
  */
-export function scanEventLine(s: string, start: number, end: number): boolean {
-  if (!s.startsWith('{"time":', start)) return false;
-  let a = start + 8;
-  let b = scanNumber(s, a);
-  if (b < 0 || !s.startsWith(',"priority":', b)) return false;
-  const time = Number(s.slice(a, b));
+export function scanEventLine(b: Uint8Array, start: number, end: number): boolean {
+  if (!bytesAt(b, start, TIME)) return false;
+  let a = start + TIME.length;
+  let z = scanNumber(b, a);
+  if (z < 0 || !bytesAt(b, z, PRIORITY)) return false;
+  const time = numberValue(b, a, z);
   if (!(time >= 0 && time !== Infinity)) return false;
-  a = b + 12;
-  b = scanNumber(s, a);
-  if (b < 0 || !s.startsWith(',"seq":', b) || !Number.isFinite(Number(s.slice(a, b)))) return false;
-  a = b + 7;
-  b = scanNumber(s, a);
-  if (b < 0 || !s.startsWith(',"type":', b)) return false;
-  const seq = Number(s.slice(a, b));
+  a = z + PRIORITY.length;
+  z = scanNumber(b, a);
+  if (z < 0 || !bytesAt(b, z, SEQ) || !Number.isFinite(numberValue(b, a, z))) return false;
+  a = z + SEQ.length;
+  z = scanNumber(b, a);
+  if (z < 0) return false;
+  const seq = numberValue(b, a, z);
   if (!Number.isSafeInteger(seq) || seq < 0) return false;
-  a = b + 8;
-  b = scanString(s, a);
-  if (b < a + 3 || !s.startsWith(',"source":', b)) return false;
-  a = b + 10;
-  b = scanString(s, a);
-  if (b < a + 3 || !s.startsWith(',"target":', b)) return false;
-  a = b + 10;
-  b = scanString(s, a);
-  if (b < a + 3 || !s.startsWith(',"payload":', b)) return false;
-  b = scanObject(s, b + 11);
-  if (b < 0 || b + 1 !== end || s.charCodeAt(b) !== 0x7d) return false;
+  for (const key of STRING_KEYS) {
+    if (!bytesAt(b, z, key)) return false;
+    a = z + key.length;
+    z = scanString(b, a);
+    // Non-empty: more than the two quotes.
+    if (z < a + 3) return false;
+  }
+  if (!bytesAt(b, z, PAYLOAD)) return false;
+  z = scanObject(b, z + PAYLOAD.length);
+  if (z < 0 || z + 1 !== end || b[z] !== 0x7d) return false;
   scanned.time = time;
   scanned.seq = seq;
   return true;

@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { MetricTable } from '../engine/metric-table.ts';
 import type { SimEvent } from '../modules/api.ts';
+import { ByteSink } from './byte-sink.ts';
 import { formatRunLog } from './format-run-log.ts';
 
 describe('formatRunLog', () => {
+  it('grows a sink past its capacity and reuses it after a reset', () => {
+    const sink = new ByteSink(4);
+    sink.write('héllo, ');
+    sink.writeByte(0x21);
+    expect(sink.bytes().toString()).toBe('héllo, !');
+    sink.reset();
+    sink.write('x');
+    expect(sink.bytes().toString()).toBe('x');
+  });
+
   const events: SimEvent[] = [
     { time: 0, priority: 0, seq: 0, type: 'start', source: 'a', target: 'b', payload: {} },
     { time: 0.1 + 0.2, priority: -1, seq: 7, type: 'quote"d', source: 'a/é', target: 'b/\n', payload: { s: 'tab\t\u0001', n: [1e21, 1.5e-7, -0], o: { ok: null } } },
@@ -17,14 +28,15 @@ describe('formatRunLog', () => {
 
   it('writes each event exactly as JSON.stringify does, one per line', () => {
     const expected = events.map((e) => `${JSON.stringify({ time: e.time, priority: e.priority, seq: e.seq, type: e.type, source: e.source, target: e.target, payload: e.payload })}\n`).join('');
-    expect(formatRunLog({ events, metrics: table }).events).toBe(expected);
+    expect(formatRunLog({ events, metrics: table }).events.bytes().toString()).toBe(expected);
   });
 
   it('writes a metrics row after each event, its time as in the event log', () => {
-    expect(formatRunLog({ events, metrics: table }).metrics).toBe('time,seq,a.x,b.y\n0,0,1,0.5\n0.30000000000000004,7,2,1e-7\n1e+21,3,3,-4\n');
+    expect(formatRunLog({ events, metrics: table }).metrics.bytes().toString()).toBe('time,seq,a.x,b.y\n0,0,1,0.5\n0.30000000000000004,7,2,1e-7\n1e+21,3,3,-4\n');
   });
 
   it('writes only the header for an empty log', () => {
-    expect(formatRunLog({ events: [], metrics: new MetricTable(['a.x']) })).toEqual({ events: '', metrics: 'time,seq,a.x\n' });
+    const out = formatRunLog({ events: [], metrics: new MetricTable(['a.x']) });
+    expect([out.events.bytes().toString(), out.metrics.bytes().toString()]).toEqual(['', 'time,seq,a.x\n']);
   });
 });

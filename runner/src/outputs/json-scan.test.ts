@@ -4,6 +4,7 @@ import { checkRunFiles, scanEventLine } from './check-run.ts';
 import { scanFiniteNumber, scanValue } from './json-scan.ts';
 import { EventLine } from './schemas.ts';
 import { checkMetricsCsv } from './metrics-csv.ts';
+import { RunFiles } from './run-files.ts';
 
 function pick<T>(rng: Rng, xs: readonly T[]): T {
   return xs[rng.int(xs.length)] as T;
@@ -58,7 +59,8 @@ describe('json-scan', () => {
     for (let i = 0; i < 5000; i++) {
       const good = randomJson(rng);
       for (const text of [good, mutate(rng, good), mutate(rng, mutate(rng, good))]) {
-        const ok = scanValue(text, 0) === text.length;
+        const bytes = Buffer.from(text);
+        const ok = scanValue(bytes, 0) === bytes.length;
         // JSON.parse allows whitespace around the value; the scanner, by design, does not.
         if (text.trim() !== text) continue;
         expect(ok, text).toBe(parses(text));
@@ -74,7 +76,7 @@ describe('json-scan', () => {
       ['1e999', false], ['-1e400', false], ['9'.repeat(400), false], ['9'.repeat(300), true],
       ['01', false], ['.5', false], ['1.', false], ['+1', false], ['1e', false], ['Infinity', false], ['NaN', false], ['', false],
     ];
-    for (const [text, finite] of cases) expect(scanFiniteNumber(text, 0) === text.length, text).toBe(finite);
+    for (const [text, finite] of cases) expect(scanFiniteNumber(Buffer.from(text), 0) === text.length, text).toBe(finite);
   });
 });
 
@@ -82,7 +84,11 @@ describe('event line fast path', () => {
   const line = '{"time":1.5,"priority":0,"seq":3,"type":"arrival","source":"a/x","target":"b","payload":{"n":1,"s":"é\\"","nested":{"ok":[true,null]}}}';
 
   it('accepts the lines the runner writes', () => {
-    expect(scanEventLine(line, 0, line.length)).toBe(true);
+    const bytes = Buffer.from(line);
+    expect(scanEventLine(bytes, 0, bytes.length)).toBe(true);
+    // Inside a larger buffer too: the line is given by its bounds.
+    const two = Buffer.from(`${line}\n${line}\n`);
+    expect(scanEventLine(two, bytes.length + 1, 2 * bytes.length + 1)).toBe(true);
   });
 
   it('accepts nothing zod rejects, over thousands of broken lines', () => {
@@ -91,7 +97,8 @@ describe('event line fast path', () => {
     let rejected = 0;
     for (let i = 0; i < 20000; i++) {
       const text = i % 3 === 0 ? mutate(rng, mutate(rng, line)) : mutate(rng, line);
-      if (scanEventLine(text, 0, text.length)) {
+      const bytes = Buffer.from(text);
+      if (scanEventLine(bytes, 0, bytes.length)) {
         accepted++;
         expect(parses(text), text).toBe(true);
         expect(EventLine.safeParse(JSON.parse(text)).success, text).toBe(true);
@@ -105,8 +112,8 @@ describe('event line fast path', () => {
   it('leaves lines written differently to the slow path, which still accepts them if valid', () => {
     const spaced = JSON.stringify(JSON.parse(line), null, 1).replace(/\n/g, ' ');
     const reordered = JSON.stringify({ seq: 4, time: 1.5, priority: 0, type: 'a', source: 's', target: 't', payload: {} });
-    for (const text of [spaced, reordered]) expect(scanEventLine(text, 0, text.length)).toBe(false);
-    const files = new Map([['events.jsonl', `${spaced}\n${reordered}\n`]]);
+    for (const text of [spaced, reordered]) expect(scanEventLine(Buffer.from(text), 0, Buffer.byteLength(text))).toBe(false);
+    const files = RunFiles.of([['events.jsonl', `${spaced}\n${reordered}\n`]]);
     expect(checkRunFiles(files, { get: () => undefined } as never).filter((p) => p.startsWith('events.jsonl'))).toEqual([]);
   });
 });
@@ -114,7 +121,7 @@ describe('event line fast path', () => {
 describe('metrics.csv check', () => {
   it('finds every kind of bad row, fast path or not', () => {
     const csv = ['time,seq,a.x', '0,0,1', '0.5,1,1e+21', ' 1,2,3', '1,3,NaN', '2,4', '0.75,5,1', '3,6,1e999', '4,7,'].join('\n') + '\n';
-    expect(checkMetricsCsv(csv)).toEqual([
+    expect(checkMetricsCsv(Buffer.from(csv))).toEqual([
       'metrics.csv line 5: column a.x is not a finite number',
       'metrics.csv line 6: 2 cells, header has 3',
       'metrics.csv line 7: time goes backwards',

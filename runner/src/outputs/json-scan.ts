@@ -1,9 +1,10 @@
-// Recognisers for RFC 8259 JSON text that allocate nothing: each takes a
-// string and a start index and returns the index just past the value, or -1
-// when the text there is not one. Checking a run's outputs parsed every
-// events.jsonl line into objects only to look at them; these let the checks
-// walk the text the runner wrote instead (see check-run.ts), and keep
-// JSON.parse and zod for the lines that do not pass.
+// Recognisers for RFC 8259 JSON in UTF-8 bytes that allocate nothing: each
+// takes the bytes and a start index and returns the index just past the
+// value, or -1 when the bytes there are not one. Checking a run's outputs
+// parsed every events.jsonl line into objects only to look at them; these let
+// the checks walk the bytes the runner wrote instead (see check-run.ts), and
+// keep JSON.parse and zod for the lines that do not pass. Past the end of the
+// bytes a read gives undefined, which matches nothing, so no bounds checks.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -21,59 +22,90 @@ function isHex(c: number): boolean {
   return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
+/** Whether `literal` (ASCII) is at b[i]. */
+export function bytesAt(b: Uint8Array, i: number, literal: Uint8Array): boolean {
+  if (i + literal.length > b.length) return false;
+  for (let j = 0; j < literal.length; j++) if (b[i + j] !== literal[j]) return false;
+  return true;
+}
+
+export function ascii(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+const TRUE = ascii('true');
+const FALSE = ascii('false');
+const NULL = ascii('null');
+
 /** Whether the last number scanNumber recognised had an exponent part. */
 let lastHadExponent = false;
 
 /** A JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-export function scanNumber(s: string, i: number): number {
+export function scanNumber(b: Uint8Array, i: number): number {
   lastHadExponent = false;
-  let c = s.charCodeAt(i);
-  if (c === MINUS) c = s.charCodeAt(++i);
-  if (c === ZERO) c = s.charCodeAt(++i);
+  let c = b[i] as number;
+  if (c === MINUS) c = b[++i] as number;
+  if (c === ZERO) c = b[++i] as number;
   else if (c > ZERO && c <= NINE) {
-    do c = s.charCodeAt(++i);
+    do c = b[++i] as number;
     while (isDigit(c));
   } else return -1;
   if (c === DOT) {
-    c = s.charCodeAt(++i);
+    c = b[++i] as number;
     if (!isDigit(c)) return -1;
-    do c = s.charCodeAt(++i);
+    do c = b[++i] as number;
     while (isDigit(c));
   }
   if (c === 0x65 || c === 0x45) {
     lastHadExponent = true;
-    c = s.charCodeAt(++i);
-    if (c === PLUS || c === MINUS) c = s.charCodeAt(++i);
+    c = b[++i] as number;
+    if (c === PLUS || c === MINUS) c = b[++i] as number;
     if (!isDigit(c)) return -1;
-    do c = s.charCodeAt(++i);
+    do c = b[++i] as number;
     while (isDigit(c));
   }
   return i;
+}
+
+/** The value of the JSON number in b[start, end) (recognised by scanNumber). */
+export function numberValue(b: Uint8Array, start: number, end: number): number {
+  if (end - start <= 15) {
+    // Plain non-negative integers (seq, counters) without making a string.
+    let v = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const c = b[i] as number;
+      if (!isDigit(c)) break;
+      v = v * 10 + (c - ZERO);
+    }
+    if (i === end) return v;
+  }
+  return Number(Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1'));
 }
 
 /**
  * A JSON number that is also a finite double (1e999 is JSON but Infinity).
  * Only numbers with an exponent or over 300 digits are converted to check.
  */
-export function scanFiniteNumber(s: string, i: number): number {
-  const end = scanNumber(s, i);
+export function scanFiniteNumber(b: Uint8Array, i: number): number {
+  const end = scanNumber(b, i);
   if (end < 0) return -1;
   if (!lastHadExponent && end - i <= 300) return end;
-  return Number.isFinite(Number(s.slice(i, end))) ? end : -1;
+  return Number.isFinite(numberValue(b, i, end)) ? end : -1;
 }
 
-/** A JSON string, quotes included. */
-export function scanString(s: string, i: number): number {
-  if (s.charCodeAt(i) !== QUOTE) return -1;
-  const n = s.length;
+/** A JSON string, quotes included. Bytes of 0x80 and up pass as they are (UTF-8 is decoded leniently, as toString does). */
+export function scanString(b: Uint8Array, i: number): number {
+  if (b[i] !== QUOTE) return -1;
+  const n = b.length;
   for (i++; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     if (c === QUOTE) return i + 1;
     if (c < 0x20) return -1;
     if (c === BACKSLASH) {
-      const e = s.charCodeAt(++i);
+      const e = b[++i] as number;
       if (e === 0x75) {
-        if (!(isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2)) && isHex(s.charCodeAt(i + 3)) && isHex(s.charCodeAt(i + 4)))) return -1;
+        if (!(isHex(b[i + 1] as number) && isHex(b[i + 2] as number) && isHex(b[i + 3] as number) && isHex(b[i + 4] as number))) return -1;
         i += 4;
       } else if (!(e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)) return -1;
     }
@@ -81,9 +113,9 @@ export function scanString(s: string, i: number): number {
   return -1;
 }
 
-function skipSpace(s: string, i: number): number {
+function skipSpace(b: Uint8Array, i: number): number {
   for (;;) {
-    const c = s.charCodeAt(i);
+    const c = b[i];
     if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return i;
     i++;
   }
@@ -92,49 +124,49 @@ function skipSpace(s: string, i: number): number {
 const MAX_DEPTH = 256;
 
 /** Any JSON value, with no whitespace around it. */
-export function scanValue(s: string, i: number, depth = 0): number {
-  const c = s.charCodeAt(i);
-  if (c === QUOTE) return scanString(s, i);
-  if (c === 0x7b) return scanObject(s, i, depth);
-  if (c === 0x5b) return scanArray(s, i, depth);
-  if (c === MINUS || isDigit(c)) return scanNumber(s, i);
-  if (s.startsWith('true', i)) return i + 4;
-  if (s.startsWith('false', i)) return i + 5;
-  if (s.startsWith('null', i)) return i + 4;
+export function scanValue(b: Uint8Array, i: number, depth = 0): number {
+  const c = b[i] as number;
+  if (c === QUOTE) return scanString(b, i);
+  if (c === 0x7b) return scanObject(b, i, depth);
+  if (c === 0x5b) return scanArray(b, i, depth);
+  if (c === MINUS || isDigit(c)) return scanNumber(b, i);
+  if (bytesAt(b, i, TRUE)) return i + 4;
+  if (bytesAt(b, i, FALSE)) return i + 5;
+  if (bytesAt(b, i, NULL)) return i + 4;
   return -1;
 }
 
 /** A JSON object. */
-export function scanObject(s: string, i: number, depth = 0): number {
-  if (s.charCodeAt(i) !== 0x7b || depth >= MAX_DEPTH) return -1;
-  i = skipSpace(s, i + 1);
-  if (s.charCodeAt(i) === 0x7d) return i + 1;
+export function scanObject(b: Uint8Array, i: number, depth = 0): number {
+  if (b[i] !== 0x7b || depth >= MAX_DEPTH) return -1;
+  i = skipSpace(b, i + 1);
+  if (b[i] === 0x7d) return i + 1;
   for (;;) {
-    i = scanString(s, i);
+    i = scanString(b, i);
     if (i < 0) return -1;
-    i = skipSpace(s, i);
-    if (s.charCodeAt(i) !== 0x3a) return -1;
-    i = scanValue(s, skipSpace(s, i + 1), depth + 1);
+    i = skipSpace(b, i);
+    if (b[i] !== 0x3a) return -1;
+    i = scanValue(b, skipSpace(b, i + 1), depth + 1);
     if (i < 0) return -1;
-    i = skipSpace(s, i);
-    const c = s.charCodeAt(i);
+    i = skipSpace(b, i);
+    const c = b[i];
     if (c === 0x7d) return i + 1;
     if (c !== 0x2c) return -1;
-    i = skipSpace(s, i + 1);
+    i = skipSpace(b, i + 1);
   }
 }
 
-function scanArray(s: string, i: number, depth: number): number {
+function scanArray(b: Uint8Array, i: number, depth: number): number {
   if (depth >= MAX_DEPTH) return -1;
-  i = skipSpace(s, i + 1);
-  if (s.charCodeAt(i) === 0x5d) return i + 1;
+  i = skipSpace(b, i + 1);
+  if (b[i] === 0x5d) return i + 1;
   for (;;) {
-    i = scanValue(s, i, depth + 1);
+    i = scanValue(b, i, depth + 1);
     if (i < 0) return -1;
-    i = skipSpace(s, i);
-    const c = s.charCodeAt(i);
+    i = skipSpace(b, i);
+    const c = b[i];
     if (c === 0x5d) return i + 1;
     if (c !== 0x2c) return -1;
-    i = skipSpace(s, i + 1);
+    i = skipSpace(b, i + 1);
   }
 }

@@ -1,11 +1,14 @@
-import { scanFiniteNumber } from './json-scan.ts';
+import { numberValue, scanFiniteNumber } from './json-scan.ts';
+
+const NEWLINE = 0x0a;
+const COMMA = 0x2c;
 
 /** Checks a metrics.csv; returns the problems found (empty when valid). */
-export function checkMetricsCsv(text: string): string[] {
+export function checkMetricsCsv(b: Buffer): string[] {
   const problems: string[] = [];
-  if (!text.endsWith('\n')) problems.push('metrics.csv: does not end with a newline');
-  const headerEnd = text.indexOf('\n');
-  const header = (headerEnd < 0 ? text : text.slice(0, headerEnd)).split(',');
+  if (b[b.length - 1] !== NEWLINE) problems.push('metrics.csv: does not end with a newline');
+  const headerEnd = b.indexOf(NEWLINE);
+  const header = b.toString('utf8', 0, headerEnd < 0 ? b.length : headerEnd).split(',');
   if (header[0] !== 'time' || header[1] !== 'seq') {
     problems.push('metrics.csv: header must start with time,seq');
     return problems;
@@ -13,20 +16,21 @@ export function checkMetricsCsv(text: string): string[] {
   if (new Set(header).size !== header.length) problems.push('metrics.csv: duplicate column names');
   let lastTime = 0;
   const width = header.length;
-  for (let start = headerEnd + 1, line = 2; start > 0 && start < text.length && problems.length < 20; line++) {
-    const nl = text.indexOf('\n', start);
-    const end = nl < 0 ? text.length : nl;
-    const timeEnd = scanRow(text, start, end, width);
+  for (let start = headerEnd + 1, line = 2; start > 0 && start < b.length && problems.length < 20; line++) {
+    const nl = b.indexOf(NEWLINE, start);
+    const end = nl < 0 ? b.length : nl;
+    const timeEnd = scanRow(b, start, end, width);
     let time: number;
-    if (timeEnd > 0) time = Number(text.slice(start, timeEnd));
+    if (timeEnd > 0) time = numberValue(b, start, timeEnd);
     else {
-      const problem = rowProblem(text.slice(start, end), header);
+      const row = b.toString('utf8', start, end);
+      const problem = rowProblem(row, header);
       if (problem !== undefined) {
         problems.push(`metrics.csv line ${line}: ${problem}`);
         start = end + 1;
         continue;
       }
-      time = +(text.slice(start, text.indexOf(',', start)));
+      time = +row.slice(0, row.indexOf(','));
     }
     start = end + 1;
     // Events run in (time, priority, seq) order, so only time is monotone.
@@ -41,15 +45,15 @@ export function checkMetricsCsv(text: string): string[] {
  * runner writes them. Returns where the first cell ends, or -1 if the row is
  * not of that form (it may still be valid: rowProblem decides).
  */
-function scanRow(s: string, start: number, end: number, width: number): number {
+function scanRow(b: Uint8Array, start: number, end: number, width: number): number {
   let first = -1;
   let i = start;
   for (let cell = 0; cell < width; cell++) {
     if (cell > 0) {
-      if (s.charCodeAt(i) !== 0x2c) return -1;
+      if (b[i] !== COMMA) return -1;
       i++;
     }
-    i = scanFiniteNumber(s, i);
+    i = scanFiniteNumber(b, i);
     if (i < 0) return -1;
     if (cell === 0) first = i;
   }

@@ -31,7 +31,7 @@ describe('checkRunFiles', () => {
   });
 
   it('reports schema problems, unlisted files and non-numeric metrics', () => {
-    const files = new Map(out.files);
+    const files = out.files.detached();
     files.set('events.jsonl', `${out.files.get('events.jsonl')!}{"time":-1}\n`);
     files.set('extra.txt', 'x');
     files.set('metrics.csv', out.files.get('metrics.csv')!.replace(/\n([^\n]*)\n$/, '\n$1,\n'));

@@ -2,6 +2,7 @@ import type { ModuleRegistry } from '../modules/registry.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { sha256 } from '../spec/canonical.ts';
 import { checkRunFiles, fileEntry, runDigest, RUN_RECORD } from './check-run.ts';
+import { RunFiles } from './run-files.ts';
 import { Manifest, RunRecord } from './schemas.ts';
 
 export interface ValidationReport {
@@ -53,7 +54,7 @@ export async function validateResults(store: ObjectStore, registry: ModuleRegist
       continue;
     }
     if (rec.data.digest !== run.digest) problems.push(`${run.run_id}: run.json digest differs from the manifest's`);
-    const files = new Map<string, string>();
+    const files = new RunFiles();
     const seen = [];
     for (const want of rec.data.files) {
       const content = await store.get(`${dir}/${want.name}`);
@@ -65,7 +66,7 @@ export async function validateResults(store: ObjectStore, registry: ModuleRegist
       seen.push(got);
       if (got.size !== want.size) problems.push(`${run.run_id}/${want.name}: size ${got.size}, recorded ${want.size}`);
       if (got.sha256 !== want.sha256) problems.push(`${run.run_id}/${want.name}: sha256 ${got.sha256} does not match the recorded ${want.sha256}`);
-      files.set(want.name, content.toString('utf8'));
+      files.set(want.name, content);
     }
     if (runDigest(rec.data.files) !== rec.data.digest) problems.push(`${run.run_id}: run digest does not match its files`);
     for (const p of checkRunFiles(files, registry)) problems.push(`${run.run_id}/${p}`);

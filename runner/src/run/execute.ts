@@ -9,14 +9,15 @@ import type { Experiment } from '../spec/experiment.ts';
 import type { RunPoint } from '../spec/plan.ts';
 import { specDigest } from '../spec/load.ts';
 import { SCHEMA_VERSION, type Summary } from '../outputs/schemas.ts';
-import { formatRunLog } from '../outputs/format-run-log.ts';
+import { formatRunLog, type RunLogSinks } from '../outputs/format-run-log.ts';
+import { RunFiles } from '../outputs/run-files.ts';
 import { RUNNER_VERSION } from '../version.ts';
 
 export const STANDARD_FILES = ['events.jsonl', 'metrics.csv', 'summary.json'] as const;
 
 export interface RunOutput {
-  /** File name -> content, in a fixed order; summary.json last. */
-  readonly files: ReadonlyMap<string, string>;
+  /** The run's files in a fixed order, summary.json last. */
+  readonly files: RunFiles;
   readonly summary: Summary;
   /** Definitions of the modules used, for validating their extra files. */
   readonly modules: readonly ResolvedModule[];
@@ -25,8 +26,10 @@ export interface RunOutput {
 /**
  * Runs one point of the matrix in memory. Pure: the same experiment and point
  * give byte-identical files on any machine, worker count and run order.
+ * With `sinks`, events.jsonl and metrics.csv are views of their memory: valid
+ * until the sinks are reused.
  */
-export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleRegistry): RunOutput {
+export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleRegistry, sinks?: RunLogSinks): RunOutput {
   const scenario = resolveScenario(exp.spec.scenario, point.params, registry);
   const rngs = new RngFactory(point.seed);
   const networks = new Map<string, Graph>();
@@ -54,10 +57,10 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
   const sim = new Simulation(instances, scenario.horizon, scenario.latency, rngs.stream('engine', 'latency'), networks);
   const result = sim.run();
 
-  const files = new Map<string, string>();
-  const log = formatRunLog(result);
-  files.set('events.jsonl', log.events);
-  files.set('metrics.csv', log.metrics);
+  const files = new RunFiles();
+  const log = formatRunLog(result, sinks);
+  files.set('events.jsonl', log.events.bytes());
+  files.set('metrics.csv', log.metrics.bytes());
   const results: Record<string, Record<string, unknown>> = {};
   for (const inst of instances) {
     const s = inst.runtime.summary?.();
@@ -90,7 +93,7 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
     engine: { events: result.executed, end_time: result.endTime, end_reason: result.endReason },
     final_metrics: finalMetrics,
     results,
-    files: [...files.keys()],
+    files: files.names(),
   };
   files.set('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
   return { files, summary, modules: scenario.modules };

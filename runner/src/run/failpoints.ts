@@ -1,4 +1,5 @@
 import { SwarmlabError } from '../errors.ts';
+import type { RunFiles } from '../outputs/run-files.ts';
 
 // Failpoints (in the spirit of etcd's gofail): named faults that tests switch
 // on from outside a process to prove that the checks downstream of them work
@@ -9,7 +10,7 @@ import { SwarmlabError } from '../errors.ts';
 export const FAILPOINT_ENV = 'SWARMLAB_FAILPOINT';
 
 /** Runs on a run's files after execution and before validation; returns the files to validate. */
-export type OutputHook = (files: ReadonlyMap<string, string>) => ReadonlyMap<string, string>;
+export type OutputHook = (files: RunFiles) => RunFiles;
 
 /** Appended to the event log: valid JSON, but not an event line, so only the schema check can catch it. */
 const CORRUPT_LINE = '{"t":0,"type":"corrupted-by-failpoint"}\n';
@@ -26,7 +27,7 @@ export function beforeValidateFailpoint(value: string | undefined, index: number
   if (m === null) throw new SwarmlabError('USAGE', `unknown failpoint ${JSON.stringify(value)} in ${FAILPOINT_ENV}; known: corrupt-output, corrupt-output:<index>`);
   if (m[1] !== undefined && Number(m[1]) !== index) return undefined;
   return (files) => {
-    const out = new Map(files);
+    const out = files.detached();
     out.set(CORRUPT_TARGET, (files.get(CORRUPT_TARGET) ?? '') + CORRUPT_LINE);
     return out;
   };

@@ -9,7 +9,12 @@ import { RunRecord, SCHEMA_VERSION, type FileEntry, type Provenance } from '../o
 import { RUN_RECORD, checkRunFiles, fileEntry, runDigest } from '../outputs/check-run.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { executeRun } from './execute.ts';
+import { SinkPool } from '../outputs/byte-sink.ts';
+import type { RunFiles } from '../outputs/run-files.ts';
 import type { OutputHook } from './failpoints.ts';
+
+/** This thread's output buffers, kept from run to run. */
+const sinks = new SinkPool();
 
 export interface RunOutcome {
   readonly point: RunPoint;
@@ -32,18 +37,16 @@ export async function readRunRecord(store: ObjectStore, layout: ExperimentLayout
 /**
  * Validates a run's files (every schema, and the modules' own checks) and
  * writes them to their final write-once keys, run.json last. Nothing is
- * written if any check fails. The bytes checked are the bytes written: each
- * file is encoded once, hashed once, and that buffer goes to the store (S3
- * verifies it against the sha256 sent with it).
+ * written if any check fails. The bytes checked are the bytes hashed and
+ * written (S3 verifies them against the sha256 sent with them).
  */
-export async function promoteRun(store: ObjectStore, layout: ExperimentLayout, point: RunPoint, files: ReadonlyMap<string, string>, registry: ModuleRegistry): Promise<RunRecord> {
+export async function promoteRun(store: ObjectStore, layout: ExperimentLayout, point: RunPoint, files: RunFiles, registry: ModuleRegistry): Promise<RunRecord> {
   const problems = checkRunFiles(files, registry);
   if (problems.length > 0) {
     throw new SwarmlabError('INVALID_OUTPUT', `${problems.length} problem(s): ${problems.slice(0, 5).join('; ')}`, { file: store.uriFor(layout.run(point.runId)) });
   }
   const entries: FileEntry[] = [];
-  for (const [name, content] of files) {
-    const bytes = Buffer.from(content, 'utf8');
+  for (const [name, bytes] of files.entries()) {
     const entry = fileEntry(name, bytes);
     await store.putIfAbsent(layout.runFile(point.runId, name), bytes, entry.sha256);
     entries.push(entry);
@@ -80,9 +83,17 @@ export async function runAndPromote(exp: Experiment, index: number, store: Objec
   if (existing) return { point, record: existing, status: 'resumed' };
 
   const started = new Date();
-  const out = executeRun(exp, point, opts.registry);
-  const files = opts.beforeValidate === undefined ? out.files : opts.beforeValidate(out.files);
-  const record = await promoteRun(store, layout, point, files, opts.registry);
+  const events = sinks.acquire();
+  const metrics = sinks.acquire();
+  let record: RunRecord;
+  try {
+    const out = executeRun(exp, point, opts.registry, { events, metrics });
+    const files = opts.beforeValidate === undefined ? out.files : opts.beforeValidate(out.files);
+    record = await promoteRun(store, layout, point, files, opts.registry);
+  } finally {
+    sinks.release(events);
+    sinks.release(metrics);
+  }
   const finished = new Date();
   const provenance: Provenance = {
     run_id: point.runId,

@@ -156,7 +156,8 @@ describe('flood-overload scenario', () => {
 
   it('the same run twice gives byte-identical files', () => {
     const again = executeRun(exp, runs[3]!.p, builtinRegistry);
-    for (const [name, content] of runs[3]!.out.files) expect(again.files.get(name)).toBe(content);
+    expect(again.files.names()).toEqual(runs[3]!.out.files.names());
+    for (const [name, content] of runs[3]!.out.files.entries()) expect(again.files.bytes(name)?.equals(content), name).toBe(true);
   });
 
   it('metrics.csv holds every service\'s stress and resource levels', () => {

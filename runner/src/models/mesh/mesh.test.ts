@@ -133,8 +133,8 @@ describe('mesh routing swarm', SLOW, () => {
     }, [5]);
     const a = executeRun(exp, planRun(exp, 0), builtinRegistry).files;
     const b = executeRun(exp, planRun(exp, 0), builtinRegistry).files;
-    expect([...a.keys()]).toEqual([...b.keys()]);
-    for (const [k, v] of a) expect(b.get(k)).toBe(v);
+    expect(a.names()).toEqual(b.names());
+    for (const [k, v] of a.entries()) expect(b.bytes(k)?.equals(v), k).toBe(true);
   });
 });
 
@@ -143,7 +143,7 @@ describe('tamper-evident decision log', SLOW, () => {
     d.spec.scenario.horizon.time = 60;
   }, [9]);
   const { out, r } = results(exp, 0);
-  const files = new Map(out.files);
+  const files = out.files.texts();
 
   it('seals a chain head and one Merkle root per interval into the summary', () => {
     const seal = r.router!.decisionLog as { head: string; decisions: number; roots: { interval: number; count: number }[]; file: string };
