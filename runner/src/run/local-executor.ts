@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { isSwarmlabError } from '../errors.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { validateExperiment } from '../modules/resolve.ts';
@@ -21,6 +22,8 @@ export interface WorkerRequest {
   readonly index: number;
   readonly attempt: string;
 }
+
+export type WorkerMessage = { readonly kind: 'init'; readonly init: WorkerInit } | { readonly kind: 'run'; readonly request: WorkerRequest };
 
 export type WorkerResult =
   | { readonly index: number; readonly ok: true; readonly record: RunRecord; readonly resumed: boolean }
@@ -122,7 +125,23 @@ export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<
   };
 }
 
-/** Runs requests on worker threads, IN_FLIGHT at a time per worker, until none are left and none are running. */
+/**
+ * V8 flags for worker processes. Each worker is one single-threaded
+ * simulation, and the pool starts one per core: V8's default of four
+ * background threads per process (concurrent GC and compilation) then only
+ * preempts the other workers. Measured on 2 cores: the two-worker sweep took
+ * 10-40% more CPU than one worker for the same runs with the default, 1-15%
+ * with one background thread (docs/benchmarks.md).
+ */
+const WORKER_EXEC_ARGV = ['--v8-pool-size=1'];
+
+/**
+ * Runs requests on worker processes, IN_FLIGHT at a time per worker, until
+ * none are left and none are running. Processes rather than threads: each
+ * gets its own V8 flags and heap, and a worker that dies (a run that
+ * exhausts memory, a crash in native code) fails only the runs it had in
+ * flight, which are retried like any failed run, and is replaced.
+ */
 async function runPool(
   size: number,
   init: WorkerInit,
@@ -130,34 +149,47 @@ async function runPool(
   settle: (r: WorkerResult) => void,
 ): Promise<void> {
   const IN_FLIGHT = 2;
-  const workers = Array.from({ length: size }, () => new Worker(new URL('./worker.ts', import.meta.url), { workerData: init }));
+  const entry = fileURLToPath(new URL('./worker.ts', import.meta.url));
+  const live = new Set<ChildProcess>();
+  const serve = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const w = fork(entry, [], { execArgv: WORKER_EXEC_ARGV, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      live.add(w);
+      const inFlight = new Set<number>();
+      let done = false;
+      const feed = (): void => {
+        const request = next();
+        if (request) {
+          inFlight.add(request.index);
+          w.send({ kind: 'run', request } satisfies WorkerMessage);
+        } else if (inFlight.size === 0) {
+          done = true;
+          resolve();
+        }
+      };
+      w.on('message', (res: WorkerResult) => {
+        inFlight.delete(res.index);
+        settle(res);
+        feed();
+      });
+      w.on('error', (e) => {
+        done = true;
+        reject(e);
+      });
+      w.on('exit', (code, signal) => {
+        live.delete(w);
+        if (done) return;
+        done = true;
+        const message = `worker process exited (${signal ?? `code ${String(code)}`}) while running this run`;
+        for (const index of inFlight) settle({ index, ok: false, failure: { code: 'RUN_FAILED', message }, retryable: true });
+        serve().then(resolve, reject);
+      });
+      w.send({ kind: 'init', init } satisfies WorkerMessage);
+      for (let i = 0; i < IN_FLIGHT; i++) feed();
+    });
   try {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            let inFlight = 0;
-            const feed = (): void => {
-              const req = next();
-              if (req) {
-                inFlight++;
-                w.postMessage(req);
-              } else if (inFlight === 0) resolve();
-            };
-            w.on('message', (res: WorkerResult) => {
-              inFlight--;
-              settle(res);
-              feed();
-            });
-            w.on('error', reject);
-            w.on('exit', (code) => {
-              if (code !== 0) reject(new Error(`worker exited with code ${code}`));
-            });
-            for (let i = 0; i < IN_FLIGHT; i++) feed();
-          }),
-      ),
-    );
+    await Promise.all(Array.from({ length: size }, serve));
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    for (const w of live) if (w.connected) w.disconnect();
   }
 }

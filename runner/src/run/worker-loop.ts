@@ -1,17 +1,26 @@
-import { parentPort, workerData } from 'node:worker_threads';
 import { builtinRegistry } from '../modules/builtin.ts';
 import { parseExperiment } from '../spec/load.ts';
 import { openStore } from '../store/open.ts';
-import { executeOne, type WorkerInit, type WorkerRequest } from './local-executor.ts';
+import type { Experiment } from '../spec/experiment.ts';
+import type { ObjectStore } from '../store/store.ts';
+import { executeOne, type WorkerMessage, type WorkerResult } from './local-executor.ts';
+import { crashWorkerFailpoint, FAILPOINT_ENV } from './failpoints.ts';
 
-/** Runs the indexes the pool sends; the pool keeps at most two in flight. */
+/** Runs the indexes the pool sends over IPC; the first message says what to run and where to write. */
 export function serveWorker(): void {
-  const init = workerData as WorkerInit;
-  const exp = parseExperiment(init.experiment);
-  const store = openStore(init.storeUri, init.cwd);
-  const port = parentPort;
-  if (!port) throw new Error('worker.ts must run as a worker thread');
-  port.on('message', (req: WorkerRequest) => {
-    void executeOne(exp, req, store, builtinRegistry).then((res) => port.postMessage(res));
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('worker.ts must run as a child process with an IPC channel');
+  let ctx: { exp: Experiment; store: ObjectStore } | undefined;
+  // The pool going away (it finished, or died) ends this process.
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (msg: WorkerMessage) => {
+    if (msg.kind === 'init') {
+      ctx = { exp: parseExperiment(msg.init.experiment), store: openStore(msg.init.storeUri, msg.init.cwd) };
+      return;
+    }
+    if (!ctx) throw new Error('worker got a run before its init message');
+    // Test-only (failpoints.ts): a worker dying mid-run, as an out-of-memory kill would.
+    if (crashWorkerFailpoint(process.env[FAILPOINT_ENV], msg.request.index)) process.exit(70);
+    void executeOne(ctx.exp, msg.request, ctx.store, builtinRegistry).then((res: WorkerResult) => send(res));
   });
 }
