@@ -58,7 +58,7 @@ export function buildCli(): Command {
     .description('Run every run of an Experiment on this machine and store validated results.')
     .argument('<file>', 'Experiment YAML file')
     .option('--store <uri>', 'object store URI (file://DIR or s3://BUCKET/PREFIX); default: spec.output.store (relative file:// paths are from the current directory)')
-    .option('--workers <n>', 'worker threads (default: spec.execution.parallelism or every core)', positiveInt('--workers'))
+    .option('--workers <n>', 'worker processes (default: spec.execution.parallelism or every core)', positiveInt('--workers'))
     .option('--json', 'print a machine-readable summary')
     .action(async (file: string, opts: { store?: string; workers?: number; json?: boolean }) => {
       const exp = await loadExperimentFile(file);

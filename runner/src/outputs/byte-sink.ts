@@ -2,9 +2,8 @@
  * A growable UTF-8 byte buffer that a run's big files are written into line
  * by line. Joining a whole events.jsonl into one string and encoding that
  * into a Buffer made three fresh multi-megabyte allocations per run; the
- * kernel had to fault in every page of each (a tenth of a run's time), and
- * worker threads faulting in one address space wait on each other. A sink
- * from SinkPool keeps its memory from run to run.
+ * kernel had to fault in every page of each (a tenth of a run's time). A
+ * sink from SinkPool keeps its memory from run to run.
  */
 export class ByteSink {
   private buf: Buffer;

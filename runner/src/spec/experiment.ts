@@ -163,7 +163,7 @@ export const Toleration = z
 
 export const Execution = z
   .object({
-    parallelism: z.number().int().min(1).max(10_000).optional().describe('Runs at once (local: worker threads, default all cores; cluster: Job parallelism).'),
+    parallelism: z.number().int().min(1).max(10_000).optional().describe('Runs at once (local: worker processes, default all cores; cluster: Job parallelism).'),
     retries: z.number().int().min(0).max(10).default(0).describe('Retries per failed run (cluster: Job backoffLimitPerIndex).'),
     maxFailedRuns: z
       .number()
