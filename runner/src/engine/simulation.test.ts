@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng/index.ts';
-import type { ModuleRuntime, SimEvent } from '../modules/api.ts';
+import type { ModuleRuntime, Sim, SimEvent } from '../modules/api.ts';
 import { Graph } from '../modules/networks/graph.ts';
 import { Simulation, type EngineInstance } from './simulation.ts';
 import type { LatencyRule } from './latency.ts';
@@ -93,6 +93,28 @@ describe('Simulation', () => {
     }).run();
     expect(result.metrics.columns).toEqual(['c.count']);
     expect(result.metrics.toRows()).toEqual([[1], [2], [3]]);
+  });
+
+  it('shows an observer each event with the row after it, and can keep no history', () => {
+    let count = 0;
+    const runtime = {
+      start: (s: Sim) => s.emit({ type: 'inc', target: 'c', delay: 1 }),
+      handle: { inc: (_e: SimEvent, s: Sim) => (++count < 3 ? s.emit({ type: 'inc', target: 'c', delay: 1 }) : undefined) },
+      metrics: () => ({ count, double: 2 * count }),
+    };
+    const seen: string[] = [];
+    const result = sim({ c: runtime }).run(
+      {
+        begin: (columns) => seen.push(columns.join(',')),
+        event: (e, metrics, at) => seen.push(`${e.time}:${metrics[at]},${metrics[at + 1]}`),
+      },
+      false,
+    );
+    expect(seen).toEqual(['c.count,c.double', '1:1,2', '2:2,4', '3:3,6']);
+    expect(result.events).toEqual([]);
+    expect(result.metrics.length).toBe(3);
+    expect(result.metrics.lastRow()).toEqual([3, 6]);
+    expect(() => result.metrics.values()).toThrow(/only its latest row/);
   });
 
   it('rejects negative delays, unknown targets and unhandled events', () => {

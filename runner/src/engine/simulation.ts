@@ -28,6 +28,13 @@ export interface SimulationResult extends RunLog {
   readonly endReason: EndReason;
 }
 
+/** Sees a run as it executes: the metric columns once, then every event with the metrics row after it. */
+export interface RunObserver {
+  begin(columns: readonly string[]): void;
+  /** `metrics[offset .. offset + columns.length)` is the row after `event`; valid only during the call. */
+  event(event: SimEvent, metrics: Float64Array, offset: number): void;
+}
+
 /** Event types the engine itself emits; a module may leave them unhandled. */
 export const REFUSED = 'intent.refused';
 
@@ -93,10 +100,18 @@ export class Simulation {
     return value;
   }
 
-  run(): SimulationResult {
+  /**
+   * Runs to the end. `observer` sees each event with the metrics row after
+   * it, as it happens. With `keepLog` false the events and rows are not kept
+   * (the result's log is empty): a run that is written out as it goes then
+   * holds no history, and its events die young instead of filling the heap.
+   */
+  run(observer?: RunObserver, keepLog = true): SimulationResult {
     this.modules.forEach((m, i) => m.runtime.start?.(this.sims[i] as Sim));
     const events: SimEvent[] = [];
-    const metrics = new MetricTable(this.collectMetricColumns());
+    const columns = this.collectMetricColumns();
+    const metrics = new MetricTable(columns, 1024, keepLog);
+    observer?.begin(columns);
     const maxEvents = this.horizon.events ?? Number.POSITIVE_INFINITY;
     const maxTime = this.horizon.time ?? Number.POSITIVE_INFINITY;
     let endReason: EndReason = 'no-events';
@@ -115,10 +130,11 @@ export class Simulation {
       this.queue.pop();
       this.now = next.time;
       this.executed++;
-      // The queued event is logged as is: its dispatch fields are never serialised (formatEvents picks fields).
-      events.push(next);
+      // The queued event is logged as is: its dispatch fields are never serialised (the writer picks fields).
+      if (keepLog) events.push(next);
       next.handler?.(next, this.sims[next.targetIndex] as Sim);
-      this.recordMetrics(metrics);
+      const row = this.recordMetrics(metrics);
+      observer?.event(next, metrics.buffer, row);
     }
     return { events, metrics, endTime: this.now, executed: this.executed, endReason };
   }
@@ -211,8 +227,10 @@ export class Simulation {
     return columns;
   }
 
-  private recordMetrics(table: MetricTable): void {
-    let at = table.appendRow();
+  /** Appends the metrics row after the current event; returns its offset in the table's buffer. */
+  private recordMetrics(table: MetricTable): number {
+    const row = table.appendRow();
+    let at = row;
     for (const { index, keys } of this.metricSources) {
       const m = this.modules[index] as EngineInstance;
       const values = (m.runtime.metrics as NonNullable<ModuleRuntime['metrics']>)();
@@ -224,6 +242,7 @@ export class Simulation {
         table.set(at++, v);
       }
     }
+    return row;
   }
 }
 

@@ -9,7 +9,7 @@ import type { Experiment } from '../spec/experiment.ts';
 import type { RunPoint } from '../spec/plan.ts';
 import { specDigest } from '../spec/load.ts';
 import { SCHEMA_VERSION, type Summary } from '../outputs/schemas.ts';
-import { formatRunLog, type RunLogSinks } from '../outputs/format-run-log.ts';
+import { RunLogWriter, type RunLogSinks } from '../outputs/format-run-log.ts';
 import { RunFiles } from '../outputs/run-files.ts';
 import { RUNNER_VERSION } from '../version.ts';
 
@@ -55,12 +55,13 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
   }
 
   const sim = new Simulation(instances, scenario.horizon, scenario.latency, rngs.stream('engine', 'latency'), networks);
-  const result = sim.run();
+  // The files are written as the run goes; the log is kept only for modules that analyse it afterwards.
+  const writer = new RunLogWriter(sinks);
+  const result = sim.run(writer, instances.some((i) => i.runtime.analyze !== undefined));
 
   const files = new RunFiles();
-  const log = formatRunLog(result, sinks);
-  files.set('events.jsonl', log.events.bytes());
-  files.set('metrics.csv', log.metrics.bytes());
+  files.set('events.jsonl', writer.sinks.events.bytes());
+  files.set('metrics.csv', writer.sinks.metrics.bytes());
   const results: Record<string, Record<string, unknown>> = {};
   for (const inst of instances) {
     const s = inst.runtime.summary?.();
@@ -76,8 +77,8 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
     }
   }
   const finalMetrics: Record<string, number> = {};
-  if (result.metrics.length > 0) {
-    const last = result.metrics.row(result.metrics.length - 1);
+  const last = result.metrics.lastRow();
+  if (last) {
     result.metrics.columns.forEach((c, i) => {
       finalMetrics[c] = last[i] as number;
     });
