@@ -130,8 +130,9 @@ export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<
  * simulation, and the pool starts one per core: V8's default of four
  * background threads per process (concurrent GC and compilation) then only
  * preempts the other workers. Measured on 2 cores: the two-worker sweep took
- * 10-40% more CPU than one worker for the same runs with the default, 1-15%
- * with one background thread (docs/benchmarks.md).
+ * 10-40% more CPU than one worker for the same runs with the default, 0-28%
+ * with one background thread, the rest varying with the host
+ * (docs/benchmarks.md).
  */
 const WORKER_EXEC_ARGV = ['--v8-pool-size=1'];
 
