@@ -126,22 +126,13 @@ export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<
 }
 
 /**
- * V8 flags for worker processes. Each worker is one single-threaded
- * simulation, and the pool starts one per core: V8's default of four
- * background threads per process (concurrent GC and compilation) then only
- * preempts the other workers. Measured on 2 cores: the two-worker sweep took
- * 10-40% more CPU than one worker for the same runs with the default, 0-28%
- * with one background thread, the rest varying with the host
- * (docs/benchmarks.md).
- */
-const WORKER_EXEC_ARGV = ['--v8-pool-size=1'];
-
-/**
  * Runs requests on worker processes, IN_FLIGHT at a time per worker, until
  * none are left and none are running. Processes rather than threads: each
- * gets its own V8 flags and heap, and a worker that dies (a run that
- * exhausts memory, a crash in native code) fails only the runs it had in
- * flight, which are retried like any failed run, and is replaced.
+ * has its own heap, and a worker that dies (a run that exhausts memory, a
+ * crash in native code) fails only the runs it had in flight, which are
+ * retried like any failed run, and is replaced. Workers get Node's default
+ * flags (NODE_OPTIONS reaches them through the environment); inheriting this
+ * process's would pass on --inspect and its port.
  */
 async function runPool(
   size: number,
@@ -154,7 +145,7 @@ async function runPool(
   const live = new Set<ChildProcess>();
   const serve = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const w = fork(entry, [], { execArgv: WORKER_EXEC_ARGV, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const w = fork(entry, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       live.add(w);
       const inFlight = new Set<number>();
       let done = false;
