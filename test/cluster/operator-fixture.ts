@@ -95,9 +95,19 @@ export async function experimentStatus(cluster: TestCluster, name: string): Prom
   return obj.status === undefined ? undefined : ExperimentStatus.parse(obj.status);
 }
 
-export function waitForPhase(cluster: TestCluster, name: string, phase: string, timeoutMs = 120_000): Promise<ExperimentStatus> {
-  return waitFor(`${name} to be ${phase}`, async () => {
-    const s = await experimentStatus(cluster, name);
-    return s?.phase === phase ? s : undefined;
-  }, { timeoutMs, intervalMs: 300 });
+/**
+ * Waits for a phase; on timeout the error carries the last status seen. The
+ * default stays under the integration tests' 120 s timeout so that a stuck
+ * Experiment fails with where it was stuck, not a bare test timeout.
+ */
+export async function waitForPhase(cluster: TestCluster, name: string, phase: string, timeoutMs = 90_000): Promise<ExperimentStatus> {
+  let last: ExperimentStatus | undefined;
+  try {
+    return await waitFor(`${name} to be ${phase}`, async () => {
+      last = await experimentStatus(cluster, name);
+      return last?.phase === phase ? last : undefined;
+    }, { timeoutMs, intervalMs: 300 });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(last)}`, { cause: e });
+  }
 }

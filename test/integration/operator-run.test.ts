@@ -9,7 +9,7 @@ import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
 import { createExperiment, experimentStatus, prepareOperatorNamespace, queueExperiment, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
-import { useCluster, waitFor } from '../cluster/harness.ts';
+import { useCluster, waitFor, within } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
 const cluster = useCluster('operator-run');
@@ -159,16 +159,16 @@ describe('operator on the local control plane', () => {
     for (const c of controllers.splice(0)) await c.stop();
     const names = ['restart-a', 'restart-b', 'restart-c'];
     for (const [i, name] of names.entries()) {
-      const op = await startOperator();
+      const op = await within(`operator ${i + 1} starting`, 20_000, startOperator());
       await create(queueExperiment(name));
       // Stop at a different point each time: before, around and after the Job is created.
       await new Promise((r) => setTimeout(r, i * 150));
-      await op.stop();
+      await within(`operator ${i + 1} stopping`, 20_000, op.stop());
       controllers.splice(controllers.indexOf(op), 1);
     }
-    await startOperator();
+    await within('the last operator starting', 20_000, startOperator());
     for (const name of names) {
-      const done = await waitPhase(name, 'Complete');
+      const done = await waitPhase(name, 'Complete', 30_000);
       expect(done.runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 4, failed: 0 });
       expect((await jobsOf(name)).length).toBe(1);
     }
