@@ -4,26 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tinySpec } from '../testing/tiny-spec.ts';
 
 // `run-index` as a Job pod runs it: the corrupt-output failpoint and --index-offset.
 
 const bin = fileURLToPath(new URL('../../../bin/swarmlab.js', import.meta.url));
 
-const spec = `apiVersion: swarmlab.io/v1alpha1
-kind: Experiment
-metadata:
-  name: tiny
-spec:
-  scenario:
-    modules:
-      - { kind: agent, module: poisson-source, name: arrivals, config: { rate: 0.7, target: server } }
-      - { kind: agent, module: service-queue, name: server, config: { serviceRate: 1.0 } }
-    horizon: { time: 100 }
-  sweep:
-    seeds: { base: 1, replicas: 3 }
-    grid:
-      - { param: arrivals.rate, values: [0.4, 0.8] }
-`;
+const spec = tinySpec();
 
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'swarmlab-run-index-'));

@@ -7,26 +7,11 @@ import { parseExperimentText } from '../spec/load.ts';
 import { FileStore } from '../store/file-store.ts';
 import { FAILPOINT_ENV } from './failpoints.ts';
 import { runLocal } from './local-executor.ts';
+import { tinySpec } from '../testing/tiny-spec.ts';
 
 // The local pool: worker processes, and what happens when one dies mid-run.
 
-const spec = (retries: number) => `apiVersion: swarmlab.io/v1alpha1
-kind: Experiment
-metadata:
-  name: pool
-spec:
-  scenario:
-    modules:
-      - { kind: agent, module: poisson-source, name: arrivals, config: { rate: 0.7, target: server } }
-      - { kind: agent, module: service-queue, name: server, config: { serviceRate: 1.0 } }
-    horizon: { time: 200 }
-  sweep:
-    seeds: { base: 3, replicas: 3 }
-    grid:
-      - { param: arrivals.rate, values: [0.4, 0.8] }
-  execution:
-    retries: ${retries}
-`;
+const spec = (retries: number) => tinySpec('pool', `  execution:\n    retries: ${retries}\n`);
 
 const dirs: string[] = [];
 function store(): FileStore {
