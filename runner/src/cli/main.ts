@@ -11,7 +11,7 @@ import { openStore } from '../store/open.ts';
 import { FileStore } from '../store/file-store.ts';
 import { runLocal } from '../run/local-executor.ts';
 import { runAndPromote } from '../run/promote.ts';
-import { beforeValidateFailpoint, FAILPOINT_ENV } from '../run/failpoints.ts';
+import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint } from '../run/failpoints.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
 import { outputJsonSchemas } from '../outputs/json-schemas.ts';
 import { migrateResults } from './migrate-command.ts';
@@ -112,7 +112,7 @@ export function buildCli(): Command {
       resolveScenario(exp.spec.scenario, planRun(exp, index).params, builtinRegistry);
       const store = openStore(opts.store ?? exp.spec.output.store);
       // Test-only fault injection (failpoints.ts); nothing is injected unless SWARMLAB_FAILPOINT is set.
-      const beforeValidate = beforeValidateFailpoint(process.env[FAILPOINT_ENV], index);
+      const beforeValidate = beforeValidateFailpoint(parseFailpoint(process.env[FAILPOINT_ENV]), index);
       const out = await runAndPromote(exp, index, store, { registry: builtinRegistry, attempt: opts.attempt ?? process.env.HOSTNAME ?? 'local', beforeValidate });
       process.stdout.write(`${JSON.stringify({ run: out.point.runId, index, status: out.status, digest: out.record.digest })}\n`);
     });

@@ -57,14 +57,6 @@ export class MetricTable {
     return this.keepRows ? this.row(this.count - 1) : Array.from(this.data.subarray(0, this.columns.length));
   }
 
-  get(row: number, column: number): number {
-    this.requireRows();
-    if (row < 0 || row >= this.count || column < 0 || column >= this.columns.length) {
-      throw new RangeError(`metric (${row}, ${column}) is outside ${this.count} rows x ${this.columns.length} columns`);
-    }
-    return this.data[row * this.columns.length + column] as number;
-  }
-
   /** Every value, row after row (a view, not a copy). */
   values(): Float64Array {
     this.requireRows();

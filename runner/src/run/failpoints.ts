@@ -18,16 +18,32 @@ export type OutputHook = (files: RunFiles) => RunFiles;
 const CORRUPT_LINE = '{"t":0,"type":"corrupted-by-failpoint"}\n';
 const CORRUPT_TARGET = 'events.jsonl';
 
+/** A failpoint as set in SWARMLAB_FAILPOINT: what to inject, and for which global run index (every run when unset). */
+export interface Failpoint {
+  readonly kind: 'corrupt-output' | 'crash-worker';
+  readonly index?: number;
+}
+
+/** Reads SWARMLAB_FAILPOINT's value once; an unknown one is a usage error, so a typo never silently injects nothing. */
+export function parseFailpoint(value: string | undefined): Failpoint | undefined {
+  if (value === undefined || value === '') return undefined;
+  const m = /^(corrupt-output|crash-worker)(?::(\d+))?$/.exec(value);
+  if (m === null) throw new SwarmlabError('USAGE', `unknown failpoint ${JSON.stringify(value)} in ${FAILPOINT_ENV}; known: corrupt-output, crash-worker, each optionally :<index>`);
+  const kind = m[1] as Failpoint['kind'];
+  return m[2] === undefined ? { kind } : { kind, index: Number(m[2]) };
+}
+
+function armed(fp: Failpoint | undefined, kind: Failpoint['kind'], index: number): boolean {
+  return fp?.kind === kind && (fp.index === undefined || fp.index === index);
+}
+
 /**
- * `corrupt-output` (every run) or `corrupt-output:<global run index>`: after
- * execution, one line that breaks the event schema is appended to the run's
- * events.jsonl, as a module or serialisation bug would.
+ * `corrupt-output[:<index>]`: after execution, one line that breaks the event
+ * schema is appended to the run's events.jsonl, as a module or serialisation
+ * bug would.
  */
-export function beforeValidateFailpoint(value: string | undefined, index: number): OutputHook | undefined {
-  if (value === undefined || value === '' || value.startsWith('crash-worker')) return undefined;
-  const m = /^corrupt-output(?::(\d+))?$/.exec(value);
-  if (m === null) throw new SwarmlabError('USAGE', `unknown failpoint ${JSON.stringify(value)} in ${FAILPOINT_ENV}; known: corrupt-output, corrupt-output:<index>, crash-worker:<index>`);
-  if (m[1] !== undefined && Number(m[1]) !== index) return undefined;
+export function beforeValidateFailpoint(fp: Failpoint | undefined, index: number): OutputHook | undefined {
+  if (!armed(fp, 'corrupt-output', index)) return undefined;
   return (files) => {
     const out = files.detached();
     out.set(CORRUPT_TARGET, (files.get(CORRUPT_TARGET) ?? '') + CORRUPT_LINE);
@@ -36,14 +52,12 @@ export function beforeValidateFailpoint(value: string | undefined, index: number
 }
 
 /**
- * `crash-worker:<global run index>`: the local pool's worker process that
- * receives that run exits at once, once per sweep attempt (the retry, in a
- * replacement worker, runs normally when SWARMLAB_FAILPOINT_ONCE names a file
- * that the first crash creates).
+ * `crash-worker[:<index>]`: the local pool's worker process that receives
+ * that run exits at once (the retry, in a replacement worker, runs normally
+ * when SWARMLAB_FAILPOINT_ONCE names a file that the first crash creates).
  */
-export function crashWorkerFailpoint(value: string | undefined, index: number): boolean {
-  const m = value === undefined ? null : /^crash-worker:(\d+)$/.exec(value);
-  if (m === null || Number(m[1]) !== index) return false;
+export function crashWorkerFailpoint(fp: Failpoint | undefined, index: number): boolean {
+  if (!armed(fp, 'crash-worker', index)) return false;
   const once = process.env.SWARMLAB_FAILPOINT_ONCE;
   if (once === undefined) return true;
   try {

@@ -11,6 +11,7 @@ import { ExperimentLayout } from '../store/layout.ts';
 import { assembleManifest, formatManifest, type RunFailure } from '../outputs/manifest.ts';
 import type { Manifest, RunRecord } from '../outputs/schemas.ts';
 import { runAndPromote } from './promote.ts';
+import { FAILPOINT_ENV, parseFailpoint } from './failpoints.ts';
 
 export interface WorkerInit {
   readonly experiment: unknown;
@@ -70,6 +71,8 @@ export interface LocalRunResult extends Progress {
 /** `swarmlab run`: validates everything first, runs the matrix on a worker pool, writes the manifest last. */
 export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunResult> {
   validateExperiment(exp, opts.registry);
+  // Worker processes read it too: a bad value is one usage error here, not every worker dying at start.
+  parseFailpoint(process.env[FAILPOINT_ENV]);
   await opts.store.check();
   const points = plan(exp);
   const layout = ExperimentLayout.of(exp);

@@ -4,13 +4,14 @@ import { openStore } from '../store/open.ts';
 import type { Experiment } from '../spec/experiment.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { executeOne, type WorkerMessage, type WorkerResult } from './local-executor.ts';
-import { crashWorkerFailpoint, FAILPOINT_ENV } from './failpoints.ts';
+import { crashWorkerFailpoint, FAILPOINT_ENV, parseFailpoint } from './failpoints.ts';
 
 /** Runs the indexes the pool sends over IPC; the first message says what to run and where to write. */
 export function serveWorker(): void {
   const send = process.send?.bind(process);
   if (!send) throw new Error('worker.ts must run as a child process with an IPC channel');
   let ctx: { exp: Experiment; store: ObjectStore } | undefined;
+  const failpoint = parseFailpoint(process.env[FAILPOINT_ENV]);
   // The pool going away (it finished, or died) ends this process.
   process.on('disconnect', () => process.exit(0));
   process.on('message', (msg: WorkerMessage) => {
@@ -20,7 +21,7 @@ export function serveWorker(): void {
     }
     if (!ctx) throw new Error('worker got a run before its init message');
     // Test-only (failpoints.ts): a worker dying mid-run, as an out-of-memory kill would.
-    if (crashWorkerFailpoint(process.env[FAILPOINT_ENV], msg.request.index)) process.exit(70);
+    if (crashWorkerFailpoint(failpoint, msg.request.index)) process.exit(70);
     void executeOne(ctx.exp, msg.request, ctx.store, builtinRegistry).then((res: WorkerResult) => send(res));
   });
 }
