@@ -4,26 +4,24 @@
 // killed with SIGKILL mid fan-out.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { CustomObjectsApi, type V1Job } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExperiment, specDigest } from '../../runner/src/spec/load.ts';
 import type { ObjectStore } from '../../runner/src/store/store.ts';
-import { ExperimentStatus } from '../../operator/src/api/status.ts';
+import type { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
-import { prepareOperatorNamespace, testStoreOpener } from '../cluster/operator-fixture.ts';
+import { createExperiment, experimentStatus, prepareOperatorNamespace, testStoreOpener } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 import { repoRoot } from '../cluster/versions.ts';
 import { freePort } from '../cluster/processes.ts';
 
 const cluster = useCluster('operator-faults');
-const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments' };
 
 let kubelet: LocalKubeletStandIn;
-let custom: CustomObjectsApi;
 const running: { controller: Controller; metrics: OperatorMetrics }[] = [];
 let storeDown = false;
 
@@ -101,14 +99,8 @@ function experiment(name: string, execution: Record<string, unknown> = {}) {
   };
 }
 
-async function create(body: unknown): Promise<void> {
-  await custom.createNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, body });
-}
-
-async function status(name: string): Promise<ExperimentStatus | undefined> {
-  const obj = (await custom.getNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, name })) as { status?: unknown };
-  return obj.status === undefined ? undefined : ExperimentStatus.parse(obj.status);
-}
+const create = (body: unknown) => createExperiment(cluster, body);
+const status = (name: string) => experimentStatus(cluster, name);
 
 async function waitStatus(name: string, what: string, ok: (s: ExperimentStatus) => boolean, timeoutMs = 120_000): Promise<ExperimentStatus> {
   return waitFor(`${name}: ${what}`, async () => {
@@ -124,7 +116,6 @@ async function jobsOf(name: string): Promise<V1Job[]> {
 }
 
 beforeAll(async () => {
-  custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
   kubelet = await prepareOperatorNamespace(cluster);
 });
 
