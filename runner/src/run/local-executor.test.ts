@@ -7,6 +7,7 @@ import { parseExperimentText } from '../spec/load.ts';
 import { FileStore } from '../store/file-store.ts';
 import { FAILPOINT_ENV } from './failpoints.ts';
 import { runLocal } from './local-executor.ts';
+import { WorkerPool } from './worker-pool.ts';
 import { tinySpec } from '../testing/tiny-spec.ts';
 
 // The local pool: worker processes, and what happens when one dies mid-run.
@@ -18,6 +19,14 @@ function store(): FileStore {
   const dir = mkdtempSync(join(tmpdir(), 'swarmlab-pool-'));
   dirs.push(dir);
   return new FileStore(dir);
+}
+
+/** Resolves once every worker of the pool has exited; fails the test after 10 s. */
+async function allExited(pool: WorkerPool): Promise<void> {
+  for (let waited = 0; pool.running > 0; waited += 20) {
+    if (waited > 10_000) throw new Error(`${pool.running} worker processes still running`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 afterEach(() => {
@@ -53,6 +62,41 @@ describe('runLocal worker pool', { timeout: 60_000 }, () => {
     process.env[FAILPOINT_ENV] = 'crash-worker:1';
     process.env.SWARMLAB_FAILPOINT_ONCE = once;
     const r = await runLocal(parseExperimentText(spec(1)), { store: store(), registry: builtinRegistry, workers: 2 });
+    expect(r.failed).toBe(0);
+    expect(r.succeeded).toBe(6);
+  });
+
+  it('uses workers started before the experiment was read, starts more when asked for more, and leaves none running', async () => {
+    const exp = parseExperimentText(spec(0));
+    const one = await runLocal(exp, { store: store(), registry: builtinRegistry, workers: 1 });
+    const pool = WorkerPool.start(1);
+    const three = await runLocal(exp, { store: store(), registry: builtinRegistry, workers: 3, pool });
+    expect(three.succeeded).toBe(6);
+    expect(three.manifest.digest).toBe(one.manifest.digest);
+    await allExited(pool);
+  });
+
+  it('stops prestarted workers the sweep does not use, also when the sweep is refused', async () => {
+    const exp = parseExperimentText(spec(0));
+    const unused = WorkerPool.start(2);
+    expect(unused.running).toBe(2);
+    const inProcess = await runLocal(exp, { store: store(), registry: builtinRegistry, workers: 1, pool: unused });
+    expect(inProcess.succeeded).toBe(6);
+    await allExited(unused);
+
+    const refused = WorkerPool.start(2);
+    process.env[FAILPOINT_ENV] = 'no-such-failpoint';
+    await expect(runLocal(exp, { store: store(), registry: builtinRegistry, workers: 2, pool: refused })).rejects.toMatchObject({ code: 'USAGE' });
+    await allExited(refused);
+  });
+
+  it('passes over a prestarted worker that died before the sweep began', async () => {
+    // Workers read the failpoint at start: an unknown one makes each exit at once.
+    process.env[FAILPOINT_ENV] = 'no-such-failpoint';
+    const pool = WorkerPool.start(2);
+    await allExited(pool);
+    delete process.env[FAILPOINT_ENV];
+    const r = await runLocal(parseExperimentText(spec(0)), { store: store(), registry: builtinRegistry, workers: 2, pool });
     expect(r.failed).toBe(0);
     expect(r.succeeded).toBe(6);
   });

@@ -1,6 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { isSwarmlabError } from '../errors.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { validateExperiment } from '../modules/resolve.ts';
@@ -12,6 +10,7 @@ import { assembleManifest, formatManifest, type RunFailure } from '../outputs/ma
 import type { Manifest, RunRecord } from '../outputs/schemas.ts';
 import { runAndPromote } from './promote.ts';
 import { FAILPOINT_ENV, parseFailpoint } from './failpoints.ts';
+import { WorkerPool } from './worker-pool.ts';
 
 export interface WorkerInit {
   readonly experiment: unknown;
@@ -55,8 +54,10 @@ export interface Progress {
 export interface LocalRunOptions {
   readonly store: ObjectStore;
   readonly registry: ModuleRegistry;
-  /** Worker threads; 1 runs in this thread. Default: every core. */
+  /** Worker processes; 1 runs in this process. Default: spec.execution.parallelism, else every core. */
   readonly workers?: number;
+  /** Workers started ahead (WorkerPool.start) while the caller read the experiment; ended when the sweep ends. */
+  readonly pool?: WorkerPool;
   readonly cwd?: string;
   onProgress?(p: Progress): void;
 }
@@ -70,6 +71,14 @@ export interface LocalRunResult extends Progress {
 
 /** `swarmlab run`: validates everything first, runs the matrix on a worker pool, writes the manifest last. */
 export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunResult> {
+  try {
+    return await sweep(exp, opts);
+  } finally {
+    opts.pool?.close();
+  }
+}
+
+async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunResult> {
   validateExperiment(exp, opts.registry);
   // Worker processes read it too: a bad value is one usage error here, not every worker dying at start.
   parseFailpoint(process.env[FAILPOINT_ENV]);
@@ -108,13 +117,15 @@ export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<
   };
 
   if (workers === 1) {
-    // In this thread, still two runs in flight: one computes while the other waits on the store.
+    opts.pool?.close();
+    // In this process, still two runs in flight: one computes while the other waits on the store.
     const lane = async (): Promise<void> => {
       for (let req = nextRequest(); req; req = nextRequest()) settle(await executeOne(exp, req, opts.store, opts.registry));
     };
     await Promise.all([lane(), lane()]);
   } else {
-    await runPool(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd() }, nextRequest, settle);
+    const pool = opts.pool ?? WorkerPool.start(workers);
+    await pool.run(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd() }, nextRequest, settle);
   }
 
   const manifest = assembleManifest(exp, points, records, failures);
@@ -126,65 +137,4 @@ export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<
     resultsUri: opts.store.uriFor(layout.root),
     failures,
   };
-}
-
-/**
- * Runs requests on worker processes, IN_FLIGHT at a time per worker, until
- * none are left and none are running. Processes rather than threads: each
- * has its own heap, and a worker that dies (a run that exhausts memory, a
- * crash in native code) fails only the runs it had in flight, which are
- * retried like any failed run, and is replaced. Workers get Node's default
- * flags (NODE_OPTIONS reaches them through the environment); inheriting this
- * process's would pass on --inspect and its port.
- */
-async function runPool(
-  size: number,
-  init: WorkerInit,
-  next: () => WorkerRequest | undefined,
-  settle: (r: WorkerResult) => void,
-): Promise<void> {
-  const IN_FLIGHT = 2;
-  const entry = fileURLToPath(new URL('./worker.ts', import.meta.url));
-  const live = new Set<ChildProcess>();
-  const serve = (): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const w = fork(entry, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      live.add(w);
-      const inFlight = new Set<number>();
-      let done = false;
-      const feed = (): void => {
-        const request = next();
-        if (request) {
-          inFlight.add(request.index);
-          w.send({ kind: 'run', request } satisfies WorkerMessage);
-        } else if (inFlight.size === 0) {
-          done = true;
-          resolve();
-        }
-      };
-      w.on('message', (res: WorkerResult) => {
-        inFlight.delete(res.index);
-        settle(res);
-        feed();
-      });
-      w.on('error', (e) => {
-        done = true;
-        reject(e);
-      });
-      w.on('exit', (code, signal) => {
-        live.delete(w);
-        if (done) return;
-        done = true;
-        const message = `worker process exited (${signal ?? `code ${String(code)}`}) while running this run`;
-        for (const index of inFlight) settle({ index, ok: false, failure: { code: 'RUN_FAILED', message }, retryable: true });
-        serve().then(resolve, reject);
-      });
-      w.send({ kind: 'init', init } satisfies WorkerMessage);
-      for (let i = 0; i < IN_FLIGHT; i++) feed();
-    });
-  try {
-    await Promise.all(Array.from({ length: size }, serve));
-  } finally {
-    for (const w of live) if (w.connected) w.disconnect();
-  }
 }

@@ -9,7 +9,7 @@ import { crashWorkerFailpoint, FAILPOINT_ENV, parseFailpoint } from './failpoint
 /** Runs the indexes the pool sends over IPC; the first message says what to run and where to write. */
 export function serveWorker(): void {
   const send = process.send?.bind(process);
-  if (!send) throw new Error('worker.ts must run as a child process with an IPC channel');
+  if (!send) throw new Error('worker.js must run as a child process with an IPC channel');
   let ctx: { exp: Experiment; store: ObjectStore } | undefined;
   const failpoint = parseFailpoint(process.env[FAILPOINT_ENV]);
   // The pool going away (it finished, or died) ends this process.
