@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { parseExperimentText } from '../runner/src/spec/load.ts';
 
-const runs = Number(process.argv[2] ?? 128);
-const horizon = Number(process.argv[3] ?? 2000);
+const runs = Number(process.argv[2] ?? 256);
+const horizon = Number(process.argv[3] ?? 5000);
 const pairs = Number(process.argv[4] ?? 5);
 const exp = parseExperimentText(readFileSync(new URL('../scenarios/mm1-queue.yaml', import.meta.url), 'utf8'));
 exp.spec.scenario.horizon = { time: horizon };
