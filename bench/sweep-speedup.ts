@@ -75,6 +75,8 @@ console.log(
     // CPU seconds of each `swarmlab run` and its worker processes: above the wall time, work ran on both cores.
     oneWorkerCpuSeconds: measured.map((m) => round(m.one.cpuSeconds)),
     twoWorkersCpuSeconds: measured.map((m) => round(m.two.cpuSeconds)),
+    // What decides a pair: how much more CPU the same runs took on two busy cores than on one.
+    cpuRatios: measured.map((m) => round(m.two.cpuSeconds / m.one.cpuSeconds)),
     sameDigest: measured.every((m) => m.one.digest === measured[0]?.one.digest && m.two.digest === m.one.digest),
   }),
 );
