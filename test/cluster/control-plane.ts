@@ -14,6 +14,8 @@ export const CONTROLLERS = [
   'namespace-controller',
   // Creates each namespace's `default` ServiceAccount, which tools such as helm expect.
   'serviceaccount-controller',
+  // Folds the chart's Experiment roles into the built-in admin, edit and view ClusterRoles.
+  'clusterrole-aggregation-controller',
 ] as const;
 
 export interface StartClusterOptions {

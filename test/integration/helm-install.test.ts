@@ -1,15 +1,16 @@
 // `helm install` of charts/swarmlab on the local control plane, the operator
 // account's permissions checked with `kubectl auth can-i`, and the operator
 // run as a local process under exactly that account (a TokenRequest token),
-// configured by the env the chart renders, taking an Experiment to Complete.
+// configured by the env the chart renders, taking an Experiment to Complete
+// that `swarmlab submit` applied as a user holding only the built-in edit role.
 // No kubelet runs the operator Deployment's pods (the stand-in only runs
 // swarmlab Job pods), which is why the operator runs beside the cluster.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster, waitFor } from '../cluster/harness.ts';
@@ -43,6 +44,24 @@ async function canI(verb: string, resource: string, namespace: string, sa: { ns:
   const answer = r.stdout.trim();
   if (answer !== 'yes' && answer !== 'no') throw new Error(`kubectl auth can-i ${verb} ${resource}: ${r.stdout} ${r.stderr}`);
   return answer === 'yes';
+}
+
+/** A kubeconfig that authenticates as a ServiceAccount of the test namespace (a TokenRequest token), like an in-cluster one. */
+async function tokenKubeconfig(account: string): Promise<string> {
+  const tok = await cluster.kubectl(['create', 'token', account, '-n', cluster.namespace, '--duration=1h']);
+  if (tok.code !== 0) throw new Error(`kubectl create token ${account}: ${tok.stderr}`);
+  const current = cluster.kubeConfig.getCurrentCluster();
+  if (current === null) throw new Error('no current cluster in the admin kubeconfig');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'local', server: current.server, caData: current.caData, caFile: current.caFile, skipTLSVerify: current.skipTLSVerify }],
+    users: [{ name: account, token: tok.stdout.trim() }],
+    contexts: [{ name: account, cluster: 'local', user: account, namespace: cluster.namespace }],
+    currentContext: account,
+  });
+  const file = join(work, `${account}.kubeconfig`);
+  writeFileSync(file, kc.exportConfig());
+  return file;
 }
 
 function manifest(rel: string, ns: string): K8sObject[] {
@@ -103,7 +122,7 @@ describe('helm install on the local control plane', () => {
     expect(r.stdout).toContain(`kubectl get experiments -n ${cluster.namespace} -w`);
 
     const objs = manifest(release, cluster.namespace);
-    expect(objs.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceAccount']);
+    expect(objs.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceAccount']);
     for (const o of objs) {
       const args = ['get', `${o.kind}.${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}`.replace(/\.$/, ''), o.metadata.name, '-o', 'jsonpath={.metadata.uid}'];
       if (o.metadata.namespace !== undefined) args.push('-n', o.metadata.namespace);
@@ -145,6 +164,28 @@ describe('helm install on the local control plane', () => {
     expect(await canI('get', 'configmaps', cluster.namespace, { ns: cluster.namespace, name: `${release}-swarmlab-runner` })).toBe(false);
   });
 
+  it('whoever holds the built-in edit or view role in a namespace may run or read Experiments there (aggregated roles), not write their status', async () => {
+    const ns = cluster.namespace;
+    const rbac = cluster.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    for (const [name, role] of [['alice', 'edit'], ['bob', 'view']] as const) {
+      await cluster.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name } } });
+      await rbac.createNamespacedRoleBinding({
+        namespace: ns,
+        body: { metadata: { name: `${name}-${role}` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'ServiceAccount', name, namespace: ns }] },
+      });
+    }
+    const alice = { ns, name: 'alice' };
+    const bob = { ns, name: 'bob' };
+    // kube-controller-manager's clusterrole-aggregation controller copies the rules into edit and view.
+    await waitFor('edit and view to include Experiments', async () => ((await canI('create', 'experiments.swarmlab.io', ns, alice)) && (await canI('list', 'experiments.swarmlab.io', ns, bob)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
+    for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']) expect(await canI(verb, 'experiments.swarmlab.io', ns, alice), `alice ${verb}`).toBe(true);
+    expect(await canI('patch', 'experiments.swarmlab.io', ns, alice, ['--subresource=status'])).toBe(false);
+    for (const verb of ['get', 'list', 'watch']) expect(await canI(verb, 'experiments.swarmlab.io', ns, bob), `bob ${verb}`).toBe(true);
+    for (const verb of ['create', 'patch', 'delete']) expect(await canI(verb, 'experiments.swarmlab.io', ns, bob), `bob ${verb}`).toBe(false);
+    // Only where bound.
+    expect(await canI('create', 'experiments.swarmlab.io', 'default', alice)).toBe(false);
+  });
+
   it('namespaced scope: a second release\'s account works in its own namespace only', async () => {
     await cluster.core.createNamespace({ body: { metadata: { name: second, labels: { 'swarmlab.dev/test': 'helm-install' } } } });
     const r = h(['install', 'nsd', chartDir, '-n', second, '--set', 'rbac.scope=namespaced', '--set', 'crds.install=false', '--timeout', '60s']);
@@ -159,22 +200,8 @@ describe('helm install on the local control plane', () => {
     expect(manifest('nsd', second).filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
   });
 
-  it('the operator, running as the chart\'s service account with the chart\'s env, takes an applied Experiment to Complete', { timeout: 180_000 }, async () => {
-    // A token for the operator's account (TokenRequest), in a kubeconfig like the in-cluster one.
-    const tok = await cluster.kubectl(['create', 'token', sa().name, '-n', cluster.namespace, '--duration=1h']);
-    expect(tok.code, tok.stderr).toBe(0);
-    const admin = cluster.kubeConfig;
-    const current = admin.getCurrentCluster();
-    if (current === null) throw new Error('no current cluster in the admin kubeconfig');
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'local', server: current.server, caData: current.caData, caFile: current.caFile, skipTLSVerify: current.skipTLSVerify }],
-      users: [{ name: 'operator', token: tok.stdout.trim() }],
-      contexts: [{ name: 'operator', cluster: 'local', user: 'operator', namespace: cluster.namespace }],
-      currentContext: 'operator',
-    });
-    const kubeconfig = join(work, 'operator.kubeconfig');
-    writeFileSync(kubeconfig, kc.exportConfig());
+  it('the operator, running as the chart\'s service account with the chart\'s env, takes an Experiment that a user with only the built-in edit role submitted to Complete', { timeout: 180_000 }, async () => {
+    const kubeconfig = await tokenKubeconfig(sa().name);
     // Sanity: the token really is the operator's identity.
     const who = await cluster.kubectl(['--kubeconfig', kubeconfig, 'auth', 'can-i', 'get', 'secrets', '-n', cluster.namespace]);
     expect(who.stdout.trim()).toBe('no');
@@ -232,8 +259,14 @@ describe('helm install on the local control plane', () => {
     exp.spec.sweep.seeds.replicas = 2;
     exp.spec.sweep.grid = [{ ...exp.spec.sweep.grid[0], values: [0.3, 0.6] } as { values: unknown[] }];
     exp.spec.scenario.horizon.time = 300;
-    const applied = await cluster.kubectl(['apply', '-n', cluster.namespace, '-f', '-'], { input: stringify(exp) });
-    expect(applied.code, applied.stderr).toBe(0);
+    // Submitted by alice, who holds only the built-in edit role here (the test before): what the chart's aggregated role gives her.
+    const file = join(work, 'experiment.yaml');
+    writeFileSync(file, stringify(exp));
+    const submitted = spawnSync(process.execPath, [join(repoRoot, 'bin/swarmlab.js'), 'submit', file, '--namespace', cluster.namespace], {
+      encoding: 'utf8',
+      env: { ...process.env, KUBECONFIG: await tokenKubeconfig('alice') },
+    });
+    expect(submitted.status, submitted.stderr).toBe(0);
 
     const name = exp.metadata.name;
     const status = await waitFor(`${name} to be Complete`, async () => {

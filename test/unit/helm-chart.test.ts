@@ -355,7 +355,8 @@ describe('RBAC', () => {
 
   it('cluster scope: a ClusterRole bound cluster-wide with exactly the verbs the operator needs, the Lease in the release namespace', () => {
     const objs = rendered('default');
-    const cr = one(objs, 'ClusterRole');
+    const [cr] = find(objs, 'ClusterRole', 'demo-swarmlab');
+    if (cr === undefined) throw new Error('no ClusterRole demo-swarmlab');
     const crb = one(objs, 'ClusterRoleBinding') as K8sObject & { roleRef: unknown; subjects: unknown };
     expect(crb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: cr.metadata.name });
     expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: 'demo-swarmlab', namespace: NS }]);
@@ -366,6 +367,27 @@ describe('RBAC', () => {
     // get/update only on the operator's own Lease.
     expect(rulesOf(lease).find((r) => r.verbs.includes('update'))?.resourceNames).toEqual(['demo-swarmlab']);
     expect(resolvedEnv(one(objs, 'Deployment'), { name: 'p', namespace: NS })['SWARMLAB_WATCH_NAMESPACE']).toBeUndefined();
+  });
+
+  it('cluster scope: Experiments for whoever may edit or view a namespace, through the built-in roles; status only for the operator', () => {
+    const objs = rendered('default');
+    const role = (name: string): K8sObject => {
+      const [r] = find(objs, 'ClusterRole', name);
+      if (r === undefined) throw new Error(`no ClusterRole ${name}`);
+      return r;
+    };
+    const edit = role('demo-swarmlab-experiments-edit');
+    const view = role('demo-swarmlab-experiments-view');
+    const aggregation = (r: K8sObject) => Object.keys(r.metadata.labels ?? {}).filter((k) => k.startsWith('rbac.authorization.k8s.io/')).sort();
+    expect(aggregation(edit)).toEqual(['rbac.authorization.k8s.io/aggregate-to-admin', 'rbac.authorization.k8s.io/aggregate-to-edit']);
+    expect(aggregation(view)).toEqual(['rbac.authorization.k8s.io/aggregate-to-view']);
+    expect(verbsByResource([edit])).toEqual({
+      'swarmlab.io/experiments': ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      'swarmlab.io/experiments/status': ['get'],
+    });
+    expect(verbsByResource([view])).toEqual({ 'swarmlab.io/experiments': ['get', 'list', 'watch'], 'swarmlab.io/experiments/status': ['get', 'list', 'watch'] });
+    // Bound by the cluster's own role bindings, never by the chart.
+    for (const b of find(objs, 'ClusterRoleBinding')) expect((b as K8sObject & { roleRef: { name: string } }).roleRef.name).toBe('demo-swarmlab');
   });
 
   it('namespaced scope: Role and RoleBinding in the release namespace, and the operator watches only it', () => {
