@@ -15,6 +15,13 @@ export interface ChartInputs {
   vpcCidr: string;
 }
 
+/** The Helm release name infra installs the chart under (release.ts); the chart names its objects after it. */
+export const RELEASE_NAME = 'swarmlab';
+/** The chart's ClusterRole for running Experiments (templates/rbac-users.yaml), under RELEASE_NAME. */
+export const EXPERIMENTS_EDIT_ROLE = `${RELEASE_NAME}-experiments-edit`;
+/** The Kubernetes group the GitHub sweep role's access entry puts it in (github.ts), bound to EXPERIMENTS_EDIT_ROLE in the Experiment namespace (release.ts). */
+export const EXPERIMENT_SUBMITTERS_GROUP = 'swarmlab:experiment-submitters';
+
 // The EKS Pod Identity agent: a link-local address on every node, where the SDK fetches the pod's credentials.
 const POD_IDENTITY_AGENT = { to: [{ ipBlock: { cidr: '169.254.170.23/32' } }], ports: [{ protocol: 'TCP', port: 80 }] };
 

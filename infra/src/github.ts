@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { EXPERIMENT_SUBMITTERS_GROUP } from './chart-values.ts';
 import type { StackConfig } from './config.ts';
 import { GITHUB_OIDC_HOST, githubTrustPolicy, imagePushPolicy, sweepPolicy } from './policies.ts';
 
@@ -41,17 +42,8 @@ export function createGithubRoles(
     role: sweep.id,
     policy: pulumi.all([bucket.bucket, cluster.arn]).apply(([b, c]) => JSON.stringify(sweepPolicy(b, cfg.resultsPrefix, c))),
   });
-  // `swarmlab submit` creates Experiments in one namespace, nothing else.
-  const entry = new aws.eks.AccessEntry(`${name}-github-sweep`, { clusterName: cluster.name, principalArn: sweep.arn, type: 'STANDARD' });
-  new aws.eks.AccessPolicyAssociation(
-    `${name}-github-sweep`,
-    {
-      clusterName: cluster.name,
-      principalArn: sweep.arn,
-      policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy',
-      accessScope: { type: 'namespace', namespaces: [cfg.experimentNamespace] },
-    },
-    { dependsOn: [entry] },
-  );
+  // `swarmlab submit` creates Experiments in one namespace, nothing else: no EKS access policy (AmazonEKSEditPolicy would
+  // also read Secrets there, and does not cover Experiments), only a group that release.ts binds to the chart's role.
+  new aws.eks.AccessEntry(`${name}-github-sweep`, { clusterName: cluster.name, principalArn: sweep.arn, type: 'STANDARD', kubernetesGroups: [EXPERIMENT_SUBMITTERS_GROUP] });
   return { imagesRoleArn: images.arn, sweepRoleArn: sweep.arn };
 }

@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import type * as pulumi from '@pulumi/pulumi';
-import type { chartValues } from './chart-values.ts';
+import { EXPERIMENT_SUBMITTERS_GROUP, EXPERIMENTS_EDIT_ROLE, RELEASE_NAME, type chartValues } from './chart-values.ts';
 
 export function createRelease(
   name: string,
@@ -25,10 +25,20 @@ export function createRelease(
     },
     { provider, dependsOn },
   );
+  // Whoever is in the group (the GitHub sweep role: github.ts) may run and read Experiments here, nothing else.
+  new k8s.rbac.v1.RoleBinding(
+    `${name}-experiment-submitters`,
+    {
+      metadata: { name: 'swarmlab-experiment-submitters', namespace: args.experimentNamespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: EXPERIMENTS_EDIT_ROLE },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: EXPERIMENT_SUBMITTERS_GROUP }],
+    },
+    { provider, dependsOn: [experiments] },
+  );
   return new k8s.helm.v3.Release(
     name,
     {
-      name: 'swarmlab',
+      name: RELEASE_NAME,
       chart: args.chartPath,
       namespace: args.namespace,
       createNamespace: true,

@@ -284,8 +284,16 @@ describe('GitHub Actions roles (OIDC)', () => {
       expect(list(s.Resource)).not.toContain('*');
       expect(list(s.Action).some((a) => a.includes('Delete') || a.endsWith('*'))).toBe(false);
     }
-    const access = ofType('aws:eks/accessPolicyAssociation:AccessPolicyAssociation').find((a) => a.name === 'swarmlab-github-sweep');
-    expect(access?.inputs).toMatchObject({ accessScope: { type: 'namespace', namespaces: ['swarmlab'] } });
+    // In the cluster: one group, bound to the chart's Experiment role in the Experiment namespace; no EKS access policy.
+    const entry = ofType('aws:eks/accessEntry:AccessEntry').find((a) => a.name === 'swarmlab-github-sweep');
+    expect(entry?.inputs.kubernetesGroups).toEqual(['swarmlab:experiment-submitters']);
+    expect(ofType('aws:eks/accessPolicyAssociation:AccessPolicyAssociation').filter((a) => a.name.includes('github'))).toEqual([]);
+    const binding = ofType('kubernetes:rbac.authorization.k8s.io/v1:RoleBinding').find((b) => b.name === 'swarmlab-experiment-submitters');
+    expect(binding?.inputs).toMatchObject({
+      metadata: { namespace: 'swarmlab' },
+      roleRef: { kind: 'ClusterRole', name: 'swarmlab-experiments-edit' },
+      subjects: [{ kind: 'Group', name: 'swarmlab:experiment-submitters' }],
+    });
   });
 });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { chartValues } from '../../infra/src/chart-values.ts';
+import { chartValues, EXPERIMENTS_EDIT_ROLE, RELEASE_NAME } from '../../infra/src/chart-values.ts';
 import { binaryPath, repoRoot } from '../cluster/versions.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'swarmlab-chart-values-'));
@@ -29,7 +29,7 @@ const inputs = {
 
 interface K8sObject {
   kind: string;
-  metadata: { name: string; namespace?: string };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   spec?: { template?: { spec: { serviceAccountName?: string; nodeSelector?: Record<string, string>; containers: { name: string; env?: { name: string; value?: string }[] }[] } } };
 }
 
@@ -37,7 +37,7 @@ let rendered = 0;
 function template(values: unknown) {
   const file = join(work, `values-${rendered++}.json`);
   writeFileSync(file, JSON.stringify(values));
-  return spawnSync(binaryPath('helm'), ['template', 'swarmlab', join(repoRoot, 'charts/swarmlab'), '--namespace', 'swarmlab-system', '-f', file], { encoding: 'utf8' });
+  return spawnSync(binaryPath('helm'), ['template', RELEASE_NAME, join(repoRoot, 'charts/swarmlab'), '--namespace', 'swarmlab-system', '-f', file], { encoding: 'utf8' });
 }
 
 describe('infra chart values against charts/swarmlab', () => {
@@ -52,6 +52,10 @@ describe('infra chart values against charts/swarmlab', () => {
     const accounts = objects.filter((o) => o.kind === 'ServiceAccount').map((o) => `${o.metadata.namespace ?? 'swarmlab-system'}/${o.metadata.name}`);
     // The names the Pod Identity associations in infra/src/identity.ts point at.
     expect(accounts).toEqual(expect.arrayContaining(['swarmlab-system/swarmlab-operator', 'swarmlab/swarmlab-runner']));
+
+    // The role infra binds the GitHub sweep role's group to (release.ts), by name.
+    const editRole = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === EXPERIMENTS_EDIT_ROLE);
+    expect(editRole?.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-edit']).toBe('true');
 
     const deployment = objects.find((o) => o.kind === 'Deployment');
     const pod = deployment?.spec?.template?.spec;
