@@ -18,6 +18,7 @@ const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments'
 let kubelet: LocalKubeletStandIn;
 let custom: CustomObjectsApi;
 const controllers: Controller[] = [];
+const metricsOf = new Map<Controller, OperatorMetrics>();
 
 const create = (body: unknown) => createExperiment(cluster, body);
 const status = (name: string) => experimentStatus(cluster, name);
@@ -56,6 +57,7 @@ async function startOperator(over: Partial<OperatorConfig> = {}): Promise<Contro
     log: process.env['SWARMLAB_TEST_OPERATOR_LOG'] === '1' ? (m) => console.log(`[operator] ${m}`) : () => undefined,
   });
   controllers.push(c);
+  metricsOf.set(c, metrics);
   await c.start();
   return c;
 }
@@ -108,6 +110,9 @@ describe('operator on the local control plane', () => {
     expect(op.counts().byPhase.Complete).toBeGreaterThanOrEqual(1);
     const table = await cluster.kubectl(['get', 'exp', 'sweep', '-n', cluster.namespace, '--no-headers']);
     expect(table.stdout).toMatch(/^sweep\s+Complete\s+4\/4\s+0\s+\S+\s+s3:\/\//);
+    // The runs' prefix is listed on the first pass and once the Job has finished, not on every pass in between.
+    const metrics = await metricsOf.get(op)!.registry.metrics();
+    expect(metrics).toMatch(/swarmlab_storage_operations_total\{op="list"\} 2\n/);
   });
 
   it('an unknown module gives InvalidSpec with the field path and no Jobs', async () => {

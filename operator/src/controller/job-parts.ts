@@ -1,6 +1,6 @@
 import type { V1Job } from '@kubernetes/client-node';
 import type { JobObservation } from '../status/decide.ts';
-import { formatIntervals, normalise, parseIntervals, shift, type Interval } from '../status/intervals.ts';
+import { formatIntervals, normalise, parseIntervals, shift, type Interval, type Intervals } from '../status/intervals.ts';
 
 // A sweep split over several Jobs is observed as one Job over global run
 // indexes, so decide() stays the same whatever the split: a part's local
@@ -17,13 +17,18 @@ function finishedOf(job: V1Job): JobObservation['finished'] {
   return done === undefined ? undefined : { type: done.type as 'Complete' | 'Failed', reason: done.reason ?? '', message: done.message ?? '' };
 }
 
-/** Local interval text to global; text Kubernetes wrote is trusted to parse, anything else counts as empty. */
-function globalIndexes(text: string | undefined, offset: number): Interval[] {
+/** Index text from Job status; text Kubernetes wrote is trusted to parse, anything else counts as empty. */
+export function parseJobIndexes(text: string | undefined): Intervals {
   try {
-    return [...shift(parseIntervals(text), offset)];
+    return parseIntervals(text);
   } catch {
     return [];
   }
+}
+
+/** Local interval text to global. */
+function globalIndexes(text: string | undefined, offset: number): Interval[] {
+  return [...shift(parseJobIndexes(text), offset)];
 }
 
 /**

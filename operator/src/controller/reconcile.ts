@@ -28,10 +28,11 @@ import { CRD_VERSION, PLURAL } from '../crd/generate.ts';
 import type { OperatorMetrics, ApiVerb, StorageOp } from '../http/metrics.ts';
 import { buildJob, buildSpecConfigMap, jobParts, MAX_INDEXED_COMPLETIONS, MAX_JOBS_PER_EXPERIMENT, partJobName, type ExperimentRef, type JobPart } from '../jobs/build-job.ts';
 import { decide, type Action, type Decision, type JobObservation, type KubeEvent, type Observation, type RunFailure, type StoreObservation } from '../status/decide.ts';
-import { fromIndexes, contains } from '../status/intervals.ts';
+import { contains } from '../status/intervals.ts';
 import type { Clock } from './clock.ts';
 import { failuresFromPods } from './failures.ts';
-import { combineParts, type ObservedPart } from './job-parts.ts';
+import { combineParts, parseJobIndexes, type ObservedPart } from './job-parts.ts';
+import { StoreProgress, type StoreProgressQuery } from './store-progress.ts';
 
 export interface ExperimentObject extends KubernetesObject {
   metadata?: V1ObjectMeta;
@@ -136,9 +137,11 @@ const PREPARED_CACHE_SIZE = 4096;
 export class Reconciler {
   private readonly d: ReconcilerDeps;
   private readonly prepared = new Map<string, { generation: number; store: string | undefined; result: ReturnType<typeof prepare> }>();
+  private readonly storeProgress: StoreProgress;
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
+    this.storeProgress = new StoreProgress((op, fn) => this.storeOp(op, fn));
   }
 
   private async api<T>(verb: ApiVerb, fn: () => Promise<T>): Promise<T> {
@@ -224,7 +227,16 @@ export class Reconciler {
     // A missing part is treated like a missing Job: a new generation of every part (finished runs are skipped by the runner).
     const complete = observed.length === parts.length;
 
-    const storeObs = await this.observeStore(store, layout);
+    const job = complete ? combineParts(observed, generationNow) : undefined;
+    const storeObs = await this.observeStore({
+      key: `${uid}/${digest}/${generationNow}/${store.uri}`,
+      store,
+      layout,
+      total,
+      completed: parseJobIndexes(job?.completedIndexes),
+      finished: job?.finished !== undefined,
+      now: this.d.clock.now(),
+    });
     const failures = complete ? await this.observeFailures(namespace, observed) : [];
     const manifest = previous?.manifestURI !== undefined && previous.manifestDigest !== undefined && previous.specDigest === digest ? { uri: previous.manifestURI, digest: previous.manifestDigest } : undefined;
 
@@ -237,7 +249,7 @@ export class Reconciler {
       total,
       resultsURI: `${store.uriFor(layout.root)}/`,
       suspend: exp.spec.execution.suspend === true,
-      job: complete ? combineParts(observed, generationNow) : undefined,
+      job,
       store: storeObs,
       failures,
       manifest,
@@ -299,15 +311,9 @@ export class Reconciler {
   }
 
   /** Succeeded runs: those with a run.json (ADR 0001: its presence means the run's outputs were validated and promoted). */
-  private async observeStore(store: ObjectStore, layout: ExperimentLayout): Promise<StoreObservation> {
+  private async observeStore(query: StoreProgressQuery): Promise<StoreObservation> {
     try {
-      const keys = await this.storeOp('list', () => store.list(`${layout.root}/runs/`));
-      const indexes: number[] = [];
-      for (const k of keys) {
-        const m = /\/runs\/run-(\d+)\/run\.json$/.exec(k);
-        if (m !== null) indexes.push(Number(m[1]));
-      }
-      return { ok: true, succeeded: fromIndexes(indexes) };
+      return { ok: true, succeeded: await this.storeProgress.succeeded(query) };
     } catch (e) {
       return { ok: false, message: describeError(e).slice(0, 900) };
     }

@@ -67,8 +67,13 @@ export function pointParams(sweep: Sweep, pointIndex: number): Record<string, Pa
   return explicit ? { ...explicit } : {};
 }
 
-export function runIdWidth(total: number): number {
+function runIdWidth(total: number): number {
   return Math.max(6, String(Math.max(0, total - 1)).length);
+}
+
+/** `run-000042`: the run's key in the store, zero-padded so keys sort in index order. */
+export function runIdOf(index: number, total: number): string {
+  return `run-${String(index).padStart(runIdWidth(total), '0')}`;
 }
 
 /** One run of the matrix, computed from its index alone (a pod needs only its own). */
@@ -81,7 +86,7 @@ export function planRun(exp: Experiment, index: number, seeds = sweepSeeds(exp.s
   const seedIndex = index % seeds.length;
   return {
     index,
-    runId: `run-${String(index).padStart(runIdWidth(total), '0')}`,
+    runId: runIdOf(index, total),
     seed: seeds[seedIndex]!,
     seedIndex,
     pointIndex,
