@@ -15,6 +15,25 @@ describe('formatRunLog', () => {
     expect(sink.bytes().toString()).toBe('x');
   });
 
+  it('writes numbers as String() does, integers digit by digit', () => {
+    const values = [0, -0, 7, -7, 10, 100, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 1e21, 1e-7, 0.1 + 0.2, -1.5, NaN, Infinity, -Infinity, 123456789012];
+    const sink = new ByteSink(1);
+    for (const v of values) {
+      sink.writeNumber(v);
+      sink.writeByte(0x2c);
+    }
+    expect(sink.bytes().toString()).toBe(values.map((v) => `${String(v)},`).join(''));
+  });
+
+  it('appends bytes of another sink', () => {
+    const from = new ByteSink();
+    from.write('abcdef');
+    const to = new ByteSink(2);
+    to.write('>');
+    to.append(from, 1, 4);
+    expect(to.bytes().toString()).toBe('>bcd');
+  });
+
   const events: SimEvent[] = [
     { time: 0, priority: 0, seq: 0, type: 'start', source: 'a', target: 'b', payload: {} },
     { time: 0.1 + 0.2, priority: -1, seq: 7, type: 'quote"d', source: 'a/é', target: 'b/\n', payload: { s: 'tab\t\u0001', n: [1e21, 1.5e-7, -0], o: { ok: null } } },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng/index.ts';
 import { checkRunFiles, scanEventLine } from './check-run.ts';
-import { scanFiniteNumber, scanValue } from './json-scan.ts';
+import { numberValue, scanFiniteNumber, scanValue } from './json-scan.ts';
 import { EventLine } from './schemas.ts';
 import { checkMetricsCsv } from './metrics-csv.ts';
 import { RunFiles } from './run-files.ts';
@@ -77,6 +77,19 @@ describe('json-scan', () => {
       ['01', false], ['.5', false], ['1.', false], ['+1', false], ['1e', false], ['Infinity', false], ['NaN', false], ['', false],
     ];
     for (const [text, finite] of cases) expect(scanFiniteNumber(Buffer.from(text), 0) === text.length, text).toBe(finite);
+  });
+
+  it('reads a number to the same double as Number(), with or without the string', () => {
+    const rng = new Rng('number-value');
+    const texts = ['0', '-0', '-0.0', '0.000123', '1.5', '10', '9007199254740991', '9007199254740993', '12345678901234567890', '1e21', '1.5e-7', '0.30000000000000004', '1.0000000000000000000000001', `0.${'0'.repeat(21)}1`, `0.${'0'.repeat(22)}1`];
+    for (let i = 0; i < 20000; i++) {
+      const x = rng.next() * 10 ** rng.intBetween(-8, 12);
+      texts.push(String(x), String(-x), String(Math.round(x)), x.toFixed(rng.intBetween(0, 20)));
+    }
+    for (const text of texts) {
+      const bytes = Buffer.from(` ${text} `);
+      expect(Object.is(numberValue(bytes, 1, bytes.length - 1), Number(text)), text).toBe(true);
+    }
   });
 });
 

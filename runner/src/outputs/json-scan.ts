@@ -67,18 +67,33 @@ export function scanNumber(b: Uint8Array, i: number): number {
   return i;
 }
 
-/** The value of the JSON number in b[start, end) (recognised by scanNumber). */
+/** 10^0 .. 10^22: every one an exact double. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/**
+ * The value of the JSON number in b[start, end) (recognised by scanNumber),
+ * without making a string when it has no exponent and its digits, the point
+ * removed, are a safe integer m: then m and 10^k are exact doubles and one
+ * division rounds correctly (Clinger's fast path), as Number() would.
+ */
 export function numberValue(b: Uint8Array, start: number, end: number): number {
-  if (end - start <= 15) {
-    // Plain non-negative integers (seq, counters) without making a string.
-    let v = 0;
-    let i = start;
-    for (; i < end; i++) {
-      const c = b[i] as number;
-      if (!isDigit(c)) break;
-      v = v * 10 + (c - ZERO);
-    }
-    if (i === end) return v;
+  let i = start;
+  const negative = b[i] === MINUS;
+  if (negative) i++;
+  let m = 0;
+  let scale = 0;
+  let point = false;
+  for (; i < end; i++) {
+    const c = b[i] as number;
+    if (isDigit(c)) {
+      m = m * 10 + (c - ZERO);
+      if (point) scale++;
+    } else if (c === DOT) point = true;
+    else break;
+  }
+  if (i === end && m <= Number.MAX_SAFE_INTEGER && scale < POWERS_OF_TEN.length) {
+    const v = m / (POWERS_OF_TEN[scale] as number);
+    return negative ? -v : v;
   }
   return Number(Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1'));
 }
