@@ -27,7 +27,7 @@ import type { OperatorConfig } from '../config.ts';
 import { CRD_VERSION, PLURAL } from '../crd/generate.ts';
 import type { OperatorMetrics, ApiVerb, StorageOp } from '../http/metrics.ts';
 import { buildJob, buildSpecConfigMap, jobParts, MAX_INDEXED_COMPLETIONS, MAX_JOBS_PER_EXPERIMENT, partJobName, type ExperimentRef, type JobPart } from '../jobs/build-job.ts';
-import { decide, type Action, type Decision, type JobObservation, type KubeEvent, type Observation, type RunFailure, type StoreObservation } from '../status/decide.ts';
+import { decide, staysFinished, type Action, type Decision, type JobObservation, type KubeEvent, type Observation, type RunFailure, type StoreObservation } from '../status/decide.ts';
 import { contains } from '../status/intervals.ts';
 import type { Clock } from './clock.ts';
 import { failuresFromPods } from './failures.ts';
@@ -194,6 +194,11 @@ export class Reconciler {
     }
     const { exp, total } = prepared;
     const digest = specDigest(exp);
+    if (previous !== undefined && staysFinished(previous, digest)) {
+      // Nothing in the cluster or the store can change a finished Experiment, so neither is read: an operator starting with thousands of them lists no store.
+      await this.writeStatus(obj, previous, decide(this.emptyObservation(generation, previous, digest)));
+      return {};
+    }
     const layout = ExperimentLayout.of(exp);
     let store: ObjectStore;
     try {

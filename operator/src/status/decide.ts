@@ -73,6 +73,11 @@ export interface Decision {
 
 const TERMINAL: readonly Phase[] = ['Complete', 'Failed'];
 
+/** Terminal phases stay terminal for their spec: finished Jobs may be deleted by their TTL and must not be re-run. */
+export function staysFinished(prev: ExperimentStatus, digest: string): boolean {
+  return prev.phase !== undefined && TERMINAL.includes(prev.phase) && prev.specDigest === digest;
+}
+
 function isoSeconds(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
@@ -124,8 +129,7 @@ export function decide(obs: Observation): Decision {
     return { status, actions: [], events: transitionEvents(prev, status), requeue: false };
   }
 
-  // Terminal phases stay terminal: finished Jobs may be deleted by their TTL and must not be re-run.
-  if (prev?.phase !== undefined && TERMINAL.includes(prev.phase) && prev.specDigest === obs.digest) {
+  if (prev !== undefined && staysFinished(prev, obs.digest)) {
     const status: ExperimentStatus = { ...prev, observedGeneration: obs.generation };
     if (prev.conditions !== undefined) status.conditions = prev.conditions.map((x) => ({ ...x, observedGeneration: obs.generation }));
     return { status, actions: [], events: [], requeue: false };
