@@ -6,7 +6,7 @@ import { count, difference, fromIndexes, union, type Intervals } from '../status
 
 /** Every listing is redone after this long, so that outputs removed behind the operator's back stop being counted. */
 export const FULL_LIST_EVERY_MS = 10 * 60_000;
-/** Above this many runs to confirm, one listing is cheaper: it returns 1,000 keys a request, six a run. */
+/** Above this many runs to confirm, one listing is cheaper: it returns 1,000 keys a request, at least four a run. */
 export const MAX_CONFIRM_READS = 150;
 const READ_CONCURRENCY = 16;
 /** Experiments remembered; past this the least recently observed is listed afresh when it comes back. */
@@ -38,11 +38,11 @@ interface Known {
  * Which runs have succeeded, by the store (docs/adr/0001: a run with a
  * run.json succeeded). Listing the runs/ prefix costs one request per 1,000
  * keys, at least four a run, and the operator observes an Experiment on
- * every change of its Jobs. So an Experiment is listed once
- * (again when its Jobs finish, and every FULL_LIST_EVERY_MS), and in between
- * only the run.json of runs the Jobs report completed and the store has not
- * yet shown is read: one small request each. A run whose pod failed after
- * its outputs were written is found by the listing when the Jobs finish.
+ * every change of its Jobs. So an Experiment is listed once (again when its
+ * Jobs finish, and every FULL_LIST_EVERY_MS), and in between only the
+ * run.json of runs the Jobs report completed and the store has not yet
+ * shown is read: one small request each. A run whose pod failed after its
+ * outputs were written is found by the listing when the Jobs finish.
  */
 export class StoreProgress {
   readonly #known = new Map<string, Known>();

@@ -1,3 +1,6 @@
+const MINUS = 0x2d;
+const ZERO = 0x30;
+
 /**
  * A growable UTF-8 byte buffer that a run's big files are written into line
  * by line. Joining a whole events.jsonl into one string and encoding that
@@ -5,9 +8,6 @@
  * kernel had to fault in every page of each (a tenth of a run's time). A
  * sink from SinkPool keeps its memory from run to run.
  */
-const MINUS = 0x2d;
-const ZERO = 0x30;
-
 export class ByteSink {
   private buf: Buffer;
   private len = 0;
