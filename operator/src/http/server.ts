@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ExperimentStatus } from '../api/status.ts';
 import type { OperatorMetrics } from './metrics.ts';
 
@@ -114,6 +114,10 @@ function progress(v: ExperimentView) {
 
 export function buildServer(source: HttpSource, metrics: OperatorMetrics, opts: { logger?: boolean } = {}): FastifyInstance {
   const app = Fastify({ logger: opts.logger ?? false });
+  const readOnly: string[] = [];
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'GET') readOnly.push(route.url);
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     // Route pattern, never the raw URL: bounded label values.
@@ -161,6 +165,17 @@ export function buildServer(source: HttpSource, metrics: OperatorMetrics, opts: 
     }
     return out;
   });
+
+  // Every route is read-only. Another method on one of them gets 405 with
+  // Allow (RFC 9110, 15.5.6), not the 404 of a path that does not exist;
+  // answered on request, before a body would be parsed (or its missing
+  // Content-Type refused).
+  const others = app.supportedMethods.filter((m) => m !== 'GET' && m !== 'HEAD');
+  for (const url of readOnly) {
+    const refuse = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
+      reply.code(405).header('allow', 'GET, HEAD').send({ code: 'METHOD_NOT_ALLOWED', message: `${req.method} ${url}: this API is read-only; use GET` });
+    app.route({ method: others, url, onRequest: refuse, handler: refuse });
+  }
 
   return app;
 }
