@@ -24,6 +24,8 @@ export const ErrorCodes = {
   UNSUPPORTED_SCHEMA_VERSION: { exit: 2, summary: 'the output schema version is not supported' },
   /** The command line is wrong. */
   USAGE: { exit: 2, summary: 'the command line is invalid' },
+  /** Stopped by a signal (Ctrl-C) before every run finished; finished runs are kept, no manifest is written. */
+  INTERRUPTED: { exit: 130, summary: 'the sweep was stopped before every run finished' },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,36 @@ describe('swarmlab run and validate', { timeout: 120_000 }, () => {
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ resumed: 6, succeeded: 6, manifestDigest: first.manifestDigest });
   });
+
+  for (const workers of [1, 2]) {
+    it(`Ctrl-C with ${workers} worker(s): runs in flight finish, exit 130 without a manifest, and the same command resumes to the same digest`, async () => {
+      // 48 runs of horizon 5000: a few seconds, so the interrupt lands mid-sweep.
+      const dir = workspace(tiny().replace('horizon: { time: 300 }', 'horizon: { time: 5000 }').replace('replicas: 3', 'replicas: 24'));
+      const args = ['run', 'exp.yaml', '--store', `file://${dir}/r`, '--workers', String(workers), '--json'];
+      // Its own process group, which a terminal's Ctrl-C signals as a whole (worker processes included).
+      const child = spawn(process.execPath, [bin, ...args], { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SWARMLAB_S3_ENDPOINT: '' } });
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const records = () => (existsSync(join(dir, 'r', 'tiny')) ? readdirSync(join(resultsRoot(join(dir, 'r')), 'runs')).filter((r) => existsSync(join(resultsRoot(join(dir, 'r')), 'runs', r, 'run.json'))) : []);
+      while (records().length < 2) await new Promise((r) => setTimeout(r, 20));
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited, stderr).toBe(130);
+      expect(stderr).toContain('INTERRUPTED');
+      expect(stderr).toContain('run the same command again to resume');
+      const root = resultsRoot(join(dir, 'r'));
+      expect(existsSync(join(root, 'manifest.json'))).toBe(false);
+      // Every run that was started finished: no run without its record.
+      const kept = records();
+      expect(readdirSync(join(root, 'runs')).sort()).toEqual(kept.sort());
+      expect(kept.length).toBeLessThan(48);
+
+      const again = swarmlab(args, dir);
+      expect(again.code, again.stderr).toBe(0);
+      const clean = swarmlab(['run', 'exp.yaml', '--store', `file://${dir}/clean`, '--workers', String(workers), '--json'], dir);
+      expect(JSON.parse(again.stdout)).toMatchObject({ succeeded: 48, resumed: kept.length, manifestDigest: JSON.parse(clean.stdout).manifestDigest });
+    });
+  }
 
   it('detects a tampered copy: an edited event, a schema-invalid summary, a missing file', () => {
     const dir = workspace();

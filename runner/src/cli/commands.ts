@@ -32,7 +32,7 @@ function openResults(target: string): { store: ReturnType<typeof openStore>; roo
   return { store: new FileStore(dir), root: '' };
 }
 
-export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean }, pool: WorkerPool | undefined): Promise<void> {
+export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean }, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<void> {
   const exp = await loadExperimentFile(file);
   const store = openStore(opts.store ?? exp.spec.output.store);
   const reporter = createProgressReporter(!opts.json && process.stderr.isTTY === true);
@@ -41,6 +41,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     registry: builtinRegistry,
     ...(opts.workers ? { workers: opts.workers } : {}),
     ...(pool ? { pool } : {}),
+    ...(signal ? { signal } : {}),
     onProgress: (p) => reporter.update(p),
   }).finally(() => reporter.stop());
   const summary = {

@@ -28,9 +28,19 @@ export function buildCli(): Command {
       // Before the experiment is read: the spec may ask for fewer (the extra workers are stopped) or more (they are started then).
       const wanted = opts.workers ?? availableParallelism();
       const pool = wanted > 1 ? WorkerPool.start(wanted) : undefined;
+      // The first Ctrl-C (or TERM) lets the runs in flight finish and keeps them; a second Ctrl-C stops at once.
+      const stop = new AbortController();
+      const onSignal = (): void => {
+        process.stderr.write('\nswarmlab: stopping after the runs in flight (Ctrl-C again to stop now)\n');
+        stop.abort();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       try {
-        await (await commands()).runCommand(file, opts, pool);
+        await (await commands()).runCommand(file, opts, pool, stop.signal);
       } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         pool?.close();
       }
     });

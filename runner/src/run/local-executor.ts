@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { isSwarmlabError } from '../errors.ts';
+import { isSwarmlabError, SwarmlabError } from '../errors.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { validateExperiment } from '../modules/resolve.ts';
 import type { Experiment } from '../spec/experiment.ts';
@@ -59,6 +59,8 @@ export interface LocalRunOptions {
   /** Workers started ahead (WorkerPool.start) while the caller read the experiment; ended when the sweep ends. */
   readonly pool?: WorkerPool;
   readonly cwd?: string;
+  /** Aborted: no further run starts; runs in flight finish; INTERRUPTED unless every run had finished. */
+  readonly signal?: AbortSignal;
   onProgress?(p: Progress): void;
 }
 
@@ -112,6 +114,7 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
     opts.onProgress?.(progress());
   };
   const nextRequest = (): WorkerRequest | undefined => {
+    if (opts.signal?.aborted === true) return undefined;
     const index = queue.shift();
     return index === undefined ? undefined : { index, attempt: `local-${attempts.get(index) ?? 0}` };
   };
@@ -120,7 +123,11 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
     opts.pool?.close();
     // In this process, still two runs in flight: one computes while the other waits on the store.
     const lane = async (): Promise<void> => {
-      for (let req = nextRequest(); req; req = nextRequest()) settle(await executeOne(exp, req, opts.store, opts.registry));
+      for (let req = nextRequest(); req; req = nextRequest()) {
+        settle(await executeOne(exp, req, opts.store, opts.registry));
+        // A file store's writes settle as microtasks: without a turn of the event loop a signal would wait for the whole sweep.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     };
     await Promise.all([lane(), lane()]);
   } else {
@@ -128,6 +135,13 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
     await pool.run(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd() }, nextRequest, settle);
   }
 
+  const done = records.size + failures.size;
+  if (done < points.length) {
+    throw new SwarmlabError('INTERRUPTED', `${done} of ${points.length} runs finished and were kept (${failures.size} failed); the manifest was not written`, {
+      file: opts.store.uriFor(layout.root),
+      hint: 'run the same command again to resume: finished runs are not run again',
+    });
+  }
   const manifest = assembleManifest(exp, points, records, failures);
   await opts.store.put(layout.manifest, formatManifest(manifest));
   return {

@@ -14,6 +14,8 @@ export function serveWorker(): void {
   const failpoint = parseFailpoint(process.env[FAILPOINT_ENV]);
   // The pool going away (it finished, or died) ends this process.
   process.on('disconnect', () => process.exit(0));
+  // Ctrl-C reaches the whole process group: the pool decides (it stops handing out runs), so the runs here finish whole.
+  process.on('SIGINT', () => undefined);
   process.on('message', (msg: WorkerMessage) => {
     if (msg.kind === 'init') {
       ctx = { exp: parseExperiment(msg.init.experiment), store: openStore(msg.init.storeUri, msg.init.cwd) };
