@@ -88,7 +88,13 @@ describe('swarmlab run and validate', { timeout: 120_000 }, () => {
       let stderr = '';
       child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      const records = () => (existsSync(join(dir, 'r', 'tiny')) ? readdirSync(join(resultsRoot(join(dir, 'r')), 'runs')).filter((r) => existsSync(join(resultsRoot(join(dir, 'r')), 'runs', r, 'run.json'))) : []);
+      // Runs with their record; the store's directories appear one by one while the sweep starts.
+      const records = (): string[] => {
+        const exp = join(dir, 'r', 'tiny');
+        const digest = existsSync(exp) ? readdirSync(exp)[0] : undefined;
+        const runs = digest === undefined ? '' : join(exp, digest, 'runs');
+        return runs !== '' && existsSync(runs) ? readdirSync(runs).filter((r) => existsSync(join(runs, r, 'run.json'))) : [];
+      };
       while (records().length < 2) await new Promise((r) => setTimeout(r, 20));
       process.kill(-child.pid!, 'SIGINT');
       expect(await exited, stderr).toBe(130);
