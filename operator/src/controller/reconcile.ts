@@ -32,6 +32,7 @@ import { contains } from '../status/intervals.ts';
 import type { Clock } from './clock.ts';
 import { failuresFromPods } from './failures.ts';
 import { combineParts, parseJobIndexes, type ObservedPart } from './job-parts.ts';
+import { setRecent } from './recent.ts';
 import { StoreProgress, type StoreProgressQuery } from './store-progress.ts';
 
 export interface ExperimentObject extends KubernetesObject {
@@ -292,9 +293,7 @@ export class Reconciler {
     // The spec changes only with metadata.generation; the result is cloned so no caller can alter the cached one.
     if (hit !== undefined && hit.generation === generation && hit.store === this.d.config.store) return structuredClone(hit.result);
     const result = prepare(obj, this.d.config.store, this.d.config.maxIndexesPerJob);
-    this.prepared.delete(uid);
-    this.prepared.set(uid, { generation, store: this.d.config.store, result: structuredClone(result) });
-    if (this.prepared.size > PREPARED_CACHE_SIZE) this.prepared.delete(this.prepared.keys().next().value!);
+    setRecent(this.prepared, uid, { generation, store: this.d.config.store, result: structuredClone(result) }, PREPARED_CACHE_SIZE);
     return result;
   }
 

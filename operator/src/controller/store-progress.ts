@@ -3,6 +3,7 @@ import type { ExperimentLayout } from '../../../runner/src/store/layout.ts';
 import { runIdOf } from '../../../runner/src/spec/plan.ts';
 import type { StorageOp } from '../http/metrics.ts';
 import { count, difference, fromIndexes, union, type Intervals } from '../status/intervals.ts';
+import { setRecent } from './recent.ts';
 
 /** Every listing is redone after this long, so that outputs removed behind the operator's back stop being counted. */
 export const FULL_LIST_EVERY_MS = 10 * 60_000;
@@ -58,12 +59,12 @@ export class StoreProgress {
       const unconfirmed = difference(q.completed, known.succeeded);
       if (count(unconfirmed) <= MAX_CONFIRM_READS) {
         known.succeeded = union(known.succeeded, await this.#confirm(q, unconfirmed));
-        this.#remember(q.key, known);
+        setRecent(this.#known, q.key, known, KNOWN_LIMIT);
         return known.succeeded;
       }
     }
     const succeeded = await this.#list(q);
-    this.#remember(q.key, { succeeded, listedAt: q.now, listedFinished: q.finished });
+    setRecent(this.#known, q.key, { succeeded, listedAt: q.now, listedFinished: q.finished }, KNOWN_LIMIT);
     return succeeded;
   }
 
@@ -84,18 +85,12 @@ export class StoreProgress {
     const found: number[] = [];
     const worker = async (): Promise<void> => {
       for (let i = pending.pop(); i !== undefined; i = pending.pop()) {
-        const index = i;
-        const record = await this.#op('get', () => q.store.get(q.layout.runRecord(runIdOf(index, q.total))));
-        if (record !== undefined) found.push(index);
+        const runId = runIdOf(i, q.total);
+        const record = await this.#op('get', () => q.store.get(q.layout.runRecord(runId)));
+        if (record !== undefined) found.push(i);
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, pending.length) }, worker));
     return fromIndexes(found);
-  }
-
-  #remember(key: string, known: Known): void {
-    this.#known.delete(key);
-    this.#known.set(key, known);
-    if (this.#known.size > KNOWN_LIMIT) this.#known.delete(this.#known.keys().next().value!);
   }
 }
