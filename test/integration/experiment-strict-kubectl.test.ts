@@ -71,8 +71,8 @@ describe('kubectl apply on the local control plane refuses the typos the runner 
 
 describe('kubectl reads YAML the way goYamlV2Plain says', () => {
   // Each scalar goes into a module config (preserve-unknown-fields, so the API server keeps whatever kubectl sends) as
-  // a key and as a value; `kubectl create --dry-run=client -o json` prints what kubectl made of the file.
-  const values = ['n', 'N', 'no', 'NO', 'off', 'y', 'Yes', 'on', 'ON', 'true', 'False', '0777', '0o17', '0x1F', '-0x1F', '0b101', '-0b11', '1_000', '+12', '08', '1.', '.5', '1e3', '1_0.5', '1:20', '2001-12-14', '=', 'nope', 'n-1', '0.0.1', '1e400'];
+  // a key and as a value; `kubectl annotate --local -o json` prints what kubectl made of the file without sending it.
+  const values = ['.5_0', '._5', '.5_', '.5e1_0', '.5e400', '.5e-400', '.5__0', '.5e_1', '.5E+1', 'n', 'N', 'no', 'NO', 'off', 'y', 'Yes', 'on', 'ON', 'true', 'False', '0777', '0o17', '0x1F', '-0x1F', '0b101', '-0b11', '1_000', '+12', '08', '1.', '.5', '1e3', '1_0.5', '1:20', '2001-12-14', '=', 'nope', 'n-1', '0.0.1', '1e400', '0x_1F', '+0x1F', '0B11', '0XFF', '-0o7', '1__0', '_1', '1_', '0_7', '9223372036854775807', '9223372036854775808', '-9223372036854775808', '-9223372036854775809', '18446744073709551615', '18446744073709551616', '1.5e', '+.5', '-.5e3', '.e3', '.5_0', '2001-12-14T21:59:43.10Z', '0.', '00', '-0', '+0', '0e0', '1E3', '1e+3', 'TRUE', 'tRUE', 'yES', 'Null', 'NULL', 'nULL'];
   // Keys that stay distinct once read (n and no would both be false).
   const keys = ['n', 'y', '0777', '0x1F', '1_000', '1:20', 'nope', 'n-1'];
 
@@ -95,7 +95,7 @@ ${valueLines}
 ${keyLines}
     horizon: { time: 1 }
 `;
-    const r = await cluster.kubectl(['create', '--dry-run=client', '-o', 'json', '-n', cluster.namespace, '-f', '-'], { input: text });
+    const r = await cluster.kubectl(['annotate', '--local', '-o', 'json', '-f', '-', 'read=by-kubectl'], { input: text });
     expect(r.code, r.stderr).toBe(0);
     const read = JSON.parse(r.stdout) as { spec: { scenario: { modules: { config: Record<string, unknown> }[] } } };
     const [valued, keyed] = read.spec.scenario.modules;

@@ -58,7 +58,12 @@ export function goYamlV2Plain(text: string): Plain {
   const special = SPECIAL.get(text);
   if (special !== undefined) return special;
   const first = text[0]!;
-  if (first === '.') return /^\.[0-9]+([eE][-+]?[0-9]+)?$/.test(text) ? Number(text) : text;
+  if (first === '.') {
+    // strconv.ParseFloat on the text as written: Go float syntax, where _ may stand between two digits.
+    if (!/^\.[0-9](_?[0-9])*([eE][-+]?[0-9](_?[0-9])*)?$/.test(text)) return text;
+    const f = Number(text.replaceAll('_', ''));
+    return Number.isFinite(f) ? f : text;
+  }
   if (first !== '+' && first !== '-' && !(first >= '0' && first <= '9')) return text;
   const plain = text.replaceAll('_', '');
   const int = goInt(plain);
