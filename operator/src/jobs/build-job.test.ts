@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseExperiment, specDigest } from '../../../runner/src/spec/load.ts';
+import { parseExperiment, parseExperimentText, specDigest } from '../../../runner/src/spec/load.ts';
 import { buildJob, buildSpecConfigMap, frozenSpecYaml, jobParts, type JobConfig, type ExperimentRef } from './build-job.ts';
 import { jobGenerationOf, jobName, MAX_JOB_NAME, specConfigMapName } from './names.ts';
 
@@ -174,6 +174,20 @@ describe('buildSpecConfigMap', () => {
     expect(specDigest(reparsed)).toBe(specDigest(exp));
     expect(cm.data?.['digest']).toBe(specDigest(exp));
     expect(reparsed.spec.output.store).toBe('s3://results/lab');
+  });
+
+  it('freezes strings YAML 1.1 reads as booleans so that the runner reads them back unchanged', () => {
+    const exp = parseExperiment({
+      apiVersion: 'swarmlab.io/v1alpha1',
+      kind: 'Experiment',
+      metadata: { name: 'queue-sweep' },
+      spec: {
+        scenario: { modules: [{ kind: 'network', module: 'complete', config: { label: 'no' } }], horizon: { time: 10 } },
+        sweep: { grid: [{ param: 'complete.mode', values: ['on', 'off', 'y', '0777', '1_000'] }] },
+      },
+    });
+    const reparsed = parseExperimentText(buildSpecConfigMap(owner, exp, specDigest(exp)).data?.['experiment.yaml'] ?? '');
+    expect(reparsed).toEqual(exp);
   });
 });
 

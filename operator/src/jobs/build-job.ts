@@ -1,5 +1,4 @@
 import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1ResourceRequirements } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
 import { API_VERSION, type Experiment } from '../../../runner/src/spec/experiment.ts';
 import type { OperatorConfig } from '../config.ts';
 import { jobName, LABELS, MANAGED_BY, specConfigMapName } from './names.ts';
@@ -76,9 +75,14 @@ export function experimentLabels(owner: ExperimentRef, digest: string): Record<s
   };
 }
 
-/** The frozen spec: what the runner parses in the pod. Same parse, same digest as the operator's. */
+/**
+ * The frozen spec: what the runner parses in the pod. Same parse, same digest
+ * as the operator's. Written as JSON (which is YAML): every string is quoted,
+ * so no value (a param value "on", a channel "no") reads differently under
+ * YAML 1.1 and 1.2, which the runner's file reader would refuse.
+ */
 export function frozenSpecYaml(exp: Experiment): string {
-  return stringify({ apiVersion: exp.apiVersion, kind: exp.kind, metadata: { name: exp.metadata.name }, spec: exp.spec }, { lineWidth: 0 });
+  return `${JSON.stringify({ apiVersion: exp.apiVersion, kind: exp.kind, metadata: { name: exp.metadata.name }, spec: exp.spec }, null, 2)}\n`;
 }
 
 /** Immutable: a running pod can never see a spec other than the one its Job was made for. */

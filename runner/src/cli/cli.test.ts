@@ -161,6 +161,20 @@ describe('swarmlab run and validate', { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(/run-000005\t5\t\d+\tarrivals\.rate=0\.8/);
     expect(existsSync(join(dir, 'results'))).toBe(false);
   });
+
+  it('plan and run warn about duplicate seeds and grid values (stderr; run --json: a warnings array)', () => {
+    const dir = workspace(tiny().replace('{ base: 1, replicas: 3 }', '{ list: [5, 6, 5] }').replace('values: [0.4, 0.8]', 'values: [0.4, 0.8, 0.4]'));
+    const planned = swarmlab(['plan', 'exp.yaml'], dir);
+    expect(planned.code).toBe(0);
+    expect(planned.stderr).toContain('warning: spec.sweep.seeds.list[2]: seed 5 is also at seeds.list[0]');
+    expect(planned.stderr).toContain('warning: spec.sweep.grid[0].values[2]: value 0.4 of arrivals.rate is also at values[0]');
+    const asJson = swarmlab(['plan', '--json', 'exp.yaml'], dir);
+    expect((JSON.parse(asJson.stderr.trim()) as { warnings: unknown[] }).warnings).toHaveLength(2);
+    const ran = swarmlab(['run', 'exp.yaml', '--json', '--workers', '1', '--store', `file://${dir}/out`], dir);
+    expect(ran.code).toBe(0);
+    expect((JSON.parse(ran.stdout) as { warnings: { path: string }[] }).warnings.map((w) => w.path)).toEqual(['spec.sweep.seeds.list[2]', 'spec.sweep.grid[0].values[2]']);
+    expect(swarmlab(['plan', 'exp.yaml'], workspace()).stderr).not.toContain('warning');
+  });
 });
 
 describe('bad input: a clear message naming the file or field, exit status 2, nothing marked valid', () => {

@@ -6,6 +6,7 @@ import { builtinRegistry } from '../modules/builtin.ts';
 import { resolveScenario, validateExperiment } from '../modules/resolve.ts';
 import { loadExperimentFile, specDigest } from '../spec/load.ts';
 import { plan, planRun } from '../spec/plan.ts';
+import { sweepDuplicateWarnings, type SpecWarning } from '../spec/sweep-duplicates.ts';
 import { openStore } from '../store/open.ts';
 import { FileStore } from '../store/file-store.ts';
 import { runLocal } from '../run/local-executor.ts';
@@ -13,7 +14,7 @@ import { runAndPromote } from '../run/promote.ts';
 import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint } from '../run/failpoints.ts';
 import type { WorkerPool } from '../run/worker-pool.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
-import { outputJsonSchemas } from '../outputs/json-schemas.ts';
+import { knownJsonSchemas } from '../outputs/json-schemas.ts';
 import { migrateResults } from './migrate-command.ts';
 import { createProgressReporter } from './progress.ts';
 import { nonNegativeInt } from './args.ts';
@@ -32,8 +33,15 @@ function openResults(target: string): { store: ReturnType<typeof openStore>; roo
   return { store: new FileStore(dir), root: '' };
 }
 
+/** Warnings go to stderr, one line each; as JSON they go into the command's JSON output instead. */
+function printWarnings(warnings: readonly SpecWarning[]): void {
+  for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+}
+
 export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean }, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<void> {
   const exp = await loadExperimentFile(file);
+  const warnings = sweepDuplicateWarnings(exp.spec.sweep);
+  if (!opts.json) printWarnings(warnings);
   const store = openStore(opts.store ?? exp.spec.output.store);
   const reporter = createProgressReporter(!opts.json && process.stderr.isTTY === true);
   const result = await runLocal(exp, {
@@ -55,6 +63,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     manifest: result.manifestUri,
     manifestDigest: result.manifest.digest,
     failures: [...result.failures.entries()].map(([index, f]) => ({ index, ...f })),
+    warnings,
   };
   if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
@@ -87,10 +96,14 @@ export async function planCommand(file: string, opts: { json?: boolean }): Promi
   const exp = await loadExperimentFile(file);
   validateExperiment(exp, builtinRegistry);
   const runs = plan(exp);
+  const warnings = sweepDuplicateWarnings(exp.spec.sweep);
   if (opts.json) {
+    // stdout holds one run per line, so the warnings are one JSON line on stderr.
+    if (warnings.length > 0) process.stderr.write(`${JSON.stringify({ warnings })}\n`);
     for (const r of runs) process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
   }
+  printWarnings(warnings);
   const lines = [`${exp.metadata.name}: ${runs.length} runs (spec digest ${specDigest(exp).slice(0, 16)})`, 'RUN\tINDEX\tSEED\tPARAMS'];
   for (const r of runs) lines.push(`${r.runId}\t${r.index}\t${r.seed}\t${Object.entries(r.params).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -109,7 +122,7 @@ export async function validateCommand(target: string, opts: { json?: boolean }):
 }
 
 export async function schemaCommand(name: string | undefined, opts: { out?: string }): Promise<void> {
-  const all = outputJsonSchemas(builtinRegistry);
+  const all = knownJsonSchemas(builtinRegistry);
   if (name !== undefined && !(name in all)) throw new SwarmlabError('USAGE', `unknown schema ${name}; known: ${Object.keys(all).join(', ')}`);
   const chosen = name ? { [name]: all[name] } : all;
   if (opts.out) {

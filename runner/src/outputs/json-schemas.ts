@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { outputSchemas } from './schemas.ts';
+import { experimentJsonSchema } from '../spec/json-schema.ts';
 
 /**
  * JSON Schemas (draft 2020-12) of every output file, generated from the zod
@@ -17,4 +18,9 @@ export function outputJsonSchemas(registry: ModuleRegistry): Record<string, unkn
     out[name] = { $id: `https://swarmlab.io/schemas/${name}.schema.json`, ...z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) };
   }
   return out;
+}
+
+/** Every schema `swarmlab schema` knows: the Experiment file, then the output files. */
+export function knownJsonSchemas(registry: ModuleRegistry): Record<string, unknown> {
+  return { experiment: experimentJsonSchema(), ...outputJsonSchemas(registry) };
 }

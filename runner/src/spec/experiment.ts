@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { strictObject } from './strict-object.ts';
+import { repeatedGridParams } from './sweep-duplicates.ts';
 
 // The Experiment document: the same file runs locally (`swarmlab run`) and on a
 // cluster (`kubectl apply`). Everything here must stay within what a
@@ -39,8 +41,7 @@ const paramPath = z
   .regex(/^[a-z][a-zA-Z0-9_-]*(\.[a-zA-Z0-9_-]+)+$/, 'must be a dotted path: <module instance>.<config key>[.<key>...], latency.<rule>.<field> or horizon.<field>')
   .describe('Where the value goes: `<module instance>.<config key path>`, `latency.<rule name>.<field>` or `horizon.time|events`.');
 
-export const ModuleRef = z
-  .object({
+export const ModuleRef = strictObject({
     kind: z.enum(['agent', 'network', 'policy']).describe('Module kind.'),
     module: identifier.describe('Registry name of the module, e.g. `erdos-renyi`.'),
     name: identifier.optional().describe('Instance name, unique in the scenario; defaults to the module name. Parameters and events address the instance by it.'),
@@ -53,8 +54,7 @@ export const ModuleRef = z
 export type ModuleRef = z.infer<typeof ModuleRef>;
 
 const nonNegative = z.number().min(0);
-export const LatencyRuleSpec = z
-  .object({
+export const LatencyRuleSpec = strictObject({
     name: identifier.describe('Rule name; parameters address it as `latency.<name>.<field>`.'),
     source: identifier.optional().describe('Applies to intents emitted by this module instance; unset: any.'),
     channel: z.string().min(1).max(63).optional().describe('Applies to intents on this channel (default channel: the event type); unset: any.'),
@@ -87,16 +87,14 @@ export const LatencyRuleSpec = z
   .describe('Institutional latency added by the scheduler to matching intents; the first matching rule applies.');
 export type LatencyRuleSpec = z.infer<typeof LatencyRuleSpec>;
 
-export const Horizon = z
-  .object({
+export const Horizon = strictObject({
     time: z.number().positive().optional().describe('Logical time after which no event runs.'),
     events: z.number().int().positive().optional().describe('Maximum number of events a run executes.'),
   })
   .refine((h) => h.time !== undefined || h.events !== undefined, { message: 'set time, events or both' })
   .describe('When a run stops (it also stops when no events remain).');
 
-export const Scenario = z
-  .object({
+export const Scenario = strictObject({
     description: z.string().max(4096).optional().describe('What the scenario models.'),
     modules: z.array(ModuleRef).min(1).max(64).describe('Module instances: networks, policies and agents.'),
     latency: z.array(LatencyRuleSpec).max(64).default([]).describe('Scheduler latency rules, first match wins.'),
@@ -105,8 +103,7 @@ export const Scenario = z
   .describe('The simulation: its modules, latency rules and horizon.');
 export type Scenario = z.infer<typeof Scenario>;
 
-export const Seeds = z
-  .object({
+export const Seeds = strictObject({
     base: z.number().int().min(0).max(4294967295).default(1).describe('Experiment seed; replica seeds are hashed from it.'),
     replicas: z.number().int().min(1).max(100_000).optional().describe('Number of seeds hashed from base.'),
     list: z.array(z.number().int().min(0).max(4294967295)).min(1).max(100_000).optional().describe('Explicit run seeds, used as given.'),
@@ -114,15 +111,13 @@ export const Seeds = z
   .refine((s) => !(s.replicas !== undefined && s.list !== undefined), { message: 'give replicas or list, not both' })
   .describe('Seeds every parameter point is run with.');
 
-export const GridAxis = z
-  .object({
+export const GridAxis = strictObject({
     param: paramPath,
     values: z.array(ParamValue).min(1).max(10_000).describe('Values of this parameter.'),
   })
   .describe('One axis of the parameter grid.');
 
-export const Sweep = z
-  .object({
+export const Sweep = strictObject({
     seeds: Seeds.default({ base: 1 }),
     grid: z.array(GridAxis).max(32).default([]).describe('Axes whose cartesian product, times the seeds, gives the runs.'),
     points: z
@@ -131,6 +126,11 @@ export const Sweep = z
       .default([])
       .describe('Explicit parameter points, run after the grid points.'),
     maxRuns: z.number().int().min(1).max(10_000_000).default(DEFAULT_MAX_RUNS).describe('Refuse sweeps with more runs than this.'),
+  })
+  .superRefine((s, ctx) => {
+    for (const r of repeatedGridParams(s.grid)) {
+      ctx.addIssue({ code: 'custom', path: ['grid', r.index, 'param'], message: `parameter ${r.param} is already swept by grid[${r.first}]; give each parameter one axis` });
+    }
   })
   .describe('Seeds x parameter grid (plus explicit points).');
 export type Sweep = z.infer<typeof Sweep>;
@@ -142,8 +142,7 @@ const quantity = z
   .max(32)
   .regex(/^([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][0-9]{1,3})?$/, 'must be a Kubernetes quantity such as 500m, 2, 512Mi or 1.5Gi');
 
-const ResourceList = z
-  .object({
+const ResourceList = strictObject({
     cpu: quantity.optional().describe('CPU, e.g. `500m` or `2`.'),
     memory: quantity.optional().describe('Memory, e.g. `256Mi` or `1Gi`.'),
   })
@@ -151,8 +150,7 @@ const ResourceList = z
 
 const labelValue = z.string().max(63).regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'must be a label value: up to 63 letters, digits, -, _ and ., starting and ending alphanumeric');
 
-export const Toleration = z
-  .object({
+export const Toleration = strictObject({
     key: z.string().max(253).optional().describe('Taint key; unset with operator Exists: every taint.'),
     operator: z.enum(['Exists', 'Equal']).optional().describe('Equal (default) or Exists.'),
     value: labelValue.optional().describe('Taint value for operator Equal.'),
@@ -161,8 +159,7 @@ export const Toleration = z
   })
   .describe('A Kubernetes toleration for run pods.');
 
-export const Execution = z
-  .object({
+export const Execution = strictObject({
     parallelism: z.number().int().min(1).max(10_000).optional().describe('Runs at once (local: worker processes, default all cores; cluster: Job parallelism).'),
     retries: z.number().int().min(0).max(10).default(0).describe('Retries per failed run (cluster: Job backoffLimitPerIndex).'),
     maxFailedRuns: z
@@ -175,8 +172,7 @@ export const Execution = z
     suspend: z.boolean().optional().describe('Cluster: pause the experiment; running runs are stopped and no new ones start until set back to false.'),
     activeDeadlineSeconds: z.number().int().min(1).max(31_536_000).optional().describe('Cluster: wall-clock limit for a Job of the experiment, after which its runs are stopped and counted failed.'),
     ttlSecondsAfterFinished: z.number().int().min(0).max(31_536_000).optional().describe('Cluster: delete finished Jobs (and their pods) this long after they finish; results stay in the store.'),
-    resources: z
-      .object({
+    resources: strictObject({
         requests: ResourceList.optional().describe('What the scheduler reserves per run pod.'),
         limits: ResourceList.optional().describe('The most a run pod may use.'),
       })
@@ -197,14 +193,12 @@ export const Execution = z
   .describe('How the runs are executed. Does not affect results.');
 export type Execution = z.infer<typeof Execution>;
 
-export const Output = z
-  .object({
+export const Output = strictObject({
     store: z.string().min(1).max(1024).default('file://./results').describe('Object store URI: file://<dir> or s3://<bucket>/<prefix>.'),
   })
   .describe('Where validated outputs go.');
 
-export const ExperimentSpec = z
-  .object({
+export const ExperimentSpec = strictObject({
     scenario: Scenario,
     sweep: Sweep.default({ seeds: { base: 1 }, grid: [], points: [], maxRuns: DEFAULT_MAX_RUNS }),
     execution: Execution.default({ retries: 0 }),
@@ -213,15 +207,14 @@ export const ExperimentSpec = z
   .describe('A multi-agent simulation scenario and the sweep to run it over.');
 export type ExperimentSpec = z.infer<typeof ExperimentSpec>;
 
-export const Experiment = z.object({
+export const Experiment = strictObject({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal('Experiment'),
-  metadata: z
-    .object({
-      name: dnsLabel.describe('Experiment name; also the folder of its results.'),
-      namespace: z.string().max(63).optional(),
-    })
-    .loose(),
+  // Kubernetes fills metadata with fields of its own (labels, uid, ...).
+  metadata: z.looseObject({
+    name: dnsLabel.describe('Experiment name; also the folder of its results.'),
+    namespace: z.string().max(63).optional(),
+  }),
   spec: ExperimentSpec,
 });
 export type Experiment = z.infer<typeof Experiment>;

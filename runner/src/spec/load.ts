@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { SwarmlabError, formatPath } from '../errors.ts';
 import { Experiment } from './experiment.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
+import { checkKubectlReading } from './kubectl-yaml.ts';
 
 /** Reads and validates an Experiment file. Every problem names the file and the field path. */
 export async function loadExperimentFile(file: string): Promise<Experiment> {
@@ -29,8 +30,12 @@ export function parseExperimentText(text: string, file = '<input>'): Experiment 
   return parseExperiment(readYamlDocument(text, file), file);
 }
 
+/** Aliases a document may expand; a few suffice for real files, and the limit stops "billion laughs" documents. */
+export const MAX_YAML_ALIASES = 100;
+
 function readYamlDocument(text: string, file: string): unknown {
-  const docs = parseAllDocuments(text, { prettyErrors: true });
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { prettyErrors: true, lineCounter });
   const list = Array.isArray(docs) ? docs : [docs];
   const nonEmpty = list.filter((d) => d.contents !== null || d.errors.length > 0);
   if (nonEmpty.length !== 1) {
@@ -41,7 +46,16 @@ function readYamlDocument(text: string, file: string): unknown {
     const err = doc.errors[0]!;
     throw new SwarmlabError('BAD_FILE', `malformed YAML: ${err.message}`, { file });
   }
-  return doc.toJS();
+  checkKubectlReading(doc, lineCounter, file);
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    // The yaml package throws a ReferenceError when the alias limit is exceeded.
+    throw new SwarmlabError('BAD_FILE', `the document expands too many YAML aliases (*name); at most ${MAX_YAML_ALIASES} are allowed: ${(e as Error).message}`, {
+      file,
+      hint: 'write the repeated parts out instead of aliasing them',
+    });
+  }
 }
 
 export function parseExperiment(value: unknown, file = '<input>'): Experiment {
@@ -51,10 +65,18 @@ export function parseExperiment(value: unknown, file = '<input>'): Experiment {
 }
 
 export function zodToSpecError(error: z.ZodError, file: string, prefix: ReadonlyArray<PropertyKey> = [], code: 'INVALID_SPEC' | 'INVALID_MODULE_CONFIG' = 'INVALID_SPEC'): SwarmlabError {
-  const issues = error.issues.map((i) => ({ path: formatPath([...prefix, ...i.path]), message: i.message }));
+  const issues = error.issues.map((i) => issueAt(i, prefix));
   const first = issues[0]!;
   const more = issues.length > 1 ? `; and ${issues.length - 1} more: ${issues.slice(1).map((i) => `${i.path}: ${i.message}`).join('; ')}` : '';
   return new SwarmlabError(code, `${first.message}${more}`, { path: first.path, file });
+}
+
+/** An unknown key is reported at its own path, and its message says which object it is in. */
+function issueAt(issue: z.core.$ZodIssue, prefix: ReadonlyArray<PropertyKey>): { path: string; message: string } {
+  const at = [...prefix, ...issue.path];
+  if (issue.code !== 'unrecognized_keys' || issue.keys.length === 0) return { path: formatPath(at), message: issue.message };
+  const where = at.length > 0 ? formatPath(at) : 'the document';
+  return { path: formatPath([...at, issue.keys[0]!]), message: issue.message.replace(/^(unknown keys? [^;]+)/, `$1 in ${where}`) };
 }
 
 /**

@@ -118,7 +118,7 @@ export const governanceCascade = defineModule({
     const n = cfg.agents;
     const graph = cfg.network ? ctx.network(cfg.network) : undefined;
     if (graph && graph.nodes.length !== n) {
-      throw new SwarmlabError('INVALID_MODULE_CONFIG', `${self}: agents is ${n} but network ${cfg.network} has ${graph.nodes.length} nodes`, { path: `${self}.agents`, hint: 'give the network n equal to agents' });
+      throw new SwarmlabError('INVALID_MODULE_CONFIG', `${self}: agents is ${n} but network ${cfg.network} has ${graph.nodes.length} nodes`, { path: `${self}.agents`, hint: 'give the network size equal to agents' });
     }
     if (cfg.thresholds && cfg.thresholds.length !== n) {
       throw new SwarmlabError('INVALID_MODULE_CONFIG', `${self}: ${cfg.thresholds.length} thresholds for ${n} agents`, { path: `${self}.thresholds` });

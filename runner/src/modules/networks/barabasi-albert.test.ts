@@ -23,7 +23,7 @@ function slope(xs: readonly number[], ys: readonly number[]): number {
 describe('barabasi-albert', () => {
   it('mean degree is 2m in the limit, and exactly 2(m0(m0-1)/2 + (n-m0)m)/n', () => {
     for (const [n, m] of [[5000, 1], [5000, 3], [2000, 5]] as const) {
-      const g = buildNetwork(ba, { n, m }, 3);
+      const g = buildNetwork(ba, { size: n, m }, 3);
       expect(g.edges).toHaveLength(edgeCount(n, m, m + 1));
       expect(meanDegree(g)).toBeCloseTo((2 * edgeCount(n, m, m + 1)) / n, 12);
       expect(Math.abs(meanDegree(g) - 2 * m)).toBeLessThan((m * (m + 1)) / n + 1e-12);
@@ -34,7 +34,7 @@ describe('barabasi-albert', () => {
   });
 
   it('every node after the seed brings exactly m edges to earlier nodes', () => {
-    const g = buildNetwork(ba, { n: 300, m: 4, m0: 6 }, 8);
+    const g = buildNetwork(ba, { size: 300, m: 4, m0: 6 }, 8);
     const brought = new Map<string, number>();
     for (const e of g.edges) {
       expect(Number(e.from)).toBeLessThan(Number(e.to));
@@ -76,14 +76,14 @@ describe('barabasi-albert', () => {
 
   it('the largest hub grows like sqrt(n), far beyond what a random graph of the same mean degree has', () => {
     const n = 10_000;
-    const g = buildNetwork(ba, { n, m: 2 }, 5);
+    const g = buildNetwork(ba, { size: n, m: 2 }, 5);
     const maxDegree = degreeHistogram(g).length - 1;
     // k_max ≈ m sqrt(n) = 200; a Poisson(4) graph of this size tops out near 15.
     expect(maxDegree).toBeGreaterThan(80);
   });
 
   it('same seed gives the identical edge list, a different seed a different one', () => {
-    const cfg = { n: 500, m: 2 };
+    const cfg = { size: 500, m: 2 };
     const a = edgeList(buildNetwork(ba, cfg, 42));
     expect(edgeList(buildNetwork(ba, cfg, 42))).toBe(a);
     expect(edgeList(buildNetwork(ba, cfg, 43))).not.toBe(a);
@@ -91,12 +91,12 @@ describe('barabasi-albert', () => {
 
   it('rejects bad configs with the field path', () => {
     const path = (c: unknown) => ba.config.safeParse(c).error?.issues[0]?.path;
-    expect(path({ n: 10, m: 10 })).toEqual(['m']);
-    expect(path({ n: 10, m: 12 })).toEqual(['m']);
-    expect(path({ n: 10, m: 0 })).toEqual(['m']);
-    expect(path({ n: 10, m: 3, m0: 2 })).toEqual(['m0']);
-    expect(path({ n: 10, m: 3, m0: 11 })).toEqual(['m0']);
-    expect(path({ n: 1_000_000, m: 10 })).toEqual(['m']);
-    expect(ba.config.parse({ n: 10 })).toEqual({ n: 10, m: 2, weight: 1 });
+    expect(path({ size: 10, m: 10 })).toEqual(['m']);
+    expect(path({ size: 10, m: 12 })).toEqual(['m']);
+    expect(path({ size: 10, m: 0 })).toEqual(['m']);
+    expect(path({ size: 10, m: 3, m0: 2 })).toEqual(['m0']);
+    expect(path({ size: 10, m: 3, m0: 11 })).toEqual(['m0']);
+    expect(path({ size: 1_000_000, m: 10 })).toEqual(['m']);
+    expect(ba.config.parse({ size: 10 })).toEqual({ size: 10, m: 2, weight: 1 });
   });
 });

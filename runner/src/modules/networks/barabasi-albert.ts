@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineModule } from '../api.ts';
+import { strictObject } from '../../spec/strict-object.ts';
 import type { Rng } from '../../rng/index.ts';
-import { type EdgePairs, MAX_GENERATED_EDGES, MAX_GENERATED_NODES, edgeWeight, toGraph } from './common.ts';
+import { type EdgePairs, MAX_GENERATED_EDGES, MAX_GENERATED_NODES, edgeWeight, toGraph, RENAMED_SIZE } from './common.ts';
 
 /**
  * Preferential attachment: a complete graph on m0 seed nodes, then each new
@@ -45,31 +46,32 @@ export function edgeCount(n: number, m: number, m0: number): number {
 export const barabasiAlbertNetwork = defineModule({
   kind: 'network',
   name: 'barabasi-albert',
-  version: '1.0.0',
+  version: '2.0.0',
   description:
     'Barabási–Albert scale-free graph, undirected: starting from a complete graph on m0 nodes, each new node attaches to m existing nodes with probability proportional to their degree. Degree tail P(k) ~ k^-3.',
-  config: z
-    .object({
-      n: z.int().min(2).max(MAX_GENERATED_NODES).default(1000).describe('Number of nodes, named "0".."n-1" in order of arrival.'),
-      m: z.int().min(1).default(2).describe('Edges each new node brings; less than n. Mean degree tends to 2m.'),
-      m0: z.int().min(2).optional().describe('Seed nodes, fully linked to each other; at least m, at most n. Defaults to m + 1.'),
+  config: strictObject(
+    {
+      size: z.int().min(2).max(MAX_GENERATED_NODES).default(1000).describe('Number of nodes, named "0".."size-1" in order of arrival.'),
+      m: z.int().min(1).default(2).describe('Edges each new node brings; less than size. Mean degree tends to 2m.'),
+      m0: z.int().min(2).optional().describe('Seed nodes, fully linked to each other; at least m, at most size. Defaults to m + 1.'),
       weight: edgeWeight,
-    })
-    .strict()
+    },
+    RENAMED_SIZE,
+  )
     .superRefine((c, ctx) => {
-      if (c.m >= c.n) {
-        ctx.addIssue({ code: 'custom', path: ['m'], message: `m must be less than n (${c.n}), got ${c.m}` });
+      if (c.m >= c.size) {
+        ctx.addIssue({ code: 'custom', path: ['m'], message: `m must be less than size (${c.size}), got ${c.m}` });
         return;
       }
       const m0 = c.m0 ?? c.m + 1;
       if (m0 < c.m) ctx.addIssue({ code: 'custom', path: ['m0'], message: `m0 must be at least m (${c.m}), got ${m0}` });
-      else if (m0 > c.n) ctx.addIssue({ code: 'custom', path: ['m0'], message: `m0 must be at most n (${c.n}), got ${m0}` });
-      else if (edgeCount(c.n, c.m, m0) > MAX_GENERATED_EDGES) {
-        ctx.addIssue({ code: 'custom', path: ['m'], message: `the graph would have ${edgeCount(c.n, c.m, m0)} edges, over the limit of ${MAX_GENERATED_EDGES}` });
+      else if (m0 > c.size) ctx.addIssue({ code: 'custom', path: ['m0'], message: `m0 must be at most size (${c.size}), got ${m0}` });
+      else if (edgeCount(c.size, c.m, m0) > MAX_GENERATED_EDGES) {
+        ctx.addIssue({ code: 'custom', path: ['m'], message: `the graph would have ${edgeCount(c.size, c.m, m0)} edges, over the limit of ${MAX_GENERATED_EDGES}` });
       }
     }),
   create(config, ctx) {
     const m0 = config.m0 ?? config.m + 1;
-    return { graph: toGraph(config.n, barabasiAlbertPairs(config.n, config.m, m0, ctx.rng('graph')), config.weight) };
+    return { graph: toGraph(config.size, barabasiAlbertPairs(config.size, config.m, m0, ctx.rng('graph')), config.weight) };
   },
 });

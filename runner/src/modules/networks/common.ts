@@ -5,11 +5,17 @@ import { Graph, type Edge } from './graph.ts';
 /**
  * Upper bound on the (expected) edge count of a generated graph. Graph keeps an
  * object and two index entries per edge, so a few million is the most a runner
- * pod holds comfortably; a typo such as p: 0.5 with n: 100000 fails at parse
+ * pod holds comfortably; a typo such as p: 0.5 with size: 100000 fails at parse
  * time instead of exhausting memory mid-sweep.
  */
 export const MAX_GENERATED_EDGES = 5_000_000;
 export const MAX_GENERATED_NODES = 1_000_000;
+
+/**
+ * The node count was `n`, which kubectl (YAML 1.1) reads as the boolean false;
+ * the old name is refused with this hint.
+ */
+export const RENAMED_SIZE: Readonly<Record<string, string>> = { n: 'size' };
 
 export const edgeWeight = z.number().min(0).default(1).describe('Weight of every edge; the latency for `model: edge` rules.');
 

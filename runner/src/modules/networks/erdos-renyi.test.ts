@@ -18,7 +18,7 @@ function giantFraction(z: number): number {
 const n2 = 20_000;
 const pCritical2 = 2 / (n2 - 1);
 let z2Cache: Graph[] | undefined;
-const z2Graphs = (): Graph[] => (z2Cache ??= seeds.slice(0, 2).map((seed) => buildNetwork(er, { n: n2, p: pCritical2 }, seed)));
+const z2Graphs = (): Graph[] => (z2Cache ??= seeds.slice(0, 2).map((seed) => buildNetwork(er, { size: n2, p: pCritical2 }, seed)));
 
 describe('erdos-renyi G(n,p)', () => {
   it('mean degree matches p(n-1) within 4 standard errors of the binomial edge count', () => {
@@ -27,7 +27,7 @@ describe('erdos-renyi G(n,p)', () => {
     const pairs = (n * (n - 1)) / 2;
     const se = (2 * Math.sqrt(pairs * p * (1 - p))) / n;
     for (const seed of seeds) {
-      const g = buildNetwork(er, { n, p }, seed);
+      const g = buildNetwork(er, { size: n, p }, seed);
       expect(Math.abs(meanDegree(g) - p * (n - 1))).toBeLessThan(4 * se);
       expect(simpleGraphViolations(g)).toEqual({ selfLoops: 0, repeatedEdges: 0 });
     }
@@ -51,15 +51,15 @@ describe('erdos-renyi G(n,p)', () => {
 
   it('has no giant component below the threshold (z = 0.5)', () => {
     const n = 20_000;
-    const c = connectedComponents(buildNetwork(er, { n, p: 0.5 / (n - 1) }, 5));
+    const c = connectedComponents(buildNetwork(er, { size: n, p: 0.5 / (n - 1) }, 5));
     // The largest component is O(log n) nodes: about 50 for this n and z.
     expect(c.sizes[0]).toBeLessThan(200);
     expect(c.count).toBeGreaterThan(n / 2);
   });
 
   it('p = 0 gives no edges and p = 1 the complete graph', () => {
-    expect(buildNetwork(er, { n: 50, p: 0 }, 1).edges).toHaveLength(0);
-    const k = buildNetwork(er, { n: 40, p: 1 }, 1);
+    expect(buildNetwork(er, { size: 50, p: 0 }, 1).edges).toHaveLength(0);
+    const k = buildNetwork(er, { size: 40, p: 1 }, 1);
     expect(k.edges).toHaveLength((40 * 39) / 2);
     expect(simpleGraphViolations(k)).toEqual({ selfLoops: 0, repeatedEdges: 0 });
   });
@@ -67,7 +67,7 @@ describe('erdos-renyi G(n,p)', () => {
   it('scales to n = 100,000 by geometric skipping', () => {
     const n = 100_000;
     const p = 2e-5;
-    const g = buildNetwork(er, { n, p }, 3);
+    const g = buildNetwork(er, { size: n, p }, 3);
     expect(g.nodes).toHaveLength(n);
     expect(g.nodes[n - 1]).toBe(String(n - 1));
     const se = (2 * Math.sqrt(((n * (n - 1)) / 2) * p)) / n;
@@ -78,7 +78,7 @@ describe('erdos-renyi G(n,p)', () => {
 describe('erdos-renyi G(n,m)', () => {
   it('has exactly m distinct edges, so mean degree is exactly 2m/n, sparse or dense', () => {
     for (const [n, m] of [[1000, 3000], [50, 1000], [30, 435], [10, 0]] as const) {
-      const g = buildNetwork(er, { n, m }, 7);
+      const g = buildNetwork(er, { size: n, m }, 7);
       expect(g.edges).toHaveLength(m);
       expect(meanDegree(g)).toBeCloseTo((2 * m) / n, 12);
       expect(simpleGraphViolations(g)).toEqual({ selfLoops: 0, repeatedEdges: 0 });
@@ -91,7 +91,7 @@ describe('erdos-renyi G(n,m)', () => {
     const graphs = 2000;
     const counts = new Map<string, number>();
     for (let seed = 0; seed < graphs; seed++) {
-      for (const e of buildNetwork(er, { n, m }, seed).edges) counts.set(`${e.from}-${e.to}`, (counts.get(`${e.from}-${e.to}`) ?? 0) + 1);
+      for (const e of buildNetwork(er, { size: n, m }, seed).edges) counts.set(`${e.from}-${e.to}`, (counts.get(`${e.from}-${e.to}`) ?? 0) + 1);
     }
     expect(counts.size).toBe(10);
     const expected = (graphs * m) / 10;
@@ -104,7 +104,7 @@ describe('erdos-renyi G(n,m)', () => {
 
 describe('erdos-renyi determinism and config', () => {
   it('same seed gives the identical edge list, a different seed a different one', () => {
-    for (const cfg of [{ n: 500, p: 0.01 }, { n: 500, m: 1200 }]) {
+    for (const cfg of [{ size: 500, p: 0.01 }, { size: 500, m: 1200 }]) {
       const a = edgeList(buildNetwork(er, cfg, 42));
       expect(edgeList(buildNetwork(er, cfg, 42))).toBe(a);
       expect(edgeList(buildNetwork(er, cfg, 43))).not.toBe(a);
@@ -112,7 +112,7 @@ describe('erdos-renyi determinism and config', () => {
   });
 
   it('uses only the graph stream of its instance', () => {
-    const cfg = { n: 300, p: 0.02 };
+    const cfg = { size: 300, p: 0.02 };
     expect(edgeList(buildNetwork(er, cfg, 42, 'social'))).not.toBe(edgeList(buildNetwork(er, cfg, 42, 'contacts')));
   });
 
@@ -122,14 +122,14 @@ describe('erdos-renyi determinism and config', () => {
       expect(r.success).toBe(false);
       return r.error?.issues[0];
     };
-    expect(issue({ n: 10, p: 1.5 })?.path).toEqual(['p']);
-    expect(issue({ n: 10, p: 0.1, m: 3 })?.path).toEqual(['m']);
-    expect(issue({ n: 10 })?.path).toEqual(['p']);
-    expect(issue({ n: 10, m: 46 })?.path).toEqual(['m']);
-    expect(issue({ n: 10, m: 2.5 })?.path).toEqual(['m']);
-    expect(issue({ n: 0, p: 0.1 })?.path).toEqual(['n']);
-    expect(issue({ n: 100_000, p: 0.5 })?.path).toEqual(['p']);
-    expect(issue({ n: 10, p: 0.1, directed: true })?.code).toBe('unrecognized_keys');
-    expect(er.config.parse({ n: 10, p: 0.1 })).toEqual({ n: 10, p: 0.1, weight: 1 });
+    expect(issue({ size: 10, p: 1.5 })?.path).toEqual(['p']);
+    expect(issue({ size: 10, p: 0.1, m: 3 })?.path).toEqual(['m']);
+    expect(issue({ size: 10 })?.path).toEqual(['p']);
+    expect(issue({ size: 10, m: 46 })?.path).toEqual(['m']);
+    expect(issue({ size: 10, m: 2.5 })?.path).toEqual(['m']);
+    expect(issue({ size: 0, p: 0.1 })?.path).toEqual(['size']);
+    expect(issue({ size: 100_000, p: 0.5 })?.path).toEqual(['p']);
+    expect(issue({ size: 10, p: 0.1, directed: true })?.code).toBe('unrecognized_keys');
+    expect(er.config.parse({ size: 10, p: 0.1 })).toEqual({ size: 10, p: 0.1, weight: 1 });
   });
 });

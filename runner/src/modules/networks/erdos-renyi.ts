@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineModule } from '../api.ts';
+import { strictObject } from '../../spec/strict-object.ts';
 import type { Rng } from '../../rng/index.ts';
-import { type EdgePairs, MAX_GENERATED_EDGES, MAX_GENERATED_NODES, edgeWeight, toGraph, wideInt } from './common.ts';
+import { type EdgePairs, MAX_GENERATED_EDGES, MAX_GENERATED_NODES, edgeWeight, toGraph, wideInt, RENAMED_SIZE } from './common.ts';
 
 /**
  * G(n,p) by Batagelj–Brandes geometric skipping ("Efficient generation of large
@@ -57,25 +58,26 @@ export function gnmPairs(n: number, m: number, rng: Rng): EdgePairs {
 export const erdosRenyiNetwork = defineModule({
   kind: 'network',
   name: 'erdos-renyi',
-  version: '1.0.0',
+  version: '2.0.0',
   description:
     'Erdős–Rényi random graph, undirected: G(n,p) (each pair linked independently with probability p) or G(n,m) (m edges drawn uniformly). Give exactly one of p and m.',
-  config: z
-    .object({
-      n: z.int().min(1).max(MAX_GENERATED_NODES).default(1000).describe('Number of nodes, named "0".."n-1".'),
+  config: strictObject(
+    {
+      size: z.int().min(1).max(MAX_GENERATED_NODES).default(1000).describe('Number of nodes, named "0".."size-1".'),
       p: z.number().min(0).max(1).optional().describe('G(n,p): probability that a given pair of nodes is linked. Exclusive with m.'),
-      m: z.int().min(0).optional().describe('G(n,m): exact number of edges, at most n(n-1)/2. Exclusive with p.'),
+      m: z.int().min(0).optional().describe('G(n,m): exact number of edges, at most size(size-1)/2. Exclusive with p.'),
       weight: edgeWeight,
-    })
-    .strict()
+    },
+    RENAMED_SIZE,
+  )
     .superRefine((c, ctx) => {
-      const pairs = (c.n * (c.n - 1)) / 2;
+      const pairs = (c.size * (c.size - 1)) / 2;
       if (c.p !== undefined && c.m !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['m'], message: 'give either p (G(n,p)) or m (G(n,m)), not both' });
       } else if (c.p === undefined && c.m === undefined) {
         ctx.addIssue({ code: 'custom', path: ['p'], message: 'give p (edge probability, G(n,p)) or m (edge count, G(n,m))' });
       } else if (c.m !== undefined) {
-        if (c.m > pairs) ctx.addIssue({ code: 'custom', path: ['m'], message: `m = ${c.m} exceeds the ${pairs} pairs of ${c.n} nodes` });
+        if (c.m > pairs) ctx.addIssue({ code: 'custom', path: ['m'], message: `m = ${c.m} exceeds the ${pairs} pairs of ${c.size} nodes` });
         else if (c.m > MAX_GENERATED_EDGES) ctx.addIssue({ code: 'custom', path: ['m'], message: `m = ${c.m} exceeds the limit of ${MAX_GENERATED_EDGES} edges` });
       } else if (c.p !== undefined && c.p * pairs > MAX_GENERATED_EDGES) {
         ctx.addIssue({ code: 'custom', path: ['p'], message: `p = ${c.p} gives about ${Math.round(c.p * pairs)} edges, over the limit of ${MAX_GENERATED_EDGES}` });
@@ -83,7 +85,7 @@ export const erdosRenyiNetwork = defineModule({
     }),
   create(config, ctx) {
     const rng = ctx.rng('graph');
-    const pairs = config.m !== undefined ? gnmPairs(config.n, config.m, rng) : gnpPairs(config.n, config.p ?? 0, rng);
-    return { graph: toGraph(config.n, pairs, config.weight) };
+    const pairs = config.m !== undefined ? gnmPairs(config.size, config.m, rng) : gnpPairs(config.size, config.p ?? 0, rng);
+    return { graph: toGraph(config.size, pairs, config.weight) };
   },
 });

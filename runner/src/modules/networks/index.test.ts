@@ -6,11 +6,12 @@ import { resolveScenario } from '../resolve.ts';
 import { generatedNetworks } from './index.ts';
 
 describe('generated network modules', () => {
-  it('are registered as network modules, version 1.0.0', () => {
-    for (const name of ['erdos-renyi', 'watts-strogatz', 'barabasi-albert', 'grid-2d']) {
+  it('are registered as network modules; the three whose n became size are at 2.0.0', () => {
+    const versions = { 'erdos-renyi': '2.0.0', 'watts-strogatz': '2.0.0', 'barabasi-albert': '2.0.0', 'grid-2d': '1.0.0' };
+    for (const [name, version] of Object.entries(versions)) {
       const def = builtinRegistry.get('network', name);
       expect(def?.kind).toBe('network');
-      expect(def?.version).toBe('1.0.0');
+      expect(def?.version).toBe(version);
     }
   });
 
@@ -38,12 +39,29 @@ describe('generated network modules', () => {
       }
       throw new Error('resolution succeeded');
     };
-    expect(() => resolveScenario(scenario({ n: 100, k: 4 }), {}, builtinRegistry)).not.toThrow();
-    const odd = failure({ n: 100, k: 5 });
+    expect(() => resolveScenario(scenario({ size: 100, k: 4 }), {}, builtinRegistry)).not.toThrow();
+    const odd = failure({ size: 100, k: 5 });
     expect(odd.code).toBe('INVALID_MODULE_CONFIG');
     expect(odd.path).toBe('spec.scenario.modules[0].config.k');
     expect(odd.message).toMatch(/even/);
     // A swept parameter that makes the config invalid is caught the same way.
-    expect(failure({ n: 100, k: 4 }, { 'net.beta': 2 }).path).toBe('spec.scenario.modules[0].config.beta');
+    expect(failure({ size: 100, k: 4 }, { 'net.beta': 2 }).path).toBe('spec.scenario.modules[0].config.beta');
+  });
+
+  it('refuses the old key n (YAML 1.1 reads it as false) with a hint naming size', () => {
+    for (const module of ['erdos-renyi', 'watts-strogatz', 'barabasi-albert']) {
+      const scenario = { modules: [{ kind: 'network' as const, module, name: 'net', config: { n: 10, p: 0.1 } }], latency: [], horizon: { events: 10 } };
+      let error: unknown;
+      try {
+        resolveScenario(scenario, {}, builtinRegistry);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, module).toBeInstanceOf(SwarmlabError);
+      const e = error as SwarmlabError;
+      expect(e.code).toBe('INVALID_MODULE_CONFIG');
+      expect(e.path).toBe('spec.scenario.modules[0].config.n');
+      expect(e.message).toContain('n was renamed to size');
+    }
   });
 });

@@ -11,7 +11,7 @@ describe('watts-strogatz', () => {
   it('at beta = 0 is the ring lattice with C(0) = 3(k-2)/(4(k-1)) exactly', () => {
     for (const k of [4, 6, 10]) {
       const n = 200;
-      const g = buildNetwork(ws, { n, k, beta: 0 }, 1);
+      const g = buildNetwork(ws, { size: n, k, beta: 0 }, 1);
       expect(g.edges).toHaveLength((n * k) / 2);
       for (const id of g.nodes) expect(g.degree(id)).toBe(k);
       expect([...g.neighbors('0')].sort()).toEqual(
@@ -29,7 +29,7 @@ describe('watts-strogatz', () => {
     // sd of C is about 0.002. Two seeds averaged, 0.012 covers both.
     let previous = c0(k);
     for (const beta of [0.05, 0.1, 0.2, 0.3, 0.5]) {
-      const c = (averageClustering(buildNetwork(ws, { n, k, beta }, 1)) + averageClustering(buildNetwork(ws, { n, k, beta }, 2))) / 2;
+      const c = (averageClustering(buildNetwork(ws, { size: n, k, beta }, 1)) + averageClustering(buildNetwork(ws, { size: n, k, beta }, 2))) / 2;
       expect(Math.abs(c - c0(k) * (1 - beta) ** 3)).toBeLessThan(0.012);
       expect(c).toBeLessThan(previous);
       previous = c;
@@ -40,14 +40,14 @@ describe('watts-strogatz', () => {
     const n = 1000;
     const k = 6;
     for (const beta of [0.3, 1]) {
-      const g = buildNetwork(ws, { n, k, beta }, 4);
+      const g = buildNetwork(ws, { size: n, k, beta }, 4);
       expect(g.edges).toHaveLength((n * k) / 2);
       expect(meanDegree(g)).toBe(k);
       expect(simpleGraphViolations(g)).toEqual({ selfLoops: 0, repeatedEdges: 0 });
       for (const id of g.nodes) expect(g.degree(id)).toBeGreaterThanOrEqual(k / 2);
     }
     // About beta of the lattice edges move: count edges that are no longer ring-local.
-    const g = buildNetwork(ws, { n, k, beta: 0.3 }, 4);
+    const g = buildNetwork(ws, { size: n, k, beta: 0.3 }, 4);
     const rewired = g.edges.filter((e) => {
       const d = Math.abs(Number(e.from) - Number(e.to));
       return Math.min(d, n - d) > k / 2;
@@ -58,13 +58,13 @@ describe('watts-strogatz', () => {
   });
 
   it('leaves a complete graph alone (nowhere to rewire to)', () => {
-    const g = buildNetwork(ws, { n: 7, k: 6, beta: 1 }, 1);
+    const g = buildNetwork(ws, { size: 7, k: 6, beta: 1 }, 1);
     expect(g.edges).toHaveLength(21);
     expect(simpleGraphViolations(g)).toEqual({ selfLoops: 0, repeatedEdges: 0 });
   });
 
   it('same seed gives the identical edge list, a different seed a different one', () => {
-    const cfg = { n: 500, k: 4, beta: 0.2 };
+    const cfg = { size: 500, k: 4, beta: 0.2 };
     const a = edgeList(buildNetwork(ws, cfg, 42));
     expect(edgeList(buildNetwork(ws, cfg, 42))).toBe(a);
     expect(edgeList(buildNetwork(ws, cfg, 43))).not.toBe(a);
@@ -72,13 +72,13 @@ describe('watts-strogatz', () => {
 
   it('rejects bad configs with the field path', () => {
     const path = (c: unknown) => ws.config.safeParse(c).error?.issues[0]?.path;
-    expect(path({ n: 100, k: 5 })).toEqual(['k']);
-    expect(path({ n: 10, k: 10 })).toEqual(['k']);
-    expect(path({ n: 100, k: 4, beta: 1.2 })).toEqual(['beta']);
-    expect(path({ n: 100, k: 4, beta: -0.1 })).toEqual(['beta']);
-    expect(path({ n: 2, k: 2 })).toEqual(['n']);
-    expect(path({ n: 1_000_000, k: 100 })).toEqual(['k']);
-    expect(ws.config.safeParse({ n: 100, k: 4, p: 0.1 }).error?.issues[0]?.code).toBe('unrecognized_keys');
-    expect(ws.config.parse({})).toEqual({ n: 1000, k: 4, beta: 0.1, weight: 1 });
+    expect(path({ size: 100, k: 5 })).toEqual(['k']);
+    expect(path({ size: 10, k: 10 })).toEqual(['k']);
+    expect(path({ size: 100, k: 4, beta: 1.2 })).toEqual(['beta']);
+    expect(path({ size: 100, k: 4, beta: -0.1 })).toEqual(['beta']);
+    expect(path({ size: 2, k: 2 })).toEqual(['size']);
+    expect(path({ size: 1_000_000, k: 100 })).toEqual(['k']);
+    expect(ws.config.safeParse({ size: 100, k: 4, p: 0.1 }).error?.issues[0]?.code).toBe('unrecognized_keys');
+    expect(ws.config.parse({})).toEqual({ size: 1000, k: 4, beta: 0.1, weight: 1 });
   });
 });

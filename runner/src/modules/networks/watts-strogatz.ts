@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineModule } from '../api.ts';
+import { strictObject } from '../../spec/strict-object.ts';
 import type { Rng } from '../../rng/index.ts';
-import { type EdgePairs, MAX_GENERATED_EDGES, MAX_GENERATED_NODES, edgeWeight, toGraph } from './common.ts';
+import { type EdgePairs, MAX_GENERATED_EDGES, MAX_GENERATED_NODES, edgeWeight, toGraph, RENAMED_SIZE } from './common.ts';
 
 /**
  * Ring lattice where each node links to its k/2 nearest neighbours on each side,
@@ -53,24 +54,25 @@ export function wattsStrogatzPairs(n: number, k: number, beta: number, rng: Rng)
 export const wattsStrogatzNetwork = defineModule({
   kind: 'network',
   name: 'watts-strogatz',
-  version: '1.0.0',
+  version: '2.0.0',
   description: 'Watts–Strogatz small world, undirected: a ring lattice of degree k whose edges are rewired with probability beta.',
-  config: z
-    .object({
-      n: z.int().min(3).max(MAX_GENERATED_NODES).default(1000).describe('Number of nodes, named "0".."n-1" around the ring.'),
-      k: z.int().min(2).default(4).describe('Lattice degree: each node links to k/2 neighbours on each side. Even, less than n.'),
+  config: strictObject(
+    {
+      size: z.int().min(3).max(MAX_GENERATED_NODES).default(1000).describe('Number of nodes, named "0".."size-1" around the ring.'),
+      k: z.int().min(2).default(4).describe('Lattice degree: each node links to k/2 neighbours on each side. Even, less than size.'),
       beta: z.number().min(0).max(1).default(0.1).describe('Probability that each lattice edge is rewired to a uniformly chosen node.'),
       weight: edgeWeight,
-    })
-    .strict()
+    },
+    RENAMED_SIZE,
+  )
     .superRefine((c, ctx) => {
       if (c.k % 2 !== 0) ctx.addIssue({ code: 'custom', path: ['k'], message: `k must be even, got ${c.k}` });
-      else if (c.k >= c.n) ctx.addIssue({ code: 'custom', path: ['k'], message: `k must be less than n (${c.n}), got ${c.k}` });
-      else if ((c.n * c.k) / 2 > MAX_GENERATED_EDGES) {
-        ctx.addIssue({ code: 'custom', path: ['k'], message: `n*k/2 = ${(c.n * c.k) / 2} edges exceeds the limit of ${MAX_GENERATED_EDGES}` });
+      else if (c.k >= c.size) ctx.addIssue({ code: 'custom', path: ['k'], message: `k must be less than size (${c.size}), got ${c.k}` });
+      else if ((c.size * c.k) / 2 > MAX_GENERATED_EDGES) {
+        ctx.addIssue({ code: 'custom', path: ['k'], message: `size*k/2 = ${(c.size * c.k) / 2} edges exceeds the limit of ${MAX_GENERATED_EDGES}` });
       }
     }),
   create(config, ctx) {
-    return { graph: toGraph(config.n, wattsStrogatzPairs(config.n, config.k, config.beta, ctx.rng('graph')), config.weight) };
+    return { graph: toGraph(config.size, wattsStrogatzPairs(config.size, config.k, config.beta, ctx.rng('graph')), config.weight) };
   },
 });

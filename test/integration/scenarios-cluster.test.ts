@@ -1,0 +1,136 @@
+// Every shipped Experiment file, applied with the pinned kubectl to the local
+// control plane (operator and kubelet stand-in running), reaches Complete with
+// the manifest digest `swarmlab run` gives the same file.
+//
+// The shipped sweeps are larger than a test should run, so each file is
+// reduced before anything reads it: one seed, the first two values of the
+// first grid axis, the first value of every other axis, at most one explicit
+// point. The reduction is made on the parsed YAML document (comments, quoting
+// and every other key as written) and written to one temp file; kubectl
+// applies that file and `swarmlab run` runs that file, so both read the same
+// bytes, and the scenario is the real file's.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isMap, isSeq, parseDocument } from 'yaml';
+import { OperatorConfig } from '../../operator/src/config.ts';
+import { Controller } from '../../operator/src/controller/controller.ts';
+import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
+import { prepareOperatorNamespace, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
+import { useCluster } from '../cluster/harness.ts';
+import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
+
+const cluster = useCluster('scenarios');
+const repo = new URL('../../', import.meta.url);
+const bin = fileURLToPath(new URL('bin/swarmlab.js', repo));
+let kubelet: LocalKubeletStandIn;
+let controller: Controller;
+
+/** Experiment files shipped in scenarios/ and examples/ (when it exists). */
+function shippedFiles(): string[] {
+  const out: string[] = [];
+  for (const dir of ['scenarios', 'examples']) {
+    const path = fileURLToPath(new URL(`${dir}/`, repo));
+    if (!existsSync(path)) continue;
+    for (const f of readdirSync(path).sort()) {
+      if (!/\.ya?ml$/.test(f)) continue;
+      const text = readFileSync(join(path, f), 'utf8');
+      if (/^kind:\s*Experiment\s*$/m.test(text)) out.push(join(path, f));
+    }
+  }
+  return out;
+}
+
+/** The file's text with its sweep reduced (see the header comment); everything else as written. */
+function reduced(text: string): string {
+  const doc = parseDocument(text);
+  const sweep = doc.getIn(['spec', 'sweep']);
+  if (isMap(sweep)) {
+    const seeds = sweep.get('seeds');
+    if (isMap(seeds)) {
+      const list = seeds.get('list');
+      if (isSeq(list)) list.items.splice(1);
+      else seeds.set('replicas', 1);
+    }
+    const grid = sweep.get('grid');
+    if (isSeq(grid)) {
+      grid.items.forEach((axis, i) => {
+        const values = isMap(axis) ? axis.get('values') : undefined;
+        if (isSeq(values)) values.items.splice(i === 0 ? 2 : 1);
+      });
+    }
+    const points = sweep.get('points');
+    if (isSeq(points)) points.items.splice(1);
+  }
+  return doc.toString({ lineWidth: 0 });
+}
+
+function swarmlabRun(file: string, store: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, 'run', file, '--json', '--workers', '2', '--store', store], { env: { ...process.env, SWARMLAB_S3_ENDPOINT: '' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  kubelet = await prepareOperatorNamespace(cluster);
+  const s = cluster.connection.objectStore;
+  controller = new Controller({
+    kubeConfig: cluster.kubeConfig,
+    config: OperatorConfig.parse({
+      namespace: cluster.namespace,
+      workers: 2,
+      runnerPullPolicy: 'Never',
+      store: `s3://${s.bucket}/${cluster.namespace}`,
+      runnerEnvSecret: 'store-credentials',
+      runnerEnv: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region },
+      leaderElection: false,
+      resyncSeconds: 30,
+    }),
+    metrics: new OperatorMetrics(() => controller.counts(), { defaultMetrics: false }),
+    openStore: testStoreOpener(cluster.connection),
+    log: () => undefined,
+  });
+  await controller.start();
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await kubelet?.stop();
+});
+
+describe('shipped Experiment files on the local control plane', () => {
+  const files = shippedFiles();
+
+  it('are found: the five scenarios at least', () => {
+    expect(files.length).toBeGreaterThanOrEqual(5);
+  });
+
+  for (const file of files) {
+    const base = file.slice(file.lastIndexOf('/') + 1);
+    it(`${base}: kubectl apply reaches Complete with the manifest digest of swarmlab run`, { timeout: 240_000 }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'swarmlab-scenario-'));
+      const copy = join(dir, base);
+      writeFileSync(copy, reduced(readFileSync(file, 'utf8')));
+      const name = String(parseDocument(readFileSync(copy, 'utf8')).getIn(['metadata', 'name']));
+
+      const applied = await cluster.kubectl(['apply', '-n', cluster.namespace, '-f', copy]);
+      expect(applied.code, applied.stderr).toBe(0);
+      const local = await swarmlabRun(copy, `file://${join(dir, 'results')}`);
+      expect(local.code, local.stderr).toBe(0);
+      const summary = JSON.parse(local.stdout) as { total: number; succeeded: number; manifestDigest: string };
+      expect(summary.succeeded).toBe(summary.total);
+
+      const done = await waitForPhase(cluster, name, 'Complete', 200_000);
+      expect(done.runs?.succeeded).toBe(summary.total);
+      expect(done.manifestDigest).toBe(summary.manifestDigest);
+    });
+  }
+});
