@@ -12,7 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { isSwarmlabError, SwarmlabError } from '../../../runner/src/errors.ts';
 import { builtinRegistry } from '../../../runner/src/modules/builtin.ts';
-import { validateExperiment } from '../../../runner/src/modules/resolve.ts';
+import { validateExperiment } from '../../../runner/src/modules/check-sweep.ts';
 import { assembleManifest, formatManifest, type RunFailure as ManifestFailure } from '../../../runner/src/outputs/manifest.ts';
 import type { RunRecord } from '../../../runner/src/outputs/schemas.ts';
 import { readRunRecord } from '../../../runner/src/run/promote.ts';
