@@ -70,6 +70,7 @@ export const wattsStrogatzNetwork = defineModule({
         ctx.addIssue({ code: 'custom', path: ['k'], message: `n*k/2 = ${(c.n * c.k) / 2} edges exceeds the limit of ${MAX_GENERATED_EDGES}` });
       }
     }),
+  nodes: (config) => config.n,
   create(config, ctx) {
     return { graph: toGraph(config.n, wattsStrogatzPairs(config.n, config.k, config.beta, ctx.rng('graph')), config.weight) };
   },
