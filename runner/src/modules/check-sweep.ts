@@ -69,7 +69,7 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
     if (!hit) {
       const raw = applyParams(scenario, subset(params, (p) => headOf(p) === slot.instance)).modules[slot.index]!.config;
       const r = parseModuleConfig(slot, raw, timeoutMs);
-      hit = 'config' in r ? { ...r, missing: missingDependency(slot, r.config, names, timeoutMs) } : r;
+      hit = 'config' in r ? { ...r, missing: missingDependency(slot, r.config, names) } : r;
       parsedCache.set(id, hit);
     }
     return hit;
@@ -192,7 +192,7 @@ function stillFails(exp: Experiment, slot: ModuleSlot, params: Params, issue: Co
     const r = parseModuleConfig(slot, raw, timeoutMs);
     if ('issues' in r) return r.issues.some(samePath);
     const names = new Set(applied.modules.map((m) => m.name ?? m.module));
-    return missingDependency(slot, r.config, names, timeoutMs) !== undefined;
+    return missingDependency(slot, r.config, names) !== undefined;
   }
   const slots = scenarioModules(applied, registry);
   const configs = new Map<string, Record<string, unknown>>();
