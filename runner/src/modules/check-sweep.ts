@@ -101,7 +101,6 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
     for (const slot of slots) {
       const r = parsed(slot, params, keyFor(slot.instance));
       if ('issues' in r) throw blame(exp, slot, r.issues, p, params, new Set([slot.instance]), (q) => stillFails(exp, slot, q, r.issues[0]!, registry, timeoutMs, 'parse'));
-      if (r.missing) throw blame(exp, slot, [r.missing], p, params, new Set([slot.instance]), (q) => stillFails(exp, slot, q, r.missing!, registry, timeoutMs, 'parse'));
       configs.set(slot.instance, r.config);
     }
     const nodesKey = (name: string): string => {
@@ -149,6 +148,11 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
         const first = checked.issues[0]!;
         throw blame(exp, slot, checked.issues, p, params, read, (q) => stillFails(exp, slot, q, first, registry, timeoutMs, 'validate'));
       }
+    }
+    // After the hooks, which name the field that refers to a missing instance more precisely.
+    for (const slot of slots) {
+      const r = parsed(slot, params, keyFor(slot.instance));
+      if ('missing' in r && r.missing) throw blame(exp, slot, [r.missing], p, params, new Set([slot.instance]), (q) => stillFails(exp, slot, q, r.missing!, registry, timeoutMs, 'parse'));
     }
   }
 }

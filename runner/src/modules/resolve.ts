@@ -172,8 +172,6 @@ export function resolveScenario(
   const resolved = slots.map((slot) => {
     const parsed = parseModuleConfig(slot, sc.modules[slot.index]!.config, timeoutMs);
     if ('issues' in parsed) throw issuesError(slot, parsed.issues, configPath(slot, parsed.issues[0]!.path), paramNote);
-    const missing = missingDependency(slot, parsed.config, names);
-    if (missing) throw issuesError(slot, [missing], configPath(slot, missing.path), paramNote);
     return { slot, config: parsed.config };
   });
   const configs = new Map(resolved.map((r) => [r.slot.instance, r.config]));
@@ -190,6 +188,11 @@ export function resolveScenario(
   for (const { slot, config } of resolved) {
     const issues = validateModule(slot, config, scenarioView(source, slot.instance), timeoutMs);
     if (issues.length) throw issuesError(slot, issues, configPath(slot, issues[0]!.path), paramNote);
+  }
+  // After the hooks, which name the field that refers to a missing instance more precisely.
+  for (const { slot, config } of resolved) {
+    const missing = missingDependency(slot, config, names);
+    if (missing) throw issuesError(slot, [missing], configPath(slot, missing.path), paramNote);
   }
 
   const modules = resolved.map(({ slot, config }) => ({
