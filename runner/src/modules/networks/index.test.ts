@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SwarmlabError } from '../../errors.ts';
 import { builtinRegistry } from '../builtin.ts';
 import { resolveScenario } from '../resolve.ts';
+import { buildNetwork } from './build.ts';
 import { generatedNetworks } from './index.ts';
 
 describe('generated network modules', () => {
@@ -45,5 +46,23 @@ describe('generated network modules', () => {
     expect(odd.message).toMatch(/even/);
     // A swept parameter that makes the config invalid is caught the same way.
     expect(failure({ n: 100, k: 4 }, { 'net.beta': 2 }).path).toBe('spec.scenario.modules[0].config.beta');
+  });
+});
+
+describe('network modules declare their nodes without building the graph', () => {
+  it('nodes() gives the built graph\'s node count or ids', () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['erdos-renyi', { n: 30, p: 0.1 }],
+      ['watts-strogatz', { n: 30, k: 4 }],
+      ['barabasi-albert', { n: 30, m: 2 }],
+      ['grid-2d', { width: 4, height: 5 }],
+      ['explicit', { nodes: ['a', 'b', 'c'], edges: [{ from: 'a', to: 'b' }] }],
+    ];
+    for (const [name, config] of cases) {
+      const def = builtinRegistry.get('network', name)!;
+      const built = buildNetwork(def, config, 1);
+      const declared = def.nodes?.(def.config.parse(config));
+      expect(typeof declared === 'number' ? Array.from({ length: declared }, (_, i) => String(i)) : declared, name).toEqual(built.nodes);
+    }
   });
 });
