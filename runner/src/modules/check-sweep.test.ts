@@ -27,7 +27,7 @@ function failure(exp: ReturnType<typeof experiment>, registry = builtinRegistry,
 }
 
 const governance = (agents: number, n: number) => [
-  { kind: 'network', module: 'erdos-renyi', name: 'influence', config: { n, p: 0.2 } },
+  { kind: 'network', module: 'grid-2d', name: 'influence', config: { width: n, height: 1 } },
   { kind: 'agent', module: 'governance-cascade', name: 'governance', config: { agents, network: 'influence' } },
 ];
 
@@ -40,10 +40,10 @@ describe('validateExperiment: cross-field checks before any run', () => {
   });
 
   it('names the sweep value that causes a cross-field error, and the module field in the message', () => {
-    const e = failure(experiment(governance(50, 50), { grid: [{ param: 'governance.maxRounds', values: [1, 2] }, { param: 'influence.n', values: [50, 50, 30] }] }));
+    const e = failure(experiment(governance(50, 50), { grid: [{ param: 'governance.maxRounds', values: [1, 2] }, { param: 'influence.width', values: [50, 50, 30] }] }));
     expect(e.path).toBe('spec.sweep.grid[1].values[2]');
     expect(e.message).toContain('spec.scenario.modules[1].config.agents');
-    expect(e.message).toContain('influence.n = 30');
+    expect(e.message).toContain('influence.width = 30');
   });
 
   it('blames the scenario, not an unrelated sweep value, when every point fails', () => {
@@ -52,14 +52,14 @@ describe('validateExperiment: cross-field checks before any run', () => {
   });
 
   it('names an explicit point\'s parameter', () => {
-    const e = failure(experiment(governance(50, 50), { points: [{ 'influence.n': 50 }, { 'influence.n': 20 }] }));
-    expect(e.path).toBe('spec.sweep.points[1].influence.n');
+    const e = failure(experiment(governance(50, 50), { points: [{ 'influence.width': 50 }, { 'influence.width': 20 }] }));
+    expect(e.path).toBe('spec.sweep.points[1].influence.width');
   });
 
   it('names the sweep value a module schema refuses', () => {
-    const e = failure(experiment(governance(50, 50), { grid: [{ param: 'influence.p', values: [0.1, 1.5] }] }));
+    const e = failure(experiment(governance(50, 50), { grid: [{ param: 'influence.neighbourhood', values: ['moore', 'hexagonal'] }] }));
     expect(e.path).toBe('spec.sweep.grid[0].values[1]');
-    expect(e.message).toContain('spec.scenario.modules[0].config.p');
+    expect(e.message).toContain('spec.scenario.modules[0].config.neighbourhood');
   });
 
   it('a dependsOn target of the wrong kind is refused with the field that names it', () => {
