@@ -124,7 +124,22 @@ const throwing = defineModule({
   },
   create: () => ({}),
 });
-const registry = new ModuleRegistry([...builtinRegistry.list(), sizedNetwork, countingAgent, hanging, throwing] as unknown as ModuleDefinition[]);
+const slow = defineModule({
+  kind: 'agent',
+  name: 'slow',
+  version: '1.0.0',
+  description: 'test agent whose validate takes 40 ms per config',
+  config: z.object({ x: z.number().default(0) }).strict(),
+  validate() {
+    const until = performance.now() + 40;
+    while (performance.now() < until) {
+      // busy, as a slow check would be
+    }
+    return [];
+  },
+  create: () => ({}),
+});
+const registry = new ModuleRegistry([...builtinRegistry.list(), sizedNetwork, countingAgent, hanging, throwing, slow] as unknown as ModuleDefinition[]);
 
 describe('validateExperiment: bounded work over large sweeps', () => {
   it('validates each distinct config once: a 100,000-point grid costs as many validate calls as distinct configs', () => {
@@ -170,6 +185,14 @@ describe('validateExperiment: module code under a time limit', () => {
     expect(e.code).toBe('INVALID_MODULE_CONFIG');
     expect(e.path).toBe('spec.scenario.modules[0].config');
     expect(e.message).toBe('module instance stuck: validate did not finish within 200 ms');
+  });
+
+  it('module checks of the whole sweep share one time limit: many slow but finishing validates are stopped too', () => {
+    const exp = experiment([{ kind: 'agent', module: 'slow', name: 'sluggish' }], { grid: [{ param: 'sluggish.x', values: Array.from({ length: 50 }, (_, i) => i) }] });
+    expect(() => validateExperiment(exp, registry, { checkTimeoutMs: 10_000 })).not.toThrow();
+    const e = failure(exp, registry, { checkTimeoutMs: 300 });
+    expect(e.code).toBe('INVALID_MODULE_CONFIG');
+    expect(e.message).toMatch(/^module checks took more than 300 ms in all; stopped at (validate|its config schema) of instance sluggish$/);
   });
 
   it('a validate that throws is INVALID_MODULE_CONFIG naming the instance and the message, without a stack', () => {

@@ -5,14 +5,16 @@ import { Scenario } from '../spec/experiment.ts';
 import { zodToSpecError } from '../spec/load.ts';
 import { checkRunCap, paramNameSource, paramSource, pointCount, pointParams } from '../spec/plan.ts';
 import type { ConfigIssue } from './api.ts';
-import { HOOK_TIME_LIMIT_MS, runModuleHook } from './guard.ts';
+import { CHECK_TIME_LIMIT_MS, HOOK_TIME_LIMIT_MS, HookBudget, runModuleHook } from '../hook-guard.ts';
 import type { ModuleRegistry } from './registry.ts';
 import { applyParams, configPath, issuesError, missingDependency, parseModuleConfig, scenarioModules, validateModule, type ModuleSlot, type Parsed } from './resolve.ts';
 import { scenarioView, type ViewRead } from './scenario-view.ts';
 
 export interface CheckOptions {
-  /** Time limit of one module hook (validate, config schema, dependsOn, nodes). */
+  /** Time limit of one module hook (validate, config schema, nodes). */
   readonly hookTimeoutMs?: number;
+  /** Time limit of all module hooks of the check together. */
+  readonly checkTimeoutMs?: number;
 }
 
 type Params = Readonly<Record<string, ParamValue>>;
@@ -48,7 +50,7 @@ interface Checked {
  * Errors name spec paths; one caused by a sweep value names that value.
  */
 export function validateExperiment(exp: Experiment, registry: ModuleRegistry, opts: CheckOptions = {}): void {
-  const timeoutMs = opts.hookTimeoutMs ?? HOOK_TIME_LIMIT_MS;
+  const budget = new HookBudget(opts.hookTimeoutMs ?? HOOK_TIME_LIMIT_MS, opts.checkTimeoutMs ?? CHECK_TIME_LIMIT_MS);
   const { sweep, scenario } = exp.spec;
   checkRunCap(sweep);
   const slots = scenarioModules(scenario, registry);
@@ -68,7 +70,7 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
     let hit = parsedCache.get(id);
     if (!hit) {
       const raw = applyParams(scenario, subset(params, (p) => headOf(p) === slot.instance)).modules[slot.index]!.config;
-      const r = parseModuleConfig(slot, raw, timeoutMs);
+      const r = parseModuleConfig(slot, raw, budget);
       hit = 'config' in r ? { ...r, missing: missingDependency(slot, r.config, names) } : r;
       parsedCache.set(id, hit);
     }
@@ -100,7 +102,7 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
     const configs = new Map<string, Record<string, unknown>>();
     for (const slot of slots) {
       const r = parsed(slot, params, keyFor(slot.instance));
-      if ('issues' in r) throw blame(exp, slot, r.issues, p, params, new Set([slot.instance]), (q) => stillFails(exp, slot, q, r.issues[0]!, registry, timeoutMs, 'parse'));
+      if ('issues' in r) throw blame(exp, slot, r.issues, p, params, new Set([slot.instance]), (q) => stillFails(exp, slot, q, r.issues[0]!, registry, budget, 'parse'));
       configs.set(slot.instance, r.config);
     }
     const nodesKey = (name: string): string => {
@@ -108,7 +110,7 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
       let hit = nodesCache.get(id);
       if (hit === undefined) {
         const slot = slotOf.get(name)!;
-        const n = runModuleHook(name, `${slot.path}.config`, 'nodes', () => slot.def.nodes?.(configs.get(name)!), timeoutMs);
+        const n = runModuleHook(name, `${slot.path}.config`, 'nodes', () => slot.def.nodes?.(configs.get(name)!), budget);
         hit = n === undefined ? 'undeclared' : typeof n === 'number' ? String(n) : JSON.stringify(n);
         nodesCache.set(id, hit);
       }
@@ -138,7 +140,7 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
           slot.instance,
           (read) => reads.push([read, current(read)]),
         );
-        checked = { issues: validateModule(slot, configs.get(slot.instance)!, view, timeoutMs), reads };
+        checked = { issues: validateModule(slot, configs.get(slot.instance)!, view, budget), reads };
         seen.push(checked);
         validated.set(id, seen);
       }
@@ -146,13 +148,13 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
         const read = new Set<string>([slot.instance]);
         for (const [r] of checked.reads) read.add(typeof r === 'string' ? r : 'config' in r ? r.config : r.nodes);
         const first = checked.issues[0]!;
-        throw blame(exp, slot, checked.issues, p, params, read, (q) => stillFails(exp, slot, q, first, registry, timeoutMs, 'validate'));
+        throw blame(exp, slot, checked.issues, p, params, read, (q) => stillFails(exp, slot, q, first, registry, budget, 'validate'));
       }
     }
     // After the hooks, which name the field that refers to a missing instance more precisely.
     for (const slot of slots) {
       const r = parsed(slot, params, keyFor(slot.instance));
-      if ('missing' in r && r.missing) throw blame(exp, slot, [r.missing], p, params, new Set([slot.instance]), (q) => stillFails(exp, slot, q, r.missing!, registry, timeoutMs, 'parse'));
+      if ('missing' in r && r.missing) throw blame(exp, slot, [r.missing], p, params, new Set([slot.instance]), (q) => stillFails(exp, slot, q, r.missing!, registry, budget, 'parse'));
     }
   }
 }
@@ -183,7 +185,7 @@ function checkParamPaths(exp: Experiment): void {
  * parameters `params`: parse mode re-runs its schema and dependsOn, validate
  * mode resolves the whole point. A point that fails elsewhere counts as failing.
  */
-function stillFails(exp: Experiment, slot: ModuleSlot, params: Params, issue: ConfigIssue, registry: ModuleRegistry, timeoutMs: number, mode: 'parse' | 'validate'): boolean {
+function stillFails(exp: Experiment, slot: ModuleSlot, params: Params, issue: ConfigIssue, registry: ModuleRegistry, budget: HookBudget, mode: 'parse' | 'validate'): boolean {
   const samePath = (i: ConfigIssue): boolean => i.path.length === issue.path.length && i.path.every((k, n) => k === issue.path[n]);
   let applied: ScenarioType;
   try {
@@ -193,7 +195,7 @@ function stillFails(exp: Experiment, slot: ModuleSlot, params: Params, issue: Co
   }
   const raw = applied.modules[slot.index]!.config;
   if (mode === 'parse') {
-    const r = parseModuleConfig(slot, raw, timeoutMs);
+    const r = parseModuleConfig(slot, raw, budget);
     if ('issues' in r) return r.issues.some(samePath);
     const names = new Set(applied.modules.map((m) => m.name ?? m.module));
     return missingDependency(slot, r.config, names) !== undefined;
@@ -201,7 +203,7 @@ function stillFails(exp: Experiment, slot: ModuleSlot, params: Params, issue: Co
   const slots = scenarioModules(applied, registry);
   const configs = new Map<string, Record<string, unknown>>();
   for (const s of slots) {
-    const r = parseModuleConfig(s, applied.modules[s.index]!.config, timeoutMs);
+    const r = parseModuleConfig(s, applied.modules[s.index]!.config, budget);
     if ('issues' in r) return true;
     configs.set(s.instance, r.config);
   }
@@ -217,7 +219,7 @@ function stillFails(exp: Experiment, slot: ModuleSlot, params: Params, issue: Co
     },
     slot.instance,
   );
-  return validateModule(slot, configs.get(slot.instance)!, view, timeoutMs).some(samePath);
+  return validateModule(slot, configs.get(slot.instance)!, view, budget).some(samePath);
 }
 
 /**

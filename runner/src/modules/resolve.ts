@@ -6,7 +6,7 @@ import { zodToSpecError } from '../spec/load.ts';
 import type { LatencyRule } from '../engine/latency.ts';
 import type { ConfigIssue, ModuleDefinition, ModuleKind, ScenarioView } from './api.ts';
 import { moduleKinds } from './api.ts';
-import { runModuleHook } from './guard.ts';
+import { runModuleHook, type HookBudget } from '../hook-guard.ts';
 import { scenarioView } from './scenario-view.ts';
 import type { ModuleRegistry } from './registry.ts';
 
@@ -111,7 +111,7 @@ export function scenarioModules(sc: ScenarioType, registry: ModuleRegistry): Mod
 export type Parsed = { readonly config: Record<string, unknown> } | { readonly issues: readonly ConfigIssue[] };
 
 /** Runs an instance's config schema on its raw config (module code: under the hook time limit). */
-export function parseModuleConfig(slot: ModuleSlot, raw: unknown, timeoutMs?: number): Parsed {
+export function parseModuleConfig(slot: ModuleSlot, raw: unknown, timeoutMs?: number | HookBudget): Parsed {
   const r = runModuleHook(slot.instance, `${slot.path}.config`, 'its config schema', () => slot.def.config.safeParse(raw), timeoutMs);
   if (r.success) return { config: r.data as Record<string, unknown> };
   return { issues: r.error.issues.map((i) => ({ path: i.path.filter((k) => typeof k !== 'symbol'), message: i.message })) };
@@ -127,7 +127,7 @@ export function missingDependency(slot: ModuleSlot, config: Record<string, unkno
 }
 
 /** Runs an instance's validate hook; what it returns must be a list of issues. */
-export function validateModule(slot: ModuleSlot, config: Record<string, unknown>, view: ScenarioView, timeoutMs?: number): readonly ConfigIssue[] {
+export function validateModule(slot: ModuleSlot, config: Record<string, unknown>, view: ScenarioView, timeoutMs?: number | HookBudget): readonly ConfigIssue[] {
   const validate = slot.def.validate;
   if (!validate) return [];
   const issues = runModuleHook(slot.instance, `${slot.path}.config`, 'validate', () => validate(config, view), timeoutMs);
