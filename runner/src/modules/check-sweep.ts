@@ -34,11 +34,19 @@ function subset(params: Params, keep: (param: string) => boolean): Record<string
   return Object.fromEntries(Object.entries(params).filter(([p]) => keep(p)));
 }
 
-/** What a validate call read, with the key each part had, and what it found. */
-interface Checked {
-  readonly reads: readonly (readonly [ViewRead, string])[];
-  readonly issues: readonly ConfigIssue[];
+/**
+ * The results of an instance's validate for one set of parts it read, by
+ * the keys those parts had: a hook gives the same answer whenever what it
+ * read is the same, so one map lookup per point finds it.
+ */
+interface ReadGroup {
+  readonly signature: string;
+  readonly reads: readonly ViewRead[];
+  readonly results: Map<string, readonly ConfigIssue[]>;
 }
+
+const readId = (r: ViewRead): string => (typeof r === 'string' ? r : 'config' in r ? `c:${r.config}` : `n:${r.nodes}`);
+const readInstance = (r: ViewRead): string => (typeof r === 'string' ? r : 'config' in r ? r.config : r.nodes);
 
 /**
  * Everything that can be checked before any run starts: the run cap, every
@@ -62,7 +70,7 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
   const parsedCache = new Map<string, Parsed & { readonly missing?: ConfigIssue }>();
   const settingCache = new Map<string, Setting>();
   const nodesCache = new Map<string, string>();
-  const validated = new Map<string, Checked[]>();
+  const validated = new Map<string, ReadGroup[]>();
 
   /** Parses an instance's config at a point (cached by the parameters that touch it). */
   const parsed = (slot: ModuleSlot, params: Params, key: string): Parsed & { readonly missing?: ConfigIssue } => {
@@ -125,10 +133,18 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
     for (const slot of slots) {
       if (!slot.def.validate) continue;
       const id = `${slot.instance}\u0000${keyFor(slot.instance)}`;
-      const seen = validated.get(id) ?? [];
-      let checked = seen.find((c) => c.reads.every(([read, key]) => current(read) === key));
-      if (!checked) {
-        const reads: [ViewRead, string][] = [];
+      const groups = validated.get(id) ?? [];
+      let issues: readonly ConfigIssue[] | undefined;
+      let group: ReadGroup | undefined;
+      for (const g of groups) {
+        issues = g.results.get(g.reads.map(current).join('\u0001'));
+        if (issues) {
+          group = g;
+          break;
+        }
+      }
+      if (!issues) {
+        const reads = new Map<string, ViewRead>();
         const view = scenarioView(
           {
             modules: slots,
@@ -138,17 +154,22 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
             horizon: () => set.horizon,
           },
           slot.instance,
-          (read) => reads.push([read, current(read)]),
+          (read) => reads.set(readId(read), read),
         );
-        checked = { issues: validateModule(slot, configs.get(slot.instance)!, view, budget), reads };
-        seen.push(checked);
-        validated.set(id, seen);
+        issues = validateModule(slot, configs.get(slot.instance)!, view, budget);
+        const signature = [...reads.keys()].join('\u0001');
+        group = groups.find((g) => g.signature === signature);
+        if (!group) {
+          group = { signature, reads: [...reads.values()], results: new Map() };
+          groups.push(group);
+          validated.set(id, groups);
+        }
+        group.results.set(group.reads.map(current).join('\u0001'), issues);
       }
-      if (checked.issues.length) {
-        const read = new Set<string>([slot.instance]);
-        for (const [r] of checked.reads) read.add(typeof r === 'string' ? r : 'config' in r ? r.config : r.nodes);
-        const first = checked.issues[0]!;
-        throw blame(exp, slot, checked.issues, p, params, read, (q) => stillFails(exp, slot, q, first, registry, budget, 'validate'));
+      if (issues.length) {
+        const read = new Set<string>([slot.instance, ...group!.reads.map(readInstance)]);
+        const first = issues[0]!;
+        throw blame(exp, slot, issues, p, params, read, (q) => stillFails(exp, slot, q, first, registry, budget, 'validate'));
       }
     }
     // After the hooks, which name the field that refers to a missing instance more precisely.
