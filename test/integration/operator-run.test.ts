@@ -135,6 +135,17 @@ describe('operator on the local control plane', () => {
     expect(events.items.map((e) => e.reason)).toContain('InvalidSpec');
   });
 
+  it('a sweep value that breaks a cross-field module check gives InvalidSpec naming that value, and no Jobs', async () => {
+    await create(queueExperiment('cross-field', { grid: [{ param: 'arrivals.targetNode', values: ['server', 'backend'] }] }));
+    const s = await waitPhase('cross-field', 'Invalid');
+    expect(s.conditions?.find((c) => c.type === 'InvalidSpec')).toMatchObject({
+      status: 'True',
+      reason: 'InvalidModuleConfig',
+      message: expect.stringContaining('spec.sweep.grid[0].values[1]: arrivals: network topology has no node backend'),
+    });
+    expect(await jobsOf('cross-field')).toEqual([]);
+  });
+
   it('suspend then resume', async () => {
     await create(queueExperiment('paused', { execution: { suspend: true } }));
     const s = await waitPhase('paused', 'Suspended');

@@ -6,7 +6,7 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { builtinRegistry } from '../../runner/src/modules/builtin.ts';
-import { validateExperiment } from '../../runner/src/modules/resolve.ts';
+import { validateExperiment } from '../../runner/src/modules/check-sweep.ts';
 import { checkRunFiles } from '../../runner/src/outputs/check-run.ts';
 import { executeRun } from '../../runner/src/run/execute.ts';
 import { loadExperimentFile } from '../../runner/src/spec/load.ts';

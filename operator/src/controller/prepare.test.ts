@@ -1,5 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineModule, type ModuleDefinition } from '../../../runner/src/modules/api.ts';
+import { builtinRegistry } from '../../../runner/src/modules/builtin.ts';
+import { ModuleRegistry } from '../../../runner/src/modules/registry.ts';
 import { prepare, type ExperimentObject } from './reconcile.ts';
+
+const hanging = defineModule({
+  kind: 'agent',
+  name: 'hanging-validate',
+  version: '1.0.0',
+  description: 'a module whose validate loops forever',
+  config: z.object({}).strict(),
+  validate() {
+    for (;;) {
+      // until the time limit stops it
+    }
+  },
+  create: () => ({}),
+});
+const withHanging = new ModuleRegistry([...builtinRegistry.list(), hanging as unknown as ModuleDefinition]);
 
 function obj(spec: Record<string, unknown>): ExperimentObject {
   return { apiVersion: 'swarmlab.io/v1alpha1', kind: 'Experiment', metadata: { name: 'e', namespace: 'lab', uid: 'u', generation: 1 }, spec, status: { phase: 'Running' } };
@@ -36,6 +55,28 @@ describe('prepare (runtime validation before any Job)', () => {
     (mods[2]!.config as Record<string, unknown>)['servers'] = -1;
     const p = prepare(obj({ scenario: { ...scenario, modules: mods } }), 's3://r/x');
     expect(p).toMatchObject({ invalid: { reason: 'InvalidModuleConfig', message: expect.stringContaining('spec.scenario.modules[2].config') } });
+  });
+
+  it('a cross-field module error is InvalidModuleConfig with the spec path, before any Job', () => {
+    const mods = structuredClone(scenario.modules);
+    mods[0]!.config = { nodes: ['source', 'server'], edges: [{ from: 'server', to: 'source', weight: 0.25 }] };
+    const p = prepare(obj({ scenario: { ...scenario, modules: mods } }), 's3://r/x');
+    expect(p).toEqual({ invalid: { reason: 'InvalidModuleConfig', message: expect.stringContaining('spec.scenario.modules[1].config.targetNode: arrivals: network topology has no edge source -> server') } });
+  });
+
+  it('a sweep value that breaks a cross-field check is named by its sweep path', () => {
+    const p = prepare(obj({ scenario, sweep: { grid: [{ param: 'arrivals.targetNode', values: ['server', 'elsewhere'] }] } }), 's3://r/x');
+    expect(p).toEqual({ invalid: { reason: 'InvalidModuleConfig', message: expect.stringContaining('spec.sweep.grid[0].values[1]') } });
+  });
+
+  it('a module whose validate never returns is InvalidModuleConfig naming the instance, within the time limit', () => {
+    const started = performance.now();
+    const p = prepare(obj({ scenario: { ...scenario, modules: [...scenario.modules, { kind: 'agent', module: 'hanging-validate', name: 'stuck' }] } }), 's3://r/x', undefined, {
+      registry: withHanging,
+      hookTimeoutMs: 300,
+    });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(p).toEqual({ invalid: { reason: 'InvalidModuleConfig', message: expect.stringContaining('module instance stuck: validate did not finish within 300 ms') } });
   });
 
   it('a file store in the spec is refused on a cluster, with what to do', () => {

@@ -12,7 +12,8 @@ import {
 } from '@kubernetes/client-node';
 import { isSwarmlabError, SwarmlabError } from '../../../runner/src/errors.ts';
 import { builtinRegistry } from '../../../runner/src/modules/builtin.ts';
-import { validateExperiment } from '../../../runner/src/modules/resolve.ts';
+import { validateExperiment } from '../../../runner/src/modules/check-sweep.ts';
+import type { ModuleRegistry } from '../../../runner/src/modules/registry.ts';
 import { assembleManifest, formatManifest, type RunFailure as ManifestFailure } from '../../../runner/src/outputs/manifest.ts';
 import type { RunRecord } from '../../../runner/src/outputs/schemas.ts';
 import { readRunRecord } from '../../../runner/src/run/promote.ts';
@@ -100,6 +101,7 @@ export function prepare(
   obj: ExperimentObject,
   defaultStore: string | undefined,
   maxIndexesPerJob = MAX_INDEXED_COMPLETIONS,
+  check: { registry?: ModuleRegistry; hookTimeoutMs?: number } = {},
 ): { exp: Experiment; total: number } | { invalid: { reason: string; message: string } } {
   try {
     const exp = parseExperiment({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata?.name }, spec: obj.spec }, `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);
@@ -116,7 +118,7 @@ export function prepare(
       throw new SwarmlabError('STORE_UNAVAILABLE', 'no object store: set spec.output.store or the operator\'s SWARMLAB_STORE', { path: 'spec.output.store' });
     }
     exp.spec.output.store = store;
-    validateExperiment(exp, builtinRegistry);
+    validateExperiment(exp, check.registry ?? builtinRegistry, check);
     const total = runCount(exp.spec.sweep);
     const most = Math.min(maxIndexesPerJob, MAX_INDEXED_COMPLETIONS) * MAX_JOBS_PER_EXPERIMENT;
     if (total > most) {

@@ -4,7 +4,7 @@ import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject }
 import { z } from 'zod';
 import { SwarmlabError } from '../errors.ts';
 import { builtinRegistry } from '../modules/builtin.ts';
-import { validateExperiment } from '../modules/resolve.ts';
+import { validateExperiment } from '../modules/check-sweep.ts';
 import { API_VERSION } from '../spec/experiment.ts';
 import { loadExperimentDocument } from '../spec/load.ts';
 import { openStore } from '../store/open.ts';

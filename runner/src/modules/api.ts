@@ -4,6 +4,7 @@ import type { Json, JsonObject } from '../engine/json.ts';
 import type { MetricTable } from '../engine/metric-table.ts';
 import type { TextFiles } from '../outputs/run-files.ts';
 import type { Graph } from './networks/graph.ts';
+import type { LatencyRule } from '../engine/latency.ts';
 
 export type ModuleKind = 'agent' | 'network' | 'policy';
 export const moduleKinds: readonly ModuleKind[] = ['network', 'policy', 'agent'];
@@ -101,6 +102,53 @@ export interface ModuleContext {
   readonly horizon: { readonly time?: number; readonly events?: number };
 }
 
+/** A network as the plan sees it: declared by its module from the config alone, without building the graph. */
+export interface NetworkView {
+  readonly instance: string;
+  readonly module: string;
+  /** Number of nodes the graph will have; undefined when its module declares none. */
+  readonly size: number | undefined;
+  /** The node ids in order; undefined when its module declares no nodes. */
+  readonly nodeIds: readonly string[] | undefined;
+  /** Whether the graph will have node id; undefined when its module declares no nodes. */
+  hasNode(id: string): boolean | undefined;
+  /** Whether the graph has edge from -> to: true or false when the config fixes it, undefined when it depends on the seed. */
+  hasEdge(from: string, to: string): boolean | undefined;
+}
+
+/** Another instance of the scenario, as a validate hook sees it. */
+export interface InstanceView {
+  readonly instance: string;
+  readonly kind: ModuleKind;
+  readonly module: string;
+}
+
+/**
+ * The resolved scenario at one parameter point, as a validate hook sees it.
+ * Configs are parsed (defaults applied). Read only what the check needs: the
+ * plan checks each distinct combination of what was read once.
+ */
+export interface ScenarioView {
+  /** The instance being validated. */
+  readonly self: InstanceView;
+  /** Every instance of the scenario, in spec order. */
+  readonly instances: readonly InstanceView[];
+  instance(name: string): InstanceView | undefined;
+  /** The parsed config of an instance; undefined if there is none of that name. */
+  config(name: string): Readonly<Record<string, unknown>> | undefined;
+  /** A network instance's declared shape; undefined if `name` is not a network instance. */
+  network(name: string): NetworkView | undefined;
+  readonly latency: readonly LatencyRule[];
+  readonly horizon: { readonly time?: number; readonly events?: number };
+}
+
+/** A problem a validate hook finds: `path` is relative to the module's own config (`['agents']`, `['seedSet', 2]`). */
+export interface ConfigIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  readonly hint?: string;
+}
+
 export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly kind: ModuleKind;
   readonly name: string;
@@ -111,6 +159,21 @@ export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly config: S;
   /** Instance names this module needs created first (e.g. the network it reads). */
   dependsOn?(config: z.output<S>): readonly string[];
+  /**
+   * Checks that need the rest of the scenario (a network's size, another
+   * instance's kind), run when the spec is planned, before any run: every
+   * configuration error a run would hit belongs here, not in create(). Must
+   * be pure and quick: it runs under a time limit, once per distinct
+   * combination of this config and what it reads from `scenario`.
+   */
+  validate?(config: z.output<S>, scenario: ScenarioView): readonly ConfigIssue[];
+  /**
+   * network modules: the graph's node ids from the config alone, cheaply: a
+   * count n (ids "0".."n-1") or the id list.
+   */
+  nodes?(config: z.output<S>): number | readonly string[];
+  /** network modules: whether the config alone fixes edge from -> to (true/false), or undefined when the seed decides. */
+  edge?(config: z.output<S>, from: string, to: string): boolean | undefined;
   create(config: z.output<S>, ctx: ModuleContext): ModuleRuntime;
   /** Schemas of the extra JSON files analyze() writes, checked before they are promoted. */
   readonly outputs?: Readonly<Record<string, z.ZodType>>;

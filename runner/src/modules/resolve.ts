@@ -1,12 +1,13 @@
 import semver from 'semver';
-import { SwarmlabError } from '../errors.ts';
-import type { Experiment, ModuleRef, ParamValue, Scenario as ScenarioType } from '../spec/experiment.ts';
+import { formatPath, SwarmlabError } from '../errors.ts';
+import type { ModuleRef, ParamValue, Scenario as ScenarioType } from '../spec/experiment.ts';
 import { Scenario } from '../spec/experiment.ts';
 import { zodToSpecError } from '../spec/load.ts';
-import { pointCount, pointParams, checkRunCap } from '../spec/plan.ts';
 import type { LatencyRule } from '../engine/latency.ts';
-import type { ModuleDefinition, ModuleKind } from './api.ts';
+import type { ConfigIssue, ModuleDefinition, ModuleKind, ScenarioView } from './api.ts';
 import { moduleKinds } from './api.ts';
+import { runModuleHook, type HookBudget } from '../hook-guard.ts';
+import { scenarioView } from './scenario-view.ts';
 import type { ModuleRegistry } from './registry.ts';
 
 export interface ResolvedModule {
@@ -68,20 +69,21 @@ function setPath(target: Record<string, unknown>, keys: readonly string[], value
   });
 }
 
-/** Looks every module up, checks versions, parses configs, and orders instances for creation. */
-export function resolveScenario(
-  scenario: ScenarioType,
-  params: Readonly<Record<string, ParamValue>>,
-  registry: ModuleRegistry,
-): ResolvedScenario {
-  const applied = applyParams(scenario, params);
-  const reparsed = Scenario.safeParse(applied);
-  if (!reparsed.success) throw zodToSpecError(reparsed.error, '<spec>', ['spec', 'scenario']);
-  const sc = reparsed.data;
+/** One module instance of the scenario, looked up in the registry; its config is parsed per parameter point. */
+export interface ModuleSlot {
+  readonly index: number;
+  readonly instance: string;
+  readonly kind: ModuleKind;
+  readonly def: ModuleDefinition;
+  /** `spec.scenario.modules[i]`. */
+  readonly path: string;
+}
 
+/** Looks every instance up and checks names and versions: what no parameter can change. */
+export function scenarioModules(sc: ScenarioType, registry: ModuleRegistry): ModuleSlot[] {
   const seen = new Set<string>();
-  const resolved: (ResolvedModule & { deps: readonly string[] })[] = sc.modules.map((ref, i) => {
-    const path = `spec.scenario.modules[${i}]`;
+  return sc.modules.map((ref, index) => {
+    const path = `spec.scenario.modules[${index}]`;
     const instance = instanceName(ref);
     if (seen.has(instance)) {
       throw new SwarmlabError('INVALID_SPEC', `instance name ${instance} is used twice`, { path: `${path}.name`, hint: 'give each instance a unique name' });
@@ -102,26 +104,105 @@ export function resolveScenario(
         throw new SwarmlabError('INVALID_MODULE_CONFIG', `module ${ref.module} is version ${def.version}, which does not satisfy ${ref.version}`, { path: `${path}.version` });
       }
     }
-    const parsed = def.config.safeParse(ref.config);
-    const paramNote = Object.keys(params).length ? ` (with parameters ${JSON.stringify(params)})` : '';
-    if (!parsed.success) {
-      const err = zodToSpecError(parsed.error, '<spec>', ['spec', 'scenario', 'modules', i, 'config'], 'INVALID_MODULE_CONFIG');
-      throw new SwarmlabError('INVALID_MODULE_CONFIG', `${err.message}${paramNote}`, { path: err.path });
-    }
-    const config = parsed.data as Record<string, unknown>;
-    const deps = def.dependsOn?.(config) ?? [];
-    return { instance, kind: ref.kind, def, config, deps };
+    return { index, instance, kind: ref.kind, def, path };
   });
+}
 
-  for (const [i, m] of resolved.entries()) {
-    for (const d of m.deps) {
-      if (!seen.has(d)) {
-        throw new SwarmlabError('INVALID_MODULE_CONFIG', `${m.instance} needs module instance ${d}, which the scenario does not have`, { path: `spec.scenario.modules[${i}].config` });
-      }
-    }
+export type Parsed = { readonly config: Record<string, unknown> } | { readonly issues: readonly ConfigIssue[] };
+
+/** Runs an instance's config schema on its raw config (module code: under the hook time limit). */
+export function parseModuleConfig(slot: ModuleSlot, raw: unknown, timeoutMs?: number | HookBudget): Parsed {
+  const r = runModuleHook(slot.instance, `${slot.path}.config`, 'its config schema', () => slot.def.config.safeParse(raw), timeoutMs);
+  if (r.success) return { config: r.data as Record<string, unknown> };
+  return { issues: r.error.issues.map((i) => ({ path: i.path.filter((k) => typeof k !== 'symbol'), message: i.message })) };
+}
+
+/** The instances this one names in dependsOn that the scenario lacks, as one issue; undefined when all exist. */
+export function missingDependency(slot: ModuleSlot, config: Record<string, unknown>, names: ReadonlySet<string>): ConfigIssue | undefined {
+  // dependsOn only lists names from the config; it runs outside the vm, whose watchdog costs more than the call.
+  const deps = slot.def.dependsOn?.(config) ?? [];
+  const missing = deps.find((d) => !names.has(d));
+  if (missing === undefined) return undefined;
+  return { path: [], message: `needs module instance ${missing}, which the scenario does not have`, hint: `instances: ${[...names].join(', ')}` };
+}
+
+/** Runs an instance's validate hook; what it returns must be a list of issues. */
+export function validateModule(slot: ModuleSlot, config: Record<string, unknown>, view: ScenarioView, timeoutMs?: number | HookBudget): readonly ConfigIssue[] {
+  const validate = slot.def.validate;
+  if (!validate) return [];
+  const issues = runModuleHook(slot.instance, `${slot.path}.config`, 'validate', () => validate(config, view), timeoutMs);
+  if (!Array.isArray(issues)) {
+    throw new SwarmlabError('INVALID_MODULE_CONFIG', `module instance ${slot.instance}: validate returned ${typeof issues}, not a list of issues`, { path: `${slot.path}.config` });
+  }
+  return issues;
+}
+
+/** The spec path of an issue in an instance's own config. */
+export function configPath(slot: ModuleSlot, issuePath: readonly PropertyKey[]): string {
+  return formatPath([`${slot.path}.config`, ...issuePath]);
+}
+
+/** One error for an instance's issues: the first in full, the rest counted and listed. */
+export function issuesError(slot: ModuleSlot, issues: readonly ConfigIssue[], path: string, note = ''): SwarmlabError {
+  const [first, ...rest] = issues as [ConfigIssue, ...ConfigIssue[]];
+  const more = rest.length ? `; and ${rest.length} more: ${rest.map((i) => `${configPath(slot, i.path)}: ${i.message}`).join('; ')}` : '';
+  return new SwarmlabError('INVALID_MODULE_CONFIG', `${slot.instance}: ${first.message}${note}${more}`, { path, ...(first.hint ? { hint: first.hint } : {}) });
+}
+
+/**
+ * Resolves one parameter point: parses every module config, checks
+ * dependencies and runs every validate hook, and orders instances for
+ * creation. Errors name spec paths in the scenario; validateExperiment
+ * checks a whole sweep and names the sweep values that cause an error.
+ */
+export function resolveScenario(
+  scenario: ScenarioType,
+  params: Readonly<Record<string, ParamValue>>,
+  registry: ModuleRegistry,
+  timeoutMs: number = Infinity,
+): ResolvedScenario {
+  const applied = applyParams(scenario, params);
+  const reparsed = Scenario.safeParse(applied);
+  if (!reparsed.success) throw zodToSpecError(reparsed.error, '<spec>', ['spec', 'scenario']);
+  const sc = reparsed.data;
+  const slots = scenarioModules(sc, registry);
+  const names = new Set(slots.map((s) => s.instance));
+  const paramNote = Object.keys(params).length ? ` (with parameters ${JSON.stringify(params)})` : '';
+
+  const resolved = slots.map((slot) => {
+    const parsed = parseModuleConfig(slot, sc.modules[slot.index]!.config, timeoutMs);
+    if ('issues' in parsed) throw issuesError(slot, parsed.issues, configPath(slot, parsed.issues[0]!.path), paramNote);
+    return { slot, config: parsed.config };
+  });
+  const configs = new Map(resolved.map((r) => [r.slot.instance, r.config]));
+  const source = {
+    modules: slots,
+    config: (name: string) => configs.get(name)!,
+    nodes: (name: string) => {
+      const slot = slots.find((s) => s.instance === name)!;
+      return runModuleHook(name, `${slot.path}.config`, 'nodes', () => slot.def.nodes?.(configs.get(name)!), timeoutMs);
+    },
+    latency: () => sc.latency as LatencyRule[],
+    horizon: () => sc.horizon,
+  };
+  for (const { slot, config } of resolved) {
+    const issues = validateModule(slot, config, scenarioView(source, slot.instance), timeoutMs);
+    if (issues.length) throw issuesError(slot, issues, configPath(slot, issues[0]!.path), paramNote);
+  }
+  // After the hooks, which name the field that refers to a missing instance more precisely.
+  for (const { slot, config } of resolved) {
+    const missing = missingDependency(slot, config, names);
+    if (missing) throw issuesError(slot, [missing], configPath(slot, missing.path), paramNote);
   }
 
-  return { modules: creationOrder(resolved), latency: sc.latency as LatencyRule[], horizon: sc.horizon };
+  const modules = resolved.map(({ slot, config }) => ({
+    instance: slot.instance,
+    kind: slot.kind,
+    def: slot.def,
+    config,
+    deps: slot.def.dependsOn?.(config) ?? [],
+  }));
+  return { modules: creationOrder(modules), latency: sc.latency as LatencyRule[], horizon: sc.horizon };
 }
 
 function creationOrder<T extends { instance: string; kind: ModuleKind; deps: readonly string[] }>(mods: readonly T[]): T[] {
@@ -139,14 +220,4 @@ function creationOrder<T extends { instance: string; kind: ModuleKind; deps: rea
     done.add(m!.instance);
   }
   return out;
-}
-
-/**
- * Everything that can be checked before any run starts: the run cap, every
- * module, and every parameter point's configs.
- */
-export function validateExperiment(exp: Experiment, registry: ModuleRegistry): void {
-  checkRunCap(exp.spec.sweep);
-  const n = pointCount(exp.spec.sweep);
-  for (let p = 0; p < n; p++) resolveScenario(exp.spec.scenario, pointParams(exp.spec.sweep, p), registry);
 }

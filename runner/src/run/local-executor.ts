@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isSwarmlabError, SwarmlabError } from '../errors.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
-import { validateExperiment } from '../modules/resolve.ts';
+import { validateExperiment } from '../modules/check-sweep.ts';
 import type { Experiment } from '../spec/experiment.ts';
 import { plan } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';

@@ -46,18 +46,24 @@ export function checkRunCap(sweep: Sweep): void {
   }
 }
 
+/** Index into each grid axis's values for grid point pointIndex (the last axis varies fastest). */
+function gridDigits(sweep: Sweep, pointIndex: number): number[] {
+  const digits: number[] = [];
+  let rest = pointIndex;
+  for (let a = sweep.grid.length - 1; a >= 0; a--) {
+    const len = sweep.grid[a]!.values.length;
+    digits[a] = rest % len;
+    rest = Math.floor(rest / len);
+  }
+  return digits;
+}
+
 /** The parameter values of one point: grid points first (last axis varies fastest), then explicit points. */
 export function pointParams(sweep: Sweep, pointIndex: number): Record<string, ParamValue> {
   const grid = gridSize(sweep);
   if (pointIndex < grid) {
     const params: Record<string, ParamValue> = {};
-    let rest = pointIndex;
-    const digits: number[] = [];
-    for (let a = sweep.grid.length - 1; a >= 0; a--) {
-      const len = sweep.grid[a]!.values.length;
-      digits[a] = rest % len;
-      rest = Math.floor(rest / len);
-    }
+    const digits = gridDigits(sweep, pointIndex);
     sweep.grid.forEach((axis, a) => {
       params[axis.param] = axis.values[digits[a]!]!;
     });
@@ -65,6 +71,23 @@ export function pointParams(sweep: Sweep, pointIndex: number): Record<string, Pa
   }
   const explicit = sweep.points[pointIndex - grid];
   return explicit ? { ...explicit } : {};
+}
+
+/** The spec path that gives parameter `param` its value at a point: `spec.sweep.grid[0].values[2]` or `spec.sweep.points[3].<param>`. */
+export function paramSource(sweep: Sweep, pointIndex: number, param: string): string {
+  const grid = gridSize(sweep);
+  if (pointIndex < grid) {
+    const a = sweep.grid.findIndex((axis) => axis.param === param);
+    return `spec.sweep.grid[${a}].values[${gridDigits(sweep, pointIndex)[a]}]`;
+  }
+  return `spec.sweep.points[${pointIndex - grid}].${param}`;
+}
+
+/** The spec path that names parameter `param` at a point: its grid axis, or the explicit point's key. */
+export function paramNameSource(sweep: Sweep, pointIndex: number, param: string): string {
+  const grid = gridSize(sweep);
+  if (pointIndex < grid) return `spec.sweep.grid[${sweep.grid.findIndex((axis) => axis.param === param)}].param`;
+  return `spec.sweep.points[${pointIndex - grid}].${param}`;
 }
 
 function runIdWidth(total: number): number {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineModule } from '../../modules/api.ts';
+import { expectInstance } from '../../modules/references.ts';
 import type { JsonObject } from '../../engine/json.ts';
 import { QLearner, qLearningSchema } from '../learning/qlearning.ts';
 import { ACTIONS, GLOBALLY_BLOCKED, asActionPayload, type GateEntry } from './common.ts';
@@ -56,6 +57,7 @@ export const cicdRecoveryAgent = defineModule({
   version: '1.0.0',
   description: 'Q-learning recovery agent over noop, restart, scale_up, scale_down and rollback, proposing actions with a confidence; freeze mode for exact replays.',
   config: cicdAgentConfig,
+  validate: (config, scenario) => expectInstance(scenario, config.environments, ['environments'], ['cicd-environments']),
   create(config, ctx) {
     const prior = (state: string): number[] => {
       const sig = state.slice(state.indexOf(':') + 1);

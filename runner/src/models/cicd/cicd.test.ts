@@ -5,6 +5,7 @@ import { parseExperimentText } from '../../spec/load.ts';
 import { planRun } from '../../spec/plan.ts';
 import { executeRun } from '../../run/execute.ts';
 import { builtinRegistry } from '../../modules/builtin.ts';
+import { planError } from '../../testing/plan-error.ts';
 import { GLOBALLY_BLOCKED, PASSIVE } from './common.ts';
 
 const scenarioFile = new URL('../../../../scenarios/cicd-self-healing.yaml', import.meta.url);
@@ -182,5 +183,25 @@ describe('self-healing CI/CD under governance', SLOW, () => {
       const r = results[g]!;
       expect(r.refused).toBe(refused.filter((e) => e.payload.policy === g).length);
     }
+  });
+});
+
+describe('cicd modules validate (refused by plan, before any run)', () => {
+  const mods = (envConfig: Record<string, unknown> = {}, agentConfig: Record<string, unknown> = {}) => [
+    { kind: 'policy', module: 'cicd-cooldown', name: 'cooldown' },
+    { kind: 'agent', module: 'cicd-environments', name: 'environments', config: envConfig },
+    { kind: 'agent', module: 'cicd-failure-injector', name: 'injector' },
+    { kind: 'agent', module: 'cicd-monitor', name: 'monitor' },
+    { kind: 'agent', module: 'cicd-recovery-agent', name: 'agent', config: agentConfig },
+  ];
+
+  it('accepts gates as notify targets', () => {
+    expect(planError(mods({ notify: ['cooldown'] }))).toBeUndefined();
+  });
+
+  it('refuses a notify target that is not a gate and references to the wrong instances', () => {
+    expect(planError(mods({ notify: ['monitor'] }))).toMatchObject({ code: 'INVALID_MODULE_CONFIG', path: 'spec.scenario.modules[1].config.notify[0]' });
+    expect(planError(mods({ agent: 'monitor' }))?.path).toBe('spec.scenario.modules[1].config.agent');
+    expect(planError(mods({}, { environments: 'envs' }))?.path).toBe('spec.scenario.modules[4].config.environments');
   });
 });

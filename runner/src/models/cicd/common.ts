@@ -81,3 +81,6 @@ export function asActionPayload(p: JsonObject): ActionPayload {
     gates: Array.isArray(p.gates) ? (p.gates as unknown as GateEntry[]) : [],
   };
 }
+
+/** Module names of the governance gates (the policies that review actions). */
+export const CICD_GATES = ['cicd-global-block', 'cicd-allowlist', 'cicd-cooldown', 'cicd-repetition', 'cicd-prerequisite', 'cicd-uncertainty', 'cicd-signal-conflict'] as const;

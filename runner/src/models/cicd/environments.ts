@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineModule } from '../../modules/api.ts';
+import { expectInstance } from '../../modules/references.ts';
 import type { JsonObject } from '../../engine/json.ts';
-import { ENVIRONMENTS, EXECUTABLE, PASSIVE, asActionPayload } from './common.ts';
+import { CICD_GATES, ENVIRONMENTS, EXECUTABLE, PASSIVE, asActionPayload } from './common.ts';
 
 const INCIDENTS = ['crash', 'cpu_overload', 'memory_overload', 'bad_deploy', 'slow_deploy'] as const;
 type IncidentKind = (typeof INCIDENTS)[number];
@@ -76,6 +77,12 @@ export const cicdEnvironments = defineModule({
   version: '1.0.0',
   description: 'dev, stage and prod environments with applications, incidents, deploys and an action executor.',
   config: cicdEnvironmentsConfig,
+  validate: (config, scenario) => [
+    ...expectInstance(scenario, config.monitor, ['monitor'], ['cicd-monitor']),
+    ...expectInstance(scenario, config.agent, ['agent'], ['cicd-recovery-agent']),
+    // Only gates handle action.executed notices.
+    ...config.notify.flatMap((n, i) => expectInstance(scenario, n, ['notify', i], CICD_GATES)),
+  ],
   create(config, ctx) {
     const rng = ctx.rng('telemetry');
     const fx = ctx.rng('effects');

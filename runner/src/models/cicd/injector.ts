@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineModule } from '../../modules/api.ts';
+import { expectInstance } from '../../modules/references.ts';
 import { ENVIRONMENTS } from './common.ts';
 
 const KINDS = ['deploy', 'crash', 'cpu_overload', 'memory_overload', 'slow_deploy', 'false_alarm'] as const;
@@ -28,6 +29,7 @@ export const cicdInjector = defineModule({
   version: '1.0.0',
   description: 'Injects deploys, crashes, CPU/memory overloads, slow deployments and false alarms over time.',
   config: cicdInjectorConfig,
+  validate: (config, scenario) => expectInstance(scenario, config.target, ['target'], ['cicd-environments']),
   create(config, ctx) {
     const rng = ctx.rng('inject');
     const targets = ENVIRONMENTS.flatMap((env) => config.apps[env].map((app) => ({ env, app })));

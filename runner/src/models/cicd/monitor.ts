@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineModule } from '../../modules/api.ts';
+import { expectInstance } from '../../modules/references.ts';
 import type { JsonObject } from '../../engine/json.ts';
 import type { Signals } from './common.ts';
 
@@ -28,6 +29,7 @@ export const cicdMonitor = defineModule({
   version: '1.0.0',
   description: 'Detects anomalies in environment telemetry by thresholds and alerts the recovery agent.',
   config: cicdMonitorConfig,
+  validate: (config, scenario) => expectInstance(scenario, config.agent, ['agent'], ['cicd-recovery-agent']),
   create(config) {
     const lastAlert = new Map<string, number>();
     let alerts = 0;

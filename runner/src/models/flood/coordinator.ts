@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { defineModule, type Sim } from '../../modules/api.ts';
+import { expectInstance } from '../../modules/references.ts';
+import { expectServices } from './infrastructure.ts';
 
 const config = z
   .object({
@@ -32,6 +34,10 @@ export const emergencyCoordinator = defineModule({
   version: '1.0.0',
   description: 'Allocates a finite pool of resource units to escalating or failed services and asks the utility for repairs.',
   config,
+  validate: (cfg, scenario) => [
+    ...expectServices(scenario, cfg.infrastructure, ['infrastructure'], Object.keys(cfg.priority).map((id) => [id, ['priority', id]] as const)),
+    ...(cfg.utility === undefined ? [] : expectInstance(scenario, cfg.utility, ['utility'], ['utility-crews'])),
+  ],
   create(cfg, ctx) {
     const self = ctx.instance;
     let pool = cfg.pool;

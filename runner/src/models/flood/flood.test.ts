@@ -4,6 +4,7 @@ import { executeRun } from '../../run/execute.ts';
 import { plan, planRun } from '../../spec/plan.ts';
 import { parseExperimentText } from '../../spec/load.ts';
 import { builtinRegistry } from '../../modules/builtin.ts';
+import { planError } from '../../testing/plan-error.ts';
 import { FailureAnalysis } from './analysis.ts';
 import { floodLevel } from './hazard.ts';
 
@@ -166,5 +167,32 @@ describe('flood-overload scenario', () => {
       for (const k of ['stress', 'load', 'queue', 'capacity', 'resources', 'damage', 'health']) expect(header).toContain(`infra.${s}.${k}`);
     }
     expect(header).toContain('coordinator.pool');
+  });
+});
+
+describe('flood modules validate (refused by plan, before any run)', () => {
+  const deps = { kind: 'network', module: 'explicit', name: 'deps', config: { nodes: ['power', 'water'], edges: [{ from: 'power', to: 'water' }] } };
+  const svc = { capacity: 10, baseLoad: 5 };
+  const infra = (services: Record<string, unknown>, network = 'deps') => ({ kind: 'agent', module: 'flood-infrastructure', name: 'infra', config: { network, services } });
+  const base = [deps, infra({ power: svc, water: svc })];
+
+  it('accepts services that match the network\'s nodes', () => {
+    expect(planError(base)).toBeUndefined();
+  });
+
+  it('refuses a node without a service, a service that is not a node, and a network that is not one', () => {
+    expect(planError([deps, infra({ power: svc })])).toMatchObject({ code: 'INVALID_MODULE_CONFIG', path: 'spec.scenario.modules[1].config.services' });
+    expect(planError([deps, infra({ power: svc, water: svc, gas: svc })])?.path).toBe('spec.scenario.modules[1].config.services.gas');
+    expect(planError([deps, infra({ power: svc, water: svc }, 'infra')])?.path).toBe('spec.scenario.modules[1].config.network');
+  });
+
+  it('refuses instances and services the hazard, coordinator, operator and utility name but the scenario lacks', () => {
+    const add = (m: unknown) => planError([...base, { kind: 'agent', module: 'emergency-coordinator', name: 'coordinator' }, m]);
+    expect(add({ kind: 'agent', module: 'flood-hazard', name: 'flood', config: { target: 'coordinator' } })?.path).toBe('spec.scenario.modules[3].config.target');
+    expect(add({ kind: 'agent', module: 'flood-hazard', name: 'flood', config: { exposure: { gas: 0.1 } } })?.path).toBe('spec.scenario.modules[3].config.exposure.gas');
+    expect(add({ kind: 'agent', module: 'service-operator', name: 'op', config: { service: 'gas' } })?.path).toBe('spec.scenario.modules[3].config.service');
+    expect(add({ kind: 'agent', module: 'service-operator', name: 'op', config: { service: 'power', coordinator: 'infra' } })?.path).toBe('spec.scenario.modules[3].config.coordinator');
+    expect(add({ kind: 'agent', module: 'utility-crews', name: 'utility', config: { services: ['power', 'gas'] } })?.path).toBe('spec.scenario.modules[3].config.services[1]');
+    expect(planError([...base, { kind: 'agent', module: 'emergency-coordinator', name: 'coordinator', config: { utility: 'infra' } }])?.path).toBe('spec.scenario.modules[2].config.utility');
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineModule } from '../../modules/api.ts';
+import { expectServices } from './infrastructure.ts';
 
 const config = z
   .object({
@@ -39,6 +40,7 @@ export const floodHazard = defineModule({
   version: '1.0.0',
   description: 'Injects a rising and receding flood: demand surge through the flood level, and random damage to exposed services.',
   config,
+  validate: (cfg, scenario) => expectServices(scenario, cfg.target, ['target'], Object.keys(cfg.exposure).map((id) => [id, ['exposure', id]] as const)),
   create(cfg, ctx) {
     const rng = ctx.rng('damage');
     const exposed = Object.keys(cfg.exposure).sort();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SwarmlabError } from '../../errors.ts';
-import { defineModule, type JsonObject, type Sim, type SimEvent } from '../../modules/api.ts';
+import { defineModule, type ConfigIssue, type JsonObject, type ScenarioView, type Sim, type SimEvent } from '../../modules/api.ts';
+import { expectInstance, expectNetwork, isNetwork } from '../../modules/references.ts';
 import type { Graph } from '../../modules/networks/graph.ts';
 import { entityOf } from '../../engine/simulation.ts';
 import { analyzeFailures, FailureAnalysis, renderFailureAnalysis } from './analysis.ts';
@@ -42,6 +43,20 @@ const config = z
 
 export type InfrastructureConfig = z.output<typeof config>;
 
+/**
+ * For the modules that act on an infrastructure instance: an issue unless
+ * `name` is a flood-infrastructure instance and each of `services` (with the
+ * config path it came from) is one of its services.
+ */
+export function expectServices(scenario: ScenarioView, name: string, path: readonly (string | number)[], services: readonly (readonly [string, readonly (string | number)[]])[]): ConfigIssue[] {
+  const found = expectInstance(scenario, name, path, ['flood-infrastructure']);
+  if (found.length) return found;
+  const known = (scenario.config(name) as InfrastructureConfig).services;
+  return services
+    .filter(([id]) => known[id] === undefined)
+    .map(([id, at]) => ({ path: at, message: `service ${id} is not a service of ${name}`, hint: `services: ${Object.keys(known).join(', ')}` }));
+}
+
 interface ServiceState {
   readonly id: string;
   readonly spec: ServiceSpec;
@@ -74,6 +89,21 @@ export const floodInfrastructure = defineModule({
   config,
   dependsOn: (c) => [c.network],
   outputs: { 'failure_analysis.json': FailureAnalysis },
+  validate(cfg, scenario) {
+    const net = expectNetwork(scenario, cfg.network, ['network']);
+    if (!isNetwork(net)) return net;
+    const nodes = net.nodeIds;
+    if (nodes === undefined) return [];
+    const issues: ConfigIssue[] = [];
+    const missing = nodes.filter((node) => cfg.services[node] === undefined);
+    if (missing.length) {
+      issues.push({ path: ['services'], message: `node${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} of network ${cfg.network} ha${missing.length > 1 ? 've' : 's'} no entry in services`, hint: 'give every node of the dependency graph a service entry' });
+    }
+    for (const id of Object.keys(cfg.services)) {
+      if (!net.hasNode(id)) issues.push({ path: ['services', id], message: `service ${id} is not a node of network ${cfg.network}` });
+    }
+    return issues;
+  },
   verify(files) {
     const problems: string[] = [];
     const json = files.get('failure_analysis.json');
@@ -93,16 +123,6 @@ export const floodInfrastructure = defineModule({
   create(cfg, ctx) {
     const graph: Graph = ctx.network(cfg.network);
     const self = ctx.instance;
-    for (const node of graph.nodes) {
-      if (!cfg.services[node]) {
-        throw new SwarmlabError('INVALID_MODULE_CONFIG', `${self}: node ${node} of network ${cfg.network} has no entry in services`, { path: `${self}.services` });
-      }
-    }
-    for (const id of Object.keys(cfg.services)) {
-      if (!graph.hasNode(id)) {
-        throw new SwarmlabError('INVALID_MODULE_CONFIG', `${self}: service ${id} is not a node of network ${cfg.network}`, { path: `${self}.services.${id}` });
-      }
-    }
     const ids = graph.nodes;
     const services = new Map<string, ServiceState>();
     for (const id of ids) {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { defineModule } from '../../modules/api.ts';
+import { expectInstance } from '../../modules/references.ts';
+import { expectServices } from './infrastructure.ts';
 
 const config = z
   .object({
@@ -31,6 +33,10 @@ export const serviceOperator = defineModule({
   version: '1.0.0',
   description: 'Runs one service: escalates to the coordinator, sheds load or reroutes demand, from delayed partial observations.',
   config,
+  validate: (cfg, scenario) => [
+    ...expectServices(scenario, cfg.infrastructure, ['infrastructure'], [[cfg.service, ['service']], ...(cfg.rerouteTo === undefined ? [] : [[cfg.rerouteTo, ['rerouteTo']] as const])]),
+    ...expectInstance(scenario, cfg.coordinator, ['coordinator'], ['emergency-coordinator']),
+  ],
   create(cfg, ctx) {
     const self = ctx.instance;
     const target = `${cfg.infrastructure}/${cfg.service}`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineModule, type Sim } from '../../modules/api.ts';
+import { expectServices } from './infrastructure.ts';
 
 const config = z
   .object({
@@ -24,6 +25,11 @@ export const utilityCrews = defineModule({
   version: '1.0.0',
   description: 'Repair crews that answer delayed damage reports and coordinator requests for the services the utility owns.',
   config,
+  validate: (cfg, scenario) =>
+    expectServices(scenario, cfg.infrastructure, ['infrastructure'], [
+      ...cfg.services.map((id, i) => [id, ['services', i]] as const),
+      ...Object.keys(cfg.priority).map((id) => [id, ['priority', id]] as const),
+    ]),
   create(cfg, ctx) {
     const self = ctx.instance;
     let free = cfg.crews;

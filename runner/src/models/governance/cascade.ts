@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SwarmlabError } from '../../errors.ts';
-import { defineModule, type JsonObject, type Sim } from '../../modules/api.ts';
+import { defineModule, type ConfigIssue, type JsonObject, type ScenarioView, type Sim } from '../../modules/api.ts';
+import { expectNetwork, isNetwork } from '../../modules/references.ts';
 import { synchronousRound } from '../../engine/rounds.ts';
 import { decide, drawProposal, generateVoter, tally, whaleSignal, ARCHETYPES, type Proposal, type VoterAttributes, type Vote } from './decision.ts';
 
@@ -91,6 +91,28 @@ const config = z
   })
   .strict();
 
+/** Checks against the influence network and between fields; create() relies on them. */
+function validateCascade(cfg: z.output<typeof config>, scenario: ScenarioView): ConfigIssue[] {
+  const n = cfg.agents;
+  const issues: ConfigIssue[] = [];
+  if (cfg.network !== undefined) {
+    const net = expectNetwork(scenario, cfg.network, ['network']);
+    if (!isNetwork(net)) issues.push(...net);
+    else if (net.size !== undefined && net.size !== n) {
+      issues.push({ path: ['agents'], message: `agents is ${n} but network ${cfg.network} has ${net.size} nodes`, hint: 'give the network as many nodes as there are agents' });
+    } else if (net.nodeIds !== undefined) {
+      const stray = net.nodeIds.find((id, i) => id !== String(i));
+      if (stray !== undefined) issues.push({ path: ['network'], message: `network ${cfg.network} has node ${stray}; agents are nodes "0".."${n - 1}"`, hint: 'name the network\'s nodes 0..n-1' });
+    }
+  }
+  if (cfg.thresholds && cfg.thresholds.length !== n) issues.push({ path: ['thresholds'], message: `${cfg.thresholds.length} thresholds for ${n} agents`, hint: 'give one threshold per agent' });
+  cfg.seedSet.forEach((s, i) => {
+    if (s >= n) issues.push({ path: ['seedSet', i], message: `seed agent ${s} does not exist (agents 0..${n - 1})` });
+  });
+  if (cfg.thresholdMin > cfg.thresholdMax) issues.push({ path: ['thresholdMin'], message: `thresholdMin ${cfg.thresholdMin} is above thresholdMax ${cfg.thresholdMax}` });
+  return issues;
+}
+
 interface VoterState {
   readonly id: string;
   readonly attrs: VoterAttributes;
@@ -113,19 +135,11 @@ export const governanceCascade = defineModule({
   config,
   dependsOn: (c) => (c.network ? [c.network] : []),
   outputs: { 'governance_record.json': GovernanceRecord },
+  validate: validateCascade,
   create(cfg, ctx) {
     const self = ctx.instance;
     const n = cfg.agents;
     const graph = cfg.network ? ctx.network(cfg.network) : undefined;
-    if (graph && graph.nodes.length !== n) {
-      throw new SwarmlabError('INVALID_MODULE_CONFIG', `${self}: agents is ${n} but network ${cfg.network} has ${graph.nodes.length} nodes`, { path: `${self}.agents`, hint: 'give the network size equal to agents' });
-    }
-    if (cfg.thresholds && cfg.thresholds.length !== n) {
-      throw new SwarmlabError('INVALID_MODULE_CONFIG', `${self}: ${cfg.thresholds.length} thresholds for ${n} agents`, { path: `${self}.thresholds` });
-    }
-    for (const s of cfg.seedSet) {
-      if (s >= n) throw new SwarmlabError('INVALID_MODULE_CONFIG', `${self}: seed agent ${s} does not exist (agents 0..${n - 1})`, { path: `${self}.seedSet` });
-    }
     const threshold = cfg.mode === 'threshold';
     const ids = Array.from({ length: n }, (_, i) => String(i));
 

@@ -5,6 +5,7 @@ import { plan, planRun } from '../../spec/plan.ts';
 import { parseExperimentText } from '../../spec/load.ts';
 import { builtinRegistry } from '../../modules/builtin.ts';
 import { Rng } from '../../rng/index.ts';
+import { planError } from '../../testing/plan-error.ts';
 import { GovernanceRecord } from './cascade.ts';
 import { applySignal, decide, type VoterAttributes } from './decision.ts';
 
@@ -153,5 +154,28 @@ describe('governance decision rules', () => {
     const a = decide(seeker, p, 0, new Rng('x'));
     const b = decide(seeker, p, -1, new Rng('x'));
     expect(b.personal).toBe(a.vote);
+  });
+});
+
+describe('governance-cascade validate (refused by plan, before any run)', () => {
+  const net = (width: number, height: number) => ({ kind: 'network', module: 'grid-2d', name: 'net', config: { width, height } });
+  const gov = (config: Record<string, unknown>) => ({ kind: 'agent', module: 'governance-cascade', name: 'gov', config });
+
+  it('accepts agents equal to the network size', () => {
+    expect(planError([net(5, 4), gov({ agents: 20, network: 'net' })])).toBeUndefined();
+  });
+
+  it('refuses agents that differ from the network size, a network that is not one, and nodes not named 0..n-1', () => {
+    expect(planError([net(5, 4), gov({ agents: 21, network: 'net' })])).toMatchObject({ code: 'INVALID_MODULE_CONFIG', path: 'spec.scenario.modules[1].config.agents' });
+    expect(planError([net(5, 4), gov({ agents: 20, network: 'gov' })])?.path).toBe('spec.scenario.modules[1].config.network');
+    expect(planError([net(5, 4), gov({ agents: 20, network: 'nothing' })])?.message).toContain('names network nothing, which the scenario does not have');
+    const named = { kind: 'network', module: 'explicit', name: 'net', config: { nodes: ['a', 'b'] } };
+    expect(planError([named, gov({ agents: 2, network: 'net' })])?.message).toContain('network net has node a; agents are nodes "0".."1"');
+  });
+
+  it('refuses a thresholds list of the wrong length, a seed agent out of range and thresholdMin above thresholdMax', () => {
+    expect(planError([gov({ mode: 'threshold', agents: 3, thresholds: [1, 2] })])?.path).toBe('spec.scenario.modules[0].config.thresholds');
+    expect(planError([gov({ mode: 'threshold', agents: 3, seedSet: [0, 3] })])?.path).toBe('spec.scenario.modules[0].config.seedSet[1]');
+    expect(planError([gov({ mode: 'threshold', agents: 3, thresholdMin: 0.5, thresholdMax: 0.4 })])?.path).toBe('spec.scenario.modules[0].config.thresholdMin');
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineModule } from '../../modules/api.ts';
+import { expectInstance } from '../../modules/references.ts';
 import type { JsonObject } from '../../engine/json.ts';
 
 export const meshCoordinatorConfig = z
@@ -42,6 +43,7 @@ export const meshCoordinator = defineModule({
   version: '1.0.0',
   description: 'Aggregates agent performance each interval and intervenes (reset or explore) when its prediction error exceeds a threshold.',
   config: meshCoordinatorConfig,
+  validate: (config, scenario) => expectInstance(scenario, config.router, ['router'], ['mesh-router']),
   create(config) {
     let expected: number | undefined;
     let pe = 0;

@@ -5,6 +5,7 @@ import { parseExperimentText } from '../../spec/load.ts';
 import { planRun } from '../../spec/plan.ts';
 import { executeRun } from '../../run/execute.ts';
 import { builtinRegistry } from '../../modules/builtin.ts';
+import { planError } from '../../testing/plan-error.ts';
 import { meshRouter } from './router.ts';
 import { DecisionLedger, GENESIS, merkleRoot, sha256, verifyLedger } from './ledger.ts';
 
@@ -216,5 +217,28 @@ describe('ledger', () => {
     ]);
     expect(verifyLedger(l.content(), seal)).toEqual([]);
     expect(verifyLedger(l.content().replace('"x":3', '"x":4'), seal).length).toBeGreaterThan(0);
+  });
+});
+
+describe('mesh modules validate (refused by plan, before any run)', () => {
+  const net = { kind: 'network', module: 'grid-2d', name: 'mesh', config: { width: 5, height: 2 } };
+  const providers = (router = 'router') => ({ kind: 'agent', module: 'mesh-providers', name: 'providers', config: { router } });
+  const router = (config: Record<string, unknown>) => ({ kind: 'agent', module: 'mesh-router', name: 'router', config: { network: 'mesh', ...config } });
+
+  it('accepts a router with no more agents than the network has nodes', () => {
+    expect(planError([net, providers(), router({ agents: 10 })])).toBeUndefined();
+  });
+
+  it('refuses more agents than network nodes, naming the sweep value when one causes it', () => {
+    expect(planError([net, providers(), router({ agents: 11 })])).toMatchObject({ code: 'INVALID_MODULE_CONFIG', path: 'spec.scenario.modules[2].config.agents' });
+    expect(planError([net, providers(), router({ agents: 4 })], { grid: [{ param: 'mesh.width', values: [5, 1] }] })?.path).toBe('spec.sweep.grid[0].values[1]');
+  });
+
+  it('refuses a pool that serves another router, and references to instances of the wrong module', () => {
+    const second = { kind: 'agent', module: 'mesh-router', name: 'other', config: { providers: 'providers' } };
+    expect(planError([net, providers(), router({ agents: 4 }), second])?.message).toContain('provider pool providers serves router router, not other');
+    expect(planError([net, providers('mesh'), router({ agents: 4 })])?.path).toBe('spec.scenario.modules[1].config.router');
+    expect(planError([net, providers(), router({ agents: 4, coordinator: 'providers' })])?.path).toBe('spec.scenario.modules[2].config.coordinator');
+    expect(planError([net, providers(), router({ agents: 4 }), { kind: 'agent', module: 'mesh-workload', name: 'w', config: { targets: ['router', 'nobody'] } }])?.path).toBe('spec.scenario.modules[3].config.targets[1]');
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineModule } from '../../modules/api.ts';
+import { expectInstance } from '../../modules/references.ts';
 import type { JsonObject } from '../../engine/json.ts';
 
 const Provider = z
@@ -63,6 +64,7 @@ export const meshProviders = defineModule({
   version: '1.0.0',
   description: 'AI providers with latency, price and capacity that respond to load, with injectable degradations.',
   config: meshProvidersConfig,
+  validate: (config, scenario) => expectInstance(scenario, config.router, ['router'], ['mesh-router']),
   create(config, ctx) {
     const n = config.providers.length;
     // Completion times of requests in flight, per provider; released lazily when the provider is next asked.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineModule, type Sim } from '../../modules/api.ts';
+import { defineModule, type ConfigIssue, type Sim } from '../../modules/api.ts';
+import { expectInstance, expectNetwork, isNetwork } from '../../modules/references.ts';
 import type { JsonObject } from '../../engine/json.ts';
-import { SwarmlabError } from '../../errors.ts';
 import { QLearner, qLearningSchema, swarmDivergence } from '../learning/qlearning.ts';
 import { DecisionLedger, verifyLedger, type LedgerSeal } from './ledger.ts';
 
@@ -68,6 +68,28 @@ export const meshRouter = defineModule({
   description: 'Routing agents choosing AI providers by Q-learning (or a static cheapest / least-latency baseline), with gossip and a tamper-evident decision log.',
   config: meshRouterConfig,
   dependsOn: (c) => (c.network !== undefined ? [c.network] : []),
+  validate(config, scenario) {
+    const issues: ConfigIssue[] = [];
+    const pool = expectInstance(scenario, config.providers, ['providers'], ['mesh-providers']);
+    issues.push(...pool);
+    // The pool sends its catalogue to its own router: a router it does not serve never learns the providers.
+    const serves = pool.length ? undefined : (scenario.config(config.providers) as { router: string }).router;
+    if (serves !== undefined && serves !== scenario.self.instance) {
+      issues.push({ path: ['providers'], message: `provider pool ${config.providers} serves router ${serves}, not ${scenario.self.instance}`, hint: `set ${config.providers}'s router to ${scenario.self.instance}, or give this router its own pool` });
+    }
+    if (config.coordinator !== undefined) issues.push(...expectInstance(scenario, config.coordinator, ['coordinator'], ['mesh-coordinator']));
+    if (config.network !== undefined) {
+      const net = expectNetwork(scenario, config.network, ['network']);
+      if (!isNetwork(net)) issues.push(...net);
+      else {
+        const lacking = Array.from({ length: config.agents }, (_, i) => String(i)).find((id) => net.hasNode(id) === false);
+        if (lacking !== undefined) {
+          issues.push({ path: ['agents'], message: `network ${config.network} has no node "${lacking}" for agent ${lacking}`, hint: 'give the network at least as many nodes as the router has agents (ids 0..agents-1)' });
+        }
+      }
+    }
+    return issues;
+  },
   create(config, ctx) {
     const n = config.agents;
     const learning = config.strategy === 'q-learning';
@@ -93,16 +115,6 @@ export const meshRouter = defineModule({
     let explores = 0;
     let reports = 0;
     const graph = config.network !== undefined ? ctx.network(config.network) : undefined;
-    if (graph) {
-      for (let i = 0; i < n; i++) {
-        if (!graph.hasNode(String(i))) {
-          throw new SwarmlabError('INVALID_MODULE_CONFIG', `mesh-router ${ctx.instance}: network ${config.network} has no node "${i}" for agent ${i}`, {
-            hint: 'give the network at least as many nodes as the router has agents',
-          });
-        }
-      }
-    }
-
     const bucketOf = (agent: number): string => {
       const g = gapEwma[agent]!;
       const rate = g > 0 ? n / g : 0;

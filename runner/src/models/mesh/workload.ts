@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineModule } from '../../modules/api.ts';
+import { expectInstance } from '../../modules/references.ts';
 
 const Burst = z
   .object({
@@ -32,6 +33,7 @@ export const meshWorkload = defineModule({
   version: '1.0.0',
   description: 'Time-varying request demand sent identically to one or more routers.',
   config: meshWorkloadConfig,
+  validate: (config, scenario) => config.targets.flatMap((t, i) => expectInstance(scenario, t, ['targets', i], ['mesh-router'])),
   create(config, ctx) {
     const rng = ctx.rng('arrivals');
     const maxBurst = config.bursts.reduce((m, b) => Math.max(m, b.factor), 1);

@@ -14,6 +14,13 @@ export const admissionControl = defineModule({
       eventType: z.string().min(1).default('arrival').describe('Intent type the policy gates.'),
     })
     .strict(),
+  validate(config, scenario) {
+    if (config.capacity === undefined) return [];
+    const dot = config.watch.indexOf('.');
+    const instance = dot > 0 ? config.watch.slice(0, dot) : '';
+    if (dot > 0 && dot < config.watch.length - 1 && scenario.instance(instance)) return [];
+    return [{ path: ['watch'], message: `watch ${config.watch} does not name a metric of an instance of the scenario`, hint: `a metric is <instance>.<key>, e.g. server.inSystem; instances: ${scenario.instances.map((i) => i.instance).join(', ')}` }];
+  },
   create(config) {
     let refused = 0;
     return {

@@ -3,6 +3,7 @@ import { builtinRegistry } from '../../modules/builtin.ts';
 import { executeRun } from '../../run/execute.ts';
 import { parseExperiment } from '../../spec/load.ts';
 import { plan } from '../../spec/plan.ts';
+import { planError } from '../../testing/plan-error.ts';
 
 function queueExperiment(opts: { lambda: number; mu: number; servers?: number; capacity?: number; replicas: number; time: number }) {
   return parseExperiment({
@@ -55,5 +56,27 @@ describe('M/M/1 queue scenario', () => {
     const rho = lambda / mu;
     const blocking = ((1 - rho) * rho ** n) / (1 - rho ** (n + 1));
     expect(Math.abs(refused / sent - blocking)).toBeLessThan(0.015);
+  });
+});
+
+describe('queue modules validate (refused by plan, before any run)', () => {
+  const topology = (edges: unknown[], directed = true) => ({ kind: 'network', module: 'explicit', name: 'topology', config: { directed, nodes: ['source', 'server'], edges } });
+  const source = (config: Record<string, unknown> = {}) => ({ kind: 'agent', module: 'poisson-source', name: 'arrivals', config: { target: 'server', network: 'topology', ...config } });
+  const server = { kind: 'agent', module: 'service-queue', name: 'server' };
+
+  it('accepts a source whose customers have the edge they travel', () => {
+    expect(planError([topology([{ from: 'source', to: 'server' }]), source(), server])).toBeUndefined();
+    expect(planError([topology([{ from: 'server', to: 'source' }], false), source(), server])).toBeUndefined();
+  });
+
+  it('refuses a missing edge, an unknown node, and a target that is not a queue', () => {
+    expect(planError([topology([{ from: 'server', to: 'source' }]), source(), server])).toMatchObject({ code: 'INVALID_MODULE_CONFIG', path: 'spec.scenario.modules[1].config.targetNode' });
+    expect(planError([topology([]), source({ node: 'gate' }), server])?.path).toBe('spec.scenario.modules[1].config.node');
+    expect(planError([topology([{ from: 'source', to: 'server' }]), source({ target: 'topology' }), server])?.path).toBe('spec.scenario.modules[1].config.target');
+  });
+
+  it('refuses admission control watching an instance the scenario lacks', () => {
+    const admission = { kind: 'policy', module: 'admission-control', name: 'admission', config: { capacity: 3, watch: 'srv.inSystem' } };
+    expect(planError([topology([{ from: 'source', to: 'server' }]), source(), server, admission])?.path).toBe('spec.scenario.modules[3].config.watch');
   });
 });

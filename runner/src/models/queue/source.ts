@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineModule } from '../../modules/api.ts';
+import { expectInstance, expectNetwork, isNetwork } from '../../modules/references.ts';
 
 /** Poisson arrivals: exponential inter-arrival times drawn from the module's own stream. */
 export const poissonSource = defineModule({
@@ -18,6 +19,19 @@ export const poissonSource = defineModule({
     })
     .strict(),
   dependsOn: (c) => (c.network ? [c.network] : []),
+  validate(config, scenario) {
+    const issues = expectInstance(scenario, config.target, ['target'], ['service-queue']);
+    if (config.network === undefined) return issues;
+    const net = expectNetwork(scenario, config.network, ['network']);
+    if (!isNetwork(net)) return [...issues, ...net];
+    if (net.hasNode(config.node) === false) issues.push({ path: ['node'], message: `network ${config.network} has no node ${config.node}` });
+    if (net.hasNode(config.targetNode) === false) issues.push({ path: ['targetNode'], message: `network ${config.network} has no node ${config.targetNode}` });
+    // Every customer travels the edge node -> targetNode: without it every arrival fails.
+    else if (net.hasNode(config.node) && net.hasEdge(config.node, config.targetNode) === false) {
+      issues.push({ path: ['targetNode'], message: `network ${config.network} has no edge ${config.node} -> ${config.targetNode} for customers to travel`, hint: 'add the edge, or point node/targetNode at linked nodes' });
+    }
+    return issues;
+  },
   create(config, ctx) {
     const rng = ctx.rng('arrivals');
     let sent = 0;

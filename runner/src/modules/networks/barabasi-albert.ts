@@ -70,6 +70,7 @@ export const barabasiAlbertNetwork = defineModule({
         ctx.addIssue({ code: 'custom', path: ['m'], message: `the graph would have ${edgeCount(c.size, c.m, m0)} edges, over the limit of ${MAX_GENERATED_EDGES}` });
       }
     }),
+  nodes: (config) => config.size,
   create(config, ctx) {
     const m0 = config.m0 ?? config.m + 1;
     return { graph: toGraph(config.size, barabasiAlbertPairs(config.size, config.m, m0, ctx.rng('graph')), config.weight) };

@@ -83,6 +83,7 @@ export const erdosRenyiNetwork = defineModule({
         ctx.addIssue({ code: 'custom', path: ['p'], message: `p = ${c.p} gives about ${Math.round(c.p * pairs)} edges, over the limit of ${MAX_GENERATED_EDGES}` });
       }
     }),
+  nodes: (config) => config.size,
   create(config, ctx) {
     const rng = ctx.rng('graph');
     const pairs = config.m !== undefined ? gnmPairs(config.size, config.m, rng) : gnpPairs(config.size, config.p ?? 0, rng);

@@ -39,6 +39,8 @@ export const explicitNetwork = defineModule({
         if (!ids.has(e.to)) ctx.addIssue({ code: 'custom', path: ['edges', i, 'to'], message: `unknown node ${e.to}` });
       });
     }),
+  nodes: (config) => config.nodes,
+  edge: (config, from, to) => config.edges.some((e) => (e.from === from && e.to === to) || (!config.directed && e.from === to && e.to === from)),
   create(config) {
     return { graph: new Graph(config.nodes, config.edges, config.directed) };
   },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildNetwork } from './build.ts';
 import type { Graph } from './graph.ts';
-import { grid2dNetwork as grid } from './grid-2d.ts';
+import { grid2dNetwork as grid, gridHasEdge } from './grid-2d.ts';
 import { averageClustering, connectedComponents, simpleGraphViolations } from './stats.ts';
 
 const sortedNeighbours = (g: Graph, id: number): number[] => g.neighbors(String(id)).map(Number).sort((a, b) => a - b);
@@ -81,5 +81,21 @@ describe('grid-2d', () => {
     expect(path({ width: 2000, height: 2000 })).toEqual(['width']);
     expect(path({ width: 5, height: 5, weight: -1 })).toEqual(['weight']);
     expect(grid.config.parse({})).toEqual({ width: 32, height: 32, neighbourhood: 'von-neumann', periodic: false, weight: 1 });
+  });
+});
+
+describe('grid-2d declared shape', () => {
+  it('gridHasEdge agrees with the built graph for every pair, open or wrapped, 4 or 8 neighbours', () => {
+    for (const neighbourhood of ['von-neumann', 'moore'] as const) {
+      for (const periodic of [false, true]) {
+        const [width, height] = [4, 3];
+        const g = buildNetwork(grid, { width, height, neighbourhood, periodic }, 1);
+        for (let a = 0; a < width * height; a++) {
+          for (let b = 0; b < width * height; b++) {
+            expect(gridHasEdge(width, height, neighbourhood, periodic, a, b), `${neighbourhood} ${periodic} ${a}-${b}`).toBe(g.edge(String(a), String(b)) !== undefined);
+          }
+        }
+      }
+    }
   });
 });

@@ -30,6 +30,22 @@ export function gridPairs(width: number, height: number, neighbourhood: Neighbou
   return out;
 }
 
+/** Whether the lattice links nodes a and b (in either direction: the grid is undirected). */
+export function gridHasEdge(width: number, height: number, neighbourhood: Neighbourhood, periodic: boolean, a: number, b: number): boolean {
+  const n = width * height;
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= n || b >= n || a === b) return false;
+  const axis = (d: number, size: number): number | undefined => {
+    const m = ((d % size) + size) % size;
+    if (Math.abs(d) <= 1) return d;
+    // Only a wrapped axis links the two ends of a row or column.
+    return periodic && size >= 3 && (m === 1 || m === size - 1) && Math.abs(d) === size - 1 ? (m === 1 ? 1 : -1) : undefined;
+  };
+  const dr = axis(Math.floor(b / width) - Math.floor(a / width), height);
+  const dc = axis((b % width) - (a % width), width);
+  if (dr === undefined || dc === undefined) return false;
+  return neighbourhood === 'moore' ? true : Math.abs(dr) + Math.abs(dc) === 1;
+}
+
 export const grid2dNetwork = defineModule({
   kind: 'network',
   name: 'grid-2d',
@@ -58,6 +74,8 @@ export const grid2dNetwork = defineModule({
         if (c.height < 3) ctx.addIssue({ code: 'custom', path: ['height'], message: `a periodic grid needs height >= 3, got ${c.height}` });
       }
     }),
+  nodes: (config) => config.width * config.height,
+  edge: (config, from, to) => gridHasEdge(config.width, config.height, config.neighbourhood, config.periodic, Number(from), Number(to)),
   create(config) {
     return { graph: toGraph(config.width * config.height, gridPairs(config.width, config.height, config.neighbourhood, config.periodic), config.weight) };
   },

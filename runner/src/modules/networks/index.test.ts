@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SwarmlabError } from '../../errors.ts';
 import { builtinRegistry } from '../builtin.ts';
 import { resolveScenario } from '../resolve.ts';
+import { buildNetwork } from './build.ts';
 import { generatedNetworks } from './index.ts';
 
 describe('generated network modules', () => {
@@ -62,6 +63,24 @@ describe('generated network modules', () => {
       expect(e.code).toBe('INVALID_MODULE_CONFIG');
       expect(e.path).toBe('spec.scenario.modules[0].config.n');
       expect(e.message).toContain('n was renamed to size');
+    }
+  });
+});
+
+describe('network modules declare their nodes without building the graph', () => {
+  it('nodes() gives the built graph\'s node count or ids', () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['erdos-renyi', { size: 30, p: 0.1 }],
+      ['watts-strogatz', { size: 30, k: 4 }],
+      ['barabasi-albert', { size: 30, m: 2 }],
+      ['grid-2d', { width: 4, height: 5 }],
+      ['explicit', { nodes: ['a', 'b', 'c'], edges: [{ from: 'a', to: 'b' }] }],
+    ];
+    for (const [name, config] of cases) {
+      const def = builtinRegistry.get('network', name)!;
+      const built = buildNetwork(def, config, 1);
+      const declared = def.nodes?.(def.config.parse(config));
+      expect(typeof declared === 'number' ? Array.from({ length: declared }, (_, i) => String(i)) : declared, name).toEqual(built.nodes);
     }
   });
 });

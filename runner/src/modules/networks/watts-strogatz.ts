@@ -72,6 +72,7 @@ export const wattsStrogatzNetwork = defineModule({
         ctx.addIssue({ code: 'custom', path: ['k'], message: `size*k/2 = ${(c.size * c.k) / 2} edges exceeds the limit of ${MAX_GENERATED_EDGES}` });
       }
     }),
+  nodes: (config) => config.size,
   create(config, ctx) {
     return { graph: toGraph(config.size, wattsStrogatzPairs(config.size, config.k, config.beta, ctx.rng('graph')), config.weight) };
   },
