@@ -4,7 +4,8 @@ import { access, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SwarmlabError } from '../errors.ts';
-import { checkKey, toBuffer, type ObjectStore } from './store.ts';
+import { createHash } from 'node:crypto';
+import { checkKey, toBuffer, type ObjectStore, type StoredObject } from './store.ts';
 
 /** A directory as an object store. Write-once uses link(2), which fails atomically if the name exists. */
 export class FileStore implements ObjectStore {
@@ -63,6 +64,11 @@ export class FileStore implements ObjectStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
+  }
+
+  async stat(key: string): Promise<StoredObject | undefined> {
+    const bytes = await this.get(key);
+    return bytes === undefined ? undefined : { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { SwarmlabError } from '../errors.ts';
-import { checkKey, toBuffer, type ObjectStore } from './store.ts';
+import { checkKey, toBuffer, type ObjectStore, type StoredObject } from './store.ts';
 
 export interface S3Location {
   readonly bucket: string;
@@ -99,6 +99,19 @@ export class S3Store implements ObjectStore {
       const { sdk, client } = await this.connect();
       const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
       return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    } catch (e) {
+      if (httpStatus(e) === 404) return undefined;
+      throw this.wrap(e, key);
+    }
+  }
+
+  async stat(key: string): Promise<StoredObject | undefined> {
+    try {
+      const { sdk, client } = await this.connect();
+      const out = await client.send(new sdk.HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), ChecksumMode: 'ENABLED' }));
+      // A multipart upload's checksum is of its parts ("...-N"), not of the object: not a sha256 of the bytes.
+      const checksum = out.ChecksumSHA256 !== undefined && !out.ChecksumSHA256.includes('-') ? Buffer.from(out.ChecksumSHA256, 'base64').toString('hex') : undefined;
+      return { size: out.ContentLength ?? 0, ...(checksum?.length === 64 ? { sha256: checksum } : {}) };
     } catch (e) {
       if (httpStatus(e) === 404) return undefined;
       throw this.wrap(e, key);
