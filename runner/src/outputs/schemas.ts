@@ -117,7 +117,7 @@ export const Provenance = z
     attempt: z.string(),
   })
   .strict()
-  .describe('provenance/<run>.json: wall-clock facts about a run, kept out of every digest.');
+  .describe('provenance/<run>.json: wall-clock facts about a run, kept out of every result digest; its hash is recorded in the manifest\'s provenance field.');
 export type Provenance = z.infer<typeof Provenance>;
 
 /** Schemas by file kind, for `swarmlab schema` and the committed JSON Schemas. */
