@@ -65,6 +65,8 @@ describe('runner with an S3 store', () => {
     });
     await store.putIfAbsent('final.txt', 'final bytes');
     expect(await store.stat('final.txt')).toEqual({ size: 11, sha256: createHash('sha256').update('final bytes').digest('hex') });
+    await store.put('rewritable.txt', 'provenance');
+    expect(await store.stat('rewritable.txt')).toEqual({ size: 10, sha256: createHash('sha256').update('provenance').digest('hex') });
     await cluster.s3().send(new PutObjectCommand({ Bucket: s.bucket, Key: `${cluster.namespace}/stat/plain.txt`, Body: 'plain' }));
     expect(await store.stat('plain.txt')).toEqual({ size: 5 });
     expect(await store.stat('absent.txt')).toBeUndefined();
