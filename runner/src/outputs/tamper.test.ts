@@ -81,7 +81,7 @@ const rows: Row[] = [
   { name: 'a failed run is reported with its code once', tamper: withFailedRun, exit: 1, report: ['run-000004: failed: RUN_FAILED: boom'], absent: /RUN_FAILED: RUN_FAILED/ },
   { name: 'a provenance file deleted', tamper: (s) => rmSync(join(s, 'provenance', 'run-000001.json')), exit: 1, report: [/provenance\/run-000001\.json: missing \(manifest\.json records sha256 [0-9a-f]{64}\)/] },
   { name: 'a provenance file edited', tamper: (s) => editJson(join(s, 'provenance', 'run-000004.json'), (p) => (p.host = 'elsewhere')), exit: 1, report: [/provenance\/run-000004\.json: sha256 [0-9a-f]{64} does not match manifest\.json's/] },
-  { name: 'a provenance entry dropped from manifest.json', tamper: (s) => editJson(manifestOf(s), (m) => ((m.provenance as Json).files as Json[]).shift()), exit: 1, report: ['manifest.json: provenance.digest: does not match provenance.files'] },
+  { name: 'a provenance entry dropped from manifest.json', tamper: (s) => editJson(manifestOf(s), (m) => ((m.provenance as Json).files as Json[]).shift()), exit: 1, report: ['manifest.json: provenance.digest: does not match provenance.files', "provenance/run-000000.json: not recorded in manifest.json's provenance.files"] },
   { name: 'metrics.csv corrupted', tamper: (s) => {
     const f = join(s, 'runs', 'run-000002', 'metrics.csv');
     chmodSync(f, 0o644);

@@ -70,6 +70,13 @@ export async function validateResults(store: ObjectStore, registry: ModuleRegist
     if (!prov.success) problems.push(`${label}: ${issueText(prov.error.issues[0])}`);
     else if (prov.data.run_id !== f.run_id) problems.push(`${label}: run_id: ${prov.data.run_id}, expected ${f.run_id}`);
   }
+  const recorded = new Set(manifest.provenance.files.map((f) => f.run_id));
+  for (const run of manifest.runs) {
+    const label = `provenance/${run.run_id}.json`;
+    if (run.status === 'succeeded' && !recorded.has(run.run_id) && (await store.stat(`${prefix}${label}`)) !== undefined) {
+      problems.push(`${label}: not recorded in manifest.json's provenance.files`);
+    }
+  }
   return { manifestKey, runsChecked, problems, digest: manifest.digest };
 }
 
