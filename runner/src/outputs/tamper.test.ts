@@ -95,6 +95,7 @@ const rows: Row[] = [
   }, target: (_s, store) => store, exit: 0, report: [/^tamper\/[0-9a-f]{16}: valid: 6 runs, manifest digest [0-9a-f]{64}$/m, 'other/0123456789abcdef: no manifest.json: its runs have not all finished'] },
   { name: 'a folder without result sets', tamper: (_s, store) => mkdirSync(join(store, 'empty')), target: (_s, store) => join(store, 'empty'), exit: 2, report: ['BAD_FILE:', 'not a results folder'] },
   { name: 'a file that is not a manifest', tamper: (_s, store) => writeFileSync(join(store, 'exp.yaml'), tinySpec('tamper')), target: (_s, store) => join(store, 'exp.yaml'), exit: 2, report: ['BAD_FILE:', 'exp.yaml: not a results folder'] },
+  { name: 'a file:// URI of a file', tamper: (_s, store) => writeFileSync(join(store, 'notes.txt'), 'x'), target: (_s, store) => `file://${join(store, 'notes.txt')}`, exit: 2, report: ['BAD_FILE:', 'notes.txt: not a results folder'] },
   { name: 'an unfinished result set only', tamper: (s) => rmSync(manifestOf(s)), exit: 1, report: ['no manifest.json: its runs have not all finished', 'invalid: no finished result set'] },
 ];
 

@@ -61,7 +61,7 @@ export class FileStore implements ObjectStore {
     try {
       return readFileSync(join(this.root, key));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isAbsent(e)) return undefined;
       throw e;
     }
   }
@@ -78,7 +78,7 @@ export class FileStore implements ObjectStore {
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        if (isAbsent(e)) return;
         throw e;
       }
       for (const ent of entries) {
@@ -110,4 +110,10 @@ function writeCreatingDirs(path: string, bytes: Buffer): void {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, bytes);
   }
+}
+
+/** No such key: the path is missing, or one of its folders is a file. */
+function isAbsent(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
