@@ -111,7 +111,7 @@ export async function runAndPromote(exp: Experiment, index: number, store: Objec
       if (!isSwarmlabError(e) || e.code !== 'OUTPUT_CONFLICT') throw e;
       throw new SwarmlabError('OUTPUT_CONFLICT', `the stored run no longer matches its run.json (${problems.slice(0, 3).join('; ')}) and running it again gave different bytes at a write-once key: ${e.message}`, {
         file: store.uriFor(layout.run(point.runId)),
-        hint: `final keys are never overwritten: delete this run's folder to run it again`,
+        hint: "delete this run's folder to run it again",
       });
     }
   }
