@@ -1,6 +1,7 @@
 // The operator end to end on the real control plane and MinIO: Experiments
 // fan out as Indexed Jobs, the kubelet stand-in runs the real runner in each
 // pod, outputs are validated and promoted in MinIO, and status converges.
+import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CoordinationV1Api, CustomObjectsApi, type V1Job } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,8 +105,11 @@ describe('operator on the local control plane', () => {
 
     const root = `${cluster.namespace}/sweep/${done.specDigest?.slice(0, 16)}`;
     expect(done.resultsURI).toBe(`s3://${cluster.connection.objectStore.bucket}/${root}/`);
-    const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as { digest: string; counts: { succeeded: number }; runs: { run_id: string; status: string }[] };
+    const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as { digest: string; counts: { succeeded: number }; runs: { run_id: string; status: string }[]; provenance: { files: { run_id: string; sha256: string }[] } };
     expect(manifest.digest).toBe(done.manifestDigest);
+    // The operator records each run's provenance file in the manifest's integrity field, as `swarmlab run` does.
+    expect(manifest.provenance.files.map((f) => f.run_id)).toEqual(['run-000000', 'run-000001', 'run-000002', 'run-000003']);
+    expect(manifest.provenance.files[1]?.sha256).toBe(createHash('sha256').update(await s3Text(`${root}/provenance/run-000001.json`)).digest('hex'));
     expect(manifest.counts.succeeded).toBe(4);
     expect(manifest.runs.map((r) => `${r.run_id}:${r.status}`)).toEqual(['run-000000:succeeded', 'run-000001:succeeded', 'run-000002:succeeded', 'run-000003:succeeded']);
     const record = JSON.parse(await s3Text(`${root}/runs/run-000002/run.json`)) as { digest: string };

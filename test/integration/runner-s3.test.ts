@@ -58,6 +58,20 @@ describe('runner with an S3 store', () => {
     expect(await store.list('')).toEqual(['k.txt']);
   });
 
+  it('stat answers the size and the SHA-256 S3 verified at upload, without the bytes; none for an object written without one', async () => {
+    const s = cluster.connection.objectStore;
+    const store = new S3Store({ bucket: s.bucket, prefix: `${cluster.namespace}/stat`, endpoint: s.endpoint, region: s.region || 'us-east-1' }, {
+      credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+    });
+    await store.putIfAbsent('final.txt', 'final bytes');
+    expect(await store.stat('final.txt')).toEqual({ size: 11, sha256: createHash('sha256').update('final bytes').digest('hex') });
+    await store.put('rewritable.txt', 'provenance');
+    expect(await store.stat('rewritable.txt')).toEqual({ size: 10, sha256: createHash('sha256').update('provenance').digest('hex') });
+    await cluster.s3().send(new PutObjectCommand({ Bucket: s.bucket, Key: `${cluster.namespace}/stat/plain.txt`, Body: 'plain' }));
+    expect(await store.stat('plain.txt')).toEqual({ size: 5 });
+    expect(await store.stat('absent.txt')).toBeUndefined();
+  });
+
   it('refuses bytes that do not match the sha256 sent with them, and stores nothing', async () => {
     const s = cluster.connection.objectStore;
     const store = new S3Store({ bucket: s.bucket, prefix: `${cluster.namespace}/checksum`, endpoint: s.endpoint, region: s.region || 'us-east-1' }, {
@@ -92,9 +106,21 @@ describe('runner with an S3 store', () => {
     const s3 = cluster.s3();
     const key = `${out.results.slice(`s3://${bucket}/`.length)}/runs/run-000002/metrics.csv`;
     const original = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: original.replace(/\n1/, '\n2') }));
+    // Same size, with the checksum of the new bytes: only the checksum S3 keeps tells resume it changed.
+    const tampered = original.replace(/\n1/, '\n2');
+    expect(tampered).not.toBe(original);
+    const checksum = createHash('sha256').update(tampered).digest('base64');
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: tampered, ChecksumSHA256: checksum }));
     const bad = await swarmlab(['validate', out.results]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/run-000002\/metrics\.csv: sha256 .* does not match/);
+
+    // Resume does not keep it: the run is failed (write-once: the changed object is reported, not overwritten).
+    const again = await swarmlab(['run', join(dir, 'exp.yaml'), '--store', uri, '--json']);
+    expect(again.code, again.stderr).toBe(1);
+    const res = JSON.parse(again.stdout) as { succeeded: number; resumed: number; failed: number; failures: { index: number; code: string; message: string }[] };
+    expect(res).toMatchObject({ succeeded: 3, resumed: 3, failed: 1 });
+    expect(res.failures).toEqual([expect.objectContaining({ index: 2, code: 'OUTPUT_CONFLICT', message: expect.stringMatching(/metrics\.csv: sha256 [0-9a-f]{64}, recorded/) })]);
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()).toBe(tampered);
   });
 });

@@ -14,9 +14,9 @@ import { isSwarmlabError, SwarmlabError } from '../../../runner/src/errors.ts';
 import { builtinRegistry } from '../../../runner/src/modules/builtin.ts';
 import { validateExperiment } from '../../../runner/src/modules/check-sweep.ts';
 import type { ModuleRegistry } from '../../../runner/src/modules/registry.ts';
-import { assembleManifest, formatManifest, type RunFailure as ManifestFailure } from '../../../runner/src/outputs/manifest.ts';
+import { assembleManifest, formatManifest, type RunFailure as ManifestFailure, type StoredHash } from '../../../runner/src/outputs/manifest.ts';
 import type { RunRecord } from '../../../runner/src/outputs/schemas.ts';
-import { readRunRecord } from '../../../runner/src/run/promote.ts';
+import { readRunForManifest } from '../../../runner/src/run/promote.ts';
 import { canonicalJson } from '../../../runner/src/spec/canonical.ts';
 import { API_GROUP, type Experiment } from '../../../runner/src/spec/experiment.ts';
 import { parseExperiment, specDigest } from '../../../runner/src/spec/load.ts';
@@ -421,19 +421,21 @@ export class Reconciler {
   ): Promise<{ uri: string; digest: string }> {
     const points = plan(exp);
     const records = new Map<number, RunRecord>();
+    const provenance = new Map<number, StoredHash>();
     const todo = points.filter((p) => contains(storeObs.succeeded, p.index));
     let next = 0;
     const worker = async () => {
       while (next < todo.length) {
         const p = todo[next++]!;
-        const rec = await this.storeOp('get', () => readRunRecord(store, layout, p.runId));
-        if (rec !== undefined) records.set(p.index, rec);
+        const run = await this.storeOp('get', () => readRunForManifest(store, layout, p.runId));
+        if (run !== undefined) records.set(p.index, run.record);
+        if (run?.provenance !== undefined) provenance.set(p.index, run.provenance);
       }
     };
     await Promise.all(Array.from({ length: Math.min(MANIFEST_READ_CONCURRENCY, todo.length) }, worker));
     const failed = new Map<number, ManifestFailure>();
     for (const f of failures) failed.set(f.index, { code: f.code ?? 'RUN_FAILED', message: f.message });
-    const manifest = assembleManifest(exp, points, records, failed);
+    const manifest = assembleManifest(exp, points, records, failed, provenance);
     await this.storeOp('put', () => store.put(layout.manifest, formatManifest(manifest)));
     return { uri: store.uriFor(layout.manifest), digest: manifest.digest };
   }

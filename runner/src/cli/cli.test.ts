@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
+import { SCHEMA_VERSION } from '../outputs/schemas.ts';
 import { main } from './main.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/swarmlab.js', import.meta.url));
@@ -63,7 +64,9 @@ describe('swarmlab run and validate', { timeout: 120_000 }, () => {
     const a = resultsRoot(join(dir, 'a'));
     const b = resultsRoot(join(dir, 'b'));
     expect(runFiles(a)).toEqual(runFiles(b));
-    expect(readFileSync(join(a, 'manifest.json'), 'utf8')).toBe(readFileSync(join(b, 'manifest.json'), 'utf8'));
+    // Identical but for the provenance integrity field: hashes of wall-clock facts.
+    const results = (root: string) => ({ ...(JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as Record<string, unknown>), provenance: undefined });
+    expect(results(a)).toEqual(results(b));
 
     const ok = swarmlab(['validate', a], dir);
     expect(ok.code).toBe(0);
@@ -122,7 +125,7 @@ describe('swarmlab run and validate', { timeout: 120_000 }, () => {
     chmodSync(events, 0o644);
     writeFileSync(events, readFileSync(events, 'utf8').replace('"type":"arrival"', '"type":"arrivaI"'));
     const summary = join(root, 'runs', 'run-000002', 'summary.json');
-    writeFileSync(summary, readFileSync(summary, 'utf8').replace('"schema_version": "1.0.0"', '"schema_version": 1'));
+    writeFileSync(summary, readFileSync(summary, 'utf8').replace(`"schema_version": "${SCHEMA_VERSION}"`, '"schema_version": 1'));
     rmSync(join(root, 'runs', 'run-000003', 'metrics.csv'));
     const bad = swarmlab(['validate', root], dir);
     expect(bad.code).toBe(1);

@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { SwarmlabError } from '../errors.ts';
 import { builtinRegistry } from '../modules/builtin.ts';
@@ -15,6 +15,7 @@ import { runAndPromote } from '../run/promote.ts';
 import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint } from '../run/failpoints.ts';
 import type { WorkerPool } from '../run/worker-pool.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
+import { findResultSets } from '../outputs/find-results.ts';
 import { knownJsonSchemas } from '../outputs/json-schemas.ts';
 import { migrateResults } from './migrate-command.ts';
 import { createProgressReporter } from './progress.ts';
@@ -22,21 +23,31 @@ import { nonNegativeInt } from './args.ts';
 
 // What each command of main.ts does.
 
-/** A results folder or URI as given on the command line: a store plus the experiment root within it. */
+/** A results folder or URI as given on the command line (a manifest.json names its folder): a store plus the experiment root within it. */
 function openResults(target: string): { store: ReturnType<typeof openStore>; root: string } {
   if (target.startsWith('s3://') || target.startsWith('file://')) {
     const trimmed = target.replace(/\/manifest\.json$/, '');
     return { store: openStore(trimmed), root: '' };
   }
   let dir = resolve(target);
-  if (existsSync(dir) && statSync(dir).isFile()) dir = dirname(dir);
   if (!existsSync(dir)) throw new SwarmlabError('BAD_FILE', 'no such file or directory', { file: target });
+  if (statSync(dir).isFile()) {
+    if (basename(dir) !== 'manifest.json') throw notResults(target);
+    dir = dirname(dir);
+  }
   return { store: new FileStore(dir), root: '' };
 }
 
 /** Warnings go to stderr, one line each; as JSON they go into the command's JSON output instead. */
 function printWarnings(warnings: readonly SpecWarning[]): void {
   for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+}
+
+function notResults(target: string): SwarmlabError {
+  return new SwarmlabError('BAD_FILE', 'not a results folder: no manifest.json here and no <digest>/ result folders below', {
+    file: target,
+    hint: 'give a result set (results/NAME/DIGEST/), an experiment folder (results/NAME/) or a store root',
+  });
 }
 
 export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean }, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<void> {
@@ -111,15 +122,27 @@ export async function planCommand(file: string, opts: { json?: boolean }): Promi
 }
 
 export async function validateCommand(target: string, opts: { json?: boolean }): Promise<void> {
-  const { store, root } = openResults(target);
-  const report = await validateResults(store, builtinRegistry, root);
-  if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else if (report.problems.length === 0) process.stdout.write(`valid: ${report.runsChecked} runs, manifest digest ${report.digest ?? ''}\n`);
-  else {
-    process.stderr.write(`invalid: ${report.problems.length} problem(s)\n`);
-    for (const p of report.problems) process.stderr.write(`  ${p}\n`);
+  const { store } = openResults(target);
+  const sets = await findResultSets(store);
+  if (sets.complete.length === 0 && sets.incomplete.length === 0) throw notResults(target);
+  const reports = [];
+  for (const folder of sets.complete) reports.push({ folder, ...(await validateResults(store, builtinRegistry, folder)) });
+  const valid = sets.complete.length > 0 && reports.every((r) => r.problems.length === 0);
+  process.exitCode = valid ? 0 : 1;
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ valid, sets: reports, incomplete: sets.incomplete }, null, 2)}\n`);
+    return;
   }
-  process.exitCode = report.problems.length === 0 ? 0 : 1;
+  for (const r of reports) {
+    const label = r.folder === '' ? '' : `${r.folder}: `;
+    if (r.problems.length === 0) process.stdout.write(`${label}valid: ${r.runsChecked} runs, manifest digest ${r.digest ?? ''}\n`);
+    else {
+      process.stderr.write(`${label}invalid: ${r.problems.length} problem(s)\n`);
+      for (const p of r.problems) process.stderr.write(`  ${p}\n`);
+    }
+  }
+  for (const folder of sets.incomplete) process.stderr.write(`${folder || store.uri}: no manifest.json: its runs have not all finished (run the experiment again to resume); not validated\n`);
+  if (sets.complete.length === 0) process.stderr.write(`invalid: no finished result set under ${store.uri}\n`);
 }
 
 export async function schemaCommand(name: string | undefined, opts: { out?: string }): Promise<void> {

@@ -1,9 +1,10 @@
 import type { ModuleRegistry } from '../modules/registry.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { SwarmlabError } from '../errors.ts';
-import { fileEntry, runDigest } from '../outputs/check-run.ts';
+import { fileEntry } from '../outputs/check-run.ts';
+import { manifestDigest, provenanceDigest, runDigest } from '../outputs/digests.ts';
 import { migrateDocument } from '../outputs/migrate.ts';
-import { Manifest, RunRecord } from '../outputs/schemas.ts';
+import { Manifest, RunRecord, type ProvenanceEntry } from '../outputs/schemas.ts';
 import { sha256 } from '../spec/canonical.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
 
@@ -14,7 +15,8 @@ export interface MigrationReport {
 
 /**
  * Writes an upgraded copy of a results folder: summaries, run records and
- * the manifest are migrated, hashes and digests recomputed, and the copy is
+ * the manifest are migrated, hashes and digests recomputed, provenance files
+ * copied and recorded in the manifest's integrity field, and the copy is
  * validated. The source is never modified (its keys are write-once).
  */
 export async function migrateResults(src: ObjectStore, dest: ObjectStore, registry: ModuleRegistry): Promise<MigrationReport> {
@@ -26,7 +28,7 @@ export async function migrateResults(src: ObjectStore, dest: ObjectStore, regist
   m.applied.forEach((a) => applied.add(a));
   const manifest = Manifest.parse(m.doc);
   let files = 0;
-  const digestLines: string[] = [];
+  const provenance: ProvenanceEntry[] = [];
   for (const run of manifest.runs) {
     if (run.status !== 'succeeded') continue;
     const dir = `runs/${run.run_id}`;
@@ -49,13 +51,20 @@ export async function migrateResults(src: ObjectStore, dest: ObjectStore, regist
       entries.push(fileEntry(f.name, out));
       files++;
     }
-    const newRecord = { ...record, files: entries, digest: runDigest(entries) };
+    const fields = { schema_version: record.schema_version, run_id: record.run_id, index: record.index, seed: record.seed, params: record.params, files: entries };
+    const newRecord: RunRecord = { ...fields, digest: runDigest(fields) };
     await dest.putIfAbsent(`${dir}/run.json`, `${JSON.stringify(newRecord, null, 2)}\n`);
     run.files = entries;
     run.digest = newRecord.digest;
-    digestLines.push(`${run.run_id}:${newRecord.digest}\n`);
+    const provKey = `provenance/${run.run_id}.json`;
+    const prov = await src.get(provKey);
+    if (prov) {
+      await dest.put(provKey, prov);
+      provenance.push({ run_id: run.run_id, size: prov.byteLength, sha256: sha256(prov) });
+    }
   }
-  manifest.digest = sha256(digestLines.join(''));
+  manifest.provenance = { files: provenance, digest: provenanceDigest(provenance) };
+  manifest.digest = manifestDigest(manifest);
   await dest.put('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
   const report = await validateResults(dest, registry);
   if (report.problems.length > 0) {

@@ -195,9 +195,3 @@ export function fileEntry(name: string, content: string | Buffer): FileEntry {
   const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   return { name, size: buf.byteLength, sha256: sha256(buf) };
 }
-
-/** sha256 over `name:sha256` lines sorted by name: equal files give an equal digest. */
-export function runDigest(files: readonly FileEntry[]): string {
-  const lines = [...files].sort((a, b) => (a.name < b.name ? -1 : 1)).map((f) => `${f.name}:${f.sha256}\n`);
-  return sha256(lines.join(''));
-}

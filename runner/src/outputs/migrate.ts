@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { SwarmlabError } from '../errors.ts';
+import { provenanceDigest } from './digests.ts';
 import { SCHEMA_VERSION } from './schemas.ts';
 
 export type DocumentKind = 'summary' | 'run-record' | 'manifest';
@@ -13,10 +14,17 @@ export interface Migration {
 }
 
 /**
- * Every migration this runner knows, oldest first. Empty while 1.0.0 is the
- * only schema version ever written; the first schema change adds its step here.
+ * Every migration this runner knows, oldest first. A step reshapes one
+ * document; hashes and digests, which change with every rewritten file, are
+ * recomputed by `swarmlab migrate` once every document is at the target.
  */
-export const builtinMigrations: readonly Migration[] = [];
+export const builtinMigrations: readonly Migration[] = [
+  // 2.0.0: the run digest covers the record's fields and the manifest digest every run entry (docs/adr/0001);
+  // the manifest gains the provenance integrity field. The documents' other fields are unchanged.
+  { kind: 'summary', from: '1.0.0', to: '2.0.0', up: (d) => d },
+  { kind: 'run-record', from: '1.0.0', to: '2.0.0', up: (d) => d },
+  { kind: 'manifest', from: '1.0.0', to: '2.0.0', up: (d) => ({ ...d, provenance: { files: [], digest: provenanceDigest([]) } }) },
+];
 
 export interface Migrated {
   readonly doc: Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Semver of the output file formats. Bump minor for additive changes, major for breaking ones (and add a migration). */
-export const SCHEMA_VERSION = '1.0.0';
+export const SCHEMA_VERSION = '2.0.0';
 
 const semverString = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a semver version like 1.0.0');
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case sha256 hex digest');
@@ -59,11 +59,23 @@ export const RunRecord = z
     seed: z.number().int().min(0),
     params: z.record(z.string(), paramValue),
     files: z.array(FileEntry).min(1),
-    digest: sha256Hex.describe('sha256 over the files\' names and digests.'),
+    digest: sha256Hex.describe('sha256 over the canonical JSON of every other field: the run\'s identity, parameters and files (docs/adr/0001).'),
   })
   .strict()
   .describe('run.json: written last for a run, after its files were validated and promoted. Its presence means the run succeeded.');
 export type RunRecord = z.infer<typeof RunRecord>;
+
+export const ProvenanceEntry = z.object({ run_id: z.string(), size: z.number().int().min(0), sha256: sha256Hex }).strict();
+export type ProvenanceEntry = z.infer<typeof ProvenanceEntry>;
+
+export const ProvenanceIntegrity = z
+  .object({
+    files: z.array(ProvenanceEntry).describe('provenance/<run_id>.json of each run that had one when the manifest was written, in run order.'),
+    digest: sha256Hex.describe('sha256 over the canonical JSON of files.'),
+  })
+  .strict()
+  .describe('Integrity of the provenance files: outside every result digest, so that wall-clock facts never change them.');
+export type ProvenanceIntegrity = z.infer<typeof ProvenanceIntegrity>;
 
 export const ManifestRun = z
   .object({
@@ -86,7 +98,8 @@ export const Manifest = z
     spec: jsonObject.describe('The experiment spec the runs were made from.'),
     counts: z.object({ total: z.number().int().min(0), succeeded: z.number().int().min(0), failed: z.number().int().min(0) }).strict(),
     runs: z.array(ManifestRun),
-    digest: sha256Hex.describe('sha256 over the succeeded runs\' digests in index order: equal for equal results.'),
+    digest: sha256Hex.describe('sha256 over the canonical JSON of the spec digest, the counts and every run entry: equal for equal results (docs/adr/0001).'),
+    provenance: ProvenanceIntegrity,
   })
   .strict()
   .describe('manifest.json: written last for an experiment.');
@@ -104,7 +117,7 @@ export const Provenance = z
     attempt: z.string(),
   })
   .strict()
-  .describe('provenance/<run>.json: wall-clock facts about a run, kept out of every digest.');
+  .describe('provenance/<run>.json: wall-clock facts about a run, kept out of every result digest; its hash is recorded in the manifest\'s provenance field.');
 export type Provenance = z.infer<typeof Provenance>;
 
 /** Schemas by file kind, for `swarmlab schema` and the committed JSON Schemas. */

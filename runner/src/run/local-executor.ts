@@ -6,7 +6,7 @@ import type { Experiment } from '../spec/experiment.ts';
 import { plan } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { ExperimentLayout } from '../store/layout.ts';
-import { assembleManifest, formatManifest, type RunFailure } from '../outputs/manifest.ts';
+import { assembleManifest, formatManifest, type RunFailure, type StoredHash } from '../outputs/manifest.ts';
 import type { Manifest, RunRecord } from '../outputs/schemas.ts';
 import { runAndPromote } from './promote.ts';
 import { FAILPOINT_ENV, parseFailpoint } from './failpoints.ts';
@@ -26,14 +26,14 @@ export interface WorkerRequest {
 export type WorkerMessage = { readonly kind: 'init'; readonly init: WorkerInit } | { readonly kind: 'run'; readonly request: WorkerRequest };
 
 export type WorkerResult =
-  | { readonly index: number; readonly ok: true; readonly record: RunRecord; readonly resumed: boolean }
+  | { readonly index: number; readonly ok: true; readonly record: RunRecord; readonly resumed: boolean; readonly provenance?: StoredHash }
   | { readonly index: number; readonly ok: false; readonly failure: RunFailure; readonly retryable: boolean };
 
 /** Runs one index and reports the outcome as a value (never throws): shared by the pool and in-process runs. */
 export async function executeOne(exp: Experiment, req: WorkerRequest, store: ObjectStore, registry: ModuleRegistry): Promise<WorkerResult> {
   try {
     const out = await runAndPromote(exp, req.index, store, { registry, attempt: req.attempt });
-    return { index: req.index, ok: true, record: out.record, resumed: out.status === 'resumed' };
+    return { index: req.index, ok: true, record: out.record, resumed: out.status === 'resumed', ...(out.provenance ? { provenance: out.provenance } : {}) };
   } catch (e) {
     const code = isSwarmlabError(e) ? e.code : 'RUN_FAILED';
     const message = isSwarmlabError(e) ? e.describe() : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -92,6 +92,7 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   const workers = Math.max(1, Math.min(wanted, points.length));
 
   const records = new Map<number, RunRecord>();
+  const provenance = new Map<number, StoredHash>();
   const failures = new Map<number, RunFailure>();
   const attempts = new Map<number, number>();
   let resumed = 0;
@@ -101,6 +102,7 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   const settle = (res: WorkerResult): void => {
     if (res.ok) {
       records.set(res.index, res.record);
+      if (res.provenance) provenance.set(res.index, res.provenance);
       if (res.resumed) resumed++;
     } else {
       const n = (attempts.get(res.index) ?? 0) + 1;
@@ -142,7 +144,7 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
       hint: 'run the same command again to resume: finished runs are not run again',
     });
   }
-  const manifest = assembleManifest(exp, points, records, failures);
+  const manifest = assembleManifest(exp, points, records, failures, provenance);
   await opts.store.put(layout.manifest, formatManifest(manifest));
   return {
     ...progress(),

@@ -1,12 +1,16 @@
 import { hostname } from 'node:os';
-import { SwarmlabError } from '../errors.ts';
+import { isSwarmlabError, SwarmlabError } from '../errors.ts';
+import { sha256 } from '../spec/canonical.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import type { Experiment } from '../spec/experiment.ts';
 import { planRun, type RunPoint } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { ExperimentLayout } from '../store/layout.ts';
 import { RunRecord, SCHEMA_VERSION, type FileEntry, type Provenance } from '../outputs/schemas.ts';
-import { RUN_RECORD, checkRunFiles, fileEntry, runDigest } from '../outputs/check-run.ts';
+import { RUN_RECORD, checkRunFiles, fileEntry } from '../outputs/check-run.ts';
+import { runDigest } from '../outputs/digests.ts';
+import type { StoredHash } from '../outputs/manifest.ts';
+import { storedHash, storedRunProblems } from './stored-run.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { executeRun } from './execute.ts';
 import { SinkPool } from '../outputs/byte-sink.ts';
@@ -19,8 +23,10 @@ const sinks = new SinkPool();
 export interface RunOutcome {
   readonly point: RunPoint;
   readonly record: RunRecord;
-  /** 'resumed' when validated outputs for this spec already existed and nothing ran. */
+  /** 'resumed' when validated outputs for this spec already existed, still matched their record, and nothing ran. */
   readonly status: 'succeeded' | 'resumed';
+  /** The run's provenance file as stored, for the manifest's integrity field; absent if it has none. */
+  readonly provenance?: StoredHash;
 }
 
 /** Reads a run's record if it exists and is well-formed; a run with a record has succeeded. */
@@ -32,6 +38,14 @@ export async function readRunRecord(store: ObjectStore, layout: ExperimentLayout
     throw new SwarmlabError('INVALID_OUTPUT', `run record is malformed: ${parsed.error.issues[0]?.message ?? ''}`, { file: store.uriFor(layout.runRecord(runId)) });
   }
   return parsed.data;
+}
+
+/** What the manifest needs of a run that succeeded: its record, and the hash of its provenance file if it has one. */
+export async function readRunForManifest(store: ObjectStore, layout: ExperimentLayout, runId: string): Promise<{ record: RunRecord; provenance?: StoredHash } | undefined> {
+  const record = await readRunRecord(store, layout, runId);
+  if (record === undefined) return undefined;
+  const provenance = await storedHash(store, layout.provenance(runId));
+  return provenance ? { record, provenance } : { record };
 }
 
 /**
@@ -51,15 +65,15 @@ export async function promoteRun(store: ObjectStore, layout: ExperimentLayout, p
     await store.putIfAbsent(layout.runFile(point.runId, name), bytes, entry.sha256);
     entries.push(entry);
   }
-  const record: RunRecord = {
+  const fields = {
     schema_version: SCHEMA_VERSION,
     run_id: point.runId,
     index: point.index,
     seed: point.seed,
     params: { ...point.params },
     files: entries,
-    digest: runDigest(entries),
   };
+  const record: RunRecord = { ...fields, digest: runDigest(fields) };
   await store.putIfAbsent(layout.runRecord(point.runId), `${JSON.stringify(record, null, 2)}\n`);
   return record;
 }
@@ -75,13 +89,36 @@ export interface RunOptions {
 /**
  * The one code path both executors use: skip if already done for this spec,
  * else execute, validate, promote, and record provenance apart.
+ *
+ * A run already done is kept only if its files still match its record
+ * (storedRunProblems). Otherwise it runs again: its bytes are deterministic,
+ * so a missing file is written anew, while a changed one meets its write-once
+ * key and fails the run with OUTPUT_CONFLICT, never counted as done.
  */
 export async function runAndPromote(exp: Experiment, index: number, store: ObjectStore, opts: RunOptions): Promise<RunOutcome> {
   const layout = ExperimentLayout.of(exp);
   const point = planRun(exp, index);
   const existing = await readRunRecord(store, layout, point.runId);
-  if (existing) return { point, record: existing, status: 'resumed' };
+  if (existing) {
+    const problems = await storedRunProblems(store, layout, point, existing);
+    if (problems.length === 0) {
+      const provenance = await storedHash(store, layout.provenance(point.runId));
+      return { point, record: existing, status: 'resumed', ...(provenance ? { provenance } : {}) };
+    }
+    try {
+      return await executeAndPromote(exp, point, layout, store, opts);
+    } catch (e) {
+      if (!isSwarmlabError(e) || e.code !== 'OUTPUT_CONFLICT') throw e;
+      throw new SwarmlabError('OUTPUT_CONFLICT', `the stored run no longer matches its run.json (${problems.slice(0, 3).join('; ')}) and running it again gave different bytes at a write-once key: ${e.message}`, {
+        file: store.uriFor(layout.run(point.runId)),
+        hint: "delete this run's folder to run it again",
+      });
+    }
+  }
+  return executeAndPromote(exp, point, layout, store, opts);
+}
 
+async function executeAndPromote(exp: Experiment, point: RunPoint, layout: ExperimentLayout, store: ObjectStore, opts: RunOptions): Promise<RunOutcome> {
   const started = new Date();
   const events = sinks.acquire();
   const metrics = sinks.acquire();
@@ -105,8 +142,9 @@ export async function runAndPromote(exp: Experiment, index: number, store: Objec
     node_version: process.version,
     attempt: opts.attempt,
   };
-  await store.put(layout.provenance(point.runId), `${JSON.stringify(provenance, null, 2)}\n`);
-  return { point, record, status: 'succeeded' };
+  const provenanceBytes = Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`, 'utf8');
+  await store.put(layout.provenance(point.runId), provenanceBytes);
+  return { point, record, status: 'succeeded', provenance: { size: provenanceBytes.byteLength, sha256: sha256(provenanceBytes) } };
 }
 
 function parseJson(bytes: Buffer): unknown {

@@ -4,7 +4,8 @@ import { access, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SwarmlabError } from '../errors.ts';
-import { checkKey, toBuffer, type ObjectStore } from './store.ts';
+import { createHash } from 'node:crypto';
+import { checkKey, toBuffer, type ObjectStore, type StoredObject } from './store.ts';
 
 /** A directory as an object store. Write-once uses link(2), which fails atomically if the name exists. */
 export class FileStore implements ObjectStore {
@@ -60,9 +61,14 @@ export class FileStore implements ObjectStore {
     try {
       return readFileSync(join(this.root, key));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isAbsent(e)) return undefined;
       throw e;
     }
+  }
+
+  async stat(key: string): Promise<StoredObject | undefined> {
+    const bytes = await this.get(key);
+    return bytes === undefined ? undefined : { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -72,7 +78,7 @@ export class FileStore implements ObjectStore {
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        if (isAbsent(e)) return;
         throw e;
       }
       for (const ent of entries) {
@@ -104,4 +110,10 @@ function writeCreatingDirs(path: string, bytes: Buffer): void {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, bytes);
   }
+}
+
+/** No such key: the path is missing, or one of its folders is a file. */
+function isAbsent(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }

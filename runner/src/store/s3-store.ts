@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { SwarmlabError } from '../errors.ts';
-import { checkKey, toBuffer, type ObjectStore } from './store.ts';
+import { checkKey, toBuffer, type ObjectStore, type StoredObject } from './store.ts';
 
 export interface S3Location {
   readonly bucket: string;
@@ -86,9 +86,12 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: string | Uint8Array): Promise<void> {
+    const bytes = toBuffer(body);
     try {
       const { sdk, client } = await this.connect();
-      await client.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: toBuffer(body) }));
+      // With its checksum, as final keys: S3 verifies what arrived, and stat() can answer without reading it back.
+      const checksum = createHash('sha256').update(bytes).digest('base64');
+      await client.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: bytes, ChecksumSHA256: checksum }));
     } catch (e) {
       throw this.wrap(e, key);
     }
@@ -99,6 +102,19 @@ export class S3Store implements ObjectStore {
       const { sdk, client } = await this.connect();
       const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
       return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    } catch (e) {
+      if (httpStatus(e) === 404) return undefined;
+      throw this.wrap(e, key);
+    }
+  }
+
+  async stat(key: string): Promise<StoredObject | undefined> {
+    try {
+      const { sdk, client } = await this.connect();
+      const out = await client.send(new sdk.HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), ChecksumMode: 'ENABLED' }));
+      // A multipart upload's checksum is of its parts ("...-N"), not of the object: not a sha256 of the bytes.
+      const checksum = out.ChecksumSHA256 !== undefined && !out.ChecksumSHA256.includes('-') ? Buffer.from(out.ChecksumSHA256, 'base64').toString('hex') : undefined;
+      return { size: out.ContentLength ?? 0, ...(checksum?.length === 64 ? { sha256: checksum } : {}) };
     } catch (e) {
       if (httpStatus(e) === 404) return undefined;
       throw this.wrap(e, key);

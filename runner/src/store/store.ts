@@ -12,12 +12,24 @@ export interface ObjectStore {
   put(key: string, body: string | Uint8Array): Promise<void>;
   /** The key's bytes, or undefined when it does not exist. */
   get(key: string): Promise<Buffer | undefined>;
+  /**
+   * The key's size, and its sha256 (hex) when the store has it without
+   * reading the bytes back over the network: a file store hashes the file, S3
+   * returns the checksum it verified at upload. Undefined when the key does not exist.
+   */
+  stat(key: string): Promise<StoredObject | undefined>;
   /** Every key under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
   /** Checks the store can be reached and written; throws STORE_UNAVAILABLE. */
   check(): Promise<void>;
   /** A URI for a key, for people and status fields. */
   uriFor(key: string): string;
+}
+
+export interface StoredObject {
+  readonly size: number;
+  /** Absent when the store keeps no full-object SHA-256 for the key (it was not written with one). */
+  readonly sha256?: string;
 }
 
 export function toBuffer(body: string | Uint8Array): Buffer {
