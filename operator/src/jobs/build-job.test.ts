@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ErrorCodes } from '../../../runner/src/errors.ts';
 import { parseExperiment, specDigest } from '../../../runner/src/spec/load.ts';
 import { buildJob, buildSpecConfigMap, frozenSpecYaml, jobParts, type JobConfig, type ExperimentRef } from './build-job.ts';
 import { jobGenerationOf, jobName, MAX_JOB_NAME, specConfigMapName } from './names.ts';
@@ -119,11 +120,21 @@ describe('buildJob', () => {
     expect(job().spec?.template.spec?.nodeSelector).toBeUndefined();
   });
 
-  it('does not retry disruptions or non-retryable runner exits', () => {
-    expect(job().spec?.podFailurePolicy?.rules).toEqual([
-      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-      { action: 'FailIndex', onExitCodes: { containerName: 'runner', operator: 'In', values: [2, 3] } },
-    ]);
+  it('derives the pod failure policy from the error table: every code\'s exit status fails the index or is retried as the code says', () => {
+    const rules = job().spec?.podFailurePolicy?.rules ?? [];
+    expect(rules[0]).toEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
+    const actionFor = (exit: number): string | undefined =>
+      rules.find((r) => r.onExitCodes?.containerName === 'runner' && r.onExitCodes.operator === 'In' && r.onExitCodes.values.includes(exit))?.action;
+    for (const [code, spec] of Object.entries(ErrorCodes)) {
+      expect(actionFor(spec.exit), code).toBe(spec.retryable ? 'Count' : 'FailIndex');
+    }
+    // Nothing else: every exit status listed belongs to a code.
+    const listed = rules.flatMap((r) => r.onExitCodes?.values ?? []).sort((a, b) => a - b);
+    expect(listed).toEqual([...new Set(Object.values(ErrorCodes).map((c) => c.exit))].sort((a, b) => a - b));
+    // The causes the issue names: a store outage is retried, an output conflict and an OOM kill are not.
+    expect(actionFor(ErrorCodes.STORE_ERROR.exit)).toBe('Count');
+    expect(actionFor(ErrorCodes.OUTPUT_CONFLICT.exit)).toBe('FailIndex');
+    expect(actionFor(137)).toBe('FailIndex');
     expect(job().spec?.podReplacementPolicy).toBe('Failed');
     expect(job().spec?.template.spec?.restartPolicy).toBe('Never');
   });

@@ -1,6 +1,7 @@
-import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1ResourceRequirements } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1PodFailurePolicy, V1ResourceRequirements } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { API_VERSION, type Experiment } from '../../../runner/src/spec/experiment.ts';
+import { exitStatusPolicy } from '../../../runner/src/run/failure-policy.ts';
 import type { OperatorConfig } from '../config.ts';
 import { jobName, LABELS, MANAGED_BY, specConfigMapName } from './names.ts';
 
@@ -15,8 +16,6 @@ export const CONTAINER = 'runner';
 export const MAX_INDEXED_COMPLETIONS = 100_000;
 /** Jobs one Experiment may be split into: spec.sweep.maxRuns (at most 10,000,000) over 100,000 runs per Job. */
 export const MAX_JOBS_PER_EXPERIMENT = 100;
-/** Runner exit codes that must not be retried (runner/src/errors.ts): 2 bad spec or store, 3 invalid output. */
-export const NON_RETRYABLE_EXIT_CODES = [2, 3] as const;
 const NON_ROOT_UID = 65532;
 
 export interface ExperimentRef {
@@ -114,6 +113,25 @@ function resources(exp: Experiment): V1ResourceRequirements | undefined {
 }
 
 /**
+ * The runner's failure policy (runner/src/errors.ts `retryable`) by exit
+ * status: a disruption is not the run's fault and uses no retry; the exit
+ * status of a code that is not retryable fails the index at once; one that
+ * is retryable is counted against backoffLimitPerIndex (as is any other
+ * failure, the default). An index that holds several runs still gets
+ * its per-run failures from the store's failure records; this covers the pod.
+ */
+export function podFailurePolicy(): V1PodFailurePolicy {
+  const { fail, retry } = exitStatusPolicy();
+  return {
+    rules: [
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      { action: 'FailIndex', onExitCodes: { containerName: CONTAINER, operator: 'In', values: [...fail] } },
+      { action: 'Count', onExitCodes: { containerName: CONTAINER, operator: 'In', values: [...retry] } },
+    ],
+  };
+}
+
+/**
  * One Indexed Job covering every run (or one part's contiguous range of runs:
  * the runner adds `--index-offset` to JOB_COMPLETION_INDEX to get the run).
  *
@@ -169,12 +187,7 @@ export function buildJob(input: JobInput): V1Job {
       ...(ex.maxFailedRuns !== undefined ? { maxFailedIndexes: Math.min(ex.maxFailedRuns, size) } : {}),
       // Only a pod that is fully gone is replaced: never two pods on one run.
       podReplacementPolicy: 'Failed',
-      podFailurePolicy: {
-        rules: [
-          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-          { action: 'FailIndex', onExitCodes: { containerName: CONTAINER, operator: 'In', values: [...NON_RETRYABLE_EXIT_CODES] } },
-        ],
-      },
+      podFailurePolicy: podFailurePolicy(),
       suspend: ex.suspend === true,
       ...(ex.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: ex.activeDeadlineSeconds } : {}),
       ...(ex.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: ex.ttlSecondsAfterFinished } : {}),
