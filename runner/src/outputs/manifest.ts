@@ -3,11 +3,7 @@ import { specDigest } from '../spec/load.ts';
 import { sha256 } from '../spec/canonical.ts';
 import type { RunPoint } from '../spec/plan.ts';
 import { Manifest, SCHEMA_VERSION, type ManifestRun, type RunRecord } from './schemas.ts';
-
-export interface RunFailure {
-  readonly code: string;
-  readonly message: string;
-}
+import type { RunFailure } from './failure-record.ts';
 
 /**
  * The experiment manifest, from each run's record or failure. Pure: the same
@@ -17,7 +13,7 @@ export function assembleManifest(
   exp: Experiment,
   points: readonly RunPoint[],
   records: ReadonlyMap<number, RunRecord>,
-  failures: ReadonlyMap<number, RunFailure>,
+  failures: ReadonlyMap<number, Pick<RunFailure, 'code' | 'message'>>,
 ): Manifest {
   const runs: ManifestRun[] = [];
   const digestLines: string[] = [];
