@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { formatFailureRecord, type RunFailure } from '../outputs/failure-record.ts';
+import { failureFromRecord, formatFailureRecord, parseFailureRecord, type RunFailure } from '../outputs/failure-record.ts';
 import type { ExperimentLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 
@@ -26,4 +26,30 @@ export function writeTerminationMessage(file: string, runId: string, failure: Ru
   } catch {
     /* FallbackToLogsOnError still gives the operator the log's last lines */
   }
+}
+
+/** Reads at most this many records at once. */
+const READ_CONCURRENCY = 16;
+
+/**
+ * Every failure record of an experiment (one listing, then a read per
+ * record), by run index; malformed ones are skipped. A record says why a run's
+ * last attempt failed: it counts only for runs without run.json.
+ */
+export async function readFailureRecords(store: ObjectStore, layout: ExperimentLayout): Promise<Map<number, RunFailure>> {
+  const prefix = `${layout.root}/failures/`;
+  const keys = (await store.list(prefix)).filter((k) => k.endsWith('.json'));
+  const out = new Map<number, RunFailure>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < keys.length) {
+      const key = keys[next++]!;
+      const bytes = await store.get(key);
+      const record = bytes === undefined ? undefined : parseFailureRecord(bytes.toString('utf8').trim());
+      // A record counts only under its own run's key.
+      if (record !== undefined && layout.failure(record.run_id) === key) out.set(record.index, failureFromRecord(record));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, keys.length) }, worker));
+  return out;
 }
