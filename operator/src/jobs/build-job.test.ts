@@ -144,7 +144,7 @@ describe('buildJob', () => {
     const c = pod.containers[0]!;
     expect(c.command).toBeUndefined();
     expect((c.args ?? []).join(' ')).toBe(
-      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME)',
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME) --termination-log /dev/termination-log',
     );
     expect(c.image).toBe('ghcr.io/swarmlab/runner:0.1.0');
     expect(c.imagePullPolicy).toBe('IfNotPresent');
@@ -153,6 +153,9 @@ describe('buildJob', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     expect(c.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    // The runner writes its failure record where the kubelet reads the termination message.
+    expect(c.terminationMessagePath).toBe('/dev/termination-log');
+    expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
     expect(c.volumeMounts).toEqual([
       { name: 'spec', mountPath: '/etc/swarmlab', readOnly: true },
       { name: 'tmp', mountPath: '/tmp' },
@@ -212,9 +215,9 @@ describe('a sweep split over several Jobs', () => {
     expect(jobs.map((j) => j.spec?.parallelism)).toEqual([2, 2, 2]);
     expect(jobs.map((j) => j.spec?.maxFailedIndexes)).toEqual([4, 4, 2]);
     expect(jobs.map((j) => (j.spec?.template.spec?.containers[0]?.args ?? []).join(' '))).toEqual([
-      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME)',
-      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --index-offset 5 --attempt $(POD_NAME)',
-      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --index-offset 10 --attempt $(POD_NAME)',
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME) --termination-log /dev/termination-log',
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --index-offset 5 --attempt $(POD_NAME) --termination-log /dev/termination-log',
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --index-offset 10 --attempt $(POD_NAME) --termination-log /dev/termination-log',
     ]);
   });
 

@@ -12,6 +12,13 @@ import { jobName, LABELS, MANAGED_BY, specConfigMapName } from './names.ts';
 export const SPEC_DIR = '/etc/swarmlab';
 export const SPEC_FILE = 'experiment.yaml';
 export const CONTAINER = 'runner';
+/**
+ * Kubernetes' default terminationMessagePath. The kubelet bind-mounts a
+ * writable file there (mode 0666) even under a read-only root filesystem,
+ * and reports its content (at most 4096 bytes) as the container's
+ * terminated message: run-index writes its failure record to it.
+ */
+export const TERMINATION_LOG = '/dev/termination-log';
 /** Kubernetes rejects Indexed Jobs with backoffLimitPerIndex and more completions than this. */
 export const MAX_INDEXED_COMPLETIONS = 100_000;
 /** Jobs one Experiment may be split into: spec.sweep.maxRuns (at most 10,000,000) over 100,000 runs per Job. */
@@ -222,11 +229,14 @@ export function buildJob(input: JobInput): V1Job {
                 ...(part.offset > 0 ? ['--index-offset', String(part.offset)] : []),
                 '--attempt',
                 '$(POD_NAME)',
+                '--termination-log',
+                TERMINATION_LOG,
               ],
               env,
               ...(config.runnerEnvSecret !== undefined ? { envFrom: [{ secretRef: { name: config.runnerEnvSecret } }] } : {}),
               ...(res !== undefined ? { resources: res } : {}),
-              // The runner's last log lines carry the error code; the operator reads them for failed runs.
+              // The runner's failure record; a runner that died before writing it (killed, out of memory) leaves its last log lines, shown but never parsed.
+              terminationMessagePath: TERMINATION_LOG,
               terminationMessagePolicy: 'FallbackToLogsOnError',
               securityContext: {
                 runAsNonRoot: true,
