@@ -8,6 +8,7 @@ import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CustomObjectsApi, KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../../runner/src/store/store.ts';
+import { FailureRecord } from '../../runner/src/outputs/schemas.ts';
 import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
@@ -116,13 +117,19 @@ describe('operator gaps of issue 4', () => {
     expect(job?.status?.failedIndexes).toBe('2');
     const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `batch.kubernetes.io/job-name=${job?.metadata?.name ?? ''},batch.kubernetes.io/job-completion-index=2` });
     expect(pods.items.length).toBe(1);
-    expect(pods.items[0]?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);
+    const terminated = pods.items[0]?.status?.containerStatuses?.[0]?.state?.terminated;
+    expect(terminated?.exitCode).toBe(3);
+    // Why, as the runner's failure record: the termination message (what the operator read) and the store hold the same one.
+    const record = FailureRecord.parse(JSON.parse(terminated?.message ?? ''));
+    expect(record).toMatchObject({ run_id: 'run-000002', index: 2, code: 'INVALID_OUTPUT', attempt: pods.items[0]?.metadata?.name });
+    expect(failed?.message).toContain(`run 2: INVALID_OUTPUT: ${record.message.slice(0, 100)}`);
 
     const root = `${cluster.namespace}/tampered/${s.specDigest?.slice(0, 16)}`;
     const keys = await s3Keys(`${root}/`);
     expect(keys.filter((k) => k.includes('/runs/run-000002/'))).toEqual([]);
     expect(keys).not.toContain(`${root}/provenance/run-000002.json`);
     expect(keys.filter((k) => k.endsWith('/run.json')).length).toBe(3);
+    expect(JSON.parse(await s3Text(`${root}/failures/run-000002.json`))).toEqual(record);
 
     const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
     expect(manifest.digest).toBe(s.manifestDigest);
