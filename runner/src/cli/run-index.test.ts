@@ -11,7 +11,8 @@ import { ExperimentLayout } from '../store/layout.ts';
 import { tinySpec } from '../testing/tiny-spec.ts';
 
 // run-index, as a Job pod runs it: on failure it exits with the code's status
-// and leaves a JSON failure record in its termination message file and in the store.
+// and leaves a JSON failure record in its termination message file and in the
+// store. And `swarmlab run`'s failure budget, seen from the command line.
 
 const bin = fileURLToPath(new URL('../../../bin/swarmlab.js', import.meta.url));
 const dirs: string[] = [];
@@ -58,5 +59,27 @@ describe('run-index failure record', { timeout: 30_000 }, () => {
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(r.log)).toBe(false);
     expect(existsSync(r.storeRecord)).toBe(false);
+  });
+});
+
+describe('swarmlab run failure budget', { timeout: 60_000 }, () => {
+  it('exits 1 once more runs than maxFailedRuns failed, says how many were not started, and the manifest lists them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swarmlab-budget-'));
+    dirs.push(dir);
+    const yaml = tinySpec('budget', '  execution:\n    maxFailedRuns: 0\n');
+    writeFileSync(join(dir, 'exp.yaml'), yaml);
+    const r = spawnSync(process.execPath, [bin, 'run', 'exp.yaml', '--workers', '1', '--store', `file://${dir}/store`, '--json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, SWARMLAB_FAILPOINT: 'corrupt-output' },
+    });
+    expect(r.status, r.stderr).toBe(1);
+    const summary = JSON.parse(r.stdout) as { failed: number; notStarted: number; failures: { code: string }[] };
+    expect(summary.failed).toBe(6);
+    // A budget of 0: the first failure stops the sweep; the other run in flight may finish.
+    expect(summary.notStarted).toBeGreaterThanOrEqual(4);
+    const layout = ExperimentLayout.of(parseExperimentText(yaml));
+    const manifest = JSON.parse(readFileSync(join(dir, 'store', layout.manifest), 'utf8')) as { runs: { error?: { code: string } }[] };
+    expect(manifest.runs.filter((x) => x.error?.code === 'NOT_STARTED')).toHaveLength(summary.notStarted);
   });
 });
