@@ -3,7 +3,7 @@ import { isRetryable, SwarmlabError } from '../errors.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { validateExperiment } from '../modules/resolve.ts';
 import type { Experiment } from '../spec/experiment.ts';
-import { plan } from '../spec/plan.ts';
+import { plan, runCount, runIdOf } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { ExperimentLayout } from '../store/layout.ts';
 import { assembleManifest, formatManifest } from '../outputs/manifest.ts';
@@ -11,7 +11,6 @@ import { failureOf, type RunFailure } from '../outputs/failure-record.ts';
 import type { Manifest, RunRecord } from '../outputs/schemas.ts';
 import { runAndPromote } from './promote.ts';
 import { storeFailureRecord } from './report-failure.ts';
-import { runIdOf, runCount } from '../spec/plan.ts';
 import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint, storeFailpoint } from './failpoints.ts';
 import { WorkerPool } from './worker-pool.ts';
 
