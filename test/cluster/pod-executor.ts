@@ -11,6 +11,8 @@
  * mount paths are rewritten in command, args, env and workingDir, and the
  * mapping is exported as SWARMLAB_POD_MOUNTS), init containers, restartPolicy
  * OnFailure, pod phase/conditions/containerStatuses with exit codes and times,
+ * termination messages (a file at terminationMessagePath, whose path is
+ * rewritten like a mount; else, with FallbackToLogsOnError, the log's tail),
  * and deletion (the process group is killed).
  * What it does not: images (an image maps to a local command prefix),
  * scheduling (pods stay without nodeName, as in Kubernetes' own Job
@@ -528,9 +530,11 @@ export class LocalKubeletStandIn {
     onRunning: (st: V1ContainerStatus) => void,
   ): Promise<V1ContainerStatus> {
     const base: V1ContainerStatus = { name: c.name, image: c.image ?? '', imageID: '', ready: false, restartCount: 0, started: false };
+    // As the kubelet does: a writable file mounted at terminationMessagePath (the API server defaults it to /dev/termination-log).
+    const termination = c.terminationMessagePath !== undefined && c.terminationMessagePath !== '' ? { path: c.terminationMessagePath, file: join(run.dir, `${c.name}.termination-log`) } : undefined;
     let prepared: { argv: string[]; env: Record<string, string>; cwd: string };
     try {
-      prepared = await this.prepare(pod, c, volumes, run.dir);
+      prepared = await this.prepare(pod, c, volumes, run.dir, termination);
     } catch (err) {
       const f = err instanceof PodFailure ? err : new PodFailure('CreateContainerConfigError', String(err));
       return { ...base, state: { terminated: { exitCode: 128, reason: f.reason, message: f.message, startedAt: new Date(), finishedAt: new Date() } } };
@@ -539,6 +543,8 @@ export class LocalKubeletStandIn {
     let lastState: V1ContainerStatus['lastState'];
     for (;;) {
       const logFile = join(run.dir, `${c.name}.${restartCount}.log`);
+      // A new, empty file for each start of the container.
+      if (termination !== undefined) writeFileSync(termination.file, '');
       const startedAt = now();
       const result = await this.spawnProcess(run, prepared, logFile, () =>
         onRunning({ ...base, restartCount, lastState, ready: true, started: true, state: { running: { startedAt } } }),
@@ -549,8 +555,14 @@ export class LocalKubeletStandIn {
       this.history.push(record);
       this.log(`${run.key}/${c.name}: exited ${result.exitCode}${result.signal !== null ? ` (${result.signal})` : ''}; log ${logFile}`);
       let message: string | undefined = result.spawnError;
+      if (message === undefined && termination !== undefined) {
+        // The kubelet keeps the file's last 4096 bytes.
+        const written = readFileSync(termination.file);
+        if (written.length > 0) message = written.subarray(Math.max(0, written.length - 4096)).toString('utf8');
+      }
       if (message === undefined && result.exitCode !== 0 && c.terminationMessagePolicy === 'FallbackToLogsOnError') {
-        message = readFileSync(logFile, 'utf8').split('\n').slice(-80).join('\n').slice(-4096);
+        // The kubelet's fallback: the log's last 80 lines, at most 2048 bytes.
+        message = readFileSync(logFile, 'utf8').split('\n').slice(-80).join('\n').slice(-2048);
       }
       const terminated = {
         exitCode: result.exitCode,
@@ -618,7 +630,13 @@ export class LocalKubeletStandIn {
   }
 
   /** Resolves argv, env and cwd for one container, with mount paths rewritten to local dirs. */
-  private async prepare(pod: V1Pod, c: V1Container, volumes: Map<string, string>, podDir: string): Promise<{ argv: string[]; env: Record<string, string>; cwd: string }> {
+  private async prepare(
+    pod: V1Pod,
+    c: V1Container,
+    volumes: Map<string, string>,
+    podDir: string,
+    termination: { path: string; file: string } | undefined,
+  ): Promise<{ argv: string[]; env: Record<string, string>; cwd: string }> {
     const image = c.image ?? '';
     const mapping = this.images.find((m) => globToRegExp(m.image).test(image));
     if (mapping === undefined) {
@@ -630,6 +648,7 @@ export class LocalKubeletStandIn {
       if (local === undefined) throw new PodFailure('CreateContainerConfigError', `volumeMount ${vm.name} names no volume`);
       mounts.push([vm.mountPath.replace(/\/+$/, ''), vm.subPath !== undefined && vm.subPath !== '' ? join(local, vm.subPath) : local]);
     }
+    if (termination !== undefined) mounts.push([termination.path, termination.file]);
     mounts.sort((a, b) => b[0].length - a[0].length);
     const rewrite = (s: string): string => rewritePaths(s, mounts);
 

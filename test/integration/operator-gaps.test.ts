@@ -4,10 +4,13 @@
 // env), a sweep split over several Jobs (a
 // lowered per-Job index cap), edits racing the operator's status writes, and
 // the operator's watches cut under it.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CustomObjectsApi, KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../../runner/src/store/store.ts';
+import { FailureRecord } from '../../runner/src/outputs/schemas.ts';
 import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
@@ -16,6 +19,7 @@ import { ApiProxy, kubeConfigVia } from '../cluster/api-proxy.ts';
 import { createExperiment, experimentStatus, prepareOperatorNamespace, queueExperiment, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
+import { repoRoot } from '../cluster/versions.ts';
 
 const cluster = useCluster('operator-gaps');
 const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments' };
@@ -116,13 +120,19 @@ describe('operator gaps of issue 4', () => {
     expect(job?.status?.failedIndexes).toBe('2');
     const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `batch.kubernetes.io/job-name=${job?.metadata?.name ?? ''},batch.kubernetes.io/job-completion-index=2` });
     expect(pods.items.length).toBe(1);
-    expect(pods.items[0]?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);
+    const terminated = pods.items[0]?.status?.containerStatuses?.[0]?.state?.terminated;
+    expect(terminated?.exitCode).toBe(3);
+    // Why, as the runner's failure record: the termination message (what the operator read) and the store hold the same one.
+    const record = FailureRecord.parse(JSON.parse(terminated?.message ?? ''));
+    expect(record).toMatchObject({ run_id: 'run-000002', index: 2, code: 'INVALID_OUTPUT', attempt: pods.items[0]?.metadata?.name });
+    expect(failed?.message).toContain(`run 2: INVALID_OUTPUT: ${record.message.slice(0, 100)}`);
 
     const root = `${cluster.namespace}/tampered/${s.specDigest?.slice(0, 16)}`;
     const keys = await s3Keys(`${root}/`);
     expect(keys.filter((k) => k.includes('/runs/run-000002/'))).toEqual([]);
     expect(keys).not.toContain(`${root}/provenance/run-000002.json`);
     expect(keys.filter((k) => k.endsWith('/run.json')).length).toBe(3);
+    expect(JSON.parse(await s3Text(`${root}/failures/run-000002.json`))).toEqual(record);
 
     const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
     expect(manifest.digest).toBe(s.manifestDigest);
@@ -136,6 +146,28 @@ describe('operator gaps of issue 4', () => {
     });
     expect(failedEvent?.type).toBe('Warning');
     expect(failedEvent?.message).toContain('run 2: INVALID_OUTPUT');
+  });
+
+  it('a store outage during a run is retried on the cluster (STORE_ERROR, exit 4, Count) and the later success wins over its failure record', async () => {
+    // The stand-in's pods are local processes sharing this file system (outside /tmp, which each pod has its own of):
+    // the first pod of run 1 creates this file, its retry finds it and runs normally.
+    mkdirSync(join(repoRoot, '.swarmlab'), { recursive: true });
+    const onceDir = mkdtempSync(join(repoRoot, '.swarmlab', 'outage-'));
+    try {
+      await startOperator({ runnerEnv: { SWARMLAB_FAILPOINT: 'store-error:1', SWARMLAB_FAILPOINT_ONCE: join(onceDir, 'once') } });
+      await create(queueExperiment('outage', { execution: { retries: 1 } }));
+      const s = await waitPhase('outage', 'Complete');
+      expect(s.runs).toMatchObject({ total: 4, succeeded: 4, failed: 0 });
+      const [job] = await jobsOf('outage');
+      const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `batch.kubernetes.io/job-name=${job?.metadata?.name ?? ''},batch.kubernetes.io/job-completion-index=1` });
+      expect(pods.items.map((p) => p.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).sort()).toEqual([0, 4]);
+      const root = `${cluster.namespace}/outage/${s.specDigest?.slice(0, 16)}`;
+      expect(FailureRecord.parse(JSON.parse(await s3Text(`${root}/failures/run-000001.json`)))).toMatchObject({ index: 1, code: 'STORE_ERROR' });
+      const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
+      expect(manifest.runs[1]).toMatchObject({ run_id: 'run-000001', status: 'succeeded' });
+    } finally {
+      rmSync(onceDir, { recursive: true, force: true });
+    }
   });
 
   it('a sweep larger than the per-Job cap is split over 3 Jobs with index offsets and completes with correct counts and manifest', async () => {

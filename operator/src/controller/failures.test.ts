@@ -1,32 +1,64 @@
 import { describe, expect, it } from 'vitest';
-import type { V1Pod } from '@kubernetes/client-node';
-import { failuresFromPods, parseRunnerError } from './failures.ts';
+import type { V1ContainerStateTerminated, V1Pod } from '@kubernetes/client-node';
+import { formatFailureRecord } from '../../../runner/src/outputs/failure-record.ts';
+import { failuresFromPods } from './failures.ts';
 
-function pod(index: number, message: string, finishedAt: string, exitCode = 1): V1Pod {
+function pod(index: number, terminated: Partial<V1ContainerStateTerminated>, finishedAt: string): V1Pod {
   return {
     metadata: { labels: { 'batch.kubernetes.io/job-completion-index': String(index) } },
-    status: { phase: 'Failed', containerStatuses: [{ name: 'runner', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, message, finishedAt: new Date(finishedAt) } } }] },
+    status: {
+      phase: 'Failed',
+      containerStatuses: [{ name: 'runner', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, ...terminated, finishedAt: new Date(finishedAt) } } }],
+    },
   } as V1Pod;
 }
 
-describe('runner failures', () => {
-  it('reads the error code from the runner\'s last line', () => {
-    expect(parseRunnerError('progress...\nswarmlab: INVALID_OUTPUT: s3://b/x/runs/run-000003/metrics.csv: sha256 mismatch\n')).toEqual({
-      code: 'INVALID_OUTPUT',
-      message: 's3://b/x/runs/run-000003/metrics.csv: sha256 mismatch',
+describe('runner failures from pods', () => {
+  it('reads the runner\'s failure record from the termination message, code, path and attempt included', () => {
+    const message = formatFailureRecord('run-000003', {
+      index: 3,
+      code: 'INVALID_MODULE_CONFIG',
+      message: 'agents (40) must equal the network size (50)',
+      path: 'spec.scenario.modules[1].config.agents',
+      attempt: 'exp-abc-0-3-x7k2p',
     });
-    expect(parseRunnerError('swarmlab: NOT_A_CODE: x\nboom')).toEqual({ code: undefined, message: 'boom' });
+    expect(failuresFromPods([pod(3, { exitCode: 2, reason: 'Error', message }, '2026-01-01T00:00:00Z')])).toEqual([
+      {
+        index: 3,
+        code: 'INVALID_MODULE_CONFIG',
+        message: 'agents (40) must equal the network size (50)',
+        path: 'spec.scenario.modules[1].config.agents',
+        attempt: 'exp-abc-0-3-x7k2p',
+      },
+    ]);
+  });
+
+  it('describes an OOM kill from the container status: OUT_OF_MEMORY, naming the memory limit', () => {
+    const [f] = failuresFromPods([pod(1, { exitCode: 137, reason: 'OOMKilled' }, '2026-01-01T00:00:00Z')]);
+    expect(f).toMatchObject({ index: 1, code: 'OUT_OF_MEMORY', path: 'spec.execution.resources.limits.memory' });
+    expect(f?.message).toMatch(/exit 137.*raise spec\.execution\.resources\.limits\.memory/);
+  });
+
+  it('never takes a code from log text: a pod without a record is described by its exit status', () => {
+    const logs = 'progress...\nswarmlab: OUTPUT_CONFLICT: runs/run-000002/summary.json differs\n';
+    expect(failuresFromPods([pod(2, { exitCode: 1, reason: 'Error', message: logs }, '2026-01-01T00:00:00Z')])).toEqual([
+      { index: 2, code: 'RUN_FAILED', message: 'exit 1 (Error): swarmlab: OUTPUT_CONFLICT: runs/run-000002/summary.json differs' },
+    ]);
+    // An exit status that only one code has names it; a SIGKILL that is not an OOM kill is not OUT_OF_MEMORY.
+    expect(failuresFromPods([pod(4, { exitCode: 3, reason: 'Error' }, '2026-01-01T00:00:00Z')])[0]?.code).toBe('INVALID_OUTPUT');
+    expect(failuresFromPods([pod(5, { exitCode: 137, reason: 'Error' }, '2026-01-01T00:00:00Z')])[0]?.code).toBe('RUN_FAILED');
   });
 
   it('keeps the latest pod per index, sorted by index', () => {
+    const conflict = formatFailureRecord('run-000002', { index: 2, code: 'OUTPUT_CONFLICT', message: 'runs/run-000002/summary.json differs' });
     const f = failuresFromPods([
-      pod(5, 'swarmlab: RUN_FAILED: first try', '2026-01-01T00:00:00Z'),
-      pod(2, 'swarmlab: OUTPUT_CONFLICT: runs/run-000002/summary.json differs', '2026-01-01T00:00:01Z'),
-      pod(5, 'killed', '2026-01-01T00:00:09Z', 137),
+      pod(5, { message: formatFailureRecord('run-000005', { index: 5, code: 'RUN_FAILED', message: 'first try' }) }, '2026-01-01T00:00:00Z'),
+      pod(2, { exitCode: 5, message: conflict }, '2026-01-01T00:00:01Z'),
+      pod(5, { exitCode: 137, reason: 'OOMKilled' }, '2026-01-01T00:00:09Z'),
     ]);
-    expect(f).toEqual([
-      { index: 2, code: 'OUTPUT_CONFLICT', message: 'runs/run-000002/summary.json differs' },
-      { index: 5, code: undefined, message: 'exit 137: killed' },
+    expect(f.map((x) => [x.index, x.code])).toEqual([
+      [2, 'OUTPUT_CONFLICT'],
+      [5, 'OUT_OF_MEMORY'],
     ]);
   });
 });

@@ -14,9 +14,10 @@ import { isSwarmlabError, SwarmlabError } from '../../../runner/src/errors.ts';
 import { builtinRegistry } from '../../../runner/src/modules/builtin.ts';
 import { validateExperiment } from '../../../runner/src/modules/check-sweep.ts';
 import type { ModuleRegistry } from '../../../runner/src/modules/registry.ts';
-import { assembleManifest, formatManifest, type RunFailure as ManifestFailure, type StoredHash } from '../../../runner/src/outputs/manifest.ts';
+import { assembleManifest, formatManifest, type StoredHash } from '../../../runner/src/outputs/manifest.ts';
 import type { RunRecord } from '../../../runner/src/outputs/schemas.ts';
 import { readRunForManifest } from '../../../runner/src/run/promote.ts';
+import { readFailureRecords } from '../../../runner/src/run/report-failure.ts';
 import { canonicalJson } from '../../../runner/src/spec/canonical.ts';
 import { API_GROUP, type Experiment } from '../../../runner/src/spec/experiment.ts';
 import { parseExperiment, specDigest } from '../../../runner/src/spec/load.ts';
@@ -433,8 +434,8 @@ export class Reconciler {
       }
     };
     await Promise.all(Array.from({ length: Math.min(MANIFEST_READ_CONCURRENCY, todo.length) }, worker));
-    const failed = new Map<number, ManifestFailure>();
-    for (const f of failures) failed.set(f.index, { code: f.code ?? 'RUN_FAILED', message: f.message });
+    // Each run's own record in the store over the sample of failed pods.
+    const failed = new Map([...failures.map((f) => [f.index, f] as const), ...(await this.storeOp('list', () => readFailureRecords(store, layout)))]);
     const manifest = assembleManifest(exp, points, records, failed, provenance);
     await this.storeOp('put', () => store.put(layout.manifest, formatManifest(manifest)));
     return { uri: store.uriFor(layout.manifest), digest: manifest.digest };

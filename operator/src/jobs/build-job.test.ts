@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ErrorCodes } from '../../../runner/src/errors.ts';
 import { parseExperiment, parseExperimentText, specDigest } from '../../../runner/src/spec/load.ts';
 import { buildJob, buildSpecConfigMap, frozenSpecYaml, jobParts, type JobConfig, type ExperimentRef } from './build-job.ts';
 import { jobGenerationOf, jobName, MAX_JOB_NAME, specConfigMapName } from './names.ts';
@@ -119,11 +120,21 @@ describe('buildJob', () => {
     expect(job().spec?.template.spec?.nodeSelector).toBeUndefined();
   });
 
-  it('does not retry disruptions or non-retryable runner exits', () => {
-    expect(job().spec?.podFailurePolicy?.rules).toEqual([
-      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-      { action: 'FailIndex', onExitCodes: { containerName: 'runner', operator: 'In', values: [2, 3] } },
-    ]);
+  it('derives the pod failure policy from the error table: every code\'s exit status fails the index or is retried as the code says', () => {
+    const rules = job().spec?.podFailurePolicy?.rules ?? [];
+    expect(rules[0]).toEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
+    const actionFor = (exit: number): string | undefined =>
+      rules.find((r) => r.onExitCodes?.containerName === 'runner' && r.onExitCodes.operator === 'In' && r.onExitCodes.values.includes(exit))?.action;
+    for (const [code, spec] of Object.entries(ErrorCodes)) {
+      expect(actionFor(spec.exit), code).toBe(spec.retryable ? 'Count' : 'FailIndex');
+    }
+    // Nothing else: every exit status listed belongs to a code.
+    const listed = rules.flatMap((r) => r.onExitCodes?.values ?? []).sort((a, b) => a - b);
+    expect(listed).toEqual([...new Set(Object.values(ErrorCodes).map((c) => c.exit))].sort((a, b) => a - b));
+    // The causes the issue names: a store outage is retried, an output conflict and an OOM kill are not.
+    expect(actionFor(ErrorCodes.STORE_ERROR.exit)).toBe('Count');
+    expect(actionFor(ErrorCodes.OUTPUT_CONFLICT.exit)).toBe('FailIndex');
+    expect(actionFor(137)).toBe('FailIndex');
     expect(job().spec?.podReplacementPolicy).toBe('Failed');
     expect(job().spec?.template.spec?.restartPolicy).toBe('Never');
   });
@@ -133,7 +144,7 @@ describe('buildJob', () => {
     const c = pod.containers[0]!;
     expect(c.command).toBeUndefined();
     expect((c.args ?? []).join(' ')).toBe(
-      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME)',
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME) --termination-log /dev/termination-log',
     );
     expect(c.image).toBe('ghcr.io/swarmlab/runner:0.1.0');
     expect(c.imagePullPolicy).toBe('IfNotPresent');
@@ -142,6 +153,9 @@ describe('buildJob', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     expect(c.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    // The runner writes its failure record where the kubelet reads the termination message.
+    expect(c.terminationMessagePath).toBe('/dev/termination-log');
+    expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
     expect(c.volumeMounts).toEqual([
       { name: 'spec', mountPath: '/etc/swarmlab', readOnly: true },
       { name: 'tmp', mountPath: '/tmp' },
@@ -215,9 +229,9 @@ describe('a sweep split over several Jobs', () => {
     expect(jobs.map((j) => j.spec?.parallelism)).toEqual([2, 2, 2]);
     expect(jobs.map((j) => j.spec?.maxFailedIndexes)).toEqual([4, 4, 2]);
     expect(jobs.map((j) => (j.spec?.template.spec?.containers[0]?.args ?? []).join(' '))).toEqual([
-      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME)',
-      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --index-offset 5 --attempt $(POD_NAME)',
-      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --index-offset 10 --attempt $(POD_NAME)',
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --attempt $(POD_NAME) --termination-log /dev/termination-log',
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --index-offset 5 --attempt $(POD_NAME) --termination-log /dev/termination-log',
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --index-offset 10 --attempt $(POD_NAME) --termination-log /dev/termination-log',
     ]);
   });
 

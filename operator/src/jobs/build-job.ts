@@ -1,5 +1,6 @@
-import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1ResourceRequirements } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1PodFailurePolicy, V1ResourceRequirements } from '@kubernetes/client-node';
 import { API_VERSION, type Experiment } from '../../../runner/src/spec/experiment.ts';
+import { exitStatusPolicy } from '../../../runner/src/run/failure-policy.ts';
 import type { OperatorConfig } from '../config.ts';
 import { jobName, LABELS, MANAGED_BY, specConfigMapName } from './names.ts';
 
@@ -10,12 +11,17 @@ import { jobName, LABELS, MANAGED_BY, specConfigMapName } from './names.ts';
 export const SPEC_DIR = '/etc/swarmlab';
 export const SPEC_FILE = 'experiment.yaml';
 export const CONTAINER = 'runner';
+/**
+ * Kubernetes' default terminationMessagePath. The kubelet bind-mounts a
+ * writable file there (mode 0666) even under a read-only root filesystem,
+ * and reports its content (at most 4096 bytes) as the container's
+ * terminated message: run-index writes its failure record to it.
+ */
+export const TERMINATION_LOG = '/dev/termination-log';
 /** Kubernetes rejects Indexed Jobs with backoffLimitPerIndex and more completions than this. */
 export const MAX_INDEXED_COMPLETIONS = 100_000;
 /** Jobs one Experiment may be split into: spec.sweep.maxRuns (at most 10,000,000) over 100,000 runs per Job. */
 export const MAX_JOBS_PER_EXPERIMENT = 100;
-/** Runner exit codes that must not be retried (runner/src/errors.ts): 2 bad spec or store, 3 invalid output. */
-export const NON_RETRYABLE_EXIT_CODES = [2, 3] as const;
 const NON_ROOT_UID = 65532;
 
 export interface ExperimentRef {
@@ -118,6 +124,25 @@ function resources(exp: Experiment): V1ResourceRequirements | undefined {
 }
 
 /**
+ * The runner's failure policy (runner/src/errors.ts `retryable`) by exit
+ * status: a disruption is not the run's fault and uses no retry; the exit
+ * status of a code that is not retryable fails the index at once; one that
+ * is retryable is counted against backoffLimitPerIndex (as is any other
+ * failure, the default). An index that holds several runs still gets
+ * its per-run failures from the store's failure records; this covers the pod.
+ */
+export function podFailurePolicy(): V1PodFailurePolicy {
+  const { fail, retry } = exitStatusPolicy();
+  return {
+    rules: [
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      { action: 'FailIndex', onExitCodes: { containerName: CONTAINER, operator: 'In', values: [...fail] } },
+      { action: 'Count', onExitCodes: { containerName: CONTAINER, operator: 'In', values: [...retry] } },
+    ],
+  };
+}
+
+/**
  * One Indexed Job covering every run (or one part's contiguous range of runs:
  * the runner adds `--index-offset` to JOB_COMPLETION_INDEX to get the run).
  *
@@ -173,12 +198,7 @@ export function buildJob(input: JobInput): V1Job {
       ...(ex.maxFailedRuns !== undefined ? { maxFailedIndexes: Math.min(ex.maxFailedRuns, size) } : {}),
       // Only a pod that is fully gone is replaced: never two pods on one run.
       podReplacementPolicy: 'Failed',
-      podFailurePolicy: {
-        rules: [
-          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-          { action: 'FailIndex', onExitCodes: { containerName: CONTAINER, operator: 'In', values: [...NON_RETRYABLE_EXIT_CODES] } },
-        ],
-      },
+      podFailurePolicy: podFailurePolicy(),
       suspend: ex.suspend === true,
       ...(ex.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: ex.activeDeadlineSeconds } : {}),
       ...(ex.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: ex.ttlSecondsAfterFinished } : {}),
@@ -213,11 +233,14 @@ export function buildJob(input: JobInput): V1Job {
                 ...(part.offset > 0 ? ['--index-offset', String(part.offset)] : []),
                 '--attempt',
                 '$(POD_NAME)',
+                '--termination-log',
+                TERMINATION_LOG,
               ],
               env,
               ...(config.runnerEnvSecret !== undefined ? { envFrom: [{ secretRef: { name: config.runnerEnvSecret } }] } : {}),
               ...(res !== undefined ? { resources: res } : {}),
-              // The runner's last log lines carry the error code; the operator reads them for failed runs.
+              // The runner's failure record; a runner that died before writing it (killed, out of memory) leaves its last log lines, shown but never parsed.
+              terminationMessagePath: TERMINATION_LOG,
               terminationMessagePolicy: 'FallbackToLogsOnError',
               securityContext: {
                 runAsNonRoot: true,

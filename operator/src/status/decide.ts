@@ -1,6 +1,7 @@
 import type { ConditionType, ExperimentStatus, Phase } from '../api/status.ts';
 import { MAX_INTERVALS_LENGTH } from '../api/status.ts';
 import { conditionsFrom, conditionStatus, type ConditionValue } from './conditions.ts';
+import type { RunFailure } from '../../../runner/src/outputs/failure-record.ts';
 import { count, difference, formatIntervals, normalise, parseIntervals, type Intervals } from './intervals.ts';
 
 // The level-triggered core of reconcile, as a pure function: what is observed
@@ -24,13 +25,8 @@ export interface JobObservation {
 
 export type StoreObservation = { ok: true; succeeded: Intervals } | { ok: false; message: string };
 
-/** Why a run's last pod failed, from its termination message (bounded sample). */
-export interface RunFailure {
-  index: number;
-  /** A runner error code (runner/src/errors.ts) when the message names one. */
-  code: string | undefined;
-  message: string;
-}
+/** Why a run's last attempt failed (a bounded sample): the runner's failure record, or what its pod's status says. */
+export type { RunFailure };
 
 export interface Observation {
   /** metadata.generation */
@@ -88,7 +84,7 @@ function clip(set: Intervals, total: number): Intervals {
 
 function describeFailures(failures: readonly RunFailure[], failed: number): string {
   if (failed === 0) return '';
-  const shown = failures.slice(0, 3).map((f) => `run ${f.index}: ${f.code !== undefined ? `${f.code}: ` : ''}${f.message}`);
+  const shown = failures.slice(0, 3).map((f) => `run ${f.index}: ${f.code}: ${f.message}`);
   return `${failed} run${failed === 1 ? '' : 's'} failed${shown.length > 0 ? `; ${shown.join('; ')}` : ''}`;
 }
 

@@ -6,13 +6,17 @@ import { builtinRegistry } from '../modules/builtin.ts';
 import { resolveScenario } from '../modules/resolve.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { loadExperimentFile, specDigest } from '../spec/load.ts';
-import { plan, planRun } from '../spec/plan.ts';
+import { plan, planRun, runCount, runIdOf } from '../spec/plan.ts';
 import { sweepDuplicateWarnings, type SpecWarning } from '../spec/sweep-duplicates.ts';
 import { openStore } from '../store/open.ts';
 import { FileStore } from '../store/file-store.ts';
 import { runLocal } from '../run/local-executor.ts';
 import { runAndPromote } from '../run/promote.ts';
-import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint } from '../run/failpoints.ts';
+import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint, storeFailpoint } from '../run/failpoints.ts';
+import { storeFailureRecord, writeTerminationMessage } from '../run/report-failure.ts';
+import { failureOf } from '../outputs/failure-record.ts';
+import { ExperimentLayout } from '../store/layout.ts';
+import type { ObjectStore } from '../store/store.ts';
 import type { WorkerPool } from '../run/worker-pool.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
 import { findResultSets } from '../outputs/find-results.ts';
@@ -74,7 +78,8 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     results: result.resultsUri,
     manifest: result.manifestUri,
     manifestDigest: result.manifest.digest,
-    failures: [...result.failures.entries()].map(([index, f]) => ({ index, ...f })),
+    notStarted: result.notStarted,
+    failures: [...result.failures.values()],
     warnings,
   };
   if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -84,24 +89,37 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
         `${result.failed ? `, ${result.failed} failed` : ''}${result.resumed ? ` (${result.resumed} already done)` : ''}\n` +
         `results:  ${result.resultsUri}\nmanifest: ${result.manifestUri}\ndigest:   ${result.manifest.digest}\n`,
     );
-    for (const f of summary.failures.slice(0, 10)) process.stderr.write(`run ${f.index} failed: ${f.message}\n`);
+    const tried = summary.failures.filter((f) => f.code !== 'NOT_STARTED');
+    for (const f of tried.slice(0, 10)) process.stderr.write(`run ${f.index} failed: ${f.code}: ${f.message}\n`);
+    if (result.notStarted > 0) process.stderr.write(`${result.notStarted} runs not started: more runs failed than spec.execution.maxFailedRuns allows\n`);
   }
   process.exitCode = result.failed === 0 ? 0 : 1;
 }
 
-export async function runIndexCommand(opts: { spec: string; index?: number; indexOffset: number; store?: string; attempt?: string }): Promise<void> {
+export async function runIndexCommand(opts: { spec: string; index?: number; indexOffset: number; store?: string; attempt?: string; terminationLog?: string }): Promise<void> {
   const exp = await loadExperimentFile(opts.spec);
   const fromEnv = process.env.JOB_COMPLETION_INDEX;
   const local = opts.index ?? (fromEnv !== undefined ? nonNegativeInt('JOB_COMPLETION_INDEX')(fromEnv) : undefined);
   if (local === undefined) throw new SwarmlabError('USAGE', 'give --index or set JOB_COMPLETION_INDEX');
   const index = opts.indexOffset + local;
-  // Only this run's point: the whole sweep was checked once, before any pod started.
-  resolveScenario(exp.spec.scenario, planRun(exp, index).params, builtinRegistry);
-  const store = openStore(opts.store ?? exp.spec.output.store);
-  // Test-only fault injection (failpoints.ts); nothing is injected unless SWARMLAB_FAILPOINT is set.
-  const beforeValidate = beforeValidateFailpoint(parseFailpoint(process.env[FAILPOINT_ENV]), index);
-  const out = await runAndPromote(exp, index, store, { registry: builtinRegistry, attempt: opts.attempt ?? process.env.HOSTNAME ?? 'local', beforeValidate });
-  process.stdout.write(`${JSON.stringify({ run: out.point.runId, index, status: out.status, digest: out.record.digest })}\n`);
+  const runId = runIdOf(index, runCount(exp.spec.sweep));
+  const attempt = opts.attempt ?? process.env.HOSTNAME ?? 'local';
+  let store: ObjectStore | undefined;
+  try {
+    // Only this run's point: the whole sweep was checked once, before any pod started.
+    resolveScenario(exp.spec.scenario, planRun(exp, index).params, builtinRegistry);
+    store = openStore(opts.store ?? exp.spec.output.store);
+    // Test-only fault injection (failpoints.ts); nothing is injected unless SWARMLAB_FAILPOINT is set.
+    const fp = parseFailpoint(process.env[FAILPOINT_ENV]);
+    const out = await runAndPromote(exp, index, storeFailpoint(fp, index, store), { registry: builtinRegistry, attempt, beforeValidate: beforeValidateFailpoint(fp, index) });
+    process.stdout.write(`${JSON.stringify({ run: out.point.runId, index, status: out.status, digest: out.record.digest })}\n`);
+  } catch (e) {
+    // Why, for whoever reads the outcome: the store's record (manifest) and the termination message (the operator).
+    const failure = failureOf(e, index, attempt);
+    if (store !== undefined) await storeFailureRecord(store, ExperimentLayout.of(exp), runId, failure);
+    if (opts.terminationLog !== undefined) writeTerminationMessage(opts.terminationLog, runId, failure);
+    throw e;
+  }
 }
 
 export async function planCommand(file: string, opts: { json?: boolean }): Promise<void> {

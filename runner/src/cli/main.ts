@@ -53,7 +53,8 @@ export function buildCli(): Command {
     .addOption(new Option('--index-offset <n>', 'added to the index: the first run of this Job when a sweep is split over several Jobs').argParser(nonNegativeInt('--index-offset')).default(0))
     .option('--store <uri>', 'object store URI; default: spec.output.store')
     .option('--attempt <id>', 'attempt id recorded in provenance (default: $HOSTNAME or "local")')
-    .action(async (opts: { spec: string; index?: number; indexOffset: number; store?: string; attempt?: string }) => (await commands()).runIndexCommand(opts));
+    .option('--termination-log <file>', 'on failure, also write the JSON failure record here (a pod\'s terminationMessagePath, /dev/termination-log)')
+    .action(async (opts: { spec: string; index?: number; indexOffset: number; store?: string; attempt?: string; terminationLog?: string }) => (await commands()).runIndexCommand(opts));
 
   program
     .command('plan')

@@ -1,75 +1,85 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCodes } from '../errors.ts';
+import { FailureRecord } from '../outputs/schemas.ts';
+import { parseExperimentText } from '../spec/load.ts';
+import { ExperimentLayout } from '../store/layout.ts';
 import { tinySpec } from '../testing/tiny-spec.ts';
 
-// `run-index` as a Job pod runs it: the corrupt-output failpoint and --index-offset.
+// run-index, as a Job pod runs it: on failure it exits with the code's status
+// and leaves a JSON failure record in its termination message file and in the
+// store. And `swarmlab run`'s failure budget, seen from the command line.
 
 const bin = fileURLToPath(new URL('../../../bin/swarmlab.js', import.meta.url));
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
-const spec = tinySpec();
-
-function workspace(): string {
+function runIndex(index: number, env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'swarmlab-run-index-'));
-  writeFileSync(join(dir, 'exp.yaml'), spec);
-  return dir;
+  dirs.push(dir);
+  const yaml = tinySpec('pod');
+  writeFileSync(join(dir, 'exp.yaml'), yaml);
+  const log = join(dir, 'termination-log');
+  const r = spawnSync(
+    process.execPath,
+    [bin, 'run-index', '--spec', 'exp.yaml', '--index', String(index), '--store', `file://${dir}/store`, '--attempt', 'pod-a', '--termination-log', log],
+    { cwd: dir, encoding: 'utf8', env: { ...process.env, SWARMLAB_FAILPOINT: '', ...env } },
+  );
+  const layout = ExperimentLayout.of(parseExperimentText(yaml));
+  return { code: r.status, stderr: r.stderr, log, storeRecord: join(dir, 'store', layout.failure(`run-00000${index}`)) };
 }
 
-function runIndex(dir: string, args: string[], env: Record<string, string> = {}) {
-  const { JOB_COMPLETION_INDEX: _drop, SWARMLAB_FAILPOINT: _drop2, ...base } = process.env;
-  const r = spawnSync(process.execPath, [bin, 'run-index', '--spec', 'exp.yaml', '--store', `file://${dir}/store`, '--attempt', 'a1', ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...base, SWARMLAB_S3_ENDPOINT: '', ...env },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Every file under the experiment root, relative to it (one spec digest per workspace). */
-function keys(dir: string): string[] {
-  const exp = join(dir, 'store', 'tiny');
-  if (!existsSync(exp)) return [];
-  const root = join(exp, readdirSync(exp)[0]!);
-  return (readdirSync(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(root.length + 1)).sort();
-}
-
-describe('run-index', { timeout: 60_000 }, () => {
-  it('SWARMLAB_FAILPOINT=corrupt-output: INVALID_OUTPUT naming the line, exit 3, nothing written', () => {
-    const dir = workspace();
-    const r = runIndex(dir, ['--index', '2'], { SWARMLAB_FAILPOINT: 'corrupt-output' });
-    expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^swarmlab: INVALID_OUTPUT: .*run-000002: 1 problem\(s\): events\.jsonl line \d+: time: Invalid input/m);
-    expect(keys(dir)).toEqual([]);
+describe('run-index failure record', { timeout: 30_000 }, () => {
+  it('writes the failure record to the termination message file and the store, and exits with the code\'s status', () => {
+    const r = runIndex(2, { SWARMLAB_FAILPOINT: 'corrupt-output:2' });
+    expect(r.code, r.stderr).toBe(ErrorCodes.INVALID_OUTPUT.exit);
+    const text = readFileSync(r.log, 'utf8');
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4096);
+    const record = FailureRecord.parse(JSON.parse(text));
+    expect(record).toMatchObject({ run_id: 'run-000002', index: 2, code: 'INVALID_OUTPUT', attempt: 'pod-a' });
+    expect(record.message).toMatch(/events\.jsonl/);
+    expect(record.message).not.toMatch(/^INVALID_OUTPUT/);
+    expect(JSON.parse(readFileSync(r.storeRecord, 'utf8'))).toEqual(record);
   });
 
-  it('corrupt-output:<index> only touches that run; without the variable nothing is injected', () => {
-    const dir = workspace();
-    expect(runIndex(dir, ['--index', '1'], { SWARMLAB_FAILPOINT: 'corrupt-output:4' }).code).toBe(0);
-    expect(runIndex(dir, ['--index', '4'], { SWARMLAB_FAILPOINT: 'corrupt-output:4' }).code).toBe(3);
-    const clean = runIndex(dir, ['--index', '4']);
-    expect(clean.code).toBe(0);
-    expect(JSON.parse(clean.stdout)).toMatchObject({ run: 'run-000004', index: 4, status: 'succeeded' });
-    expect(keys(dir).filter((k) => k.endsWith('run.json')).sort()).toEqual([join('runs', 'run-000001', 'run.json'), join('runs', 'run-000004', 'run.json')]);
+  it('a store outage is STORE_ERROR with its own exit status', () => {
+    const r = runIndex(1, { SWARMLAB_FAILPOINT: 'store-error:1' });
+    expect(r.code, r.stderr).toBe(ErrorCodes.STORE_ERROR.exit);
+    expect(FailureRecord.parse(JSON.parse(readFileSync(r.log, 'utf8'))).code).toBe('STORE_ERROR');
   });
 
-  it('an unknown failpoint is a usage error', () => {
-    const r = runIndex(workspace(), ['--index', '0'], { SWARMLAB_FAILPOINT: 'tamper-everything' });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('USAGE: unknown failpoint "tamper-everything"');
+  it('writes no termination message when the run succeeds', () => {
+    const r = runIndex(0);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(r.log)).toBe(false);
+    expect(existsSync(r.storeRecord)).toBe(false);
   });
+});
 
-  it('--index-offset: the run is offset + index (also from JOB_COMPLETION_INDEX)', () => {
-    const dir = workspace();
-    const a = runIndex(dir, ['--index', '1', '--index-offset', '3']);
-    expect(a.code).toBe(0);
-    expect(JSON.parse(a.stdout)).toMatchObject({ run: 'run-000004', index: 4 });
-    const b = runIndex(dir, ['--index-offset', '4'], { JOB_COMPLETION_INDEX: '1' });
-    expect(b.code).toBe(0);
-    expect(JSON.parse(b.stdout)).toMatchObject({ run: 'run-000005', index: 5 });
-    const beyond = runIndex(dir, ['--index', '3', '--index-offset', '3']);
-    expect(beyond.code).not.toBe(0);
+describe('swarmlab run failure budget', { timeout: 60_000 }, () => {
+  it('exits 1 once more runs than maxFailedRuns failed, says how many were not started, and the manifest lists them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swarmlab-budget-'));
+    dirs.push(dir);
+    const yaml = tinySpec('budget', '  execution:\n    maxFailedRuns: 0\n');
+    writeFileSync(join(dir, 'exp.yaml'), yaml);
+    const r = spawnSync(process.execPath, [bin, 'run', 'exp.yaml', '--workers', '1', '--store', `file://${dir}/store`, '--json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, SWARMLAB_FAILPOINT: 'corrupt-output' },
+    });
+    expect(r.status, r.stderr).toBe(1);
+    const summary = JSON.parse(r.stdout) as { failed: number; notStarted: number; failures: { code: string }[] };
+    expect(summary.failed).toBe(6);
+    // A budget of 0: the first failure stops the sweep; the other run in flight may finish.
+    expect(summary.notStarted).toBeGreaterThanOrEqual(4);
+    const layout = ExperimentLayout.of(parseExperimentText(yaml));
+    const manifest = JSON.parse(readFileSync(join(dir, 'store', layout.manifest), 'utf8')) as { runs: { error?: { code: string } }[] };
+    expect(manifest.runs.filter((x) => x.error?.code === 'NOT_STARTED')).toHaveLength(summary.notStarted);
   });
 });

@@ -3,7 +3,8 @@ import { parseExperimentText } from '../spec/load.ts';
 import { plan, type RunPoint } from '../spec/plan.ts';
 import { tinySpec } from '../testing/tiny-spec.ts';
 import { runDigest } from './digests.ts';
-import { assembleManifest, type RunFailure, type StoredHash } from './manifest.ts';
+import { assembleManifest, type StoredHash } from './manifest.ts';
+import type { RunFailure } from './failure-record.ts';
 import { SCHEMA_VERSION, type RunRecord } from './schemas.ts';
 
 const local = parseExperimentText(tinySpec('same'));
@@ -42,7 +43,7 @@ describe('result digests', () => {
 
   it('the manifest digest changes with a run\'s params, seed or record digest, and with a failed run\'s code but not its message', () => {
     const base = manifestFor();
-    const fail = (code: string, message: string) => manifestFor(local, new Map([[2, { code, message }]]));
+    const fail = (code: string, message: string) => manifestFor(local, new Map([[2, { index: 2, code, message }]]));
     expect(fail('RUN_FAILED', 'boom').digest).not.toBe(base.digest);
     expect(fail('RUN_FAILED', 'boom on another host').digest).toBe(fail('RUN_FAILED', 'boom').digest);
     expect(fail('INVALID_OUTPUT', 'boom').digest).not.toBe(fail('RUN_FAILED', 'boom').digest);

@@ -3,11 +3,7 @@ import { specDigest } from '../spec/load.ts';
 import type { RunPoint } from '../spec/plan.ts';
 import { manifestDigest, provenanceDigest } from './digests.ts';
 import { Manifest, SCHEMA_VERSION, type ManifestRun, type ProvenanceEntry, type RunRecord } from './schemas.ts';
-
-export interface RunFailure {
-  readonly code: string;
-  readonly message: string;
-}
+import type { RunFailure } from './failure-record.ts';
 
 /** A stored file's size and sha256 (of a provenance file, for the manifest's integrity field). */
 export interface StoredHash {
@@ -24,7 +20,7 @@ export function assembleManifest(
   exp: Experiment,
   points: readonly RunPoint[],
   records: ReadonlyMap<number, RunRecord>,
-  failures: ReadonlyMap<number, RunFailure>,
+  failures: ReadonlyMap<number, Pick<RunFailure, 'code' | 'message'>>,
   provenance: ReadonlyMap<number, StoredHash>,
 ): Manifest {
   const runs: ManifestRun[] = [];

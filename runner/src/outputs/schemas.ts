@@ -120,6 +120,20 @@ export const Provenance = z
   .describe('provenance/<run>.json: wall-clock facts about a run, kept out of every result digest; its hash is recorded in the manifest\'s provenance field.');
 export type Provenance = z.infer<typeof Provenance>;
 
+export const FailureRecord = z
+  .object({
+    schema_version: semverString,
+    run_id: z.string().min(1),
+    index: z.number().int().min(0),
+    code: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an error code like RUN_FAILED').describe('A code of runner/src/errors.ts.'),
+    message: z.string().describe('What went wrong, where, and what to do; without the code.'),
+    path: z.string().optional().describe('The spec field the failure is about, e.g. spec.scenario.modules[1].config.agents.'),
+    attempt: z.string().optional().describe('The attempt that failed (a pod name, or local-<n>).'),
+  })
+  .strict()
+  .describe('failures/<run>.json and a runner pod\'s termination message: why the run\'s last attempt failed. Ignored once run.json exists.');
+export type FailureRecord = z.infer<typeof FailureRecord>;
+
 /** Schemas by file kind, for `swarmlab schema` and the committed JSON Schemas. */
 export const outputSchemas = {
   'event-line': EventLine,
@@ -127,4 +141,5 @@ export const outputSchemas = {
   'run-record': RunRecord,
   manifest: Manifest,
   provenance: Provenance,
+  'failure-record': FailureRecord,
 } as const;

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { SwarmlabError } from '../errors.ts';
 import type { RunFiles } from '../outputs/run-files.ts';
+import type { ObjectStore } from '../store/store.ts';
 
 // Failpoints (in the spirit of etcd's gofail): named faults that tests switch
 // on from outside a process to prove that the checks downstream of them work
@@ -20,15 +21,15 @@ const CORRUPT_TARGET = 'events.jsonl';
 
 /** A failpoint as set in SWARMLAB_FAILPOINT: what to inject, and for which global run index (every run when unset). */
 export interface Failpoint {
-  readonly kind: 'corrupt-output' | 'crash-worker';
+  readonly kind: 'corrupt-output' | 'crash-worker' | 'store-error';
   readonly index?: number;
 }
 
 /** Reads SWARMLAB_FAILPOINT's value once; an unknown one is a usage error, so a typo never silently injects nothing. */
 export function parseFailpoint(value: string | undefined): Failpoint | undefined {
   if (value === undefined || value === '') return undefined;
-  const m = /^(corrupt-output|crash-worker)(?::(\d+))?$/.exec(value);
-  if (m === null) throw new SwarmlabError('USAGE', `unknown failpoint ${JSON.stringify(value)} in ${FAILPOINT_ENV}; known: corrupt-output, crash-worker, each optionally :<index>`);
+  const m = /^(corrupt-output|crash-worker|store-error)(?::(\d+))?$/.exec(value);
+  if (m === null) throw new SwarmlabError('USAGE', `unknown failpoint ${JSON.stringify(value)} in ${FAILPOINT_ENV}; known: corrupt-output, crash-worker, store-error, each optionally :<index>`);
   const kind = m[1] as Failpoint['kind'];
   return m[2] === undefined ? { kind } : { kind, index: Number(m[2]) };
 }
@@ -57,7 +58,33 @@ export function beforeValidateFailpoint(fp: Failpoint | undefined, index: number
  * when SWARMLAB_FAILPOINT_ONCE names a file that the first crash creates).
  */
 export function crashWorkerFailpoint(fp: Failpoint | undefined, index: number): boolean {
-  if (!armed(fp, 'crash-worker', index)) return false;
+  return armed(fp, 'crash-worker', index) && firstTime();
+}
+
+/**
+ * `store-error[:<index>]`: the run's writes to the store fail with
+ * STORE_ERROR, as during a store outage (only the first time when
+ * SWARMLAB_FAILPOINT_ONCE names a file that the first failure creates).
+ */
+export function storeFailpoint(fp: Failpoint | undefined, index: number, store: ObjectStore): ObjectStore {
+  if (!armed(fp, 'store-error', index) || !firstTime()) return store;
+  const outage = async (): Promise<never> => {
+    throw new SwarmlabError('STORE_ERROR', 'injected store outage (failpoint store-error)', { file: store.uri });
+  };
+  return {
+    uri: store.uri,
+    putIfAbsent: outage,
+    put: outage,
+    get: (key) => store.get(key),
+    stat: (key) => store.stat(key),
+    list: (prefix) => store.list(prefix),
+    check: () => store.check(),
+    uriFor: (key) => store.uriFor(key),
+  };
+}
+
+/** True unless SWARMLAB_FAILPOINT_ONCE names a file that exists (the first caller creates it). */
+function firstTime(): boolean {
   const once = process.env.SWARMLAB_FAILPOINT_ONCE;
   if (once === undefined) return true;
   try {

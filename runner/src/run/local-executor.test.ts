@@ -48,10 +48,10 @@ describe('runLocal worker pool', { timeout: 60_000 }, () => {
     process.env[FAILPOINT_ENV] = 'crash-worker:4';
     const r = await runLocal(parseExperimentText(spec(0)), { store: store(), registry: builtinRegistry, workers: 2 });
     const lost = { code: 'RUN_FAILED', message: 'worker process exited (code 70) while running this run' };
-    expect(r.failures.get(4)).toEqual(lost);
+    expect(r.failures.get(4)).toEqual({ index: 4, ...lost });
     // The worker had up to two runs in flight: both are lost with it (and retried, if the spec allows).
     expect(r.failed).toBeLessThanOrEqual(2);
-    for (const f of r.failures.values()) expect(f).toEqual(lost);
+    for (const f of r.failures.values()) expect(f).toMatchObject(lost);
     expect(r.succeeded + r.failed).toBe(6);
     expect(r.manifest.runs.filter((x) => x.status === 'succeeded')).toHaveLength(r.succeeded);
   });

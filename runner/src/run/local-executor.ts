@@ -1,15 +1,17 @@
 import { availableParallelism } from 'node:os';
-import { isSwarmlabError, SwarmlabError } from '../errors.ts';
+import { isRetryable, SwarmlabError } from '../errors.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import type { Experiment } from '../spec/experiment.ts';
-import { plan } from '../spec/plan.ts';
+import { plan, runCount, runIdOf } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { ExperimentLayout } from '../store/layout.ts';
-import { assembleManifest, formatManifest, type RunFailure, type StoredHash } from '../outputs/manifest.ts';
+import { assembleManifest, formatManifest, type StoredHash } from '../outputs/manifest.ts';
+import { failureOf, type RunFailure } from '../outputs/failure-record.ts';
 import type { Manifest, RunRecord } from '../outputs/schemas.ts';
 import { runAndPromote } from './promote.ts';
-import { FAILPOINT_ENV, parseFailpoint } from './failpoints.ts';
+import { storeFailureRecord } from './report-failure.ts';
+import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint, storeFailpoint } from './failpoints.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface WorkerInit {
@@ -27,19 +29,27 @@ export type WorkerMessage = { readonly kind: 'init'; readonly init: WorkerInit }
 
 export type WorkerResult =
   | { readonly index: number; readonly ok: true; readonly record: RunRecord; readonly resumed: boolean; readonly provenance?: StoredHash }
-  | { readonly index: number; readonly ok: false; readonly failure: RunFailure; readonly retryable: boolean };
+  | { readonly index: number; readonly ok: false; readonly failure: RunFailure };
 
-/** Runs one index and reports the outcome as a value (never throws): shared by the pool and in-process runs. */
+/**
+ * Runs one index and reports the outcome as a value (never throws): shared by
+ * the pool and in-process runs. A failure is also recorded in the store, as a
+ * runner pod records it.
+ */
 export async function executeOne(exp: Experiment, req: WorkerRequest, store: ObjectStore, registry: ModuleRegistry): Promise<WorkerResult> {
   try {
-    const out = await runAndPromote(exp, req.index, store, { registry, attempt: req.attempt });
+    // Test-only fault injection (failpoints.ts), as in run-index; nothing is injected unless SWARMLAB_FAILPOINT is set.
+    const fp = parseFailpoint(process.env[FAILPOINT_ENV]);
+    const out = await runAndPromote(exp, req.index, storeFailpoint(fp, req.index, store), {
+      registry,
+      attempt: req.attempt,
+      beforeValidate: beforeValidateFailpoint(fp, req.index),
+    });
     return { index: req.index, ok: true, record: out.record, resumed: out.status === 'resumed', ...(out.provenance ? { provenance: out.provenance } : {}) };
   } catch (e) {
-    const code = isSwarmlabError(e) ? e.code : 'RUN_FAILED';
-    const message = isSwarmlabError(e) ? e.describe() : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    // Bad outputs and conflicts will not get better by running again; a thrown run might (it is deterministic, but stores are not).
-    const retryable = code === 'RUN_FAILED' || code === 'STORE_UNAVAILABLE';
-    return { index: req.index, ok: false, failure: { code, message }, retryable };
+    const failure = failureOf(e, req.index, req.attempt);
+    await storeFailureRecord(store, ExperimentLayout.of(exp), runIdOf(req.index, runCount(exp.spec.sweep)), failure);
+    return { index: req.index, ok: false, failure };
   }
 }
 
@@ -69,6 +79,8 @@ export interface LocalRunResult extends Progress {
   readonly manifestUri: string;
   readonly resultsUri: string;
   readonly failures: ReadonlyMap<number, RunFailure>;
+  /** Runs not started because more than spec.execution.maxFailedRuns had failed (counted in `failed`, code NOT_STARTED). */
+  readonly notStarted: number;
 }
 
 /** `swarmlab run`: validates everything first, runs the matrix on a worker pool, writes the manifest last. */
@@ -91,10 +103,15 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   const wanted = opts.workers ?? exp.spec.execution.parallelism ?? availableParallelism();
   const workers = Math.max(1, Math.min(wanted, points.length));
 
+  const budget = exp.spec.execution.maxFailedRuns;
   const records = new Map<number, RunRecord>();
   const provenance = new Map<number, StoredHash>();
   const failures = new Map<number, RunFailure>();
   const attempts = new Map<number, number>();
+  /** A run's last failure while a retry of it waits in the queue. */
+  const pendingRetry = new Map<number, RunFailure>();
+  // The failure budget counts runs that failed for good; once spent, no run or retry starts (runs in flight finish).
+  const budgetSpent = (): boolean => budget !== undefined && failures.size > budget;
   let resumed = 0;
   const queue = points.map((p) => p.index);
   const progress = (): Progress => ({ done: records.size + failures.size, total: points.length, succeeded: records.size, failed: failures.size, resumed });
@@ -107,17 +124,21 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
     } else {
       const n = (attempts.get(res.index) ?? 0) + 1;
       attempts.set(res.index, n);
-      if (res.retryable && n <= retries) {
+      // The error table decides (errors.ts): the same policy as the Jobs' podFailurePolicy.
+      if (isRetryable(res.failure.code) && n <= retries && !budgetSpent()) {
+        pendingRetry.set(res.index, res.failure);
         queue.push(res.index);
         return;
       }
+      pendingRetry.delete(res.index);
       failures.set(res.index, res.failure);
     }
     opts.onProgress?.(progress());
   };
   const nextRequest = (): WorkerRequest | undefined => {
-    if (opts.signal?.aborted === true) return undefined;
+    if (opts.signal?.aborted === true || budgetSpent()) return undefined;
     const index = queue.shift();
+    if (index !== undefined) pendingRetry.delete(index);
     return index === undefined ? undefined : { index, attempt: `local-${attempts.get(index) ?? 0}` };
   };
 
@@ -137,6 +158,25 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
     await pool.run(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd() }, nextRequest, settle);
   }
 
+  let notStarted = 0;
+  if (budgetSpent()) {
+    const failedForGood = failures.size;
+    for (const p of points) {
+      if (records.has(p.index) || failures.has(p.index)) continue;
+      const earlier = pendingRetry.get(p.index);
+      if (earlier !== undefined) {
+        failures.set(p.index, earlier);
+        continue;
+      }
+      notStarted++;
+      failures.set(p.index, {
+        index: p.index,
+        code: 'NOT_STARTED',
+        message: `not started: ${failedForGood} runs failed, more than spec.execution.maxFailedRuns (${budget}); run the same command again to run it`,
+        path: 'spec.execution.maxFailedRuns',
+      });
+    }
+  }
   const done = records.size + failures.size;
   if (done < points.length) {
     throw new SwarmlabError('INTERRUPTED', `${done} of ${points.length} runs finished and were kept (${failures.size} failed); the manifest was not written`, {
@@ -152,5 +192,6 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
     manifestUri: opts.store.uriFor(layout.manifest),
     resultsUri: opts.store.uriFor(layout.root),
     failures,
+    notStarted,
   };
 }

@@ -62,7 +62,7 @@ export class WorkerPool {
           if (done) return;
           done = true;
           const message = `worker process exited (${signal ?? `code ${String(code)}`}) while running this run`;
-          for (const index of inFlight) settle({ index, ok: false, failure: { code: 'RUN_FAILED', message }, retryable: true });
+          for (const index of inFlight) settle({ index, ok: false, failure: { index, code: 'RUN_FAILED', message } });
           serve().then(resolve, reject);
         });
         w.send({ kind: 'init', init } satisfies WorkerMessage);

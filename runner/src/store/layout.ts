@@ -33,6 +33,11 @@ export class ExperimentLayout {
     return `${this.root}/provenance/${runId}.json`;
   }
 
+  /** Why the run's last attempt failed (failure-record.ts); overwritable, and ignored once the run's run.json exists. */
+  failure(runId: string): string {
+    return `${this.root}/failures/${runId}.json`;
+  }
+
   get manifest(): string {
     return `${this.root}/manifest.json`;
   }

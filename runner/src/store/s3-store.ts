@@ -146,16 +146,17 @@ export class S3Store implements ObjectStore {
       const { sdk, client } = await this.connect();
       await client.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: 'ok' }));
     } catch (e) {
-      throw this.wrap(e, key);
+      // Before any run: the store as given cannot be used (not retried); later failures are STORE_ERROR (retried).
+      throw this.wrap(e, key, 'STORE_UNAVAILABLE');
     }
   }
 
-  private wrap(e: unknown, key: string): SwarmlabError {
+  private wrap(e: unknown, key: string, code: 'STORE_ERROR' | 'STORE_UNAVAILABLE' = 'STORE_ERROR'): SwarmlabError {
     if (e instanceof SwarmlabError) return e;
     const status = httpStatus(e);
     const name = e instanceof Error ? e.name : 'Error';
     const message = e instanceof Error ? e.message : String(e);
-    return new SwarmlabError('STORE_UNAVAILABLE', `${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, {
+    return new SwarmlabError(code, `${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, {
       file: this.uriFor(key),
       hint: 'check the bucket, endpoint and credentials (AWS_* environment, IRSA or Pod Identity)',
       cause: e,
