@@ -114,7 +114,13 @@ export type Parsed = { readonly config: Record<string, unknown> } | { readonly i
 export function parseModuleConfig(slot: ModuleSlot, raw: unknown, timeoutMs?: number | HookBudget): Parsed {
   const r = runModuleHook(slot.instance, `${slot.path}.config`, 'its config schema', () => slot.def.config.safeParse(raw), timeoutMs);
   if (r.success) return { config: r.data as Record<string, unknown> };
-  return { issues: r.error.issues.map((i) => ({ path: i.path.filter((k) => typeof k !== 'symbol'), message: i.message })) };
+  // An unknown key is reported at its own path, as in the rest of the spec.
+  return {
+    issues: r.error.issues.map((i) => ({
+      path: [...i.path.filter((k) => typeof k !== 'symbol'), ...(i.code === 'unrecognized_keys' && i.keys.length > 0 ? [i.keys[0]!] : [])],
+      message: i.message,
+    })),
+  };
 }
 
 /** The instances this one names in dependsOn that the scenario lacks, as one issue; undefined when all exist. */
