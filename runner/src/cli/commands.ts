@@ -43,6 +43,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     ...(pool ? { pool } : {}),
     ...(signal ? { signal } : {}),
     onProgress: (p) => reporter.update(p),
+    onWarning: (message) => process.stderr.write(`swarmlab: warning: ${message}\n`),
   }).finally(() => reporter.stop());
   const summary = {
     experiment: exp.metadata.name,
