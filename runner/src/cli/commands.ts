@@ -64,7 +64,9 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
         `${result.failed ? `, ${result.failed} failed` : ''}${result.resumed ? ` (${result.resumed} already done)` : ''}\n` +
         `results:  ${result.resultsUri}\nmanifest: ${result.manifestUri}\ndigest:   ${result.manifest.digest}\n`,
     );
-    for (const f of summary.failures.slice(0, 10)) process.stderr.write(`run ${f.index} failed: ${f.message}\n`);
+    const shown = 10;
+    for (const f of summary.failures.slice(0, shown)) process.stderr.write(`run ${f.index} failed: ${f.message}\n`);
+    if (summary.failures.length > shown) process.stderr.write(`and ${summary.failures.length - shown} more failed runs (every one is in the manifest and in --json)\n`);
   }
   process.exitCode = result.failed === 0 ? 0 : 1;
 }
