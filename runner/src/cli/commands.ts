@@ -67,6 +67,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     ...(pool ? { pool } : {}),
     ...(signal ? { signal } : {}),
     onProgress: (p) => reporter.update(p),
+    onWarning: (message) => process.stderr.write(`swarmlab: warning: ${message}\n`),
   }).finally(() => reporter.stop());
   const summary = {
     experiment: exp.metadata.name,
@@ -89,8 +90,10 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
         `${result.failed ? `, ${result.failed} failed` : ''}${result.resumed ? ` (${result.resumed} already done)` : ''}\n` +
         `results:  ${result.resultsUri}\nmanifest: ${result.manifestUri}\ndigest:   ${result.manifest.digest}\n`,
     );
+    const shown = 10;
     const tried = summary.failures.filter((f) => f.code !== 'NOT_STARTED');
-    for (const f of tried.slice(0, 10)) process.stderr.write(`run ${f.index} failed: ${f.code}: ${f.message}\n`);
+    for (const f of tried.slice(0, shown)) process.stderr.write(`run ${f.index} failed: ${f.code}: ${f.message}\n`);
+    if (tried.length > shown) process.stderr.write(`and ${tried.length - shown} more failed runs (every one is in the manifest and in --json)\n`);
     if (result.notStarted > 0) process.stderr.write(`${result.notStarted} runs not started: more runs failed than spec.execution.maxFailedRuns allows\n`);
   }
   process.exitCode = result.failed === 0 ? 0 : 1;

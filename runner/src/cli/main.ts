@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
-import { isSwarmlabError } from '../errors.ts';
+import { ErrorCodes, isSwarmlabError } from '../errors.ts';
 import { WorkerPool } from '../run/worker-pool.ts';
+import { prestartWorkers } from '../run/worker-count.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { nonNegativeInt, positiveInt } from './args.ts';
 
@@ -25,22 +26,32 @@ export function buildCli(): Command {
     .option('--workers <n>', 'worker processes (default: spec.execution.parallelism or every core)', positiveInt('--workers'))
     .option('--json', 'print a machine-readable summary')
     .action(async (file: string, opts: { store?: string; workers?: number; json?: boolean }) => {
-      // Before the experiment is read: the spec may ask for fewer (the extra workers are stopped) or more (they are started then).
-      const wanted = opts.workers ?? availableParallelism();
-      const pool = wanted > 1 ? WorkerPool.start(wanted) : undefined;
-      // The first Ctrl-C (or TERM) lets the runs in flight finish and keeps them; a second Ctrl-C stops at once.
+      // Before the experiment is read, at most one a core: the spec may ask for fewer (the extra
+      // workers are stopped) or more (they are started once the run count is known, capped by it).
+      const prestart = prestartWorkers(opts.workers);
+      const pool = (opts.workers ?? availableParallelism()) > 1 ? WorkerPool.start(prestart) : undefined;
+      // The first Ctrl-C (or TERM) lets the runs in flight finish and keeps them; a second one stops at once, workers included.
       const stop = new AbortController();
+      const stopNow = (): void => {
+        pool?.kill();
+        process.stderr.write('swarmlab: stopped; the runs in flight were abandoned\n');
+        process.exit(ErrorCodes.INTERRUPTED.exit);
+      };
       const onSignal = (): void => {
         process.stderr.write('\nswarmlab: stopping after the runs in flight (Ctrl-C again to stop now)\n');
         stop.abort();
+        process.once('SIGINT', stopNow);
+        process.once('SIGTERM', stopNow);
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
         await (await commands()).runCommand(file, opts, pool, stop.signal);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        for (const handler of [onSignal, stopNow]) {
+          process.off('SIGINT', handler);
+          process.off('SIGTERM', handler);
+        }
         pool?.close();
       }
     });

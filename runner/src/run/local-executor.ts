@@ -13,6 +13,7 @@ import { runAndPromote } from './promote.ts';
 import { storeFailureRecord } from './report-failure.ts';
 import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint, storeFailpoint } from './failpoints.ts';
 import { WorkerPool } from './worker-pool.ts';
+import { sweepWorkers } from './worker-count.ts';
 
 export interface WorkerInit {
   readonly experiment: unknown;
@@ -72,6 +73,8 @@ export interface LocalRunOptions {
   /** Aborted: no further run starts; runs in flight finish; INTERRUPTED unless every run had finished. */
   readonly signal?: AbortSignal;
   onProgress?(p: Progress): void;
+  /** Something the user should know that does not stop the sweep (more workers than cores). */
+  onWarning?(message: string): void;
 }
 
 export interface LocalRunResult extends Progress {
@@ -100,8 +103,8 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   const points = plan(exp);
   const layout = ExperimentLayout.of(exp);
   const retries = exp.spec.execution.retries;
-  const wanted = opts.workers ?? exp.spec.execution.parallelism ?? availableParallelism();
-  const workers = Math.max(1, Math.min(wanted, points.length));
+  const { workers, warning } = sweepWorkers(opts.workers ?? exp.spec.execution.parallelism ?? availableParallelism(), points.length);
+  if (warning) opts.onWarning?.(warning);
 
   const budget = exp.spec.execution.maxFailedRuns;
   const records = new Map<number, RunRecord>();

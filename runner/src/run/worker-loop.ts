@@ -6,8 +6,28 @@ import type { ObjectStore } from '../store/store.ts';
 import { executeOne, type WorkerMessage, type WorkerResult } from './local-executor.ts';
 import { crashWorkerFailpoint, FAILPOINT_ENV, parseFailpoint } from './failpoints.ts';
 
-/** Runs the indexes the pool sends over IPC; the first message says what to run and where to write. */
-export function serveWorker(): void {
+/**
+ * The store, refusing to write once the pool's process `poolPid` is gone: a
+ * run that finishes after its parent died is not promoted. (worker.js ends
+ * such a process within 50 ms; this closes that window for writes.)
+ */
+function whileParentLives(store: ObjectStore, poolPid: number): ObjectStore {
+  const orphaned = (): boolean => process.ppid !== poolPid;
+  return new Proxy(store, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      const method = (...args: unknown[]): unknown => {
+        if ((prop === 'put' || prop === 'putIfAbsent') && orphaned()) process.kill(process.pid, 'SIGKILL');
+        return Reflect.apply(value, target, args);
+      };
+      return method;
+    },
+  });
+}
+
+/** Runs the indexes the pool (process `poolPid`) sends over IPC; the first message says what to run and where to write. */
+export function serveWorker(poolPid: number): void {
   const send = process.send?.bind(process);
   if (!send) throw new Error('worker.js must run as a child process with an IPC channel');
   let ctx: { exp: Experiment; store: ObjectStore } | undefined;
@@ -18,12 +38,15 @@ export function serveWorker(): void {
   process.on('SIGINT', () => undefined);
   process.on('message', (msg: WorkerMessage) => {
     if (msg.kind === 'init') {
-      ctx = { exp: parseExperiment(msg.init.experiment), store: openStore(msg.init.storeUri, msg.init.cwd) };
+      ctx = { exp: parseExperiment(msg.init.experiment), store: whileParentLives(openStore(msg.init.storeUri, msg.init.cwd), poolPid) };
       return;
     }
     if (!ctx) throw new Error('worker got a run before its init message');
     // Test-only (failpoints.ts): a worker dying mid-run, as an out-of-memory kill would.
     if (crashWorkerFailpoint(failpoint, msg.request.index)) process.exit(70);
-    void executeOne(ctx.exp, msg.request, ctx.store, builtinRegistry).then((res: WorkerResult) => send(res));
+    // A pool that went away mid-run gets no result (sending would fail with EPIPE).
+    void executeOne(ctx.exp, msg.request, ctx.store, builtinRegistry).then((res: WorkerResult) => {
+      if (process.connected) send(res);
+    });
   });
 }

@@ -19,6 +19,7 @@ const IN_FLIGHT = 2;
 export class WorkerPool {
   readonly #idle: ChildProcess[] = [];
   readonly #live = new Set<ChildProcess>();
+  #forked = 0;
 
   /** Forks `size` workers now; they wait for `run`. */
   static start(size: number): WorkerPool {
@@ -33,6 +34,8 @@ export class WorkerPool {
    * pool.
    */
   async run(size: number, init: WorkerInit, next: () => WorkerRequest | undefined, settle: (r: WorkerResult) => void): Promise<void> {
+    // Prestarted workers beyond what the sweep needs are stopped now, not at its end.
+    for (const extra of this.#idle.splice(size)) if (extra.connected) extra.disconnect();
     const serve = (): Promise<void> =>
       new Promise<void>((resolve, reject) => {
         const w = this.#take();
@@ -80,6 +83,17 @@ export class WorkerPool {
     return this.#live.size;
   }
 
+  /** Worker processes forked so far, replacements included. */
+  get forked(): number {
+    return this.#forked;
+  }
+
+  /** Ends every worker at once, runs in flight included (a second Ctrl-C). */
+  kill(): void {
+    this.#idle.length = 0;
+    for (const w of this.#live) w.kill('SIGKILL');
+  }
+
   /** Tells every worker to exit (they exit when their IPC channel closes). Idempotent. */
   close(): void {
     this.#idle.length = 0;
@@ -94,8 +108,10 @@ export class WorkerPool {
 
   #fork(): ChildProcess {
     // Node's default flags (NODE_OPTIONS reaches workers through the environment): this process's would pass on --inspect and its port.
-    const w = fork(ENTRY, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The worker watches this pid and exits when it is gone (worker.js).
+    const w = fork(ENTRY, [String(process.pid)], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.#live.add(w);
+    this.#forked++;
     // A worker that fails while idle is no longer connected, and #take passes it over.
     w.on('error', () => undefined);
     w.on('exit', () => this.#live.delete(w));
