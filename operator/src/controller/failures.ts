@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { ErrorCodes } from '../../../runner/src/errors.ts';
+import { ErrorCodes } from 'swarmlab';
 import type { RunFailure } from '../status/decide.ts';
 import { CONTAINER } from '../jobs/build-job.ts';
 

@@ -10,18 +10,7 @@ import {
   type V1Job,
   type V1ObjectMeta,
 } from '@kubernetes/client-node';
-import { isSwarmlabError, SwarmlabError } from '../../../runner/src/errors.ts';
-import { builtinRegistry } from '../../../runner/src/modules/builtin.ts';
-import { validateExperiment } from '../../../runner/src/modules/resolve.ts';
-import { assembleManifest, formatManifest, type RunFailure as ManifestFailure } from '../../../runner/src/outputs/manifest.ts';
-import type { RunRecord } from '../../../runner/src/outputs/schemas.ts';
-import { readRunRecord } from '../../../runner/src/run/promote.ts';
-import { canonicalJson } from '../../../runner/src/spec/canonical.ts';
-import { API_GROUP, type Experiment } from '../../../runner/src/spec/experiment.ts';
-import { parseExperiment, specDigest } from '../../../runner/src/spec/load.ts';
-import { plan, runCount } from '../../../runner/src/spec/plan.ts';
-import { ExperimentLayout } from '../../../runner/src/store/layout.ts';
-import type { ObjectStore } from '../../../runner/src/store/store.ts';
+import { isSwarmlabError, SwarmlabError, builtinRegistry, validateExperiment, assembleManifest, formatManifest, type RunFailure as ManifestFailure, type RunRecord, readRunRecord, canonicalJson, API_GROUP, type Experiment, parseExperiment, specDigest, plan, runCount, ExperimentLayout, type ObjectStore } from 'swarmlab';
 import { ExperimentStatus } from '../api/status.ts';
 import type { OperatorConfig } from '../config.ts';
 import { CRD_VERSION, PLURAL } from '../crd/generate.ts';

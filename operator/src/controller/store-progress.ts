@@ -1,6 +1,4 @@
-import type { ObjectStore } from '../../../runner/src/store/store.ts';
-import type { ExperimentLayout } from '../../../runner/src/store/layout.ts';
-import { runIdOf, runIndexOf } from '../../../runner/src/spec/plan.ts';
+import { type ObjectStore, type ExperimentLayout, runIdOf, runIndexOf } from 'swarmlab';
 import type { StorageOp } from '../http/metrics.ts';
 import { count, difference, fromIndexes, union, type Intervals } from '../status/intervals.ts';
 import { setRecent } from './recent.ts';

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { API_GROUP, ExperimentSpec } from '../../../runner/src/spec/experiment.ts';
+import { API_GROUP, ExperimentSpec } from 'swarmlab';
 import { ExperimentStatus } from '../api/status.ts';
 import { toStructural, zodToOpenApi, type SchemaNode } from './structural.ts';
 import { CEL_RULES, type CelRule } from './validations.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseExperiment, specDigest } from '../../../runner/src/spec/load.ts';
+import { parseExperiment, specDigest } from 'swarmlab';
 import { buildJob, buildSpecConfigMap, frozenSpecYaml, jobParts, type JobConfig, type ExperimentRef } from './build-job.ts';
 import { jobGenerationOf, jobName, MAX_JOB_NAME, specConfigMapName } from './names.ts';
 

@@ -1,6 +1,6 @@
 import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1ResourceRequirements } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { API_VERSION, type Experiment } from '../../../runner/src/spec/experiment.ts';
+import { API_VERSION, type Experiment } from 'swarmlab';
 import type { OperatorConfig } from '../config.ts';
 import { jobName, LABELS, MANAGED_BY, specConfigMapName } from './names.ts';
 

@@ -1,18 +1,24 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { SwarmlabError } from '../errors.ts';
-import { builtinRegistry } from '../modules/builtin.ts';
-import { resolveScenario, validateExperiment } from '../modules/resolve.ts';
-import { loadExperimentFile, specDigest } from '../spec/load.ts';
-import { plan, planRun } from '../spec/plan.ts';
-import { openStore } from '../store/open.ts';
-import { FileStore } from '../store/file-store.ts';
-import { runLocal } from '../run/local-executor.ts';
-import { runAndPromote } from '../run/promote.ts';
+import {
+  builtinRegistry,
+  FileStore,
+  loadExperimentFile,
+  openStore,
+  plan,
+  planRun,
+  runAndPromote,
+  runLocal,
+  specDigest,
+  SwarmlabError,
+  validateExperiment,
+  validateResults,
+} from '../index.ts';
+// Internals the entry point does not offer: the run-index pre-check, test failpoints, the pool's type, the output schemas.
+import { resolveScenario } from '../modules/resolve.ts';
 import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint } from '../run/failpoints.ts';
 import type { WorkerPool } from '../run/worker-pool.ts';
-import { validateResults } from '../outputs/validate-experiment.ts';
 import { outputJsonSchemas } from '../outputs/json-schemas.ts';
 import { migrateResults } from './migrate-command.ts';
 import { createProgressReporter } from './progress.ts';

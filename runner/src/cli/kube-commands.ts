@@ -2,13 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { SwarmlabError } from '../errors.ts';
-import { builtinRegistry } from '../modules/builtin.ts';
-import { validateExperiment } from '../modules/resolve.ts';
-import { API_VERSION } from '../spec/experiment.ts';
-import { loadExperimentDocument } from '../spec/load.ts';
-import { openStore } from '../store/open.ts';
-import { validateResults } from '../outputs/validate-experiment.ts';
+import { API_VERSION, builtinRegistry, loadExperimentDocument, openStore, SwarmlabError, validateExperiment, validateResults } from '../index.ts';
 
 // The CLI side of running on a cluster: `submit` applies an Experiment to the
 // current kube context and follows its status; `results` fetches what the

@@ -4,9 +4,9 @@ import type { ModuleRegistry } from '../modules/registry.ts';
 import type { Experiment } from '../spec/experiment.ts';
 import { planRun, type RunPoint } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';
-import { ExperimentLayout } from '../store/layout.ts';
+import { ExperimentLayout, type ResultsLayout } from '../store/layout.ts';
 import { RunRecord, SCHEMA_VERSION, type FileEntry, type Provenance } from '../outputs/schemas.ts';
-import { RUN_RECORD, checkRunFiles, fileEntry, runDigest } from '../outputs/check-run.ts';
+import { checkRunFiles, fileEntry, runDigest } from '../outputs/check-run.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { executeRun } from './execute.ts';
 import { SinkPool } from '../outputs/byte-sink.ts';
@@ -24,7 +24,7 @@ export interface RunOutcome {
 }
 
 /** Reads a run's record if it exists and is well-formed; a run with a record has succeeded. */
-export async function readRunRecord(store: ObjectStore, layout: ExperimentLayout, runId: string): Promise<RunRecord | undefined> {
+export async function readRunRecord(store: ObjectStore, layout: ResultsLayout, runId: string): Promise<RunRecord | undefined> {
   const bytes = await store.get(layout.runRecord(runId));
   if (!bytes) return undefined;
   const parsed = RunRecord.safeParse(parseJson(bytes));
@@ -117,4 +117,3 @@ function parseJson(bytes: Buffer): unknown {
   }
 }
 
-export { RUN_RECORD };
