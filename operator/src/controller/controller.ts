@@ -17,7 +17,9 @@ import { realClock, type Clock } from './clock.ts';
 import { ResilientInformer } from './informer.ts';
 import { LeaderElector, type LeaseTimings } from './leader.ts';
 import { WorkQueue } from './queue.ts';
-import { prepare, Reconciler, type ExperimentObject } from './reconcile.ts';
+import type { ExperimentObject } from './deps.ts';
+import { prepare } from './prepare.ts';
+import { Reconciler } from './reconcile.ts';
 import type { ExperimentView } from '../http/server.ts';
 
 export interface ControllerOptions {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { prepare, type ExperimentObject } from './reconcile.ts';
+import type { ExperimentObject } from './deps.ts';
+import { prepare } from './prepare.ts';
 
 function obj(spec: Record<string, unknown>): ExperimentObject {
   return { apiVersion: 'swarmlab.io/v1alpha1', kind: 'Experiment', metadata: { name: 'e', namespace: 'lab', uid: 'u', generation: 1 }, spec, status: { phase: 'Running' } };

@@ -123,6 +123,11 @@ function resources(exp: Experiment): V1ResourceRequirements | undefined {
  * finished runs are never run twice; they cost a short pod each. That keeps
  * the index -> run mapping the identity, with no per-Job index lists.
  */
+/** A part's spec.parallelism: split sweeps share the Experiment's between their Jobs (rounded up: at most parts-1 pods more). */
+export function partParallelism(exp: Experiment, config: Pick<JobConfig, 'defaultParallelism'>, part: JobPart): number {
+  return Math.min(part.size, Math.ceil((exp.spec.execution.parallelism ?? config.defaultParallelism) / part.parts));
+}
+
 export function buildJob(input: JobInput): V1Job {
   const { owner, experiment: exp, digest, total, generation, config } = input;
   const part = input.part ?? { part: 0, parts: 1, offset: 0, size: total };
@@ -162,8 +167,7 @@ export function buildJob(input: JobInput): V1Job {
     spec: {
       completionMode: 'Indexed',
       completions: size,
-      // Split sweeps share the Experiment's parallelism between their Jobs (rounded up: at most parts-1 pods more).
-      parallelism: Math.min(size, Math.ceil((ex.parallelism ?? config.defaultParallelism) / part.parts)),
+      parallelism: partParallelism(exp, config, part),
       backoffLimitPerIndex: ex.retries,
       // Per Job: Kubernetes has no failure budget across Jobs, so a split sweep may fail up to parts x maxFailedRuns runs.
       ...(ex.maxFailedRuns !== undefined ? { maxFailedIndexes: Math.min(ex.maxFailedRuns, size) } : {}),
