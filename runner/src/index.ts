@@ -7,24 +7,25 @@
 export { ErrorCodes, SwarmlabError, isSwarmlabError, formatPath, type ErrorCode, type ErrorDetails } from './errors.ts';
 export { RUNNER_VERSION } from './version.ts';
 
-// The Experiment: its schema, parsing, digest.
+// The Experiment: its spec and status schemas, parsing, digest.
 export {
   API_GROUP,
   API_VERSION,
   DEFAULT_MAX_RUNS,
   Experiment,
   ExperimentSpec,
+  ModuleKind,
   Toleration,
   type ParamValue,
   type Sweep,
 } from './spec/experiment.ts';
+export { Condition, ConditionType, ExperimentStatus, MAX_INTERVALS_LENGTH, Phase, RunCounts } from './spec/status.ts';
 export { loadExperimentDocument, loadExperimentFile, parseExperiment, parseExperimentText, specDigest } from './spec/load.ts';
 export { canonicalJson, sha256 } from './spec/canonical.ts';
 
 // Checking a spec against the modules, and the run matrix.
 export { builtinRegistry } from './modules/builtin.ts';
 export type { ModuleRegistry } from './modules/registry.ts';
-export { moduleKinds, type ModuleKind } from './modules/api.ts';
 export { validateExperiment } from './modules/resolve.ts';
 export { plan, planRun, runCount, runIdOf, runIndexOf, sweepSeeds, type RunPoint } from './spec/plan.ts';
 

@@ -6,7 +6,7 @@ import { zodToSpecError } from '../spec/load.ts';
 import { pointCount, pointParams, checkRunCap } from '../spec/plan.ts';
 import type { LatencyRule } from '../engine/latency.ts';
 import type { ModuleDefinition, ModuleKind } from './api.ts';
-import { moduleKinds } from './api.ts';
+import { creationRank } from './api.ts';
 import type { ModuleRegistry } from './registry.ts';
 
 export interface ResolvedModule {
@@ -125,7 +125,7 @@ export function resolveScenario(
 }
 
 function creationOrder<T extends { instance: string; kind: ModuleKind; deps: readonly string[] }>(mods: readonly T[]): T[] {
-  const rank = (m: T) => moduleKinds.indexOf(m.kind);
+  const rank = (m: T) => creationRank[m.kind];
   const pending = [...mods].sort((a, b) => rank(a) - rank(b) || (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
   const done = new Set<string>();
   const out: T[] = [];

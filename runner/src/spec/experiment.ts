@@ -39,9 +39,13 @@ const paramPath = z
   .regex(/^[a-z][a-zA-Z0-9_-]*(\.[a-zA-Z0-9_-]+)+$/, 'must be a dotted path: <module instance>.<config key>[.<key>...], latency.<rule>.<field> or horizon.<field>')
   .describe('Where the value goes: `<module instance>.<config key path>`, `latency.<rule name>.<field>` or `horizon.time|events`.');
 
+/** What a module is; the one definition of the kinds (the module API, the CRD and the output schemas use it). */
+export const ModuleKind = z.enum(['agent', 'network', 'policy']);
+export type ModuleKind = z.infer<typeof ModuleKind>;
+
 export const ModuleRef = z
   .object({
-    kind: z.enum(['agent', 'network', 'policy']).describe('Module kind.'),
+    kind: ModuleKind.describe('Module kind.'),
     module: identifier.describe('Registry name of the module, e.g. `erdos-renyi`.'),
     name: identifier.optional().describe('Instance name, unique in the scenario; defaults to the module name. Parameters and events address the instance by it.'),
     version: z.string().max(64).optional().describe('Semver range the module version must satisfy, e.g. `^1.0.0`.'),
