@@ -10,6 +10,7 @@ export { RUNNER_VERSION } from './version.ts';
 // The Experiment: its spec and status schemas, parsing, digest.
 export {
   API_GROUP,
+  API_GROUP_VERSION,
   API_VERSION,
   DEFAULT_MAX_RUNS,
   Experiment,

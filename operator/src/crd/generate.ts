@@ -1,10 +1,10 @@
 import { stringify } from 'yaml';
-import { API_GROUP, ExperimentSpec } from 'swarmlab';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, ExperimentSpec } from 'swarmlab';
 import { ExperimentStatus } from '../api/status.ts';
 import { toStructural, zodToOpenApi, type SchemaNode } from './structural.ts';
 import { CEL_RULES, type CelRule } from './validations.ts';
 
-export const CRD_VERSION = 'v1alpha1';
+export const CRD_VERSION = API_GROUP_VERSION;
 export const PLURAL = 'experiments';
 export const CRD_NAME = `${PLURAL}.${API_GROUP}`;
 export const CRD_FILE = `crds/${CRD_NAME}.yaml`;
@@ -18,7 +18,7 @@ export function experimentSchema(): SchemaNode {
     description: 'A swarmlab Experiment: a multi-agent simulation scenario and a sweep of seeds and parameters, run as Kubernetes Jobs with validated outputs in object storage.',
     required: ['spec'],
     properties: {
-      apiVersion: { type: 'string', description: 'swarmlab.io/v1alpha1' },
+      apiVersion: { type: 'string', description: API_VERSION },
       kind: { type: 'string', description: 'Experiment' },
       metadata: { type: 'object' },
       spec,

@@ -6,7 +6,9 @@ import { z } from 'zod';
 // nodes marked with `crd` overrides that the CRD generator substitutes.
 
 export const API_GROUP = 'swarmlab.io';
-export const API_VERSION = `${API_GROUP}/v1alpha1`;
+/** The version of the API group the Experiment is served at (the CRD's version). */
+export const API_GROUP_VERSION = 'v1alpha1';
+export const API_VERSION = `${API_GROUP}/${API_GROUP_VERSION}`;
 export const DEFAULT_MAX_RUNS = 100_000;
 
 /** Attaches the schema node a structural CRD should use where zod's own JSON Schema would not be structural. */
