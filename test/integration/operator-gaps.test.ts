@@ -7,8 +7,7 @@
 import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CustomObjectsApi, KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ObjectStore } from '../../runner/src/store/store.ts';
-import { ExperimentStatus } from '../../operator/src/api/status.ts';
+import { ExperimentStatus, type ObjectStore } from 'swarmlab';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
