@@ -16,6 +16,22 @@ const forbidHostTimeAndRandomness = {
   ],
 };
 
+// The operator uses the runner only through its public face (runner/src/index.ts,
+// the package's own export `swarmlab`), so the runner's internals can change.
+const runnerPublicFaceOnly = {
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        {
+          group: ['**/runner/src/**', '!**/runner/src/index.ts', 'swarmlab/*'],
+          message: "Import the runner through its public face: import { ... } from 'swarmlab' (runner/src/index.ts).",
+        },
+      ],
+    },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'infra/node_modules/**', '**/dist/**', 'crds/**', 'charts/**'] },
   {
@@ -30,5 +46,9 @@ export default tseslint.config(
     files: ['runner/src/engine/**/*.ts', 'runner/src/modules/**/*.ts', 'runner/src/rng/**/*.ts', 'runner/src/models/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: forbidHostTimeAndRandomness,
+  },
+  {
+    files: ['operator/**/*.ts'],
+    rules: runnerPublicFaceOnly,
   },
 );

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustomObjectsApi, KubeConfig, type RequestContext } from '@kubernetes/client-node';
-import { ExperimentStatus } from '../operator/src/api/status.ts';
+import { ExperimentStatus } from 'swarmlab';
 import { OperatorConfig } from '../operator/src/config.ts';
 import { Controller } from '../operator/src/controller/controller.ts';
 import { CRD_FILE } from '../operator/src/crd/generate.ts';

@@ -18,8 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { parseExperimentText } from '../runner/src/spec/load.ts';
-import { sweepSeeds } from '../runner/src/spec/plan.ts';
+import { parseExperimentText, sweepSeeds } from 'swarmlab';
 
 const runs = Number(process.argv[2] ?? 256);
 const horizon = Number(process.argv[3] ?? 5000);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { RUNNER_VERSION } from '../../runner/src/version.ts';
-import { Toleration } from '../../runner/src/spec/experiment.ts';
+import { RUNNER_VERSION, Toleration } from 'swarmlab';
 
 // Operator configuration: environment variables (what the Helm chart sets),
 // overridable by command-line flags of the same name in kebab-case.

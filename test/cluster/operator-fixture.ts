@@ -5,10 +5,8 @@
 import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { expect } from 'vitest';
-import { ExperimentStatus } from '../../operator/src/api/status.ts';
 import { CRD_FILE } from '../../operator/src/crd/generate.ts';
-import { S3Store } from '../../runner/src/store/s3-store.ts';
-import type { ObjectStore } from '../../runner/src/store/store.ts';
+import { ExperimentStatus, S3Store, type ObjectStore } from 'swarmlab';
 import type { ClusterConnection } from './context.ts';
 import { waitFor, type TestCluster } from './harness.ts';
 import { LocalKubeletStandIn } from './pod-executor.ts';

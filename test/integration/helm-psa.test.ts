@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../operator/src/config.ts';
 import { buildJob } from '../../operator/src/jobs/build-job.ts';
-import { parseExperimentText } from '../../runner/src/spec/load.ts';
+import { parseExperimentText } from 'swarmlab';
 import { useCluster } from '../cluster/harness.ts';
 import { repoRoot } from '../cluster/versions.ts';
 import { fullValuesFile, K8sObject, one, podFromTemplate, render, resolvedEnv, type RenderOptions } from '../unit/helm-render.ts';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { useCluster } from '../cluster/harness.ts';
-import { S3Store } from '../../runner/src/store/s3-store.ts';
+import { S3Store } from 'swarmlab';
 
 const cluster = useCluster('runner-s3');
 const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));

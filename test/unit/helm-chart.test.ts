@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../operator/src/config.ts';
 import { buildJob } from '../../operator/src/jobs/build-job.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
-import { parseExperimentText } from '../../runner/src/spec/load.ts';
+import { parseExperimentText } from 'swarmlab';
 import { repoRoot } from '../cluster/versions.ts';
 import {
   chartDir,

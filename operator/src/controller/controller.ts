@@ -7,9 +7,7 @@ import {
   type KubernetesListObject,
   type V1Job,
 } from '@kubernetes/client-node';
-import { API_GROUP } from '../../../runner/src/spec/experiment.ts';
-import { openStore } from '../../../runner/src/store/open.ts';
-import type { ObjectStore } from '../../../runner/src/store/store.ts';
+import { API_GROUP, openStore, type ObjectStore, ExperimentLayout } from 'swarmlab';
 import { ExperimentStatus, type Phase } from '../api/status.ts';
 import type { OperatorConfig } from '../config.ts';
 import { CRD_VERSION, PLURAL } from '../crd/generate.ts';
@@ -19,8 +17,9 @@ import { realClock, type Clock } from './clock.ts';
 import { ResilientInformer } from './informer.ts';
 import { LeaderElector, type LeaseTimings } from './leader.ts';
 import { WorkQueue } from './queue.ts';
-import { prepare, Reconciler, type ExperimentObject } from './reconcile.ts';
-import { ExperimentLayout } from '../../../runner/src/store/layout.ts';
+import type { ExperimentObject } from './deps.ts';
+import { prepare } from './prepare.ts';
+import { Reconciler } from './reconcile.ts';
 import type { ExperimentView } from '../http/server.ts';
 
 export interface ControllerOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1ContainerStateTerminated, V1Pod } from '@kubernetes/client-node';
-import { formatFailureRecord } from '../../../runner/src/outputs/failure-record.ts';
+import { formatFailureRecord } from 'swarmlab';
 import { failuresFromPods } from './failures.ts';
 
 function pod(index: number, terminated: Partial<V1ContainerStateTerminated>, finishedAt: string): V1Pod {

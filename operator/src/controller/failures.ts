@@ -1,7 +1,5 @@
 import type { V1ContainerStateTerminated, V1Pod } from '@kubernetes/client-node';
-import { ErrorCodes } from '../../../runner/src/errors.ts';
-import { failureFromRecord, parseFailureRecord, type RunFailure } from '../../../runner/src/outputs/failure-record.ts';
-import { codeForExitStatus } from '../../../runner/src/run/failure-policy.ts';
+import { ErrorCodes, codeForExitStatus, failureFromRecord, parseFailureRecord, type RunFailure } from 'swarmlab';
 import { CONTAINER } from '../jobs/build-job.ts';
 
 const INDEX_LABEL = 'batch.kubernetes.io/job-completion-index';

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineModule, type ModuleDefinition } from '../../../runner/src/modules/api.ts';
-import { builtinRegistry } from '../../../runner/src/modules/builtin.ts';
-import { ModuleRegistry } from '../../../runner/src/modules/registry.ts';
-import { prepare, type ExperimentObject } from './reconcile.ts';
+import { builtinRegistry, defineModule, ModuleRegistry, type ModuleDefinition } from 'swarmlab';
+import type { ExperimentObject } from './deps.ts';
+import { prepare } from './prepare.ts';
 
 const hanging = defineModule({
   kind: 'agent',

@@ -1,6 +1,4 @@
-import type { ObjectStore } from '../../../runner/src/store/store.ts';
-import type { ExperimentLayout } from '../../../runner/src/store/layout.ts';
-import { runIdOf } from '../../../runner/src/spec/plan.ts';
+import { type ObjectStore, type ExperimentLayout, runIdOf, runIndexOf } from 'swarmlab';
 import type { StorageOp } from '../http/metrics.ts';
 import { count, difference, fromIndexes, union, type Intervals } from '../status/intervals.ts';
 import { setRecent } from './recent.ts';
@@ -69,11 +67,11 @@ export class StoreProgress {
   }
 
   async #list(q: StoreProgressQuery): Promise<Intervals> {
-    const keys = await this.#op('list', () => q.store.list(`${q.layout.root}/runs/`));
+    const keys = await this.#op('list', () => q.store.list(q.layout.runsPrefix));
     const indexes: number[] = [];
     for (const k of keys) {
-      const m = /\/runs\/run-(\d+)\/run\.json$/.exec(k);
-      if (m !== null) indexes.push(Number(m[1]));
+      const index = runIndexOf(q.layout.runIdOfRecord(k));
+      if (index !== undefined) indexes.push(index);
     }
     return fromIndexes(indexes);
   }

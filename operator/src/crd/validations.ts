@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_RUNS } from '../../../runner/src/spec/experiment.ts';
+import { DEFAULT_MAX_RUNS } from 'swarmlab';
 
 // CEL rules the API server checks at admission. They mirror the zod refinements
 // of runner/src/spec/experiment.ts (which still run in the operator and the

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ErrorCodes } from '../../../runner/src/errors.ts';
-import { parseExperiment, parseExperimentText, specDigest } from '../../../runner/src/spec/load.ts';
+import { ErrorCodes, parseExperiment, parseExperimentText, specDigest } from 'swarmlab';
 import { buildJob, buildSpecConfigMap, frozenSpecYaml, jobParts, type JobConfig, type ExperimentRef } from './build-job.ts';
 import { jobGenerationOf, jobName, MAX_JOB_NAME, specConfigMapName } from './names.ts';
 

@@ -1,6 +1,5 @@
 import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1PodFailurePolicy, V1ResourceRequirements } from '@kubernetes/client-node';
-import { API_VERSION, type Experiment } from '../../../runner/src/spec/experiment.ts';
-import { exitStatusPolicy } from '../../../runner/src/run/failure-policy.ts';
+import { API_VERSION, exitStatusPolicy, type Experiment } from 'swarmlab';
 import type { OperatorConfig } from '../config.ts';
 import { jobName, LABELS, MANAGED_BY, specConfigMapName } from './names.ts';
 
@@ -152,6 +151,11 @@ export function podFailurePolicy(): V1PodFailurePolicy {
  * finished runs are never run twice; they cost a short pod each. That keeps
  * the index -> run mapping the identity, with no per-Job index lists.
  */
+/** A part's spec.parallelism: split sweeps share the Experiment's between their Jobs (rounded up: at most parts-1 pods more). */
+export function partParallelism(exp: Experiment, config: Pick<JobConfig, 'defaultParallelism'>, part: JobPart): number {
+  return Math.min(part.size, Math.ceil((exp.spec.execution.parallelism ?? config.defaultParallelism) / part.parts));
+}
+
 export function buildJob(input: JobInput): V1Job {
   const { owner, experiment: exp, digest, total, generation, config } = input;
   const part = input.part ?? { part: 0, parts: 1, offset: 0, size: total };
@@ -191,8 +195,7 @@ export function buildJob(input: JobInput): V1Job {
     spec: {
       completionMode: 'Indexed',
       completions: size,
-      // Split sweeps share the Experiment's parallelism between their Jobs (rounded up: at most parts-1 pods more).
-      parallelism: Math.min(size, Math.ceil((ex.parallelism ?? config.defaultParallelism) / part.parts)),
+      parallelism: partParallelism(exp, config, part),
       backoffLimitPerIndex: ex.retries,
       // Per Job: Kubernetes has no failure budget across Jobs, so a split sweep may fail up to parts x maxFailedRuns runs.
       ...(ex.maxFailedRuns !== undefined ? { maxFailedIndexes: Math.min(ex.maxFailedRuns, size) } : {}),

@@ -20,6 +20,7 @@ function obs(over: Partial<Observation> = {}): Observation {
     store: { ok: true, succeeded: [] },
     failures: [],
     manifest: undefined,
+    parallelism: [],
     ...over,
   };
 }
@@ -124,6 +125,33 @@ describe('decide', () => {
     const resumed = next(settled, { suspend: false, job: job({ suspended: true }) });
     expect(resumed.actions).toContainEqual({ kind: 'setJobSuspend', name: 'exp-dddddddd-0', suspend: false });
     expect(resumed.events.map((e) => e.reason)).toEqual(['Resumed']);
+  });
+
+  it('a changed parallelism is patched into the unfinished Jobs until they follow it, running or suspended', () => {
+    const running = decide(obs({ previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' }, job: job({ active: 2 }) }));
+    const parts = [
+      { name: 'exp-dddddddd-0-0', current: 2, wanted: 4, finished: false },
+      { name: 'exp-dddddddd-0-1', current: 2, wanted: 4, finished: true },
+    ];
+    const changed = next(running, { job: job({ active: 2 }), parallelism: parts });
+    expect(changed.actions).toEqual([{ kind: 'setJobParallelism', name: 'exp-dddddddd-0-0', parallelism: 4 }]);
+    expect(changed.status).toEqual(running.status);
+    const followed = next(changed, { job: job({ active: 4 }), parallelism: [{ ...parts[0]!, current: 4 }, parts[1]!] });
+    expect(followed.actions).toEqual([]);
+    const suspended = next(followed, { suspend: true, job: job({ suspended: true }), parallelism: [{ ...parts[0]!, current: 4, wanted: 1 }] });
+    expect(suspended.status.phase).toBe('Suspended');
+    expect(suspended.actions).toEqual([{ kind: 'setJobParallelism', name: 'exp-dddddddd-0-0', parallelism: 1 }]);
+  });
+
+  it('a finished or invalid Experiment changes no parallelism', () => {
+    const stale = [{ name: 'exp-dddddddd-0', current: 2, wanted: 8, finished: false }];
+    const all = { job: job({ completedIndexes: '0-99' }), store: { ok: true as const, succeeded: [[0, 99]] as [number, number][] }, parallelism: stale };
+    const writing = decide(obs({ previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' }, ...all }));
+    expect(writing.actions).toEqual([{ kind: 'writeManifest' }, { kind: 'setJobParallelism', name: 'exp-dddddddd-0', parallelism: 8 }]);
+    const done = next(writing, { ...all, manifest: { uri: 'm', digest: 'x' } });
+    expect(done.status.phase).toBe('Complete');
+    expect(done.actions).toEqual([]);
+    expect(decide(obs({ invalid: { reason: 'InvalidSpec', message: 'x' }, parallelism: stale })).actions).toEqual([]);
   });
 
   it('store errors: StorageUnavailable, counts kept, nothing terminal decided, requeue', () => {

@@ -1,7 +1,7 @@
 import type { ConditionType, ExperimentStatus, Phase } from '../api/status.ts';
 import { MAX_INTERVALS_LENGTH } from '../api/status.ts';
 import { conditionsFrom, conditionStatus, type ConditionValue } from './conditions.ts';
-import type { RunFailure } from '../../../runner/src/outputs/failure-record.ts';
+import type { RunFailure } from 'swarmlab';
 import { count, difference, formatIntervals, normalise, parseIntervals, type Intervals } from './intervals.ts';
 
 // The level-triggered core of reconcile, as a pure function: what is observed
@@ -28,6 +28,17 @@ export type StoreObservation = { ok: true; succeeded: Intervals } | { ok: false;
 /** Why a run's last attempt failed (a bounded sample): the runner's failure record, or what its pod's status says. */
 export type { RunFailure };
 
+/** One existing Job (part) and the parallelism the spec asks of it now. */
+export interface PartParallelism {
+  name: string;
+  /** spec.parallelism as observed */
+  current: number | undefined;
+  /** What spec.execution.parallelism (shared between the parts) asks for. */
+  wanted: number;
+  /** The part has a Complete or Failed condition: nothing to change. */
+  finished: boolean;
+}
+
 export interface Observation {
   /** metadata.generation */
   generation: number;
@@ -45,12 +56,15 @@ export interface Observation {
   failures: readonly RunFailure[];
   /** Set once the manifest has been written (this pass or before). */
   manifest: { uri: string; digest: string } | undefined;
+  /** Every Job part found, of the current generation (empty when none or not observed). */
+  parallelism: readonly PartParallelism[];
 }
 
 export type Action =
   | { kind: 'ensureConfigMap' }
   | { kind: 'createJob'; generation: number }
   | { kind: 'setJobSuspend'; name: string; suspend: boolean }
+  | { kind: 'setJobParallelism'; name: string; parallelism: number }
   | { kind: 'writeManifest' };
 
 export interface KubeEvent {
@@ -229,6 +243,8 @@ export function decide(obs: Observation): Decision {
     requeue = true;
   }
 
+  if (phase === 'Running' || phase === 'Suspended') actions.push(...parallelismActions(obs.parallelism));
+
   const status: ExperimentStatus = {
     observedGeneration: obs.generation,
     phase,
@@ -248,6 +264,14 @@ export function decide(obs: Observation): Decision {
     status.manifestDigest = obs.manifest.digest;
   }
   return { status, actions, events: transitionEvents(prev, status), requeue };
+}
+
+/**
+ * spec.execution.parallelism may change while the sweep runs (it is not part
+ * of the spec digest): unfinished Jobs follow it.
+ */
+function parallelismActions(parts: readonly PartParallelism[]): Action[] {
+  return parts.filter((p) => !p.finished && p.current !== p.wanted).map((p) => ({ kind: 'setJobParallelism', name: p.name, parallelism: p.wanted }));
 }
 
 /** Events for the transitions people care about, from the old and new status alone. */

@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { z } from 'zod';
 import { SwarmlabError } from '../errors.ts';
 import { builtinRegistry } from '../modules/builtin.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { API_VERSION } from '../spec/experiment.ts';
+import { ExperimentStatus, type Phase } from '../spec/status.ts';
 import { loadExperimentDocument } from '../spec/load.ts';
 import { openStore } from '../store/open.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
@@ -14,21 +14,7 @@ import { validateResults } from '../outputs/validate-experiment.ts';
 // current kube context and follows its status; `results` fetches what the
 // operator recorded. Both read only the Experiment's status contract.
 
-const Status = z
-  .object({
-    phase: z.string().optional(),
-    progress: z.string().optional(),
-    runs: z.object({ total: z.number(), succeeded: z.number(), failed: z.number(), running: z.number(), pending: z.number() }).partial().optional(),
-    conditions: z.array(z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional() })).optional(),
-    observedGeneration: z.number().optional(),
-    resultsURI: z.string().optional(),
-    manifestURI: z.string().optional(),
-    manifestDigest: z.string().optional(),
-  })
-  .loose();
-type Status = z.infer<typeof Status>;
-
-const TERMINAL = new Set(['Complete', 'Failed', 'Invalid']);
+const TERMINAL = new Set<Phase>(['Complete', 'Failed', 'Invalid']);
 
 function kubeClient(): { api: KubernetesObjectApi; namespace: string } {
   const kc = new KubeConfig();
@@ -55,9 +41,16 @@ function apiError(e: unknown, what: string): SwarmlabError {
   return new SwarmlabError(code, `${what}: ${message}`, { cause: e });
 }
 
-async function readStatus(api: KubernetesObjectApi, name: string, namespace: string): Promise<{ status: Status; generation: number | undefined }> {
+async function readStatus(api: KubernetesObjectApi, name: string, namespace: string): Promise<{ status: ExperimentStatus; generation: number | undefined }> {
   const obj = (await api.read({ apiVersion: API_VERSION, kind: 'Experiment', metadata: { name, namespace } })) as KubernetesObject & { status?: unknown };
-  return { status: Status.parse(obj.status ?? {}), generation: obj.metadata?.generation };
+  const parsed = ExperimentStatus.safeParse(obj.status ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SwarmlabError('USAGE', `experiment ${namespace}/${name} has a status this CLI cannot read: status.${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`, {
+      hint: 'use a swarmlab CLI of the operator\'s version',
+    });
+  }
+  return { status: parsed.data, generation: obj.metadata?.generation };
 }
 
 export interface SubmitOptions {

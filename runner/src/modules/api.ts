@@ -5,9 +5,12 @@ import type { MetricTable } from '../engine/metric-table.ts';
 import type { TextFiles } from '../outputs/run-files.ts';
 import type { Graph } from './networks/graph.ts';
 import type { LatencyRule } from '../engine/latency.ts';
+import type { ModuleKind } from '../spec/experiment.ts';
 
-export type ModuleKind = 'agent' | 'network' | 'policy';
-export const moduleKinds: readonly ModuleKind[] = ['network', 'policy', 'agent'];
+export type { ModuleKind };
+
+/** Instances are created networks first, then policies, then the agents that use both. */
+export const creationRank: Readonly<Record<ModuleKind, number>> = { network: 0, policy: 1, agent: 2 };
 
 /** An executed event, exactly as it is logged to events.jsonl. */
 export interface SimEvent {

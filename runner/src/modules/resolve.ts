@@ -5,7 +5,7 @@ import { Scenario } from '../spec/experiment.ts';
 import { zodToSpecError } from '../spec/load.ts';
 import type { LatencyRule } from '../engine/latency.ts';
 import type { ConfigIssue, ModuleDefinition, ModuleKind, ScenarioView } from './api.ts';
-import { moduleKinds } from './api.ts';
+import { creationRank } from './api.ts';
 import { runModuleHook, type HookBudget } from '../hook-guard.ts';
 import { scenarioView } from './scenario-view.ts';
 import type { ModuleRegistry } from './registry.ts';
@@ -212,7 +212,7 @@ export function resolveScenario(
 }
 
 function creationOrder<T extends { instance: string; kind: ModuleKind; deps: readonly string[] }>(mods: readonly T[]): T[] {
-  const rank = (m: T) => moduleKinds.indexOf(m.kind);
+  const rank = (m: T) => creationRank[m.kind];
   const pending = [...mods].sort((a, b) => rank(a) - rank(b) || (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
   const done = new Set<string>();
   const out: T[] = [];

@@ -6,8 +6,10 @@ import type { RunFiles } from './run-files.ts';
 import { EventLine, Summary, type FileEntry } from './schemas.ts';
 import { SCHEMA_VERSION } from './schemas.ts';
 import semver from 'semver';
+import { RUN_RECORD_FILE } from '../store/layout.ts';
 
-export const RUN_RECORD = 'run.json';
+// The run record's name belongs to the store layout; validate-experiment.ts still imports it from here.
+export { RUN_RECORD_FILE as RUN_RECORD };
 
 /**
  * Checks a run's files against their schemas and the modules' own checks.
@@ -42,7 +44,7 @@ export function checkRunFiles(files: RunFiles, registry: ModuleRegistry): string
   }
   const expected = new Set([...summary.files, 'summary.json']);
   for (const name of files.names()) {
-    if (name !== RUN_RECORD && !expected.has(name)) problems.push(`${name}: not listed in summary.json files`);
+    if (name !== RUN_RECORD_FILE && !expected.has(name)) problems.push(`${name}: not listed in summary.json files`);
   }
   for (const name of summary.files) if (!files.has(name)) problems.push(`${name}: listed in summary.json but missing`);
 

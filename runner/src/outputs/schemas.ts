@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ModuleKind } from '../spec/experiment.ts';
 
 /** Semver of the output file formats. Bump minor for additive changes, major for breaking ones (and add a migration). */
 export const SCHEMA_VERSION = '2.0.0';
@@ -22,7 +23,7 @@ export const EventLine = z
   .describe('One line of events.jsonl: an executed event.');
 
 export const ModuleStamp = z
-  .object({ kind: z.enum(['agent', 'network', 'policy']), module: z.string(), name: z.string(), version: semverString })
+  .object({ kind: ModuleKind, module: z.string(), name: z.string(), version: semverString })
   .strict();
 
 export const Summary = z

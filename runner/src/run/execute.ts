@@ -11,6 +11,7 @@ import { specDigest } from '../spec/load.ts';
 import { SCHEMA_VERSION, type Summary } from '../outputs/schemas.ts';
 import { RunLogWriter, type RunLogSinks } from '../outputs/format-run-log.ts';
 import { RunFiles } from '../outputs/run-files.ts';
+import { RUN_RECORD_FILE } from '../store/layout.ts';
 import { RUNNER_VERSION } from '../version.ts';
 
 export const STANDARD_FILES = ['events.jsonl', 'metrics.csv', 'summary.json'] as const;
@@ -69,7 +70,7 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
     const extra = inst.runtime.analyze?.(result);
     if (extra) {
       for (const [name, content] of Object.entries(extra)) {
-        if (files.has(name) || name === 'summary.json' || name === 'run.json') {
+        if (files.has(name) || name === 'summary.json' || name === RUN_RECORD_FILE) {
           throw new SwarmlabError('RUN_FAILED', `module ${inst.instance} wants to write ${name}, which another module or the runner already writes`);
         }
         files.set(name, content);

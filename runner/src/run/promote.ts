@@ -5,7 +5,7 @@ import type { ModuleRegistry } from '../modules/registry.ts';
 import type { Experiment } from '../spec/experiment.ts';
 import { planRun, type RunPoint } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';
-import { ExperimentLayout } from '../store/layout.ts';
+import { ExperimentLayout, type ResultsLayout } from '../store/layout.ts';
 import { RunRecord, SCHEMA_VERSION, type FileEntry, type Provenance } from '../outputs/schemas.ts';
 import { RUN_RECORD, checkRunFiles, fileEntry } from '../outputs/check-run.ts';
 import { runDigest } from '../outputs/digests.ts';
@@ -30,7 +30,7 @@ export interface RunOutcome {
 }
 
 /** Reads a run's record if it exists and is well-formed; a run with a record has succeeded. */
-export async function readRunRecord(store: ObjectStore, layout: ExperimentLayout, runId: string): Promise<RunRecord | undefined> {
+export async function readRunRecord(store: ObjectStore, layout: ResultsLayout, runId: string): Promise<RunRecord | undefined> {
   const bytes = await store.get(layout.runRecord(runId));
   if (!bytes) return undefined;
   const parsed = RunRecord.safeParse(parseJson(bytes));
@@ -155,4 +155,3 @@ function parseJson(bytes: Buffer): unknown {
   }
 }
 
-export { RUN_RECORD };

@@ -8,7 +8,9 @@ import { repeatedGridParams } from './sweep-duplicates.ts';
 // nodes marked with `crd` overrides that the CRD generator substitutes.
 
 export const API_GROUP = 'swarmlab.io';
-export const API_VERSION = `${API_GROUP}/v1alpha1`;
+/** The version of the API group the Experiment is served at (the CRD's version). */
+export const API_GROUP_VERSION = 'v1alpha1';
+export const API_VERSION = `${API_GROUP}/${API_GROUP_VERSION}`;
 export const DEFAULT_MAX_RUNS = 100_000;
 
 /** Attaches the schema node a structural CRD should use where zod's own JSON Schema would not be structural. */
@@ -41,8 +43,12 @@ const paramPath = z
   .regex(/^[a-z][a-zA-Z0-9_-]*(\.[a-zA-Z0-9_-]+)+$/, 'must be a dotted path: <module instance>.<config key>[.<key>...], latency.<rule>.<field> or horizon.<field>')
   .describe('Where the value goes: `<module instance>.<config key path>`, `latency.<rule name>.<field>` or `horizon.time|events`.');
 
+/** What a module is; the one definition of the kinds (the module API, the CRD and the output schemas use it). */
+export const ModuleKind = z.enum(['agent', 'network', 'policy']);
+export type ModuleKind = z.infer<typeof ModuleKind>;
+
 export const ModuleRef = strictObject({
-    kind: z.enum(['agent', 'network', 'policy']).describe('Module kind.'),
+    kind: ModuleKind.describe('Module kind.'),
     module: identifier.describe('Registry name of the module, e.g. `erdos-renyi`.'),
     name: identifier.optional().describe('Instance name, unique in the scenario; defaults to the module name. Parameters and events address the instance by it.'),
     version: z.string().max(64).optional().describe('Semver range the module version must satisfy, e.g. `^1.0.0`.'),

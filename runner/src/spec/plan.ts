@@ -99,6 +99,12 @@ export function runIdOf(index: number, total: number): string {
   return `run-${String(index).padStart(runIdWidth(total), '0')}`;
 }
 
+/** The index a run id names (the inverse of runIdOf), or undefined for anything else. */
+export function runIndexOf(runId: string | undefined): number | undefined {
+  const m = runId === undefined ? null : /^run-(\d+)$/.exec(runId);
+  return m === null ? undefined : Number(m[1]);
+}
+
 /** One run of the matrix, computed from its index alone (a pod needs only its own). */
 export function planRun(exp: Experiment, index: number, seeds = sweepSeeds(exp.spec.sweep)): RunPoint {
   const total = runCount(exp.spec.sweep);

@@ -1,24 +1,35 @@
 import type { Experiment } from '../spec/experiment.ts';
 import { specDigest } from '../spec/load.ts';
 
-/** Where an experiment's keys live in a store (docs/adr/0001). */
-export class ExperimentLayout {
-  readonly name: string;
-  readonly digest: string;
+/** The file of a run that marks it done (docs/adr/0001: present means validated and promoted). */
+export const RUN_RECORD_FILE = 'run.json';
+const MANIFEST_FILE = 'manifest.json';
+const RUNS_DIR = 'runs';
+const PROVENANCE_DIR = 'provenance';
+
+/**
+ * Where one result set's keys live, below a store-relative root (docs/adr/0001).
+ * The only place store keys are built: an empty root is a store opened at
+ * the result set itself (validate, migrate).
+ */
+export class ResultsLayout {
   readonly root: string;
 
-  constructor(name: string, digest: string) {
-    this.name = name;
-    this.digest = digest;
-    this.root = `${name}/${digest.slice(0, 16)}`;
+  constructor(root: string) {
+    this.root = root;
   }
 
-  static of(exp: Experiment): ExperimentLayout {
-    return new ExperimentLayout(exp.metadata.name, specDigest(exp));
+  #under(rest: string): string {
+    return this.root === '' ? rest : `${this.root}/${rest}`;
+  }
+
+  /** The prefix every run's keys share (ends with a slash, for listing). */
+  get runsPrefix(): string {
+    return this.#under(`${RUNS_DIR}/`);
   }
 
   run(runId: string): string {
-    return `${this.root}/runs/${runId}`;
+    return this.#under(`${RUNS_DIR}/${runId}`);
   }
 
   runFile(runId: string, file: string): string {
@@ -26,11 +37,20 @@ export class ExperimentLayout {
   }
 
   runRecord(runId: string): string {
-    return `${this.run(runId)}/run.json`;
+    return this.runFile(runId, RUN_RECORD_FILE);
+  }
+
+  /** The run id when `key` is a run record of this layout, else undefined. */
+  runIdOfRecord(key: string): string | undefined {
+    const prefix = this.runsPrefix;
+    const suffix = `/${RUN_RECORD_FILE}`;
+    if (!key.startsWith(prefix) || !key.endsWith(suffix)) return undefined;
+    const runId = key.slice(prefix.length, key.length - suffix.length);
+    return runId === '' || runId.includes('/') ? undefined : runId;
   }
 
   provenance(runId: string): string {
-    return `${this.root}/provenance/${runId}.json`;
+    return this.#under(`${PROVENANCE_DIR}/${runId}.json`);
   }
 
   /** Why the run's last attempt failed (failure-record.ts); overwritable, and ignored once the run's run.json exists. */
@@ -39,6 +59,22 @@ export class ExperimentLayout {
   }
 
   get manifest(): string {
-    return `${this.root}/manifest.json`;
+    return this.#under(MANIFEST_FILE);
+  }
+}
+
+/** An experiment's result set in a shared store: `<name>/<first 16 hex of the spec digest>`. */
+export class ExperimentLayout extends ResultsLayout {
+  readonly name: string;
+  readonly digest: string;
+
+  constructor(name: string, digest: string) {
+    super(`${name}/${digest.slice(0, 16)}`);
+    this.name = name;
+    this.digest = digest;
+  }
+
+  static of(exp: Experiment): ExperimentLayout {
+    return new ExperimentLayout(exp.metadata.name, specDigest(exp));
   }
 }

@@ -1,0 +1,113 @@
+import type { V1Job } from '@kubernetes/client-node';
+import type { Experiment } from 'swarmlab';
+import type { ExperimentStatus } from '../api/status.ts';
+import { partJobName, partParallelism, type JobConfig, type JobPart } from '../jobs/build-job.ts';
+import type { Observation, PartParallelism, RunFailure, StoreObservation } from '../status/decide.ts';
+import { describeError, isNotFound, ownedBy } from './api-errors.ts';
+import type { Calls, ReconcilerDeps } from './deps.ts';
+import { failuresFromPods } from './failures.ts';
+import type { ObservedPart } from './job-parts.ts';
+import type { StoreProgress, StoreProgressQuery } from './store-progress.ts';
+
+// Reading the world for decide(): the Jobs, the store, why pods failed.
+// Nothing here changes anything.
+
+const FAILED_POD_SAMPLE = 20;
+
+export interface PartsQuery {
+  name: string;
+  namespace: string;
+  uid: string;
+  digest: string;
+  jobGeneration: number;
+  parts: readonly JobPart[];
+}
+
+/**
+ * The current Jobs (one per part of the run matrix), authoritatively: a stale
+ * cache must never make a deleted Job look alive or a new one look missing.
+ * `waitForGc` when a Job of the name belongs to an earlier Experiment.
+ */
+export async function observeParts(d: Pick<ReconcilerDeps, 'jobs' | 'batch' | 'log'>, calls: Calls, q: PartsQuery): Promise<{ observed: ObservedPart[] } | { waitForGc: true }> {
+  const observed: ObservedPart[] = [];
+  for (const part of q.parts) {
+    const partName = partJobName(q.name, q.digest, q.jobGeneration, part);
+    let found: V1Job | undefined = d.jobs.get(partName, q.namespace);
+    if (found === undefined) {
+      try {
+        found = await calls.api('get', () => d.batch.readNamespacedJob({ name: partName, namespace: q.namespace }));
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    if (found !== undefined && !ownedBy(found, q.uid)) {
+      d.log(`${q.namespace}/${q.name}: Job ${partName} belongs to an earlier Experiment of this name; waiting for the garbage collector`);
+      return { waitForGc: true };
+    }
+    if (found !== undefined) observed.push({ job: found, offset: part.offset });
+  }
+  return { observed };
+}
+
+/** Succeeded runs: those with a run.json (ADR 0001: its presence means the run's outputs were validated and promoted). */
+export async function observeStore(progress: StoreProgress, query: StoreProgressQuery): Promise<StoreObservation> {
+  try {
+    return { ok: true, succeeded: await progress.succeeded(query) };
+  } catch (e) {
+    return { ok: false, message: describeError(e).slice(0, 900) };
+  }
+}
+
+/** A bounded sample of why runs failed, in global run indexes. */
+export async function observeFailures(d: Pick<ReconcilerDeps, 'core'>, calls: Calls, namespace: string, parts: readonly ObservedPart[]): Promise<RunFailure[]> {
+  const out: RunFailure[] = [];
+  for (const { job, offset } of parts) {
+    if (out.length >= FAILED_POD_SAMPLE) break;
+    if ((job.status?.failed ?? 0) === 0 && (job.status?.failedIndexes ?? '') === '') continue;
+    const pods = await calls.api('list', () =>
+      d.core.listNamespacedPod({
+        namespace,
+        labelSelector: `batch.kubernetes.io/job-name=${job.metadata?.name ?? ''}`,
+        fieldSelector: 'status.phase=Failed',
+        limit: FAILED_POD_SAMPLE,
+      }),
+    );
+    for (const f of failuresFromPods(pods.items)) out.push({ ...f, index: f.index + offset });
+  }
+  return out;
+}
+
+/** Each Job found and the parallelism the spec asks of it now. */
+export function observeParallelism(exp: Experiment, config: Pick<JobConfig, 'defaultParallelism'>, parts: readonly JobPart[], observed: readonly ObservedPart[]): PartParallelism[] {
+  const out: PartParallelism[] = [];
+  for (const { job, offset } of observed) {
+    const part = parts.find((p) => p.offset === offset);
+    if (part === undefined) continue;
+    out.push({
+      name: job.metadata?.name ?? '',
+      current: job.spec?.parallelism,
+      wanted: partParallelism(exp, config, part),
+      finished: job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') === true,
+    });
+  }
+  return out;
+}
+
+/** An observation with nothing read from the cluster or the store. */
+export function emptyObservation(generation: number, now: Date, previous: ExperimentStatus | undefined, digest: string): Observation {
+  return {
+    generation,
+    now,
+    previous,
+    invalid: undefined,
+    digest,
+    total: 0,
+    resultsURI: '',
+    suspend: false,
+    job: undefined,
+    store: { ok: true, succeeded: [] },
+    failures: [],
+    manifest: undefined,
+    parallelism: [],
+  };
+}

@@ -1,0 +1,47 @@
+// The runner's public face: the data path the operator, the CLI's commands
+// and tools outside runner/src use. Everything else under runner/src is
+// internal and may change without notice (eslint.config.js keeps the
+// operator to this file).
+
+// Errors and their codes (the failure policy is derived from this table).
+export { ErrorCodes, SwarmlabError, isSwarmlabError, formatPath, type ErrorCode, type ErrorDetails } from './errors.ts';
+export { RUNNER_VERSION } from './version.ts';
+
+// The Experiment: its spec and status schemas, parsing, digest.
+export {
+  API_GROUP,
+  API_GROUP_VERSION,
+  API_VERSION,
+  DEFAULT_MAX_RUNS,
+  Experiment,
+  ExperimentSpec,
+  ModuleKind,
+  Toleration,
+  type ParamValue,
+  type Sweep,
+} from './spec/experiment.ts';
+export { Condition, ConditionType, ExperimentStatus, MAX_INTERVALS_LENGTH, Phase, RunCounts } from './spec/status.ts';
+export { loadExperimentDocument, loadExperimentFile, parseExperiment, parseExperimentText, specDigest } from './spec/load.ts';
+export { canonicalJson, sha256 } from './spec/canonical.ts';
+
+// Checking a spec against the modules, and the run matrix.
+export { builtinRegistry } from './modules/builtin.ts';
+export { ModuleRegistry } from './modules/registry.ts';
+export { defineModule, type ModuleDefinition } from './modules/api.ts';
+export { validateExperiment } from './modules/check-sweep.ts';
+export { plan, planRun, runCount, runIdOf, runIndexOf, sweepSeeds, type RunPoint } from './spec/plan.ts';
+
+// Running, promoting, and the manifest.
+export { runAndPromote, readRunRecord, readRunForManifest, type RunOutcome, type RunOptions } from './run/promote.ts';
+export { readFailureRecords } from './run/report-failure.ts';
+export { codeForExitStatus, exitStatusPolicy } from './run/failure-policy.ts';
+export { failureFromRecord, formatFailureRecord, parseFailureRecord, type RunFailure } from './outputs/failure-record.ts';
+export { runLocal, type LocalRunOptions, type LocalRunResult, type Progress } from './run/local-executor.ts';
+export { assembleManifest, formatManifest, type StoredHash } from './outputs/manifest.ts';
+export type { Manifest, RunRecord } from './outputs/schemas.ts';
+export { validateResults } from './outputs/validate-experiment.ts';
+export { findResultSets } from './outputs/find-results.ts';
+
+// Stores and where results live in them.
+export { openStore, FileStore, S3Store, type ObjectStore, type S3Location } from './store/index.ts';
+export { ExperimentLayout, ResultsLayout, RUN_RECORD_FILE } from './store/layout.ts';
