@@ -110,13 +110,13 @@ describe('swarmlab submit and results', () => {
     expect(local.stdout).toContain(`valid: 2 runs, manifest digest ${out.manifestDigest}`);
   });
 
-  it('submit --wait exits non-zero when a run fails', async () => {
-    // Customers addressed to a node with no edge from the source: the run fails at its first arrival.
+  it('submit refuses, before it reaches the cluster, a spec that would make runs fail (exit 2)', async () => {
+    // Customers addressed to a node with no edge from the source: caught by the module's validate hook at plan time, not by every run failing.
     const run = await cli(['submit', experimentFile('broken', ['server', 'nowhere']), '--wait', '--namespace', cluster.namespace, '--json', '--timeout', '150']);
-    expect(run.code).toBe(1);
-    const out = JSON.parse(run.stdout) as { phase: string; runs: { succeeded: number; failed: number } };
-    expect(out.phase).toBe('Failed');
-    expect(out.runs).toMatchObject({ succeeded: 2, failed: 2 });
+    expect(run.code).toBe(2);
+    expect(`${run.stdout}${run.stderr}`).toContain('INVALID_MODULE_CONFIG');
+    const list = await cluster.kubectl(['get', 'experiments', '-n', cluster.namespace, '-o', 'name']);
+    expect(list.stdout).not.toContain('/broken');
   });
 
   it('submit refuses an invalid file before it reaches the cluster (exit 2)', async () => {

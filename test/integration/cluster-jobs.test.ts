@@ -200,7 +200,8 @@ describe('Jobs on the local control plane with the kubelet stand-in', () => {
       expect(specArg).toMatch(/\/volumes\/spec\/spec\.yaml$/);
       expect(specArg).not.toMatch(/volumes\/tmp/);
       const mounts = JSON.parse(readFileSync(r.logFile, 'utf8').trim()) as Record<string, string>;
-      expect(Object.keys(mounts).sort()).toEqual(['/etc/swarmlab/spec', '/out', '/tmp']);
+      // The kubelet mounts a file at terminationMessagePath (default /dev/termination-log) into every container.
+      expect(Object.keys(mounts).sort()).toEqual(['/dev/termination-log', '/etc/swarmlab/spec', '/out', '/tmp']);
       expect(mounts['/out']).toBe(out);
     }
   });
