@@ -148,10 +148,9 @@ describe('operator gaps of issue 4', () => {
   });
 
   it('a store outage during a run is retried on the cluster (STORE_ERROR, exit 4, Count) and the later success wins over its failure record', async () => {
-    // The stand-in's pods are local processes sharing this file system (outside /tmp, which each pod has its own of):
-    // the first pod of run 1 creates this file, its retry finds it and runs normally.
-    mkdirSync(join(repoRoot, '.swarmlab'), { recursive: true });
-    const onceDir = mkdtempSync(join(repoRoot, '.swarmlab', 'outage-'));
+    // The stand-in's pods are local processes sharing this file system outside /tmp (each pod has its own /tmp, and a
+    // checkout may live under /tmp): the first pod of run 1 creates this file, its retry finds it and runs normally.
+    const onceDir = mkdtempSync('/var/tmp/swarmlab-outage-');
     try {
       await startOperator({ runnerEnv: { SWARMLAB_FAILPOINT: 'store-error:1', SWARMLAB_FAILPOINT_ONCE: join(onceDir, 'once') } });
       await create(queueExperiment('outage', { execution: { retries: 1 } }));

@@ -90,7 +90,9 @@ function firstTime(): boolean {
   try {
     writeFileSync(once, '', { flag: 'wx' });
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    // Only "it exists" disarms the failpoint: a path this process cannot write must not silently turn a fault test into a pass.
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
   }
 }
