@@ -87,6 +87,8 @@ const rows: readonly Row[] = [
   { name: 'binary garbage', args: ['plan', 'FILE'], content: Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 151 + 7) % 256)), exit: 2, code: 'INVALID_SPEC' },
   { name: 'validate of a path that does not exist', args: ['validate', 'FILE'], exit: 2, code: 'BAD_FILE' },
   { name: '--store with a bad scheme', args: ['run', '--store', 'ftp://x', 'FILE'], content: experiment(), exit: 2, code: 'STORE_UNAVAILABLE' },
+  // Node's recursive mkdir never returned here (mkdir(2) answers ENOENT under /proc, which exists).
+  { name: '--store file:///proc/x', args: ['run', '--store', 'file:///proc/x', 'FILE'], content: experiment(), exit: 2, code: 'STORE_UNAVAILABLE' },
   { name: 'wrong apiVersion', args: ['plan', 'FILE'], content: experiment((y) => y.replace('swarmlab.io/v1alpha1', 'swarmlab.io/v9')), exit: 2, code: 'INVALID_SPEC', path: 'apiVersion' },
   { name: 'wrong kind', args: ['plan', 'FILE'], content: experiment((y) => y.replace('kind: Experiment', 'kind: Pod')), exit: 2, code: 'INVALID_SPEC', path: 'kind' },
   { name: 'metadata.name not a DNS label', args: ['plan', 'FILE'], content: experiment((y) => y.replace('name: bad-input-row', 'name: Not_A_Label')), exit: 2, code: 'INVALID_SPEC', path: 'metadata.name' },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { access, mkdir, readdir } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SwarmlabError } from '../errors.ts';
@@ -93,7 +93,7 @@ export class FileStore implements ObjectStore {
 
   async check(): Promise<void> {
     try {
-      await mkdir(this.root, { recursive: true });
+      makeDirs(this.root);
       await access(this.root, constants.W_OK);
     } catch (e) {
       throw new SwarmlabError('STORE_UNAVAILABLE', `cannot write to ${this.root}: ${(e as Error).message}`, { file: this.uri, hint: 'pick a writable directory with --store file://DIR' });
@@ -107,8 +107,34 @@ function writeCreatingDirs(path: string, bytes: Buffer): void {
     writeFileSync(path, bytes);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     writeFileSync(path, bytes);
+  }
+}
+
+/**
+ * mkdir -p that always ends: Node's recursive mkdir loops forever where
+ * mkdir(2) answers ENOENT under a parent that exists (as in /proc).
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      mkdirSync(d);
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') break;
+      if (code !== 'ENOENT' || dirname(d) === d || missing.includes(d)) throw e;
+      missing.push(d);
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   }
 }
 
