@@ -102,7 +102,9 @@ describe('worker processes end with the CLI', { timeout: 60_000 }, () => {
     process.kill(s.cli.pid!, 'SIGTERM');
     await sleep(100);
     process.kill(s.cli.pid!, 'SIGTERM');
-    expect((await s.exited).code, s.stderr()).toBe(130);
+    const { code, signal } = await s.exited;
+    // As with Ctrl-C: 130, or the default end of SIGTERM when the runs in flight finished before the second signal.
+    expect(code === 130 || signal === 'SIGTERM', `exit ${String(code)} signal ${String(signal)}: ${s.stderr()}`).toBe(true);
     await expectNoWorkerLeft(s.workers, s.store, promoted(s.store));
   });
 });
