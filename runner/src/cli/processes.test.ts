@@ -89,7 +89,7 @@ describe('worker processes end with the CLI', { timeout: 60_000 }, () => {
     // A terminal's Ctrl-C signals the whole process group, workers included.
     process.kill(-s.cli.pid!, 'SIGINT');
     await sleep(100);
-    process.kill(-s.cli.pid!, 'SIGINT');
+    signalIfAlive(-s.cli.pid!, 'SIGINT');
     const { code, signal } = await s.exited;
     // The second Ctrl-C either abandons the runs in flight (130), or, when they had finished before it arrived, ends the process as SIGINT does.
     expect(code === 130 || signal === 'SIGINT', `exit ${String(code)} signal ${String(signal)}: ${s.stderr()}`).toBe(true);
@@ -101,7 +101,7 @@ describe('worker processes end with the CLI', { timeout: 60_000 }, () => {
     const s = await sweepUnderway();
     process.kill(s.cli.pid!, 'SIGTERM');
     await sleep(100);
-    process.kill(s.cli.pid!, 'SIGTERM');
+    signalIfAlive(s.cli.pid!, 'SIGTERM');
     const { code, signal } = await s.exited;
     // As with Ctrl-C: 130, or the default end of SIGTERM when the runs in flight finished before the second signal.
     expect(code === 130 || signal === 'SIGTERM', `exit ${String(code)} signal ${String(signal)}: ${s.stderr()}`).toBe(true);
@@ -142,3 +142,12 @@ describe('--workers N', { timeout: 60_000 }, () => {
     expect(r.stderr).toContain(`warning: ${runs} worker processes on ${availableParallelism()} cores`);
   });
 });
+
+/** The runs in flight may all have finished, and the CLI exited 130, before a second signal is sent. */
+function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+}
