@@ -12,6 +12,10 @@ if [ "$major" -ge 24 ]; then
   exit 0
 fi
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/swarmlab/node-$NODE_VERSION"
+mkdir -p "$(dirname "$cache")"
+# Concurrent set-ups wait for one install instead of writing the same folder.
+exec 9>"$cache.lock"
+flock 9
 if [ ! -x "$cache/node_modules/.bin/node" ]; then
   echo "installing node@$NODE_VERSION into $cache" >&2
   mkdir -p "$cache"

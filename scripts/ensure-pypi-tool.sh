@@ -15,6 +15,11 @@ case "${1:-}" in
 esac
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/swarmlab/$1-$version"
 bin="$cache/bin/$exe"
+# Two checkouts setting up at once (CI beside a developer) must not build the
+# same venv together: one waits for the other, then finds it done.
+mkdir -p "$(dirname "$cache")"
+exec 9>"$cache.lock"
+flock 9
 if [ ! -x "$bin" ]; then
   echo "installing $package==$version into $cache" >&2
   rm -rf "$cache"

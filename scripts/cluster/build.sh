@@ -46,6 +46,11 @@ if [ "$print_only" = 1 ]; then
   exit 0
 fi
 
+mkdir -p "$work"
+# Concurrent set-ups (two checkouts) wait for one build instead of racing it.
+exec 9>"$work.lock"
+flock 9
+
 log() { printf '[cluster-build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 mkdir -p "$bin" "$work/src" "$work/timings"
