@@ -42,6 +42,10 @@ export type { Manifest, RunRecord } from './outputs/schemas.ts';
 export { validateResults } from './outputs/validate-experiment.ts';
 export { findResultSets } from './outputs/find-results.ts';
 
+// The answer: tables built from a manifest, and the one statistics function.
+export { buildResultTables, type BuiltTables, type StoredTable } from './results/build-tables.ts';
+export { describeSample, RunningStatistics, CONFIDENCE, type SampleStatistics } from './results/statistics.ts';
+
 // Stores and where results live in them.
 export { openStore, FileStore, S3Store, type ObjectStore, type S3Location } from './store/index.ts';
-export { ExperimentLayout, ResultsLayout, RUN_RECORD_FILE } from './store/layout.ts';
+export { ExperimentLayout, ResultsLayout, RUN_RECORD_FILE, TABLE_FILES, type TableFile } from './store/layout.ts';

@@ -4,6 +4,14 @@ import { specDigest } from '../spec/load.ts';
 /** The file of a run that marks it done (docs/adr/0001: present means validated and promoted). */
 export const RUN_RECORD_FILE = 'run.json';
 const MANIFEST_FILE = 'manifest.json';
+const RESULTS_INDEX_FILE = 'results-index.json';
+
+/**
+ * The tables built from a manifest (runner/src/results), beside it: one row
+ * per run, and the statistics per parameter point, each as Parquet and CSV.
+ */
+export const TABLE_FILES = ['results.parquet', 'results.csv', 'statistics.parquet', 'statistics.csv'] as const;
+export type TableFile = (typeof TABLE_FILES)[number];
 const RUNS_DIR = 'runs';
 const PROVENANCE_DIR = 'provenance';
 
@@ -60,6 +68,15 @@ export class ResultsLayout {
 
   get manifest(): string {
     return this.#under(MANIFEST_FILE);
+  }
+
+  table(file: TableFile): string {
+    return this.#under(file);
+  }
+
+  /** Written after the manifest and the tables: each table's sha256 and the manifest digest they were built from. */
+  get resultsIndex(): string {
+    return this.#under(RESULTS_INDEX_FILE);
   }
 }
 
