@@ -38,12 +38,12 @@ export { codeForExitStatus, exitStatusPolicy } from './run/failure-policy.ts';
 export { failureFromRecord, formatFailureRecord, parseFailureRecord, type RunFailure } from './outputs/failure-record.ts';
 export { runLocal, type LocalRunOptions, type LocalRunResult, type Progress } from './run/local-executor.ts';
 export { assembleManifest, formatManifest, type StoredHash } from './outputs/manifest.ts';
-export type { Manifest, RunRecord } from './outputs/schemas.ts';
+export type { Manifest, ResultsIndex, RunRecord } from './outputs/schemas.ts';
 export { validateResults } from './outputs/validate-experiment.ts';
 export { findResultSets } from './outputs/find-results.ts';
 
 // The answer: tables built from a manifest, and the one statistics function.
-export { buildResultTables, type BuiltTables, type StoredTable } from './results/build-tables.ts';
+export { finishResults, type FinishedResults } from './results/finish.ts';
 export { describeSample, RunningStatistics, CONFIDENCE, type SampleStatistics } from './results/statistics.ts';
 
 // Stores and where results live in them.

@@ -135,6 +135,18 @@ export const FailureRecord = z
   .describe('failures/<run>.json and a runner pod\'s termination message: why the run\'s last attempt failed. Ignored once run.json exists.');
 export type FailureRecord = z.infer<typeof FailureRecord>;
 
+export const ResultsIndex = z
+  .object({
+    schema_version: semverString,
+    experiment: z.object({ name: z.string(), spec_digest: sha256Hex }).strict(),
+    manifest_digest: sha256Hex.describe('The digest of the manifest.json the files were built from.'),
+    runner: z.object({ version: semverString }).strict().describe('The runner that built the files: another version may build other bytes from the same manifest.'),
+    files: z.array(FileEntry).describe('Each file built from the manifest (the tables), beside it, in a fixed order.'),
+  })
+  .strict()
+  .describe('results-index.json: written last, after the manifest and the files built from it.');
+export type ResultsIndex = z.infer<typeof ResultsIndex>;
+
 /** Schemas by file kind, for `swarmlab schema` and the committed JSON Schemas. */
 export const outputSchemas = {
   'event-line': EventLine,
@@ -143,4 +155,5 @@ export const outputSchemas = {
   manifest: Manifest,
   provenance: Provenance,
   'failure-record': FailureRecord,
+  'results-index': ResultsIndex,
 } as const;

@@ -13,7 +13,7 @@ import { parseExperimentText } from '../spec/load.ts';
 import { FileStore } from '../store/file-store.ts';
 import { ResultsLayout, TABLE_FILES } from '../store/layout.ts';
 import { tinySpec } from '../testing/tiny-spec.ts';
-import { buildResultTables } from './build-tables.ts';
+import { finishResults } from './finish.ts';
 
 // The tables of a real sweep (6 runs of the tiny M/M/1 spec, run 4 failed by
 // a failpoint), checked by pandas and SciPy against the run files, read back
@@ -41,7 +41,7 @@ async function sweep(workers: number, failRun?: number): Promise<string> {
 }
 
 async function build(dir: string): Promise<Map<string, Buffer>> {
-  await buildResultTables(new FileStore(dir), new ResultsLayout(''), readManifest(dir));
+  await finishResults(new FileStore(dir), new ResultsLayout(''), readManifest(dir));
   return new Map(TABLE_FILES.map((f) => [f, readFileSync(join(dir, f))]));
 }
 

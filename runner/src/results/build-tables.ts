@@ -1,9 +1,8 @@
 import { API_VERSION } from '../spec/experiment.ts';
 import { parseExperiment } from '../spec/load.ts';
 import { planRun, sweepSeeds } from '../spec/plan.ts';
-import { sha256 } from '../spec/canonical.ts';
 import type { Manifest } from '../outputs/schemas.ts';
-import type { ResultsLayout, TableFile } from '../store/layout.ts';
+import { TABLE_FILES, type ResultsLayout, type TableFile } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { ColumnCatalog, type Cell, type Column } from './columns.ts';
@@ -17,15 +16,9 @@ import { TableWriter, type TableBytes } from './table-writer.ts';
 /** Summaries read from the store at once: overlaps a remote store's round trips, bounds what is held. */
 const READ_CONCURRENCY = 16;
 
-export interface StoredTable {
-  readonly file: TableFile;
-  readonly key: string;
-  readonly size: number;
-  readonly sha256: string;
-}
-
-export interface BuiltTables {
-  readonly tables: readonly StoredTable[];
+/** The tables' bytes, in TABLE_FILES order. */
+export interface EncodedTables {
+  readonly files: readonly { readonly file: TableFile; readonly bytes: Buffer }[];
   readonly runs: number;
   readonly points: number;
   readonly columns: number;
@@ -46,9 +39,9 @@ const STATISTICS_COLUMNS: readonly Column[] = [
 ];
 
 /**
- * Builds the results table (one row per run of the manifest, in run order)
- * and the statistics table (per parameter point, for every final metric),
- * each as Parquet and CSV, and stores them beside the manifest. Streams:
+ * The results table (one row per run of the manifest, in run order) and the
+ * statistics table (per parameter point, for every final metric), each as
+ * Parquet and CSV. Streams:
  * each summary is read once, its row spilled to local disk while the
  * columns are learnt, then the tables are written a row group at a time.
  * The statistics keep one point's running sums at a time, because the plan
@@ -56,7 +49,7 @@ const STATISTICS_COLUMNS: readonly Column[] = [
  * Memory holds the manifest, one row group and the encoded tables; never
  * the runs. The same manifest gives the same bytes.
  */
-export async function buildResultTables(store: ObjectStore, layout: ResultsLayout, manifest: Manifest): Promise<BuiltTables> {
+export async function encodeResultTables(store: ObjectStore, layout: ResultsLayout, manifest: Manifest): Promise<EncodedTables> {
   const exp = parseExperiment({ apiVersion: API_VERSION, kind: 'Experiment', metadata: { name: manifest.experiment.name }, spec: manifest.spec }, layout.manifest);
   const seeds = sweepSeeds(exp.spec.sweep);
   const catalog = new ColumnCatalog();
@@ -97,19 +90,12 @@ export async function buildResultTables(store: ObjectStore, layout: ResultsLayou
     }
     perPoint.emit(statistics);
 
-    const tables: StoredTable[] = [];
-    const put = async (name: 'results' | 'statistics', bytes: TableBytes): Promise<void> => {
-      for (const format of ['parquet', 'csv'] as const) {
-        const file: TableFile = `${name}.${format}`;
-        const body = bytes[format];
-        const key = layout.table(file);
-        await store.put(key, body);
-        tables.push({ file, key, size: body.byteLength, sha256: sha256(body) });
-      }
-    };
-    await put('results', results.finish());
-    await put('statistics', statistics.finish());
-    return { tables, runs: manifest.runs.length, points, columns: columns.length };
+    const encoded = { results: results.finish(), statistics: statistics.finish() };
+    const files = TABLE_FILES.map((file) => {
+      const [name, format] = file.split('.') as [keyof typeof encoded, keyof TableBytes];
+      return { file, bytes: encoded[name][format] };
+    });
+    return { files, runs: manifest.runs.length, points, columns: columns.length };
   } finally {
     spill.dispose();
   }

@@ -7,6 +7,7 @@ import { plan, runCount, runIdOf } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { ExperimentLayout } from '../store/layout.ts';
 import { assembleManifest, formatManifest, type StoredHash } from '../outputs/manifest.ts';
+import { finishResults, type FinishedResults } from '../results/finish.ts';
 import { failureOf, type RunFailure } from '../outputs/failure-record.ts';
 import type { Manifest, RunRecord } from '../outputs/schemas.ts';
 import { runAndPromote } from './promote.ts';
@@ -84,9 +85,11 @@ export interface LocalRunResult extends Progress {
   readonly failures: ReadonlyMap<number, RunFailure>;
   /** Runs not started because more than spec.execution.maxFailedRuns had failed (counted in `failed`, code NOT_STARTED). */
   readonly notStarted: number;
+  /** The tables built from the manifest and the results index, written after it. */
+  readonly finished: FinishedResults;
 }
 
-/** `swarmlab run`: validates everything first, runs the matrix on a worker pool, writes the manifest last. */
+/** `swarmlab run`: validates everything first, runs the matrix on a worker pool, writes the manifest, then the tables and the results index. */
 export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunResult> {
   try {
     return await sweep(exp, opts);
@@ -189,6 +192,7 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   }
   const manifest = assembleManifest(exp, points, records, failures, provenance);
   await opts.store.put(layout.manifest, formatManifest(manifest));
+  const finished = await finishResults(opts.store, layout, manifest);
   return {
     ...progress(),
     manifest,
@@ -196,5 +200,6 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
     resultsUri: opts.store.uriFor(layout.root),
     failures,
     notStarted,
+    finished,
   };
 }
