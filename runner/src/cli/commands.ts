@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { existsSync, statSync } from 'node:fs';
-import { SwarmlabError } from '../errors.ts';
+import { join, resolve } from 'node:path';
+import { isSwarmlabError, SwarmlabError } from '../errors.ts';
 import { builtinRegistry } from '../modules/builtin.ts';
 import { resolveScenario } from '../modules/resolve.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
@@ -22,39 +21,19 @@ import { validateResults } from '../outputs/validate-experiment.ts';
 import { findResultSets } from '../outputs/find-results.ts';
 import { knownJsonSchemas } from '../outputs/json-schemas.ts';
 import { migrateResults } from './migrate-command.ts';
+import { notResults, openResults } from './open-results.ts';
+import { statisticsText, statisticsToShow, tablesText, tableUris } from './results-command.ts';
 import { createProgressReporter } from './progress.ts';
 import { nonNegativeInt } from './args.ts';
 
 // What each command of main.ts does.
-
-/** A results folder or URI as given on the command line (a manifest.json names its folder): a store plus the experiment root within it. */
-function openResults(target: string): { store: ReturnType<typeof openStore>; root: string } {
-  if (target.startsWith('s3://') || target.startsWith('file://')) {
-    const trimmed = target.replace(/\/manifest\.json$/, '');
-    return { store: openStore(trimmed), root: '' };
-  }
-  let dir = resolve(target);
-  if (!existsSync(dir)) throw new SwarmlabError('BAD_FILE', 'no such file or directory', { file: target });
-  if (statSync(dir).isFile()) {
-    if (basename(dir) !== 'manifest.json') throw notResults(target);
-    dir = dirname(dir);
-  }
-  return { store: new FileStore(dir), root: '' };
-}
 
 /** Warnings go to stderr, one line each; as JSON they go into the command's JSON output instead. */
 function printWarnings(warnings: readonly SpecWarning[]): void {
   for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
 }
 
-function notResults(target: string): SwarmlabError {
-  return new SwarmlabError('BAD_FILE', 'not a results folder: no manifest.json here and no <digest>/ result folders below', {
-    file: target,
-    hint: 'give a result set (results/NAME/DIGEST/), an experiment folder (results/NAME/) or a store root',
-  });
-}
-
-export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean }, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<void> {
+export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean; metric?: string[] }, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<void> {
   const exp = await loadExperimentFile(file);
   const warnings = sweepDuplicateWarnings(exp.spec.sweep);
   if (!opts.json) printWarnings(warnings);
@@ -69,6 +48,16 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     onProgress: (p) => reporter.update(p),
     onWarning: (message) => process.stderr.write(`swarmlab: warning: ${message}\n`),
   }).finally(() => reporter.stop());
+  const layout = ExperimentLayout.of(exp);
+  let metrics = opts.metric ?? [];
+  // The runs are done and stored: a mistyped --metric costs a warning, not the answer.
+  const statistics = await statisticsToShow(store, layout, metrics).catch(async (e: unknown) => {
+    if (!isSwarmlabError(e) || e.code !== 'USAGE') throw e;
+    process.stderr.write(`swarmlab: warning: ${e.message}; showing every metric\n`);
+    metrics = [];
+    return statisticsToShow(store, layout, metrics);
+  });
+  const tables = tableUris(store, layout);
   const summary = {
     experiment: exp.metadata.name,
     specDigest: specDigest(exp),
@@ -79,6 +68,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     results: result.resultsUri,
     manifest: result.manifestUri,
     manifestDigest: result.manifest.digest,
+    tables,
     notStarted: result.notStarted,
     failures: [...result.failures.values()],
     warnings,
@@ -88,7 +78,8 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     process.stdout.write(
       `${exp.metadata.name}: ${result.succeeded}/${result.total} runs succeeded` +
         `${result.failed ? `, ${result.failed} failed` : ''}${result.resumed ? ` (${result.resumed} already done)` : ''}\n` +
-        `results:  ${result.resultsUri}\nmanifest: ${result.manifestUri}\ndigest:   ${result.manifest.digest}\n`,
+        statisticsText(statistics, metrics) +
+        `results:  ${result.resultsUri}\nmanifest: ${result.manifestUri}\n${tablesText(tables)}\ndigest:   ${result.manifest.digest}\n`,
     );
     const shown = 10;
     const tried = summary.failures.filter((f) => f.code !== 'NOT_STARTED');

@@ -9,6 +9,8 @@ import { ExperimentStatus, type Phase } from '../spec/status.ts';
 import { loadExperimentDocument } from '../spec/load.ts';
 import { openStore } from '../store/open.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
+import { ResultsLayout } from '../store/layout.ts';
+import { statisticsText, statisticsToShow, tableUris } from './results-command.ts';
 
 // The CLI side of running on a cluster: `submit` applies an Experiment to the
 // current kube context and follows its status; `results` fetches what the
@@ -111,9 +113,11 @@ export interface ResultsOptions {
   readonly namespace?: string;
   readonly download?: string;
   readonly json?: boolean;
+  /** Final metrics whose statistics to print (default: every one). */
+  readonly metric?: readonly string[];
 }
 
-/** Prints where an experiment's results are, validates them, and optionally downloads them. */
+/** Prints where an experiment's results are and their per-point statistics once the tables exist, validates them, and optionally downloads them. */
 export async function results(name: string, opts: ResultsOptions): Promise<number> {
   const { api, namespace: contextNs } = kubeClient();
   const namespace = opts.namespace ?? contextNs;
@@ -134,10 +138,26 @@ export async function results(name: string, opts: ResultsOptions): Promise<numbe
       await writeFile(path, bytes);
     }
   }
-  const out = { name, namespace, phase: status.phase, resultsURI: status.resultsURI, manifestDigest: status.manifestDigest, valid: report.problems.length === 0, problems: report.problems, downloadedTo: opts.download };
+  const layout = new ResultsLayout('');
+  const hasTables = report.problems.length === 0 && (await store.stat(layout.resultsIndex)) !== undefined;
+  const metrics = opts.metric ?? [];
+  const statistics = hasTables ? await statisticsToShow(store, layout, metrics) : undefined;
+  const out = {
+    name,
+    namespace,
+    phase: status.phase,
+    resultsURI: status.resultsURI,
+    manifestDigest: status.manifestDigest,
+    valid: report.problems.length === 0,
+    problems: report.problems,
+    downloadedTo: opts.download,
+    ...(hasTables ? { tables: tableUris(store, layout) } : {}),
+  };
   if (opts.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   else {
-    process.stdout.write(`${name}: ${status.phase ?? '?'} ${status.progress ?? ''}\nresults:  ${status.resultsURI}\ndigest:   ${status.manifestDigest ?? '-'}\n`);
+    process.stdout.write(`${name}: ${status.phase ?? '?'} ${status.progress ?? ''}\n`);
+    if (statistics !== undefined) process.stdout.write(statisticsText(statistics, metrics));
+    process.stdout.write(`results:  ${status.resultsURI}\ndigest:   ${status.manifestDigest ?? '-'}\n`);
     if (opts.download && report.problems.length === 0) process.stdout.write(`downloaded to ${opts.download}\n`);
     for (const p of report.problems) process.stderr.write(`  ${p}\n`);
   }

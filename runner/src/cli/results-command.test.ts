@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_FILES } from '../store/layout.ts';
+import { tinySpec } from '../testing/tiny-spec.ts';
+import { formatNumber } from './statistics-table.ts';
+
+// `swarmlab run` ends with the answer, and `swarmlab results PATH` shows it
+// again from the stored tables (building them when they are missing).
+
+const bin = fileURLToPath(new URL('../../../bin/swarmlab.js', import.meta.url));
+let dir: string;
+let set: string;
+let run: { code: number | null; stdout: string; stderr: string };
+
+function swarmlab(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, SWARMLAB_S3_ENDPOINT: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tables = (): Map<string, Buffer> => new Map(TABLE_FILES.map((f) => [f, readFileSync(join(set, f))]));
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'swarmlab-results-cli-'));
+  writeFileSync(join(dir, 'exp.yaml'), tinySpec('answer'));
+  run = swarmlab('run', 'exp.yaml', '--store', 'file://store', '--workers', '1');
+  const exp = join(dir, 'store', 'answer');
+  set = join(exp, readdirSync(exp)[0] as string);
+}, 60_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('swarmlab run and results', { timeout: 60_000 }, () => {
+  it('run ends with the per-point statistics of every final metric and the tables\' paths', () => {
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('arrivals.rate  metric'));
+    expect(header).toBeGreaterThan(0);
+    // Two points × six metrics, the point's parameter printed once.
+    const rows = lines.slice(header + 1, header + 13);
+    expect(rows.filter((l) => l.startsWith('0.4 ')).length).toBe(1);
+    expect(rows.filter((l) => l.startsWith('0.8 ')).length).toBe(1);
+    expect(rows.filter((l) => /\bserver\.served\s+3\s/.test(l))).toHaveLength(2);
+    for (const f of ['results.parquet', 'statistics.parquet']) expect(run.stdout).toContain(`${set}/${f}`);
+    for (const f of [...TABLE_FILES, 'results-index.json']) expect(existsSync(join(set, f)), f).toBe(true);
+  });
+
+  it('results PATH prints the stored statistics; builds the same tables again when they are gone', () => {
+    const before = tables();
+    const shown = swarmlab('results', './store/answer', '--metric', 'server.served');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).not.toContain('built the tables');
+    expect(shown.stdout.split('\n').filter((l) => l.includes('server.served'))).toHaveLength(2);
+    expect(shown.stdout).not.toContain('arrivals.sent');
+
+    for (const f of [...TABLE_FILES, 'results-index.json']) rmSync(join(set, f));
+    const rebuilt = swarmlab('results', `${set}/manifest.json`, '--json');
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    const out = JSON.parse(rebuilt.stdout) as { sets: { builtTables: boolean; statistics: { metric: string; n: number; params: Record<string, unknown> }[] }[] };
+    expect(out.sets[0]?.builtTables).toBe(true);
+    expect(out.sets[0]?.statistics).toContainEqual(expect.objectContaining({ metric: 'server.served', n: 3, params: { 'arrivals.rate': 0.8 } }));
+    expect(tables()).toEqual(before);
+    expect(swarmlab('validate', set).code).toBe(0);
+  });
+
+  it('refuses a table that is not the bytes its index records (exit 3, naming it), an unknown metric and cluster options with a PATH (exit 2)', () => {
+    const unknown = swarmlab('results', './store', '--metric', 'nope');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--metric nope: no such final metric; known: arrivals.sent');
+    const withNamespace = swarmlab('results', './store', '-n', 'default');
+    expect(withNamespace.code).toBe(2);
+    expect(withNamespace.stderr).toContain('--namespace is for an Experiment on the cluster; ./store is a results location');
+
+    const csv = join(set, 'statistics.csv');
+    chmodSync(csv, 0o644);
+    writeFileSync(csv, readFileSync(csv, 'utf8').replace('server.served', 'server.Served'));
+    const tampered = swarmlab('results', './store');
+    expect(tampered.code).toBe(3);
+    expect(tampered.stderr).toContain('statistics.csv: its bytes are not the ones results-index.json records');
+    expect(tampered.stderr).not.toContain('    at ');
+  });
+});
+
+describe('numbers in the terminal table', () => {
+  it('have four significant digits, no trailing zeros, and a dash for none', () => {
+    expect([1489.25, 0.347212, 34.67347, 0, -0.0456123, 1e-7, 123456789, null].map(formatNumber)).toEqual(['1489', '0.3472', '34.67', '0', '-0.04561', '1e-7', '123500000', '-']);
+  });
+});
