@@ -13,8 +13,8 @@ import { nonNegativeInt, positiveInt } from './args.ts';
 const commands = () => import('./commands.ts');
 
 /** A repeatable option's values, in order. */
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function buildCli(): Command {
@@ -30,9 +30,9 @@ export function buildCli(): Command {
     .argument('<file>', 'Experiment YAML file')
     .option('--store <uri>', 'object store URI (file://DIR or s3://BUCKET/PREFIX); default: spec.output.store (relative file:// paths are from the current directory)')
     .option('--workers <n>', 'worker processes (default: spec.execution.parallelism or every core)', positiveInt('--workers'))
-    .option('--metric <name>', 'show the statistics of this final metric (repeat for more; default: every one)', collect, [])
+    .option('--metric <name>', 'show the statistics of this final metric (repeat for more; default: every one)', collect)
     .option('--json', 'print a machine-readable summary')
-    .action(async (file: string, opts: { store?: string; workers?: number; json?: boolean; metric: string[] }) => {
+    .action(async (file: string, opts: { store?: string; workers?: number; json?: boolean; metric?: string[] }) => {
       // Before the experiment is read, at most one a core: the spec may ask for fewer (the extra
       // workers are stopped) or more (they are started once the run count is known, capped by it).
       const prestart = prestartWorkers(opts.workers);
@@ -131,15 +131,15 @@ export function buildCli(): Command {
     .argument('<target>', 'results folder or URI (holds a "/"), or an Experiment name on the cluster')
     .option('-n, --namespace <ns>', 'an Experiment\'s namespace (default: the context\'s)')
     .option('--download <dir>', 'an Experiment on the cluster: copy the manifest, the tables and every run\'s files here (only when they validate)')
-    .option('--metric <name>', 'show the statistics of this final metric (repeat for more; default: every one)', collect, [])
+    .option('--metric <name>', 'show the statistics of this final metric (repeat for more; default: every one)', collect)
     .option('--json', 'print a machine-readable result')
-    .action(async (target: string, opts: { namespace?: string; download?: string; json?: boolean; metric: string[] }) => {
+    .action(async (target: string, opts: { namespace?: string; download?: string; json?: boolean; metric?: string[] }) => {
       const { isResultsLocation, localResultsCommand } = await import('./results-command.ts');
       if (isResultsLocation(target)) {
         for (const [flag, given] of [['--namespace', opts.namespace], ['--download', opts.download]] as const) {
           if (given !== undefined) throw new SwarmlabError('USAGE', `${flag} is for an Experiment on the cluster; ${target} is a results location (it holds a "/")`, { hint: 'copy a local results folder with cp -r' });
         }
-        await localResultsCommand(target, { metric: opts.metric, ...(opts.json ? { json: true } : {}) });
+        await localResultsCommand(target, { ...(opts.metric ? { metric: opts.metric } : {}), ...(opts.json ? { json: true } : {}) });
         return;
       }
       const { results } = await import('./kube-commands.ts');
@@ -148,7 +148,7 @@ export function buildCli(): Command {
           ...(opts.namespace ? { namespace: opts.namespace } : {}),
           ...(opts.download ? { download: opts.download } : {}),
           ...(opts.json ? { json: true } : {}),
-          metric: opts.metric,
+          ...(opts.metric ? { metric: opts.metric } : {}),
         });
       } catch (e) {
         // A folder of that name here is likely what was meant.
