@@ -50,6 +50,7 @@ async function main(): Promise<void> {
 /** In a fresh process: read the manifest and build the tables, timed, with this process's peak RSS. */
 async function build(dir: string): Promise<void> {
   const store = new FileStore(dir);
+  const rssAtStart = process.memoryUsage().rss;
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
   const manifest = Manifest.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
@@ -66,6 +67,7 @@ async function build(dir: string): Promise<void> {
       manifestSeconds: Number(manifestSeconds.toFixed(2)),
       runsPerSecond: Math.round(manifest.runs.length / seconds),
       peakRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
+      rssAtStartMiB: mib(rssAtStart),
       rssAfterManifestMiB: mib(rssAfterManifest),
       manifestMiB: mib(readFileSync(join(dir, 'manifest.json')).byteLength),
       columns: finished.columns,
