@@ -8,7 +8,7 @@ import { sha256 } from '../spec/canonical.ts';
 import { ResultsLayout, TABLE_FILES, type TableFile } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { notResults, openResults } from './open-results.ts';
-import { formatStatistics, SHOWN_ROWS } from './statistics-table.ts';
+import { formatStatistics, SHOWN_POINTS } from './statistics-table.ts';
 
 /** How `swarmlab results` tells a results location from an Experiment name: a name of a Kubernetes object never holds a '/'. */
 export function isResultsLocation(target: string): boolean {
@@ -24,17 +24,15 @@ export function tableUris(store: ObjectStore, layout: ResultsLayout): Record<Tab
 /** The statistics chosen on the command line, read from the stored table; an unknown metric is a usage error naming the known ones. */
 export async function statisticsToShow(store: ObjectStore, layout: ResultsLayout, metrics: readonly string[]): Promise<StatisticsPage> {
   const chosen = metrics.length > 0 ? new Set(metrics) : undefined;
-  const page = await readStatistics(store, layout, SHOWN_ROWS, chosen);
+  const page = await readStatistics(store, layout, SHOWN_POINTS, chosen);
   const unknown = metrics.filter((m) => !page.metrics.includes(m));
   if (unknown.length > 0) throw new SwarmlabError('USAGE', `--metric ${unknown[0] ?? ''}: no such final metric; known: ${page.metrics.join(', ')}`);
   return page;
 }
 
-/** The statistics table with a title, and a note when rows were left out. */
+/** The statistics table with a title. */
 export function statisticsText(page: StatisticsPage, metrics: readonly string[]): string {
-  const title = "per-point statistics across seeds (mean; 95% CI from Student's t; n of runs with the metric):";
-  const note = page.complete ? '' : `\n(the first ${page.rows.length} rows${metrics.length > 0 ? ' of the chosen metrics' : ` of ${page.total}`}; statistics.csv and statistics.parquet hold every row)`;
-  return `${title}\n${formatStatistics(page)}${note}\n`;
+  return `final metrics per parameter point, across seeds:\n${formatStatistics(page, metrics.length > 0)}\n`;
 }
 
 export interface LocalResultsOptions {
@@ -74,7 +72,7 @@ export async function localResultsCommand(target: string, opts: LocalResultsOpti
       builtTables: s.built,
       tables: s.tables,
       statistics: s.statistics.rows.map(({ params, ...rest }) => ({ ...rest, params: Object.fromEntries(params) })),
-      statisticsRows: s.statistics.total,
+      points: s.statistics.points,
     }));
     process.stdout.write(`${JSON.stringify({ sets }, null, 2)}\n`);
     return;

@@ -29,23 +29,24 @@ export type PointStatistics = z.infer<typeof StatisticsRow> & { readonly params:
 export interface StatisticsPage {
   /** The parameter columns, in table order (`param.` prefix removed). */
   readonly params: readonly string[];
+  /** The rows of the first points (of the chosen metrics), in table order: point by point. */
   readonly rows: readonly PointStatistics[];
-  /** The metrics of the table (those of its first point: every point has a row for each). */
+  /** The metrics of the table (every point has a row for each), in table order. */
   readonly metrics: readonly string[];
-  /** Rows in the whole table. */
-  readonly total: number;
-  /** Whether `rows` holds every row asked for (none was left out by the limit). */
-  readonly complete: boolean;
+  /** Parameter points in the whole table. */
+  readonly points: number;
 }
 
-/** Rows read from the file at a time while looking for `limit` that match. */
+/** Rows read from the file at a time. */
 const CHUNK_ROWS = 4096;
 
 /**
- * The first `limit` rows of a result set's statistics table (of the chosen
- * metrics, when given), read from its Parquet file a chunk of rows at a time.
+ * The rows of the first `maxPoints` parameter points of a result set's
+ * statistics table (of the chosen metrics, when given), read from its
+ * Parquet file a chunk of rows at a time: the table is ordered by point, so
+ * reading stops at the first row of a later point.
  */
-export async function readStatistics(store: ObjectStore, layout: ResultsLayout, limit: number, metrics?: ReadonlySet<string>): Promise<StatisticsPage> {
+export async function readStatistics(store: ObjectStore, layout: ResultsLayout, maxPoints: number, metrics?: ReadonlySet<string>): Promise<StatisticsPage> {
   const key = layout.table(FILE);
   const bytes = await store.get(key);
   if (bytes === undefined) throw new SwarmlabError('BAD_FILE', `no ${FILE}`, { file: store.uriFor(key) });
@@ -63,9 +64,8 @@ export async function readStatistics(store: ObjectStore, layout: ResultsLayout, 
   const paramColumns = names.slice(names.indexOf('point') + 1, names.indexOf('metric'));
   const rows: PointStatistics[] = [];
   const known: string[] = [];
-  let complete = true;
-  let start = 0;
-  for (; start < total && (rows.length < limit || start === 0); start += CHUNK_ROWS) {
+  let done = false;
+  for (let start = 0; start < total && !done; start += CHUNK_ROWS) {
     let raw: Record<string, unknown>[];
     try {
       raw = await parquetReadObjects({ file, metadata: meta, rowStart: start, rowEnd: Math.min(start + CHUNK_ROWS, total) });
@@ -79,12 +79,13 @@ export async function readStatistics(store: ObjectStore, layout: ResultsLayout, 
         throw new SwarmlabError('BAD_FILE', `${FILE}: row ${start + i}: ${issue?.path.map(String).join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, { file: store.uriFor(key) });
       }
       const row = parsed.data;
+      if (row.point >= maxPoints) {
+        done = true;
+        break;
+      }
       if (row.point === 0) known.push(row.metric);
-      if (metrics !== undefined && !metrics.has(row.metric)) continue;
-      if (rows.length < limit) rows.push({ ...row, params: paramColumns.map((c) => [c.slice(PARAM_PREFIX.length), r[c]] as const) });
-      else complete = false;
+      if (metrics === undefined || metrics.has(row.metric)) rows.push({ ...row, params: paramColumns.map((c) => [c.slice(PARAM_PREFIX.length), r[c]] as const) });
     }
   }
-  if (start < total) complete = false;
-  return { params: paramColumns.map((c) => c.slice(PARAM_PREFIX.length)), rows, metrics: known, total, complete };
+  return { params: paramColumns.map((c) => c.slice(PARAM_PREFIX.length)), rows, metrics: known, points: known.length === 0 ? 0 : total / known.length };
 }
