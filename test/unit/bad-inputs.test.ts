@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CliResult, limiter, loadCases, namesPath, parseCaseHeader, reportedError, runCli } from './bad-input-cases.ts';
 
@@ -71,6 +71,8 @@ interface Row extends Expected {
   readonly content?: string | Buffer;
   /** Create FILE as a directory. */
   readonly dir?: boolean;
+  /** A file at this path below the row's dir, before the command runs. */
+  readonly blocker?: string;
 }
 
 const rows: readonly Row[] = [
@@ -88,6 +90,8 @@ const rows: readonly Row[] = [
   { name: 'validate of a path that does not exist', args: ['validate', 'FILE'], exit: 2, code: 'BAD_FILE' },
   { name: '--store with a bad scheme', args: ['run', '--store', 'ftp://x', 'FILE'], content: experiment(), exit: 2, code: 'STORE_UNAVAILABLE' },
   // Node's recursive mkdir never returned here (mkdir(2) answers ENOENT under /proc, which exists).
+  // A file where the experiment's folder goes: its mkdir fails with ENOTDIR, for root too (unlike a mode).
+  { name: 'experiment folder not writable', args: ['run', 'FILE'], content: experiment(), blocker: 'store/bad-input-row', exit: 2, code: 'STORE_UNAVAILABLE' },
   { name: '--store file:///proc/x', args: ['run', '--store', 'file:///proc/x', 'FILE'], content: experiment(), exit: 2, code: 'STORE_UNAVAILABLE' },
   { name: 'wrong apiVersion', args: ['plan', 'FILE'], content: experiment((y) => y.replace('swarmlab.io/v1alpha1', 'swarmlab.io/v9')), exit: 2, code: 'INVALID_SPEC', path: 'apiVersion' },
   { name: 'wrong kind', args: ['plan', 'FILE'], content: experiment((y) => y.replace('kind: Experiment', 'kind: Pod')), exit: 2, code: 'INVALID_SPEC', path: 'kind' },
@@ -107,6 +111,10 @@ describe('bad-input argument rows', () => {
     const file = join(cwd, row.content instanceof Buffer ? 'input.bin' : 'input.yaml');
     if (row.dir) mkdirSync(file);
     else if (row.content !== undefined) writeFileSync(file, row.content);
+    if (row.blocker !== undefined) {
+      mkdirSync(dirname(join(cwd, row.blocker)), { recursive: true });
+      writeFileSync(join(cwd, row.blocker), '');
+    }
     const store = row.args[0] === 'run' && !row.args.includes('--store') ? ['--store', `file://${join(cwd, 'store')}`] : [];
     const args = [...row.args.slice(0, 1), ...store, ...row.args.slice(1)].map((a) => (a === 'FILE' ? file : a));
     const r = await atMostFour(() => runCli(args, cwd));
