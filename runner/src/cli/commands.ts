@@ -22,7 +22,7 @@ import { validateResults } from '../outputs/validate-experiment.ts';
 import { findResultSets } from '../outputs/find-results.ts';
 import { knownJsonSchemas } from '../outputs/json-schemas.ts';
 import { migrateResults } from './migrate-command.ts';
-import { createProgressReporter } from './progress.ts';
+import { createProgressReporter, progressStyle } from './progress.ts';
 import { nonNegativeInt } from './args.ts';
 
 // What each command of main.ts does.
@@ -59,7 +59,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
   const warnings = sweepDuplicateWarnings(exp.spec.sweep);
   if (!opts.json) printWarnings(warnings);
   const store = openStore(opts.store ?? exp.spec.output.store);
-  const reporter = createProgressReporter(!opts.json && process.stderr.isTTY === true);
+  const reporter = createProgressReporter(progressStyle({ json: opts.json === true, tty: process.stderr.isTTY === true }));
   const result = await runLocal(exp, {
     store,
     registry: builtinRegistry,
