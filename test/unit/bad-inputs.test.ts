@@ -122,6 +122,29 @@ describe('bad-input argument rows', () => {
   });
 });
 
+describe('--json: an input error is also JSON on stdout, for every command that takes --json', () => {
+  const bad = experiment((y) => y.replace('replicas: 2 }', 'replicas: 2 }\n    gird: []'));
+  const jsonRows = [
+    { args: ['run', 'FILE', '--json'], code: 'INVALID_SPEC', path: 'spec.sweep.gird' },
+    { args: ['plan', 'FILE', '--json'], code: 'INVALID_SPEC', path: 'spec.sweep.gird' },
+    { args: ['submit', 'FILE', '--json'], code: 'INVALID_SPEC', path: 'spec.sweep.gird' },
+    { args: ['validate', 'FILE', '--json'], code: 'BAD_FILE' },
+    { args: ['results', '--json'], code: 'USAGE' },
+    { args: ['run', '--workers', 'x', 'FILE', '--json'], code: 'USAGE' },
+  ];
+  it.concurrent.each(jsonRows)('$args', async (row) => {
+    const cwd = freshDir();
+    const file = join(cwd, 'input.yaml');
+    if (row.args[0] !== 'validate') writeFileSync(file, bad);
+    const r = await atMostFour(() => runCli(row.args.map((a) => (a === 'FILE' ? file : a)), cwd));
+    expect(r.status).toBe(2);
+    const out = JSON.parse(r.stdout) as { error: { code: string; path?: string; message: string; exit: number } };
+    expect(out.error).toMatchObject({ code: row.code, exit: 2, message: expect.any(String) });
+    if (row.path !== undefined) expect(out.error.path).toBe(row.path);
+    expect(r.stderr, 'people still get the error on stderr').toMatch(row.code === 'USAGE' ? /error:|swarmlab: USAGE: / : new RegExp(`swarmlab: ${row.code}: `));
+  });
+});
+
 describe('the bad-input table', () => {
   it('has at least 60 cases (files and argument rows)', () => {
     expect(cases.length + rows.length).toBeGreaterThanOrEqual(60);
