@@ -55,7 +55,10 @@ export async function applyActions(ctx: ApplyContext, actions: readonly Action[]
         break;
       }
       case 'writeManifest':
-        if (ctx.storeObs.ok) manifest = await writeManifest(ctx.calls, { exp: ctx.exp, store: ctx.store, layout: ctx.layout, succeeded: ctx.storeObs.succeeded, failures: ctx.failures });
+        if (ctx.storeObs.ok) {
+          const input = { exp: ctx.exp, store: ctx.store, layout: ctx.layout, succeeded: ctx.storeObs.succeeded, failures: ctx.failures };
+          manifest = await writeManifest(ctx.calls, action.notRun === undefined ? input : { ...input, notRun: action.notRun });
+        }
         break;
     }
   }

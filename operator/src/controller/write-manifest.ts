@@ -11,6 +11,8 @@ export interface ManifestInput {
   /** Run indexes the store shows succeeded. */
   succeeded: Intervals;
   failures: readonly RunFailure[];
+  /** What the runs neither succeeded nor failed were (decide()'s writeManifest action). */
+  notRun?: Pick<RunFailure, 'code' | 'message'>;
 }
 
 /** The manifest, written last (ADR 0001): every run's record and provenance hash, failures for the rest. */
@@ -30,7 +32,11 @@ export async function writeManifest(calls: Calls, m: ManifestInput): Promise<{ u
   };
   await Promise.all(Array.from({ length: Math.min(MANIFEST_READ_CONCURRENCY, todo.length) }, worker));
   // Each run's own record in the store over the sample of failed pods.
-  const failed = new Map([...m.failures.map((f) => [f.index, f] as const), ...(await calls.store('list', () => readFailureRecords(m.store, m.layout)))]);
+  const failed = new Map<number, Pick<RunFailure, 'code' | 'message'>>([
+    ...m.failures.map((f) => [f.index, f] as const),
+    ...(await calls.store('list', () => readFailureRecords(m.store, m.layout))),
+  ]);
+  if (m.notRun !== undefined) for (const p of points) if (!records.has(p.index) && !failed.has(p.index)) failed.set(p.index, m.notRun);
   const manifest = assembleManifest(m.exp, points, records, failed, provenance);
   await calls.store('put', () => m.store.put(m.layout.manifest, formatManifest(manifest)));
   return { uri: m.store.uriFor(m.layout.manifest), digest: manifest.digest };

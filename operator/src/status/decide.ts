@@ -60,12 +60,24 @@ export interface Observation {
   parallelism: readonly PartParallelism[];
 }
 
+/** The Job condition reason when more indexes failed than maxFailedIndexes (spec.execution.maxFailedRuns). */
+export const MAX_FAILED_INDEXES_EXCEEDED = 'MaxFailedIndexesExceeded';
+
+export type RunFailureCause = Pick<RunFailure, 'code' | 'message' | 'path'>;
+
+const budgetSpent: RunFailureCause = {
+  code: 'NOT_STARTED',
+  message: 'not started: more runs failed than spec.execution.maxFailedRuns allows, so the Job started no further run; delete and apply the Experiment again to run it (finished runs are kept)',
+  path: 'spec.execution.maxFailedRuns',
+};
+
 export type Action =
   | { kind: 'ensureConfigMap' }
   | { kind: 'createJob'; generation: number }
   | { kind: 'setJobSuspend'; name: string; suspend: boolean }
   | { kind: 'setJobParallelism'; name: string; parallelism: number }
-  | { kind: 'writeManifest' };
+  /** `notRun` describes, in the manifest, the runs neither succeeded nor failed (default: no validated outputs). */
+  | { kind: 'writeManifest'; notRun?: RunFailureCause };
 
 export interface KubeEvent {
   type: 'Normal' | 'Warning';
@@ -218,7 +230,8 @@ export function decide(obs: Observation): Decision {
         : `Job ${job.name} completed but ${obs.total - succeededCount} runs have no run.json in the store`;
     if (obs.manifest === undefined) {
       // The manifest of the runs that did succeed is still written, last.
-      actions.push({ kind: 'writeManifest' });
+      // The Job stops starting indexes once maxFailedIndexes is exceeded: those runs were never tried.
+      actions.push(job.finished.reason === MAX_FAILED_INDEXES_EXCEEDED && missing > 0 ? { kind: 'writeManifest', notRun: budgetSpent } : { kind: 'writeManifest' });
       phase = 'Running';
       c.Running = { status: 'True', reason: 'WritingManifest', message: 'the Job finished with failures; writing the manifest of the succeeded runs' };
       requeue = true;
