@@ -16,10 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMap, isSeq, parseDocument } from 'yaml';
-import { OperatorConfig } from '../../operator/src/config.ts';
-import { Controller } from '../../operator/src/controller/controller.ts';
-import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
-import { prepareOperatorNamespace, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
+import { prepareOperatorNamespace, startTestOperator, waitForPhase, type TestOperator } from '../cluster/operator-fixture.ts';
 import { useCluster } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
@@ -27,7 +24,7 @@ const cluster = useCluster('scenarios');
 const repo = new URL('../../', import.meta.url);
 const bin = fileURLToPath(new URL('bin/swarmlab.js', repo));
 let kubelet: LocalKubeletStandIn;
-let controller: Controller;
+let operator: TestOperator | undefined;
 
 /** Experiment files shipped in scenarios/ and examples/ (when it exists). */
 function shippedFiles(): string[] {
@@ -81,28 +78,11 @@ function swarmlabRun(file: string, store: string): Promise<{ code: number | null
 
 beforeAll(async () => {
   kubelet = await prepareOperatorNamespace(cluster);
-  const s = cluster.connection.objectStore;
-  controller = new Controller({
-    kubeConfig: cluster.kubeConfig,
-    config: OperatorConfig.parse({
-      namespace: cluster.namespace,
-      workers: 2,
-      runnerPullPolicy: 'Never',
-      store: `s3://${s.bucket}/${cluster.namespace}`,
-      runnerEnvSecret: 'store-credentials',
-      runnerEnv: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region },
-      leaderElection: false,
-      resyncSeconds: 30,
-    }),
-    metrics: new OperatorMetrics(() => controller.counts(), { defaultMetrics: false }),
-    openStore: testStoreOpener(cluster.connection),
-    log: () => undefined,
-  });
-  await controller.start();
+  operator = await startTestOperator(cluster);
 });
 
 afterAll(async () => {
-  await controller?.stop();
+  await operator?.stop();
   await kubelet?.stop();
 });
 
