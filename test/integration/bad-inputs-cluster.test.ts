@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { experimentStatus, installExperimentCrd, prepareOperatorNamespace, startTestOperator, type TestOperator } from '../cluster/operator-fixture.ts';
 import type { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
-import { limiter, loadCases } from '../unit/bad-input-cases.ts';
+import { limiter, loadCases, validExperimentYaml } from '../unit/bad-input-cases.ts';
 
 const cluster = useCluster('bad-inputs');
 const atMostFour = limiter(4);
@@ -21,19 +21,7 @@ describe('bad-input case files on the local control plane', () => {
 
   it('has case files the control plane must reject, and accepts a valid Experiment applied the same way (control)', async () => {
     expect(rejected.length).toBeGreaterThan(0);
-    const valid = `apiVersion: swarmlab.io/v1alpha1
-kind: Experiment
-metadata:
-  name: bad-inputs-control
-spec:
-  scenario:
-    modules:
-      - { kind: agent, module: poisson-source, name: arrivals, config: { rate: 0.7, target: server } }
-      - { kind: agent, module: service-queue, name: server, config: { serviceRate: 1.0 } }
-    horizon: { time: 10 }
-  sweep:
-    seeds: { base: 1, replicas: 2 }
-`;
+    const valid = validExperimentYaml('bad-inputs-control');
     const r = await cluster.kubectl(['apply', '--validate=strict', '-n', cluster.namespace, '-f', '-'], { input: valid });
     expect(r, r.stderr).toMatchObject({ code: 0 });
   });

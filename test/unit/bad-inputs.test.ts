@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliResult, limiter, loadCases, namesPath, parseCaseHeader, reportedError, runCli } from './bad-input-cases.ts';
+import { type CliResult, limiter, loadCases, namesPath, parseCaseHeader, reportedError, runCli, validExperimentYaml } from './bad-input-cases.ts';
 
 // The bad-input table: every file of test/bad-inputs/ and the rows below are run through the real
 // CLI, each in its own temp dir (nothing is written into the repo), four at a time.
@@ -49,20 +49,7 @@ describe('bad-input case files (test/bad-inputs/)', () => {
   });
 });
 
-const experiment = (patch: (yaml: string) => string = (y) => y): string =>
-  patch(`apiVersion: swarmlab.io/v1alpha1
-kind: Experiment
-metadata:
-  name: bad-input-row
-spec:
-  scenario:
-    modules:
-      - { kind: agent, module: poisson-source, name: arrivals, config: { rate: 0.7, target: server } }
-      - { kind: agent, module: service-queue, name: server, config: { serviceRate: 1.0 } }
-    horizon: { time: 10 }
-  sweep:
-    seeds: { base: 1, replicas: 2 }
-`);
+const experiment = (patch: (yaml: string) => string = (y) => y): string => patch(validExperimentYaml('bad-input-row'));
 
 interface Row extends Expected {
   readonly name: string;
