@@ -6,7 +6,7 @@
 // the operator's watches cut under it.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CustomObjectsApi, KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExperimentStatus } from 'swarmlab';
@@ -149,6 +149,26 @@ describe('operator gaps of issue 4', () => {
     expect(tried, `codes: ${codes.join(', ')}`).toBeGreaterThanOrEqual(2);
     expect(codes.filter((c) => c === 'NOT_STARTED').length, `codes: ${codes.join(', ')}`).toBe(8 - tried);
     expect(manifest.runs.find((r) => r.error?.code === 'NOT_STARTED')?.error?.message).toMatch(/spec\.execution\.maxFailedRuns/);
+  });
+
+  it('a finished run edited in the store is never counted as done: applied again, the Experiment is Failed naming it, and its manifest lists it failed', async () => {
+    await startOperator();
+    await create(queueExperiment('altered'));
+    const first = await waitPhase('altered', 'Complete');
+    await custom.deleteNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, name: 'altered' });
+    await waitFor('altered to be deleted', async () => ((await status('altered').catch(() => 'gone')) === 'gone' ? true : undefined));
+    const root = `${cluster.namespace}/altered/${first.specDigest?.slice(0, 16)}`;
+    const edited = `${root}/runs/run-000001/metrics.csv`;
+    const original = await s3Text(edited);
+    await cluster.s3().send(new PutObjectCommand({ Bucket: cluster.connection.objectStore.bucket, Key: edited, Body: original.replace(/\n[^\n]*\n$/, '\n') }));
+
+    await create(queueExperiment('altered'));
+    const s = await waitPhase('altered', 'Failed');
+    expect(s.specDigest).toBe(first.specDigest);
+    expect(s.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'StoredRunsAltered', message: expect.stringMatching(/run 1: INVALID_OUTPUT: the stored run no longer matches its run\.json \(metrics\.csv: size/) });
+    const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
+    expect(manifest.counts).toEqual({ total: 4, succeeded: 3, failed: 1 });
+    expect(manifest.runs[1]).toMatchObject({ status: 'failed', error: { code: 'INVALID_OUTPUT' } });
   });
 
   it('a sweep larger than the per-Job cap is split over 3 Jobs with index offsets and completes with correct counts and manifest', async () => {

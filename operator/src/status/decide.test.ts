@@ -87,6 +87,17 @@ describe('decide', () => {
     expect(after.status.phase).toBe('Complete');
   });
 
+  it('every run.json present but a run edited since: the manifest lists it failed, and the Experiment is Failed, not Complete', () => {
+    const running = decide(obs({ previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' }, job: job({ active: 0, completedIndexes: '0-99' }), store: { ok: true, succeeded: [[0, 99]] } }));
+    const altered = [{ index: 4, code: 'INVALID_OUTPUT', message: 'the stored run no longer matches its run.json (metrics.csv: size 10, recorded 12)' }];
+    const failed = next(running, { job: job({ completedIndexes: '0-99' }), store: { ok: true, succeeded: [[0, 99]] }, manifest: { uri: 's3://r/m.json', digest: 'abc', altered } });
+    expect(failed.status.phase).toBe('Failed');
+    expect(failed.status.runs).toMatchObject({ succeeded: 99, failed: 1 });
+    expect(cond(failed.status, 'Failed')).toMatchObject({ status: 'True', reason: 'StoredRunsAltered', message: expect.stringContaining('run 4: INVALID_OUTPUT: the stored run no longer matches') });
+    expect(cond(failed.status, 'Complete')?.status).not.toBe('True');
+    expect(failed.status.manifestDigest).toBe('abc');
+  });
+
   it('a Job stopped by maxFailedIndexes: the runs it never started are NOT_STARTED in the manifest, naming the budget', () => {
     const base = { previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' as const } };
     const failures = [0, 1].map((index) => ({ index, code: 'RUN_FAILED', message: 'boom' }));

@@ -55,7 +55,7 @@ export interface Observation {
   store: StoreObservation;
   failures: readonly RunFailure[];
   /** Set once the manifest has been written (this pass or before). */
-  manifest: { uri: string; digest: string } | undefined;
+  manifest: ManifestWritten | undefined;
   /** Every Job part found, of the current generation (empty when none or not observed). */
   parallelism: readonly PartParallelism[];
 }
@@ -70,6 +70,13 @@ const budgetSpent: RunFailureCause = {
   message: 'not started: more runs failed than spec.execution.maxFailedRuns allows, so the Job started no further run; delete and apply the Experiment again to run it (finished runs are kept)',
   path: 'spec.execution.maxFailedRuns',
 };
+
+/** The manifest once written. `altered`: runs whose stored files no longer matched their run.json when it was written (failures in it). */
+export interface ManifestWritten {
+  uri: string;
+  digest: string;
+  altered?: readonly RunFailure[];
+}
 
 export type Action =
   | { kind: 'ensureConfigMap' }
@@ -192,7 +199,7 @@ export function decide(obs: Observation): Decision {
     }
     if (obs.store.ok) failed = difference(failed, succeeded);
   }
-  const failedCount = count(failed);
+  let failedCount = count(failed);
   const running = job === undefined || job.suspended ? 0 : Math.max(0, Math.min(job.active, obs.total - succeededCount - failedCount));
   const pending = Math.max(0, obs.total - succeededCount - failedCount - running);
 
@@ -216,6 +223,13 @@ export function decide(obs: Observation): Decision {
       phase = 'Running';
       c.Running = { status: 'True', reason: 'WritingManifest', message: 'every run succeeded; writing the manifest' };
       requeue = true;
+    } else if ((obs.manifest.altered?.length ?? 0) > 0) {
+      const altered = obs.manifest.altered ?? [];
+      phase = 'Failed';
+      c.Running = { status: 'False', reason: 'Finished', message: '' };
+      c.Failed = { status: 'True', reason: 'StoredRunsAltered', message: `${describeFailures(altered, altered.length)}; manifest ${obs.manifest.uri}` };
+      succeededCount -= altered.length;
+      failedCount += altered.length;
     } else {
       phase = 'Complete';
       c.Running = { status: 'False', reason: 'Finished', message: '' };
