@@ -6,15 +6,13 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareOperatorNamespace, startTestOperator, type TestOperator } from '../cluster/operator-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestOperator } from '../cluster/operator-fixture.ts';
 import { useCluster } from '../cluster/harness.ts';
-import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
 const cluster = useCluster('cli-submit');
 const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));
-let kubelet: LocalKubeletStandIn;
-let operator: TestOperator | undefined;
+const operator = useTestOperator(cluster);
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const s = cluster.connection.objectStore;
@@ -61,16 +59,6 @@ spec:
   return file;
 }
 
-beforeAll(async () => {
-  kubelet = await prepareOperatorNamespace(cluster);
-  operator = await startTestOperator(cluster);
-});
-
-afterAll(async () => {
-  await operator?.stop();
-  await kubelet?.stop();
-});
-
 describe('swarmlab submit and results', () => {
   it('submit --wait exits 0 for a good sweep, and results validates and downloads it', async () => {
     const run = await cli(['submit', experimentFile('good', ['server']), '--wait', '--namespace', cluster.namespace, '--json', '--timeout', '150']);
@@ -92,8 +80,7 @@ describe('swarmlab submit and results', () => {
 
   it('submit --wait exits 1 when a run fails on the cluster, and says which run and why', async () => {
     // The runner pods of this operator break run 1's output: INVALID_OUTPUT, not retried.
-    await operator?.stop();
-    operator = await startTestOperator(cluster, { config: { runnerEnv: { SWARMLAB_FAILPOINT: 'corrupt-output:1' } } });
+    await operator.restart({ config: { runnerEnv: { SWARMLAB_FAILPOINT: 'corrupt-output:1' } } });
     try {
       const run = await cli(['submit', experimentFile('failing', ['server']), '--wait', '--namespace', cluster.namespace, '--json', '--timeout', '150']);
       expect(run.code, run.stderr).toBe(1);
@@ -101,8 +88,7 @@ describe('swarmlab submit and results', () => {
       expect(out).toMatchObject({ phase: 'Failed', runs: { succeeded: 1, failed: 1 }, message: expect.stringMatching(/run 1: INVALID_OUTPUT: /) });
       expect(run.stderr).toMatch(/^failed: run 1: INVALID_OUTPUT: /m);
     } finally {
-      await operator.stop();
-      operator = await startTestOperator(cluster);
+      await operator.restart();
     }
   });
 
