@@ -3,9 +3,12 @@
 // object store credentials from, a kubelet stand-in, and S3 access for the
 // operator itself.
 import { join } from 'node:path';
-import { CustomObjectsApi } from '@kubernetes/client-node';
-import { expect } from 'vitest';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { OperatorConfig } from '../../operator/src/config.ts';
+import { Controller, type ControllerOptions } from '../../operator/src/controller/controller.ts';
 import { CRD_FILE } from '../../operator/src/crd/generate.ts';
+import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
 import { ExperimentStatus, S3Store, type ObjectStore } from 'swarmlab';
 import type { ClusterConnection } from './context.ts';
 import { waitFor, type TestCluster } from './harness.ts';
@@ -108,4 +111,75 @@ export async function waitForPhase(cluster: TestCluster, name: string, phase: st
   } catch (e) {
     throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(last)}`, { cause: e });
   }
+}
+
+export interface TestOperator {
+  readonly controller: Controller;
+  readonly metrics: OperatorMetrics;
+  /** Every line the operator logged (printed too with SWARMLAB_TEST_OPERATOR_LOG=1). */
+  readonly logs: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * An operator in this process for the test namespace, its runner pods using
+ * the test store: configuration fields in `config` override the defaults.
+ */
+export async function startTestOperator(
+  cluster: TestCluster,
+  over: { config?: Record<string, unknown>; kubeConfig?: KubeConfig; openStore?: (uri: string) => ObjectStore; leaseTimings?: ControllerOptions['leaseTimings'] } = {},
+): Promise<TestOperator> {
+  const s = cluster.connection.objectStore;
+  const { runnerEnv, ...rest } = (over.config ?? {}) as { runnerEnv?: Record<string, string> };
+  const config = OperatorConfig.parse({
+    namespace: cluster.namespace,
+    workers: 2,
+    runnerImage: 'ghcr.io/swarmlab/runner:test',
+    runnerPullPolicy: 'Never',
+    store: `s3://${s.bucket}/${cluster.namespace}`,
+    runnerEnvSecret: STORE_SECRET,
+    runnerEnv: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region, ...runnerEnv },
+    leaderElection: false,
+    resyncSeconds: 30,
+    ...rest,
+  });
+  const logs: string[] = [];
+  const metrics = new OperatorMetrics(() => controller.counts(), { defaultMetrics: false });
+  const controller: Controller = new Controller({
+    kubeConfig: over.kubeConfig ?? cluster.kubeConfig,
+    config,
+    metrics,
+    openStore: over.openStore ?? testStoreOpener(cluster.connection),
+    ...(over.leaseTimings ? { leaseTimings: over.leaseTimings } : {}),
+    log: (m) => {
+      logs.push(m);
+      if (process.env['SWARMLAB_TEST_OPERATOR_LOG'] === '1') console.log(`[operator] ${m}`);
+    },
+  });
+  await controller.start();
+  return { controller, metrics, logs, stop: () => controller.stop() };
+}
+
+/**
+ * For the enclosing describe (or file): the namespace prepared and an
+ * operator started before its tests, both stopped after. `restart` swaps the
+ * operator for one with other settings.
+ */
+export function useTestOperator(cluster: TestCluster): { restart(over?: Parameters<typeof startTestOperator>[1]): Promise<void> } {
+  let kubelet: LocalKubeletStandIn | undefined;
+  let operator: TestOperator | undefined;
+  beforeAll(async () => {
+    kubelet = await prepareOperatorNamespace(cluster);
+    operator = await startTestOperator(cluster);
+  });
+  afterAll(async () => {
+    await operator?.stop();
+    await kubelet?.stop();
+  });
+  return {
+    async restart(over) {
+      await operator?.stop();
+      operator = await startTestOperator(cluster, over);
+    },
+  };
 }

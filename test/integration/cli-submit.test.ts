@@ -6,18 +6,13 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OperatorConfig } from '../../operator/src/config.ts';
-import { Controller } from '../../operator/src/controller/controller.ts';
-import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
-import { prepareOperatorNamespace, testStoreOpener } from '../cluster/operator-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestOperator } from '../cluster/operator-fixture.ts';
 import { useCluster } from '../cluster/harness.ts';
-import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
 const cluster = useCluster('cli-submit');
 const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));
-let kubelet: LocalKubeletStandIn;
-let controller: Controller;
+const operator = useTestOperator(cluster);
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const s = cluster.connection.objectStore;
@@ -64,33 +59,6 @@ spec:
   return file;
 }
 
-beforeAll(async () => {
-  kubelet = await prepareOperatorNamespace(cluster);
-  const s = cluster.connection.objectStore;
-  controller = new Controller({
-    kubeConfig: cluster.kubeConfig,
-    config: OperatorConfig.parse({
-      namespace: cluster.namespace,
-      workers: 2,
-      runnerPullPolicy: 'Never',
-      store: `s3://${s.bucket}/${cluster.namespace}`,
-      runnerEnvSecret: 'store-credentials',
-      runnerEnv: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region },
-      leaderElection: false,
-      resyncSeconds: 30,
-    }),
-    metrics: new OperatorMetrics(() => controller.counts(), { defaultMetrics: false }),
-    openStore: testStoreOpener(cluster.connection),
-    log: () => undefined,
-  });
-  await controller.start();
-});
-
-afterAll(async () => {
-  await controller?.stop();
-  await kubelet?.stop();
-});
-
 describe('swarmlab submit and results', () => {
   it('submit --wait exits 0 for a good sweep, and results validates and downloads it', async () => {
     const run = await cli(['submit', experimentFile('good', ['server']), '--wait', '--namespace', cluster.namespace, '--json', '--timeout', '150']);
@@ -108,6 +76,20 @@ describe('swarmlab submit and results', () => {
     expect(readdirSync(join(dest, 'runs')).sort()).toEqual(['run-000000', 'run-000001']);
     const local = await cli(['validate', dest]);
     expect(local.stdout).toContain(`valid: 2 runs, manifest digest ${out.manifestDigest}`);
+  });
+
+  it('submit --wait exits 1 when a run fails on the cluster, and says which run and why', async () => {
+    // The runner pods of this operator break run 1's output: INVALID_OUTPUT, not retried.
+    await operator.restart({ config: { runnerEnv: { SWARMLAB_FAILPOINT: 'corrupt-output:1' } } });
+    try {
+      const run = await cli(['submit', experimentFile('failing', ['server']), '--wait', '--namespace', cluster.namespace, '--json', '--timeout', '150']);
+      expect(run.code, run.stderr).toBe(1);
+      const out = JSON.parse(run.stdout) as { phase: string; message: string; runs: { succeeded: number; failed: number } };
+      expect(out).toMatchObject({ phase: 'Failed', runs: { succeeded: 1, failed: 1 }, message: expect.stringMatching(/run 1: INVALID_OUTPUT: /) });
+      expect(run.stderr).toMatch(/^failed: run 1: INVALID_OUTPUT: /m);
+    } finally {
+      await operator.restart();
+    }
   });
 
   it('submit refuses, before it reaches the cluster, a spec that would make runs fail (exit 2)', async () => {

@@ -6,16 +6,13 @@
 // the operator's watches cut under it.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CustomObjectsApi, KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ExperimentStatus, type ObjectStore } from 'swarmlab';
+import { ExperimentStatus } from 'swarmlab';
 import { FailureRecord } from '../../runner/src/outputs/schemas.ts';
-import { OperatorConfig } from '../../operator/src/config.ts';
-import { Controller } from '../../operator/src/controller/controller.ts';
-import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
 import { ApiProxy, kubeConfigVia } from '../cluster/api-proxy.ts';
-import { createExperiment, experimentStatus, prepareOperatorNamespace, queueExperiment, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
+import { createExperiment, experimentStatus, prepareOperatorNamespace, queueExperiment, startTestOperator, waitForPhase, type TestOperator } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 import { repoRoot } from '../cluster/versions.ts';
@@ -25,47 +22,16 @@ const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments'
 
 let kubelet: LocalKubeletStandIn;
 let custom: CustomObjectsApi;
-let operator: Controller | undefined;
-const logs: string[] = [];
+let operator: TestOperator | undefined;
 
 const create = (body: unknown) => createExperiment(cluster, body);
 const status = (name: string) => experimentStatus(cluster, name);
 const waitPhase = (name: string, phase: string, timeoutMs?: number) => waitForPhase(cluster, name, phase, timeoutMs);
 
-function storeOpener(): (uri: string) => ObjectStore {
-  return testStoreOpener(cluster.connection);
-}
-
-async function startOperator(over: { runnerEnv?: Record<string, string>; maxIndexesPerJob?: number; kubeConfig?: KubeConfig; resyncSeconds?: number } = {}): Promise<Controller> {
+async function startOperator(over: { runnerEnv?: Record<string, string>; maxIndexesPerJob?: number; kubeConfig?: KubeConfig; resyncSeconds?: number } = {}): Promise<void> {
   await operator?.stop();
-  const s = cluster.connection.objectStore;
-  const config = OperatorConfig.parse({
-    namespace: cluster.namespace,
-    workers: 2,
-    runnerImage: 'ghcr.io/swarmlab/runner:test',
-    runnerPullPolicy: 'Never',
-    store: `s3://${s.bucket}/${cluster.namespace}`,
-    runnerEnvSecret: 'store-credentials',
-    runnerEnv: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region, ...over.runnerEnv },
-    leaderElection: false,
-    identity: 'gaps',
-    resyncSeconds: over.resyncSeconds ?? 30,
-    ...(over.maxIndexesPerJob !== undefined ? { maxIndexesPerJob: over.maxIndexesPerJob } : {}),
-  });
-  const metrics = new OperatorMetrics(() => c.counts(), { defaultMetrics: false });
-  const c: Controller = new Controller({
-    kubeConfig: over.kubeConfig ?? cluster.kubeConfig,
-    config,
-    metrics,
-    openStore: storeOpener(),
-    log: (m) => {
-      logs.push(m);
-      if (process.env['SWARMLAB_TEST_OPERATOR_LOG'] === '1') console.log(`[operator] ${m}`);
-    },
-  });
-  operator = c;
-  await c.start();
-  return c;
+  const { kubeConfig, ...config } = over;
+  operator = await startTestOperator(cluster, { config: { identity: 'gaps', ...config }, ...(kubeConfig ? { kubeConfig } : {}) });
 }
 
 async function jobsOf(name: string): Promise<V1Job[]> {
@@ -166,6 +132,43 @@ describe('operator gaps of issue 4', () => {
     } finally {
       rmSync(onceDir, { recursive: true, force: true });
     }
+  });
+
+  it('the failure budget on the cluster: past maxFailedRuns the Job starts no further run, and those runs are NOT_STARTED in the manifest', async () => {
+    // Every run's output breaks its schema (INVALID_OUTPUT, never retried); one run at a time, so the Job stops early.
+    await startOperator({ runnerEnv: { SWARMLAB_FAILPOINT: 'corrupt-output' } });
+    await create(queueExperiment('budget', { replicas: 4, execution: { parallelism: 1, maxFailedRuns: 1 } }));
+    const s = await waitPhase('budget', 'Failed');
+    const failed = s.conditions?.find((c) => c.type === 'Failed');
+    expect(failed).toMatchObject({ status: 'True', reason: 'MaxFailedIndexesExceeded' });
+    const root = `${cluster.namespace}/budget/${s.specDigest?.slice(0, 16)}`;
+    const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
+    expect(manifest.counts).toEqual({ total: 8, succeeded: 0, failed: 8 });
+    const codes = manifest.runs.map((r) => r.error?.code);
+    const tried = codes.filter((c) => c === 'INVALID_OUTPUT').length;
+    expect(tried, `codes: ${codes.join(', ')}`).toBeGreaterThanOrEqual(2);
+    expect(codes.filter((c) => c === 'NOT_STARTED').length, `codes: ${codes.join(', ')}`).toBe(8 - tried);
+    expect(manifest.runs.find((r) => r.error?.code === 'NOT_STARTED')?.error?.message).toMatch(/spec\.execution\.maxFailedRuns/);
+  });
+
+  it('a finished run edited in the store is never counted as done: applied again, the Experiment is Failed naming it, and its manifest lists it failed', async () => {
+    await startOperator();
+    await create(queueExperiment('altered'));
+    const first = await waitPhase('altered', 'Complete');
+    await custom.deleteNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, name: 'altered' });
+    await waitFor('altered to be deleted', async () => ((await status('altered').catch(() => 'gone')) === 'gone' ? true : undefined));
+    const root = `${cluster.namespace}/altered/${first.specDigest?.slice(0, 16)}`;
+    const edited = `${root}/runs/run-000001/metrics.csv`;
+    const original = await s3Text(edited);
+    await cluster.s3().send(new PutObjectCommand({ Bucket: cluster.connection.objectStore.bucket, Key: edited, Body: original.replace(/\n[^\n]*\n$/, '\n') }));
+
+    await create(queueExperiment('altered'));
+    const s = await waitPhase('altered', 'Failed');
+    expect(s.specDigest).toBe(first.specDigest);
+    expect(s.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'StoredRunsAltered', message: expect.stringMatching(/run 1: INVALID_OUTPUT: the stored run no longer matches its run\.json \(metrics\.csv: size/) });
+    const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
+    expect(manifest.counts).toEqual({ total: 4, succeeded: 3, failed: 1 });
+    expect(manifest.runs[1]).toMatchObject({ status: 'failed', error: { code: 'INVALID_OUTPUT' } });
   });
 
   it('a sweep larger than the per-Job cap is split over 3 Jobs with index offsets and completes with correct counts and manifest', async () => {

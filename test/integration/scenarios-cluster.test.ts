@@ -14,20 +14,15 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isMap, isSeq, parseDocument } from 'yaml';
-import { OperatorConfig } from '../../operator/src/config.ts';
-import { Controller } from '../../operator/src/controller/controller.ts';
-import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
-import { prepareOperatorNamespace, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
+import { useTestOperator, waitForPhase } from '../cluster/operator-fixture.ts';
 import { useCluster } from '../cluster/harness.ts';
-import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
 const cluster = useCluster('scenarios');
 const repo = new URL('../../', import.meta.url);
 const bin = fileURLToPath(new URL('bin/swarmlab.js', repo));
-let kubelet: LocalKubeletStandIn;
-let controller: Controller;
+const operator = useTestOperator(cluster);
 
 /** Experiment files shipped in scenarios/ and examples/ (when it exists). */
 function shippedFiles(): string[] {
@@ -78,33 +73,6 @@ function swarmlabRun(file: string, store: string): Promise<{ code: number | null
     p.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
-
-beforeAll(async () => {
-  kubelet = await prepareOperatorNamespace(cluster);
-  const s = cluster.connection.objectStore;
-  controller = new Controller({
-    kubeConfig: cluster.kubeConfig,
-    config: OperatorConfig.parse({
-      namespace: cluster.namespace,
-      workers: 2,
-      runnerPullPolicy: 'Never',
-      store: `s3://${s.bucket}/${cluster.namespace}`,
-      runnerEnvSecret: 'store-credentials',
-      runnerEnv: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region },
-      leaderElection: false,
-      resyncSeconds: 30,
-    }),
-    metrics: new OperatorMetrics(() => controller.counts(), { defaultMetrics: false }),
-    openStore: testStoreOpener(cluster.connection),
-    log: () => undefined,
-  });
-  await controller.start();
-});
-
-afterAll(async () => {
-  await controller?.stop();
-  await kubelet?.stop();
-});
 
 describe('shipped Experiment files on the local control plane', () => {
   const files = shippedFiles();

@@ -153,3 +153,20 @@ export function namesPath(reported: string, path: string): boolean {
   const next = reported.charAt(path.length);
   return next === ':' || next === '.' || next === '[' || next === '';
 }
+
+/** A small valid Experiment: the base the argument rows patch, and the control the cluster must accept. */
+export function validExperimentYaml(name: string): string {
+  return `apiVersion: swarmlab.io/v1alpha1
+kind: Experiment
+metadata:
+  name: ${name}
+spec:
+  scenario:
+    modules:
+      - { kind: agent, module: poisson-source, name: arrivals, config: { rate: 0.7, target: server } }
+      - { kind: agent, module: service-queue, name: server, config: { serviceRate: 1.0 } }
+    horizon: { time: 10 }
+  sweep:
+    seeds: { base: 1, replicas: 2 }
+`;
+}

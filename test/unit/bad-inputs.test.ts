@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliResult, limiter, loadCases, namesPath, parseCaseHeader, reportedError, runCli } from './bad-input-cases.ts';
+import { type CliResult, limiter, loadCases, namesPath, parseCaseHeader, reportedError, runCli, validExperimentYaml } from './bad-input-cases.ts';
 
 // The bad-input table: every file of test/bad-inputs/ and the rows below are run through the real
 // CLI, each in its own temp dir (nothing is written into the repo), four at a time.
@@ -49,20 +49,7 @@ describe('bad-input case files (test/bad-inputs/)', () => {
   });
 });
 
-const experiment = (patch: (yaml: string) => string = (y) => y): string =>
-  patch(`apiVersion: swarmlab.io/v1alpha1
-kind: Experiment
-metadata:
-  name: bad-input-row
-spec:
-  scenario:
-    modules:
-      - { kind: agent, module: poisson-source, name: arrivals, config: { rate: 0.7, target: server } }
-      - { kind: agent, module: service-queue, name: server, config: { serviceRate: 1.0 } }
-    horizon: { time: 10 }
-  sweep:
-    seeds: { base: 1, replicas: 2 }
-`);
+const experiment = (patch: (yaml: string) => string = (y) => y): string => patch(validExperimentYaml('bad-input-row'));
 
 interface Row extends Expected {
   readonly name: string;
@@ -71,6 +58,8 @@ interface Row extends Expected {
   readonly content?: string | Buffer;
   /** Create FILE as a directory. */
   readonly dir?: boolean;
+  /** A file at this path below the row's dir, before the command runs. */
+  readonly blocker?: string;
 }
 
 const rows: readonly Row[] = [
@@ -88,6 +77,8 @@ const rows: readonly Row[] = [
   { name: 'validate of a path that does not exist', args: ['validate', 'FILE'], exit: 2, code: 'BAD_FILE' },
   { name: '--store with a bad scheme', args: ['run', '--store', 'ftp://x', 'FILE'], content: experiment(), exit: 2, code: 'STORE_UNAVAILABLE' },
   // Node's recursive mkdir never returned here (mkdir(2) answers ENOENT under /proc, which exists).
+  // A file where the experiment's folder goes: its mkdir fails with ENOTDIR, for root too (unlike a mode).
+  { name: 'experiment folder not writable', args: ['run', 'FILE'], content: experiment(), blocker: 'store/bad-input-row', exit: 2, code: 'STORE_UNAVAILABLE' },
   { name: '--store file:///proc/x', args: ['run', '--store', 'file:///proc/x', 'FILE'], content: experiment(), exit: 2, code: 'STORE_UNAVAILABLE' },
   { name: 'wrong apiVersion', args: ['plan', 'FILE'], content: experiment((y) => y.replace('swarmlab.io/v1alpha1', 'swarmlab.io/v9')), exit: 2, code: 'INVALID_SPEC', path: 'apiVersion' },
   { name: 'wrong kind', args: ['plan', 'FILE'], content: experiment((y) => y.replace('kind: Experiment', 'kind: Pod')), exit: 2, code: 'INVALID_SPEC', path: 'kind' },
@@ -107,10 +98,37 @@ describe('bad-input argument rows', () => {
     const file = join(cwd, row.content instanceof Buffer ? 'input.bin' : 'input.yaml');
     if (row.dir) mkdirSync(file);
     else if (row.content !== undefined) writeFileSync(file, row.content);
+    if (row.blocker !== undefined) {
+      mkdirSync(dirname(join(cwd, row.blocker)), { recursive: true });
+      writeFileSync(join(cwd, row.blocker), '');
+    }
     const store = row.args[0] === 'run' && !row.args.includes('--store') ? ['--store', `file://${join(cwd, 'store')}`] : [];
     const args = [...row.args.slice(0, 1), ...store, ...row.args.slice(1)].map((a) => (a === 'FILE' ? file : a));
     const r = await atMostFour(() => runCli(args, cwd));
     expectRefused(r, row, file);
+  });
+});
+
+describe('--json: an input error is also JSON on stdout, for every command that takes --json', () => {
+  const bad = experiment((y) => y.replace('replicas: 2 }', 'replicas: 2 }\n    gird: []'));
+  const jsonRows = [
+    { args: ['run', 'FILE', '--json'], code: 'INVALID_SPEC', path: 'spec.sweep.gird' },
+    { args: ['plan', 'FILE', '--json'], code: 'INVALID_SPEC', path: 'spec.sweep.gird' },
+    { args: ['submit', 'FILE', '--json'], code: 'INVALID_SPEC', path: 'spec.sweep.gird' },
+    { args: ['validate', 'FILE', '--json'], code: 'BAD_FILE' },
+    { args: ['results', '--json'], code: 'USAGE' },
+    { args: ['run', '--workers', 'x', 'FILE', '--json'], code: 'USAGE' },
+  ];
+  it.concurrent.each(jsonRows)('$args', async (row) => {
+    const cwd = freshDir();
+    const file = join(cwd, 'input.yaml');
+    if (row.args[0] !== 'validate') writeFileSync(file, bad);
+    const r = await atMostFour(() => runCli(row.args.map((a) => (a === 'FILE' ? file : a)), cwd));
+    expect(r.status).toBe(2);
+    const out = JSON.parse(r.stdout) as { error: { code: string; path?: string; message: string; exit: number } };
+    expect(out.error).toMatchObject({ code: row.code, exit: 2, message: expect.any(String) });
+    if (row.path !== undefined) expect(out.error.path).toBe(row.path);
+    expect(r.stderr, 'people still get the error on stderr').toMatch(row.code === 'USAGE' ? /error:|swarmlab: USAGE: / : new RegExp(`swarmlab: ${row.code}: `));
   });
 });
 

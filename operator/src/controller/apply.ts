@@ -1,6 +1,6 @@
 import type { Experiment, ExperimentLayout, ObjectStore } from 'swarmlab';
 import { buildJob, buildSpecConfigMap, type ExperimentRef, type JobPart } from '../jobs/build-job.ts';
-import type { Action, RunFailure, StoreObservation } from '../status/decide.ts';
+import type { Action, ManifestWritten, RunFailure, StoreObservation } from '../status/decide.ts';
 import { isConflict, ownedBy } from './api-errors.ts';
 import { mergePatch, type Calls, type ExperimentObject, type ReconcilerDeps } from './deps.ts';
 import { recordEvent } from './events.ts';
@@ -28,12 +28,12 @@ export interface ApplyOutcome {
   /** A child of the same name belongs to an earlier Experiment: stop, and come back after the garbage collector. */
   waitForGc?: boolean;
   /** Set when this pass wrote the manifest. */
-  manifest?: { uri: string; digest: string };
+  manifest?: ManifestWritten;
 }
 
 /** Carries out decide()'s actions in order; nothing here decides what to change. */
 export async function applyActions(ctx: ApplyContext, actions: readonly Action[]): Promise<ApplyOutcome> {
-  let manifest: { uri: string; digest: string } | undefined;
+  let manifest: ManifestWritten | undefined;
   for (const action of actions) {
     switch (action.kind) {
       case 'ensureConfigMap':
@@ -55,7 +55,10 @@ export async function applyActions(ctx: ApplyContext, actions: readonly Action[]
         break;
       }
       case 'writeManifest':
-        if (ctx.storeObs.ok) manifest = await writeManifest(ctx.calls, { exp: ctx.exp, store: ctx.store, layout: ctx.layout, succeeded: ctx.storeObs.succeeded, failures: ctx.failures });
+        if (ctx.storeObs.ok) {
+          const input = { exp: ctx.exp, store: ctx.store, layout: ctx.layout, succeeded: ctx.storeObs.succeeded, failures: ctx.failures };
+          manifest = await writeManifest(ctx.calls, action.notRun === undefined ? input : { ...input, notRun: action.notRun });
+        }
         break;
     }
   }

@@ -1,5 +1,6 @@
 import { assembleManifest, formatManifest, plan, readFailureRecords, readRunForManifest, type Experiment, type ExperimentLayout, type ObjectStore, type RunFailure, type RunRecord, type StoredHash } from 'swarmlab';
 import { contains, type Intervals } from '../status/intervals.ts';
+import type { ManifestWritten } from '../status/decide.ts';
 import type { Calls } from './deps.ts';
 
 const MANIFEST_READ_CONCURRENCY = 16;
@@ -11,27 +12,49 @@ export interface ManifestInput {
   /** Run indexes the store shows succeeded. */
   succeeded: Intervals;
   failures: readonly RunFailure[];
+  /** What the runs neither succeeded nor failed were (decide()'s writeManifest action). */
+  notRun?: Pick<RunFailure, 'code' | 'message'>;
 }
 
-/** The manifest, written last (ADR 0001): every run's record and provenance hash, failures for the rest. */
-export async function writeManifest(calls: Calls, m: ManifestInput): Promise<{ uri: string; digest: string }> {
+/**
+ * The manifest, written last (ADR 0001): every run's record and provenance
+ * hash, failures for the rest. Each run is checked against its record first
+ * (sizes and the store's checksums): one edited since it was written is a
+ * failure, never counted as done.
+ */
+export async function writeManifest(calls: Calls, m: ManifestInput): Promise<ManifestWritten> {
   const points = plan(m.exp);
   const records = new Map<number, RunRecord>();
   const provenance = new Map<number, StoredHash>();
+  const altered = new Map<number, RunFailure>();
   const todo = points.filter((p) => contains(m.succeeded, p.index));
   let next = 0;
   const worker = async () => {
     while (next < todo.length) {
       const p = todo[next++]!;
-      const run = await calls.store('get', () => readRunForManifest(m.store, m.layout, p.runId));
-      if (run !== undefined) records.set(p.index, run.record);
-      if (run?.provenance !== undefined) provenance.set(p.index, run.provenance);
+      const run = await calls.store('get', () => readRunForManifest(m.store, m.layout, p));
+      if (run === undefined) continue;
+      if ('problems' in run) {
+        altered.set(p.index, {
+          index: p.index,
+          code: 'INVALID_OUTPUT',
+          message: `the stored run no longer matches its run.json (${run.problems.slice(0, 3).join('; ')}); delete its folder and apply the Experiment again to run it again`,
+        });
+        continue;
+      }
+      records.set(p.index, run.record);
+      if (run.provenance !== undefined) provenance.set(p.index, run.provenance);
     }
   };
   await Promise.all(Array.from({ length: Math.min(MANIFEST_READ_CONCURRENCY, todo.length) }, worker));
   // Each run's own record in the store over the sample of failed pods.
-  const failed = new Map([...m.failures.map((f) => [f.index, f] as const), ...(await calls.store('list', () => readFailureRecords(m.store, m.layout)))]);
+  const failed = new Map<number, Pick<RunFailure, 'code' | 'message'>>([
+    ...m.failures.map((f) => [f.index, f] as const),
+    ...(await calls.store('list', () => readFailureRecords(m.store, m.layout))),
+    ...altered,
+  ]);
+  if (m.notRun !== undefined) for (const p of points) if (!records.has(p.index) && !failed.has(p.index)) failed.set(p.index, m.notRun);
   const manifest = assembleManifest(m.exp, points, records, failed, provenance);
   await calls.store('put', () => m.store.put(m.layout.manifest, formatManifest(manifest)));
-  return { uri: m.store.uriFor(m.layout.manifest), digest: manifest.digest };
+  return { uri: m.store.uriFor(m.layout.manifest), digest: manifest.digest, altered: [...altered.values()] };
 }

@@ -87,6 +87,28 @@ describe('decide', () => {
     expect(after.status.phase).toBe('Complete');
   });
 
+  it('every run.json present but a run edited since: the manifest lists it failed, and the Experiment is Failed, not Complete', () => {
+    const running = decide(obs({ previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' }, job: job({ active: 0, completedIndexes: '0-99' }), store: { ok: true, succeeded: [[0, 99]] } }));
+    const altered = [{ index: 4, code: 'INVALID_OUTPUT', message: 'the stored run no longer matches its run.json (metrics.csv: size 10, recorded 12)' }];
+    const failed = next(running, { job: job({ completedIndexes: '0-99' }), store: { ok: true, succeeded: [[0, 99]] }, manifest: { uri: 's3://r/m.json', digest: 'abc', altered } });
+    expect(failed.status.phase).toBe('Failed');
+    expect(failed.status.runs).toMatchObject({ succeeded: 99, failed: 1 });
+    expect(cond(failed.status, 'Failed')).toMatchObject({ status: 'True', reason: 'StoredRunsAltered', message: expect.stringContaining('run 4: INVALID_OUTPUT: the stored run no longer matches') });
+    expect(cond(failed.status, 'Complete')?.status).not.toBe('True');
+    expect(failed.status.manifestDigest).toBe('abc');
+  });
+
+  it('a Job stopped by maxFailedIndexes: the runs it never started are NOT_STARTED in the manifest, naming the budget', () => {
+    const base = { previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' as const } };
+    const failures = [0, 1].map((index) => ({ index, code: 'RUN_FAILED', message: 'boom' }));
+    const stopped = job({ failedIndexes: '0-1', completedIndexes: '2-9', finished: { type: 'Failed', reason: 'MaxFailedIndexesExceeded', message: 'Job has exceeded maxFailedIndexes' } });
+    const writing = decide(obs({ ...base, job: stopped, store: { ok: true, succeeded: parseIntervals('2-9') }, failures }));
+    expect(writing.actions).toContainEqual({ kind: 'writeManifest', notRun: expect.objectContaining({ code: 'NOT_STARTED', path: 'spec.execution.maxFailedRuns' }) });
+    // Every index tried: nothing to describe as not started.
+    const tried = job({ failedIndexes: '0-1', completedIndexes: '2-99', finished: { type: 'Failed', reason: 'MaxFailedIndexesExceeded', message: '' } });
+    expect(decide(obs({ ...base, job: tried, store: { ok: true, succeeded: parseIntervals('2-99') }, failures })).actions).toContainEqual({ kind: 'writeManifest' });
+  });
+
   it('a failed Job: manifest of the succeeded runs, then Failed with reasons from the pods', () => {
     const base = { previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' as const } };
     const failures = [{ index: 3, code: 'INVALID_OUTPUT', message: 'metrics.csv: sha256 mismatch' }];

@@ -55,9 +55,27 @@ export interface Observation {
   store: StoreObservation;
   failures: readonly RunFailure[];
   /** Set once the manifest has been written (this pass or before). */
-  manifest: { uri: string; digest: string } | undefined;
+  manifest: ManifestWritten | undefined;
   /** Every Job part found, of the current generation (empty when none or not observed). */
   parallelism: readonly PartParallelism[];
+}
+
+/** The Job condition reason when more indexes failed than maxFailedIndexes (spec.execution.maxFailedRuns). */
+export const MAX_FAILED_INDEXES_EXCEEDED = 'MaxFailedIndexesExceeded';
+
+export type RunFailureCause = Pick<RunFailure, 'code' | 'message' | 'path'>;
+
+const budgetSpent: RunFailureCause = {
+  code: 'NOT_STARTED',
+  message: 'not started: more runs failed than spec.execution.maxFailedRuns allows, so the Job started no further run; delete and apply the Experiment again to run it (finished runs are kept)',
+  path: 'spec.execution.maxFailedRuns',
+};
+
+/** The manifest once written. `altered`: runs whose stored files no longer matched their run.json when it was written (failures in it). */
+export interface ManifestWritten {
+  uri: string;
+  digest: string;
+  altered?: readonly RunFailure[];
 }
 
 export type Action =
@@ -65,7 +83,8 @@ export type Action =
   | { kind: 'createJob'; generation: number }
   | { kind: 'setJobSuspend'; name: string; suspend: boolean }
   | { kind: 'setJobParallelism'; name: string; parallelism: number }
-  | { kind: 'writeManifest' };
+  /** `notRun` describes, in the manifest, the runs neither succeeded nor failed (default: no validated outputs). */
+  | { kind: 'writeManifest'; notRun?: RunFailureCause };
 
 export interface KubeEvent {
   type: 'Normal' | 'Warning';
@@ -180,7 +199,7 @@ export function decide(obs: Observation): Decision {
     }
     if (obs.store.ok) failed = difference(failed, succeeded);
   }
-  const failedCount = count(failed);
+  let failedCount = count(failed);
   const running = job === undefined || job.suspended ? 0 : Math.max(0, Math.min(job.active, obs.total - succeededCount - failedCount));
   const pending = Math.max(0, obs.total - succeededCount - failedCount - running);
 
@@ -204,6 +223,13 @@ export function decide(obs: Observation): Decision {
       phase = 'Running';
       c.Running = { status: 'True', reason: 'WritingManifest', message: 'every run succeeded; writing the manifest' };
       requeue = true;
+    } else if ((obs.manifest.altered?.length ?? 0) > 0) {
+      const altered = obs.manifest.altered ?? [];
+      phase = 'Failed';
+      c.Running = { status: 'False', reason: 'Finished', message: '' };
+      c.Failed = { status: 'True', reason: 'StoredRunsAltered', message: `${describeFailures(altered, altered.length)}; manifest ${obs.manifest.uri}` };
+      succeededCount -= altered.length;
+      failedCount += altered.length;
     } else {
       phase = 'Complete';
       c.Running = { status: 'False', reason: 'Finished', message: '' };
@@ -218,7 +244,8 @@ export function decide(obs: Observation): Decision {
         : `Job ${job.name} completed but ${obs.total - succeededCount} runs have no run.json in the store`;
     if (obs.manifest === undefined) {
       // The manifest of the runs that did succeed is still written, last.
-      actions.push({ kind: 'writeManifest' });
+      // The Job stops starting indexes once maxFailedIndexes is exceeded: those runs were never tried.
+      actions.push(job.finished.reason === MAX_FAILED_INDEXES_EXCEEDED && missing > 0 ? { kind: 'writeManifest', notRun: budgetSpent } : { kind: 'writeManifest' });
       phase = 'Running';
       c.Running = { status: 'True', reason: 'WritingManifest', message: 'the Job finished with failures; writing the manifest of the succeeded runs' };
       requeue = true;

@@ -119,7 +119,11 @@ describe('swarmlab run and validate', { timeout: 120_000 }, () => {
 
   it('detects a tampered copy: an edited event, a schema-invalid summary, a missing file', () => {
     const dir = workspace();
-    expect(swarmlab(['run', 'exp.yaml', '--store', `file://${dir}/t`], dir).code).toBe(0);
+    const ran = swarmlab(['run', 'exp.yaml', '--store', `file://${dir}/t`], dir);
+    expect(ran.code).toBe(0);
+    // stderr is a pipe here, as in CI: plain progress lines, no bar.
+    expect(ran.stderr).toMatch(/^swarmlab: runs 6\/6 \(100%\), ok 6, failed 0, /m);
+    expect(ran.stderr).not.toMatch(/\[[░█]/);
     const root = resultsRoot(join(dir, 't'));
     const events = join(root, 'runs', 'run-000001', 'events.jsonl');
     chmodSync(events, 0o644);

@@ -23,7 +23,7 @@ import { knownJsonSchemas } from '../outputs/json-schemas.ts';
 import { migrateResults } from './migrate-command.ts';
 import { notResults, openResults } from './open-results.ts';
 import { statisticsText, statisticsToShow, tablesText, tableUris } from './results-command.ts';
-import { createProgressReporter } from './progress.ts';
+import { createProgressReporter, progressStyle } from './progress.ts';
 import { nonNegativeInt } from './args.ts';
 
 // What each command of main.ts does.
@@ -38,7 +38,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
   const warnings = sweepDuplicateWarnings(exp.spec.sweep);
   if (!opts.json) printWarnings(warnings);
   const store = openStore(opts.store ?? exp.spec.output.store);
-  const reporter = createProgressReporter(!opts.json && process.stderr.isTTY === true);
+  const reporter = createProgressReporter(progressStyle({ json: opts.json === true, tty: process.stderr.isTTY === true }));
   const result = await runLocal(exp, {
     store,
     registry: builtinRegistry,

@@ -16,7 +16,8 @@ import { statisticsText, statisticsToShow, tableUris } from './results-command.t
 // current kube context and follows its status; `results` fetches what the
 // operator recorded. Both read only the Experiment's status contract.
 
-const TERMINAL = new Set<Phase>(['Complete', 'Failed', 'Invalid']);
+/** The phases a sweep ends in, and the condition that says why. */
+const ENDING: Partial<Record<Phase, string>> = { Complete: 'Complete', Failed: 'Failed', Invalid: 'InvalidSpec' };
 
 function kubeClient(): { api: KubernetesObjectApi; namespace: string } {
   const kc = new KubeConfig();
@@ -91,14 +92,17 @@ export async function submit(file: string, opts: SubmitOptions): Promise<number>
       process.stderr.write(`${line}\n`);
       last = line;
     }
-    if (current && status.phase && TERMINAL.has(status.phase)) {
-      const out = { name: exp.metadata.name, namespace, phase: status.phase, runs: status.runs, resultsURI: status.resultsURI, manifestURI: status.manifestURI, manifestDigest: status.manifestDigest };
+    const ending = status.phase === undefined ? undefined : ENDING[status.phase];
+    if (current && ending !== undefined) {
+      // The condition that ended it says why: the failed runs and their codes, or the invalid field.
+      const message = status.conditions?.find((c) => c.type === ending)?.message ?? '';
+      const out = { name: exp.metadata.name, namespace, phase: status.phase, message, runs: status.runs, resultsURI: status.resultsURI, manifestURI: status.manifestURI, manifestDigest: status.manifestDigest };
       process.stdout.write(opts.json ? `${JSON.stringify(out, null, 2)}\n` : `${status.phase}: results ${status.resultsURI ?? '-'} digest ${status.manifestDigest ?? '-'}\n`);
       if (status.phase === 'Invalid') {
-        const why = status.conditions?.find((c) => c.type === 'InvalidSpec')?.message ?? '';
-        process.stderr.write(`invalid spec: ${why}\n`);
+        process.stderr.write(`invalid spec: ${message}\n`);
         return 2;
       }
+      if (status.phase === 'Failed') process.stderr.write(`failed: ${message}\n`);
       return status.phase === 'Complete' ? 0 : 1;
     }
     if (Date.now() > deadline) {

@@ -162,16 +162,23 @@ export function buildCli(): Command {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildCli();
+  // A program that asked for JSON reads stdout: it gets the error there too (people still get stderr).
+  const json = argv.slice(2).includes('--json');
+  const reportJson = (error: Record<string, string>, exit: number): void => {
+    if (json) process.stdout.write(`${JSON.stringify({ error: { ...error, exit } })}\n`);
+  };
   try {
     await program.parseAsync(argv as string[]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      return 2;
+      reportJson({ code: 'USAGE', message: e.message.replace(/^error: /, '') }, ErrorCodes.USAGE.exit);
+      return ErrorCodes.USAGE.exit;
     }
     if (isSwarmlabError(e)) {
       process.stderr.write(`swarmlab: ${e.describe()}\n`);
+      reportJson(e.toJSON(), e.exitCode);
       return e.exitCode;
     }
     process.stderr.write(`swarmlab: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

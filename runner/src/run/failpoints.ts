@@ -78,7 +78,7 @@ export function storeFailpoint(fp: Failpoint | undefined, index: number, store: 
     get: (key) => store.get(key),
     stat: (key) => store.stat(key),
     list: (prefix) => store.list(prefix),
-    check: () => store.check(),
+    check: (prefix) => store.check(prefix),
     uriFor: (key) => store.uriFor(key),
   };
 }

@@ -102,9 +102,9 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   validateExperiment(exp, opts.registry);
   // Worker processes read it too: a bad value is one usage error here, not every worker dying at start.
   parseFailpoint(process.env[FAILPOINT_ENV]);
-  await opts.store.check();
-  const points = plan(exp);
   const layout = ExperimentLayout.of(exp);
+  await opts.store.check(layout.root);
+  const points = plan(exp);
   const retries = exp.spec.execution.retries;
   const { workers, warning } = sweepWorkers(opts.workers ?? exp.spec.execution.parallelism ?? availableParallelism(), points.length);
   if (warning) opts.onWarning?.(warning);

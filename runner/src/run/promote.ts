@@ -41,12 +41,18 @@ export async function readRunRecord(store: ObjectStore, layout: ResultsLayout, r
 }
 
 /** What the manifest needs of a run that succeeded: its record, and the hash of its provenance file if it has one. */
-export async function readRunForManifest(store: ObjectStore, layout: ExperimentLayout, runId: string): Promise<{ record: RunRecord; provenance?: StoredHash } | undefined> {
-  const record = await readRunRecord(store, layout, runId);
+export async function readRunForManifest(store: ObjectStore, layout: ExperimentLayout, point: RunPoint): Promise<StoredRun | undefined> {
+  const record = await readRunRecord(store, layout, point.runId);
   if (record === undefined) return undefined;
-  const provenance = await storedHash(store, layout.provenance(runId));
+  // A run is kept only while its files are what its record says (they may have been edited since it was written).
+  const problems = await storedRunProblems(store, layout, point, record);
+  if (problems.length > 0) return { problems };
+  const provenance = await storedHash(store, layout.provenance(point.runId));
   return provenance ? { record, provenance } : { record };
 }
+
+/** A stored run as a manifest takes it: its record and provenance hash, or why it cannot be kept as done. */
+export type StoredRun = { record: RunRecord; provenance?: StoredHash } | { problems: string[] };
 
 /**
  * Validates a run's files (every schema, and the modules' own checks) and

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SwarmlabError } from '../errors.ts';
 import { goYamlV2Plain } from './kubectl-yaml.ts';
 import { parseExperimentText } from './load.ts';
+import { parseRefusal } from '../testing/parse-refusal.ts';
 
 describe('goYamlV2Plain: how kubectl (sigs.k8s.io/yaml, go-yaml v2) types a plain scalar', () => {
   const table: [string, unknown][] = [
@@ -35,15 +36,7 @@ spec:
 const TAIL = `    horizon: { events: 10 }
 `;
 
-function refusal(text: string): SwarmlabError {
-  try {
-    parseExperimentText(text, 'x.yaml');
-  } catch (e) {
-    if (e instanceof SwarmlabError) return e;
-    throw e;
-  }
-  throw new Error('accepted');
-}
+const refusal = (text: string): SwarmlabError => parseRefusal(text);
 
 describe('an Experiment file that kubectl would read differently is refused', () => {
   const cases: [string, string, string, RegExp][] = [

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SwarmlabError } from '../errors.ts';
 import { parseExperimentText } from './load.ts';
 import { closestKey, unknownKeysMessage } from './strict-object.ts';
+import { parseRefusal } from '../testing/parse-refusal.ts';
 
 const BASE = `apiVersion: swarmlab.io/v1alpha1
 kind: Experiment
@@ -28,15 +29,7 @@ spec:
   output: { store: 'file://./results' }
 `;
 
-function refusal(text: string): SwarmlabError {
-  try {
-    parseExperimentText(text, 'x.yaml');
-  } catch (e) {
-    if (e instanceof SwarmlabError) return e;
-    throw e;
-  }
-  throw new Error('accepted');
-}
+const refusal = (text: string): SwarmlabError => parseRefusal(text);
 
 /** BASE with `insert` added as the first key under the line `under` (indented one level deeper). */
 function withKey(under: string, insert: string): string {

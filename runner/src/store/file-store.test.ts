@@ -32,6 +32,21 @@ describe('FileStore', () => {
     expect(await s.list('')).toEqual(['x/1', 'x/y/2', 'z/3']);
   });
 
+  it('checks a folder by writing in it, and leaves nothing behind', async () => {
+    const s = store();
+    await s.check('exp/digest');
+    expect(await s.list('')).toEqual([]);
+    await s.put('blocked', 'a file where a folder should be');
+    await expect(s.check('blocked/digest')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', file: s.uriFor('blocked/digest') });
+  });
+
+  it('reports a write the file system refuses as a store error of the key, not an internal error', async () => {
+    const s = store();
+    await s.put('blocked', 'x');
+    await expect(s.putIfAbsent('blocked/run.json', '{}')).rejects.toMatchObject({ code: 'STORE_ERROR', file: s.uriFor('blocked/run.json') });
+    await expect(s.put('blocked/manifest.json', '{}')).rejects.toMatchObject({ code: 'STORE_ERROR', message: expect.stringMatching(/ENOTDIR/) });
+  });
+
   it('rejects keys that escape the root', async () => {
     await expect(store().put('../evil', 'x')).rejects.toThrow(/invalid store key/);
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { constants, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { access, readdir } from 'node:fs/promises';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SwarmlabError } from '../errors.ts';
@@ -30,6 +30,10 @@ export class FileStore implements ObjectStore {
 
   async putIfAbsent(key: string, body: string | Uint8Array): Promise<'created' | 'identical'> {
     checkKey(key);
+    return this.#writing(key, () => this.#putIfAbsent(key, body));
+  }
+
+  #putIfAbsent(key: string, body: string | Uint8Array): 'created' | 'identical' {
     const bytes = toBuffer(body);
     const path = join(this.root, key);
     // Write the full content under a temp name, then link it into place: a
@@ -50,10 +54,22 @@ export class FileStore implements ObjectStore {
 
   async put(key: string, body: string | Uint8Array): Promise<void> {
     checkKey(key);
-    const path = join(this.root, key);
-    const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-    writeCreatingDirs(tmp, toBuffer(body));
-    renameSync(tmp, path);
+    this.#writing(key, () => {
+      const path = join(this.root, key);
+      const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+      writeCreatingDirs(tmp, toBuffer(body));
+      renameSync(tmp, path);
+    });
+  }
+
+  /** A file system's refusal mid-sweep (permissions, a full disk) is a store error of the key, not an internal error. */
+  #writing<T>(key: string, write: () => T): T {
+    try {
+      return write();
+    } catch (e) {
+      if (e instanceof SwarmlabError || typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
+      throw new SwarmlabError('STORE_ERROR', `cannot write ${key}: ${(e as Error).message}`, { file: this.uriFor(key), cause: e });
+    }
   }
 
   async get(key: string): Promise<Buffer | undefined> {
@@ -91,12 +107,21 @@ export class FileStore implements ObjectStore {
     return out.filter((k) => k.startsWith(prefix)).sort();
   }
 
-  async check(): Promise<void> {
+  // A file written and removed, not access(2): root passes W_OK on a
+  // read-only mount or an immutable folder, where the first real write fails.
+  async check(prefix: string): Promise<void> {
+    checkKey(prefix);
+    const dir = join(this.root, prefix);
+    const probe = join(dir, `.swarmlab-write-check-${randomBytes(6).toString('hex')}`);
     try {
-      makeDirs(this.root);
-      await access(this.root, constants.W_OK);
+      makeDirs(dir);
+      writeFileSync(probe, 'ok');
+      rmSync(probe);
     } catch (e) {
-      throw new SwarmlabError('STORE_UNAVAILABLE', `cannot write to ${this.root}: ${(e as Error).message}`, { file: this.uri, hint: 'pick a writable directory with --store file://DIR' });
+      throw new SwarmlabError('STORE_UNAVAILABLE', `cannot write to ${dir}: ${(e as Error).message}`, {
+        file: pathToFileURL(dir).href,
+        hint: 'pick a writable directory with --store file://DIR',
+      });
     }
   }
 }

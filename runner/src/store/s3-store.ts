@@ -140,7 +140,10 @@ export class S3Store implements ObjectStore {
     return keys.sort();
   }
 
-  async check(): Promise<void> {
+  // Write access is granted per bucket and key prefix, and the store's prefix
+  // is the narrowest one a role names, so the probe stays at the store's root
+  // instead of adding a key to a result set.
+  async check(_prefix: string): Promise<void> {
     const key = `.swarmlab-write-check`;
     try {
       const { sdk, client } = await this.connect();

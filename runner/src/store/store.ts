@@ -20,8 +20,8 @@ export interface ObjectStore {
   stat(key: string): Promise<StoredObject | undefined>;
   /** Every key under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
-  /** Checks the store can be reached and written; throws STORE_UNAVAILABLE. */
-  check(): Promise<void>;
+  /** Checks the store can be reached and written under `prefix` (an experiment's folder); throws STORE_UNAVAILABLE. */
+  check(prefix: string): Promise<void>;
   /** A URI for a key, for people and status fields. */
   uriFor(key: string): string;
 }
