@@ -32,6 +32,7 @@ export async function statisticsToShow(store: ObjectStore, layout: ResultsLayout
 
 /** The statistics table with a title. */
 export function statisticsText(page: StatisticsPage, metrics: readonly string[]): string {
+  if (page.rows.length === 0) return 'no final metrics to show: no run succeeded, or the modules report none\n';
   return `final metrics per parameter point, across seeds:\n${formatStatistics(page, metrics.length > 0)}\n`;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PointStatistics, StatisticsPage } from '../results/read-statistics.ts';
+import { statisticsText } from './results-command.ts';
 import { formatCell, formatNumber, formatStatistics, SHOWN_POINTS } from './statistics-table.ts';
 
 function stat(point: number, params: [string, unknown][], metric: string, values: Partial<PointStatistics> = {}): PointStatistics {
@@ -35,5 +36,9 @@ describe('the statistics in a terminal', () => {
     const rows = Array.from({ length: SHOWN_POINTS }, (_, p) => stat(p, [['a', p]], 'm', { mean: p }));
     const text = formatStatistics({ params: ['a'], rows, metrics: ['m'], points: 40 }, false);
     expect(text).toContain(`(the first ${SHOWN_POINTS} of 40 points; statistics.csv has every point)`);
+  });
+
+  it('says so when there is nothing to show (every run failed)', () => {
+    expect(statisticsText({ params: ['a'], rows: [], metrics: [], points: 0 }, [])).toBe('no final metrics to show: no run succeeded, or the modules report none\n');
   });
 });
