@@ -113,4 +113,21 @@ describe('results tables', { timeout: 120_000 }, () => {
     writeFileSync(file, `${readFileSync(file, 'utf8')} `);
     await expect(build(dir)).rejects.toMatchObject({ code: 'INVALID_OUTPUT', file: expect.stringContaining('runs/run-000002/summary.json') as unknown });
   });
+
+  it('swarmlab run that cannot build the tables says so, and that the runs and the manifest are stored', async () => {
+    const dir = mkdtempSync(join(work, 'store-'));
+    // Reads of one summary give other bytes than were written, as a store whose object changed would.
+    class AlteredRead extends FileStore {
+      override async get(key: string): Promise<Buffer | undefined> {
+        const bytes = await super.get(key);
+        return key.endsWith('run-000001/summary.json') && bytes ? Buffer.concat([bytes, Buffer.from(' ')]) : bytes;
+      }
+    }
+    const store = new AlteredRead(dir);
+    const failure = runLocal(exp, { store, registry: builtinRegistry, workers: 1 });
+    await expect(failure).rejects.toMatchObject({ code: 'INVALID_OUTPUT', message: expect.stringContaining('building the tables: summary.json: its bytes are not the ones manifest.json records') as unknown });
+    await expect(failure).rejects.toMatchObject({ hint: expect.stringContaining('the runs and manifest.json are stored') as unknown });
+    const name = readdirSync(join(dir, 'tables'))[0] as string;
+    expect(readManifest(join(dir, 'tables', name)).counts.succeeded).toBe(6);
+  });
 });
