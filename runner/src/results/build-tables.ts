@@ -62,7 +62,7 @@ export async function encodeResultTables(store: ObjectStore, layout: ResultsLayo
     }));
     for await (const { run, summary } of rows) {
       const point = planRun(exp, run.index, seeds).pointIndex;
-      spill.push([point, ...runCells(catalog, run, point, summary)]);
+      spill.push(runCells(catalog, run, point, summary));
     }
 
     const { columns, positionOf, groupOf } = catalog.layout();
@@ -75,15 +75,17 @@ export async function encodeResultTables(store: ObjectStore, layout: ResultsLayo
     const statistics = new TableWriter([...pointColumns, ...STATISTICS_COLUMNS], metadata, createdBy);
     const perPoint = new PointAccumulator(metricPositions.map((i) => (columns[i] as Column).name.slice(METRIC_PREFIX.length)));
 
+    const pointPosition = columns.findIndex((c) => c.name === 'point');
     let points = 0;
     for await (const spilled of spill.rows()) {
-      const [point, ...pairs] = spilled as Cell[];
+      const pairs = spilled as Cell[];
       const row: Cell[] = new Array<Cell>(columns.length).fill(null);
       for (let k = 0; k < pairs.length; k += 2) row[positionOf[pairs[k] as number] as number] = pairs[k + 1] as Cell;
       results.append(row);
+      const point = row[pointPosition] as number;
       if (point !== perPoint.point) {
         perPoint.emit(statistics);
-        perPoint.start(point as number, paramPositions.map((i) => row[i] as Cell));
+        perPoint.start(point, paramPositions.map((i) => row[i] as Cell));
         points++;
       }
       perPoint.add(metricPositions.map((i) => row[i] as Cell));
