@@ -86,7 +86,7 @@ describe('swarmlab submit and results', () => {
       expect(run.code, run.stderr).toBe(1);
       const out = JSON.parse(run.stdout) as { phase: string; message: string; runs: { succeeded: number; failed: number } };
       expect(out).toMatchObject({ phase: 'Failed', runs: { succeeded: 1, failed: 1 }, message: expect.stringMatching(/run 1: INVALID_OUTPUT: /) });
-      expect(run.stderr).toMatch(/^failed: run 1: INVALID_OUTPUT: /m);
+      expect(run.stderr).toMatch(/^failed: 1 run failed; run 1: INVALID_OUTPUT: /m);
     } finally {
       await operator.restart();
     }
