@@ -44,6 +44,7 @@ export { findResultSets } from './outputs/find-results.ts';
 
 // The answer: tables built from a manifest, and the one statistics function.
 export { finishResults, type FinishedResults } from './results/finish.ts';
+export { readResultsIndex } from './results/read-index.ts';
 export { describeSample, RunningStatistics, CONFIDENCE, type SampleStatistics } from './results/statistics.ts';
 
 // Stores and where results live in them.
