@@ -119,6 +119,11 @@ export function isRetryable(code: string): boolean {
   return code in ErrorCodes ? ErrorCodes[code as ErrorCode].retryable : ErrorCodes.RUN_FAILED.retryable;
 }
 
+/** What a module throws when a run cannot go on (an event it cannot handle): the run fails with RUN_FAILED. */
+export function moduleFailure(message: string): SwarmlabError {
+  return new SwarmlabError('RUN_FAILED', message);
+}
+
 export function isSwarmlabError(e: unknown): e is SwarmlabError {
   return e instanceof SwarmlabError;
 }

@@ -25,9 +25,9 @@ export { loadExperimentDocument, loadExperimentFile, parseExperiment, parseExper
 export { canonicalJson, sha256 } from './spec/canonical.ts';
 
 // Checking a spec against the modules, and the run matrix.
-export { builtinRegistry } from './modules/builtin.ts';
+export { builtinRegistry } from './modules/builtin-registry.ts';
 export { ModuleRegistry } from './modules/registry.ts';
-export { defineModule, type ModuleDefinition } from './modules/api.ts';
+export { defineModule, type ModuleDefinition } from './sdk/module.ts';
 export { validateExperiment } from './modules/check-sweep.ts';
 export { plan, planRun, runCount, runIdOf, runIndexOf, sweepSeeds, type RunPoint } from './spec/plan.ts';
 

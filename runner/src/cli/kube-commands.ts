@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { SwarmlabError } from '../errors.ts';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { API_VERSION } from '../spec/experiment.ts';
 import { ExperimentStatus, type Phase } from '../spec/status.ts';

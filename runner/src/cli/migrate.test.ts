@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { fileEntry } from '../outputs/check-run.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
 import { Manifest, SCHEMA_VERSION } from '../outputs/schemas.ts';

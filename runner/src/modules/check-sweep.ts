@@ -1,10 +1,10 @@
 import { isSwarmlabError, SwarmlabError } from '../errors.ts';
-import type { LatencyRule } from '../engine/latency.ts';
+import type { LatencyRule } from '../sdk/latency.ts';
 import type { Experiment, ParamValue, Scenario as ScenarioType } from '../spec/experiment.ts';
 import { Scenario } from '../spec/experiment.ts';
 import { zodToSpecError } from '../spec/load.ts';
 import { checkRunCap, paramNameSource, paramSource, pointCount, pointParams } from '../spec/plan.ts';
-import type { ConfigIssue } from './api.ts';
+import type { ConfigIssue } from '../sdk/module.ts';
 import { CHECK_TIME_LIMIT_MS, HOOK_TIME_LIMIT_MS, HookBudget, runModuleHook } from '../hook-guard.ts';
 import type { ModuleRegistry } from './registry.ts';
 import { applyParams, configPath, issuesError, missingDependency, parseModuleConfig, scenarioModules, validateModule, type ModuleSlot, type Parsed } from './resolve.ts';

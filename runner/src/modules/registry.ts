@@ -1,4 +1,5 @@
-import type { ModuleDefinition, ModuleKind } from './api.ts';
+import type { ModuleDefinition } from '../sdk/module.ts';
+import type { ModuleKind } from '../sdk/kinds.ts';
 
 /** The static set of modules a runner build knows. Nothing is imported from a string in a spec. */
 export class ModuleRegistry {

@@ -3,12 +3,15 @@ import { formatPath, SwarmlabError } from '../errors.ts';
 import type { ModuleRef, ParamValue, Scenario as ScenarioType } from '../spec/experiment.ts';
 import { Scenario } from '../spec/experiment.ts';
 import { zodToSpecError } from '../spec/load.ts';
-import type { LatencyRule } from '../engine/latency.ts';
-import type { ConfigIssue, ModuleDefinition, ModuleKind, ScenarioView } from './api.ts';
-import { creationRank } from './api.ts';
+import type { LatencyRule } from '../sdk/latency.ts';
+import type { ConfigIssue, ModuleDefinition, ScenarioView } from '../sdk/module.ts';
+import type { ModuleKind } from '../sdk/kinds.ts';
 import { runModuleHook, type HookBudget } from '../hook-guard.ts';
 import { scenarioView } from './scenario-view.ts';
 import type { ModuleRegistry } from './registry.ts';
+
+/** Instances are created networks first, then policies, then the agents that use both. */
+const creationRank: Readonly<Record<ModuleKind, number>> = { network: 0, policy: 1, agent: 2 };
 
 export interface ResolvedModule {
   readonly instance: string;

@@ -1,8 +1,8 @@
 import { SwarmlabError } from '../errors.ts';
 import { RngFactory } from '../rng/index.ts';
 import { Simulation, type EngineInstance } from '../engine/index.ts';
-import type { ModuleContext, ModuleRuntime } from '../modules/api.ts';
-import type { Graph } from '../modules/networks/graph.ts';
+import type { ModuleContext, ModuleRuntime } from '../sdk/module.ts';
+import type { Graph } from '../sdk/graph.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { resolveScenario, type ResolvedModule } from '../modules/resolve.ts';
 import type { Experiment } from '../spec/experiment.ts';

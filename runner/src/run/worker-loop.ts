@@ -1,4 +1,4 @@
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { parseExperiment } from '../spec/load.ts';
 import { openStore } from '../store/open.ts';
 import type { Experiment } from '../spec/experiment.ts';
