@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
-import type { Intent, ModuleDefinition, ModuleRuntime, SimEvent, Verdict } from '../../../sdk/module.ts';
-import { Rng } from '../../../rng/index.ts';
-import type { JsonObject } from '../../../sdk/json.ts';
+import type { Intent, JsonObject, ModuleDefinition, Verdict, z } from 'swarmlab/sdk';
+import { testModule, type ModuleHarness } from 'swarmlab/sdk/testing';
 import { allowlistGate, conflictGate, cooldownGate, globalBlockGate, prerequisiteGate, repetitionGate, uncertaintyGate } from './gates.ts';
 import { ACTIONS, GLOBALLY_BLOCKED } from './common.ts';
 
-function gate<S extends z.ZodObject>(def: ModuleDefinition<S>, config: z.input<S> = {} as z.input<S>): ModuleRuntime {
-  const parsed = def.config.parse(config) as z.output<S>;
-  return def.create(parsed, { instance: def.name, rng: () => new Rng('x'), network: () => { throw new Error('no network'); }, horizon: {} });
+function gate<S extends z.ZodObject>(def: ModuleDefinition<S>, config?: z.input<S>): ModuleHarness<S> {
+  return testModule(def, config === undefined ? {} : { config });
 }
 
 function action(over: Partial<Record<string, unknown>> = {}): Intent & { source: string } {
@@ -28,13 +25,12 @@ function action(over: Partial<Record<string, unknown>> = {}): Intent & { source:
   return { type: 'action', target: 'environments', payload, source: 'agent' };
 }
 
-function review(g: ModuleRuntime, intent: Intent & { source: string }, now = 0): Verdict {
-  return g.review!(intent, { now, metric: () => 0 });
+function review<S extends z.ZodObject>(g: ModuleHarness<S>, intent: Intent & { source: string }, at?: number): Verdict {
+  return g.review(intent, { source: intent.source, ...(at === undefined ? {} : { at }) });
 }
 
-function executed(g: ModuleRuntime, time: number, act: string, env = 'dev', app = 'api'): void {
-  const e: SimEvent = { time, priority: 0, seq: 0, type: 'action.executed', source: 'environments', target: 'g', payload: { env, app, action: act } };
-  g.handle!['action.executed']!(e, { now: time, executed: 0, emit: () => {} });
+function executed<S extends z.ZodObject>(g: ModuleHarness<S>, time: number, act: string, env = 'dev', app = 'api'): void {
+  g.deliver('action.executed', { env, app, action: act }, { at: time, source: 'environments' });
 }
 
 const allowed = (v: Verdict) => v.allow;
@@ -82,11 +78,11 @@ describe('governance gates', () => {
     expect(allowed(review(g, action(), 100))).toBe(true);
     executed(g, 100, 'restart');
     expect(code(review(g, action(), 100))).toBe('COOLDOWN_ACTIVE');
-    expect(code(review(g, action(), 159.9))).toBe('COOLDOWN_ACTIVE');
     // Another action, another app and another environment have their own clocks.
     expect(allowed(review(g, action({ action: 'scale_up' }), 110))).toBe(true);
     expect(allowed(review(g, action({ app: 'web' }), 110))).toBe(true);
     expect(allowed(review(g, action({ env: 'stage' }), 110))).toBe(true);
+    expect(code(review(g, action(), 159.9))).toBe('COOLDOWN_ACTIVE');
     // Expiry: 60 s after the execution the restart passes again.
     expect(allowed(review(g, action(), 160))).toBe(true);
     executed(g, 170, 'rollback');

@@ -4,6 +4,8 @@ import { executeRun } from '../../../run/execute.ts';
 import { parseExperiment } from '../../../spec/load.ts';
 import { plan } from '../../../spec/plan.ts';
 import { planError } from '../../../testing/plan-error.ts';
+import { testModule } from 'swarmlab/sdk/testing';
+import { serviceQueue } from './server.ts';
 
 function queueExperiment(opts: { lambda: number; mu: number; servers?: number; capacity?: number; replicas: number; time: number }) {
   return parseExperiment({
@@ -27,6 +29,25 @@ function queueExperiment(opts: { lambda: number; mu: number; servers?: number; c
 function results(exp: ReturnType<typeof queueExperiment>) {
   return plan(exp).map((p) => executeRun(exp, p, builtinRegistry).summary);
 }
+
+describe('service-queue alone', () => {
+  it('serves FIFO with c servers and measures sojourn and wait from the departures it is fed', () => {
+    const q = testModule(serviceQueue, { config: { servers: 1 } });
+    q.deliver('arrival', { customer: 0 }, { at: 1 });
+    q.deliver('arrival', { customer: 1 }, { at: 2 });
+    expect(q.metrics()).toEqual({ queueLength: 1, busy: 1, inSystem: 2, served: 0 });
+    // Only the first customer is in service; its departure is the one event the queue scheduled.
+    const [first] = q.takeEmitted();
+    expect(first!.intent).toMatchObject({ type: 'departure', target: 'service-queue', payload: { customer: 0, arrived: 1, started: 1 } });
+    q.deliver('departure', first!.intent.payload, { at: 4 });
+    const [second] = q.takeEmitted();
+    expect(second!.intent.payload).toEqual({ customer: 1, arrived: 2, started: 4 });
+    q.deliver('departure', second!.intent.payload, { at: 5 });
+    expect(q.metrics()).toEqual({ queueLength: 0, busy: 0, inSystem: 0, served: 2 });
+    // Sojourns 3 and 3, waits 0 and 2.
+    expect(q.summary()).toEqual({ served: 2, measured: 2, meanSojourn: 3, meanWait: 1 });
+  });
+});
 
 describe('M/M/1 queue scenario', () => {
   it('has mean time in system W = 1/(mu - lambda) within sampling error', () => {
