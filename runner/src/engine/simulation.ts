@@ -5,6 +5,7 @@ import type { ModuleKind } from '../sdk/kinds.ts';
 import type { Graph } from '../sdk/graph.ts';
 import type { JsonObject } from '../sdk/json.ts';
 import { address, entityOf, instanceOf } from '../sdk/address.ts';
+import { IntentRefused } from '../sdk/events.ts';
 import { EventQueue } from './event-queue.ts';
 import { findRule, sampleLatency, type LatencyRule } from './latency.ts';
 import { MetricTable } from './metric-table.ts';
@@ -39,7 +40,7 @@ export interface RunObserver {
 }
 
 /** Event types the engine itself emits; a module may leave them unhandled. */
-export const REFUSED = 'intent.refused';
+export const REFUSED = IntentRefused.type;
 
 interface QueuedEvent extends SimEvent {
   readonly handler: ((event: SimEvent, sim: Sim) => void) | undefined;

@@ -8,6 +8,7 @@ import type { ConfigIssue, ModuleDefinition, ScenarioView } from '../sdk/module.
 import type { ModuleKind } from '../sdk/kinds.ts';
 import { runModuleHook, type HookBudget } from '../hook-guard.ts';
 import { scenarioView } from './scenario-view.ts';
+import { eventContractIssues } from './event-contracts.ts';
 import type { ModuleRegistry } from './registry.ts';
 
 /** Instances are created networks first, then policies, then the agents that use both. */
@@ -202,6 +203,10 @@ export function resolveScenario(
   for (const { slot, config } of resolved) {
     const missing = missingDependency(slot, config, names);
     if (missing) throw issuesError(slot, [missing], configPath(slot, missing.path), paramNote);
+  }
+  for (const { slot, config } of resolved) {
+    const mismatched = eventContractIssues(slot, config, slots);
+    if (mismatched.length) throw issuesError(slot, mismatched, configPath(slot, mismatched[0]!.path), paramNote);
   }
 
   const modules = resolved.map(({ slot, config }) => ({

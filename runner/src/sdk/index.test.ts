@@ -23,7 +23,7 @@ describe('swarmlab/sdk', () => {
 
   it('exports what a module needs and nothing of the engine', () => {
     expect(Object.keys(sdk).sort()).toEqual(
-      ['Graph', 'ModuleKind', 'address', 'defineModule', 'entityOf', 'expectInstance', 'expectNetwork', 'instanceOf', 'isNetwork', 'moduleFailure', 'strictObject', 'synchronousRound', 'z'].sort(),
+      ['Graph', 'IntentRefused', 'ModuleKind', 'address', 'defineEvent', 'defineModule', 'intent', 'jsonObject', 'jsonValue', 'on', 'entityOf', 'expectInstance', 'expectNetwork', 'instanceOf', 'isNetwork', 'moduleFailure', 'strictObject', 'synchronousRound', 'z'].sort(),
     );
   });
 });

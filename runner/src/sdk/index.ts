@@ -24,6 +24,7 @@ export type {
   TextFiles,
   Verdict,
 } from './module.ts';
+export { defineEvent, intent, on, jsonObject, jsonValue, IntentRefused, type EventContract, type EventContracts, type EmitDeclaration, type EventTarget, type PayloadSchema } from './events.ts';
 export { ModuleKind } from './kinds.ts';
 export type { Json, JsonObject } from './json.ts';
 export type { Rng } from '../rng/stream.ts';

@@ -4,6 +4,7 @@ import type { JsonObject } from './json.ts';
 import type { Graph } from './graph.ts';
 import type { LatencyRule } from './latency.ts';
 import type { ModuleKind } from './kinds.ts';
+import type { EventContracts } from './events.ts';
 
 /** An executed event, exactly as it is logged to events.jsonl. */
 export interface SimEvent {
@@ -170,6 +171,13 @@ export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly description: string;
   /** Config schema, with defaults and `.describe()` on every field. */
   readonly config: S;
+  /**
+   * The events this module handles and emits, with their payload schemas
+   * (defineEvent). The plan checks that every event it emits to another
+   * instance is one that instance's module handles, when that module declares
+   * its events too.
+   */
+  readonly events?: EventContracts<z.output<S>>;
   /** Instance names this module needs created first (e.g. the network it reads). */
   dependsOn?(config: z.output<S>): readonly string[];
   /**

@@ -1,6 +1,7 @@
-import { defineModule, expectInstance, type JsonObject, z } from 'swarmlab/sdk';
+import { defineModule, expectInstance, intent, IntentRefused, on, type JsonObject, z } from 'swarmlab/sdk';
 import { QLearner, qLearningSchema } from '../../../lib/qlearning/qlearning.ts';
-import { ACTIONS, GLOBALLY_BLOCKED, asActionPayload, type GateEntry } from './common.ts';
+import { ACTIONS, GLOBALLY_BLOCKED } from './common.ts';
+import { Action, Alert, Outcome } from './events.ts';
 
 /** The original system's deterministic stage rules, used as the learner's starting Q-values. */
 const RULES: Record<string, (typeof ACTIONS)[number]> = {
@@ -54,6 +55,7 @@ export const cicdRecoveryAgent = defineModule({
   version: '1.0.0',
   description: 'Q-learning recovery agent over noop, restart, scale_up, scale_down and rollback, proposing actions with a confidence; freeze mode for exact replays.',
   config: cicdAgentConfig,
+  events: { handles: [Alert, Outcome, IntentRefused], emits: [{ event: Action, to: 'environments' }] },
   validate: (config, scenario) => expectInstance(scenario, config.environments, ['environments'], ['cicd-environments']),
   create(config, ctx) {
     const prior = (state: string): number[] => {
@@ -78,9 +80,8 @@ export const cicdRecoveryAgent = defineModule({
     };
     return {
       handle: {
-        alert(e, sim) {
-          const env = String(e.payload.env);
-          const state = `${env}:${String(e.payload.signature)}`;
+        ...on(Alert, (alert, _e, sim) => {
+          const state = `${alert.env}:${alert.signature}`;
           const c = learner.choose(state);
           let action: string = ACTIONS[c.action]!;
           let confidence = learner.confidence(state, c.action, config.temperature);
@@ -91,46 +92,43 @@ export const cicdRecoveryAgent = defineModule({
           const id = decisions++;
           proposed[action] = (proposed[action] ?? 0) + 1;
           pending.set(id, { state, proposed: action });
-          sim.emit({
-            type: 'action',
-            target: config.environments,
-            payload: {
+          sim.emit(
+            intent(Action, config.environments, {
               decision: id,
-              env,
-              app: e.payload.app ?? '',
+              env: alert.env,
+              app: alert.app,
               action,
               proposed: action,
               confidence,
               explored: c.explored,
               state,
-              signals: e.payload.signals ?? {},
-              context: e.payload.context ?? {},
+              signals: alert.signals,
+              context: alert.context,
               gates: [],
-            },
-          });
-        },
-        outcome(e) {
-          const id = e.payload.decision as number;
-          const d = pending.get(id);
+            }),
+          );
+        }),
+        ...on(Outcome, (outcome) => {
+          const d = pending.get(outcome.decision);
           if (!d) return;
-          pending.delete(id);
+          pending.delete(outcome.decision);
           outcomes++;
-          const executed = String(e.payload.executed);
           const r = config.rewards;
-          let reward = e.payload.resolved === true ? r.resolved : r.unresolved;
-          reward -= config.actionCost[executed] ?? 0;
-          if (e.payload.falseAlarm === true && executed !== 'noop' && executed !== 'observe') reward += r.falseAlarm;
-          learn(d, executed, reward, e.payload.resolved === true ? undefined : d.state);
-        },
-        'intent.refused'(e) {
-          const intent = e.payload.intent as JsonObject;
-          const p = asActionPayload((intent.payload ?? {}) as JsonObject);
-          const d = pending.get(p.decision);
+          let reward = outcome.resolved ? r.resolved : r.unresolved;
+          reward -= config.actionCost[outcome.executed] ?? 0;
+          if (outcome.falseAlarm && outcome.executed !== 'noop' && outcome.executed !== 'observe') reward += r.falseAlarm;
+          learn(d, outcome.executed, reward, outcome.resolved ? undefined : d.state);
+        }),
+        ...on(IntentRefused, (refusal) => {
+          // The agent emits only actions; a refused action carries its decision id.
+          const action = Action.payload.safeParse(refusal.intent.payload);
+          if (!action.success) return;
+          const d = pending.get(action.data.decision);
           if (!d) return;
-          pending.delete(p.decision);
+          pending.delete(action.data.decision);
           refusals++;
-          learn(d, p.action, config.rewards.refused, undefined);
-        },
+          learn(d, action.data.action, config.rewards.refused, undefined);
+        }),
       },
       metrics: () => ({ decisions, refusals, epsilon: learner.epsilon, meanReward: outcomes + refusals > 0 ? rewardSum / (outcomes + refusals) : 0 }),
       summary: () => ({
@@ -155,19 +153,19 @@ export const cicdRecoveryAgent = defineModule({
 export function proofLog(events: readonly { time: number; type: string; source: string; target: string; payload: JsonObject }[], agent: string, environments: string): string {
   const lines: string[] = [];
   const write = (o: JsonObject) => lines.push(JSON.stringify(o));
-  const gateLines = (t: number, id: number, gates: readonly GateEntry[]) => {
+  const gateLines = (t: number, id: number, gates: readonly (JsonObject & { gate: string; decision: string })[]) => {
     for (const { gate, decision: verdict, ...rest } of gates) write({ t, event: 'GATE_DECISION', id, gate, verdict, ...rest });
   };
   for (const e of events) {
-    if (e.type === 'action' && e.target === environments) {
-      const p = asActionPayload(e.payload);
+    if (e.type === Action.type && e.target === environments) {
+      const p = Action.payload.parse(e.payload);
       gateLines(e.time, p.decision, p.gates);
       write({ t: e.time, event: 'ACTION_EXECUTED', id: p.decision, env: p.env, app: p.app, proposed: p.proposed, action: p.action, confidence: p.confidence, gates: p.gates.map((g) => g.gate) });
-    } else if (e.type === 'intent.refused' && e.target === agent) {
-      const intent = e.payload.intent as JsonObject;
-      const p = asActionPayload((intent.payload ?? {}) as JsonObject);
+    } else if (e.type === IntentRefused.type && e.target === agent) {
+      const refusal = IntentRefused.payload.parse(e.payload);
+      const p = Action.payload.parse(refusal.intent.payload);
       gateLines(e.time, p.decision, p.gates);
-      write({ t: e.time, event: 'GATE_DECISION', id: p.decision, gate: String(e.payload.policy), verdict: 'refuse', code: e.payload.code ?? null, reason: e.payload.reason ?? '' });
+      write({ t: e.time, event: 'GATE_DECISION', id: p.decision, gate: refusal.policy, verdict: 'refuse', code: refusal.code ?? null, reason: refusal.reason });
       write({
         t: e.time,
         event: 'ACTION_REFUSED',
@@ -176,9 +174,9 @@ export function proofLog(events: readonly { time: number; type: string; source: 
         app: p.app,
         proposed: p.proposed,
         action: p.action,
-        gate: String(e.payload.policy),
-        code: e.payload.code ?? null,
-        reason: e.payload.reason ?? '',
+        gate: refusal.policy,
+        code: refusal.code ?? null,
+        reason: refusal.reason,
       });
     }
   }

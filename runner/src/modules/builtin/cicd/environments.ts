@@ -1,4 +1,5 @@
-import { defineModule, expectInstance, type JsonObject, type Sim, z } from 'swarmlab/sdk';
+import { defineModule, expectInstance, intent, type JsonObject, type Sim, z } from 'swarmlab/sdk';
+import { Action, ActionExecuted, Inject, Outcome, Telemetry, type Reading } from './events.ts';
 import { CICD_GATES, ENVIRONMENTS, EXECUTABLE, PASSIVE, asActionPayload } from './common.ts';
 
 const INCIDENTS = ['crash', 'cpu_overload', 'memory_overload', 'bad_deploy', 'slow_deploy'] as const;
@@ -74,6 +75,14 @@ export const cicdEnvironments = defineModule({
   version: '1.0.0',
   description: 'dev, stage and prod environments with applications, incidents, deploys and an action executor.',
   config: cicdEnvironmentsConfig,
+  events: {
+    handles: [Action, Inject],
+    emits: [
+      { event: Telemetry, to: 'monitor' },
+      { event: Outcome, to: 'agent' },
+      { event: ActionExecuted, to: 'notify' },
+    ],
+  },
   validate: (config, scenario) => [
     ...expectInstance(scenario, config.monitor, ['monitor'], ['cicd-monitor']),
     ...expectInstance(scenario, config.agent, ['agent'], ['cicd-recovery-agent']),
@@ -124,7 +133,7 @@ export const cicdEnvironments = defineModule({
       app.incident = null;
     };
     const clamp = (x: number) => Math.min(1, Math.max(0, x));
-    const reading = (app: App, now: number): JsonObject => {
+    const reading = (app: App, now: number): Reading => {
       const inc = app.incident?.kind;
       const fa = app.falseAlarm && now < app.falseAlarm.until ? app.falseAlarm : null;
       const load = 0.6 / app.replicas;
@@ -163,7 +172,7 @@ export const cicdEnvironments = defineModule({
       },
       handle: {
         scrape(_e, sim) {
-          sim.emit({ type: 'telemetry', target: config.monitor, payload: { apps: appList.map((a) => reading(a, sim.now)) } });
+          sim.emit(intent(Telemetry, config.monitor, { apps: appList.map((a) => reading(a, sim.now)) }));
           if (ctx.horizon.time === undefined || sim.now + config.scrapeInterval <= ctx.horizon.time) {
             sim.emit({ type: 'scrape', target: ctx.instance, delay: config.scrapeInterval });
           }
@@ -190,7 +199,7 @@ export const cicdEnvironments = defineModule({
           // Defence in depth: the executor only knows safe actions, whatever the gates did.
           if (!app || !EXECUTABLE.includes(p.action)) {
             unknownRefused++;
-            sim.emit({ type: 'outcome', target: config.agent, payload: { decision: p.decision, state: p.state, proposed: p.proposed, executed: 'none', resolved: false, falseAlarm: false, refusedByExecutor: true } });
+            sim.emit(intent(Outcome, config.agent, { decision: p.decision, state: p.state, proposed: p.proposed, executed: 'none', resolved: false, falseAlarm: false, refusedByExecutor: true }));
             return;
           }
           executed[p.action] = (executed[p.action] ?? 0) + 1;
@@ -199,7 +208,7 @@ export const cicdEnvironments = defineModule({
           const incident = app.incident;
           if (active && !incident) actionsOnFalseAlarms++;
           if (active && incident) recoveryActions++;
-          for (const n of config.notify) sim.emit({ type: 'action.executed', target: n, payload: { env: app.env, app: app.name, action: p.action } });
+          for (const n of config.notify) sim.emit(intent(ActionExecuted, n, { env: app.env, app: app.name, action: p.action }));
           sim.emit({
             type: 'effect',
             target: ctx.instance,
@@ -227,19 +236,17 @@ export const cicdEnvironments = defineModule({
               successfulRecoveries++;
             }
           }
-          sim.emit({
-            type: 'outcome',
-            target: config.agent,
-            payload: {
-              decision: e.payload.decision ?? -1,
-              state: e.payload.state ?? '',
-              proposed: e.payload.proposed ?? '',
+          sim.emit(
+            intent(Outcome, config.agent, {
+              decision: Number(e.payload.decision ?? -1),
+              state: String(e.payload.state ?? ''),
+              proposed: String(e.payload.proposed ?? ''),
               executed: action,
               resolved: app.incident === null,
               fixed,
               falseAlarm: before < 0,
-            },
-          });
+            }),
+          );
         },
       },
       metrics: () => ({

@@ -1,4 +1,5 @@
-import { defineModule, type Intent, type JsonObject, type ModuleRuntime, type Verdict, z } from 'swarmlab/sdk';
+import { defineModule, on, type EventContracts, type Intent, type JsonObject, type ModuleRuntime, type Verdict, z } from 'swarmlab/sdk';
+import { ActionExecuted } from './events.ts';
 import { ACTIONS, ENVIRONMENTS, GLOBALLY_BLOCKED, PASSIVE, asActionPayload, type ActionPayload } from './common.ts';
 
 /**
@@ -19,6 +20,9 @@ const common = {
   intentType: z.string().min(1).default('action').describe('Intent type the gate reviews; every other intent passes untouched.'),
   after: z.array(z.string().min(1)).max(16).default([]).describe('Gate instances that must review before this one (fixes the order).'),
 };
+
+/** Every gate hears of executed actions (the stateful ones count them). */
+const gateEvents: EventContracts = { handles: [ActionExecuted] };
 
 interface ExecutedNotice {
   readonly env: string;
@@ -66,12 +70,7 @@ function gateRuntime(instance: string, intentType: string, core: GateCore): Modu
       const next: Intent = { ...plain, payload };
       return { allow: true, intent: next };
     },
-    handle: {
-      'action.executed'(e) {
-        const pl = e.payload;
-        core.executed?.({ env: String(pl.env), app: String(pl.app), action: String(pl.action), time: e.time });
-      },
-    },
+    handle: on(ActionExecuted, ({ env, app, action }, e) => core.executed?.({ env, app, action, time: e.time })),
     metrics: () => ({ reviewed, passed, refused, rewritten }),
     summary: () => ({ reviewed, passed, refused, rewritten, byCode: { ...byCode } }),
   };
@@ -86,6 +85,7 @@ export const globalBlockGate = defineModule({
     .object({ ...common, extra: z.array(z.string().min(1)).max(256).default([]).describe('More actions to block, on top of the built-in list.') })
     .strict(),
   dependsOn: (c) => c.after,
+  events: gateEvents,
   create(config, ctx) {
     const blocked = new Set([...GLOBALLY_BLOCKED, ...config.extra]);
     return gateRuntime(ctx.instance, config.intentType, {
@@ -119,6 +119,7 @@ export const allowlistGate = defineModule({
     })
     .strict(),
   dependsOn: (c) => c.after,
+  events: gateEvents,
   create(config, ctx) {
     const allow = new Map<string, Set<string>>(ENVIRONMENTS.map((e) => [e, new Set(config.allow[e])]));
     return gateRuntime(ctx.instance, config.intentType, {
@@ -156,6 +157,7 @@ export const cooldownGate = defineModule({
     })
     .strict(),
   dependsOn: (c) => c.after,
+  events: gateEvents,
   create(config, ctx) {
     const last = new Map<string, number>();
     return gateRuntime(ctx.instance, config.intentType, {
@@ -190,6 +192,7 @@ export const repetitionGate = defineModule({
     })
     .strict(),
   dependsOn: (c) => c.after,
+  events: gateEvents,
   create(config, ctx) {
     const history = new Map<string, number[]>();
     return gateRuntime(ctx.instance, config.intentType, {
@@ -219,6 +222,7 @@ export const prerequisiteGate = defineModule({
   description: 'Refuses actions whose prerequisites are missing: restart/scale need the app, rollback a previous version.',
   config: z.object({ ...common }).strict(),
   dependsOn: (c) => c.after,
+  events: gateEvents,
   create(config, ctx) {
     return gateRuntime(ctx.instance, config.intentType, {
       decide(p) {
@@ -241,6 +245,7 @@ export const uncertaintyGate = defineModule({
   description: 'Turns an action whose confidence is below the threshold into noop.',
   config: z.object({ ...common, minConfidence: z.number().min(0).max(1).default(0.5).describe('Confidence below this (uncertainty above 1 - this) becomes noop.') }).strict(),
   dependsOn: (c) => c.after,
+  events: gateEvents,
   create(config, ctx) {
     return gateRuntime(ctx.instance, config.intentType, {
       decide(p) {
@@ -271,6 +276,7 @@ export const conflictGate = defineModule({
   description: 'Turns an action taken on contradictory health signals (e.g. CPU both high and low) into observe.',
   config: z.object({ ...common }).strict(),
   dependsOn: (c) => c.after,
+  events: gateEvents,
   create(config, ctx) {
     return gateRuntime(ctx.instance, config.intentType, {
       decide(p) {

@@ -1,4 +1,5 @@
-import { defineModule, expectInstance, z } from 'swarmlab/sdk';
+import { defineModule, expectInstance, intent, z } from 'swarmlab/sdk';
+import { Inject } from './events.ts';
 import { ENVIRONMENTS } from './common.ts';
 
 const KINDS = ['deploy', 'crash', 'cpu_overload', 'memory_overload', 'slow_deploy', 'false_alarm'] as const;
@@ -27,6 +28,7 @@ export const cicdInjector = defineModule({
   version: '1.0.0',
   description: 'Injects deploys, crashes, CPU/memory overloads, slow deployments and false alarms over time.',
   config: cicdInjectorConfig,
+  events: { emits: [{ event: Inject, to: 'target' }] },
   validate: (config, scenario) => expectInstance(scenario, config.target, ['target'], ['cicd-environments']),
   create(config, ctx) {
     const rng = ctx.rng('inject');
@@ -42,7 +44,7 @@ export const cicdInjector = defineModule({
           const kind = KINDS[rng.weightedIndex(weights)]!;
           const t = rng.pick(targets);
           counts[kind] = counts[kind]! + 1;
-          sim.emit({ type: 'inject', target: config.target, payload: { kind, env: t.env, app: t.app } });
+          sim.emit(intent(Inject, config.target, { kind, env: t.env, app: t.app }));
           sim.emit({ type: 'tick', target: ctx.instance, delay: rng.exponential(1 / config.interval) });
         },
       },

@@ -1,5 +1,6 @@
-import { defineModule, expectInstance, type JsonObject, z } from 'swarmlab/sdk';
+import { defineModule, expectInstance, intent, on, z } from 'swarmlab/sdk';
 import type { Signals } from './common.ts';
+import { Alert, Telemetry } from './events.ts';
 
 export const cicdMonitorConfig = z
   .object({
@@ -26,45 +27,45 @@ export const cicdMonitor = defineModule({
   version: '1.0.0',
   description: 'Detects anomalies in environment telemetry by thresholds and alerts the recovery agent.',
   config: cicdMonitorConfig,
+  events: { handles: [Telemetry], emits: [{ event: Alert, to: 'agent' }] },
   validate: (config, scenario) => expectInstance(scenario, config.agent, ['agent'], ['cicd-recovery-agent']),
   create(config) {
     const lastAlert = new Map<string, number>();
     let alerts = 0;
     let conflicts = 0;
     return {
-      handle: {
-        telemetry(e, sim) {
-          for (const r of e.payload.apps as JsonObject[]) {
-            const cpu = r.cpu as number[];
-            const mem = r.memory as number[];
-            const err = r.errorRate as number[];
-            const up = r.up === 1;
-            const s: Signals = {
-              down: !up,
-              cpu_high: cpu.some((v) => v > config.cpuHigh),
-              cpu_low: up && cpu.some((v) => v < config.cpuLow),
-              memory_high: mem.some((v) => v > config.memoryHigh),
-              memory_low: up && mem.some((v) => v < config.memoryLow),
-              error_rate_high: err.some((v) => v > config.errorHigh),
-              error_rate_zero: err.some((v) => v === 0),
-              deploy_slow: (r.deploySeconds as number) > config.deploySlow,
-            };
-            const signature = s.down ? 'crash' : s.error_rate_high ? 'errors' : s.cpu_high ? 'cpu' : s.memory_high ? 'memory' : s.deploy_slow ? 'slow' : undefined;
-            if (!signature) continue;
-            const key = `${String(r.env)}/${String(r.app)}`;
-            const last = lastAlert.get(key);
-            if (last !== undefined && sim.now - last < config.realert) continue;
-            lastAlert.set(key, sim.now);
-            alerts++;
-            if ((s.cpu_high && s.cpu_low) || (s.memory_high && s.memory_low) || (s.error_rate_high && s.error_rate_zero)) conflicts++;
-            sim.emit({
-              type: 'alert',
-              target: config.agent,
-              payload: { env: r.env ?? '', app: r.app ?? '', signature, signals: s, context: { app: r.app ?? '', hasPreviousVersion: r.hasPreviousVersion === true, version: r.version ?? 0, replicas: r.replicas ?? 0 } },
-            });
-          }
-        },
-      },
+      handle: on(Telemetry, ({ apps }, _e, sim) => {
+        for (const r of apps) {
+          const up = r.up === 1;
+          const s: Signals = {
+            down: !up,
+            cpu_high: r.cpu.some((v) => v > config.cpuHigh),
+            cpu_low: up && r.cpu.some((v) => v < config.cpuLow),
+            memory_high: r.memory.some((v) => v > config.memoryHigh),
+            memory_low: up && r.memory.some((v) => v < config.memoryLow),
+            error_rate_high: r.errorRate.some((v) => v > config.errorHigh),
+            error_rate_zero: r.errorRate.some((v) => v === 0),
+            deploy_slow: r.deploySeconds > config.deploySlow,
+          };
+          const signature = s.down ? 'crash' : s.error_rate_high ? 'errors' : s.cpu_high ? 'cpu' : s.memory_high ? 'memory' : s.deploy_slow ? 'slow' : undefined;
+          if (!signature) continue;
+          const key = `${r.env}/${r.app}`;
+          const last = lastAlert.get(key);
+          if (last !== undefined && sim.now - last < config.realert) continue;
+          lastAlert.set(key, sim.now);
+          alerts++;
+          if ((s.cpu_high && s.cpu_low) || (s.memory_high && s.memory_low) || (s.error_rate_high && s.error_rate_zero)) conflicts++;
+          sim.emit(
+            intent(Alert, config.agent, {
+              env: r.env,
+              app: r.app,
+              signature,
+              signals: s,
+              context: { app: r.app, hasPreviousVersion: r.hasPreviousVersion, version: r.version, replicas: r.replicas },
+            }),
+          );
+        }
+      }),
       metrics: () => ({ alerts, conflictingAlerts: conflicts }),
     };
   },
