@@ -38,6 +38,12 @@ export const ErrorCodes = {
   UNKNOWN_MODULE: { exit: 2, retryable: false, summary: 'a module is not known to this runner' },
   /** A module's config does not match its schema, or its version range is unmet. */
   INVALID_MODULE_CONFIG: { exit: 2, retryable: false, summary: 'a module configuration is invalid' },
+  /** The runner configuration (swarmlab.config.yaml, package.json `swarmlab`, SWARMLAB_MODULES) is malformed. */
+  INVALID_RUNNER_CONFIG: { exit: 2, retryable: false, summary: 'the runner configuration is invalid' },
+  /** A module package named in the runner configuration could not be found or imported. */
+  MODULE_LOAD_FAILED: { exit: 2, retryable: false, summary: 'a module package could not be loaded' },
+  /** A loaded module breaks the module contract (kind, name, version, config schema), or its name clashes with another. */
+  INVALID_MODULE: { exit: 2, retryable: false, summary: 'a module does not meet the module contract' },
   /** The sweep expands to more runs than the cap allows. */
   SWEEP_TOO_LARGE: { exit: 2, retryable: false, summary: 'the sweep has more runs than allowed' },
   /** The store URI is malformed, or the store cannot be reached or written when checked before any run. */

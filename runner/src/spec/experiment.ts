@@ -25,7 +25,7 @@ const dnsLabel = z
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and -, starting and ending alphanumeric');
 
-const identifier = z
+export const identifier = z
   .string()
   .min(1)
   .max(63)

@@ -10,7 +10,8 @@ const perIncident = (d: Record<IncidentKind, number>, what: string) =>
   z
     .object(Object.fromEntries(INCIDENTS.map((k) => [k, z.number().min(0).default(d[k]).describe(`${what}: ${k}.`)])) as Record<IncidentKind, z.ZodDefault<z.ZodNumber>>)
     .strict()
-    .prefault({});
+    .prefault({})
+    .describe(`${what}, per incident kind.`);
 
 /** Chance that an executed action fixes an open incident of each kind (the rest do nothing). */
 const DEFAULT_EFFECTS: Record<string, Partial<Record<IncidentKind, number>>> = {
@@ -23,7 +24,11 @@ const DEFAULT_EFFECTS: Record<string, Partial<Record<IncidentKind, number>>> = {
 export const cicdEnvironmentsConfig = z
   .object({
     environments: z
-      .object({ dev: apps.default(['api', 'web']), stage: apps.default(['api', 'web']), prod: apps.default(['api', 'web']) })
+      .object({
+        dev: apps.default(['api', 'web']).describe('Applications in dev.'),
+        stage: apps.default(['api', 'web']).describe('Applications in stage.'),
+        prod: apps.default(['api', 'web']).describe('Applications in prod.'),
+      })
       .strict()
       .prefault({})
       .describe('Applications running in each environment.'),

@@ -14,7 +14,11 @@ export const cicdInjectorConfig = z
       .prefault({})
       .describe('Relative frequency of each event kind.'),
     apps: z
-      .object({ dev: z.array(z.string().min(1)).default(['api', 'web']), stage: z.array(z.string().min(1)).default(['api', 'web']), prod: z.array(z.string().min(1)).default(['api', 'web']) })
+      .object({
+        dev: z.array(z.string().min(1)).default(['api', 'web']).describe('Applications it may hit in dev.'),
+        stage: z.array(z.string().min(1)).default(['api', 'web']).describe('Applications it may hit in stage.'),
+        prod: z.array(z.string().min(1)).default(['api', 'web']).describe('Applications it may hit in prod.'),
+      })
       .strict()
       .prefault({})
       .describe('Applications it may hit, per environment (match the environments module).'),

@@ -75,7 +75,11 @@ const config = z
     edgeWeights: z.enum(['random', 'graph']).default('random').describe('random: influence weight per link drawn in [0.1, 1] as in v0.4; graph: the network\'s edge weights.'),
     maxRounds: z.number().int().min(1).max(100_000).default(5).describe('Round limit of the cascade.'),
     proposal: z
-      .object({ risk_change: z.number().min(-1).max(1), yield_change: z.number().min(-1).max(1), complexity: z.number().min(0).max(1) })
+      .object({
+        risk_change: z.number().min(-1).max(1).describe('Change in risk the proposal brings, -1 to 1.'),
+        yield_change: z.number().min(-1).max(1).describe('Change in yield the proposal brings, -1 to 1.'),
+        complexity: z.number().min(0).max(1).describe('How complex the proposal is, 0 to 1.'),
+      })
       .strict()
       .optional()
       .describe('Fixed proposal; unset: drawn per run as in v0.4.'),
