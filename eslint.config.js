@@ -100,6 +100,23 @@ export default tseslint.config(
     rules: sdkOnly,
   },
   {
+    // The example module packages are what a user copies: the SDK and their own files only, tests included.
+    files: ['examples/plugins/**/*.ts'],
+    rules: {
+      ...forbidHostTimeAndRandomness,
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'swarmlab', message: "A module package imports swarmlab only through the SDK: 'swarmlab/sdk' (and 'swarmlab/sdk/testing' in tests)." },
+            { name: 'zod', message: "Import z from 'swarmlab/sdk', so a module's schemas use the runner's zod." },
+          ],
+          patterns: [{ group: ['../../*', '**/runner/src/**'], message: "A module package imports swarmlab only through 'swarmlab/sdk'." }],
+        },
+      ],
+    },
+  },
+  {
     files: ['runner/src/sdk/**/*.ts'],
     ignores: ['**/*.test.ts', 'runner/src/sdk/testing.ts'],
     rules: sdkStandsAlone,

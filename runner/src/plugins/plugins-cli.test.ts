@@ -67,6 +67,19 @@ describe('third-party modules from the runner configuration', () => {
     expect(swarmlab(['validate', set], dir).code).toBe(0);
   });
 
+  it('swarmlab modules lists the loaded module beside the built-in ones and explains it, as text and JSON', () => {
+    const dir = project({ 'ticker.js': ticker(), 'package.json': JSON.stringify({ name: 'tick-models', version: '0.2.0', type: 'module' }), 'swarmlab.config.yaml': 'modules: [./ticker.js]\n' });
+    const list = swarmlab(['modules'], dir);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/\nagent\s+ticker\s+1\.0\.0\s+tick-models@0\.2\.0\s+Counts ticks at a fixed interval\.\n/);
+    expect(list.stdout).toMatch(/\nagent\s+poisson-source\s+/);
+    const one = swarmlab(['modules', 'ticker', '--json'], dir);
+    expect(JSON.parse(one.stdout)).toMatchObject({ kind: 'agent', name: 'ticker', package: 'tick-models', config: [{ path: 'every', type: 'number', default: '1', range: '> 0', description: 'Time between ticks.' }] });
+    const unknown = swarmlab(['modules', 'tickr'], dir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('did you mean ticker?');
+  });
+
   it('refuses a package that fails to import, naming the package and the cause (exit 2)', () => {
     const dir = project({ 'broken.js': "throw new Error('no such model yet');\n", 'package.json': JSON.stringify({ name: 'broken-models', version: '1.0.0', type: 'module' }), 'swarmlab.config.yaml': 'modules: [./broken.js]\n' });
     const r = swarmlab(['plan', 'exp.yaml'], dir);

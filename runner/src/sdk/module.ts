@@ -196,6 +196,12 @@ export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
   /** network modules: whether the config alone fixes edge from -> to (true/false), or undefined when the seed decides. */
   edge?(config: z.output<S>, from: string, to: string): boolean | undefined;
   create(config: z.output<S>, ctx: ModuleContext): ModuleRuntime;
+  /**
+   * What the module publishes, for the catalogue (`swarmlab modules NAME`) and
+   * the docs: its metric keys (columns `instance.key`) and the extra files
+   * analyze() writes, each with a description.
+   */
+  readonly publishes?: { readonly metrics?: Readonly<Record<string, string>>; readonly files?: Readonly<Record<string, string>> };
   /** Schemas of the extra JSON files analyze() writes, checked before they are promoted. */
   readonly outputs?: Readonly<Record<string, z.ZodType>>;
   /** Extra integrity checks on a finished run's files; returns problems found. */

@@ -4,6 +4,12 @@ import type { Intent, ModuleDefinition, ModuleRuntime, Sim, SimEvent, Verdict } 
 import type { JsonObject } from './json.ts';
 import type { Graph } from './graph.ts';
 import { address } from './address.ts';
+import { parseExperiment, parseExperimentText } from '../spec/load.ts';
+import { plan } from '../spec/plan.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
+import { validateExperiment } from '../modules/check-sweep.ts';
+import { executeRun } from '../run/execute.ts';
+import type { Summary } from '../outputs/schemas.ts';
 
 // The test helper for module authors (`swarmlab/sdk/testing`): one module
 // instance, created as a run creates it, fed events by hand, with no
@@ -175,4 +181,29 @@ export function buildNetwork<S extends z.ZodObject>(def: ModuleDefinition<S>, co
   const graph = new ModuleHarness(def, { config, seed, instance }).graph;
   if (!graph) throw new Error(`network module ${def.name} returned no graph`);
   return graph;
+}
+
+export interface ScenarioRun {
+  readonly index: number;
+  readonly seed: number;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** summary.json of the run: final metrics, and each module's summary under `results`. */
+  readonly summary: Summary;
+  /** Every file of the run (events.jsonl, metrics.csv, summary.json and the modules' own), as text. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/**
+ * Runs every run of an Experiment (YAML text or an object) in memory, with
+ * `modules` added to the built-in ones as a runner configuration would add
+ * them: checked at plan time like `swarmlab plan`, no store, no files.
+ */
+export function runScenario(experiment: string | object, modules: readonly ModuleDefinition[] = []): ScenarioRun[] {
+  const exp = typeof experiment === 'string' ? parseExperimentText(experiment) : parseExperiment(experiment);
+  const registry = builtinRegistry.with(modules.map((def) => ({ def, source: { package: 'test', version: '0.0.0' } })));
+  validateExperiment(exp, registry);
+  return plan(exp).map((point) => {
+    const out = executeRun(exp, point, registry);
+    return { index: point.index, seed: point.seed, params: point.params, summary: out.summary, files: out.files.texts() };
+  });
 }
