@@ -1,4 +1,5 @@
 import { SwarmlabError } from '../errors.ts';
+import { sha256 } from '../spec/canonical.ts';
 import type { ModuleDefinition } from '../sdk/module.ts';
 import type { ModuleKind } from '../sdk/kinds.ts';
 
@@ -8,6 +9,8 @@ export interface ModuleSource {
   readonly version: string;
   /** The file the runner imported; absent for the built-in modules. */
   readonly file?: string;
+  /** sha256 of the package's code (plugins/code-digest.ts): recorded by every run, compared on resume. */
+  readonly digest: string;
 }
 
 export interface RegisteredModule {
@@ -25,7 +28,8 @@ export const BUILTIN_PACKAGE = 'swarmlab';
 export class ModuleRegistry {
   private readonly entries = new Map<string, RegisteredModule>();
 
-  constructor(defs: readonly ModuleDefinition[], source: ModuleSource = { package: BUILTIN_PACKAGE, version: '0.0.0' }) {
+  /** `source` defaults to an unversioned swarmlab whose code digest is that of no code (registries built in tests). */
+  constructor(defs: readonly ModuleDefinition[], source: ModuleSource = { package: BUILTIN_PACKAGE, version: '0.0.0', digest: sha256('[]') }) {
     for (const def of defs) this.add({ def, source });
   }
 

@@ -51,7 +51,7 @@ describe('checkModuleDefinition', () => {
 
 describe('ModuleRegistry.with', () => {
   it('refuses a module whose kind and name are taken, naming both packages', () => {
-    const clash = { def: { ...good, kind: 'agent', name: 'poisson-source' }, source: { package: 'walkers', version: '0.1.0', file: '/x/walkers.js' } };
+    const clash = { def: { ...good, kind: 'agent', name: 'poisson-source' }, source: { package: 'walkers', version: '0.1.0', file: '/x/walkers.js', digest: 'd' } };
     let e: unknown;
     try {
       builtinRegistry.with([clash as never]);
@@ -63,11 +63,11 @@ describe('ModuleRegistry.with', () => {
   });
 
   it('adds plugins beside the built-in modules and knows which packages to load again in a worker', () => {
-    const walker = { def: good as never, source: { package: 'walkers', version: '0.1.0', file: '/x/walkers.js' } };
+    const walker = { def: good as never, source: { package: 'walkers', version: '0.1.0', file: '/x/walkers.js', digest: 'd' } };
     const r = builtinRegistry.with([walker]);
     expect(r.get('agent', 'walker')).toBe(good);
     expect(r.get('agent', 'poisson-source')).toBe(builtinRegistry.get('agent', 'poisson-source'));
-    expect(r.plugins()).toEqual([{ package: 'walkers', version: '0.1.0', file: '/x/walkers.js' }]);
+    expect(r.plugins()).toEqual([{ package: 'walkers', version: '0.1.0', file: '/x/walkers.js', digest: 'd' }]);
     expect(builtinRegistry.plugins()).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { SwarmlabError } from '../errors.ts';
 import type { ModuleSource, RegisteredModule } from '../modules/registry.ts';
 import { checkModuleDefinition } from './check-module.ts';
 import { hostSdkForPlugins } from './host-sdk.ts';
+import { codeDigest } from './code-digest.ts';
 import type { ModuleSpecifier } from './runner-config.ts';
 
 interface PackageJson {
@@ -72,7 +73,8 @@ export function resolveModuleSource(spec: ModuleSpecifier): ModuleSource & { rea
   const owner = nearestPackage(dirname(file));
   const name = typeof owner?.pkg.name === 'string' ? owner.pkg.name : basename(file);
   const version = typeof owner?.pkg.version === 'string' ? owner.pkg.version : '0.0.0';
-  return { package: name, version, file };
+  // The package's code, or the file alone when it belongs to no package.
+  return { package: name, version, file, digest: codeDigest([owner?.dir ?? file]) };
 }
 
 /** Imports a module package and checks every module it exports (default export: one definition or a list; or a `modules` list). */

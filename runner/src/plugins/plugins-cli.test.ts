@@ -67,6 +67,37 @@ describe('third-party modules from the runner configuration', () => {
     expect(swarmlab(['validate', set], dir).code).toBe(0);
   });
 
+  it('records the code of every package in run.json and the manifest; resume re-runs what other code made, and never overwrites other outputs', () => {
+    const dir = project({ 'ticker.js': ticker(), 'package.json': JSON.stringify({ name: 'tick-models', version: '0.2.0', type: 'module' }), 'swarmlab.config.yaml': 'modules: [./ticker.js]\n' });
+    const store = `file://${join(dir, 'results')}`;
+    const run = () => {
+      const r = swarmlab(['run', 'exp.yaml', '--store', store, '--workers', '1', '--json'], dir);
+      return { code: r.code, out: JSON.parse(r.stdout) as { succeeded: number; resumed: number; failures: { code: string; message: string }[] } };
+    };
+    const set = () => join(dir, 'results', 'ticks', readdirSync(join(dir, 'results', 'ticks'))[0]!);
+    const codeOf = () => (JSON.parse(readFileSync(join(set(), 'runs', 'run-000000', 'run.json'), 'utf8')) as { code: { package: string; digest: string }[] }).code;
+
+    expect(run().out).toMatchObject({ succeeded: 4, resumed: 0 });
+    const first = codeOf();
+    expect(first.map((c) => c.package)).toEqual(['tick-models']);
+    const manifest = JSON.parse(readFileSync(join(set(), 'manifest.json'), 'utf8')) as { runs: { code: unknown }[] };
+    expect(manifest.runs[0]!.code).toEqual(first);
+    expect(run().out).toMatchObject({ succeeded: 4, resumed: 4 });
+
+    // Other code, same outputs: every run is made again, and keeps its place under the new code.
+    writeFileSync(join(dir, 'ticker.js'), `// a comment changes the code\n${ticker()}`);
+    expect(run().out).toMatchObject({ succeeded: 4, resumed: 0 });
+    expect(codeOf()[0]!.digest).not.toBe(first[0]!.digest);
+    expect(swarmlab(['validate', set()], dir).code).toBe(0);
+
+    // Other code, other outputs: a conflict that says why, never an overwrite.
+    writeFileSync(join(dir, 'ticker.js'), ticker().replace('ticks++;', 'ticks += 2;'));
+    const changed = run();
+    expect(changed.code).toBe(1);
+    expect(changed.out.failures[0]!.code).toBe('OUTPUT_CONFLICT');
+    expect(changed.out.failures[0]!.message).toMatch(/the stored run was made by tick-models@0\.2\.0 \(code [0-9a-f]{12}\); this runner has tick-models@0\.2\.0 \(code [0-9a-f]{12}\), and running it again gave different outputs/);
+  });
+
   it('swarmlab modules lists the loaded module beside the built-in ones and explains it, as text and JSON', () => {
     const dir = project({ 'ticker.js': ticker(), 'package.json': JSON.stringify({ name: 'tick-models', version: '0.2.0', type: 'module' }), 'swarmlab.config.yaml': 'modules: [./ticker.js]\n' });
     const list = swarmlab(['modules'], dir);

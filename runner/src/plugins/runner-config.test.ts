@@ -54,8 +54,8 @@ describe('resolveModuleSource', () => {
       'project/local/model.js': 'export default [];\n',
       'project/package.json': JSON.stringify({ name: 'my-project', version: '0.3.0' }),
     });
-    expect(resolveModuleSource({ specifier: 'sir-models', base: join(root, 'project'), from: 'cfg' })).toEqual({ package: 'sir-models', version: '2.1.0', file: join(root, 'node_modules/sir-models/dist/index.js') });
-    expect(resolveModuleSource({ specifier: './local/model.js', base: join(root, 'project'), from: 'cfg' })).toEqual({ package: 'my-project', version: '0.3.0', file: join(root, 'project/local/model.js') });
+    expect(resolveModuleSource({ specifier: 'sir-models', base: join(root, 'project'), from: 'cfg' })).toMatchObject({ package: 'sir-models', version: '2.1.0', file: join(root, 'node_modules/sir-models/dist/index.js') });
+    expect(resolveModuleSource({ specifier: './local/model.js', base: join(root, 'project'), from: 'cfg' })).toMatchObject({ package: 'my-project', version: '0.3.0', file: join(root, 'project/local/model.js') });
   });
 
   it('says which package is missing, where it was named and where it was looked for', () => {

@@ -9,6 +9,7 @@ import { plan } from '../spec/plan.ts';
 import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { executeRun } from '../run/execute.ts';
+import { sha256 } from '../spec/canonical.ts';
 import type { Summary } from '../outputs/schemas.ts';
 
 // The test helper for module authors (`swarmlab/sdk/testing`): one module
@@ -200,7 +201,7 @@ export interface ScenarioRun {
  */
 export function runScenario(experiment: string | object, modules: readonly ModuleDefinition[] = []): ScenarioRun[] {
   const exp = typeof experiment === 'string' ? parseExperimentText(experiment) : parseExperiment(experiment);
-  const registry = builtinRegistry.with(modules.map((def) => ({ def, source: { package: 'test', version: '0.0.0' } })));
+  const registry = builtinRegistry.with(modules.map((def) => ({ def, source: { package: 'test', version: '0.0.0', digest: sha256('test') } })));
   validateExperiment(exp, registry);
   return plan(exp).map((point) => {
     const out = executeRun(exp, point, registry);
