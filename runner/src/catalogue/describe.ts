@@ -33,6 +33,8 @@ export interface ModuleDescription {
   readonly version: string;
   readonly package: string;
   readonly packageVersion: string;
+  /** sha256 of the package's code, as runs record it. */
+  readonly codeDigest: string;
   readonly description: string;
   readonly config: readonly FieldDescription[];
   readonly handles: readonly EventDescription[];
@@ -120,6 +122,7 @@ export function describeModule(m: RegisteredModule): ModuleDescription {
     version: def.version,
     package: source.package,
     packageVersion: source.version,
+    codeDigest: source.digest,
     description: def.description,
     config: fieldsOf(def.config),
     handles: (def.events?.handles ?? []).map((e) => ({ type: e.type, description: e.description, payload: fieldsOf(e.payload) })),

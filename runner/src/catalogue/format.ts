@@ -27,7 +27,7 @@ export function formatModule(m: ModuleDescription): string {
     `KIND:     ${m.kind}`,
     `NAME:     ${m.name}`,
     `VERSION:  ${m.version}`,
-    `PACKAGE:  ${m.package}@${m.packageVersion}`,
+    `PACKAGE:  ${m.package}@${m.packageVersion} (code ${m.codeDigest.slice(0, 12)})`,
     '',
     'DESCRIPTION:',
     `    ${m.description}`,

@@ -52,6 +52,7 @@ interface Decision {
 export const cicdRecoveryAgent = defineModule({
   kind: 'agent',
   name: 'cicd-recovery-agent',
+  publishes: { metrics: { decisions: 'Actions proposed.', refusals: 'Proposed actions a gate refused.', epsilon: 'Current exploration rate.', meanReward: 'Mean reward over outcomes and refusals so far.' } },
   version: '1.0.0',
   description: 'Q-learning recovery agent over noop, restart, scale_up, scale_down and rollback, proposing actions with a confidence; freeze mode for exact replays.',
   config: cicdAgentConfig,

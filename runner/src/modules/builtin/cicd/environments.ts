@@ -77,6 +77,7 @@ interface App {
 export const cicdEnvironments = defineModule({
   kind: 'agent',
   name: 'cicd-environments',
+  publishes: { metrics: { incidents: 'Incidents opened.', open: 'Incidents open now.', resolved: 'Incidents resolved.', resolvedByAgent: 'Incidents an executed action resolved.', mttr: 'Mean time to resolve.', recoveryActions: 'Active actions run on an open incident.', successRate: 'Share of recovery actions that fixed the incident.', actionsOnFalseAlarms: 'Active actions run with no incident open.', prodActiveActions: 'Active actions run in prod.', refusedByExecutor: 'Actions the executor refused (unknown action or app).' } },
   version: '1.0.0',
   description: 'dev, stage and prod environments with applications, incidents, deploys and an action executor.',
   config: cicdEnvironmentsConfig,

@@ -23,6 +23,9 @@ const common = {
 
 /** Every gate hears of executed actions (the stateful ones count them). */
 const gateEvents: EventContracts = { handles: [ActionExecuted] };
+const gatePublishes = {
+  metrics: { reviewed: 'Intents of its type reviewed.', passed: 'Passed unchanged.', refused: 'Refused.', rewritten: 'Rewritten (to noop or observe).' },
+};
 
 interface ExecutedNotice {
   readonly env: string;
@@ -86,6 +89,7 @@ export const globalBlockGate = defineModule({
     .strict(),
   dependsOn: (c) => c.after,
   events: gateEvents,
+  publishes: gatePublishes,
   create(config, ctx) {
     const blocked = new Set([...GLOBALLY_BLOCKED, ...config.extra]);
     return gateRuntime(ctx.instance, config.intentType, {
@@ -120,6 +124,7 @@ export const allowlistGate = defineModule({
     .strict(),
   dependsOn: (c) => c.after,
   events: gateEvents,
+  publishes: gatePublishes,
   create(config, ctx) {
     const allow = new Map<string, Set<string>>(ENVIRONMENTS.map((e) => [e, new Set(config.allow[e])]));
     return gateRuntime(ctx.instance, config.intentType, {
@@ -158,6 +163,7 @@ export const cooldownGate = defineModule({
     .strict(),
   dependsOn: (c) => c.after,
   events: gateEvents,
+  publishes: gatePublishes,
   create(config, ctx) {
     const last = new Map<string, number>();
     return gateRuntime(ctx.instance, config.intentType, {
@@ -193,6 +199,7 @@ export const repetitionGate = defineModule({
     .strict(),
   dependsOn: (c) => c.after,
   events: gateEvents,
+  publishes: gatePublishes,
   create(config, ctx) {
     const history = new Map<string, number[]>();
     return gateRuntime(ctx.instance, config.intentType, {
@@ -223,6 +230,7 @@ export const prerequisiteGate = defineModule({
   config: z.object({ ...common }).strict(),
   dependsOn: (c) => c.after,
   events: gateEvents,
+  publishes: gatePublishes,
   create(config, ctx) {
     return gateRuntime(ctx.instance, config.intentType, {
       decide(p) {
@@ -246,6 +254,7 @@ export const uncertaintyGate = defineModule({
   config: z.object({ ...common, minConfidence: z.number().min(0).max(1).default(0.5).describe('Confidence below this (uncertainty above 1 - this) becomes noop.') }).strict(),
   dependsOn: (c) => c.after,
   events: gateEvents,
+  publishes: gatePublishes,
   create(config, ctx) {
     return gateRuntime(ctx.instance, config.intentType, {
       decide(p) {
@@ -277,6 +286,7 @@ export const conflictGate = defineModule({
   config: z.object({ ...common }).strict(),
   dependsOn: (c) => c.after,
   events: gateEvents,
+  publishes: gatePublishes,
   create(config, ctx) {
     return gateRuntime(ctx.instance, config.intentType, {
       decide(p) {

@@ -24,6 +24,7 @@ export const cicdMonitorConfig = z
 export const cicdMonitor = defineModule({
   kind: 'agent',
   name: 'cicd-monitor',
+  publishes: { metrics: { alerts: 'Alerts sent.', conflictingAlerts: 'Alerts whose signals contradict each other.' } },
   version: '1.0.0',
   description: 'Detects anomalies in environment telemetry by thresholds and alerts the recovery agent.',
   config: cicdMonitorConfig,

@@ -29,6 +29,7 @@ interface Request {
 export const emergencyCoordinator = defineModule({
   kind: 'agent',
   name: 'emergency-coordinator',
+  publishes: { metrics: { pool: 'Resource units free.', pending: 'Requests waiting for a unit.', dispatched: 'Units dispatched so far.' } },
   version: '1.0.0',
   description: 'Allocates a finite pool of resource units to escalating or failed services and asks the utility for repairs.',
   config,

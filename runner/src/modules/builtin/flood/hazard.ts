@@ -36,6 +36,7 @@ export function floodLevel(c: Pick<z.output<typeof config>, 'onset' | 'rise' | '
 export const floodHazard = defineModule({
   kind: 'agent',
   name: 'flood-hazard',
+  publishes: { metrics: { level: 'Current flood level.', hits: 'Damage hits dealt so far.' } },
   version: '1.0.0',
   description: 'Injects a rising and receding flood: demand surge through the flood level, and random damage to exposed services.',
   config,

@@ -21,6 +21,7 @@ const config = z
 export const utilityCrews = defineModule({
   kind: 'agent',
   name: 'utility-crews',
+  publishes: { metrics: { crewsFree: 'Repair crews free.' } },
   version: '1.0.0',
   description: 'Repair crews that answer delayed damage reports and coordinator requests for the services the utility owns.',
   config,

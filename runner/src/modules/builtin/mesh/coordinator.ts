@@ -37,6 +37,7 @@ interface Intervention {
 export const meshCoordinator = defineModule({
   kind: 'agent',
   name: 'mesh-coordinator',
+  publishes: { metrics: { predictionError: 'Relative error of the last prediction of the swarm reward.', expectation: 'Expected swarm reward.', swarmReward: 'Last interval\'s swarm reward.', interventions: 'Interventions so far.' } },
   version: '1.0.0',
   description: 'Aggregates agent performance each interval and intervenes (reset or explore) when its prediction error exceeds a threshold.',
   config: meshCoordinatorConfig,

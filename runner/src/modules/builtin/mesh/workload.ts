@@ -28,6 +28,7 @@ export const meshWorkloadConfig = z
 export const meshWorkload = defineModule({
   kind: 'agent',
   name: 'mesh-workload',
+  publishes: { metrics: { requests: 'Requests sent so far.', rate: 'Current request rate.' } },
   version: '1.0.0',
   description: 'Time-varying request demand sent identically to one or more routers.',
   config: meshWorkloadConfig,

@@ -4,6 +4,7 @@ import { defineModule, z } from 'swarmlab/sdk';
 export const admissionControl = defineModule({
   kind: 'policy',
   name: 'admission-control',
+  publishes: { metrics: { refused: 'Arrivals refused because the system was full.' } },
   version: '1.0.0',
   description: 'Refuses arrival intents while the number of customers in the system is at capacity (M/M/c/N).',
   config: z

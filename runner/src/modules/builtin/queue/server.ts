@@ -7,6 +7,7 @@ import { defineModule, type Sim, z } from 'swarmlab/sdk';
 export const serviceQueue = defineModule({
   kind: 'agent',
   name: 'service-queue',
+  publishes: { metrics: { queueLength: 'Customers waiting.', busy: 'Servers busy.', inSystem: 'Customers waiting or in service.', served: 'Customers served so far.' } },
   version: '1.0.0',
   description: 'FIFO queue with c servers and exponential service times (M/M/c).',
   config: z

@@ -4,6 +4,7 @@ import { defineModule, expectInstance, expectNetwork, isNetwork, z } from 'swarm
 export const poissonSource = defineModule({
   kind: 'agent',
   name: 'poisson-source',
+  publishes: { metrics: { sent: 'Customers sent so far.', turnedAway: 'Customers a policy refused (they balk).' } },
   version: '1.0.0',
   description: 'Sends customers to a queue as a Poisson process of rate lambda.',
   config: z
