@@ -1,4 +1,4 @@
-import { defineModule, expectInstance, intent, type JsonObject, type Sim, z } from 'swarmlab/sdk';
+import { defineModule, expectInstance, intent, type Sim, z } from 'swarmlab/sdk';
 import { Action, ActionExecuted, Inject, Outcome, Telemetry, type Reading } from './events.ts';
 import { CICD_GATES, ENVIRONMENTS, EXECUTABLE, PASSIVE, asActionPayload } from './common.ts';
 
