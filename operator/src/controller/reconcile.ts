@@ -37,7 +37,7 @@ export class Reconciler {
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
     this.calls = countedCalls(deps.metrics);
-    this.prepared = new PreparedSpecs(deps.config);
+    this.prepared = new PreparedSpecs(deps.config, deps.registry);
     this.storeProgress = new StoreProgress((op, fn) => this.calls.store(op, fn));
   }
 

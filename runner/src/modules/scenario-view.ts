@@ -1,5 +1,6 @@
-import type { LatencyRule } from '../engine/latency.ts';
-import type { InstanceView, ModuleDefinition, ModuleKind, NetworkView, ScenarioView } from './api.ts';
+import type { LatencyRule } from '../sdk/latency.ts';
+import type { InstanceView, ModuleDefinition, NetworkView, ScenarioView } from '../sdk/module.ts';
+import type { ModuleKind } from '../sdk/kinds.ts';
 
 /** A part of the scenario a validate hook read: what its result may depend on. */
 export type ViewRead = { readonly config: string } | { readonly nodes: string } | 'latency' | 'horizon';
