@@ -135,6 +135,8 @@ export interface InstanceView {
   readonly instance: string;
   readonly kind: ModuleKind;
   readonly module: string;
+  /** The metric keys its module declares it publishes (`publishes.metrics`); undefined when the module declares none (keys that depend on its config). */
+  readonly metrics?: readonly string[];
 }
 
 /**

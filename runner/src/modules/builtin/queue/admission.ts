@@ -18,8 +18,16 @@ export const admissionControl = defineModule({
     if (config.capacity === undefined) return [];
     const dot = config.watch.indexOf('.');
     const instance = dot > 0 ? config.watch.slice(0, dot) : '';
-    if (dot > 0 && dot < config.watch.length - 1 && scenario.instance(instance)) return [];
-    return [{ path: ['watch'], message: `watch ${config.watch} does not name a metric of an instance of the scenario`, hint: `a metric is <instance>.<key>, e.g. server.inSystem; instances: ${scenario.instances.map((i) => i.instance).join(', ')}` }];
+    const watched = dot > 0 && dot < config.watch.length - 1 ? scenario.instance(instance) : undefined;
+    if (watched === undefined) {
+      return [{ path: ['watch'], message: `watch ${config.watch} does not name a metric of an instance of the scenario`, hint: `a metric is <instance>.<key>, e.g. server.inSystem; instances: ${scenario.instances.map((i) => i.instance).join(', ')}` }];
+    }
+    // Every review would read a metric nobody publishes, and every run would fail.
+    const key = config.watch.slice(dot + 1);
+    if (watched.metrics !== undefined && !watched.metrics.includes(key)) {
+      return [{ path: ['watch'], message: `${instance} (${watched.module}) publishes no metric ${key}`, hint: `its metrics: ${watched.metrics.join(', ')}` }];
+    }
+    return [];
   },
   create(config) {
     let refused = 0;

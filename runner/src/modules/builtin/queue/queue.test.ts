@@ -100,4 +100,13 @@ describe('queue modules validate (refused by plan, before any run)', () => {
     const admission = { kind: 'policy', module: 'admission-control', name: 'admission', config: { capacity: 3, watch: 'srv.inSystem' } };
     expect(planError([topology([{ from: 'source', to: 'server' }]), source(), server, admission])?.path).toBe('spec.scenario.modules[3].config.watch');
   });
+
+  it('refuses admission control watching a metric its instance does not publish (every review, so every run, would fail)', () => {
+    const watching = (watch: string) => ({ kind: 'policy', module: 'admission-control', name: 'admission', config: { capacity: 3, watch } });
+    const typo = planError([topology([{ from: 'source', to: 'server' }]), source(), server, watching('server.inSytem')]);
+    expect(typo?.path).toBe('spec.scenario.modules[3].config.watch');
+    expect(typo?.message).toMatch(/server \(service-queue\) publishes no metric inSytem/);
+    expect(typo?.hint).toMatch(/inSystem/);
+    expect(planError([topology([{ from: 'source', to: 'server' }]), source(), server, watching('server.queueLength')])).toBeUndefined();
+  });
 });
