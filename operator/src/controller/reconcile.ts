@@ -1,7 +1,7 @@
 import { ExperimentLayout, specDigest, type ObjectStore } from 'swarmlab';
 import { ExperimentStatus } from '../api/status.ts';
 import { jobParts, type ExperimentRef } from '../jobs/build-job.ts';
-import { decide, staysFinished, type Observation } from '../status/decide.ts';
+import { decide, runsOver, staysFinished, type Observation } from '../status/decide.ts';
 import { describeError } from './api-errors.ts';
 import { applyActions } from './apply.ts';
 import { countedCalls, type Calls, type ReconcilerDeps } from './deps.ts';
@@ -72,6 +72,17 @@ export class Reconciler {
     } catch (e) {
       await finish(decide({ ...emptyObservation(generation, now(), previous, digest), invalid: { reason: 'StoreUnavailable', message: describeError(e) } }));
       return {};
+    }
+
+    if (previous !== undefined && runsOver(previous, digest)) {
+      // The runs are over (a run Job may be gone by its TTL): only the finishing step is observed, the runs are not listed again.
+      const manifest = { uri: previous.manifestURI ?? '', digest: previous.manifestDigest ?? '' };
+      const results = await observeResults(this.d, this.calls, { name, namespace, uid, digest, store, layout, manifestDigest: manifest.digest });
+      const decision = decide({ ...emptyObservation(generation, now(), previous, digest), manifest, results });
+      const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts: [], observed: [], store, layout, storeObs: { ok: true as const, succeeded: [] }, failures: [] };
+      if ((await applyActions(context, decision.actions)).waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
+      await finish(decision);
+      return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
     }
 
     const jobGeneration = previous?.jobGeneration ?? 0;

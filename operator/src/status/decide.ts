@@ -128,6 +128,25 @@ export function staysFinished(prev: ExperimentStatus, digest: string): boolean {
 
 const RESULTS_JOB_FAILED = 'ResultsJobFailed';
 
+/** Every run has ended and the manifest is written: nothing about the runs can change any more. */
+export function runsOver(prev: ExperimentStatus, digest: string): boolean {
+  return prev.phase !== undefined && TERMINAL.includes(prev.phase) && prev.specDigest === digest && prev.manifestURI !== undefined && prev.manifestDigest !== undefined;
+}
+
+/** The finishing step once the manifest exists: ResultsReady, and the results Job to create while the tables are missing. */
+function finishingStep(results: ResultsObservation | undefined): { condition: ConditionValue; actions: Action[]; requeue: boolean; tablesURI?: string } {
+  const r = results ?? { written: false, job: 'absent' };
+  if (r.written) {
+    return { condition: { status: 'True', reason: 'TablesWritten', message: `results table ${r.tablesURI}, with results.csv and the per-point statistics beside it` }, actions: [], requeue: false, tablesURI: r.tablesURI };
+  }
+  if (typeof r.job === 'object') return { condition: { status: 'False', reason: RESULTS_JOB_FAILED, message: `the Job building the tables failed: ${r.job.failed}` }, actions: [], requeue: false };
+  return {
+    condition: { status: 'False', reason: 'Building', message: 'a Job is building the results tables from the manifest' },
+    actions: r.job === 'absent' ? [{ kind: 'createResultsJob' }] : [],
+    requeue: true,
+  };
+}
+
 function isoSeconds(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
@@ -186,11 +205,19 @@ export function decide(obs: Observation): Decision {
     return { status, actions: [], events: [], requeue: false };
   }
 
+  // The runs are over and their manifest written: only the finishing step is left to decide; phase and counts stay.
+  if (prev !== undefined && runsOver(prev, obs.digest) && obs.manifest !== undefined) {
+    for (const x of prev.conditions ?? []) c[x.type] = { status: x.status, reason: x.reason, message: x.message };
+    const step = finishingStep(obs.results);
+    c.ResultsReady = step.condition;
+    const status: ExperimentStatus = { ...prev, observedGeneration: obs.generation, conditions: conditionsFrom(c, prev.conditions, nowText, obs.generation) };
+    if (step.tablesURI !== undefined) status.tablesURI = step.tablesURI;
+    return { status, actions: step.actions, events: transitionEvents(prev, status), requeue: step.requeue };
+  }
+
   const job = obs.job;
   let jobGeneration = generationRecorded ?? 0;
-  // Once the manifest is written the runs are over: a Job gone since (its TTL) is not replaced.
-  const finishedBefore = obs.manifest !== undefined && prev?.phase !== undefined && TERMINAL.includes(prev.phase);
-  if (job === undefined && !finishedBefore) {
+  if (job === undefined) {
     // Absent before it was ever recorded: create it (an existing one is found by name).
     // Absent after it was recorded: it was deleted before finishing, so a new generation resumes.
     // The spec ConfigMap first: pods of the Job mount it.
@@ -297,17 +324,11 @@ export function decide(obs: Observation): Decision {
   if (phase === 'Running' || phase === 'Suspended') actions.push(...parallelismActions(obs.parallelism));
   let tablesURI: string | undefined;
   if (obs.manifest !== undefined && TERMINAL.includes(phase)) {
-    const r = obs.results ?? { written: false, job: 'absent' };
-    if (r.written) {
-      tablesURI = r.tablesURI;
-      c.ResultsReady = { status: 'True', reason: 'TablesWritten', message: `results table ${r.tablesURI}, with results.csv and the per-point statistics beside it` };
-    } else if (typeof r.job === 'object') {
-      c.ResultsReady = { status: 'False', reason: RESULTS_JOB_FAILED, message: `the Job building the tables failed: ${r.job.failed}` };
-    } else {
-      if (r.job === 'absent') actions.push({ kind: 'createResultsJob' });
-      c.ResultsReady = { status: 'False', reason: 'Building', message: 'a Job is building the results tables from the manifest' };
-      requeue = true;
-    }
+    const step = finishingStep(obs.results);
+    c.ResultsReady = step.condition;
+    actions.push(...step.actions);
+    requeue ||= step.requeue;
+    tablesURI = step.tablesURI;
   }
 
   const status: ExperimentStatus = {
