@@ -103,6 +103,17 @@ export function buildCli(): Command {
     .action(async (src: string, opts: { out: string }) => (await commands()).migrateCommand(src, opts));
 
   program
+    .command('report')
+    .description("Write an experiment's report: one HTML file, no script and nothing to fetch, with what was run, each final metric against the swept parameters with 95% intervals, the runs' spread and the metrics over logical time.")
+    .argument('<results>', 'results folder (results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI')
+    .option('--out <file>', 'copy the report to this file (default: report.html beside the manifest)')
+    .option('--open', 'open the report in the system browser')
+    .action(async (target: string, opts: { out?: string; open?: boolean }) => {
+      const { reportCommand } = await import('./report-command.ts');
+      await reportCommand(target, opts);
+    });
+
+  program
     .command('submit')
     .description('Apply an Experiment to the current kube context; with --wait, follow it and exit with its result.')
     .argument('<file>', 'Experiment YAML file')
