@@ -70,12 +70,18 @@ describe('the report in Chromium', () => {
             const box = (el as unknown as { getBBox(): { width: number; height: number } }).getBBox();
             return box.width > 0 || box.height > 0;
           });
-          return { title: f.querySelector('figcaption')?.textContent ?? '', marks: marks.length };
+          return { title: f.querySelector('figcaption')?.textContent ?? '', svg: f.querySelector('svg') !== null, marks: marks.length, rows: f.querySelectorAll('tbody tr').length, panel: f.closest('#module-panels') !== null };
         }),
       );
       expect(drawn.length).toBe((html.match(/<figure>/g) ?? []).length);
       expect(drawn.length).toBeGreaterThan(0);
-      for (const fig of drawn) expect(fig.marks, `${fig.title}: marks drawn`).toBeGreaterThan(0);
+      for (const fig of drawn) {
+        if (fig.svg) expect(fig.marks, `${fig.title}: marks drawn`).toBeGreaterThan(0);
+        else expect(fig.rows, `${fig.title}: table rows`).toBeGreaterThan(0);
+      }
+      // The seed systems' modules contribute their views; the queue's modules have none.
+      expect(drawn.filter((f) => f.panel).length > 0, 'module panels').toBe(name !== 'mm1-queue');
+      expect(html).not.toContain('could not be drawn');
       await page.screenshot({ path: join(artifacts, `report-${name}.png`), fullPage: true });
       await page.close();
     });

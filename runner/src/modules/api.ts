@@ -6,6 +6,7 @@ import type { TextFiles } from '../outputs/run-files.ts';
 import type { Graph } from './networks/graph.ts';
 import type { LatencyRule } from '../engine/latency.ts';
 import type { ModuleKind } from '../spec/experiment.ts';
+import type { PanelsHook } from '../report/panels.ts';
 
 export type { ModuleKind };
 
@@ -182,6 +183,8 @@ export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly outputs?: Readonly<Record<string, z.ZodType>>;
   /** Extra integrity checks on a finished run's files; returns problems found. */
   verify?(files: TextFiles): string[];
+  /** The module's views in the experiment's report, from a sample of its runs (runner/src/report/panels.ts). */
+  readonly panels?: PanelsHook;
 }
 
 /** Identity helper that keeps the config type flowing into create(). */

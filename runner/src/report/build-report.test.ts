@@ -13,7 +13,9 @@ import { parseExperimentText } from '../spec/load.ts';
 import { FileStore } from '../store/file-store.ts';
 import { ResultsLayout } from '../store/layout.ts';
 import { tinySpec } from '../testing/tiny-spec.ts';
+import { ModuleRegistry } from '../modules/registry.ts';
 import { buildReport } from './build-report.ts';
+import type { Panel, PanelInput } from './panels.ts';
 
 // The report of a real sweep (6 runs of the tiny M/M/1 spec, 2 points, run 4
 // failed by a failpoint), and the readers it is built from.
@@ -65,8 +67,8 @@ describe('the report', { timeout: 60_000 }, () => {
 
   it('draws the metrics over logical time for the runs of each point', () => {
     const series = html.slice(html.indexOf('id="time-series"'));
-    expect(series).toContain('arrivals.rate=0.4');
-    expect(series).toContain('arrivals.rate=0.8');
+    expect(series).toContain('>arrivals.rate<');
+    expect(series).toMatch(/>0\.4<[\s\S]*>0\.8</);
     expect((series.match(/<svg /g) ?? []).length).toBeGreaterThan(0);
   });
 
@@ -77,7 +79,7 @@ describe('the report', { timeout: 60_000 }, () => {
   });
 
   it('is the same bytes when built again from the same results', async () => {
-    const again = await buildReport(store, layout, manifest);
+    const again = await buildReport(store, layout, manifest, { registry: builtinRegistry });
     expect(again.toString('utf8') === html).toBe(true);
   });
 });
@@ -110,5 +112,40 @@ describe('the readers the report uses', { timeout: 60_000 }, () => {
     } finally {
       writeFileSync(file, bytes);
     }
+  });
+});
+
+describe('module panels', { timeout: 60_000 }, () => {
+  it('draws what a module\'s panels hook returns, from a sample of the runs, and shows a bad panel as its problem', async () => {
+    let seen: PanelInput | undefined;
+    const registry = new ModuleRegistry(
+      builtinRegistry.list().map((d) =>
+        d.name !== 'service-queue'
+          ? d
+          : {
+              ...d,
+              panels: (input: PanelInput): Panel[] => {
+                seen = input;
+                const served = input.runs.map((r) => ((r.results[input.instance] as { served: number }).served));
+                return [
+                  { title: 'served per run', table: { columns: ['run', 'served'], rows: input.runs.map((r, i) => [r.runId, served[i] ?? null]) } },
+                  { title: 'served, plotted', plot: { data: { values: served.map((v, i) => ({ i, v })) }, mark: 'point', encoding: { x: { field: 'i', type: 'ordinal' }, y: { field: 'v', type: 'quantitative' } } } },
+                  { title: 'not a panel' } as unknown as Panel,
+                  { title: 'fetches its data', plot: { data: { url: 'https://example.invalid/data.json' }, mark: 'point' } },
+                ];
+              },
+            },
+      ),
+    );
+    const report = (await buildReport(store, layout, manifest, { registry })).toString('utf8');
+    expect(seen?.instance).toBe('server');
+    expect(seen?.runs.map((r) => r.runId)).toEqual(['run-000000', 'run-000001', 'run-000002', 'run-000003', 'run-000005']);
+    expect(seen?.runs[3]?.params).toEqual({ 'arrivals.rate': 0.8 });
+    const panels = report.slice(report.indexOf('id="module-panels"'), report.indexOf('id="time-series"'));
+    const summary = JSON.parse(readFileSync(join(set, 'runs', 'run-000003', 'summary.json'), 'utf8')) as { results: { server: { served: number } } };
+    expect(panels).toContain(`<td>run-000003</td><td>${summary.results.server.served}</td>`);
+    expect(panels).toContain('<figcaption>served, plotted</figcaption><svg');
+    expect(panels).toContain('server: a panel is not a plot or table');
+    expect(panels).toContain("server: fetches its data: could not be drawn: a figure&#39;s data must be inline; it names https://example.invalid/data.json");
   });
 });

@@ -9,6 +9,8 @@ import { planRun, sweepSeeds } from '../spec/plan.ts';
 import type { ResultsLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { RUNNER_VERSION } from '../version.ts';
+import type { ModuleRegistry } from '../modules/registry.ts';
+import { modulePanels } from './module-panels.ts';
 import { Downsampler } from './downsample.ts';
 import { distributionAcrossSeeds, metricAgainstParams, metricOverTime, type PointRow, type RunValue, type SeriesRun } from './figures.ts';
 import { escapeHtml, htmlFigure, htmlPage, htmlTable } from './html.ts';
@@ -33,6 +35,8 @@ export const REPORT_LIMITS = {
 export interface ReportOptions {
   /** The final metrics to show; default: every one. */
   readonly metrics?: readonly string[];
+  /** Where the scenario's modules' panel hooks come from. */
+  readonly registry: ModuleRegistry;
 }
 
 type Scalar = number | string | boolean | null;
@@ -58,7 +62,7 @@ function isConstant(rows: readonly PointStatistics[]): boolean {
  * runs (from their traces, downsampled). What it holds is bounded by
  * REPORT_LIMITS, whatever the sweep's size. The same results give the same bytes.
  */
-export async function buildReport(store: ObjectStore, layout: ResultsLayout, manifest: Manifest, opts: ReportOptions = {}): Promise<Buffer> {
+export async function buildReport(store: ObjectStore, layout: ResultsLayout, manifest: Manifest, opts: ReportOptions): Promise<Buffer> {
   const exp = parseExperiment({ apiVersion: API_VERSION, kind: 'Experiment', metadata: { name: manifest.experiment.name }, spec: manifest.spec }, layout.manifest);
   const seeds = sweepSeeds(exp.spec.sweep);
   const renderer = new SvgRenderer();
@@ -102,6 +106,8 @@ export async function buildReport(store: ObjectStore, layout: ResultsLayout, man
   );
 
   const seriesMetrics = opts.metrics ?? (drawn.length > 0 ? drawn : constant).slice(0, REPORT_LIMITS.seriesMetrics);
+  const pointOf = (run: ManifestRun): number => planRun(exp, run.index, seeds).pointIndex;
+  sections.push(await modulePanels(store, layout, manifest, exp.spec.scenario.modules, opts.registry, pointOf, params, renderer));
   sections.push(await timeSeries(store, layout, manifest, (run) => planRun(exp, run.index, seeds).pointIndex, pointParams, params, seriesMetrics, renderer));
   sections.push(`<footer><p class="note">Built by swarmlab ${escapeHtml(RUNNER_VERSION)} from manifest ${escapeHtml(manifest.digest)}.</p></footer>`);
   return Buffer.from(htmlPage(`${manifest.experiment.name}: swarmlab report`, `<h1>${escapeHtml(manifest.experiment.name)}</h1>\n${sections.join('\n')}`), 'utf8');
@@ -169,7 +175,7 @@ async function timeSeries(
     const samplers = columns.map(() => new Downsampler(REPORT_LIMITS.seriesBuckets, 0, trace.endTime));
     for (const row of trace.rows()) columns.forEach((c, i) => c >= 0 && samplers[i]?.push(row.time, row.values[c] as number));
     const values = pointParams.get(pointOf(run)) ?? [];
-    const at = params.length === 0 ? 'all runs' : params.map((p, i) => `${p}=${String(values[i] ?? '')}`).join(', ');
+    const at = params.length === 0 ? 'all runs' : params.length === 1 ? String(values[0] ?? '') : params.map((p, i) => `${p}=${String(values[i] ?? '')}`).join(', ');
     metrics.forEach((m, i) => {
       if ((columns[i] as number) >= 0) series.get(m)?.push({ at, seed: run.seed, points: samplers[i]?.result() ?? [] });
     });
@@ -177,7 +183,7 @@ async function timeSeries(
   const figures: string[] = [];
   for (const [metric, runs] of series) {
     if (runs.length === 0) continue;
-    figures.push(htmlFigure(metric, await renderer.render(metricOverTime(metric, runs))));
+    figures.push(htmlFigure(metric, await renderer.render(metricOverTime(metric, runs, params.length === 1 ? (params[0] as string) : null))));
   }
   const note = `Runs ${chosen.map((r) => r.run_id).join(', ') || '(none succeeded)'}: up to ${REPORT_LIMITS.seriesSeeds} seeds at each of up to ${REPORT_LIMITS.seriesPoints} parameter points spread over the sweep, one line per run, each downsampled to at most ${2 * REPORT_LIMITS.seriesBuckets + 2} values (the low and high of each of ${REPORT_LIMITS.seriesBuckets} time spans).`;
   return `<section id="time-series"><h2>Metrics over logical time</h2><p class="note">${escapeHtml(note)}</p>${figures.join('\n')}</section>`;

@@ -144,12 +144,12 @@ export interface SeriesRun {
 }
 
 /** A metric over logical time: a panel per parameter point, the runs of a point overlaid (a line each). */
-export function metricOverTime(metric: string, runs: readonly SeriesRun[]): FigureSpec {
+export function metricOverTime(metric: string, runs: readonly SeriesRun[], pointTitle: string | null): FigureSpec {
   const values = runs.flatMap((r) => r.points.map((p) => ({ at: r.at, seed: String(r.seed), t: p.time, v: p.value })));
   const order = distinct(runs.map((r) => r.at));
   return {
     data: { values },
-    facet: { field: 'at', type: 'ordinal', title: null, sort: order, header: { labelLimit: 220 } },
+    facet: { field: 'at', type: 'ordinal', title: pointTitle, sort: order, header: { labelLimit: 220 } },
     columns: 4,
     spec: {
       width: 200,

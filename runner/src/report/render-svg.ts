@@ -1,4 +1,4 @@
-import { parse, resetSVGDefIds, View } from 'vega';
+import { Error as ERROR_LEVEL, loader as vegaLoader, logger as vegaLogger, parse, resetSVGDefIds, View, type LoggerInterface } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
 /** A figure's Vega-Lite spec (data inline). */
@@ -14,6 +14,22 @@ const CONFIG = {
   header: { labelFontSize: 11, titleFontSize: 11 },
 } as const;
 
+/** Figures carry their data inline: a spec that names a URL (data, image) is refused, never fetched. */
+const NOTHING_LOADED = vegaLoader();
+const refuse = (uri: string): Promise<never> => Promise.reject(new Error(`a figure's data must be inline; it names ${uri}`));
+NOTHING_LOADED.load = refuse;
+NOTHING_LOADED.sanitize = refuse;
+
+/** Vega's logger, keeping errors (a failed load, a bad expression: Vega logs them and draws on); the rest is dropped. */
+function keepErrors(errors: unknown[]): LoggerInterface {
+  const log = vegaLogger(ERROR_LEVEL);
+  log.error = (...args: readonly unknown[]) => {
+    errors.push(args[0]);
+    return log;
+  };
+  return log;
+}
+
 /**
  * Renders figures to static SVG with Vega's headless renderer: no canvas,
  * no browser, no script in the page. One renderer per report: the ids of
@@ -27,12 +43,13 @@ export class SvgRenderer {
   }
 
   async render(spec: FigureSpec): Promise<string> {
-    const t0 = performance.now();
     const vega = compile({ ...spec, config: { ...CONFIG, ...spec.config } } as TopLevelSpec).spec;
-    const view = new View(parse(vega), { renderer: 'none' });
+    for (const d of vega.data ?? []) if ('url' in d) throw new Error(`a figure's data must be inline; it names ${String(d.url)}`);
+    const errors: unknown[] = [];
+    const view = new View(parse(vega), { renderer: 'none', loader: NOTHING_LOADED, logger: keepErrors(errors) });
     try {
       const svg = await view.toSVG();
-      if (process.env.REPORT_PROFILE) process.stderr.write(`${Math.round(performance.now() - t0)} ms ${svg.length} B\n`);
+      if (errors.length > 0) throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
       return svg;
     } finally {
       view.finalize();

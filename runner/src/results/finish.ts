@@ -2,6 +2,8 @@ import { fileEntry } from '../outputs/check-run.ts';
 import { ResultsIndex, SCHEMA_VERSION, type FileEntry, type Manifest } from '../outputs/schemas.ts';
 import { REPORT_FILE, type ResultsLayout } from '../store/layout.ts';
 import { buildReport } from '../report/build-report.ts';
+import { builtinRegistry } from '../modules/builtin.ts';
+import type { ModuleRegistry } from '../modules/registry.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { encodeResultTables } from './build-tables.ts';
@@ -25,7 +27,7 @@ export interface FinishedResults {
  * file it names; `swarmlab validate` checks them against it. Running it
  * again on the same manifest writes the same bytes.
  */
-export async function finishResults(store: ObjectStore, layout: ResultsLayout, manifest: Manifest): Promise<FinishedResults> {
+export async function finishResults(store: ObjectStore, layout: ResultsLayout, manifest: Manifest, registry: ModuleRegistry = builtinRegistry): Promise<FinishedResults> {
   const encoded = await encodeResultTables(store, layout, manifest);
   const files: (FileEntry & { key: string })[] = [];
   for (const { file, bytes } of encoded.files) {
@@ -33,7 +35,7 @@ export async function finishResults(store: ObjectStore, layout: ResultsLayout, m
     await store.put(key, bytes);
     files.push({ ...fileEntry(file, bytes), key });
   }
-  const report = await buildReport(store, layout, manifest);
+  const report = await buildReport(store, layout, manifest, { registry });
   const reportKey = layout.table(REPORT_FILE);
   await store.put(reportKey, report);
   files.push({ ...fileEntry(REPORT_FILE, report), key: reportKey });

@@ -3,6 +3,7 @@ import { defineModule } from '../../modules/api.ts';
 import { expectInstance } from '../../modules/references.ts';
 import type { JsonObject } from '../../engine/json.ts';
 import { CICD_GATES, ENVIRONMENTS, EXECUTABLE, PASSIVE, asActionPayload } from './common.ts';
+import { cicdPanels } from './panels.ts';
 
 const INCIDENTS = ['crash', 'cpu_overload', 'memory_overload', 'bad_deploy', 'slow_deploy'] as const;
 type IncidentKind = (typeof INCIDENTS)[number];
@@ -74,6 +75,7 @@ interface App {
 export const cicdEnvironments = defineModule({
   kind: 'agent',
   name: 'cicd-environments',
+  panels: cicdPanels,
   version: '1.0.0',
   description: 'dev, stage and prod environments with applications, incidents, deploys and an action executor.',
   config: cicdEnvironmentsConfig,

@@ -5,6 +5,7 @@ import { expectInstance, expectNetwork, isNetwork } from '../../modules/referenc
 import type { Graph } from '../../modules/networks/graph.ts';
 import { entityOf } from '../../engine/simulation.ts';
 import { analyzeFailures, FailureAnalysis, renderFailureAnalysis } from './analysis.ts';
+import { floodPanels } from './panels.ts';
 
 export const HEALTH = ['ok', 'degraded', 'failed'] as const;
 export type Health = (typeof HEALTH)[number];
@@ -84,6 +85,7 @@ interface ServiceState {
 export const floodInfrastructure = defineModule({
   kind: 'agent',
   name: 'flood-infrastructure',
+  panels: floodPanels,
   version: '1.0.0',
   description: 'Public services on a dependency graph under flood stress: capacity, load, queue, damage and health per service; failures propagate to dependents only.',
   config,

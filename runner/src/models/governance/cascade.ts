@@ -3,6 +3,7 @@ import { defineModule, type ConfigIssue, type JsonObject, type ScenarioView, typ
 import { expectNetwork, isNetwork } from '../../modules/references.ts';
 import { synchronousRound } from '../../engine/rounds.ts';
 import { decide, drawProposal, generateVoter, tally, whaleSignal, ARCHETYPES, type Proposal, type VoterAttributes, type Vote } from './decision.ts';
+import { governancePanels } from './panels.ts';
 
 const count = z.object({ yes: z.number(), no: z.number(), abstain: z.number() }).strict();
 
@@ -130,6 +131,7 @@ interface VoterState {
 export const governanceCascade = defineModule({
   kind: 'agent',
   name: 'governance-cascade',
+  panels: governancePanels,
   version: '1.0.0',
   description: 'Token-weighted governance vote with archetype agents, whale signal and multi-round influence cascades; or pure threshold (Granovetter) adoption.',
   config,

@@ -4,6 +4,7 @@ import { expectInstance, expectNetwork, isNetwork } from '../../modules/referenc
 import type { JsonObject } from '../../engine/json.ts';
 import { QLearner, qLearningSchema, swarmDivergence } from '../learning/qlearning.ts';
 import { DecisionLedger, verifyLedger, type LedgerSeal } from './ledger.ts';
+import { meshPanels } from './panels.ts';
 
 interface CatalogueEntry {
   readonly name: string;
@@ -64,6 +65,7 @@ interface Pending {
 export const meshRouter = defineModule({
   kind: 'agent',
   name: 'mesh-router',
+  panels: meshPanels,
   version: '1.0.0',
   description: 'Routing agents choosing AI providers by Q-learning (or a static cheapest / least-latency baseline), with gossip and a tamper-evident decision log.',
   config: meshRouterConfig,
