@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { useTestOperator } from '../cluster/operator-fixture.ts';
-import { useCluster } from '../cluster/harness.ts';
+import { experimentStatus, useTestOperator } from '../cluster/operator-fixture.ts';
+import { useCluster, waitFor } from '../cluster/harness.ts';
 
 const cluster = useCluster('cli-submit');
 const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));
@@ -68,12 +68,21 @@ describe('swarmlab submit and results', () => {
     expect(out.runs.succeeded).toBe(2);
     expect(out.resultsURI).toMatch(new RegExp(`^s3://${cluster.connection.objectStore.bucket}/${cluster.namespace}/good/[0-9a-f]{16}/$`));
 
+    // The finishing step: a Job of the runner image builds the tables beside the manifest, then ResultsReady.
+    const ready = await waitFor('the results tables', async () => {
+      const st = await experimentStatus(cluster, 'good');
+      return st?.conditions?.find((c) => c.type === 'ResultsReady')?.status === 'True' ? st : undefined;
+    }, { timeoutMs: 90_000, intervalMs: 500 });
+    expect(ready.tablesURI).toBe(`${out.resultsURI}results.parquet`);
+
     const dest = mkdtempSync(join(tmpdir(), 'swarmlab-results-'));
     const res = await cli(['results', 'good', '--namespace', cluster.namespace, '--download', dest]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain(`digest:   ${out.manifestDigest}`);
     expect(existsSync(join(dest, 'manifest.json'))).toBe(true);
     expect(readdirSync(join(dest, 'runs')).sort()).toEqual(['run-000000', 'run-000001']);
+    for (const table of ['results.parquet', 'results.csv', 'statistics.parquet', 'statistics.csv', 'results-index.json']) expect(existsSync(join(dest, table)), table).toBe(true);
+    expect(res.stdout).toMatch(/final metrics per parameter point, across seeds:\n/);
     const local = await cli(['validate', dest]);
     expect(local.stdout).toContain(`valid: 2 runs, manifest digest ${out.manifestDigest}`);
   });

@@ -6,7 +6,7 @@ import { describeError } from './api-errors.ts';
 import { applyActions } from './apply.ts';
 import { countedCalls, type Calls, type ReconcilerDeps } from './deps.ts';
 import { combineParts, parseJobIndexes } from './job-parts.ts';
-import { emptyObservation, observeFailures, observeParallelism, observeParts, observeStore } from './observe.ts';
+import { emptyObservation, observeFailures, observeParallelism, observeParts, observeResults, observeStore } from './observe.ts';
 import { PreparedSpecs } from './prepare.ts';
 import { StoreProgress } from './store-progress.ts';
 import { writeStatus } from './write-status.ts';
@@ -37,7 +37,7 @@ export class Reconciler {
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
     this.calls = countedCalls(deps.metrics);
-    this.prepared = new PreparedSpecs(deps.config);
+    this.prepared = new PreparedSpecs(deps.config, deps.registry);
     this.storeProgress = new StoreProgress((op, fn) => this.calls.store(op, fn));
   }
 
@@ -93,6 +93,8 @@ export class Reconciler {
     });
     const failures = complete ? await observeFailures(this.d, this.calls, namespace, observed) : [];
     const manifest = previous?.manifestURI !== undefined && previous.manifestDigest !== undefined && previous.specDigest === digest ? { uri: previous.manifestURI, digest: previous.manifestDigest } : undefined;
+    const resultsQuery = { name, namespace, uid, digest, store, layout };
+    const results = manifest === undefined ? undefined : await observeResults(this.d, this.calls, { ...resultsQuery, manifestDigest: manifest.digest });
 
     const observation: Observation = {
       generation,
@@ -107,12 +109,19 @@ export class Reconciler {
       store: storeObs,
       failures,
       manifest,
+      results,
       parallelism: observeParallelism(exp, this.d.config, parts, observed),
     };
     let decision = decide(observation);
-    const outcome = await applyActions({ deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts, observed, store, layout, storeObs, failures }, decision.actions);
+    const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts, observed, store, layout, storeObs, failures };
+    const outcome = await applyActions(context, decision.actions);
     if (outcome.waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
-    if (outcome.manifest !== undefined) decision = decide({ ...observation, manifest: outcome.manifest });
+    if (outcome.manifest !== undefined) {
+      // The finishing step follows the manifest in the same pass.
+      const written = { ...observation, manifest: outcome.manifest, results: await observeResults(this.d, this.calls, { ...resultsQuery, manifestDigest: outcome.manifest.digest }) };
+      decision = decide(written);
+      await applyActions(context, decision.actions.filter((a) => a.kind === 'createResultsJob'));
+    }
     await finish(decision);
     if (!storeObs.ok) return { backoff: true };
     return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};

@@ -56,6 +56,8 @@ export interface Observation {
   failures: readonly RunFailure[];
   /** Set once the manifest has been written (this pass or before). */
   manifest: ManifestWritten | undefined;
+  /** The finishing step's state, observed once the manifest exists. */
+  results: ResultsObservation | undefined;
   /** Every Job part found, of the current generation (empty when none or not observed). */
   parallelism: readonly PartParallelism[];
 }
@@ -78,11 +80,22 @@ export interface ManifestWritten {
   altered?: readonly RunFailure[];
 }
 
+/**
+ * The results tables beside the manifest: `written` when a results index
+ * built from this manifest is in the store (its tables' URI), else the state
+ * of the Job that builds them.
+ */
+export type ResultsObservation =
+  | { written: true; tablesURI: string }
+  | { written: false; job: 'absent' | 'running' | 'succeeded' | { failed: string } };
+
 export type Action =
   | { kind: 'ensureConfigMap' }
   | { kind: 'createJob'; generation: number }
   | { kind: 'setJobSuspend'; name: string; suspend: boolean }
   | { kind: 'setJobParallelism'; name: string; parallelism: number }
+  /** The finishing step: a Job running the runner image builds the tables from the manifest. */
+  | { kind: 'createResultsJob' }
   /** `notRun` describes, in the manifest, the runs neither succeeded nor failed (default: no validated outputs). */
   | { kind: 'writeManifest'; notRun?: RunFailureCause };
 
@@ -102,10 +115,18 @@ export interface Decision {
 
 const TERMINAL: readonly Phase[] = ['Complete', 'Failed'];
 
-/** Terminal phases stay terminal for their spec: finished Jobs may be deleted by their TTL and must not be re-run. */
+/**
+ * Terminal phases stay terminal for their spec: finished Jobs may be deleted
+ * by their TTL and must not be re-run. Once the finishing step has settled
+ * too (tables written, or their Job failed), nothing is read again.
+ */
 export function staysFinished(prev: ExperimentStatus, digest: string): boolean {
-  return prev.phase !== undefined && TERMINAL.includes(prev.phase) && prev.specDigest === digest;
+  const results = prev.conditions?.find((c) => c.type === 'ResultsReady');
+  const settled = results?.status === 'True' || results?.reason === RESULTS_JOB_FAILED;
+  return prev.phase !== undefined && TERMINAL.includes(prev.phase) && prev.specDigest === digest && settled;
 }
+
+const RESULTS_JOB_FAILED = 'ResultsJobFailed';
 
 function isoSeconds(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
@@ -137,6 +158,7 @@ export function decide(obs: Observation): Decision {
     Failed: { status: 'False', reason: 'NoFailure', message: '' },
     OutputConflict: { status: 'False', reason: 'NoConflict', message: '' },
     StorageUnavailable: { status: 'False', reason: 'StoreReachable', message: '' },
+    ResultsReady: { status: 'False', reason: 'NoManifest', message: '' },
   };
 
   const specChanged = prev?.specDigest !== undefined && prev.specDigest !== obs.digest;
@@ -166,7 +188,9 @@ export function decide(obs: Observation): Decision {
 
   const job = obs.job;
   let jobGeneration = generationRecorded ?? 0;
-  if (job === undefined) {
+  // Once the manifest is written the runs are over: a Job gone since (its TTL) is not replaced.
+  const finishedBefore = obs.manifest !== undefined && prev?.phase !== undefined && TERMINAL.includes(prev.phase);
+  if (job === undefined && !finishedBefore) {
     // Absent before it was ever recorded: create it (an existing one is found by name).
     // Absent after it was recorded: it was deleted before finishing, so a new generation resumes.
     // The spec ConfigMap first: pods of the Job mount it.
@@ -271,6 +295,20 @@ export function decide(obs: Observation): Decision {
   }
 
   if (phase === 'Running' || phase === 'Suspended') actions.push(...parallelismActions(obs.parallelism));
+  let tablesURI: string | undefined;
+  if (obs.manifest !== undefined && TERMINAL.includes(phase)) {
+    const r = obs.results ?? { written: false, job: 'absent' };
+    if (r.written) {
+      tablesURI = r.tablesURI;
+      c.ResultsReady = { status: 'True', reason: 'TablesWritten', message: `results table ${r.tablesURI}, with results.csv and the per-point statistics beside it` };
+    } else if (typeof r.job === 'object') {
+      c.ResultsReady = { status: 'False', reason: RESULTS_JOB_FAILED, message: `the Job building the tables failed: ${r.job.failed}` };
+    } else {
+      if (r.job === 'absent') actions.push({ kind: 'createResultsJob' });
+      c.ResultsReady = { status: 'False', reason: 'Building', message: 'a Job is building the results tables from the manifest' };
+      requeue = true;
+    }
+  }
 
   const status: ExperimentStatus = {
     observedGeneration: obs.generation,
@@ -290,6 +328,7 @@ export function decide(obs: Observation): Decision {
     status.manifestURI = obs.manifest.uri;
     status.manifestDigest = obs.manifest.digest;
   }
+  if (tablesURI !== undefined) status.tablesURI = tablesURI;
   return { status, actions, events: transitionEvents(prev, status), requeue };
 }
 

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { isSwarmlabError, SwarmlabError } from '../errors.ts';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { loadRegistry } from '../plugins/runner-registry.ts';
 import { resolveScenario } from '../modules/resolve.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { loadExperimentFile, specDigest } from '../spec/load.ts';
@@ -41,7 +42,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
   const reporter = createProgressReporter(progressStyle({ json: opts.json === true, tty: process.stderr.isTTY === true }));
   const result = await runLocal(exp, {
     store,
-    registry: builtinRegistry,
+    registry: await loadRegistry({ experimentFile: file }),
     ...(opts.workers ? { workers: opts.workers } : {}),
     ...(pool ? { pool } : {}),
     ...(signal ? { signal } : {}),
@@ -101,11 +102,12 @@ export async function runIndexCommand(opts: { spec: string; index?: number; inde
   let store: ObjectStore | undefined;
   try {
     // Only this run's point: the whole sweep was checked once, before any pod started.
-    resolveScenario(exp.spec.scenario, planRun(exp, index).params, builtinRegistry);
+    const registry = await loadRegistry({ experimentFile: opts.spec });
+    resolveScenario(exp.spec.scenario, planRun(exp, index).params, registry);
     store = openStore(opts.store ?? exp.spec.output.store);
     // Test-only fault injection (failpoints.ts); nothing is injected unless SWARMLAB_FAILPOINT is set.
     const fp = parseFailpoint(process.env[FAILPOINT_ENV]);
-    const out = await runAndPromote(exp, index, storeFailpoint(fp, index, store), { registry: builtinRegistry, attempt, beforeValidate: beforeValidateFailpoint(fp, index) });
+    const out = await runAndPromote(exp, index, storeFailpoint(fp, index, store), { registry, attempt, beforeValidate: beforeValidateFailpoint(fp, index) });
     process.stdout.write(`${JSON.stringify({ run: out.point.runId, index, status: out.status, digest: out.record.digest })}\n`);
   } catch (e) {
     // Why, for whoever reads the outcome: the store's record (manifest) and the termination message (the operator).
@@ -118,7 +120,7 @@ export async function runIndexCommand(opts: { spec: string; index?: number; inde
 
 export async function planCommand(file: string, opts: { json?: boolean }): Promise<void> {
   const exp = await loadExperimentFile(file);
-  validateExperiment(exp, builtinRegistry);
+  validateExperiment(exp, await loadRegistry({ experimentFile: file }));
   const runs = plan(exp);
   const warnings = sweepDuplicateWarnings(exp.spec.sweep);
   if (opts.json) {
@@ -137,8 +139,9 @@ export async function validateCommand(target: string, opts: { json?: boolean }):
   const { store } = openResults(target);
   const sets = await findResultSets(store);
   if (sets.complete.length === 0 && sets.incomplete.length === 0) throw notResults(target);
+  const registry = await loadRegistry();
   const reports = [];
-  for (const folder of sets.complete) reports.push({ folder, ...(await validateResults(store, builtinRegistry, folder)) });
+  for (const folder of sets.complete) reports.push({ folder, ...(await validateResults(store, registry, folder)) });
   const valid = sets.complete.length > 0 && reports.every((r) => r.problems.length === 0);
   process.exitCode = valid ? 0 : 1;
   if (opts.json) {
@@ -158,7 +161,7 @@ export async function validateCommand(target: string, opts: { json?: boolean }):
 }
 
 export async function schemaCommand(name: string | undefined, opts: { out?: string }): Promise<void> {
-  const all = knownJsonSchemas(builtinRegistry);
+  const all = knownJsonSchemas(await loadRegistry());
   if (name !== undefined && !(name in all)) throw new SwarmlabError('USAGE', `unknown schema ${name}; known: ${Object.keys(all).join(', ')}`);
   const chosen = name ? { [name]: all[name] } : all;
   if (opts.out) {
@@ -172,6 +175,6 @@ export async function schemaCommand(name: string | undefined, opts: { out?: stri
 export async function migrateCommand(src: string, opts: { out: string }): Promise<void> {
   const from = openResults(src);
   const to = opts.out.includes('://') ? openStore(opts.out) : new FileStore(resolve(opts.out));
-  const report = await migrateResults(from.store, to, builtinRegistry);
+  const report = await migrateResults(from.store, to, await loadRegistry());
   process.stdout.write(`${report.applied.length ? report.applied.join('\n') : `already at the current schema; copied ${report.files} files`}\n`);
 }

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { SwarmlabError } from '../errors.ts';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { loadRegistry } from '../plugins/runner-registry.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { API_VERSION } from '../spec/experiment.ts';
 import { ExperimentStatus, type Phase } from '../spec/status.ts';
@@ -67,7 +67,7 @@ export interface SubmitOptions {
 /** Applies the Experiment (server-side apply) and, with --wait, follows it to the end. Returns the exit status. */
 export async function submit(file: string, opts: SubmitOptions): Promise<number> {
   const { document, experiment: exp } = await loadExperimentDocument(file);
-  validateExperiment(exp, builtinRegistry);
+  validateExperiment(exp, await loadRegistry({ experimentFile: file }));
   const { api, namespace: contextNs } = kubeClient();
   const namespace = opts.namespace ?? exp.metadata.namespace ?? contextNs;
   // The spec as written, like `kubectl apply`: defaults are the operator's to fill in (an unset store means its own).
@@ -132,7 +132,7 @@ export async function results(name: string, opts: ResultsOptions): Promise<numbe
     throw new SwarmlabError('USAGE', `experiment ${namespace}/${name} has no manifest yet (phase ${status.phase ?? 'Pending'})`, { hint: 'wait for it: swarmlab submit --wait' });
   }
   const store = openStore(status.resultsURI);
-  const report = await validateResults(store, builtinRegistry);
+  const report = await validateResults(store, await loadRegistry());
   if (opts.download && report.problems.length === 0) {
     for (const key of await store.list('')) {
       const bytes = await store.get(key);

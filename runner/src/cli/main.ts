@@ -114,6 +114,13 @@ export function buildCli(): Command {
     });
 
   program
+    .command('modules')
+    .description('List the modules this runner has (built-in and from the runner configuration), or explain one: config fields, events, metrics, files.')
+    .argument('[name]', 'a module name, or kind/name')
+    .option('--json', 'print JSON')
+    .action(async (name: string | undefined, opts: { json?: boolean }) => (await import('./modules-command.ts')).modulesCommand(name, opts));
+
+  program
     .command('submit')
     .description('Apply an Experiment to the current kube context; with --wait, follow it and exit with its result.')
     .argument('<file>', 'Experiment YAML file')

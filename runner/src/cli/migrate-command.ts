@@ -56,7 +56,7 @@ export async function migrateResults(src: ObjectStore, dest: ObjectStore, regist
       entries.push(fileEntry(f.name, out));
       files++;
     }
-    const fields = { schema_version: record.schema_version, run_id: record.run_id, index: record.index, seed: record.seed, params: record.params, files: entries };
+    const fields = { schema_version: record.schema_version, run_id: record.run_id, index: record.index, seed: record.seed, params: record.params, files: entries, ...(record.code ? { code: record.code } : {}) };
     const newRecord: RunRecord = { ...fields, digest: runDigest(fields) };
     await dest.putIfAbsent(recordKey, `${JSON.stringify(newRecord, null, 2)}\n`);
     run.files = entries;

@@ -8,6 +8,7 @@ import { readManifest } from '../outputs/read-manifest.ts';
 import { REPORT_FILE, ResultsLayout } from '../store/layout.ts';
 import { notResults, openResults } from './open-results.ts';
 import { ensureTables } from './results-command.ts';
+import { loadRegistry } from '../plugins/runner-registry.ts';
 
 export interface ReportCommandOptions {
   readonly out?: string;
@@ -33,7 +34,7 @@ export async function reportCommand(target: string, opts: ReportCommandOptions):
   for (const folder of sets.complete) {
     const layout = new ResultsLayout(folder);
     const manifest = await readManifest(store, layout.manifest);
-    const built = await ensureTables(store, layout, manifest);
+    const built = await ensureTables(store, layout, manifest, await loadRegistry());
     const key = layout.table(REPORT_FILE);
     let where = store.uriFor(key);
     if (opts.out !== undefined) {

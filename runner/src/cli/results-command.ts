@@ -3,6 +3,8 @@ import { findResultSets } from '../outputs/find-results.ts';
 import { readManifest } from '../outputs/read-manifest.ts';
 import { ResultsIndex, type Manifest } from '../outputs/schemas.ts';
 import { finishResults } from '../results/finish.ts';
+import type { ModuleRegistry } from '../modules/registry.ts';
+import { loadRegistry } from '../plugins/runner-registry.ts';
 import { readStatistics, type StatisticsPage } from '../results/read-statistics.ts';
 import { sha256 } from '../spec/canonical.ts';
 import { BUILT_FILES, REPORT_FILE, ResultsLayout, type BuiltFile } from '../store/layout.ts';
@@ -60,7 +62,7 @@ export async function localResultsCommand(target: string, opts: LocalResultsOpti
   for (const folder of sets.complete) {
     const layout = new ResultsLayout(folder);
     const manifest = await readManifest(store, layout.manifest);
-    const built = await ensureTables(store, layout, manifest);
+    const built = await ensureTables(store, layout, manifest, await loadRegistry());
     const statistics = await statisticsToShow(store, layout, metrics);
     out.push({ folder, manifest, built, statistics, tables: tableUris(store, layout) });
   }
@@ -97,11 +99,11 @@ export function tablesText(uris: Record<string, string>): string {
  * of another manifest, or has tables without a report (built before
  * reports were); refuses an index or files that are not what was written.
  */
-export async function ensureTables(store: ObjectStore, layout: ResultsLayout, manifest: Manifest): Promise<boolean> {
+export async function ensureTables(store: ObjectStore, layout: ResultsLayout, manifest: Manifest, registry: ModuleRegistry): Promise<boolean> {
   const indexBytes = await store.get(layout.resultsIndex);
   const index = indexBytes === undefined ? undefined : ResultsIndex.safeParse(safeJson(indexBytes));
   if (index === undefined || (index.success && (index.data.manifest_digest !== manifest.digest || !index.data.files.some((f) => f.name === REPORT_FILE)))) {
-    await finishResults(store, layout, manifest);
+    await finishResults(store, layout, manifest, registry);
     return true;
   }
   const known = new Set<string>(BUILT_FILES);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.ts';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { runLocal } from '../run/local-executor.ts';
 import { parseExperimentText } from '../spec/load.ts';
 import { plan } from '../spec/plan.ts';

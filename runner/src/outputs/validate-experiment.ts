@@ -104,6 +104,7 @@ async function checkStoredRun(store: ObjectStore, registry: ModuleRegistry, pref
   if (digest !== rec.digest) problems.push(`${recLabel}: digest: ${rec.digest} does not match the record's fields and files (${digest})`);
   if (rec.digest !== run.digest) problems.push(`manifest.json: runs[${i}].digest: ${run.digest ?? '(none)'} differs from ${recLabel}'s ${rec.digest}`);
   if (canonicalJson(rec.files) !== canonicalJson(run.files ?? [])) problems.push(`manifest.json: runs[${i}].files: differ from ${recLabel}'s`);
+  if (canonicalJson(rec.code ?? null) !== canonicalJson(run.code ?? null)) problems.push(`manifest.json: runs[${i}].code: differs from ${recLabel}'s`);
 
   const files = new RunFiles();
   for (const want of rec.files) {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { Manifest } from '../outputs/schemas.ts';
 import { FAILPOINT_ENV } from '../run/failpoints.ts';
 import { runLocal } from '../run/local-executor.ts';
@@ -15,7 +15,8 @@ import { ResultsLayout } from '../store/layout.ts';
 import { tinySpec } from '../testing/tiny-spec.ts';
 import { ModuleRegistry } from '../modules/registry.ts';
 import { buildReport } from './build-report.ts';
-import type { Panel, PanelInput } from './panels.ts';
+import type { Panel, PanelInput } from '../sdk/panels.ts';
+import type { ModuleDefinition } from '../sdk/module.ts';
 
 // The report of a real sweep (6 runs of the tiny M/M/1 spec, 2 points, run 4
 // failed by a failpoint), and the readers it is built from.
@@ -119,7 +120,7 @@ describe('module panels', { timeout: 60_000 }, () => {
   it('draws what a module\'s panels hook returns, from a sample of the runs, and shows a bad panel as its problem', async () => {
     let seen: PanelInput | undefined;
     const registry = new ModuleRegistry(
-      builtinRegistry.list().map((d) =>
+      builtinRegistry.list().map((d): ModuleDefinition =>
         d.name !== 'service-queue'
           ? d
           : {

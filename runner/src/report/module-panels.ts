@@ -8,7 +8,7 @@ import type { ModuleKind } from '../spec/experiment.ts';
 import type { ResultsLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { escapeHtml, htmlFigure, htmlTable } from './html.ts';
-import { Panel, type PanelRun } from './panels.ts';
+import { Panel, type PanelRun } from '../sdk/panels.ts';
 import type { FigureSpec, SvgRenderer } from './render-svg.ts';
 
 /** Succeeded runs whose summaries (and outputs) the panels see, over all points. */

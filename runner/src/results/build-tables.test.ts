@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { Manifest } from '../outputs/schemas.ts';
 import { FAILPOINT_ENV } from '../run/failpoints.ts';
 import { runLocal } from '../run/local-executor.ts';

@@ -2,7 +2,7 @@ import { fileEntry } from '../outputs/check-run.ts';
 import { ResultsIndex, SCHEMA_VERSION, type FileEntry, type Manifest } from '../outputs/schemas.ts';
 import { REPORT_FILE, type ResultsLayout } from '../store/layout.ts';
 import { buildReport } from '../report/build-report.ts';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { RUNNER_VERSION } from '../version.ts';

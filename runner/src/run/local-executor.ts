@@ -14,12 +14,15 @@ import { runAndPromote } from './promote.ts';
 import { storeFailureRecord } from './report-failure.ts';
 import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint, storeFailpoint } from './failpoints.ts';
 import { WorkerPool } from './worker-pool.ts';
+import type { PluginSource } from '../plugins/runner-registry.ts';
 import { sweepWorkers } from './worker-count.ts';
 
 export interface WorkerInit {
   readonly experiment: unknown;
   readonly storeUri: string;
   readonly cwd: string;
+  /** Module packages beyond the built-in ones, loaded by every worker so that it has the same registry. */
+  readonly plugins: readonly PluginSource[];
 }
 
 export interface WorkerRequest {
@@ -161,7 +164,7 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
     await Promise.all([lane(), lane()]);
   } else {
     const pool = opts.pool ?? WorkerPool.start(workers);
-    await pool.run(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd() }, nextRequest, settle);
+    await pool.run(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd(), plugins: opts.registry.plugins() }, nextRequest, settle);
   }
 
   let notStarted = 0;
