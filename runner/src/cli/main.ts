@@ -108,7 +108,9 @@ export function buildCli(): Command {
     .argument('<results>', 'results folder (results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI')
     .option('--out <file>', 'copy the report to this file (default: report.html beside the manifest)')
     .option('--open', 'open the report in the system browser')
-    .action(async (target: string, opts: { out?: string; open?: boolean }) => {
+    .option('--markdown', 'also print the per-point statistics of the --metric metrics as a Markdown table (as in docs/scenarios.md)')
+    .option('--metric <name>', 'a final metric for --markdown (repeat for more)', collect)
+    .action(async (target: string, opts: { out?: string; open?: boolean; markdown?: boolean; metric?: string[] }) => {
       const { reportCommand } = await import('./report-command.ts');
       await reportCommand(target, opts);
     });

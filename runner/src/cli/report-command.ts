@@ -7,12 +7,15 @@ import { findResultSets } from '../outputs/find-results.ts';
 import { readManifest } from '../outputs/read-manifest.ts';
 import { REPORT_FILE, ResultsLayout } from '../store/layout.ts';
 import { notResults, openResults } from './open-results.ts';
-import { ensureTables } from './results-command.ts';
+import { ensureTables, statisticsToShow } from './results-command.ts';
+import { statisticsMarkdown } from '../report/markdown.ts';
 import { loadRegistry } from '../plugins/runner-registry.ts';
 
 export interface ReportCommandOptions {
   readonly out?: string;
   readonly open?: boolean;
+  readonly markdown?: boolean;
+  readonly metric?: readonly string[];
 }
 
 /**
@@ -48,6 +51,12 @@ export async function reportCommand(target: string, opts: ReportCommandOptions):
     }
     if (built) process.stdout.write(`${folder === '' ? '' : `${folder}: `}built the tables and the report from manifest.json\n`);
     process.stdout.write(`report: ${where}\n`);
+    if (opts.markdown) {
+      const metrics = opts.metric ?? [];
+      if (metrics.length === 0) throw new SwarmlabError('USAGE', '--markdown needs at least one --metric');
+      const page = await statisticsToShow(store, layout, metrics, Number.POSITIVE_INFINITY);
+      process.stdout.write(`\n${statisticsMarkdown(page, metrics)}`);
+    }
     if (opts.open) openInBrowser(where);
   }
 }

@@ -24,9 +24,9 @@ export function tableUris(store: ObjectStore, layout: ResultsLayout): Record<Bui
 }
 
 /** The statistics chosen on the command line, read from the stored table; an unknown metric is a usage error naming the known ones. */
-export async function statisticsToShow(store: ObjectStore, layout: ResultsLayout, metrics: readonly string[]): Promise<StatisticsPage> {
+export async function statisticsToShow(store: ObjectStore, layout: ResultsLayout, metrics: readonly string[], points = SHOWN_POINTS): Promise<StatisticsPage> {
   const chosen = metrics.length > 0 ? new Set(metrics) : undefined;
-  const page = await readStatistics(store, layout, SHOWN_POINTS, chosen);
+  const page = await readStatistics(store, layout, points, chosen);
   const unknown = metrics.filter((m) => !page.metrics.includes(m));
   if (unknown.length > 0) throw new SwarmlabError('USAGE', `--metric ${unknown[0] ?? ''}: no such final metric; known: ${page.metrics.join(', ')}`);
   return page;
