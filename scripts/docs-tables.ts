@@ -11,16 +11,26 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 export const SCENARIOS_DOC = join(repo, 'docs/scenarios.md');
-const BLOCK = /<!-- generated from scenarios\/([\w-]+)\.yaml by: swarmlab report RESULTS --markdown((?: --metric [^\s]+)+) -->\n([\s\S]*?)<!-- end of generated table -->/g;
+const END = '<!-- end of generated table -->';
+const BLOCK = /(<!-- generated from scenarios\/([\w-]+)\.yaml by: swarmlab report RESULTS --markdown((?: --metric [^\s]+)+) -->\n)([\s\S]*?)<!-- end of generated table -->/g;
 
 export interface GeneratedTable {
+  /** The marker line, the table and the end marker, as in the document. */
+  readonly block: string;
+  readonly marker: string;
   readonly scenario: string;
   readonly metrics: readonly string[];
   readonly table: string;
 }
 
 export function generatedTables(doc: string): GeneratedTable[] {
-  return [...doc.matchAll(BLOCK)].map((m) => ({ scenario: m[1] as string, metrics: (m[2] as string).trim().split(/\s+/).filter((w) => w !== '--metric'), table: m[3] as string }));
+  return [...doc.matchAll(BLOCK)].map((m) => ({
+    block: m[0],
+    marker: m[1] as string,
+    scenario: m[2] as string,
+    metrics: (m[3] as string).trim().split(/\s+/).filter((w) => w !== '--metric'),
+    table: m[4] as string,
+  }));
 }
 
 /** The Markdown table `swarmlab report` prints for a result set. */
@@ -47,7 +57,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     for (const t of generatedTables(doc)) {
       const set = sets.get(t.scenario) ?? runScenario(t.scenario, join(work, t.scenario));
       sets.set(t.scenario, set);
-      doc = doc.replace(t.table, reportTable(set, t.metrics));
+      doc = doc.replace(t.block, `${t.marker}${reportTable(set, t.metrics)}${END}`);
     }
     writeFileSync(SCENARIOS_DOC, doc);
   } finally {

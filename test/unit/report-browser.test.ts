@@ -2,17 +2,17 @@
 // from disk in a real browser (Debian's chromium, headless, driven over the
 // DevTools protocol by puppeteer-core): no console error, no request but the
 // file itself, and every figure draws marks. A screenshot of each is kept in
-// test-artifacts/ for a person to look at.
-import { spawnSync } from 'node:child_process';
+// test-artifacts/ for a person to look at. docs/scenarios.md's generated
+// tables of the scenario must be what `swarmlab report` prints for it.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatedTables, reportTable, runScenario, SCENARIOS_DOC } from '../../scripts/docs-tables.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(repo, 'bin/swarmlab.js');
 const artifacts = join(repo, 'test-artifacts');
 const chromium = process.env.SWARMLAB_CHROMIUM ?? '/usr/bin/chromium';
 const scenarios = readdirSync(join(repo, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length));
@@ -34,20 +34,21 @@ afterAll(async () => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
 });
 
-/** The scenario's report, from `swarmlab run scenarios/NAME.yaml` into a fresh store. */
-function reportOf(name: string): string {
-  const store = join(work, name);
-  const run = spawnSync(process.execPath, [bin, 'run', join(repo, 'scenarios', `${name}.yaml`), '--store', pathToFileURL(store).href], { cwd: work, encoding: 'utf8', env: { ...process.env, SWARMLAB_S3_ENDPOINT: '' } });
-  expect(run.status, run.stderr).toBe(0);
-  const path = /^report: +file:\/\/(.+)$/m.exec(run.stdout)?.[1];
-  expect(path, run.stdout).toBeDefined();
-  return path as string;
+/** The scenario's result set and report, from `swarmlab run scenarios/NAME.yaml` into a fresh store. */
+function resultsOf(name: string): { set: string; report: string } {
+  const set = runScenario(name, join(work, name));
+  return { set, report: join(set, 'report.html') };
 }
 
 describe('the report in Chromium', () => {
   for (const name of scenarios) {
     it(`${name}: loads from disk with no console error and no request, and every figure draws`, { timeout: 600_000 }, async () => {
-      const file = reportOf(name);
+      const { set, report: file } = resultsOf(name);
+      const tables = generatedTables(readFileSync(SCENARIOS_DOC, 'utf8')).filter((g) => g.scenario === name);
+      expect(tables.length, `docs/scenarios.md has a generated table of ${name}`).toBeGreaterThan(0);
+      for (const t of tables) {
+        expect(t.table, `docs/scenarios.md: the table of ${name} (${t.metrics.join(', ')}) is not what swarmlab report prints: node scripts/docs-tables.ts writes it again`).toBe(reportTable(set, t.metrics));
+      }
       const html = readFileSync(file, 'utf8');
       const page = await browser.newPage();
       const errors: string[] = [];

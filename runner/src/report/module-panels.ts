@@ -107,6 +107,7 @@ export async function modulePanels(
       blocks.push(`<p class="note">${escapeHtml(`${name} (${instance.module}): its panels failed: ${(e as Error).message}`)}</p>`);
       continue;
     }
+    if (panels.length === 0) continue;
     const drawn: string[] = [];
     for (const raw of panels) {
       const parsed = Panel.safeParse(raw);

@@ -97,7 +97,7 @@ export function intervalPlot(input: PanelInput, groups: readonly { x: string; gr
     const s = input.describe(g.values);
     return { x: g.x, group: g.group, n: s.n, mean: s.mean ?? null, lo: s.ciLow ?? s.mean ?? null, hi: s.ciHigh ?? s.mean ?? null };
   });
-  const x = { field: 'x', type: 'ordinal', title: axes.x, sort: [...new Set(values.map((v) => v.x))] };
+  const x = { field: 'x', type: 'ordinal', title: axes.x, sort: [...new Set(values.map((v) => v.x))], axis: { labelAngle: 0 } };
   const color = { field: 'group', type: 'nominal', title: axes.group, sort: [...new Set(values.map((v) => v.group))] };
   return {
     width: 320,
