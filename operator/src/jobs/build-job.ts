@@ -1,4 +1,4 @@
-import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1PodFailurePolicy, V1ResourceRequirements } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1PodFailurePolicy, V1ResourceRequirements, V1Toleration } from '@kubernetes/client-node';
 import { API_VERSION, exitStatusPolicy, type Experiment } from 'swarmlab';
 import type { OperatorConfig } from '../config.ts';
 import { jobName, LABELS, MANAGED_BY, resultsJobName, specConfigMapName } from './names.ts';
@@ -171,6 +171,19 @@ const CONTAINER_SECURITY = {
   capabilities: { drop: ['ALL'] },
 };
 
+/** What every runner pod shares: no restarts, no API token or service links, restricted security, where it may be scheduled. */
+function runnerPodBasics(config: Pick<JobConfig, 'runnerServiceAccount'>, nodeSelector: Record<string, string>, tolerations: readonly V1Toleration[]) {
+  return {
+    restartPolicy: 'Never',
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    ...(config.runnerServiceAccount !== undefined ? { serviceAccountName: config.runnerServiceAccount } : {}),
+    securityContext: POD_SECURITY,
+    ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
+    ...(tolerations.length > 0 ? { tolerations: [...tolerations] } : {}),
+  };
+}
+
 function runnerEnv(config: Pick<JobConfig, 'runnerEnv'>): V1EnvVar[] {
   return [
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -205,13 +218,7 @@ export function buildResultsJob(input: { owner: ExperimentRef; digest: string; r
       template: {
         metadata: { labels },
         spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          ...(config.runnerServiceAccount !== undefined ? { serviceAccountName: config.runnerServiceAccount } : {}),
-          securityContext: POD_SECURITY,
-          ...(Object.keys(config.runnerNodeSelector ?? {}).length > 0 ? { nodeSelector: config.runnerNodeSelector } : {}),
-          ...(config.runnerTolerations !== undefined && config.runnerTolerations.length > 0 ? { tolerations: config.runnerTolerations } : {}),
+          ...runnerPodBasics(config, config.runnerNodeSelector ?? {}, config.runnerTolerations ?? []),
           containers: [
             {
               name: CONTAINER,
@@ -278,13 +285,7 @@ export function buildJob(input: JobInput): V1Job {
       template: {
         metadata: { labels },
         spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          ...(config.runnerServiceAccount !== undefined ? { serviceAccountName: config.runnerServiceAccount } : {}),
-          securityContext: POD_SECURITY,
-          ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
-          ...(tolerations.length > 0 ? { tolerations } : {}),
+          ...runnerPodBasics(config, nodeSelector, tolerations),
           containers: [
             {
               name: CONTAINER,
