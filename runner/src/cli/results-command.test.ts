@@ -44,7 +44,34 @@ describe('swarmlab run and results', { timeout: 60_000 }, () => {
     expect(lines.filter((l) => l.startsWith('server.served '))).toHaveLength(1);
     expect(run.stdout).toContain("(mean ± half-width of the 95% CI (Student's t) over the 3 runs of each point");
     for (const f of ['results.parquet', 'statistics.parquet']) expect(run.stdout).toContain(`${set}/${f}`);
-    for (const f of [...TABLE_FILES, 'results-index.json']) expect(existsSync(join(set, f)), f).toBe(true);
+    for (const f of [...TABLE_FILES, 'report.html', 'results-index.json']) expect(existsSync(join(set, f)), f).toBe(true);
+    expect(run.stdout).toContain(`report:   file://${set}/report.html`);
+  });
+
+  it('report PATH prints where the report is; --out copies it; a result set without one gets it built and recorded', () => {
+    const stored = readFileSync(join(set, 'report.html'));
+    const shown = swarmlab('report', './store/answer');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toBe(`report: file://${set}/report.html\n`);
+    const copied = swarmlab('report', set, '--out', 'copy.html');
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'copy.html')).equals(stored)).toBe(true);
+
+    // Results finished before reports were: an index that records the tables only.
+    const indexFile = join(set, 'results-index.json');
+    const index = JSON.parse(readFileSync(indexFile, 'utf8')) as { files: { name: string }[] };
+    writeFileSync(indexFile, `${JSON.stringify({ ...index, files: index.files.filter((f) => f.name !== 'report.html') }, null, 2)}\n`);
+    rmSync(join(set, 'report.html'));
+    const rebuilt = swarmlab('report', set);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stdout).toContain('built the tables and the report from manifest.json');
+    expect(readFileSync(join(set, 'report.html')).equals(stored)).toBe(true);
+    expect(swarmlab('validate', set).code).toBe(0);
+
+    const missing = swarmlab('report', './nowhere');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('./nowhere');
+    expect(missing.stderr).not.toContain('    at ');
   });
 
   it('results PATH prints the stored statistics; builds the same tables again when they are gone', () => {

@@ -3,9 +3,11 @@ import { findResultSets } from '../outputs/find-results.ts';
 import { readManifest } from '../outputs/read-manifest.ts';
 import { ResultsIndex, type Manifest } from '../outputs/schemas.ts';
 import { finishResults } from '../results/finish.ts';
+import type { ModuleRegistry } from '../modules/registry.ts';
+import { loadRegistry } from '../plugins/runner-registry.ts';
 import { readStatistics, type StatisticsPage } from '../results/read-statistics.ts';
 import { sha256 } from '../spec/canonical.ts';
-import { ResultsLayout, TABLE_FILES, type TableFile } from '../store/layout.ts';
+import { BUILT_FILES, REPORT_FILE, ResultsLayout, type BuiltFile } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { notResults, openResults } from './open-results.ts';
 import { formatStatistics, SHOWN_POINTS } from './statistics-table.ts';
@@ -15,16 +17,16 @@ export function isResultsLocation(target: string): boolean {
   return target.includes('/');
 }
 
-/** Where a result set's tables are, for people and --json. */
-export function tableUris(store: ObjectStore, layout: ResultsLayout): Record<TableFile | 'results-index.json', string> {
-  const out = Object.fromEntries(TABLE_FILES.map((f) => [f, store.uriFor(layout.table(f))])) as Record<TableFile, string>;
+/** Where a result set's tables and report are, for people and --json. */
+export function tableUris(store: ObjectStore, layout: ResultsLayout): Record<BuiltFile | 'results-index.json', string> {
+  const out = Object.fromEntries(BUILT_FILES.map((f) => [f, store.uriFor(layout.table(f))])) as Record<BuiltFile, string>;
   return { ...out, 'results-index.json': store.uriFor(layout.resultsIndex) };
 }
 
 /** The statistics chosen on the command line, read from the stored table; an unknown metric is a usage error naming the known ones. */
-export async function statisticsToShow(store: ObjectStore, layout: ResultsLayout, metrics: readonly string[]): Promise<StatisticsPage> {
+export async function statisticsToShow(store: ObjectStore, layout: ResultsLayout, metrics: readonly string[], points = SHOWN_POINTS): Promise<StatisticsPage> {
   const chosen = metrics.length > 0 ? new Set(metrics) : undefined;
-  const page = await readStatistics(store, layout, SHOWN_POINTS, chosen);
+  const page = await readStatistics(store, layout, points, chosen);
   const unknown = metrics.filter((m) => !page.metrics.includes(m));
   if (unknown.length > 0) throw new SwarmlabError('USAGE', `--metric ${unknown[0] ?? ''}: no such final metric; known: ${page.metrics.join(', ')}`);
   return page;
@@ -60,7 +62,7 @@ export async function localResultsCommand(target: string, opts: LocalResultsOpti
   for (const folder of sets.complete) {
     const layout = new ResultsLayout(folder);
     const manifest = await readManifest(store, layout.manifest);
-    const built = await ensureTables(store, layout, manifest);
+    const built = await ensureTables(store, layout, manifest, await loadRegistry());
     const statistics = await statisticsToShow(store, layout, metrics);
     out.push({ folder, manifest, built, statistics, tables: tableUris(store, layout) });
   }
@@ -82,30 +84,34 @@ export async function localResultsCommand(target: string, opts: LocalResultsOpti
     const { counts } = s.manifest;
     const label = s.folder === '' ? '' : `${s.folder}: `;
     process.stdout.write(`${label}${s.manifest.experiment.name}: ${counts.succeeded}/${counts.total} runs succeeded${counts.failed ? `, ${counts.failed} failed` : ''}\n`);
-    if (s.built) process.stdout.write('built the tables from manifest.json\n');
+    if (s.built) process.stdout.write('built the tables and the report from manifest.json\n');
     process.stdout.write(`${statisticsText(s.statistics, metrics)}`);
     process.stdout.write(`${tablesText(s.tables)}\n`);
   }
 }
 
 export function tablesText(uris: Record<string, string>): string {
-  return `tables:   ${uris['results.parquet'] ?? ''} (.csv beside it)\n          ${uris['statistics.parquet'] ?? ''} (.csv beside it)`;
+  return `tables:   ${uris['results.parquet'] ?? ''} (.csv beside it)\n          ${uris['statistics.parquet'] ?? ''} (.csv beside it)\nreport:   ${uris[REPORT_FILE] ?? ''}`;
 }
 
-/** Builds the tables when the result set has none, or has those of another manifest; refuses an index or tables that are not what was written. */
-async function ensureTables(store: ObjectStore, layout: ResultsLayout, manifest: Manifest): Promise<boolean> {
+/**
+ * Builds the tables and the report when the result set has none, has those
+ * of another manifest, or has tables without a report (built before
+ * reports were); refuses an index or files that are not what was written.
+ */
+export async function ensureTables(store: ObjectStore, layout: ResultsLayout, manifest: Manifest, registry: ModuleRegistry): Promise<boolean> {
   const indexBytes = await store.get(layout.resultsIndex);
   const index = indexBytes === undefined ? undefined : ResultsIndex.safeParse(safeJson(indexBytes));
-  if (index === undefined || (index.success && index.data.manifest_digest !== manifest.digest)) {
-    await finishResults(store, layout, manifest);
+  if (index === undefined || (index.success && (index.data.manifest_digest !== manifest.digest || !index.data.files.some((f) => f.name === REPORT_FILE)))) {
+    await finishResults(store, layout, manifest, registry);
     return true;
   }
-  const known = new Set<string>(TABLE_FILES);
+  const known = new Set<string>(BUILT_FILES);
   if (!index.success || index.data.files.some((f) => !known.has(f.name))) {
     throw new SwarmlabError('INVALID_OUTPUT', 'results-index.json: not a results index this runner writes', { file: store.uriFor(layout.resultsIndex), hint: 'swarmlab validate lists every problem of the result set' });
   }
   for (const f of index.data.files) {
-    const key = layout.table(f.name as TableFile);
+    const key = layout.table(f.name as BuiltFile);
     const bytes = await store.get(key);
     if (bytes === undefined || sha256(bytes) !== f.sha256) {
       throw new SwarmlabError('INVALID_OUTPUT', `${f.name}: ${bytes === undefined ? 'missing' : 'its bytes are not the ones results-index.json records'}`, { file: store.uriFor(key), hint: 'swarmlab validate lists every problem of the result set' });

@@ -112,6 +112,7 @@ const rows: Row[] = [
       entry.sha256 = createHash('sha256').update(readFileSync(join(s, 'statistics.csv'))).digest('hex');
     });
   }, exit: 1, report: [/statistics\.csv: not the table the runs give: built again from manifest\.json it has sha256 [0-9a-f]{64}, results-index\.json records [0-9a-f]{64}/], absent: /results\.(csv|parquet):/ },
+  { name: 'the report edited', tamper: (s) => writeFileSync(join(s, 'report.html'), readFileSync(join(s, 'report.html'), 'utf8').replace('</h1>', ' (edited)</h1>')), exit: 1, report: [/^ {2}report\.html: sha256 [0-9a-f]{64} does not match results-index\.json's [0-9a-f]{64}$/m] },
   { name: 'a table deleted', tamper: (s) => rmSync(join(s, 'statistics.parquet')), exit: 1, report: [/statistics\.parquet: missing \(results-index\.json records sha256 [0-9a-f]{64}\)/] },
   { name: 'the manifest digest edited in the results index', tamper: (s) => editJson(resultsIndexOf(s), (idx) => (idx.manifest_digest = 'e'.repeat(64))), exit: 1, report: [`results-index.json: manifest_digest: ${'e'.repeat(64)} is not manifest.json's digest`] },
   { name: 'tables without a results index', tamper: (s) => rmSync(resultsIndexOf(s)), exit: 1, report: ['results.parquet: no results-index.json records it: the tables were not finished'] },

@@ -1,7 +1,7 @@
 import { isSwarmlabError } from '../errors.ts';
 import { ResultsIndex, type Manifest } from '../outputs/schemas.ts';
 import { sha256 } from '../spec/canonical.ts';
-import { ResultsLayout, TABLE_FILES, type TableFile } from '../store/layout.ts';
+import { BUILT_FILES, ResultsLayout, type TableFile } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { encodeResultTables } from './build-tables.ts';
@@ -10,8 +10,9 @@ const INDEX = 'results-index.json';
 
 /**
  * `swarmlab validate`'s check of the files built from a manifest: the
- * results index names this manifest's digest, every file it records has its
- * size and sha256, and no table lies beside the manifest unrecorded. When
+ * results index names this manifest's digest, every file it records (the
+ * tables and the report) has its size and sha256, and no such file lies
+ * beside the manifest unrecorded. When
  * this runner's version built them, the tables are also built again from the
  * manifest and must be the same bytes, so that a table edited together with
  * its hash in the index is still found. Problems start with the file,
@@ -23,7 +24,7 @@ export async function resultsIndexProblems(store: ObjectStore, root: string, man
   const problems: string[] = [];
   const bytes = await store.get(layout.resultsIndex);
   if (bytes === undefined) {
-    for (const file of TABLE_FILES) {
+    for (const file of BUILT_FILES) {
       if ((await store.stat(layout.table(file))) !== undefined) problems.push(`${file}: no ${INDEX} records it: the tables were not finished (run the experiment again to rebuild them)`);
     }
     return problems;
@@ -40,12 +41,12 @@ export async function resultsIndexProblems(store: ObjectStore, root: string, man
   if (index.manifest_digest !== manifest.digest) problems.push(`${INDEX}: manifest_digest: ${index.manifest_digest} is not manifest.json's digest ${manifest.digest}: the files were built from other results`);
   if (index.experiment.spec_digest !== manifest.experiment.spec_digest) problems.push(`${INDEX}: experiment.spec_digest: ${index.experiment.spec_digest} is not manifest.json's ${manifest.experiment.spec_digest}`);
 
-  const known = new Set<string>(TABLE_FILES);
+  const known = new Set<string>(BUILT_FILES);
   index.files.forEach((f, i) => {
-    if (!known.has(f.name)) problems.push(`${INDEX}: files[${i}].name: ${f.name} is not a file built from the manifest (${TABLE_FILES.join(', ')})`);
+    if (!known.has(f.name)) problems.push(`${INDEX}: files[${i}].name: ${f.name} is not a file built from the manifest (${BUILT_FILES.join(', ')})`);
   });
   const recorded = new Map(index.files.map((f) => [f.name, f]));
-  for (const file of TABLE_FILES) {
+  for (const file of BUILT_FILES) {
     const want = recorded.get(file);
     const content = await store.get(layout.table(file));
     if (want === undefined) {

@@ -1,25 +1,11 @@
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import type { SampleStatistics } from '../sdk/panels.ts';
 
 /** The confidence level of every interval swarmlab reports. */
 export const CONFIDENCE = 0.95;
 
-/**
- * A sample's description across seeds. The spread, the standard error and
- * the interval need two values: with one they are undefined, never zero.
- */
-export interface SampleStatistics {
-  readonly n: number;
-  readonly mean: number | undefined;
-  /** Sample standard deviation (divides by n − 1). */
-  readonly sd: number | undefined;
-  /** Standard error of the mean, sd / √n. */
-  readonly se: number | undefined;
-  /** Two-sided interval for the mean at CONFIDENCE, from Student's t with n − 1 degrees of freedom. */
-  readonly ciLow: number | undefined;
-  readonly ciHigh: number | undefined;
-  readonly min: number | undefined;
-  readonly max: number | undefined;
-}
+/** A sample's description across seeds: the SDK's shape, so a module's panels get the same. */
+export type { SampleStatistics };
 
 /**
  * Welford's running mean and sum of squared deviations: one pass, constant

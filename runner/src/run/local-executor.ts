@@ -195,7 +195,7 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   }
   const manifest = assembleManifest(exp, points, records, failures, provenance);
   await opts.store.put(layout.manifest, formatManifest(manifest));
-  const finished = await finishResults(opts.store, layout, manifest).catch((e: unknown) => {
+  const finished = await finishResults(opts.store, layout, manifest, opts.registry).catch((e: unknown) => {
     if (!isSwarmlabError(e)) throw e;
     const where = opts.store.uriFor(layout.root);
     throw new SwarmlabError(e.code, `building the tables: ${e.message}`, { ...(e.file ? { file: e.file } : {}), hint: `the runs and manifest.json are stored; swarmlab validate ${where} says what is wrong, swarmlab results ${where} builds the tables again`, cause: e });

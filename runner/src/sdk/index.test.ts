@@ -21,9 +21,9 @@ describe('swarmlab/sdk', () => {
     expect(runtime.graph).toBeInstanceOf(Graph);
   });
 
-  it('exports what a module needs and nothing of the engine', () => {
+  it('exports what a module needs (its panels in the report included) and nothing of the engine', () => {
     expect(Object.keys(sdk).sort()).toEqual(
-      ['Graph', 'IntentRefused', 'ModuleKind', 'address', 'defineEvent', 'defineModule', 'intent', 'jsonObject', 'jsonValue', 'on', 'entityOf', 'expectInstance', 'expectNetwork', 'instanceOf', 'isNetwork', 'moduleFailure', 'strictObject', 'synchronousRound', 'z'].sort(),
+      ['Graph', 'IntentRefused', 'ModuleKind', 'address', 'defineEvent', 'defineModule', 'intent', 'jsonObject', 'jsonValue', 'on', 'entityOf', 'expectInstance', 'expectNetwork', 'instanceOf', 'isNetwork', 'moduleFailure', 'strictObject', 'synchronousRound', 'z', 'Panel', 'groupValues', 'intervalPlot', 'pointLabel'].sort(),
     );
   });
 });

@@ -33,5 +33,6 @@ export type { LatencyModel, LatencyRule } from './latency.ts';
 export { address, entityOf, instanceOf } from './address.ts';
 export { expectInstance, expectNetwork, isNetwork } from './references.ts';
 export { synchronousRound } from './rounds.ts';
+export { Panel, groupValues, intervalPlot, pointLabel, type PanelInput, type PanelRun, type PanelsHook, type SampleStatistics } from './panels.ts';
 export { strictObject } from '../spec/strict-object.ts';
 export { moduleFailure } from '../errors.ts';

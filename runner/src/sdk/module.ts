@@ -5,6 +5,7 @@ import type { Graph } from './graph.ts';
 import type { LatencyRule } from './latency.ts';
 import type { ModuleKind } from './kinds.ts';
 import type { EventContracts } from './events.ts';
+import type { PanelsHook } from './panels.ts';
 
 /** An executed event, exactly as it is logged to events.jsonl. */
 export interface SimEvent {
@@ -208,6 +209,8 @@ export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly outputs?: Readonly<Record<string, z.ZodType>>;
   /** Extra integrity checks on a finished run's files; returns problems found. */
   verify?(files: TextFiles): string[];
+  /** The module's views in the experiment's report, from a sample of its runs (panels.ts). */
+  readonly panels?: PanelsHook;
 }
 
 /** Identity helper that keeps the config type flowing into create(). */

@@ -12,6 +12,11 @@ const RESULTS_INDEX_FILE = 'results-index.json';
  */
 export const TABLE_FILES = ['results.parquet', 'results.csv', 'statistics.parquet', 'statistics.csv'] as const;
 export type TableFile = (typeof TABLE_FILES)[number];
+/** The report built from the manifest and the tables (runner/src/report), beside them. */
+export const REPORT_FILE = 'report.html';
+/** Every file built from a manifest, in the order the results index records them. */
+export const BUILT_FILES = [...TABLE_FILES, REPORT_FILE] as const;
+export type BuiltFile = (typeof BUILT_FILES)[number];
 const RUNS_DIR = 'runs';
 const PROVENANCE_DIR = 'provenance';
 
@@ -70,7 +75,8 @@ export class ResultsLayout {
     return this.#under(MANIFEST_FILE);
   }
 
-  table(file: TableFile): string {
+  /** A file built from the manifest (a table or the report). */
+  table(file: BuiltFile): string {
     return this.#under(file);
   }
 

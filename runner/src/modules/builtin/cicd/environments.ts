@@ -1,6 +1,7 @@
 import { defineModule, expectInstance, intent, type Sim, z } from 'swarmlab/sdk';
 import { Action, ActionExecuted, Inject, Outcome, Telemetry, type Reading } from './events.ts';
 import { CICD_GATES, ENVIRONMENTS, EXECUTABLE, PASSIVE, asActionPayload } from './common.ts';
+import { cicdPanels } from './panels.ts';
 
 const INCIDENTS = ['crash', 'cpu_overload', 'memory_overload', 'bad_deploy', 'slow_deploy'] as const;
 type IncidentKind = (typeof INCIDENTS)[number];
@@ -77,6 +78,7 @@ interface App {
 export const cicdEnvironments = defineModule({
   kind: 'agent',
   name: 'cicd-environments',
+  panels: cicdPanels,
   publishes: { metrics: { incidents: 'Incidents opened.', open: 'Incidents open now.', resolved: 'Incidents resolved.', resolvedByAgent: 'Incidents an executed action resolved.', mttr: 'Mean time to resolve.', recoveryActions: 'Active actions run on an open incident.', successRate: 'Share of recovery actions that fixed the incident.', actionsOnFalseAlarms: 'Active actions run with no incident open.', prodActiveActions: 'Active actions run in prod.', refusedByExecutor: 'Actions the executor refused (unknown action or app).' } },
   version: '1.0.0',
   description: 'dev, stage and prod environments with applications, incidents, deploys and an action executor.',

@@ -1,5 +1,6 @@
 import { type ConfigIssue, defineModule, entityOf, expectInstance, expectNetwork, type Graph, isNetwork, type JsonObject, moduleFailure, type ScenarioView, type Sim, type SimEvent, z } from 'swarmlab/sdk';
 import { analyzeFailures, FailureAnalysis, renderFailureAnalysis } from './analysis.ts';
+import { floodPanels } from './panels.ts';
 
 export const HEALTH = ['ok', 'degraded', 'failed'] as const;
 export type Health = (typeof HEALTH)[number];
@@ -79,6 +80,7 @@ interface ServiceState {
 export const floodInfrastructure = defineModule({
   kind: 'agent',
   name: 'flood-infrastructure',
+  panels: floodPanels,
   version: '1.0.0',
   description: 'Public services on a dependency graph under flood stress: capacity, load, queue, damage and health per service; failures propagate to dependents only.',
   config,

@@ -1,5 +1,6 @@
 import { type ConfigIssue, defineModule, expectNetwork, isNetwork, type JsonObject, type ScenarioView, type Sim, synchronousRound, z } from 'swarmlab/sdk';
 import { decide, drawProposal, generateVoter, tally, whaleSignal, ARCHETYPES, type Proposal, type VoterAttributes, type Vote } from './decision.ts';
+import { governancePanels } from './panels.ts';
 
 const count = z.object({ yes: z.number(), no: z.number(), abstain: z.number() }).strict();
 
@@ -131,6 +132,7 @@ interface VoterState {
 export const governanceCascade = defineModule({
   kind: 'agent',
   name: 'governance-cascade',
+  panels: governancePanels,
   version: '1.0.0',
   description: 'Token-weighted governance vote with archetype agents, whale signal and multi-round influence cascades; or pure threshold (Granovetter) adoption.',
   config,

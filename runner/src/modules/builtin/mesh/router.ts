@@ -1,6 +1,7 @@
 import { type ConfigIssue, defineModule, expectInstance, expectNetwork, isNetwork, type JsonObject, type Sim, z } from 'swarmlab/sdk';
 import { QLearner, qLearningSchema, swarmDivergence } from '../../../lib/qlearning/qlearning.ts';
 import { DecisionLedger, verifyLedger, type LedgerSeal } from './ledger.ts';
+import { meshPanels } from './panels.ts';
 
 interface CatalogueEntry {
   readonly name: string;
@@ -61,6 +62,7 @@ interface Pending {
 export const meshRouter = defineModule({
   kind: 'agent',
   name: 'mesh-router',
+  panels: meshPanels,
   version: '1.0.0',
   description: 'Routing agents choosing AI providers by Q-learning (or a static cheapest / least-latency baseline), with gossip and a tamper-evident decision log.',
   config: meshRouterConfig,
