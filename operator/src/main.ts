@@ -6,7 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { isSwarmlabError, loadRegistry, type ModuleRegistry } from 'swarmlab';
 import { configFromEnv, ENV_VARS, type OperatorConfig } from './config.ts';
-import { Controller } from './controller/controller.ts';
+import { Controller, httpSourceOf } from './controller/controller.ts';
 import { OperatorMetrics } from './http/metrics.ts';
 import { buildServer } from './http/server.ts';
 
@@ -64,16 +64,7 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
     },
   });
   const c = controller;
-  const app = buildServer(
-    {
-      synced: () => c.synced,
-      leaderState: () => c.leaderState,
-      list: (ns) => c.listViews(ns),
-      get: (ns, name) => c.getView(ns, name),
-      readManifest: (ns, name) => c.readManifest(ns, name),
-    },
-    metrics,
-  );
+  const app = buildServer(httpSourceOf(c), metrics);
   let closing = false;
   const shutdown = async (why: string) => {
     if (closing) return;

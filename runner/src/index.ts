@@ -20,7 +20,7 @@ export {
   type ParamValue,
   type Sweep,
 } from './spec/experiment.ts';
-export { Condition, ConditionType, ExperimentStatus, MAX_INTERVALS_LENGTH, Phase, RunCounts } from './spec/status.ts';
+export { Condition, ConditionType, ExperimentStatus, MAX_INTERVALS_LENGTH, Phase, RESULTS_JOB_FAILED, resultsSettled, RunCounts } from './spec/status.ts';
 export { loadExperimentDocument, loadExperimentFile, parseExperiment, parseExperimentText, specDigest } from './spec/load.ts';
 export { canonicalJson, sha256 } from './spec/canonical.ts';
 
@@ -47,8 +47,10 @@ export { findResultSets } from './outputs/find-results.ts';
 // The answer: tables built from a manifest, and the one statistics function.
 export { finishResults, type FinishedResults } from './results/finish.ts';
 export { readResultsIndex } from './results/read-index.ts';
+export { readBuiltFile, type BuiltFileRead } from './results/read-built-file.ts';
+export { REPORT_CSP } from './report/html.ts';
 export { describeSample, RunningStatistics, CONFIDENCE, type SampleStatistics } from './results/statistics.ts';
 
 // Stores and where results live in them.
 export { openStore, FileStore, S3Store, type ObjectStore, type S3Location } from './store/index.ts';
-export { ExperimentLayout, ResultsLayout, RUN_RECORD_FILE, TABLE_FILES, type TableFile } from './store/layout.ts';
+export { BUILT_FILES, ExperimentLayout, REPORT_FILE, ResultsLayout, RUN_RECORD_FILE, TABLE_FILES, type BuiltFile, type TableFile } from './store/layout.ts';

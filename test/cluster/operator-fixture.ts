@@ -165,7 +165,7 @@ export async function startTestOperator(
  * operator started before its tests, both stopped after. `restart` swaps the
  * operator for one with other settings.
  */
-export function useTestOperator(cluster: TestCluster): { restart(over?: Parameters<typeof startTestOperator>[1]): Promise<void> } {
+export function useTestOperator(cluster: TestCluster): { restart(over?: Parameters<typeof startTestOperator>[1]): Promise<void>; current(): TestOperator } {
   let kubelet: LocalKubeletStandIn | undefined;
   let operator: TestOperator | undefined;
   beforeAll(async () => {
@@ -180,6 +180,10 @@ export function useTestOperator(cluster: TestCluster): { restart(over?: Paramete
     async restart(over) {
       await operator?.stop();
       operator = await startTestOperator(cluster, over);
+    },
+    current() {
+      if (operator === undefined) throw new Error('the test operator is not started: use it inside a test');
+      return operator;
     },
   };
 }

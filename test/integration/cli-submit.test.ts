@@ -2,11 +2,14 @@
 // the real CLI against the real API server, with the operator and the
 // kubelet stand-in running the sweep and MinIO holding the results.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { httpSourceOf } from '../../operator/src/controller/controller.ts';
+import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
+import { buildServer } from '../../operator/src/http/server.ts';
 import { experimentStatus, useTestOperator } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 
@@ -60,31 +63,57 @@ spec:
 }
 
 describe('swarmlab submit and results', () => {
-  it('submit --wait exits 0 for a good sweep, and results validates and downloads it', async () => {
+  it('submit --wait exits 0 for a good sweep; results validates it and downloads its tables and report (or every run), which the operator\'s API serves too', async () => {
     const run = await cli(['submit', experimentFile('good', ['server']), '--wait', '--namespace', cluster.namespace, '--json', '--timeout', '150']);
     expect(run.code, run.stderr).toBe(0);
-    const out = JSON.parse(run.stdout) as { phase: string; runs: { succeeded: number }; resultsURI: string; manifestDigest: string };
+    const out = JSON.parse(run.stdout) as { phase: string; runs: { succeeded: number }; resultsURI: string; manifestDigest: string; tablesURI: string; reportURI: string };
     expect(out.phase).toBe('Complete');
     expect(out.runs.succeeded).toBe(2);
     expect(out.resultsURI).toMatch(new RegExp(`^s3://${cluster.connection.objectStore.bucket}/${cluster.namespace}/good/[0-9a-f]{16}/$`));
+    // --wait follows the finishing step too: a Job of the runner image builds the tables and the report beside the manifest.
+    expect(run.stderr).toContain('building the tables and the report');
+    expect(out.tablesURI).toBe(`${out.resultsURI}results.parquet`);
+    expect(out.reportURI).toBe(`${out.resultsURI}report.html`);
+    const st = await experimentStatus(cluster, 'good');
+    expect(st?.conditions?.find((c) => c.type === 'ResultsReady')).toMatchObject({ status: 'True', reason: 'TablesWritten' });
 
-    // The finishing step: a Job of the runner image builds the tables beside the manifest, then ResultsReady.
-    const ready = await waitFor('the results tables', async () => {
-      const st = await experimentStatus(cluster, 'good');
-      return st?.conditions?.find((c) => c.type === 'ResultsReady')?.status === 'True' ? st : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 500 });
-    expect(ready.tablesURI).toBe(`${out.resultsURI}results.parquet`);
-
+    // Downloaded: the manifest, the tables and the report, a folder the local commands read.
     const dest = mkdtempSync(join(tmpdir(), 'swarmlab-results-'));
     const res = await cli(['results', 'good', '--namespace', cluster.namespace, '--download', dest]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain(`digest:   ${out.manifestDigest}`);
-    expect(existsSync(join(dest, 'manifest.json'))).toBe(true);
-    expect(readdirSync(join(dest, 'runs')).sort()).toEqual(['run-000000', 'run-000001']);
-    for (const table of ['results.parquet', 'results.csv', 'statistics.parquet', 'statistics.csv', 'results-index.json']) expect(existsSync(join(dest, table)), table).toBe(true);
     expect(res.stdout).toMatch(/final metrics per parameter point, across seeds:\n/);
-    const local = await cli(['validate', dest]);
-    expect(local.stdout).toContain(`valid: 2 runs, manifest digest ${out.manifestDigest}`);
+    expect(res.stdout).toContain(`report:   ${join(dest, 'report.html')}`);
+    expect(readdirSync(dest).sort()).toEqual(['manifest.json', 'report.html', 'results-index.json', 'results.csv', 'results.parquet', 'statistics.csv', 'statistics.parquet']);
+    const local = await cli(['results', dest]);
+    expect(local.code, local.stderr).toBe(0);
+    expect(local.stdout).toContain('good: 2/2 runs succeeded');
+    expect(local.stdout).not.toContain('built the tables');
+
+    // The operator's read-only API serves the same report, as kubectl port-forward would show it.
+    const api = buildServer(httpSourceOf(operator.current().controller), new OperatorMetrics(() => operator.current().controller.counts(), { defaultMetrics: false }));
+    const served = await waitFor('the report in the operator\'s cache', async () => {
+      const r = await api.inject(`/api/v1/namespaces/${cluster.namespace}/experiments/good/report`);
+      return r.statusCode === 200 ? r : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 300 });
+    expect(served.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(Buffer.from(served.rawPayload).equals(readFileSync(join(dest, 'report.html')))).toBe(true);
+
+    // With --runs every run's files too: a result set that validates on its own.
+    const all = mkdtempSync(join(tmpdir(), 'swarmlab-results-'));
+    const withRuns = await cli(['results', 'good', '--namespace', cluster.namespace, '--download', all, '--runs']);
+    expect(withRuns.code, withRuns.stderr).toBe(0);
+    expect(readdirSync(join(all, 'runs')).sort()).toEqual(['run-000000', 'run-000001']);
+    const valid = await cli(['validate', all]);
+    expect(valid.stdout).toContain(`valid: 2 runs, manifest digest ${out.manifestDigest}`);
+
+    // A folder holding another report.html is left as it was.
+    writeFileSync(join(dest, 'report.html'), 'mine');
+    const refused = await cli(['results', 'good', '--namespace', cluster.namespace, '--download', dest, '--runs']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('report.html: already exists with other content; nothing was downloaded');
+    expect(readFileSync(join(dest, 'report.html'), 'utf8')).toBe('mine');
+    expect(existsSync(join(dest, 'runs'))).toBe(false);
   });
 
   it('submit --wait exits 1 when a run fails on the cluster, and says which run and why', async () => {

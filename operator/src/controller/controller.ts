@@ -7,7 +7,7 @@ import {
   type KubernetesListObject,
   type V1Job,
 } from '@kubernetes/client-node';
-import { API_GROUP, openStore, type ModuleRegistry, type ObjectStore, ExperimentLayout } from 'swarmlab';
+import { API_GROUP, ExperimentLayout, openStore, readBuiltFile, REPORT_FILE, type BuiltFileRead, type ModuleRegistry, type ObjectStore } from 'swarmlab';
 import { ExperimentStatus, type Phase } from '../api/status.ts';
 import type { OperatorConfig } from '../config.ts';
 import { CRD_VERSION, PLURAL } from '../crd/generate.ts';
@@ -20,7 +20,7 @@ import { WorkQueue } from './queue.ts';
 import type { ExperimentObject } from './deps.ts';
 import { prepare } from './prepare.ts';
 import { Reconciler } from './reconcile.ts';
-import type { ExperimentView } from '../http/server.ts';
+import type { ExperimentView, HttpSource } from '../http/server.ts';
 
 export interface ControllerOptions {
   kubeConfig: KubeConfig;
@@ -233,6 +233,17 @@ export class Controller {
     return bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as unknown);
   }
 
+  async readReport(namespace: string, name: string): Promise<BuiltFileRead | undefined> {
+    const e = this.experiments.get(name, namespace);
+    if (e === undefined) return undefined;
+    const s = ExperimentStatus.safeParse(e.status ?? {});
+    const manifestDigest = s.success ? s.data.manifestDigest : undefined;
+    if (manifestDigest === undefined) return undefined;
+    const p = prepare(e, this.o.config.store, undefined, this.o.registry ? { registry: this.o.registry } : {});
+    if ('invalid' in p) return undefined;
+    return readBuiltFile((this.o.openStore ?? openStore)(p.exp.spec.output.store), ExperimentLayout.of(p.exp), REPORT_FILE, manifestDigest);
+  }
+
   /** For /metrics and the JSON API: counts from the informer cache. */
   counts(): ExperimentCounts {
     const byPhase: Record<Phase | 'Unknown', number> = { Pending: 0, Running: 0, Suspended: 0, Complete: 0, Failed: 0, Invalid: 0, Unknown: 0 };
@@ -251,4 +262,16 @@ export class Controller {
     }
     return { byPhase, runs };
   }
+}
+
+/** The operator's HTTP API reads this controller's cache and its stores. */
+export function httpSourceOf(c: Controller): HttpSource {
+  return {
+    synced: () => c.synced,
+    leaderState: () => c.leaderState,
+    list: (ns) => c.listViews(ns),
+    get: (ns, name) => c.getView(ns, name),
+    readManifest: (ns, name) => c.readManifest(ns, name),
+    readReport: (ns, name) => c.readReport(ns, name),
+  };
 }

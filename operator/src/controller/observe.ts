@@ -1,5 +1,5 @@
 import type { V1Job } from '@kubernetes/client-node';
-import { readResultsIndex, type Experiment, type ObjectStore, type ResultsLayout } from 'swarmlab';
+import { readResultsIndex, REPORT_FILE, type Experiment, type ObjectStore, type ResultsLayout } from 'swarmlab';
 import type { ExperimentStatus } from '../api/status.ts';
 import { partJobName, partParallelism, type JobConfig, type JobPart } from '../jobs/build-job.ts';
 import { resultsJobName } from '../jobs/names.ts';
@@ -61,7 +61,7 @@ export async function observeResults(
   q: { name: string; namespace: string; uid: string; digest: string; store: ObjectStore; layout: ResultsLayout; manifestDigest: string },
 ): Promise<ResultsObservation> {
   const index = await calls.store('get', () => readResultsIndex(q.store, q.layout));
-  if (index?.manifest_digest === q.manifestDigest) return { written: true, tablesURI: q.store.uriFor(q.layout.table('results.parquet')) };
+  if (index?.manifest_digest === q.manifestDigest) return { written: true, tablesURI: q.store.uriFor(q.layout.table('results.parquet')), reportURI: q.store.uriFor(q.layout.table(REPORT_FILE)) };
   const name = resultsJobName(q.name, q.digest);
   let job: V1Job | undefined = d.jobs.get(name, q.namespace);
   if (job === undefined) {

@@ -28,9 +28,12 @@ function source(over: Partial<HttpSource> = {}): HttpSource {
     list: (ns) => views.filter((v) => ns === undefined || v.namespace === ns),
     get: (ns, name) => views.find((v) => v.namespace === ns && v.name === name),
     readManifest: async () => ({ digest: 'f'.repeat(64), counts: { total: 4 } }),
+    readReport: async (_ns, name) => (name === 'a' ? { found: true, bytes: Buffer.from(REPORT) } : undefined),
     ...over,
   };
 }
+
+const REPORT = '<!DOCTYPE html><html><body><h1>a</h1></body></html>\n';
 
 const counts = (): ExperimentCounts => ({
   byPhase: { Pending: 0, Running: 1, Suspended: 0, Complete: 1, Failed: 0, Invalid: 0, Unknown: 1 },
@@ -103,10 +106,29 @@ describe('operator HTTP', () => {
     expect(res.json()).toMatchObject({ manifest: null, manifestError: 'STORE_UNAVAILABLE: connection refused' });
   });
 
+  it('serves an experiment\'s report as its results index records it, with the report\'s own content policy; says why when it cannot', async () => {
+    const app = buildServer(source(), new OperatorMetrics(counts, { defaultMetrics: false }));
+    const ok = await app.inject('/api/v1/namespaces/lab/experiments/a/report');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(ok.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    expect(ok.body).toBe(REPORT);
+    const notYet = await app.inject('/api/v1/namespaces/lab/experiments/b/report');
+    expect([notYet.statusCode, notYet.json()]).toMatchObject([404, { code: 'REPORT_NOT_READY' }]);
+    const unknown = await app.inject('/api/v1/namespaces/lab/experiments/nope/report');
+    expect([unknown.statusCode, unknown.json()]).toMatchObject([404, { code: 'NOT_FOUND' }]);
+    const altered = buildServer(source({ readReport: async () => ({ found: false, why: 'altered', message: 'report.html: its bytes are not the ones results-index.json records' }) }), new OperatorMetrics(counts, { defaultMetrics: false }));
+    const bad = await altered.inject('/api/v1/namespaces/lab/experiments/a/report');
+    expect([bad.statusCode, bad.json()]).toMatchObject([409, { code: 'INVALID_OUTPUT', message: expect.stringContaining('results-index.json') }]);
+    const down = buildServer(source({ readReport: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9')) }), new OperatorMetrics(counts, { defaultMetrics: false }));
+    const failed = await down.inject('/api/v1/namespaces/lab/experiments/a/report');
+    expect([failed.statusCode, failed.json()]).toMatchObject([503, { code: 'STORE_UNAVAILABLE' }]);
+  });
+
   it('publishes an OpenAPI document naming every route', async () => {
     const app = buildServer(source(), new OperatorMetrics(counts, { defaultMetrics: false }));
     const doc = (await app.inject('/openapi.json')).json() as typeof OPENAPI;
-    expect(Object.keys(doc.paths)).toEqual(['/healthz', '/readyz', '/metrics', '/api/v1/experiments', '/api/v1/namespaces/{namespace}/experiments/{name}']);
+    expect(Object.keys(doc.paths)).toEqual(['/healthz', '/readyz', '/metrics', '/api/v1/experiments', '/api/v1/namespaces/{namespace}/experiments/{name}', '/api/v1/namespaces/{namespace}/experiments/{name}/report']);
     expect(doc.openapi).toBe('3.0.3');
   });
 
@@ -135,7 +157,7 @@ describe('operator HTTP', () => {
       const r = await run(st, ['run', `${base}/openapi.json`, '--checks', 'all', '--max-examples', '60', '--seed', '1', '--generation-database', 'none', '--no-color'], scratch);
       expect(r.code, r.output).toBe(0);
       // Not vacuous: every documented operation was exercised.
-      expect(r.output).toMatch(/Tested: 5\b/);
+      expect(r.output).toMatch(/Tested: 6\b/);
     } finally {
       await app.close();
       rmSync(scratch, { recursive: true, force: true });

@@ -1,10 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { REPORT_CSP, type BuiltFileRead } from 'swarmlab';
 import { ExperimentStatus } from '../api/status.ts';
 import type { OperatorMetrics } from './metrics.ts';
 
 // Health, metrics and a small read-only JSON API. The API reads the
 // operator's informer cache (never the API server per request) and, for one
-// experiment's manifest, the object store.
+// experiment's manifest and report, the object store.
 
 export interface ExperimentView {
   namespace: string;
@@ -22,6 +23,8 @@ export interface HttpSource {
   get(namespace: string, name: string): ExperimentView | undefined;
   /** The experiment's manifest.json from its store; undefined when not written. Throws when the store fails. */
   readManifest(namespace: string, name: string): Promise<unknown>;
+  /** The experiment's report.html as its results index records it; undefined when the experiment is not known or has no manifest yet. Throws when the store fails. */
+  readReport(namespace: string, name: string): Promise<BuiltFileRead | undefined>;
 }
 
 export const OPENAPI = {
@@ -53,6 +56,21 @@ export const OPENAPI = {
         responses: {
           '200': { description: 'the experiment', content: { 'application/json': { schema: { $ref: '#/components/schemas/ExperimentDetail' } } } },
           '404': { description: 'not known to the operator', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        },
+      },
+    },
+    '/api/v1/namespaces/{namespace}/experiments/{name}/report': {
+      get: {
+        summary: 'The Experiment\'s report: one self-contained HTML page, served only as its results index records it.',
+        parameters: [
+          { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': { description: 'report.html', content: { 'text/html': { schema: { type: 'string' } } } },
+          '404': { description: 'not known to the operator (NOT_FOUND), or the report is not built yet (REPORT_NOT_READY)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+          '409': { description: 'the stored report is not the one its results index records (INVALID_OUTPUT)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+          '503': { description: 'the store could not be read (STORE_UNAVAILABLE)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         },
       },
     },
@@ -164,6 +182,24 @@ export function buildServer(source: HttpSource, metrics: OperatorMetrics, opts: 
       }
     }
     return out;
+  });
+
+  app.get<{ Params: { namespace: string; name: string } }>('/api/v1/namespaces/:namespace/experiments/:name/report', async (req, reply) => {
+    const { namespace, name } = req.params;
+    if (source.get(namespace, name) === undefined) return reply.code(404).send({ code: 'NOT_FOUND', message: `experiment ${namespace}/${name} is not known to the operator` });
+    let read: BuiltFileRead | undefined;
+    try {
+      read = await source.readReport(namespace, name);
+    } catch (e) {
+      return reply.code(503).send({ code: 'STORE_UNAVAILABLE', message: e instanceof Error ? e.message : String(e) });
+    }
+    if (read === undefined) return reply.code(404).send({ code: 'REPORT_NOT_READY', message: `experiment ${namespace}/${name} has no manifest yet: the report is built once every run has ended` });
+    if (!read.found) {
+      return read.why === 'absent'
+        ? reply.code(404).send({ code: 'REPORT_NOT_READY', message: `experiment ${namespace}/${name}: ${read.message}` })
+        : reply.code(409).send({ code: 'INVALID_OUTPUT', message: `experiment ${namespace}/${name}: ${read.message}` });
+    }
+    return reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', REPORT_CSP).header('x-content-type-options', 'nosniff').send(read.bytes);
   });
 
   // Every route is read-only. Another method on one of them gets 405 with

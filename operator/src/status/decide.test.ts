@@ -88,10 +88,11 @@ describe('decide', () => {
     expect(after.actions).toEqual([{ kind: 'createResultsJob' }]);
     expect(after.status.phase).toBe('Complete');
     expect(cond(after.status, 'ResultsReady')).toMatchObject({ status: 'False', reason: 'Building' });
-    const ready = next(after, { job: undefined, manifest, store: { ok: true, succeeded: [[0, 99]] }, results: { written: true, tablesURI: 's3://r/results.parquet' } });
+    const ready = next(after, { job: undefined, manifest, store: { ok: true, succeeded: [[0, 99]] }, results: { written: true, tablesURI: 's3://r/results.parquet', reportURI: 's3://r/report.html' } });
     expect(ready.actions).toEqual([]);
     expect(cond(ready.status, 'ResultsReady')).toMatchObject({ status: 'True', reason: 'TablesWritten' });
     expect(ready.status.tablesURI).toBe('s3://r/results.parquet');
+    expect(ready.status.reportURI).toBe('s3://r/report.html');
     // Settled: nothing more is observed or done.
     expect(staysFinished(ready.status, digest)).toBe(true);
     expect(next(ready, { job: undefined }).actions).toEqual([]);

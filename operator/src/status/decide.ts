@@ -1,7 +1,7 @@
 import type { ConditionType, ExperimentStatus, Phase } from '../api/status.ts';
 import { MAX_INTERVALS_LENGTH } from '../api/status.ts';
 import { conditionsFrom, conditionStatus, type ConditionValue } from './conditions.ts';
-import type { RunFailure } from 'swarmlab';
+import { RESULTS_JOB_FAILED, resultsSettled, type RunFailure } from 'swarmlab';
 import { count, difference, formatIntervals, normalise, parseIntervals, type Intervals } from './intervals.ts';
 
 // The level-triggered core of reconcile, as a pure function: what is observed
@@ -86,7 +86,7 @@ export interface ManifestWritten {
  * of the Job that builds them.
  */
 export type ResultsObservation =
-  | { written: true; tablesURI: string }
+  | { written: true; tablesURI: string; reportURI: string }
   | { written: false; job: 'absent' | 'running' | 'succeeded' | { failed: string } };
 
 export type Action =
@@ -121,12 +121,8 @@ const TERMINAL: readonly Phase[] = ['Complete', 'Failed'];
  * too (tables written, or their Job failed), nothing is read again.
  */
 export function staysFinished(prev: ExperimentStatus, digest: string): boolean {
-  const results = prev.conditions?.find((c) => c.type === 'ResultsReady');
-  const settled = results?.status === 'True' || results?.reason === RESULTS_JOB_FAILED;
-  return prev.phase !== undefined && TERMINAL.includes(prev.phase) && prev.specDigest === digest && settled;
+  return prev.phase !== undefined && TERMINAL.includes(prev.phase) && prev.specDigest === digest && resultsSettled(prev);
 }
-
-const RESULTS_JOB_FAILED = 'ResultsJobFailed';
 
 /** Every run has ended and the manifest is written: nothing about the runs can change any more. */
 export function runsOver(prev: ExperimentStatus, digest: string): boolean {
@@ -134,10 +130,15 @@ export function runsOver(prev: ExperimentStatus, digest: string): boolean {
 }
 
 /** The finishing step once the manifest exists: ResultsReady, and the results Job to create while the tables are missing. */
-function finishingStep(results: ResultsObservation | undefined): { condition: ConditionValue; actions: Action[]; requeue: boolean; tablesURI?: string } {
+function finishingStep(results: ResultsObservation | undefined): { condition: ConditionValue; actions: Action[]; requeue: boolean; built?: Pick<ExperimentStatus, 'tablesURI' | 'reportURI'> } {
   const r = results ?? { written: false, job: 'absent' };
   if (r.written) {
-    return { condition: { status: 'True', reason: 'TablesWritten', message: `results table ${r.tablesURI}, with results.csv and the per-point statistics beside it` }, actions: [], requeue: false, tablesURI: r.tablesURI };
+    return {
+      condition: { status: 'True', reason: 'TablesWritten', message: `results table ${r.tablesURI}, with results.csv and the per-point statistics beside it; report ${r.reportURI}` },
+      actions: [],
+      requeue: false,
+      built: { tablesURI: r.tablesURI, reportURI: r.reportURI },
+    };
   }
   if (typeof r.job === 'object') return { condition: { status: 'False', reason: RESULTS_JOB_FAILED, message: `the Job building the tables failed: ${r.job.failed}` }, actions: [], requeue: false };
   return {
@@ -210,8 +211,7 @@ export function decide(obs: Observation): Decision {
     for (const x of prev.conditions ?? []) c[x.type] = { status: x.status, reason: x.reason, message: x.message };
     const step = finishingStep(obs.results);
     c.ResultsReady = step.condition;
-    const status: ExperimentStatus = { ...prev, observedGeneration: obs.generation, conditions: conditionsFrom(c, prev.conditions, nowText, obs.generation) };
-    if (step.tablesURI !== undefined) status.tablesURI = step.tablesURI;
+    const status: ExperimentStatus = { ...prev, observedGeneration: obs.generation, conditions: conditionsFrom(c, prev.conditions, nowText, obs.generation), ...step.built };
     return { status, actions: step.actions, events: transitionEvents(prev, status), requeue: step.requeue };
   }
 
@@ -322,13 +322,13 @@ export function decide(obs: Observation): Decision {
   }
 
   if (phase === 'Running' || phase === 'Suspended') actions.push(...parallelismActions(obs.parallelism));
-  let tablesURI: string | undefined;
+  let built: Pick<ExperimentStatus, 'tablesURI' | 'reportURI'> | undefined;
   if (obs.manifest !== undefined && TERMINAL.includes(phase)) {
     const step = finishingStep(obs.results);
     c.ResultsReady = step.condition;
     actions.push(...step.actions);
     requeue ||= step.requeue;
-    tablesURI = step.tablesURI;
+    built = step.built;
   }
 
   const status: ExperimentStatus = {
@@ -349,8 +349,7 @@ export function decide(obs: Observation): Decision {
     status.manifestURI = obs.manifest.uri;
     status.manifestDigest = obs.manifest.digest;
   }
-  if (tablesURI !== undefined) status.tablesURI = tablesURI;
-  return { status, actions, events: transitionEvents(prev, status), requeue };
+  return { status: { ...status, ...built }, actions, events: transitionEvents(prev, status), requeue };
 }
 
 /**

@@ -1,15 +1,15 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { SwarmlabError } from '../errors.ts';
 import { loadRegistry } from '../plugins/runner-registry.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { API_VERSION } from '../spec/experiment.ts';
-import { ExperimentStatus, type Phase } from '../spec/status.ts';
+import { ExperimentStatus, resultsSettled, type Phase } from '../spec/status.ts';
 import { loadExperimentDocument } from '../spec/load.ts';
 import { openStore } from '../store/open.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
-import { ResultsLayout } from '../store/layout.ts';
+import { REPORT_FILE, ResultsLayout } from '../store/layout.ts';
+import { downloadResults } from './download-results.ts';
 import { statisticsText, statisticsToShow, tableUris } from './results-command.ts';
 
 // The CLI side of running on a cluster: `submit` applies an Experiment to the
@@ -82,6 +82,7 @@ export async function submit(file: string, opts: SubmitOptions): Promise<number>
 
   const deadline = opts.timeoutSeconds ? Date.now() + opts.timeoutSeconds * 1000 : Number.POSITIVE_INFINITY;
   let last = '';
+  let announcedFinishing = false;
   for (;;) {
     const { status, generation } = await readStatus(api, exp.metadata.name, namespace).catch((e: unknown) => {
       throw apiError(e, `reading experiment ${namespace}/${exp.metadata.name}`);
@@ -93,16 +94,38 @@ export async function submit(file: string, opts: SubmitOptions): Promise<number>
       last = line;
     }
     const ending = status.phase === undefined ? undefined : ENDING[status.phase];
-    if (current && ending !== undefined) {
+    // A sweep that ran ends once its tables and report are built (or their Job failed): what --wait hands on is the answer.
+    const finishing = ending !== undefined && status.phase !== 'Invalid' && !resultsSettled(status);
+    if (current && finishing && !announcedFinishing) {
+      process.stderr.write('building the tables and the report\n');
+      announcedFinishing = true;
+    }
+    if (current && ending !== undefined && !finishing) {
       // The condition that ended it says why: the failed runs and their codes, or the invalid field.
       const message = status.conditions?.find((c) => c.type === ending)?.message ?? '';
-      const out = { name: exp.metadata.name, namespace, phase: status.phase, message, runs: status.runs, resultsURI: status.resultsURI, manifestURI: status.manifestURI, manifestDigest: status.manifestDigest };
-      process.stdout.write(opts.json ? `${JSON.stringify(out, null, 2)}\n` : `${status.phase}: results ${status.resultsURI ?? '-'} digest ${status.manifestDigest ?? '-'}\n`);
+      const results = status.conditions?.find((c) => c.type === 'ResultsReady');
+      const out = {
+        name: exp.metadata.name,
+        namespace,
+        phase: status.phase,
+        message,
+        runs: status.runs,
+        resultsURI: status.resultsURI,
+        manifestURI: status.manifestURI,
+        manifestDigest: status.manifestDigest,
+        ...(status.tablesURI !== undefined ? { tablesURI: status.tablesURI } : {}),
+        ...(status.reportURI !== undefined ? { reportURI: status.reportURI } : {}),
+      };
+      process.stdout.write(opts.json ? `${JSON.stringify(out, null, 2)}\n` : `${status.phase}: results ${status.resultsURI ?? '-'} digest ${status.manifestDigest ?? '-'}${status.reportURI ? `\nreport:   ${status.reportURI}` : ''}\n`);
       if (status.phase === 'Invalid') {
         process.stderr.write(`invalid spec: ${message}\n`);
         return 2;
       }
       if (status.phase === 'Failed') process.stderr.write(`failed: ${message}\n`);
+      if (results?.status !== 'True') {
+        process.stderr.write(`no tables or report: ${results?.message ?? 'the finishing step did not run'}\n`);
+        return 1;
+      }
       return status.phase === 'Complete' ? 0 : 1;
     }
     if (Date.now() > deadline) {
@@ -116,6 +139,8 @@ export async function submit(file: string, opts: SubmitOptions): Promise<number>
 export interface ResultsOptions {
   readonly namespace?: string;
   readonly download?: string;
+  /** With --download: every run's files too. */
+  readonly runs?: boolean;
   readonly json?: boolean;
   /** Final metrics whose statistics to print (default: every one). */
   readonly metric?: readonly string[];
@@ -133,17 +158,13 @@ export async function results(name: string, opts: ResultsOptions): Promise<numbe
   }
   const store = openStore(status.resultsURI);
   const report = await validateResults(store, await loadRegistry());
-  if (opts.download && report.problems.length === 0) {
-    for (const key of await store.list('')) {
-      const bytes = await store.get(key);
-      if (!bytes) continue;
-      const path = join(opts.download, key);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, bytes);
-    }
-  }
   const layout = new ResultsLayout('');
-  const hasTables = report.problems.length === 0 && (await store.stat(layout.resultsIndex)) !== undefined;
+  const valid = report.problems.length === 0;
+  const hasTables = valid && (await store.stat(layout.resultsIndex)) !== undefined;
+  if (opts.download !== undefined && valid && !hasTables) {
+    throw new SwarmlabError('USAGE', `experiment ${namespace}/${name}: its tables and report are not built yet (condition ResultsReady)`, { hint: 'wait for ResultsReady=True: kubectl wait --for=condition=ResultsReady experiment/NAME' });
+  }
+  const downloaded = opts.download !== undefined && hasTables ? await downloadResults(store, layout, status.manifestDigest ?? '', opts.download, { runs: opts.runs ?? false }) : undefined;
   const metrics = opts.metric ?? [];
   const statistics = hasTables ? await statisticsToShow(store, layout, metrics) : undefined;
   const out = {
@@ -152,9 +173,9 @@ export async function results(name: string, opts: ResultsOptions): Promise<numbe
     phase: status.phase,
     resultsURI: status.resultsURI,
     manifestDigest: status.manifestDigest,
-    valid: report.problems.length === 0,
+    valid,
     problems: report.problems,
-    downloadedTo: opts.download,
+    ...(downloaded !== undefined ? { downloadedTo: opts.download, downloaded: downloaded.length } : {}),
     ...(hasTables ? { tables: tableUris(store, layout) } : {}),
   };
   if (opts.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -162,7 +183,9 @@ export async function results(name: string, opts: ResultsOptions): Promise<numbe
     process.stdout.write(`${name}: ${status.phase ?? '?'} ${status.progress ?? ''}\n`);
     if (statistics !== undefined) process.stdout.write(statisticsText(statistics, metrics));
     process.stdout.write(`results:  ${status.resultsURI}\ndigest:   ${status.manifestDigest ?? '-'}\n`);
-    if (opts.download && report.problems.length === 0) process.stdout.write(`downloaded to ${opts.download}\n`);
+    if (downloaded !== undefined && opts.download !== undefined) {
+      process.stdout.write(`downloaded ${downloaded.length} files to ${opts.download}${opts.runs ? '' : ' (the manifest, the tables and the report; --runs for every run\'s files)'}\nreport:   ${join(opts.download, REPORT_FILE)}\n`);
+    }
     for (const p of report.problems) process.stderr.write(`  ${p}\n`);
   }
   return report.problems.length === 0 ? 0 : 1;

@@ -150,23 +150,26 @@ export function buildCli(): Command {
     )
     .argument('<target>', 'results folder or URI (holds a "/"), or an Experiment name on the cluster')
     .option('-n, --namespace <ns>', 'an Experiment\'s namespace (default: the context\'s)')
-    .option('--download <dir>', 'an Experiment on the cluster: copy the manifest, the tables and every run\'s files here (only when they validate)')
+    .option('--download <dir>', 'an Experiment on the cluster: copy its manifest, tables and report here, once they validate (a folder swarmlab results and swarmlab report read)')
+    .option('--runs', 'with --download: every run\'s files too')
     .option('--metric <name>', 'show the statistics of this final metric (repeat for more; default: every one)', collect)
     .option('--json', 'print a machine-readable result')
-    .action(async (target: string, opts: { namespace?: string; download?: string; json?: boolean; metric?: string[] }) => {
+    .action(async (target: string, opts: { namespace?: string; download?: string; runs?: boolean; json?: boolean; metric?: string[] }) => {
       const { isResultsLocation, localResultsCommand } = await import('./results-command.ts');
       if (isResultsLocation(target)) {
-        for (const [flag, given] of [['--namespace', opts.namespace], ['--download', opts.download]] as const) {
+        for (const [flag, given] of [['--namespace', opts.namespace], ['--download', opts.download], ['--runs', opts.runs]] as const) {
           if (given !== undefined) throw new SwarmlabError('USAGE', `${flag} is for an Experiment on the cluster; ${target} is a results location (it holds a "/")`, { hint: 'copy a local results folder with cp -r' });
         }
         await localResultsCommand(target, { ...(opts.metric ? { metric: opts.metric } : {}), ...(opts.json ? { json: true } : {}) });
         return;
       }
+      if (opts.runs && opts.download === undefined) throw new SwarmlabError('USAGE', '--runs: says what --download copies; give --download DIR too');
       const { results } = await import('./kube-commands.ts');
       try {
         process.exitCode = await results(target, {
           ...(opts.namespace ? { namespace: opts.namespace } : {}),
           ...(opts.download ? { download: opts.download } : {}),
+          ...(opts.runs ? { runs: true } : {}),
           ...(opts.json ? { json: true } : {}),
           ...(opts.metric ? { metric: opts.metric } : {}),
         });

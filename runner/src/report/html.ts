@@ -24,6 +24,9 @@ figcaption{font-weight:600;font-size:.9rem;margin-bottom:.3rem}.note{color:#666;
 .metric{margin:1rem 0}.metric h3{font-size:1rem;margin:.2rem 0}
 `;
 
+/** What the page may load: nothing but its own inline styles and data: images. A server handing the report out sends it as a header too. */
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
 /** The whole page: no script, no link, nothing fetched. */
 export function htmlPage(title: string, body: string): string {
   return `<!DOCTYPE html>
@@ -31,7 +34,7 @@ export function htmlPage(title: string, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
 </head>

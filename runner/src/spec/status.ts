@@ -74,6 +74,16 @@ export const ExperimentStatus = z
     manifestURI: z.string().max(1300).optional().describe('The manifest, written last when every run is done.'),
     manifestDigest: z.string().max(64).optional().describe('sha256 over the succeeded runs\' `run_id:digest` lines in index order.'),
     tablesURI: z.string().max(1300).optional().describe('The results table (results.parquet, with results.csv and the per-point statistics beside it), once built from the manifest.'),
+    reportURI: z.string().max(1300).optional().describe('The report (report.html: one self-contained page of figures and tables), once built from the manifest.'),
   })
   .describe('What the operator observed: phase, run counts and intervals, conditions and where the results are.');
 export type ExperimentStatus = z.infer<typeof ExperimentStatus>;
+
+/** ResultsReady's reason once the Job building the tables and the report has failed for good. */
+export const RESULTS_JOB_FAILED = 'ResultsJobFailed';
+
+/** The finishing step has settled: the tables and the report are written, or the Job building them failed for good. */
+export function resultsSettled(status: ExperimentStatus): boolean {
+  const results = status.conditions?.find((c) => c.type === 'ResultsReady');
+  return results?.status === 'True' || results?.reason === RESULTS_JOB_FAILED;
+}
