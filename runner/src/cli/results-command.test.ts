@@ -36,11 +36,11 @@ describe('swarmlab run and results', { timeout: 60_000 }, () => {
   it('run ends with the per-point statistics of the final metrics and the tables\' paths', () => {
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.split('\n');
-    const header = lines.findIndex((l) => /^metric\s+0\.4\s+0\.8$/.test(l));
+    const header = lines.findIndex((l) => /^arrivals\.rate\s+0\.4\s+0\.8$/.test(l));
     expect(header).toBeGreaterThan(0);
-    expect(lines[header - 1]?.trim()).toBe('arrivals.rate');
+    expect(lines[header + 1]).toMatch(/^-+ +-+ +-+$/);
     // A row per metric, a mean ± half-width per point.
-    expect(lines[header + 1]).toMatch(/^arrivals\.sent\s+\d+(\.\d+)? ± \d+(\.\d+)?\s+\d+(\.\d+)? ± \d+(\.\d+)?$/);
+    expect(lines[header + 2]).toMatch(/^arrivals\.sent\s+\d+(\.\d+)? ± \d+(\.\d+)?\s+\d+(\.\d+)? ± \d+(\.\d+)?$/);
     expect(lines.filter((l) => l.startsWith('server.served '))).toHaveLength(1);
     expect(run.stdout).toContain("(mean ± half-width of the 95% CI (Student's t) over the 3 runs of each point");
     for (const f of ['results.parquet', 'statistics.parquet']) expect(run.stdout).toContain(`${set}/${f}`);

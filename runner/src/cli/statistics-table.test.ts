@@ -19,17 +19,21 @@ describe('the statistics in a terminal', () => {
     expect(formatCell(stat(0, [], 'm', { n: 0, mean: null, sd: null, se: null, ci95_low: null, ci95_high: null, min: null, max: null }))).toBe('- (n=0/4)');
   });
 
-  it('puts a metric per row and a point per column; lists metrics equal everywhere on one line unless chosen', () => {
+  it('puts a point per column under a header line per parameter, a metric per row; lists metrics equal everywhere on one line unless chosen', () => {
     const rows = [0, 1].flatMap((p) => [
       stat(p, [['a', p], ['b', 'x']], 'varies', { mean: 10 + p }),
       stat(p, [['a', p], ['b', 'x']], 'fixed', { mean: 0, sd: 0, ci95_low: 0, ci95_high: 0 }),
     ]);
     const page: StatisticsPage = { params: ['a', 'b'], rows, metrics: ['varies', 'fixed'], points: 2 };
     const text = formatStatistics(page, false).split('\n');
-    expect(text[0]).toMatch(/^metric\s+a=0 b=x\s+a=1 b=x$/);
-    expect(text[1]).toMatch(/^varies\s+10 ± 3\.2\s+11 ± 2\.2$/);
+    expect(text.slice(0, 4)).toEqual(['a              0         1', 'b              x         x', '------  --------  --------', 'varies  10 ± 3.2  11 ± 2.2']);
     expect(text).toContain('(the same at every point shown: fixed=0)');
     expect(formatStatistics(page, true)).toMatch(/^fixed\s+0 ± 0\s+0 ± 0$/m);
+  });
+
+  it('names no parameter when none is swept', () => {
+    const text = formatStatistics({ params: [], rows: [stat(0, [], 'm')], metrics: ['m'], points: 1 }, false).split('\n');
+    expect(text.slice(0, 3)).toEqual(['   all runs', '-  --------', 'm  10 ± 3.2']);
   });
 
   it('says how many points it left out', () => {

@@ -22,13 +22,6 @@ function text(value: unknown): string {
   return value === null || value === undefined ? '-' : String(value);
 }
 
-/** A point's column label: its value when one parameter is swept (named above the columns), else name=value pairs. */
-function pointLabel(params: PointStatistics['params']): string {
-  if (params.length === 0) return 'all runs';
-  if (params.length === 1) return text(params[0]?.[1]);
-  return params.map(([name, value]) => `${name}=${text(value)}`).join(' ');
-}
-
 /** Same mean and no spread at every point shown. */
 function isConstant(cells: readonly PointStatistics[]): boolean {
   const first = cells[0]?.mean;
@@ -36,9 +29,10 @@ function isConstant(cells: readonly PointStatistics[]): boolean {
 }
 
 /**
- * The per-point statistics as a text table: a row per final metric, a
- * column per parameter point (the first SHOWN_POINTS), each cell the mean
- * and the half-width of its 95% interval. Unless metrics were chosen,
+ * The per-point statistics as a text table: a column per parameter point
+ * (the first SHOWN_POINTS) under a header line per swept parameter, then a
+ * row per final metric, each cell the mean and the half-width of its 95%
+ * interval. Unless metrics were chosen,
  * metrics with the same value everywhere are listed on one line instead.
  */
 export function formatStatistics(page: StatisticsPage, chosen: boolean): string {
@@ -49,9 +43,11 @@ export function formatStatistics(page: StatisticsPage, chosen: boolean): string 
     cells.set(r.metric, r);
   }
   const points = [...byPoint.keys()];
-  const labels = points.map((p) => pointLabel([...(byPoint.get(p)?.values() ?? [])][0]?.params ?? []));
+  const paramsOf = (p: number): PointStatistics['params'] => [...(byPoint.get(p)?.values() ?? [])][0]?.params ?? [];
+  // A header line per swept parameter (its name, then its value at each point) keeps columns as narrow as their cells.
+  const header: string[][] = page.params.length === 0 ? [['', ...points.map(() => 'all runs')]] : page.params.map((name, i) => [name, ...points.map((p) => text(paramsOf(p)[i]?.[1]))]);
   const metrics = page.metrics.filter((m) => points.some((p) => byPoint.get(p)?.has(m)));
-  const lines: string[][] = [['metric', ...labels]];
+  const body: string[][] = [];
   const constant: string[] = [];
   let shown = 0;
   for (const m of metrics) {
@@ -61,11 +57,13 @@ export function formatStatistics(page: StatisticsPage, chosen: boolean): string 
       continue;
     }
     if (shown++ >= SHOWN_METRICS) continue;
-    lines.push([m, ...cells.map(formatCell)]);
+    body.push([m, ...cells.map(formatCell)]);
   }
-  const widths = lines[0]!.map((_, c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
-  const table = lines.map((l) => l.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
-  if (page.params.length === 1) table.unshift(`${' '.repeat(widths[0]! + 2)}${page.params[0] ?? ''}`);
+  const lines = [...header, ...body];
+  const widths = header[0]!.map((_, c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
+  const format = (l: readonly string[]): string => l.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  const table = [...header.map(format), rule, ...body.map(format)];
   const runs = new Set(page.rows.map((r) => r.runs));
   const notes = [`mean ± half-width of the 95% CI (Student's t) over ${runs.size === 1 ? `the ${[...runs][0] ?? 0} runs` : 'the runs'} of each point; sd, min and max are in statistics.csv`];
   if (constant.length > 0) notes.push(`the same at every point shown: ${constant.join(', ')}`);

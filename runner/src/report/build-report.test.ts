@@ -73,6 +73,14 @@ describe('the report', { timeout: 60_000 }, () => {
     expect((series.match(/<svg /g) ?? []).length).toBeGreaterThan(0);
   });
 
+  it('opens with links to each of its sections, in order', () => {
+    const nav = html.slice(html.indexOf('<nav>'), html.indexOf('</nav>'));
+    const targets = [...nav.matchAll(/href="#([a-z-]+)"/g)].map((m) => m[1]);
+    const sections = [...html.matchAll(/<section id="([a-z-]+)"/g)].map((m) => m[1]);
+    expect(targets).toEqual(sections);
+    expect(targets).toEqual(expect.arrayContaining(['what-was-run', 'final-metrics', 'time-series']));
+  });
+
   it('fetches nothing and runs nothing: no script, no link, no external source', () => {
     expect(html).not.toMatch(/<script|<link|<iframe|<img|@import|url\((?!#)/i);
     expect(html).not.toMatch(/\s(?:src|href)="(?!#)/i);

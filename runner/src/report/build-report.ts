@@ -110,7 +110,14 @@ export async function buildReport(store: ObjectStore, layout: ResultsLayout, man
   sections.push(await modulePanels(store, layout, manifest, exp.spec.scenario.modules, opts.registry, pointOf, params, renderer));
   sections.push(await timeSeries(store, layout, manifest, (run) => planRun(exp, run.index, seeds).pointIndex, pointParams, params, seriesMetrics, renderer));
   sections.push(`<footer><p class="note">Built by swarmlab ${escapeHtml(RUNNER_VERSION)} from manifest ${escapeHtml(manifest.digest)}.</p></footer>`);
-  return Buffer.from(htmlPage(`${manifest.experiment.name}: swarmlab report`, `<h1>${escapeHtml(manifest.experiment.name)}</h1>\n${sections.join('\n')}`), 'utf8');
+  const body = sections.join('\n');
+  return Buffer.from(htmlPage(`${manifest.experiment.name}: swarmlab report`, `<h1>${escapeHtml(manifest.experiment.name)}</h1>\n${contents(body)}\n${body}`), 'utf8');
+}
+
+/** Links to the page's sections, in order: a long report (a figure per metric) is read by jumping to the part wanted. */
+function contents(body: string): string {
+  const links = [...body.matchAll(/<section id="([a-z-]+)"><h2>([^<]+)<\/h2>/g)].map(([, id, title]) => `<li><a href="#${id ?? ''}">${title ?? ''}</a></li>`);
+  return `<nav><ul class="contents">${links.join('')}</ul></nav>`;
 }
 
 function whatWasRun(manifest: Manifest, modules: readonly { kind: string; module: string; name?: string | undefined; version?: string | undefined }[], sweep: unknown, points: number): string {

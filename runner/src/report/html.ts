@@ -22,6 +22,7 @@ th{background:#f5f5f5}code,pre{font-family:ui-monospace,monospace;font-size:.85r
 .figures{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;border:1px solid #eee;padding:.5rem}
 figcaption{font-weight:600;font-size:.9rem;margin-bottom:.3rem}.note{color:#666;font-size:.8rem;margin:.3rem 0 0}
 .metric{margin:1rem 0}.metric h3{font-size:1rem;margin:.2rem 0}
+.contents{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}
 `;
 
 /** What the page may load: nothing but its own inline styles and data: images. A server handing the report out sends it as a header too. */
