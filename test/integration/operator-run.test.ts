@@ -195,7 +195,7 @@ describe('operator on the local control plane', () => {
     }
     await within('the last operator starting', 20_000, startOperator());
     for (const name of names) {
-      const done = await waitPhase(name, 'Complete', 30_000);
+      const done = await waitPhase(name, 'Complete');
       expect(done.runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 4, failed: 0 });
       expect((await jobsOf(name)).length).toBe(1);
     }
