@@ -8,7 +8,9 @@
 // point. The reduction is made on the parsed YAML document (comments, quoting
 // and every other key as written) and written to one temp file; kubectl
 // applies that file and `swarmlab run` runs that file, so both read the same
-// bytes, and the scenario is the real file's.
+// bytes, and the scenario is the real file's. The tables and the report the
+// cluster's finishing step builds, fetched with `swarmlab results --download`,
+// are the bytes `swarmlab run` wrote.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,13 +18,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isMap, isSeq, parseDocument } from 'yaml';
-import { useTestOperator, waitForPhase } from '../cluster/operator-fixture.ts';
-import { useCluster } from '../cluster/harness.ts';
+import { BUILT_FILES } from 'swarmlab';
+import { experimentStatus, useTestOperator, waitForPhase } from '../cluster/operator-fixture.ts';
+import { useCluster, waitFor } from '../cluster/harness.ts';
 
 const cluster = useCluster('scenarios');
 const repo = new URL('../../', import.meta.url);
 const bin = fileURLToPath(new URL('bin/swarmlab.js', repo));
-const operator = useTestOperator(cluster);
+useTestOperator(cluster);
 
 /** Experiment files shipped in scenarios/ and examples/ (when it exists). */
 function shippedFiles(): string[] {
@@ -63,9 +66,9 @@ function reduced(text: string): string {
   return doc.toString({ lineWidth: 0 });
 }
 
-function swarmlabRun(file: string, store: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function swarmlab(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, 'run', file, '--json', '--workers', '2', '--store', store], { env: { ...process.env, SWARMLAB_S3_ENDPOINT: '' } });
+    const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -83,7 +86,7 @@ describe('shipped Experiment files on the local control plane', () => {
 
   for (const file of files) {
     const base = file.slice(file.lastIndexOf('/') + 1);
-    it(`${base}: kubectl apply reaches Complete with the manifest digest of swarmlab run`, { timeout: 240_000 }, async () => {
+    it(`${base}: kubectl apply reaches Complete with the manifest digest of swarmlab run, and its tables and report download as swarmlab run's bytes`, { timeout: 360_000 }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'swarmlab-scenario-'));
       const copy = join(dir, base);
       writeFileSync(copy, reduced(readFileSync(file, 'utf8')));
@@ -91,7 +94,7 @@ describe('shipped Experiment files on the local control plane', () => {
 
       const applied = await cluster.kubectl(['apply', '-n', cluster.namespace, '-f', copy]);
       expect(applied.code, applied.stderr).toBe(0);
-      const local = await swarmlabRun(copy, `file://${join(dir, 'results')}`);
+      const local = await swarmlab(['run', copy, '--json', '--workers', '2', '--store', `file://${join(dir, 'results')}`], { SWARMLAB_S3_ENDPOINT: '' });
       expect(local.code, local.stderr).toBe(0);
       const summary = JSON.parse(local.stdout) as { total: number; succeeded: number; manifestDigest: string };
       expect(summary.succeeded).toBe(summary.total);
@@ -99,6 +102,22 @@ describe('shipped Experiment files on the local control plane', () => {
       const done = await waitForPhase(cluster, name, 'Complete', 200_000);
       expect(done.runs?.succeeded).toBe(summary.total);
       expect(done.manifestDigest).toBe(summary.manifestDigest);
+
+      await waitFor(`${name}'s tables and report`, async () => ((await experimentStatus(cluster, name))?.conditions?.some((c) => c.type === 'ResultsReady' && c.status === 'True') ? true : undefined), { timeoutMs: 120_000, intervalMs: 500 });
+      const s = cluster.connection.objectStore;
+      const downloaded = join(dir, 'downloaded');
+      const fetched = await swarmlab(['results', name, '-n', cluster.namespace, '--download', downloaded], {
+        KUBECONFIG: cluster.connection.kubeconfigPath,
+        AWS_ACCESS_KEY_ID: s.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
+        AWS_REGION: s.region || 'us-east-1',
+        SWARMLAB_S3_ENDPOINT: s.endpoint,
+      });
+      expect(fetched.code, fetched.stderr).toBe(0);
+      const set = join(dir, 'results', name, (done.specDigest ?? '').slice(0, 16));
+      for (const f of [...BUILT_FILES, 'results-index.json']) {
+        expect(readFileSync(join(downloaded, f)).equals(readFileSync(join(set, f))), `${f}: the cluster's bytes are swarmlab run's`).toBe(true);
+      }
     });
   }
 });
