@@ -18,34 +18,30 @@ export interface DownloadOptions {
  * is never overwritten: nothing is written when one is found.
  */
 export async function downloadResults(store: ObjectStore, layout: ResultsLayout, manifestDigest: string, dir: string, opts: DownloadOptions = {}): Promise<string[]> {
-  const files = new Map<string, Buffer>();
-  const fetch = async (key: string): Promise<void> => {
-    const bytes = await store.get(key);
-    if (bytes === undefined) throw new SwarmlabError('STORE_ERROR', 'listed but gone before it was read', { file: store.uriFor(key) });
-    files.set(key, bytes);
-  };
-  await fetch(layout.manifest);
-  await fetch(layout.resultsIndex);
+  // The built files are checked against the index as they are read, and kept; run files are read twice at most (when the folder has them), never all held at once.
+  const built = new Map<string, Buffer>();
   for (const file of BUILT_FILES) {
     const read = await readBuiltFile(store, layout, file, manifestDigest);
     if (!read.found) throw new SwarmlabError(read.why === 'absent' ? 'USAGE' : 'INVALID_OUTPUT', read.message, { file: store.uriFor(layout.table(file)) });
-    files.set(layout.table(file), read.bytes);
+    built.set(layout.table(file), read.bytes);
   }
-  if (opts.runs) {
-    for (const key of await store.list(layout.root === '' ? '' : `${layout.root}/`)) if (!files.has(key)) await fetch(key);
-  }
+  const keys = new Set([layout.manifest, layout.resultsIndex, ...built.keys()]);
+  if (opts.runs) for (const key of await store.list(layout.root === '' ? '' : `${layout.root}/`)) keys.add(key);
+  const bytesOf = async (key: string): Promise<Buffer> => {
+    const bytes = built.get(key) ?? (await store.get(key));
+    if (bytes === undefined) throw new SwarmlabError('STORE_ERROR', 'listed but gone before it was read', { file: store.uriFor(key) });
+    return bytes;
+  };
   const local = (key: string): string => join(dir, layout.root === '' ? key : key.slice(layout.root.length + 1));
-  for (const [key, bytes] of files) {
+  for (const key of keys) {
     const existing = await readFile(local(key)).catch(() => undefined);
-    if (existing !== undefined && !existing.equals(bytes)) {
+    if (existing !== undefined && !existing.equals(await bytesOf(key))) {
       throw new SwarmlabError('BAD_FILE', 'already exists with other content; nothing was downloaded', { file: local(key), hint: 'download into an empty folder' });
     }
   }
-  const written: string[] = [];
-  for (const [key, bytes] of files) {
+  for (const key of keys) {
     await mkdir(dirname(local(key)), { recursive: true });
-    await writeFile(local(key), bytes);
-    written.push(local(key));
+    await writeFile(local(key), await bytesOf(key));
   }
-  return written;
+  return [...keys].map(local);
 }
