@@ -1,10 +1,11 @@
-import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { parquetReadObjects } from 'hyparquet';
 import { SwarmlabError } from '../errors.ts';
-import type { ResultsLayout } from '../store/layout.ts';
+import type { ResultsLayout, TableFile } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { METRIC_PREFIX } from './run-row.ts';
+import { openStoredParquet } from './stored-parquet.ts';
 
-const FILE = 'results.parquet';
+const FILE: TableFile = 'results.parquet';
 /** Rows read from the file at a time. */
 const CHUNK_ROWS = 4096;
 
@@ -28,18 +29,7 @@ export async function readRunValues(
   metrics: readonly string[],
   limits: { readonly maxPoints: number; readonly seedsPerPoint: number },
 ): Promise<RunValues[]> {
-  const key = layout.table(FILE);
-  const bytes = await store.get(key);
-  if (bytes === undefined) throw new SwarmlabError('BAD_FILE', `no ${FILE}`, { file: store.uriFor(key) });
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const unreadable = (e: unknown): SwarmlabError =>
-    new SwarmlabError('BAD_FILE', `${FILE}: not a Parquet file this runner can read: ${(e as Error).message}`, { file: store.uriFor(key) });
-  let meta: ReturnType<typeof parquetMetadata>;
-  try {
-    meta = parquetMetadata(file);
-  } catch (e) {
-    throw unreadable(e);
-  }
+  const { file, meta, unreadable } = await openStoredParquet(store, layout, FILE);
   const present = new Set(meta.schema.slice(1).map((e) => e.name));
   const columns = metrics.map((m) => `${METRIC_PREFIX}${m}`);
   const wanted = ['index', 'point', 'seed', ...columns.filter((c) => present.has(c))];

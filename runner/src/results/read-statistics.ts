@@ -1,11 +1,12 @@
-import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { parquetReadObjects } from 'hyparquet';
 import { z } from 'zod';
 import { SwarmlabError } from '../errors.ts';
-import type { ResultsLayout } from '../store/layout.ts';
+import type { ResultsLayout, TableFile } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { PARAM_PREFIX } from './run-row.ts';
+import { openStoredParquet } from './stored-parquet.ts';
 
-const FILE = 'statistics.parquet';
+const FILE: TableFile = 'statistics.parquet';
 
 const count = z.bigint().transform(Number);
 const stat = z.number().nullable();
@@ -47,18 +48,7 @@ const CHUNK_ROWS = 4096;
  * reading stops at the first row of a later point.
  */
 export async function readStatistics(store: ObjectStore, layout: ResultsLayout, maxPoints: number, metrics?: ReadonlySet<string>): Promise<StatisticsPage> {
-  const key = layout.table(FILE);
-  const bytes = await store.get(key);
-  if (bytes === undefined) throw new SwarmlabError('BAD_FILE', `no ${FILE}`, { file: store.uriFor(key) });
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const unreadable = (e: unknown): SwarmlabError =>
-    new SwarmlabError('BAD_FILE', `${FILE}: not a Parquet file this runner can read: ${(e as Error).message}`, { file: store.uriFor(key) });
-  let meta: ReturnType<typeof parquetMetadata>;
-  try {
-    meta = parquetMetadata(file);
-  } catch (e) {
-    throw unreadable(e);
-  }
+  const { file, meta, unreadable } = await openStoredParquet(store, layout, FILE);
   const names = meta.schema.slice(1).map((e) => e.name);
   const total = Number(meta.num_rows);
   const paramColumns = names.slice(names.indexOf('point') + 1, names.indexOf('metric'));
@@ -76,7 +66,7 @@ export async function readStatistics(store: ObjectStore, layout: ResultsLayout, 
       const parsed = StatisticsRow.safeParse(r);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new SwarmlabError('BAD_FILE', `${FILE}: row ${start + i}: ${issue?.path.map(String).join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, { file: store.uriFor(key) });
+        throw new SwarmlabError('BAD_FILE', `${FILE}: row ${start + i}: ${issue?.path.map(String).join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, { file: store.uriFor(layout.table(FILE)) });
       }
       const row = parsed.data;
       if (row.point >= maxPoints) {
