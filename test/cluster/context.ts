@@ -10,6 +10,10 @@ export interface ClusterConnection {
   kubectl: string;
   /** Where the harness keeps component logs (undefined for an existing cluster). */
   logDir: string | undefined;
+  /** The local node's logs (containerd, kubelet, kube-proxy); undefined for an existing cluster. */
+  nodeLogDir: string | undefined;
+  /** The swarmlab image built here (scripts/image/build.sh), by the name the chart uses, and its ID. */
+  image: { ref: string; id: string };
   objectStore: ObjectStoreInfo;
 }
 
