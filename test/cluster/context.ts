@@ -12,8 +12,8 @@ export interface ClusterConnection {
   logDir: string | undefined;
   /** The local node's logs (containerd, kubelet, kube-proxy); undefined for an existing cluster. */
   nodeLogDir: string | undefined;
-  /** The swarmlab image built here (scripts/image/build.sh), by the name the chart uses, and its ID. */
-  image: { ref: string; id: string };
+  /** The swarmlab image built here (scripts/image/build.sh): the name the chart uses, its ID, and its OCI archive (for another node). */
+  image: { ref: string; id: string; archive: string };
   objectStore: ObjectStoreInfo;
 }
 

@@ -84,7 +84,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       kubectl: existsSync(pinnedKubectl) ? pinnedKubectl : 'kubectl',
       logDir: cluster?.logDir,
       nodeLogDir: node?.logDir,
-      image: { ref: image.chartRef, id: image.imageId },
+      image: { ref: image.chartRef, id: image.imageId, archive: image.archive },
       objectStore,
     };
     project.provide('swarmlabCluster', connection);

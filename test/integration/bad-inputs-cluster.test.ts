@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { experimentStatus, installExperimentCrd, prepareOperatorNamespace, startTestOperator, type TestOperator } from '../cluster/operator-fixture.ts';
-import type { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 import { limiter, loadCases, validExperimentYaml } from '../unit/bad-input-cases.ts';
 
 const cluster = useCluster('bad-inputs');
@@ -36,15 +35,13 @@ describe('bad-input case files on the local control plane', () => {
 });
 
 describe('bad-input case files the operator marks Invalid', () => {
-  let kubelet: LocalKubeletStandIn | undefined;
   let operator: TestOperator | undefined;
   beforeAll(async () => {
-    kubelet = await prepareOperatorNamespace(cluster);
+    await prepareOperatorNamespace(cluster);
     operator = await startTestOperator(cluster);
   });
   afterAll(async () => {
     await operator?.stop();
-    await kubelet?.stop();
   });
 
   it('has such case files', () => {

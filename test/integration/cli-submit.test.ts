@@ -1,6 +1,6 @@
 // `swarmlab submit --wait` and `swarmlab results` as a CI job would use them:
 // the real CLI against the real API server, with the operator and the
-// kubelet stand-in running the sweep and MinIO holding the results.
+// local node running the sweep in real containers and MinIO holding the results.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,11 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareOperatorNamespace, startTestOperator, type TestOperator } from '../cluster/operator-fixture.ts';
 import { useCluster } from '../cluster/harness.ts';
-import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
 const cluster = useCluster('cli-submit');
 const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));
-let kubelet: LocalKubeletStandIn;
 let operator: TestOperator | undefined;
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -62,13 +60,12 @@ spec:
 }
 
 beforeAll(async () => {
-  kubelet = await prepareOperatorNamespace(cluster);
+  await prepareOperatorNamespace(cluster);
   operator = await startTestOperator(cluster);
 });
 
 afterAll(async () => {
   await operator?.stop();
-  await kubelet?.stop();
 });
 
 describe('swarmlab submit and results', () => {

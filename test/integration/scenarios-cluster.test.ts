@@ -1,5 +1,5 @@
 // Every shipped Experiment file, applied with the pinned kubectl to the local
-// control plane (operator and kubelet stand-in running), reaches Complete with
+// control plane (operator running, pods on the local node), reaches Complete with
 // the manifest digest `swarmlab run` gives the same file.
 //
 // The shipped sweeps are larger than a test should run, so each file is
@@ -18,12 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { prepareOperatorNamespace, startTestOperator, waitForPhase, type TestOperator } from '../cluster/operator-fixture.ts';
 import { useCluster } from '../cluster/harness.ts';
-import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
 const cluster = useCluster('scenarios');
 const repo = new URL('../../', import.meta.url);
 const bin = fileURLToPath(new URL('bin/swarmlab.js', repo));
-let kubelet: LocalKubeletStandIn;
 let operator: TestOperator | undefined;
 
 /** Experiment files shipped in scenarios/ and examples/ (when it exists). */
@@ -77,13 +75,12 @@ function swarmlabRun(file: string, store: string): Promise<{ code: number | null
 }
 
 beforeAll(async () => {
-  kubelet = await prepareOperatorNamespace(cluster);
+  await prepareOperatorNamespace(cluster);
   operator = await startTestOperator(cluster);
 });
 
 afterAll(async () => {
   await operator?.stop();
-  await kubelet?.stop();
 });
 
 describe('shipped Experiment files on the local control plane', () => {
