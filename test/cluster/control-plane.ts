@@ -24,6 +24,11 @@ export const CONTROLLERS = [
   'pod-garbage-collector-controller',
   // Lifts the node.kubernetes.io/not-ready taint a kubelet registers with, once the node is Ready.
   'node-lifecycle-controller',
+  // The chart's operator Deployment, its PodDisruptionBudget and Service.
+  'deployment-controller',
+  'replicaset-controller',
+  'disruption-controller',
+  'endpointslice-controller',
 ] as const;
 
 export interface StartClusterOptions {
