@@ -1,7 +1,8 @@
 // How run pods end on a real node, and how the operator's Job counts them:
-// the kernel's OOM killer (exit 137) is an ordinary failure the retries
-// cover; a non-retryable exit status fails its index at once; a pod evicted
-// mid-run (DisruptionTarget) costs nothing and its run is done again.
+// the kernel's OOM killer (exit 137, OUT_OF_MEMORY) and any other
+// non-retryable exit status fail their index at once, whatever retries the
+// spec allows; a pod evicted mid-run (DisruptionTarget) costs nothing and its
+// run is done again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExperiment, prepareOperatorNamespace, queueExperiment, startTestOperator, waitForPhase, type TestOperator } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
@@ -23,18 +24,15 @@ async function podsOf(experiment: string, index?: number) {
 }
 
 describe('run pods on the real node', () => {
-  it('a run over its memory limit is OOM-killed (exit 137) and retried as the failure policy says, then fails its index', { timeout: 240_000 }, async () => {
+  it('a run over its memory limit is OOM-killed (exit 137) and fails its index without a retry (OUT_OF_MEMORY: the same run would be killed again)', { timeout: 240_000 }, async () => {
     operator ??= await startTestOperator(cluster);
     // Node alone needs more than 24 MiB: the container is killed while it starts, every time.
-    await createExperiment(cluster, queueExperiment('oom', { replicas: 1, grid: [{ param: 'arrivals.rate', values: [0.3] }], execution: { retries: 1, resources: { limits: { memory: '24Mi' } } } }));
+    await createExperiment(cluster, queueExperiment('oom', { replicas: 1, grid: [{ param: 'arrivals.rate', values: [0.3] }], execution: { retries: 2, resources: { limits: { memory: '24Mi' } } } }));
     const s = await waitForPhase(cluster, 'oom', 'Failed', 200_000);
     expect(s.runs).toMatchObject({ total: 1, succeeded: 0, failed: 1 });
     const pods = await podsOf('oom', 0);
-    // retries: 1 means two attempts, both killed by the kernel.
-    expect(pods).toHaveLength(2);
-    for (const p of pods) {
-      expect(p.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
-    }
+    expect(pods).toHaveLength(1);
+    expect(pods[0]?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
   });
 
   it('a run that exits with a non-retryable status fails its index without a retry', { timeout: 240_000 }, async () => {
@@ -55,15 +53,16 @@ describe('run pods on the real node', () => {
     operator ??= await startTestOperator(cluster);
     // No retries at all: only the pod failure policy's Ignore rule can bring the run back.
     const exp = queueExperiment('evicted', { replicas: 1, grid: [{ param: 'arrivals.rate', values: [0.3] }], execution: { retries: 0, parallelism: 1 } });
-    // Long enough to be evicted while it runs.
-    exp.spec.scenario.horizon.time = 5000;
+    // Long enough (seconds) to be evicted while it runs.
+    exp.spec.scenario.horizon.time = 300_000;
     await createExperiment(cluster, exp);
     const running = await waitFor('the run pod to be running', async () => {
       const pods = await podsOf('evicted', 0);
       return pods.find((p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined);
     }, { timeoutMs: 120_000, intervalMs: 200 });
     const name = running.metadata?.name ?? '';
-    await cluster.core.createNamespacedPodEviction({ name, namespace: cluster.namespace, body: { metadata: { name, namespace: cluster.namespace } } });
+    // No grace period: the runner would otherwise stop on SIGTERM (or finish) in its own time.
+    await cluster.core.createNamespacedPodEviction({ name, namespace: cluster.namespace, body: { metadata: { name, namespace: cluster.namespace }, deleteOptions: { gracePeriodSeconds: 0 } } });
     // The API server marks the pod before it deletes it; the kubelet then stops the container.
     const evicted = await cluster.core.readNamespacedPod({ name, namespace: cluster.namespace });
     expect(evicted.metadata?.deletionTimestamp).toBeDefined();
@@ -72,5 +71,7 @@ describe('run pods on the real node', () => {
     expect(s.runs).toMatchObject({ total: 1, succeeded: 1, failed: 0 });
     const again = (await podsOf('evicted', 0)).filter((p) => p.metadata?.name !== name);
     expect(again.filter((p) => p.status?.phase === 'Succeeded')).toHaveLength(1);
+    const [job] = (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=evicted' })).items;
+    expect(job?.status?.failed ?? 0).toBe(0);
   });
 });
