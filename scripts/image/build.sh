@@ -195,10 +195,15 @@ else
 fi
 
 # --- 3. the project image ------------------------------------------------------
-# Its history records the base's first name: the base must carry only its own
-# (a --rebuild that stopped half-way may have left a second one).
-for leftover in "$base_ref-rebuilt"; do
-  image_exists "$leftover" && buildah rmi "$leftover" >/dev/null
+# Its history records the base's first name in the store, so the base must
+# carry its own name only. The same base built from another key (an older
+# version of this script, a --rebuild that stopped half-way) is the same image
+# under a second name: drop every other name.
+base_id=$(image_id "$base_ref")
+buildah images --noheading --format '{{.Name}}:{{.Tag}} {{.ID}}' | while read -r name short_id; do
+  if [ "${base_id#"$short_id"}" != "$base_id" ] && [ "$name" != "$base_ref" ]; then
+    buildah rmi "$name" >/dev/null
+  fi
 done
 cd "$repo"
 app_version=$(node -p "require('./package.json').version")
