@@ -72,7 +72,12 @@ function pickSubnet(): string {
   throw new Error('no free 10.200-249.x.0/24 subnet for the node network');
 }
 
-export function createNodeNetwork(): NodeNetwork {
+/**
+ * `reach`: host addresses outside this network the node's pods must reach
+ * (say, a MinIO listening on another node network's host end); each gets a
+ * /32 route via this network's host end, nothing wider.
+ */
+export function createNodeNetwork(opts: { reach?: readonly string[] } = {}): NodeNetwork {
   const id = randomBytes(3).toString('hex');
   const netns = `swarmlab-${id}`;
   const hostInterface = `swlh-${id}`;
@@ -117,6 +122,7 @@ export function createNodeNetwork(): NodeNetwork {
     inNs(['link', 'set', 'lo', 'up']);
     // Pod subnet reached through the node; no default route anywhere in the namespace.
     ip(['route', 'add', net.podCidr, 'via', net.nodeIp, 'dev', hostInterface]);
+    for (const address of opts.reach ?? []) inNs(['route', 'add', `${address}/32`, 'via', net.hostIp, 'dev', nodeInterface]);
     // Routing between the bridge and the veth happens inside the namespace (its own sysctl).
     execFileSync('nsenter', [`--net=${net.netnsPath}`, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'], { stdio: 'pipe' });
   } catch (err) {

@@ -42,7 +42,8 @@ const waitPhase = (name: string, phase: string) => waitForPhase(cluster, name, p
 
 beforeAll(async () => {
   const shared = inject('swarmlabCluster');
-  network = createNodeNetwork();
+  // Its pods use the shared MinIO, which listens on the main node network's host end.
+  network = createNodeNetwork({ reach: [new URL(shared.objectStore.endpoint).hostname] });
   own = await startCluster({ apiserverArgs: ['--watch-cache=false'], bindAddress: network.hostIp });
   node = await startNode({
     dir: mkdtempSync(join(tmpdir(), 'swarmlab-node-')),
