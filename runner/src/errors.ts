@@ -38,6 +38,12 @@ export const ErrorCodes = {
   UNKNOWN_MODULE: { exit: 2, retryable: false, summary: 'a module is not known to this runner' },
   /** A module's config does not match its schema, or its version range is unmet. */
   INVALID_MODULE_CONFIG: { exit: 2, retryable: false, summary: 'a module configuration is invalid' },
+  /** The runner configuration (swarmlab.config.yaml, package.json `swarmlab`, SWARMLAB_MODULES) is malformed. */
+  INVALID_RUNNER_CONFIG: { exit: 2, retryable: false, summary: 'the runner configuration is invalid' },
+  /** A module package named in the runner configuration could not be found or imported. */
+  MODULE_LOAD_FAILED: { exit: 2, retryable: false, summary: 'a module package could not be loaded' },
+  /** A loaded module breaks the module contract (kind, name, version, config schema), or its name clashes with another. */
+  INVALID_MODULE: { exit: 2, retryable: false, summary: 'a module does not meet the module contract' },
   /** The sweep expands to more runs than the cap allows. */
   SWEEP_TOO_LARGE: { exit: 2, retryable: false, summary: 'the sweep has more runs than allowed' },
   /** The store URI is malformed, or the store cannot be reached or written when checked before any run. */
@@ -117,6 +123,11 @@ export class SwarmlabError extends Error {
 /** Whether running a run again can help after it failed with this code (unknown codes: as RUN_FAILED). */
 export function isRetryable(code: string): boolean {
   return code in ErrorCodes ? ErrorCodes[code as ErrorCode].retryable : ErrorCodes.RUN_FAILED.retryable;
+}
+
+/** What a module throws when a run cannot go on (an event it cannot handle): the run fails with RUN_FAILED. */
+export function moduleFailure(message: string): SwarmlabError {
+  return new SwarmlabError('RUN_FAILED', message);
 }
 
 export function isSwarmlabError(e: unknown): e is SwarmlabError {

@@ -25,9 +25,11 @@ export { loadExperimentDocument, loadExperimentFile, parseExperiment, parseExper
 export { canonicalJson, sha256 } from './spec/canonical.ts';
 
 // Checking a spec against the modules, and the run matrix.
-export { builtinRegistry } from './modules/builtin.ts';
-export { ModuleRegistry } from './modules/registry.ts';
-export { defineModule, type ModuleDefinition } from './modules/api.ts';
+export { builtinRegistry } from './modules/builtin-registry.ts';
+export { ModuleRegistry, type ModuleSource, type RegisteredModule } from './modules/registry.ts';
+export { loadRegistry } from './plugins/runner-registry.ts';
+export { CONFIG_FILE, MODULES_ENV } from './plugins/runner-config.ts';
+export { defineModule, type ModuleDefinition } from './sdk/module.ts';
 export { validateExperiment } from './modules/check-sweep.ts';
 export { plan, planRun, runCount, runIdOf, runIndexOf, sweepSeeds, type RunPoint } from './spec/plan.ts';
 
@@ -38,10 +40,15 @@ export { codeForExitStatus, exitStatusPolicy } from './run/failure-policy.ts';
 export { failureFromRecord, formatFailureRecord, parseFailureRecord, type RunFailure } from './outputs/failure-record.ts';
 export { runLocal, type LocalRunOptions, type LocalRunResult, type Progress } from './run/local-executor.ts';
 export { assembleManifest, formatManifest, type StoredHash } from './outputs/manifest.ts';
-export type { Manifest, RunRecord } from './outputs/schemas.ts';
+export type { Manifest, ResultsIndex, RunRecord } from './outputs/schemas.ts';
 export { validateResults } from './outputs/validate-experiment.ts';
 export { findResultSets } from './outputs/find-results.ts';
 
+// The answer: tables built from a manifest, and the one statistics function.
+export { finishResults, type FinishedResults } from './results/finish.ts';
+export { readResultsIndex } from './results/read-index.ts';
+export { describeSample, RunningStatistics, CONFIDENCE, type SampleStatistics } from './results/statistics.ts';
+
 // Stores and where results live in them.
 export { openStore, FileStore, S3Store, type ObjectStore, type S3Location } from './store/index.ts';
-export { ExperimentLayout, ResultsLayout, RUN_RECORD_FILE } from './store/layout.ts';
+export { ExperimentLayout, ResultsLayout, RUN_RECORD_FILE, TABLE_FILES, type TableFile } from './store/layout.ts';

@@ -4,7 +4,7 @@
 // pods run on the local node, in the swarmlab image built here.
 import { join } from 'node:path';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller, type ControllerOptions } from '../../operator/src/controller/controller.ts';
 import { CRD_FILE } from '../../operator/src/crd/generate.ts';
@@ -154,4 +154,26 @@ export async function startTestOperator(
   });
   await controller.start();
   return { controller, metrics, logs, stop: () => controller.stop() };
+}
+
+/**
+ * For the enclosing describe (or file): the namespace prepared and an
+ * operator started before its tests, both stopped after. `restart` swaps the
+ * operator for one with other settings.
+ */
+export function useTestOperator(cluster: TestCluster): { restart(over?: Parameters<typeof startTestOperator>[1]): Promise<void> } {
+  let operator: TestOperator | undefined;
+  beforeAll(async () => {
+    await prepareOperatorNamespace(cluster);
+    operator = await startTestOperator(cluster);
+  });
+  afterAll(async () => {
+    await operator?.stop();
+  });
+  return {
+    async restart(over) {
+      await operator?.stop();
+      operator = await startTestOperator(cluster, over);
+    },
+  };
 }

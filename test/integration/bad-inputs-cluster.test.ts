@@ -2,9 +2,9 @@
 // the API server itself: `kubectl apply` (strict field validation, the served CRD schema) fails and
 // names the field. Those marked `cluster: invalid` are stored, and the operator marks them Invalid
 // with an InvalidSpec condition naming the code and the field, before it creates anything for them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useCluster, waitFor } from '../cluster/harness.ts';
-import { experimentStatus, installExperimentCrd, prepareOperatorNamespace, startTestOperator, type TestOperator } from '../cluster/operator-fixture.ts';
+import { experimentStatus, installExperimentCrd, useTestOperator } from '../cluster/operator-fixture.ts';
 import { limiter, loadCases, validExperimentYaml } from '../unit/bad-input-cases.ts';
 
 const cluster = useCluster('bad-inputs');
@@ -35,14 +35,7 @@ describe('bad-input case files on the local control plane', () => {
 });
 
 describe('bad-input case files the operator marks Invalid', () => {
-  let operator: TestOperator | undefined;
-  beforeAll(async () => {
-    await prepareOperatorNamespace(cluster);
-    operator = await startTestOperator(cluster);
-  });
-  afterAll(async () => {
-    await operator?.stop();
-  });
+  useTestOperator(cluster);
 
   it('has such case files', () => {
     expect(invalid.length).toBeGreaterThan(0);

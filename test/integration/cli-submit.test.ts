@@ -6,13 +6,13 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareOperatorNamespace, startTestOperator, type TestOperator } from '../cluster/operator-fixture.ts';
-import { useCluster } from '../cluster/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { experimentStatus, useTestOperator } from '../cluster/operator-fixture.ts';
+import { useCluster, waitFor } from '../cluster/harness.ts';
 
 const cluster = useCluster('cli-submit');
 const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));
-let operator: TestOperator | undefined;
+const operator = useTestOperator(cluster);
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const s = cluster.connection.objectStore;
@@ -59,15 +59,6 @@ spec:
   return file;
 }
 
-beforeAll(async () => {
-  await prepareOperatorNamespace(cluster);
-  operator = await startTestOperator(cluster);
-});
-
-afterAll(async () => {
-  await operator?.stop();
-});
-
 describe('swarmlab submit and results', () => {
   it('submit --wait exits 0 for a good sweep, and results validates and downloads it', async () => {
     const run = await cli(['submit', experimentFile('good', ['server']), '--wait', '--namespace', cluster.namespace, '--json', '--timeout', '150']);
@@ -77,29 +68,36 @@ describe('swarmlab submit and results', () => {
     expect(out.runs.succeeded).toBe(2);
     expect(out.resultsURI).toMatch(new RegExp(`^s3://${cluster.connection.objectStore.bucket}/${cluster.namespace}/good/[0-9a-f]{16}/$`));
 
+    // The finishing step: a Job of the runner image builds the tables beside the manifest, then ResultsReady.
+    const ready = await waitFor('the results tables', async () => {
+      const st = await experimentStatus(cluster, 'good');
+      return st?.conditions?.find((c) => c.type === 'ResultsReady')?.status === 'True' ? st : undefined;
+    }, { timeoutMs: 90_000, intervalMs: 500 });
+    expect(ready.tablesURI).toBe(`${out.resultsURI}results.parquet`);
+
     const dest = mkdtempSync(join(tmpdir(), 'swarmlab-results-'));
     const res = await cli(['results', 'good', '--namespace', cluster.namespace, '--download', dest]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain(`digest:   ${out.manifestDigest}`);
     expect(existsSync(join(dest, 'manifest.json'))).toBe(true);
     expect(readdirSync(join(dest, 'runs')).sort()).toEqual(['run-000000', 'run-000001']);
+    for (const table of ['results.parquet', 'results.csv', 'statistics.parquet', 'statistics.csv', 'results-index.json']) expect(existsSync(join(dest, table)), table).toBe(true);
+    expect(res.stdout).toMatch(/final metrics per parameter point, across seeds:\n/);
     const local = await cli(['validate', dest]);
     expect(local.stdout).toContain(`valid: 2 runs, manifest digest ${out.manifestDigest}`);
   });
 
   it('submit --wait exits 1 when a run fails on the cluster, and says which run and why', async () => {
     // The runner pods of this operator break run 1's output: INVALID_OUTPUT, not retried.
-    await operator?.stop();
-    operator = await startTestOperator(cluster, { config: { runnerEnv: { SWARMLAB_FAILPOINT: 'corrupt-output:1' } } });
+    await operator.restart({ config: { runnerEnv: { SWARMLAB_FAILPOINT: 'corrupt-output:1' } } });
     try {
       const run = await cli(['submit', experimentFile('failing', ['server']), '--wait', '--namespace', cluster.namespace, '--json', '--timeout', '150']);
       expect(run.code, run.stderr).toBe(1);
       const out = JSON.parse(run.stdout) as { phase: string; message: string; runs: { succeeded: number; failed: number } };
       expect(out).toMatchObject({ phase: 'Failed', runs: { succeeded: 1, failed: 1 }, message: expect.stringMatching(/run 1: INVALID_OUTPUT: /) });
-      expect(run.stderr).toMatch(/^failed: run 1: INVALID_OUTPUT: /m);
+      expect(run.stderr).toMatch(/^failed: 1 run failed; run 1: INVALID_OUTPUT: /m);
     } finally {
-      await operator.stop();
-      operator = await startTestOperator(cluster);
+      await operator.restart();
     }
   });
 

@@ -227,7 +227,7 @@ describe('helm install on the local control plane', () => {
     expect(status.runs).toMatchObject({ total: 4, succeeded: 4, failed: 0 });
     expect(status.resultsURI).toMatch(new RegExp(`^s3://${cluster.connection.objectStore.bucket}/${cluster.namespace}/${name}/`));
     // The runner pods used the chart's runner account and image.
-    const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name}` });
+    const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/job-generation` });
     expect(pods.items.length).toBeGreaterThanOrEqual(4);
     for (const p of pods.items) {
       expect(p.spec?.serviceAccountName).toBe(`${release}-swarmlab-runner`);

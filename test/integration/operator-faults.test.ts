@@ -107,7 +107,7 @@ async function waitStatus(name: string, what: string, ok: (s: ExperimentStatus) 
 const cond = (s: ExperimentStatus, type: string) => s.conditions?.find((c) => c.type === type);
 
 async function jobsOf(name: string): Promise<V1Job[]> {
-  return (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name}` })).items;
+  return (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/job-generation` })).items;
 }
 
 beforeAll(async () => {

@@ -29,7 +29,7 @@ async function startOperator(over: { runnerEnv?: Record<string, string>; maxInde
 }
 
 async function jobsOf(name: string): Promise<V1Job[]> {
-  const list = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name}` });
+  const list = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/job-generation` });
   return list.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
 }
 

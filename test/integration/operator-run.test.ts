@@ -67,7 +67,7 @@ async function listings(c: Controller): Promise<number> {
 }
 
 async function jobsOf(name: string): Promise<V1Job[]> {
-  const list = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name}` });
+  const list = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/job-generation` });
   return list.items;
 }
 
@@ -152,7 +152,7 @@ describe('operator on the local control plane', () => {
     expect(s.runs?.succeeded).toBe(0);
     const [job] = await jobsOf('paused');
     expect(job?.spec?.suspend).toBe(true);
-    const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=paused' });
+    const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=paused,swarmlab.io/job-generation' });
     expect(pods.items).toEqual([]);
     await cluster.kubectl(['patch', 'experiment', 'paused', '-n', cluster.namespace, '--type=merge', '-p', '{"spec":{"execution":{"suspend":false}}}']);
     const done = await waitPhase('paused', 'Complete');
@@ -232,7 +232,7 @@ describe('operator on the local control plane', () => {
       }
       const jobs = await jobsOf('doomed');
       const cms = await cluster.core.listNamespacedConfigMap({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=doomed' });
-      const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=doomed' });
+      const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=doomed,swarmlab.io/job-generation' });
       return jobs.length === 0 && cms.items.length === 0 && pods.items.length === 0 ? true : undefined;
     });
   });

@@ -14,15 +14,15 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isMap, isSeq, parseDocument } from 'yaml';
-import { prepareOperatorNamespace, startTestOperator, waitForPhase, type TestOperator } from '../cluster/operator-fixture.ts';
+import { useTestOperator, waitForPhase } from '../cluster/operator-fixture.ts';
 import { useCluster } from '../cluster/harness.ts';
 
 const cluster = useCluster('scenarios');
 const repo = new URL('../../', import.meta.url);
 const bin = fileURLToPath(new URL('bin/swarmlab.js', repo));
-let operator: TestOperator | undefined;
+const operator = useTestOperator(cluster);
 
 /** Experiment files shipped in scenarios/ and examples/ (when it exists). */
 function shippedFiles(): string[] {
@@ -73,15 +73,6 @@ function swarmlabRun(file: string, store: string): Promise<{ code: number | null
     p.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
-
-beforeAll(async () => {
-  await prepareOperatorNamespace(cluster);
-  operator = await startTestOperator(cluster);
-});
-
-afterAll(async () => {
-  await operator?.stop();
-});
 
 describe('shipped Experiment files on the local control plane', () => {
   const files = shippedFiles();

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { builtinRegistry } from '../../runner/src/modules/builtin.ts';
+import { builtinRegistry } from '../../runner/src/modules/builtin-registry.ts';
 import { validateExperiment } from '../../runner/src/modules/check-sweep.ts';
 import { checkRunFiles } from '../../runner/src/outputs/check-run.ts';
 import { executeRun } from '../../runner/src/run/execute.ts';

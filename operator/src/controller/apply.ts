@@ -1,5 +1,5 @@
 import type { Experiment, ExperimentLayout, ObjectStore } from 'swarmlab';
-import { buildJob, buildSpecConfigMap, type ExperimentRef, type JobPart } from '../jobs/build-job.ts';
+import { buildJob, buildResultsJob, buildSpecConfigMap, type ExperimentRef, type JobPart } from '../jobs/build-job.ts';
 import type { Action, ManifestWritten, RunFailure, StoreObservation } from '../status/decide.ts';
 import { isConflict, ownedBy } from './api-errors.ts';
 import { mergePatch, type Calls, type ExperimentObject, type ReconcilerDeps } from './deps.ts';
@@ -54,6 +54,9 @@ export async function applyActions(ctx: ApplyContext, actions: readonly Action[]
         ctx.deps.log(`${ctx.owner.namespace}/${ctx.owner.name}: Job ${action.name} parallelism ${current ?? '-'} -> ${action.parallelism}`);
         break;
       }
+      case 'createResultsJob':
+        if (!(await createResultsJob(ctx))) return { waitForGc: true };
+        break;
       case 'writeManifest':
         if (ctx.storeObs.ok) {
           const input = { exp: ctx.exp, store: ctx.store, layout: ctx.layout, succeeded: ctx.storeObs.succeeded, failures: ctx.failures };
@@ -63,6 +66,20 @@ export async function applyActions(ctx: ApplyContext, actions: readonly Action[]
     }
   }
   return manifest === undefined ? {} : { manifest };
+}
+
+/** The Job that builds the tables. False when one of the name belongs to an earlier Experiment. */
+async function createResultsJob(ctx: ApplyContext): Promise<boolean> {
+  const { namespace } = ctx.owner;
+  const job = buildResultsJob({ owner: ctx.owner, digest: ctx.digest, resultsURI: `${ctx.store.uriFor(ctx.layout.root)}/`, config: ctx.deps.config });
+  try {
+    await ctx.calls.api('create', () => ctx.deps.batch.createNamespacedJob({ namespace, body: job }));
+  } catch (e) {
+    if (!isConflict(e)) throw e;
+    const existing = await ctx.calls.api('get', () => ctx.deps.batch.readNamespacedJob({ name: job.metadata?.name ?? '', namespace }));
+    return ownedBy(existing, ctx.owner.uid);
+  }
+  return true;
 }
 
 /** A merge patch of the Job's spec fields named: it never conflicts with other writers of the Job. */

@@ -7,7 +7,7 @@ import {
   type KubernetesListObject,
   type V1Job,
 } from '@kubernetes/client-node';
-import { API_GROUP, openStore, type ObjectStore, ExperimentLayout } from 'swarmlab';
+import { API_GROUP, openStore, type ModuleRegistry, type ObjectStore, ExperimentLayout } from 'swarmlab';
 import { ExperimentStatus, type Phase } from '../api/status.ts';
 import type { OperatorConfig } from '../config.ts';
 import { CRD_VERSION, PLURAL } from '../crd/generate.ts';
@@ -30,6 +30,8 @@ export interface ControllerOptions {
   openStore?: (uri: string) => ObjectStore;
   leaseTimings?: Partial<LeaseTimings>;
   log?: (msg: string) => void;
+  /** The modules specs are checked against (built-in and the image's plugins). Default: the built-in ones. */
+  registry?: ModuleRegistry;
   /** Called after this replica lost the Lease and stopped acting (main exits non-zero so it restarts clean). */
   onLostLeadership?: () => void;
 }
@@ -113,6 +115,7 @@ export class Controller {
       metrics,
       clock: this.clock,
       log: this.log,
+      ...(o.registry ? { registry: o.registry } : {}),
     });
     if (o.config.leaderElection) {
       this.elector = new LeaderElector({
@@ -224,7 +227,7 @@ export class Controller {
   async readManifest(namespace: string, name: string): Promise<unknown> {
     const e = this.experiments.get(name, namespace);
     if (e === undefined) return undefined;
-    const p = prepare(e, this.o.config.store);
+    const p = prepare(e, this.o.config.store, undefined, this.o.registry ? { registry: this.o.registry } : {});
     if ('invalid' in p) return undefined;
     const bytes = await (this.o.openStore ?? openStore)(p.exp.spec.output.store).get(ExperimentLayout.of(p.exp).manifest);
     return bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as unknown);

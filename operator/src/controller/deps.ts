@@ -1,5 +1,5 @@
 import { PatchStrategy, setHeaderOptions, type BatchV1Api, type CoreV1Api, type CustomObjectsApi, type KubernetesObject, type V1Job, type V1ObjectMeta } from '@kubernetes/client-node';
-import type { ObjectStore } from 'swarmlab';
+import type { ModuleRegistry, ObjectStore } from 'swarmlab';
 import type { OperatorConfig } from '../config.ts';
 import type { ApiVerb, OperatorMetrics, StorageOp } from '../http/metrics.ts';
 import type { Clock } from './clock.ts';
@@ -26,6 +26,8 @@ export interface ReconcilerDeps {
   metrics: OperatorMetrics;
   clock: Clock;
   log: (msg: string) => void;
+  /** The modules specs are checked against: the built-in ones and the image's plugins. Default: the built-in ones. */
+  registry?: ModuleRegistry;
 }
 
 /** A JSON merge patch of the fields the operator owns: it never conflicts with other writers of the object. */

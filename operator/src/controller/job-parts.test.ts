@@ -66,6 +66,7 @@ describe('combineParts (a sweep split over Jobs seen as one)', () => {
       store: { ok: true, succeeded: parseIntervals('0') },
       failures: [{ index: 3, code: 'INVALID_OUTPUT', message: 'bad' }],
       manifest: undefined,
+      results: undefined,
       parallelism: [],
     });
     expect(d.actions).toEqual([{ kind: 'setJobSuspend', name: 'a .. b (2 Jobs)', suspend: false }]);
@@ -93,6 +94,7 @@ describe('combineParts (a sweep split over Jobs seen as one)', () => {
       store: { ok: true, succeeded: parseIntervals('0-2') },
       failures: [{ index: 3, code: 'INVALID_OUTPUT', message: 'bad' }],
       manifest: { uri: 's3://b/x/manifest.json', digest: 'm' },
+      results: undefined,
       parallelism: [],
     });
     expect(d.status.phase).toBe('Failed');

@@ -1,8 +1,9 @@
 import type { V1Job } from '@kubernetes/client-node';
-import type { Experiment } from 'swarmlab';
+import { readResultsIndex, type Experiment, type ObjectStore, type ResultsLayout } from 'swarmlab';
 import type { ExperimentStatus } from '../api/status.ts';
 import { partJobName, partParallelism, type JobConfig, type JobPart } from '../jobs/build-job.ts';
-import type { Observation, PartParallelism, RunFailure, StoreObservation } from '../status/decide.ts';
+import { resultsJobName } from '../jobs/names.ts';
+import type { Observation, PartParallelism, ResultsObservation, RunFailure, StoreObservation } from '../status/decide.ts';
 import { describeError, isNotFound, ownedBy } from './api-errors.ts';
 import type { Calls, ReconcilerDeps } from './deps.ts';
 import { failuresFromPods } from './failures.ts';
@@ -47,6 +48,36 @@ export async function observeParts(d: Pick<ReconcilerDeps, 'jobs' | 'batch' | 'l
     if (found !== undefined) observed.push({ job: found, offset: part.offset });
   }
   return { observed };
+}
+
+/**
+ * The finishing step, once the manifest exists: written when the store
+ * holds a results index built from this manifest, else the state of the
+ * Job that builds it (why it failed: its pod's last log line).
+ */
+export async function observeResults(
+  d: Pick<ReconcilerDeps, 'jobs' | 'batch' | 'core'>,
+  calls: Calls,
+  q: { name: string; namespace: string; uid: string; digest: string; store: ObjectStore; layout: ResultsLayout; manifestDigest: string },
+): Promise<ResultsObservation> {
+  const index = await calls.store('get', () => readResultsIndex(q.store, q.layout));
+  if (index?.manifest_digest === q.manifestDigest) return { written: true, tablesURI: q.store.uriFor(q.layout.table('results.parquet')) };
+  const name = resultsJobName(q.name, q.digest);
+  let job: V1Job | undefined = d.jobs.get(name, q.namespace);
+  if (job === undefined) {
+    try {
+      job = await calls.api('get', () => d.batch.readNamespacedJob({ name, namespace: q.namespace }));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+  if (job === undefined || !ownedBy(job, q.uid)) return { written: false, job: 'absent' };
+  const ended = (type: string) => job.status?.conditions?.some((c) => c.type === type && c.status === 'True') === true;
+  if (ended('Complete')) return { written: false, job: 'succeeded' };
+  if (!ended('Failed')) return { written: false, job: 'running' };
+  const pods = await calls.api('list', () => d.core.listNamespacedPod({ namespace: q.namespace, labelSelector: `batch.kubernetes.io/job-name=${name}`, fieldSelector: 'status.phase=Failed', limit: 5 }));
+  const lastLines = pods.items.map((p) => (p.status?.containerStatuses?.[0]?.state?.terminated?.message ?? '').trim().split('\n').at(-1) ?? '').filter((l) => l !== '');
+  return { written: false, job: { failed: (lastLines[0] ?? job.status?.conditions?.find((c) => c.type === 'Failed')?.message ?? 'the Job failed').slice(0, 600) } };
 }
 
 /** Succeeded runs: those with a run.json (ADR 0001: its presence means the run's outputs were validated and promoted). */
@@ -108,6 +139,7 @@ export function emptyObservation(generation: number, now: Date, previous: Experi
     store: { ok: true, succeeded: [] },
     failures: [],
     manifest: undefined,
+    results: undefined,
     parallelism: [],
   };
 }

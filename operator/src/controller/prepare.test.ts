@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { builtinRegistry, defineModule, ModuleRegistry, type ModuleDefinition } from 'swarmlab';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { builtinRegistry, defineModule, loadRegistry, ModuleRegistry, type ModuleDefinition } from 'swarmlab';
 import type { ExperimentObject } from './deps.ts';
-import { prepare } from './prepare.ts';
+import { prepare, PreparedSpecs } from './prepare.ts';
 
 const hanging = defineModule({
   kind: 'agent',
@@ -92,5 +94,25 @@ describe('prepare (runtime validation before any Job)', () => {
     expect(prepare(big, 's3://r/x')).toMatchObject({ total: 120_000 });
     const p = prepare(big, 's3://r/x', 1_000);
     expect(p).toMatchObject({ invalid: { reason: 'SweepTooLarge', message: expect.stringContaining('at most 100000 (100 Jobs)') } });
+  });
+});
+
+describe('prepare with the image\'s modules (SWARMLAB_MODULES)', () => {
+  const epidemic = {
+    modules: [
+      { kind: 'network', module: 'erdos-renyi', name: 'contacts', config: { size: 50, p: 0.1 } },
+      { kind: 'agent', module: 'sir-epidemic', name: 'epidemic', config: { network: 'contacts', transmissionRate: 0.3 } },
+    ],
+    horizon: { time: 10 },
+  };
+
+  it('accepts a spec naming a plugin module the image carries, and marks it invalid, naming the module, when the image lacks it', async () => {
+    const plugin = fileURLToPath(new URL('../../../examples/plugins/sir-epidemic/src/index.ts', import.meta.url));
+    const registry = await loadRegistry({ cwd: tmpdir(), env: { SWARMLAB_MODULES: plugin } });
+    const withPlugin = new PreparedSpecs({ store: 's3://results/x', maxIndexesPerJob: 100 }, registry).get(obj({ scenario: epidemic }), 'u1', 1);
+    expect('total' in withPlugin && withPlugin.total).toBe(1);
+    const without = new PreparedSpecs({ store: 's3://results/x', maxIndexesPerJob: 100 }).get(obj({ scenario: epidemic }), 'u2', 1);
+    expect('invalid' in without && without.invalid.reason).toBe('UnknownModule');
+    expect('invalid' in without && without.invalid.message).toContain('spec.scenario.modules[1].module: unknown agent module sir-epidemic');
   });
 });

@@ -59,9 +59,11 @@ const PREPARED_CACHE_SIZE = 4096;
 export class PreparedSpecs {
   private readonly byUid = new Map<string, { generation: number; store: string | undefined; result: Prepared }>();
   private readonly config: Pick<OperatorConfig, 'store' | 'maxIndexesPerJob'>;
+  private readonly registry: ModuleRegistry;
 
-  constructor(config: Pick<OperatorConfig, 'store' | 'maxIndexesPerJob'>) {
+  constructor(config: Pick<OperatorConfig, 'store' | 'maxIndexesPerJob'>, registry: ModuleRegistry = builtinRegistry) {
     this.config = config;
+    this.registry = registry;
   }
 
   get(obj: ExperimentObject, uid: string, generation: number): Prepared {
@@ -69,7 +71,7 @@ export class PreparedSpecs {
     const hit = this.byUid.get(uid);
     // The spec changes only with metadata.generation; the result is cloned so no caller can alter the cached one.
     if (hit !== undefined && hit.generation === generation && hit.store === store) return structuredClone(hit.result);
-    const result = prepare(obj, store, maxIndexesPerJob);
+    const result = prepare(obj, store, maxIndexesPerJob, { registry: this.registry });
     setRecent(this.byUid, uid, { generation, store, result: structuredClone(result) }, PREPARED_CACHE_SIZE);
     return result;
   }

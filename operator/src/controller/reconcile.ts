@@ -1,12 +1,12 @@
 import { ExperimentLayout, specDigest, type ObjectStore } from 'swarmlab';
 import { ExperimentStatus } from '../api/status.ts';
 import { jobParts, type ExperimentRef } from '../jobs/build-job.ts';
-import { decide, staysFinished, type Observation } from '../status/decide.ts';
+import { decide, runsOver, staysFinished, type Observation } from '../status/decide.ts';
 import { describeError } from './api-errors.ts';
 import { applyActions } from './apply.ts';
 import { countedCalls, type Calls, type ReconcilerDeps } from './deps.ts';
 import { combineParts, parseJobIndexes } from './job-parts.ts';
-import { emptyObservation, observeFailures, observeParallelism, observeParts, observeStore } from './observe.ts';
+import { emptyObservation, observeFailures, observeParallelism, observeParts, observeResults, observeStore } from './observe.ts';
 import { PreparedSpecs } from './prepare.ts';
 import { StoreProgress } from './store-progress.ts';
 import { writeStatus } from './write-status.ts';
@@ -37,7 +37,7 @@ export class Reconciler {
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
     this.calls = countedCalls(deps.metrics);
-    this.prepared = new PreparedSpecs(deps.config);
+    this.prepared = new PreparedSpecs(deps.config, deps.registry);
     this.storeProgress = new StoreProgress((op, fn) => this.calls.store(op, fn));
   }
 
@@ -74,6 +74,17 @@ export class Reconciler {
       return {};
     }
 
+    if (previous !== undefined && runsOver(previous, digest)) {
+      // The runs are over (a run Job may be gone by its TTL): only the finishing step is observed, the runs are not listed again.
+      const manifest = { uri: previous.manifestURI ?? '', digest: previous.manifestDigest ?? '' };
+      const results = await observeResults(this.d, this.calls, { name, namespace, uid, digest, store, layout, manifestDigest: manifest.digest });
+      const decision = decide({ ...emptyObservation(generation, now(), previous, digest), manifest, results });
+      const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts: [], observed: [], store, layout, storeObs: { ok: true as const, succeeded: [] }, failures: [] };
+      if ((await applyActions(context, decision.actions)).waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
+      await finish(decision);
+      return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
+    }
+
     const jobGeneration = previous?.jobGeneration ?? 0;
     const parts = jobParts(total, this.d.config.maxIndexesPerJob);
     const found = await observeParts(this.d, this.calls, { name, namespace, uid, digest, jobGeneration, parts });
@@ -93,6 +104,8 @@ export class Reconciler {
     });
     const failures = complete ? await observeFailures(this.d, this.calls, namespace, observed) : [];
     const manifest = previous?.manifestURI !== undefined && previous.manifestDigest !== undefined && previous.specDigest === digest ? { uri: previous.manifestURI, digest: previous.manifestDigest } : undefined;
+    const resultsQuery = { name, namespace, uid, digest, store, layout };
+    const results = manifest === undefined ? undefined : await observeResults(this.d, this.calls, { ...resultsQuery, manifestDigest: manifest.digest });
 
     const observation: Observation = {
       generation,
@@ -107,12 +120,19 @@ export class Reconciler {
       store: storeObs,
       failures,
       manifest,
+      results,
       parallelism: observeParallelism(exp, this.d.config, parts, observed),
     };
     let decision = decide(observation);
-    const outcome = await applyActions({ deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts, observed, store, layout, storeObs, failures }, decision.actions);
+    const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts, observed, store, layout, storeObs, failures };
+    const outcome = await applyActions(context, decision.actions);
     if (outcome.waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
-    if (outcome.manifest !== undefined) decision = decide({ ...observation, manifest: outcome.manifest });
+    if (outcome.manifest !== undefined) {
+      // The finishing step follows the manifest in the same pass.
+      const written = { ...observation, manifest: outcome.manifest, results: await observeResults(this.d, this.calls, { ...resultsQuery, manifestDigest: outcome.manifest.digest }) };
+      decision = decide(written);
+      await applyActions(context, decision.actions.filter((a) => a.kind === 'createResultsJob'));
+    }
     await finish(decision);
     if (!storeObs.ok) return { backoff: true };
     return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};

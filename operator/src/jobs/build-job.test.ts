@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ErrorCodes, parseExperiment, parseExperimentText, specDigest } from 'swarmlab';
-import { buildJob, buildSpecConfigMap, frozenSpecYaml, jobParts, type JobConfig, type ExperimentRef } from './build-job.ts';
-import { jobGenerationOf, jobName, MAX_JOB_NAME, specConfigMapName } from './names.ts';
+import { buildJob, buildResultsJob, buildSpecConfigMap, frozenSpecYaml, jobParts, type JobConfig, type ExperimentRef } from './build-job.ts';
+import { jobGenerationOf, jobName, MAX_JOB_NAME, resultsJobName, specConfigMapName } from './names.ts';
 
 const config: JobConfig = {
   runnerImage: 'ghcr.io/swarmlab/runner:0.1.0',
@@ -241,5 +241,29 @@ describe('a sweep split over several Jobs', () => {
 
   it('part names stay within MAX_JOB_NAME', () => {
     expect(jobName('x'.repeat(80), digest, 12, 99).length).toBeLessThanOrEqual(MAX_JOB_NAME);
+  });
+});
+
+describe('buildResultsJob (the finishing step)', () => {
+  const digest = 'abcdef0123456789'.repeat(4);
+  const built = buildResultsJob({ owner, digest, resultsURI: 's3://results/lab/queue-sweep/abcdef0123456789/', config });
+
+  it('is one pod of the runner image building the tables of the result set, named from the spec digest, owned by the Experiment', () => {
+    expect(built.metadata?.name).toBe(resultsJobName('queue-sweep', digest));
+    expect(built.metadata?.name).toBe('queue-sweep-abcdef01-results');
+    expect(jobGenerationOf(built.metadata?.name ?? '', digest)).toBeUndefined();
+    expect(built.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'Experiment', uid: owner.uid, controller: true })]);
+    expect(built.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 2 });
+    const c = built.spec?.template.spec?.containers[0];
+    expect(c).toMatchObject({ image: config.runnerImage, args: ['results', 's3://results/lab/queue-sweep/abcdef0123456789/', '--json'], envFrom: [{ secretRef: { name: 'store-creds' } }] });
+  });
+
+  it('runs under the same restricted Pod Security as the run pods, with no API token', () => {
+    const run = job().spec?.template.spec;
+    const fin = built.spec?.template.spec;
+    expect(fin?.securityContext).toEqual(run?.securityContext);
+    expect(fin?.containers[0]?.securityContext).toEqual(run?.containers[0]?.securityContext);
+    expect(fin).toMatchObject({ restartPolicy: 'Never', automountServiceAccountToken: false });
+    expect(fin?.containers[0]?.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
   });
 });

@@ -1,7 +1,7 @@
-import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1PodFailurePolicy, V1ResourceRequirements } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1PodFailurePolicy, V1ResourceRequirements, V1Toleration } from '@kubernetes/client-node';
 import { API_VERSION, exitStatusPolicy, type Experiment } from 'swarmlab';
 import type { OperatorConfig } from '../config.ts';
-import { jobName, LABELS, MANAGED_BY, specConfigMapName } from './names.ts';
+import { jobName, LABELS, MANAGED_BY, resultsJobName, specConfigMapName } from './names.ts';
 
 // Pure builders for the objects the operator creates. Everything the
 // controller needs to know about a Job's shape lives here, unit-tested
@@ -156,6 +156,89 @@ export function partParallelism(exp: Experiment, config: Pick<JobConfig, 'defaul
   return Math.min(part.size, Math.ceil((exp.spec.execution.parallelism ?? config.defaultParallelism) / part.parts));
 }
 
+/** Restricted Pod Security for every pod the operator creates: non-root, RuntimeDefault seccomp, no privilege, read-only root. */
+const POD_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: NON_ROOT_UID,
+  runAsGroup: NON_ROOT_UID,
+  fsGroup: NON_ROOT_UID,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+const CONTAINER_SECURITY = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+};
+
+/** What every runner pod shares: no restarts, no API token or service links, restricted security, where it may be scheduled. */
+function runnerPodBasics(config: Pick<JobConfig, 'runnerServiceAccount'>, nodeSelector: Record<string, string>, tolerations: readonly V1Toleration[]) {
+  return {
+    restartPolicy: 'Never',
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    ...(config.runnerServiceAccount !== undefined ? { serviceAccountName: config.runnerServiceAccount } : {}),
+    securityContext: POD_SECURITY,
+    ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
+    ...(tolerations.length > 0 ? { tolerations: [...tolerations] } : {}),
+  };
+}
+
+function runnerEnv(config: Pick<JobConfig, 'runnerEnv'>): V1EnvVar[] {
+  return [
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'HOME', value: '/tmp' },
+    ...Object.entries(config.runnerEnv)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, value]) => ({ name, value })),
+  ];
+}
+
+/** Retries of the finishing step: it is deterministic, so only a store outage or a lost node can make a retry succeed. */
+const RESULTS_JOB_RETRIES = 2;
+
+/**
+ * The finishing step (issue: results): one pod of the runner image runs
+ * `swarmlab results <result set>`, which builds the tables and the results
+ * index from the manifest beside them (the same bytes each time), never in
+ * the operator's own process.
+ */
+export function buildResultsJob(input: { owner: ExperimentRef; digest: string; resultsURI: string; config: JobConfig }): V1Job {
+  const { owner, digest, config } = input;
+  const labels = experimentLabels(owner, digest);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: resultsJobName(owner.name, digest), namespace: owner.namespace, labels, ownerReferences: [ownerReference(owner)] },
+    spec: {
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: RESULTS_JOB_RETRIES,
+      podReplacementPolicy: 'Failed',
+      template: {
+        metadata: { labels },
+        spec: {
+          ...runnerPodBasics(config, config.runnerNodeSelector ?? {}, config.runnerTolerations ?? []),
+          containers: [
+            {
+              name: CONTAINER,
+              image: config.runnerImage,
+              imagePullPolicy: config.runnerPullPolicy,
+              args: ['results', input.resultsURI, '--json'],
+              env: runnerEnv(config),
+              ...(config.runnerEnvSecret !== undefined ? { envFrom: [{ secretRef: { name: config.runnerEnvSecret } }] } : {}),
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              securityContext: CONTAINER_SECURITY,
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '4Gi' } }],
+        },
+      },
+    },
+  };
+}
+
 export function buildJob(input: JobInput): V1Job {
   const { owner, experiment: exp, digest, total, generation, config } = input;
   const part = input.part ?? { part: 0, parts: 1, offset: 0, size: total };
@@ -165,13 +248,7 @@ export function buildJob(input: JobInput): V1Job {
   const split = part.parts > 1;
   const labels = { ...experimentLabels(owner, digest), [LABELS.jobGeneration]: String(generation), ...(split ? { [LABELS.jobPart]: String(part.part) } : {}) };
   const jobLabels = ex.queueName !== undefined ? { ...labels, [LABELS.kueueQueue]: ex.queueName } : labels;
-  const env: V1EnvVar[] = [
-    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-    { name: 'HOME', value: '/tmp' },
-    ...Object.entries(config.runnerEnv)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, value]) => ({ name, value })),
-  ];
+  const env = runnerEnv(config);
   const res = resources(exp);
   const nodeSelector = { ...config.runnerNodeSelector, ...ex.nodeSelector };
   const seen = new Set<string>();
@@ -208,19 +285,7 @@ export function buildJob(input: JobInput): V1Job {
       template: {
         metadata: { labels },
         spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          ...(config.runnerServiceAccount !== undefined ? { serviceAccountName: config.runnerServiceAccount } : {}),
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: NON_ROOT_UID,
-            runAsGroup: NON_ROOT_UID,
-            fsGroup: NON_ROOT_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}),
-          ...(tolerations.length > 0 ? { tolerations } : {}),
+          ...runnerPodBasics(config, nodeSelector, tolerations),
           containers: [
             {
               name: CONTAINER,
@@ -245,12 +310,7 @@ export function buildJob(input: JobInput): V1Job {
               // The runner's failure record; a runner that died before writing it (killed, out of memory) leaves its last log lines, shown but never parsed.
               terminationMessagePath: TERMINATION_LOG,
               terminationMessagePolicy: 'FallbackToLogsOnError',
-              securityContext: {
-                runAsNonRoot: true,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: CONTAINER_SECURITY,
               volumeMounts: [
                 { name: 'spec', mountPath: SPEC_DIR, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },

@@ -36,6 +36,12 @@ export function specConfigMapName(experiment: string, digest: string): string {
   return truncated(experiment, 63 - suffix.length) + suffix;
 }
 
+/** The Job that builds the results tables from the manifest: `<exp>-<digest8>-results` (never parsed as a run Job: no generation). */
+export function resultsJobName(experiment: string, digest: string): string {
+  const suffix = `-${digest.slice(0, 8)}-results`;
+  return truncated(experiment, 63 - suffix.length) + suffix;
+}
+
 /** Parses the generation back out of a Job name built by jobName, or undefined. */
 export function jobGenerationOf(name: string, digest: string): number | undefined {
   const m = new RegExp(`-${digest.slice(0, 8)}-(\\d+)(?:-p\\d+)?$`).exec(name);

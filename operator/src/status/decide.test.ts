@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type JobObservation, type Observation } from './decide.ts';
+import { decide, staysFinished, type JobObservation, type Observation } from './decide.ts';
 import { parseIntervals } from './intervals.ts';
 import type { ExperimentStatus } from '../api/status.ts';
 
@@ -20,6 +20,7 @@ function obs(over: Partial<Observation> = {}): Observation {
     store: { ok: true, succeeded: [] },
     failures: [],
     manifest: undefined,
+    results: undefined,
     parallelism: [],
     ...over,
   };
@@ -44,7 +45,7 @@ describe('decide', () => {
     expect(d.status.jobGeneration).toBe(0);
     expect(d.status.runs).toEqual({ total: 100, pending: 100, running: 0, succeeded: 0, failed: 0 });
     expect(d.status.progress).toBe('0/100');
-    expect(d.status.conditions?.map((c) => c.type)).toEqual(['Accepted', 'InvalidSpec', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable']);
+    expect(d.status.conditions?.map((c) => c.type)).toEqual(['Accepted', 'InvalidSpec', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable', 'ResultsReady']);
     expect(d.events.map((e) => e.reason)).toEqual(['Accepted']);
     expect(d.status.startTime).toBe('2026-01-02T03:04:05Z');
   });
@@ -81,10 +82,32 @@ describe('decide', () => {
     expect(done.status).toMatchObject({ manifestURI: 's3://r/m.json', manifestDigest: 'abc', completionTime: '2026-01-02T03:04:05Z', progress: '100/100' });
     expect(cond(done.status, 'Complete')?.status).toBe('True');
     expect(done.events.map((e) => e.reason)).toEqual(['Complete']);
-    // Terminal stays terminal even when the Job is gone (TTL) and nothing is created.
-    const after = next(done, { job: undefined });
-    expect(after.actions).toEqual([]);
+    // Terminal stays terminal even when the Job is gone (TTL): no run Job is created again, only the finishing step's.
+    const manifest = { uri: 's3://r/m.json', digest: 'abc' };
+    const after = next(done, { job: undefined, manifest, store: { ok: true, succeeded: [[0, 99]] } });
+    expect(after.actions).toEqual([{ kind: 'createResultsJob' }]);
     expect(after.status.phase).toBe('Complete');
+    expect(cond(after.status, 'ResultsReady')).toMatchObject({ status: 'False', reason: 'Building' });
+    const ready = next(after, { job: undefined, manifest, store: { ok: true, succeeded: [[0, 99]] }, results: { written: true, tablesURI: 's3://r/results.parquet' } });
+    expect(ready.actions).toEqual([]);
+    expect(cond(ready.status, 'ResultsReady')).toMatchObject({ status: 'True', reason: 'TablesWritten' });
+    expect(ready.status.tablesURI).toBe('s3://r/results.parquet');
+    // Settled: nothing more is observed or done.
+    expect(staysFinished(ready.status, digest)).toBe(true);
+    expect(next(ready, { job: undefined }).actions).toEqual([]);
+  });
+
+  it('the finishing step: a Job builds the tables once the manifest exists; its failure is reported and settles', () => {
+    const manifest = { uri: 's3://r/m.json', digest: 'abc' };
+    const base = { previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' as const }, job: job({ completedIndexes: '0-99' }), store: { ok: true as const, succeeded: [[0, 99]] as [number, number][] }, manifest };
+    const building = decide(obs({ ...base, results: { written: false, job: 'running' } }));
+    expect(building.actions).toEqual([]);
+    expect(building.requeue).toBe(true);
+    expect(staysFinished(building.status, digest)).toBe(false);
+    const failed = decide(obs({ ...base, results: { written: false, job: { failed: 'STORE_ERROR: s3://r/results.parquet: HTTP 503' } } }));
+    expect(failed.status.phase).toBe('Complete');
+    expect(cond(failed.status, 'ResultsReady')).toMatchObject({ status: 'False', reason: 'ResultsJobFailed', message: expect.stringContaining('HTTP 503') });
+    expect(staysFinished(failed.status, digest)).toBe(true);
   });
 
   it('every run.json present but a run edited since: the manifest lists it failed, and the Experiment is Failed, not Complete', () => {
@@ -172,7 +195,7 @@ describe('decide', () => {
     expect(writing.actions).toEqual([{ kind: 'writeManifest' }, { kind: 'setJobParallelism', name: 'exp-dddddddd-0', parallelism: 8 }]);
     const done = next(writing, { ...all, manifest: { uri: 'm', digest: 'x' } });
     expect(done.status.phase).toBe('Complete');
-    expect(done.actions).toEqual([]);
+    expect(done.actions).toEqual([{ kind: 'createResultsJob' }]);
     expect(decide(obs({ invalid: { reason: 'InvalidSpec', message: 'x' }, parallelism: stale })).actions).toEqual([]);
   });
 

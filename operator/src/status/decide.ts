@@ -56,6 +56,8 @@ export interface Observation {
   failures: readonly RunFailure[];
   /** Set once the manifest has been written (this pass or before). */
   manifest: ManifestWritten | undefined;
+  /** The finishing step's state, observed once the manifest exists. */
+  results: ResultsObservation | undefined;
   /** Every Job part found, of the current generation (empty when none or not observed). */
   parallelism: readonly PartParallelism[];
 }
@@ -78,11 +80,22 @@ export interface ManifestWritten {
   altered?: readonly RunFailure[];
 }
 
+/**
+ * The results tables beside the manifest: `written` when a results index
+ * built from this manifest is in the store (its tables' URI), else the state
+ * of the Job that builds them.
+ */
+export type ResultsObservation =
+  | { written: true; tablesURI: string }
+  | { written: false; job: 'absent' | 'running' | 'succeeded' | { failed: string } };
+
 export type Action =
   | { kind: 'ensureConfigMap' }
   | { kind: 'createJob'; generation: number }
   | { kind: 'setJobSuspend'; name: string; suspend: boolean }
   | { kind: 'setJobParallelism'; name: string; parallelism: number }
+  /** The finishing step: a Job running the runner image builds the tables from the manifest. */
+  | { kind: 'createResultsJob' }
   /** `notRun` describes, in the manifest, the runs neither succeeded nor failed (default: no validated outputs). */
   | { kind: 'writeManifest'; notRun?: RunFailureCause };
 
@@ -102,9 +115,36 @@ export interface Decision {
 
 const TERMINAL: readonly Phase[] = ['Complete', 'Failed'];
 
-/** Terminal phases stay terminal for their spec: finished Jobs may be deleted by their TTL and must not be re-run. */
+/**
+ * Terminal phases stay terminal for their spec: finished Jobs may be deleted
+ * by their TTL and must not be re-run. Once the finishing step has settled
+ * too (tables written, or their Job failed), nothing is read again.
+ */
 export function staysFinished(prev: ExperimentStatus, digest: string): boolean {
-  return prev.phase !== undefined && TERMINAL.includes(prev.phase) && prev.specDigest === digest;
+  const results = prev.conditions?.find((c) => c.type === 'ResultsReady');
+  const settled = results?.status === 'True' || results?.reason === RESULTS_JOB_FAILED;
+  return prev.phase !== undefined && TERMINAL.includes(prev.phase) && prev.specDigest === digest && settled;
+}
+
+const RESULTS_JOB_FAILED = 'ResultsJobFailed';
+
+/** Every run has ended and the manifest is written: nothing about the runs can change any more. */
+export function runsOver(prev: ExperimentStatus, digest: string): boolean {
+  return prev.phase !== undefined && TERMINAL.includes(prev.phase) && prev.specDigest === digest && prev.manifestURI !== undefined && prev.manifestDigest !== undefined;
+}
+
+/** The finishing step once the manifest exists: ResultsReady, and the results Job to create while the tables are missing. */
+function finishingStep(results: ResultsObservation | undefined): { condition: ConditionValue; actions: Action[]; requeue: boolean; tablesURI?: string } {
+  const r = results ?? { written: false, job: 'absent' };
+  if (r.written) {
+    return { condition: { status: 'True', reason: 'TablesWritten', message: `results table ${r.tablesURI}, with results.csv and the per-point statistics beside it` }, actions: [], requeue: false, tablesURI: r.tablesURI };
+  }
+  if (typeof r.job === 'object') return { condition: { status: 'False', reason: RESULTS_JOB_FAILED, message: `the Job building the tables failed: ${r.job.failed}` }, actions: [], requeue: false };
+  return {
+    condition: { status: 'False', reason: 'Building', message: 'a Job is building the results tables from the manifest' },
+    actions: r.job === 'absent' ? [{ kind: 'createResultsJob' }] : [],
+    requeue: true,
+  };
 }
 
 function isoSeconds(d: Date): string {
@@ -137,6 +177,7 @@ export function decide(obs: Observation): Decision {
     Failed: { status: 'False', reason: 'NoFailure', message: '' },
     OutputConflict: { status: 'False', reason: 'NoConflict', message: '' },
     StorageUnavailable: { status: 'False', reason: 'StoreReachable', message: '' },
+    ResultsReady: { status: 'False', reason: 'NoManifest', message: '' },
   };
 
   const specChanged = prev?.specDigest !== undefined && prev.specDigest !== obs.digest;
@@ -162,6 +203,16 @@ export function decide(obs: Observation): Decision {
     const status: ExperimentStatus = { ...prev, observedGeneration: obs.generation };
     if (prev.conditions !== undefined) status.conditions = prev.conditions.map((x) => ({ ...x, observedGeneration: obs.generation }));
     return { status, actions: [], events: [], requeue: false };
+  }
+
+  // The runs are over and their manifest written: only the finishing step is left to decide; phase and counts stay.
+  if (prev !== undefined && runsOver(prev, obs.digest) && obs.manifest !== undefined) {
+    for (const x of prev.conditions ?? []) c[x.type] = { status: x.status, reason: x.reason, message: x.message };
+    const step = finishingStep(obs.results);
+    c.ResultsReady = step.condition;
+    const status: ExperimentStatus = { ...prev, observedGeneration: obs.generation, conditions: conditionsFrom(c, prev.conditions, nowText, obs.generation) };
+    if (step.tablesURI !== undefined) status.tablesURI = step.tablesURI;
+    return { status, actions: step.actions, events: transitionEvents(prev, status), requeue: step.requeue };
   }
 
   const job = obs.job;
@@ -271,6 +322,14 @@ export function decide(obs: Observation): Decision {
   }
 
   if (phase === 'Running' || phase === 'Suspended') actions.push(...parallelismActions(obs.parallelism));
+  let tablesURI: string | undefined;
+  if (obs.manifest !== undefined && TERMINAL.includes(phase)) {
+    const step = finishingStep(obs.results);
+    c.ResultsReady = step.condition;
+    actions.push(...step.actions);
+    requeue ||= step.requeue;
+    tablesURI = step.tablesURI;
+  }
 
   const status: ExperimentStatus = {
     observedGeneration: obs.generation,
@@ -290,6 +349,7 @@ export function decide(obs: Observation): Decision {
     status.manifestURI = obs.manifest.uri;
     status.manifestDigest = obs.manifest.digest;
   }
+  if (tablesURI !== undefined) status.tablesURI = tablesURI;
   return { status, actions, events: transitionEvents(prev, status), requeue };
 }
 

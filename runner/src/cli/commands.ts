@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { SwarmlabError } from '../errors.ts';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { isSwarmlabError, SwarmlabError } from '../errors.ts';
+import { loadRegistry } from '../plugins/runner-registry.ts';
 import { resolveScenario } from '../modules/resolve.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { loadExperimentFile, specDigest } from '../spec/load.ts';
@@ -22,39 +22,19 @@ import { validateResults } from '../outputs/validate-experiment.ts';
 import { findResultSets } from '../outputs/find-results.ts';
 import { knownJsonSchemas } from '../outputs/json-schemas.ts';
 import { migrateResults } from './migrate-command.ts';
+import { notResults, openResults } from './open-results.ts';
+import { statisticsText, statisticsToShow, tablesText, tableUris } from './results-command.ts';
 import { createProgressReporter, progressStyle } from './progress.ts';
 import { nonNegativeInt } from './args.ts';
 
 // What each command of main.ts does.
-
-/** A results folder or URI as given on the command line (a manifest.json names its folder): a store plus the experiment root within it. */
-function openResults(target: string): { store: ReturnType<typeof openStore>; root: string } {
-  if (target.startsWith('s3://') || target.startsWith('file://')) {
-    const trimmed = target.replace(/\/manifest\.json$/, '');
-    return { store: openStore(trimmed), root: '' };
-  }
-  let dir = resolve(target);
-  if (!existsSync(dir)) throw new SwarmlabError('BAD_FILE', 'no such file or directory', { file: target });
-  if (statSync(dir).isFile()) {
-    if (basename(dir) !== 'manifest.json') throw notResults(target);
-    dir = dirname(dir);
-  }
-  return { store: new FileStore(dir), root: '' };
-}
 
 /** Warnings go to stderr, one line each; as JSON they go into the command's JSON output instead. */
 function printWarnings(warnings: readonly SpecWarning[]): void {
   for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
 }
 
-function notResults(target: string): SwarmlabError {
-  return new SwarmlabError('BAD_FILE', 'not a results folder: no manifest.json here and no <digest>/ result folders below', {
-    file: target,
-    hint: 'give a result set (results/NAME/DIGEST/), an experiment folder (results/NAME/) or a store root',
-  });
-}
-
-export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean }, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<void> {
+export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean; metric?: string[] }, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<void> {
   const exp = await loadExperimentFile(file);
   const warnings = sweepDuplicateWarnings(exp.spec.sweep);
   if (!opts.json) printWarnings(warnings);
@@ -62,13 +42,23 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
   const reporter = createProgressReporter(progressStyle({ json: opts.json === true, tty: process.stderr.isTTY === true }));
   const result = await runLocal(exp, {
     store,
-    registry: builtinRegistry,
+    registry: await loadRegistry({ experimentFile: file }),
     ...(opts.workers ? { workers: opts.workers } : {}),
     ...(pool ? { pool } : {}),
     ...(signal ? { signal } : {}),
     onProgress: (p) => reporter.update(p),
     onWarning: (message) => process.stderr.write(`swarmlab: warning: ${message}\n`),
   }).finally(() => reporter.stop());
+  const layout = ExperimentLayout.of(exp);
+  let metrics = opts.metric ?? [];
+  // The runs are done and stored: a mistyped --metric costs a warning, not the answer.
+  const statistics = await statisticsToShow(store, layout, metrics).catch(async (e: unknown) => {
+    if (!isSwarmlabError(e) || e.code !== 'USAGE') throw e;
+    process.stderr.write(`swarmlab: warning: ${e.message}; showing every metric\n`);
+    metrics = [];
+    return statisticsToShow(store, layout, metrics);
+  });
+  const tables = tableUris(store, layout);
   const summary = {
     experiment: exp.metadata.name,
     specDigest: specDigest(exp),
@@ -79,6 +69,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     results: result.resultsUri,
     manifest: result.manifestUri,
     manifestDigest: result.manifest.digest,
+    tables,
     notStarted: result.notStarted,
     failures: [...result.failures.values()],
     warnings,
@@ -88,7 +79,8 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     process.stdout.write(
       `${exp.metadata.name}: ${result.succeeded}/${result.total} runs succeeded` +
         `${result.failed ? `, ${result.failed} failed` : ''}${result.resumed ? ` (${result.resumed} already done)` : ''}\n` +
-        `results:  ${result.resultsUri}\nmanifest: ${result.manifestUri}\ndigest:   ${result.manifest.digest}\n`,
+        statisticsText(statistics, metrics) +
+        `results:  ${result.resultsUri}\nmanifest: ${result.manifestUri}\n${tablesText(tables)}\ndigest:   ${result.manifest.digest}\n`,
     );
     const shown = 10;
     const tried = summary.failures.filter((f) => f.code !== 'NOT_STARTED');
@@ -110,11 +102,12 @@ export async function runIndexCommand(opts: { spec: string; index?: number; inde
   let store: ObjectStore | undefined;
   try {
     // Only this run's point: the whole sweep was checked once, before any pod started.
-    resolveScenario(exp.spec.scenario, planRun(exp, index).params, builtinRegistry);
+    const registry = await loadRegistry({ experimentFile: opts.spec });
+    resolveScenario(exp.spec.scenario, planRun(exp, index).params, registry);
     store = openStore(opts.store ?? exp.spec.output.store);
     // Test-only fault injection (failpoints.ts); nothing is injected unless SWARMLAB_FAILPOINT is set.
     const fp = parseFailpoint(process.env[FAILPOINT_ENV]);
-    const out = await runAndPromote(exp, index, storeFailpoint(fp, index, store), { registry: builtinRegistry, attempt, beforeValidate: beforeValidateFailpoint(fp, index) });
+    const out = await runAndPromote(exp, index, storeFailpoint(fp, index, store), { registry, attempt, beforeValidate: beforeValidateFailpoint(fp, index) });
     process.stdout.write(`${JSON.stringify({ run: out.point.runId, index, status: out.status, digest: out.record.digest })}\n`);
   } catch (e) {
     // Why, for whoever reads the outcome: the store's record (manifest) and the termination message (the operator).
@@ -127,7 +120,7 @@ export async function runIndexCommand(opts: { spec: string; index?: number; inde
 
 export async function planCommand(file: string, opts: { json?: boolean }): Promise<void> {
   const exp = await loadExperimentFile(file);
-  validateExperiment(exp, builtinRegistry);
+  validateExperiment(exp, await loadRegistry({ experimentFile: file }));
   const runs = plan(exp);
   const warnings = sweepDuplicateWarnings(exp.spec.sweep);
   if (opts.json) {
@@ -146,8 +139,9 @@ export async function validateCommand(target: string, opts: { json?: boolean }):
   const { store } = openResults(target);
   const sets = await findResultSets(store);
   if (sets.complete.length === 0 && sets.incomplete.length === 0) throw notResults(target);
+  const registry = await loadRegistry();
   const reports = [];
-  for (const folder of sets.complete) reports.push({ folder, ...(await validateResults(store, builtinRegistry, folder)) });
+  for (const folder of sets.complete) reports.push({ folder, ...(await validateResults(store, registry, folder)) });
   const valid = sets.complete.length > 0 && reports.every((r) => r.problems.length === 0);
   process.exitCode = valid ? 0 : 1;
   if (opts.json) {
@@ -167,7 +161,7 @@ export async function validateCommand(target: string, opts: { json?: boolean }):
 }
 
 export async function schemaCommand(name: string | undefined, opts: { out?: string }): Promise<void> {
-  const all = knownJsonSchemas(builtinRegistry);
+  const all = knownJsonSchemas(await loadRegistry());
   if (name !== undefined && !(name in all)) throw new SwarmlabError('USAGE', `unknown schema ${name}; known: ${Object.keys(all).join(', ')}`);
   const chosen = name ? { [name]: all[name] } : all;
   if (opts.out) {
@@ -181,6 +175,6 @@ export async function schemaCommand(name: string | undefined, opts: { out?: stri
 export async function migrateCommand(src: string, opts: { out: string }): Promise<void> {
   const from = openResults(src);
   const to = opts.out.includes('://') ? openStore(opts.out) : new FileStore(resolve(opts.out));
-  const report = await migrateResults(from.store, to, builtinRegistry);
+  const report = await migrateResults(from.store, to, await loadRegistry());
   process.stdout.write(`${report.applied.length ? report.applied.join('\n') : `already at the current schema; copied ${report.files} files`}\n`);
 }

@@ -2,13 +2,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { SwarmlabError } from '../errors.ts';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { loadRegistry } from '../plugins/runner-registry.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { API_VERSION } from '../spec/experiment.ts';
 import { ExperimentStatus, type Phase } from '../spec/status.ts';
 import { loadExperimentDocument } from '../spec/load.ts';
 import { openStore } from '../store/open.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
+import { ResultsLayout } from '../store/layout.ts';
+import { statisticsText, statisticsToShow, tableUris } from './results-command.ts';
 
 // The CLI side of running on a cluster: `submit` applies an Experiment to the
 // current kube context and follows its status; `results` fetches what the
@@ -65,7 +67,7 @@ export interface SubmitOptions {
 /** Applies the Experiment (server-side apply) and, with --wait, follows it to the end. Returns the exit status. */
 export async function submit(file: string, opts: SubmitOptions): Promise<number> {
   const { document, experiment: exp } = await loadExperimentDocument(file);
-  validateExperiment(exp, builtinRegistry);
+  validateExperiment(exp, await loadRegistry({ experimentFile: file }));
   const { api, namespace: contextNs } = kubeClient();
   const namespace = opts.namespace ?? exp.metadata.namespace ?? contextNs;
   // The spec as written, like `kubectl apply`: defaults are the operator's to fill in (an unset store means its own).
@@ -115,9 +117,11 @@ export interface ResultsOptions {
   readonly namespace?: string;
   readonly download?: string;
   readonly json?: boolean;
+  /** Final metrics whose statistics to print (default: every one). */
+  readonly metric?: readonly string[];
 }
 
-/** Prints where an experiment's results are, validates them, and optionally downloads them. */
+/** Prints where an experiment's results are and their per-point statistics once the tables exist, validates them, and optionally downloads them. */
 export async function results(name: string, opts: ResultsOptions): Promise<number> {
   const { api, namespace: contextNs } = kubeClient();
   const namespace = opts.namespace ?? contextNs;
@@ -128,7 +132,7 @@ export async function results(name: string, opts: ResultsOptions): Promise<numbe
     throw new SwarmlabError('USAGE', `experiment ${namespace}/${name} has no manifest yet (phase ${status.phase ?? 'Pending'})`, { hint: 'wait for it: swarmlab submit --wait' });
   }
   const store = openStore(status.resultsURI);
-  const report = await validateResults(store, builtinRegistry);
+  const report = await validateResults(store, await loadRegistry());
   if (opts.download && report.problems.length === 0) {
     for (const key of await store.list('')) {
       const bytes = await store.get(key);
@@ -138,10 +142,26 @@ export async function results(name: string, opts: ResultsOptions): Promise<numbe
       await writeFile(path, bytes);
     }
   }
-  const out = { name, namespace, phase: status.phase, resultsURI: status.resultsURI, manifestDigest: status.manifestDigest, valid: report.problems.length === 0, problems: report.problems, downloadedTo: opts.download };
+  const layout = new ResultsLayout('');
+  const hasTables = report.problems.length === 0 && (await store.stat(layout.resultsIndex)) !== undefined;
+  const metrics = opts.metric ?? [];
+  const statistics = hasTables ? await statisticsToShow(store, layout, metrics) : undefined;
+  const out = {
+    name,
+    namespace,
+    phase: status.phase,
+    resultsURI: status.resultsURI,
+    manifestDigest: status.manifestDigest,
+    valid: report.problems.length === 0,
+    problems: report.problems,
+    downloadedTo: opts.download,
+    ...(hasTables ? { tables: tableUris(store, layout) } : {}),
+  };
   if (opts.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   else {
-    process.stdout.write(`${name}: ${status.phase ?? '?'} ${status.progress ?? ''}\nresults:  ${status.resultsURI}\ndigest:   ${status.manifestDigest ?? '-'}\n`);
+    process.stdout.write(`${name}: ${status.phase ?? '?'} ${status.progress ?? ''}\n`);
+    if (statistics !== undefined) process.stdout.write(statisticsText(statistics, metrics));
+    process.stdout.write(`results:  ${status.resultsURI}\ndigest:   ${status.manifestDigest ?? '-'}\n`);
     if (opts.download && report.problems.length === 0) process.stdout.write(`downloaded to ${opts.download}\n`);
     for (const p of report.problems) process.stderr.write(`  ${p}\n`);
   }

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
-import { ErrorCodes, isSwarmlabError } from '../errors.ts';
+import { ErrorCodes, isSwarmlabError, SwarmlabError } from '../errors.ts';
 import { WorkerPool } from '../run/worker-pool.ts';
 import { prestartWorkers } from '../run/worker-count.ts';
 import { RUNNER_VERSION } from '../version.ts';
@@ -10,6 +11,11 @@ import { nonNegativeInt, positiveInt } from './args.ts';
 // once a command runs: `swarmlab run` starts its worker processes first, and
 // they load the runner while this process does the same.
 const commands = () => import('./commands.ts');
+
+/** A repeatable option's values, in order. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 export function buildCli(): Command {
   const program = new Command('swarmlab')
@@ -24,8 +30,9 @@ export function buildCli(): Command {
     .argument('<file>', 'Experiment YAML file')
     .option('--store <uri>', 'object store URI (file://DIR or s3://BUCKET/PREFIX); default: spec.output.store (relative file:// paths are from the current directory)')
     .option('--workers <n>', 'worker processes (default: spec.execution.parallelism or every core)', positiveInt('--workers'))
+    .option('--metric <name>', 'show the statistics of this final metric (repeat for more; default: every one)', collect)
     .option('--json', 'print a machine-readable summary')
-    .action(async (file: string, opts: { store?: string; workers?: number; json?: boolean }) => {
+    .action(async (file: string, opts: { store?: string; workers?: number; json?: boolean; metric?: string[] }) => {
       // Before the experiment is read, at most one a core: the spec may ask for fewer (the extra
       // workers are stopped) or more (they are started once the run count is known, capped by it).
       const prestart = prestartWorkers(opts.workers);
@@ -84,7 +91,7 @@ export function buildCli(): Command {
   program
     .command('schema')
     .description('Print the JSON Schemas of the Experiment file and of the output files, or write them to a folder.')
-    .argument('[name]', 'one schema: experiment (the Experiment file), event-line, summary, run-record, manifest, provenance, or <module>.<file>')
+    .argument('[name]', 'one schema: experiment (the Experiment file), event-line, summary, run-record, manifest, provenance, failure-record, results-index, or <module>.<file>')
     .option('--out <dir>', 'write <name>.schema.json files here')
     .action(async (name: string | undefined, opts: { out?: string }) => (await commands()).schemaCommand(name, opts));
 
@@ -94,6 +101,26 @@ export function buildCli(): Command {
     .argument('<src>', 'results folder or URI holding manifest.json')
     .requiredOption('--out <dest>', 'results folder or URI to write the upgraded copy to')
     .action(async (src: string, opts: { out: string }) => (await commands()).migrateCommand(src, opts));
+
+  program
+    .command('report')
+    .description("Write an experiment's report: one HTML file, no script and nothing to fetch, with what was run, each final metric against the swept parameters with 95% intervals, the runs' spread and the metrics over logical time.")
+    .argument('<results>', 'results folder (results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI')
+    .option('--out <file>', 'copy the report to this file (default: report.html beside the manifest)')
+    .option('--open', 'open the report in the system browser')
+    .option('--markdown', 'also print the per-point statistics of the --metric metrics as a Markdown table (as in docs/scenarios.md)')
+    .option('--metric <name>', 'a final metric for --markdown (repeat for more)', collect)
+    .action(async (target: string, opts: { out?: string; open?: boolean; markdown?: boolean; metric?: string[] }) => {
+      const { reportCommand } = await import('./report-command.ts');
+      await reportCommand(target, opts);
+    });
+
+  program
+    .command('modules')
+    .description('List the modules this runner has (built-in and from the runner configuration), or explain one: config fields, events, metrics, files.')
+    .argument('[name]', 'a module name, or kind/name')
+    .option('--json', 'print JSON')
+    .action(async (name: string | undefined, opts: { json?: boolean }) => (await import('./modules-command.ts')).modulesCommand(name, opts));
 
   program
     .command('submit')
@@ -115,18 +142,39 @@ export function buildCli(): Command {
 
   program
     .command('results')
-    .description('Show, validate and optionally download an experiment\'s results from its object store.')
-    .argument('<name>', 'Experiment name')
-    .option('-n, --namespace <ns>', 'namespace (default: the context\'s)')
-    .option('--download <dir>', 'copy the manifest and every run\'s files here (only when they validate)')
+    .description(
+      "Show an experiment's results: its per-point statistics and where its tables are.\n" +
+        'TARGET with a "/" is a results location: a folder (./results/NAME, results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI; ' +
+        'the tables are built there first if missing.\n' +
+        'TARGET without a "/" is the name of an Experiment on the current kube context (give a folder in the current directory as ./NAME).',
+    )
+    .argument('<target>', 'results folder or URI (holds a "/"), or an Experiment name on the cluster')
+    .option('-n, --namespace <ns>', 'an Experiment\'s namespace (default: the context\'s)')
+    .option('--download <dir>', 'an Experiment on the cluster: copy the manifest, the tables and every run\'s files here (only when they validate)')
+    .option('--metric <name>', 'show the statistics of this final metric (repeat for more; default: every one)', collect)
     .option('--json', 'print a machine-readable result')
-    .action(async (name: string, opts: { namespace?: string; download?: string; json?: boolean }) => {
+    .action(async (target: string, opts: { namespace?: string; download?: string; json?: boolean; metric?: string[] }) => {
+      const { isResultsLocation, localResultsCommand } = await import('./results-command.ts');
+      if (isResultsLocation(target)) {
+        for (const [flag, given] of [['--namespace', opts.namespace], ['--download', opts.download]] as const) {
+          if (given !== undefined) throw new SwarmlabError('USAGE', `${flag} is for an Experiment on the cluster; ${target} is a results location (it holds a "/")`, { hint: 'copy a local results folder with cp -r' });
+        }
+        await localResultsCommand(target, { ...(opts.metric ? { metric: opts.metric } : {}), ...(opts.json ? { json: true } : {}) });
+        return;
+      }
       const { results } = await import('./kube-commands.ts');
-      process.exitCode = await results(name, {
-        ...(opts.namespace ? { namespace: opts.namespace } : {}),
-        ...(opts.download ? { download: opts.download } : {}),
-        ...(opts.json ? { json: true } : {}),
-      });
+      try {
+        process.exitCode = await results(target, {
+          ...(opts.namespace ? { namespace: opts.namespace } : {}),
+          ...(opts.download ? { download: opts.download } : {}),
+          ...(opts.json ? { json: true } : {}),
+          ...(opts.metric ? { metric: opts.metric } : {}),
+        });
+      } catch (e) {
+        // A folder of that name here is likely what was meant.
+        if (isSwarmlabError(e) && existsSync(target)) throw new SwarmlabError(e.code, e.message, { hint: `${target} was read as an Experiment name; for the folder, give ./${target}`, cause: e });
+        throw e;
+      }
     });
 
   return program;

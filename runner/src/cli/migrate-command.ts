@@ -8,6 +8,7 @@ import { migrateDocument } from '../outputs/migrate.ts';
 import { Manifest, RunRecord, type ProvenanceEntry } from '../outputs/schemas.ts';
 import { sha256 } from '../spec/canonical.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
+import { finishResults } from '../results/finish.ts';
 
 export interface MigrationReport {
   readonly applied: readonly string[];
@@ -17,8 +18,8 @@ export interface MigrationReport {
 /**
  * Writes an upgraded copy of a results folder: summaries, run records and
  * the manifest are migrated, hashes and digests recomputed, provenance files
- * copied and recorded in the manifest's integrity field, and the copy is
- * validated. The source is never modified (its keys are write-once).
+ * copied and recorded in the manifest's integrity field, the tables built
+ * from the new manifest, and the copy is validated. The source is never modified (its keys are write-once).
  */
 export async function migrateResults(src: ObjectStore, dest: ObjectStore, registry: ModuleRegistry): Promise<MigrationReport> {
   // Both stores are opened at the result set itself.
@@ -55,7 +56,7 @@ export async function migrateResults(src: ObjectStore, dest: ObjectStore, regist
       entries.push(fileEntry(f.name, out));
       files++;
     }
-    const fields = { schema_version: record.schema_version, run_id: record.run_id, index: record.index, seed: record.seed, params: record.params, files: entries };
+    const fields = { schema_version: record.schema_version, run_id: record.run_id, index: record.index, seed: record.seed, params: record.params, files: entries, ...(record.code ? { code: record.code } : {}) };
     const newRecord: RunRecord = { ...fields, digest: runDigest(fields) };
     await dest.putIfAbsent(recordKey, `${JSON.stringify(newRecord, null, 2)}\n`);
     run.files = entries;
@@ -70,6 +71,7 @@ export async function migrateResults(src: ObjectStore, dest: ObjectStore, regist
   manifest.provenance = { files: provenance, digest: provenanceDigest(provenance) };
   manifest.digest = manifestDigest(manifest);
   await dest.put(layout.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  await finishResults(dest, layout, manifest);
   const report = await validateResults(dest, registry);
   if (report.problems.length > 0) {
     throw new SwarmlabError('INVALID_OUTPUT', `the migrated copy does not validate: ${report.problems.slice(0, 3).join('; ')}`, { file: dest.uri });

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { fileEntry } from '../outputs/check-run.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
 import { Manifest, SCHEMA_VERSION } from '../outputs/schemas.ts';
@@ -56,7 +56,7 @@ describe('swarmlab migrate from schema 1.0.0', { timeout: 60_000 }, () => {
 
     const dest = new FileStore(join(work, 'dest'));
     const report = await migrateResults(new FileStore(set), dest, builtinRegistry);
-    expect(report.applied).toEqual(['manifest 1.0.0 -> 2.0.0', 'run-record 1.0.0 -> 2.0.0', 'summary 1.0.0 -> 2.0.0']);
+    expect(report.applied).toEqual(['manifest 1.0.0 -> 2.0.0', 'manifest 2.0.0 -> 2.1.0', 'run-record 1.0.0 -> 2.0.0', 'run-record 2.0.0 -> 2.1.0', 'summary 1.0.0 -> 2.0.0', 'summary 2.0.0 -> 2.1.0']);
     expect((await validateResults(dest, builtinRegistry)).problems).toEqual([]);
     const m = Manifest.parse(readJson(join(work, 'dest', 'manifest.json')));
     expect(m.schema_version).toBe(SCHEMA_VERSION);

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng/index.ts';
-import type { ModuleRuntime, Sim, SimEvent } from '../modules/api.ts';
-import { Graph } from '../modules/networks/graph.ts';
+import type { ModuleRuntime, Sim, SimEvent } from '../sdk/module.ts';
+import { Graph } from '../sdk/graph.ts';
 import { Simulation, type EngineInstance } from './simulation.ts';
 import type { LatencyRule } from './latency.ts';
-import { synchronousRound } from './rounds.ts';
 
 function sim(mods: Record<string, ModuleRuntime>, opts: { rules?: LatencyRule[]; horizon?: { time?: number; events?: number }; networks?: Map<string, Graph> } = {}) {
   const instances: EngineInstance[] = Object.entries(mods).map(([instance, runtime]) => ({ instance, kind: runtime.review ? 'policy' : 'agent', runtime }));
@@ -121,29 +120,5 @@ describe('Simulation', () => {
     expect(() => sim({ a: { start: (s) => s.emit({ type: 'x', target: 'a', delay: -1 }) } }).run()).toThrow(/delay -1/);
     expect(() => sim({ a: { start: (s) => s.emit({ type: 'x', target: 'nobody' }) } }).run()).toThrow(/unknown module instance nobody/);
     expect(() => sim({ a: { start: (s) => s.emit({ type: 'x', target: 'a' }) } }).run()).toThrow(/no handler for event x/);
-  });
-});
-
-describe('synchronousRound', () => {
-  it('has every agent decide on the same snapshot before any decision applies', () => {
-    const state = { votes: [1, 0, 0, 0] };
-    // Each agent copies its left neighbour: with a shared snapshot the 1 moves one step, not all the way.
-    synchronousRound(
-      { votes: [...state.votes] },
-      [0, 1, 2, 3],
-      (i, snap) => (i === 0 ? snap.votes[0]! : snap.votes[i - 1]!),
-      (d) => {
-        state.votes = [...d];
-      },
-    );
-    expect(state.votes).toEqual([1, 1, 0, 0]);
-  });
-
-  it('freezes the snapshot so a decision cannot mutate it', () => {
-    expect(() =>
-      synchronousRound({ xs: [1] }, [0], (_a, snap) => {
-        (snap.xs as number[]).push(2);
-      }, () => undefined),
-    ).toThrow();
   });
 });

@@ -1,8 +1,11 @@
 import { SwarmlabError } from '../errors.ts';
 import type { Rng } from '../rng/index.ts';
-import type { Intent, ModuleKind, ModuleRuntime, PolicyView, RunLog, SimEvent, Sim } from '../modules/api.ts';
-import type { Graph } from '../modules/networks/graph.ts';
-import type { JsonObject } from './json.ts';
+import type { Intent, ModuleRuntime, PolicyView, RunLog, SimEvent, Sim } from '../sdk/module.ts';
+import type { ModuleKind } from '../sdk/kinds.ts';
+import type { Graph } from '../sdk/graph.ts';
+import type { JsonObject } from '../sdk/json.ts';
+import { address, entityOf, instanceOf } from '../sdk/address.ts';
+import { IntentRefused } from '../sdk/events.ts';
 import { EventQueue } from './event-queue.ts';
 import { findRule, sampleLatency, type LatencyRule } from './latency.ts';
 import { MetricTable } from './metric-table.ts';
@@ -23,6 +26,7 @@ export interface EngineInstance {
 export type EndReason = 'no-events' | 'horizon-time' | 'horizon-events';
 
 export interface SimulationResult extends RunLog {
+  readonly metrics: MetricTable;
   readonly endTime: number;
   readonly executed: number;
   readonly endReason: EndReason;
@@ -36,7 +40,7 @@ export interface RunObserver {
 }
 
 /** Event types the engine itself emits; a module may leave them unhandled. */
-export const REFUSED = 'intent.refused';
+export const REFUSED = IntentRefused.type;
 
 interface QueuedEvent extends SimEvent {
   readonly handler: ((event: SimEvent, sim: Sim) => void) | undefined;
@@ -244,18 +248,4 @@ export class Simulation {
     }
     return row;
   }
-}
-
-export function address(instance: string, entity: string | undefined): string {
-  return entity === undefined ? instance : `${instance}/${entity}`;
-}
-
-export function instanceOf(addr: string): string {
-  const slash = addr.indexOf('/');
-  return slash < 0 ? addr : addr.slice(0, slash);
-}
-
-export function entityOf(addr: string): string | undefined {
-  const slash = addr.indexOf('/');
-  return slash < 0 ? undefined : addr.slice(slash + 1);
 }

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isSwarmlabError, type SwarmlabError } from '../errors.ts';
 import { parseExperiment } from '../spec/load.ts';
-import { defineModule, type ModuleDefinition } from './api.ts';
-import { builtinRegistry } from './builtin.ts';
+import { defineModule, type ModuleDefinition } from '../sdk/module.ts';
+import { builtinRegistry } from './builtin-registry.ts';
 import { validateExperiment, type CheckOptions } from './check-sweep.ts';
 import { ModuleRegistry } from './registry.ts';
 

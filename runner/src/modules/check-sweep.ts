@@ -1,14 +1,15 @@
 import { isSwarmlabError, SwarmlabError } from '../errors.ts';
-import type { LatencyRule } from '../engine/latency.ts';
+import type { LatencyRule } from '../sdk/latency.ts';
 import type { Experiment, ParamValue, Scenario as ScenarioType } from '../spec/experiment.ts';
 import { Scenario } from '../spec/experiment.ts';
 import { zodToSpecError } from '../spec/load.ts';
 import { checkRunCap, paramNameSource, paramSource, pointCount, pointParams } from '../spec/plan.ts';
-import type { ConfigIssue } from './api.ts';
+import type { ConfigIssue } from '../sdk/module.ts';
 import { CHECK_TIME_LIMIT_MS, HOOK_TIME_LIMIT_MS, HookBudget, runModuleHook } from '../hook-guard.ts';
 import type { ModuleRegistry } from './registry.ts';
 import { applyParams, configPath, issuesError, missingDependency, parseModuleConfig, scenarioModules, validateModule, type ModuleSlot, type Parsed } from './resolve.ts';
 import { scenarioView, type ViewRead } from './scenario-view.ts';
+import { eventContractIssues } from './event-contracts.ts';
 
 export interface CheckOptions {
   /** Time limit of one module hook (validate, config schema, nodes). */
@@ -71,6 +72,7 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
   const settingCache = new Map<string, Setting>();
   const nodesCache = new Map<string, string>();
   const validated = new Map<string, ReadGroup[]>();
+  const contractCache = new Map<string, readonly ConfigIssue[]>();
 
   /** Parses an instance's config at a point (cached by the parameters that touch it). */
   const parsed = (slot: ModuleSlot, params: Params, key: string): Parsed & { readonly missing?: ConfigIssue } => {
@@ -176,6 +178,18 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
     for (const slot of slots) {
       const r = parsed(slot, params, keyFor(slot.instance));
       if ('missing' in r && r.missing) throw blame(exp, slot, [r.missing], p, params, new Set([slot.instance]), (q) => stillFails(exp, slot, q, r.missing!, registry, budget, 'parse'));
+    }
+    // Events sent to instances that do not handle them; the answer depends on the sender's config alone.
+    for (const slot of slots) {
+      if (!slot.def.events?.emits?.length) continue;
+      const id = `${slot.instance}\u0000${keyFor(slot.instance)}`;
+      let issues = contractCache.get(id);
+      if (!issues) {
+        issues = eventContractIssues(slot, configs.get(slot.instance)!, slots);
+        contractCache.set(id, issues);
+      }
+      // Only the sender's own field can cause it, so blame looks no further than the sweep values that set that field.
+      if (issues.length) throw blame(exp, slot, issues, p, params, new Set([slot.instance]), () => true);
     }
   }
 }

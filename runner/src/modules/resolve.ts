@@ -1,14 +1,20 @@
 import semver from 'semver';
+import { z } from 'zod';
 import { formatPath, SwarmlabError } from '../errors.ts';
 import type { ModuleRef, ParamValue, Scenario as ScenarioType } from '../spec/experiment.ts';
 import { Scenario } from '../spec/experiment.ts';
 import { zodToSpecError } from '../spec/load.ts';
-import type { LatencyRule } from '../engine/latency.ts';
-import type { ConfigIssue, ModuleDefinition, ModuleKind, ScenarioView } from './api.ts';
-import { creationRank } from './api.ts';
+import { closestKey, unknownKeysMessage } from '../spec/strict-object.ts';
+import type { LatencyRule } from '../sdk/latency.ts';
+import type { ConfigIssue, ModuleDefinition, ScenarioView } from '../sdk/module.ts';
+import type { ModuleKind } from '../sdk/kinds.ts';
 import { runModuleHook, type HookBudget } from '../hook-guard.ts';
 import { scenarioView } from './scenario-view.ts';
+import { eventContractIssues } from './event-contracts.ts';
 import type { ModuleRegistry } from './registry.ts';
+
+/** Instances are created networks first, then policies, then the agents that use both. */
+const creationRank: Readonly<Record<ModuleKind, number>> = { network: 0, policy: 1, agent: 2 };
 
 export interface ResolvedModule {
   readonly instance: string;
@@ -91,9 +97,11 @@ export function scenarioModules(sc: ScenarioType, registry: ModuleRegistry): Mod
     seen.add(instance);
     const def = registry.get(ref.kind, ref.module);
     if (!def) {
+      const known = registry.names(ref.kind);
+      const guess = closestKey(ref.module, known);
       throw new SwarmlabError('UNKNOWN_MODULE', `unknown ${ref.kind} module ${ref.module}`, {
         path: `${path}.module`,
-        hint: `known ${ref.kind} modules: ${registry.names(ref.kind).join(', ') || 'none'}`,
+        hint: `${guess ? `did you mean ${guess}? ` : ''}known ${ref.kind} modules: ${known.join(', ') || 'none'}; a module from a package needs the runner configuration (swarmlab.config.yaml) to load it`,
       });
     }
     if (ref.version !== undefined) {
@@ -116,11 +124,28 @@ export function parseModuleConfig(slot: ModuleSlot, raw: unknown, timeoutMs?: nu
   if (r.success) return { config: r.data as Record<string, unknown> };
   // An unknown key is reported at its own path, as in the rest of the spec.
   return {
-    issues: r.error.issues.map((i) => ({
-      path: [...i.path.filter((k) => typeof k !== 'symbol'), ...(i.code === 'unrecognized_keys' && i.keys.length > 0 ? [i.keys[0]!] : [])],
-      message: i.message,
-    })),
+    issues: r.error.issues.map((i) => {
+      const path = i.path.filter((k) => typeof k !== 'symbol');
+      if (i.code !== 'unrecognized_keys' || i.keys.length === 0) return { path, message: i.message };
+      // Whatever object schema a module used, an unknown key's message lists the valid ones.
+      const valid = objectKeysAt(slot.def.config, path);
+      return { path: [...path, i.keys[0]!], message: valid && !i.message.includes('valid keys') ? unknownKeysMessage(i.keys, valid) : i.message };
+    }),
   };
+}
+
+/** The keys of the object schema at `path` in a config schema (through defaults, optionals and arrays); undefined when there is none. */
+function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | undefined {
+  let s: z.ZodType = schema;
+  for (let i = 0; ; i++) {
+    while (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodPrefault) s = s.unwrap() as z.ZodType;
+    if (i === path.length) return s instanceof z.ZodObject ? Object.keys(s.shape) : undefined;
+    const k = path[i];
+    if (s instanceof z.ZodObject && typeof k === 'string') s = (s.shape as Record<string, z.ZodType>)[k] ?? z.never();
+    else if (s instanceof z.ZodArray && typeof k === 'number') s = s.element as z.ZodType;
+    else if (s instanceof z.ZodRecord) s = s.valueType as z.ZodType;
+    else return undefined;
+  }
 }
 
 /** The instances this one names in dependsOn that the scenario lacks, as one issue; undefined when all exist. */
@@ -199,6 +224,10 @@ export function resolveScenario(
   for (const { slot, config } of resolved) {
     const missing = missingDependency(slot, config, names);
     if (missing) throw issuesError(slot, [missing], configPath(slot, missing.path), paramNote);
+  }
+  for (const { slot, config } of resolved) {
+    const mismatched = eventContractIssues(slot, config, slots);
+    if (mismatched.length) throw issuesError(slot, mismatched, configPath(slot, mismatched[0]!.path), paramNote);
   }
 
   const modules = resolved.map(({ slot, config }) => ({

@@ -1,5 +1,6 @@
-import type { LatencyRule } from '../engine/latency.ts';
-import type { InstanceView, ModuleDefinition, ModuleKind, NetworkView, ScenarioView } from './api.ts';
+import type { LatencyRule } from '../sdk/latency.ts';
+import type { InstanceView, ModuleDefinition, NetworkView, ScenarioView } from '../sdk/module.ts';
+import type { ModuleKind } from '../sdk/kinds.ts';
 
 /** A part of the scenario a validate hook read: what its result may depend on. */
 export type ViewRead = { readonly config: string } | { readonly nodes: string } | 'latency' | 'horizon';
@@ -31,7 +32,10 @@ export function declaresNode(nodes: number | readonly string[], id: string): boo
 /** The ScenarioView a validate hook gets; every read is reported to `onRead`. */
 export function scenarioView(src: ViewSource, self: string, onRead: (read: ViewRead) => void = () => {}): ScenarioView {
   const byName = new Map(src.modules.map((m) => [m.instance, m]));
-  const instances: InstanceView[] = src.modules.map((m) => ({ instance: m.instance, kind: m.kind, module: m.def.name }));
+  const instances: InstanceView[] = src.modules.map((m) => {
+    const metrics = m.def.publishes?.metrics;
+    return { instance: m.instance, kind: m.kind, module: m.def.name, ...(metrics !== undefined ? { metrics: Object.keys(metrics) } : {}) };
+  });
   const views = new Map(instances.map((v) => [v.instance, v]));
   return {
     self: views.get(self)!,

@@ -59,7 +59,10 @@ describe('result digests', () => {
     expect(runDigest({ ...fields, seed: fields.seed + 1 })).not.toBe(digest);
     expect(runDigest({ ...fields, index: 4 })).not.toBe(digest);
     expect(runDigest({ ...fields, run_id: 'run-000004' })).not.toBe(digest);
-    expect(runDigest({ ...fields, schema_version: '2.1.0' })).not.toBe(digest);
+    expect(runDigest({ ...fields, schema_version: '9.9.9' })).not.toBe(digest);
+    const code = [{ package: 'sir-models', version: '1.0.0', digest: 'a'.repeat(64) }];
+    expect(runDigest({ ...fields, code })).not.toBe(digest);
+    expect(runDigest({ ...fields, code: [{ ...code[0]!, digest: 'b'.repeat(64) }] })).not.toBe(runDigest({ ...fields, code }));
     expect(runDigest({ ...fields, files: [{ ...fields.files[0]!, size: 1 }] })).not.toBe(digest);
   });
 

@@ -15,6 +15,8 @@ export function runDigest(rec: Omit<RunRecord, 'digest'>): string {
       seed: rec.seed,
       params: rec.params,
       files: sortedFiles(rec.files),
+      // Records written before 2.1.0 have no code entry: their digest is what it was.
+      ...(rec.code === undefined ? {} : { code: rec.code.map((c) => ({ package: c.package, version: c.version, digest: c.digest })) }),
     }),
   );
 }

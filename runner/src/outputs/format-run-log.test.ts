@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MetricTable } from '../engine/metric-table.ts';
-import type { SimEvent } from '../modules/api.ts';
+import type { SimEvent } from '../sdk/module.ts';
 import { ByteSink } from './byte-sink.ts';
 import { formatRunLog } from './format-run-log.ts';
 

@@ -1,5 +1,6 @@
 import type { RunObserver } from '../engine/simulation.ts';
-import type { RunLog, SimEvent } from '../modules/api.ts';
+import type { RunLog, SimEvent } from '../sdk/module.ts';
+import type { MetricTable } from '../engine/metric-table.ts';
 import { ByteSink } from './byte-sink.ts';
 
 export interface RunLogSinks {
@@ -57,7 +58,7 @@ export class RunLogWriter implements RunObserver {
 }
 
 /** Both files from a kept log (tests, and runs that keep their log anyway). */
-export function formatRunLog(log: RunLog, sinks?: RunLogSinks): RunLogSinks {
+export function formatRunLog(log: RunLog & { readonly metrics: MetricTable }, sinks?: RunLogSinks): RunLogSinks {
   const writer = new RunLogWriter(sinks);
   const table = log.metrics;
   writer.begin(table.columns);

@@ -28,7 +28,7 @@ export function assembleManifest(
   for (const p of points) {
     const rec = records.get(p.index);
     if (rec) {
-      runs.push({ run_id: p.runId, index: p.index, seed: p.seed, params: { ...p.params }, status: 'succeeded', digest: rec.digest, files: rec.files });
+      runs.push({ run_id: p.runId, index: p.index, seed: p.seed, params: { ...p.params }, status: 'succeeded', digest: rec.digest, files: rec.files, ...(rec.code ? { code: rec.code } : {}) });
       const prov = provenance.get(p.index);
       if (prov) provenanceFiles.push({ run_id: p.runId, size: prov.size, sha256: prov.sha256 });
       continue;

@@ -24,6 +24,10 @@ export const builtinMigrations: readonly Migration[] = [
   { kind: 'summary', from: '1.0.0', to: '2.0.0', up: (d) => d },
   { kind: 'run-record', from: '1.0.0', to: '2.0.0', up: (d) => d },
   { kind: 'manifest', from: '1.0.0', to: '2.0.0', up: (d) => ({ ...d, provenance: { files: [], digest: provenanceDigest([]) } }) },
+  // 2.1.0: run.json (and the manifest's run entries) may record the code that made the run; older runs' code is unknown, so the field stays absent.
+  { kind: 'summary', from: '2.0.0', to: '2.1.0', up: (d) => d },
+  { kind: 'run-record', from: '2.0.0', to: '2.1.0', up: (d) => d },
+  { kind: 'manifest', from: '2.0.0', to: '2.1.0', up: (d) => d },
 ];
 
 export interface Migrated {

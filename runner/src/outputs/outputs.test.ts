@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { executeRun } from '../run/execute.ts';
 import { parseExperimentText } from '../spec/load.ts';
 import { planRun } from '../spec/plan.ts';

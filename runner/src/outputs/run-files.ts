@@ -1,7 +1,6 @@
-/** Read access to a run's files as text, for module checks (`verify`). A Map<string, string> is one. */
-export interface TextFiles {
-  get(name: string): string | undefined;
-}
+import type { TextFiles } from '../sdk/module.ts';
+
+export type { TextFiles };
 
 /**
  * A run's files as bytes, in a fixed order (summary.json last), exactly as

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ModuleKind } from '../spec/experiment.ts';
 
 /** Semver of the output file formats. Bump minor for additive changes, major for breaking ones (and add a migration). */
-export const SCHEMA_VERSION = '2.0.0';
+export const SCHEMA_VERSION = '2.1.0';
 
 const semverString = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a semver version like 1.0.0');
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case sha256 hex digest');
@@ -52,6 +52,15 @@ export type Summary = z.infer<typeof Summary>;
 export const FileEntry = z.object({ name: z.string().min(1), size: z.number().int().min(0), sha256: sha256Hex }).strict();
 export type FileEntry = z.infer<typeof FileEntry>;
 
+export const CodeStamp = z
+  .object({
+    package: z.string().min(1).describe('The package the run\'s modules came from (swarmlab for the built-in ones).'),
+    version: z.string().min(1).describe('Its version.'),
+    digest: sha256Hex.describe('sha256 of its code: a run made by other code is never reused on resume.'),
+  })
+  .strict();
+export type CodeStamp = z.infer<typeof CodeStamp>;
+
 export const RunRecord = z
   .object({
     schema_version: semverString,
@@ -60,6 +69,7 @@ export const RunRecord = z
     seed: z.number().int().min(0),
     params: z.record(z.string(), paramValue),
     files: z.array(FileEntry).min(1),
+    code: z.array(CodeStamp).optional().describe('The code that made the run, one entry per package, by package name (since 2.1.0; absent: unknown).'),
     digest: sha256Hex.describe('sha256 over the canonical JSON of every other field: the run\'s identity, parameters and files (docs/adr/0001).'),
   })
   .strict()
@@ -87,6 +97,7 @@ export const ManifestRun = z
     status: z.enum(['succeeded', 'failed']),
     digest: sha256Hex.optional(),
     files: z.array(FileEntry).optional(),
+    code: z.array(CodeStamp).optional().describe('A succeeded run\'s code, as its run.json records it.'),
     error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
   })
   .strict();
@@ -135,6 +146,18 @@ export const FailureRecord = z
   .describe('failures/<run>.json and a runner pod\'s termination message: why the run\'s last attempt failed. Ignored once run.json exists.');
 export type FailureRecord = z.infer<typeof FailureRecord>;
 
+export const ResultsIndex = z
+  .object({
+    schema_version: semverString,
+    experiment: z.object({ name: z.string(), spec_digest: sha256Hex }).strict(),
+    manifest_digest: sha256Hex.describe('The digest of the manifest.json the files were built from.'),
+    runner: z.object({ version: semverString }).strict().describe('The runner that built the files: another version may build other bytes from the same manifest.'),
+    files: z.array(FileEntry).describe('Each file built from the manifest (the tables), beside it, in a fixed order.'),
+  })
+  .strict()
+  .describe('results-index.json: written last, after the manifest and the files built from it.');
+export type ResultsIndex = z.infer<typeof ResultsIndex>;
+
 /** Schemas by file kind, for `swarmlab schema` and the committed JSON Schemas. */
 export const outputSchemas = {
   'event-line': EventLine,
@@ -143,4 +166,5 @@ export const outputSchemas = {
   manifest: Manifest,
   provenance: Provenance,
   'failure-record': FailureRecord,
+  'results-index': ResultsIndex,
 } as const;

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.ts';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { runLocal } from '../run/local-executor.ts';
 import { parseExperimentText } from '../spec/load.ts';
 import { plan } from '../spec/plan.ts';
@@ -34,6 +35,13 @@ function editJson(file: string, edit: (doc: Json) => void): void {
 const runs = (m: Json) => m.runs as Json[];
 const record = (set: string, run: string) => join(set, 'runs', run, 'run.json');
 const manifestOf = (set: string) => join(set, 'manifest.json');
+const resultsIndexOf = (set: string) => join(set, 'results-index.json');
+
+/** Changes one value of a table's CSV text (the first digit after the header), keeping its size. */
+function editCsv(file: string): void {
+  chmodSync(file, 0o644);
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/\n([^\n]*?)(\d)/, (_, before: string, d: string) => `\n${before}${(Number(d) + 1) % 10}`));
+}
 
 /** Rewrites the manifest with run 4 failed as an executor records it (its message starting with its code). */
 async function withFailedRun(set: string): Promise<void> {
@@ -96,6 +104,18 @@ const rows: Row[] = [
   { name: 'a folder without result sets', tamper: (_s, store) => mkdirSync(join(store, 'empty')), target: (_s, store) => join(store, 'empty'), exit: 2, report: ['BAD_FILE:', 'not a results folder'] },
   { name: 'a file that is not a manifest', tamper: (_s, store) => writeFileSync(join(store, 'exp.yaml'), tinySpec('tamper')), target: (_s, store) => join(store, 'exp.yaml'), exit: 2, report: ['BAD_FILE:', 'exp.yaml: not a results folder'] },
   { name: 'a file:// URI of a file', tamper: (_s, store) => writeFileSync(join(store, 'notes.txt'), 'x'), target: (_s, store) => `file://${join(store, 'notes.txt')}`, exit: 2, report: ['BAD_FILE:', 'notes.txt: not a results folder'] },
+  { name: 'a table edited', tamper: (s) => editCsv(join(s, 'results.csv')), exit: 1, report: [/^ {2}results\.csv: sha256 [0-9a-f]{64} does not match results-index\.json's [0-9a-f]{64}$/m] },
+  { name: 'a table edited with its sha256 in the results index recomputed', tamper: (s) => {
+    editCsv(join(s, 'statistics.csv'));
+    editJson(resultsIndexOf(s), (idx) => {
+      const entry = (idx.files as Json[]).find((f) => f.name === 'statistics.csv')!;
+      entry.sha256 = createHash('sha256').update(readFileSync(join(s, 'statistics.csv'))).digest('hex');
+    });
+  }, exit: 1, report: [/statistics\.csv: not the table the runs give: built again from manifest\.json it has sha256 [0-9a-f]{64}, results-index\.json records [0-9a-f]{64}/], absent: /results\.(csv|parquet):/ },
+  { name: 'the report edited', tamper: (s) => writeFileSync(join(s, 'report.html'), readFileSync(join(s, 'report.html'), 'utf8').replace('</h1>', ' (edited)</h1>')), exit: 1, report: [/^ {2}report\.html: sha256 [0-9a-f]{64} does not match results-index\.json's [0-9a-f]{64}$/m] },
+  { name: 'a table deleted', tamper: (s) => rmSync(join(s, 'statistics.parquet')), exit: 1, report: [/statistics\.parquet: missing \(results-index\.json records sha256 [0-9a-f]{64}\)/] },
+  { name: 'the manifest digest edited in the results index', tamper: (s) => editJson(resultsIndexOf(s), (idx) => (idx.manifest_digest = 'e'.repeat(64))), exit: 1, report: [`results-index.json: manifest_digest: ${'e'.repeat(64)} is not manifest.json's digest`] },
+  { name: 'tables without a results index', tamper: (s) => rmSync(resultsIndexOf(s)), exit: 1, report: ['results.parquet: no results-index.json records it: the tables were not finished'] },
   { name: 'an unfinished result set only', tamper: (s) => rmSync(manifestOf(s)), exit: 1, report: ['no manifest.json: its runs have not all finished', 'invalid: no finished result set'] },
 ];
 

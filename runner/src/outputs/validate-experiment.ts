@@ -7,6 +7,7 @@ import { checkRunFiles, fileEntry, RUN_RECORD } from './check-run.ts';
 import { checkManifest } from './check-manifest.ts';
 import { runDigest } from './digests.ts';
 import { RunFiles } from './run-files.ts';
+import { resultsIndexProblems } from '../results/check-index.ts';
 import { Manifest, Provenance, RunRecord, SCHEMA_VERSION, type ManifestRun } from './schemas.ts';
 
 export interface ValidationReport {
@@ -20,7 +21,8 @@ export interface ValidationReport {
  * `swarmlab validate` of one result set: the manifest against its spec, its
  * plan and its digests; every run record against the plan, the manifest and
  * its digest; every file's size, sha256, schema and the modules' own checks;
- * every provenance file against the manifest's integrity field. Re-hashes
+ * every provenance file against the manifest's integrity field; the tables
+ * against the results index (results/check-index.ts). Re-hashes
  * everything. Lists every problem, each starting with the file (relative to
  * the result set) and the field; an empty list means the results are valid.
  */
@@ -77,6 +79,7 @@ export async function validateResults(store: ObjectStore, registry: ModuleRegist
       problems.push(`${label}: not recorded in manifest.json's provenance.files`);
     }
   }
+  problems.push(...(await resultsIndexProblems(store, prefix.replace(/\/$/, ''), manifest)));
   return { manifestKey, runsChecked, problems, digest: manifest.digest };
 }
 
@@ -101,6 +104,7 @@ async function checkStoredRun(store: ObjectStore, registry: ModuleRegistry, pref
   if (digest !== rec.digest) problems.push(`${recLabel}: digest: ${rec.digest} does not match the record's fields and files (${digest})`);
   if (rec.digest !== run.digest) problems.push(`manifest.json: runs[${i}].digest: ${run.digest ?? '(none)'} differs from ${recLabel}'s ${rec.digest}`);
   if (canonicalJson(rec.files) !== canonicalJson(run.files ?? [])) problems.push(`manifest.json: runs[${i}].files: differ from ${recLabel}'s`);
+  if (canonicalJson(rec.code ?? null) !== canonicalJson(run.code ?? null)) problems.push(`manifest.json: runs[${i}].code: differs from ${recLabel}'s`);
 
   const files = new RunFiles();
   for (const want of rec.files) {

@@ -1,10 +1,11 @@
 import { SwarmlabError } from '../errors.ts';
 import { RngFactory } from '../rng/index.ts';
 import { Simulation, type EngineInstance } from '../engine/index.ts';
-import type { ModuleContext, ModuleRuntime } from '../modules/api.ts';
-import type { Graph } from '../modules/networks/graph.ts';
+import type { ModuleContext, ModuleRuntime } from '../sdk/module.ts';
+import type { Graph } from '../sdk/graph.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { resolveScenario, type ResolvedModule } from '../modules/resolve.ts';
+import { missingHandlers } from '../modules/event-contracts.ts';
 import type { Experiment } from '../spec/experiment.ts';
 import type { RunPoint } from '../spec/plan.ts';
 import { specDigest } from '../spec/load.ts';
@@ -48,6 +49,8 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
       horizon: scenario.horizon,
     };
     const runtime: ModuleRuntime = m.def.create(m.config, ctx);
+    const unhandled = missingHandlers(m, runtime);
+    if (unhandled.length) throw new SwarmlabError('RUN_FAILED', `module ${m.instance} (${m.def.name}) declares it handles ${unhandled.join(', ')}, but create() returned no handler for ${unhandled.length > 1 ? 'them' : 'it'}`);
     if (m.kind === 'network') {
       if (!runtime.graph) throw new SwarmlabError('RUN_FAILED', `network module ${m.instance} built no graph`);
       networks.set(m.instance, runtime.graph);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { parseExperimentText } from '../spec/load.ts';
 import { FileStore } from '../store/file-store.ts';
 import { FAILPOINT_ENV } from './failpoints.ts';

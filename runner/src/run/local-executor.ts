@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { isRetryable, SwarmlabError } from '../errors.ts';
+import { isRetryable, isSwarmlabError, SwarmlabError } from '../errors.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import type { Experiment } from '../spec/experiment.ts';
@@ -7,18 +7,22 @@ import { plan, runCount, runIdOf } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { ExperimentLayout } from '../store/layout.ts';
 import { assembleManifest, formatManifest, type StoredHash } from '../outputs/manifest.ts';
+import { finishResults, type FinishedResults } from '../results/finish.ts';
 import { failureOf, type RunFailure } from '../outputs/failure-record.ts';
 import type { Manifest, RunRecord } from '../outputs/schemas.ts';
 import { runAndPromote } from './promote.ts';
 import { storeFailureRecord } from './report-failure.ts';
 import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint, storeFailpoint } from './failpoints.ts';
 import { WorkerPool } from './worker-pool.ts';
+import type { PluginSource } from '../plugins/runner-registry.ts';
 import { sweepWorkers } from './worker-count.ts';
 
 export interface WorkerInit {
   readonly experiment: unknown;
   readonly storeUri: string;
   readonly cwd: string;
+  /** Module packages beyond the built-in ones, loaded by every worker so that it has the same registry. */
+  readonly plugins: readonly PluginSource[];
 }
 
 export interface WorkerRequest {
@@ -84,9 +88,11 @@ export interface LocalRunResult extends Progress {
   readonly failures: ReadonlyMap<number, RunFailure>;
   /** Runs not started because more than spec.execution.maxFailedRuns had failed (counted in `failed`, code NOT_STARTED). */
   readonly notStarted: number;
+  /** The tables built from the manifest and the results index, written after it. */
+  readonly finished: FinishedResults;
 }
 
-/** `swarmlab run`: validates everything first, runs the matrix on a worker pool, writes the manifest last. */
+/** `swarmlab run`: validates everything first, runs the matrix on a worker pool, writes the manifest, then the tables and the results index. */
 export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunResult> {
   try {
     return await sweep(exp, opts);
@@ -158,7 +164,7 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
     await Promise.all([lane(), lane()]);
   } else {
     const pool = opts.pool ?? WorkerPool.start(workers);
-    await pool.run(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd() }, nextRequest, settle);
+    await pool.run(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd(), plugins: opts.registry.plugins() }, nextRequest, settle);
   }
 
   let notStarted = 0;
@@ -189,6 +195,11 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   }
   const manifest = assembleManifest(exp, points, records, failures, provenance);
   await opts.store.put(layout.manifest, formatManifest(manifest));
+  const finished = await finishResults(opts.store, layout, manifest, opts.registry).catch((e: unknown) => {
+    if (!isSwarmlabError(e)) throw e;
+    const where = opts.store.uriFor(layout.root);
+    throw new SwarmlabError(e.code, `building the tables: ${e.message}`, { ...(e.file ? { file: e.file } : {}), hint: `the runs and manifest.json are stored; swarmlab validate ${where} says what is wrong, swarmlab results ${where} builds the tables again`, cause: e });
+  });
   return {
     ...progress(),
     manifest,
@@ -196,5 +207,6 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
     resultsUri: opts.store.uriFor(layout.root),
     failures,
     notStarted,
+    finished,
   };
 }

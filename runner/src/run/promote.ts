@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
 import { isSwarmlabError, SwarmlabError } from '../errors.ts';
-import { sha256 } from '../spec/canonical.ts';
+import { canonicalJson, sha256 } from '../spec/canonical.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import type { Experiment } from '../spec/experiment.ts';
 import { planRun, type RunPoint } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { ExperimentLayout, type ResultsLayout } from '../store/layout.ts';
-import { RunRecord, SCHEMA_VERSION, type FileEntry, type Provenance } from '../outputs/schemas.ts';
+import { RunRecord, SCHEMA_VERSION, type CodeStamp, type FileEntry, type Provenance } from '../outputs/schemas.ts';
 import { RUN_RECORD, checkRunFiles, fileEntry } from '../outputs/check-run.ts';
 import { runDigest } from '../outputs/digests.ts';
 import type { StoredHash } from '../outputs/manifest.ts';
@@ -60,7 +60,15 @@ export type StoredRun = { record: RunRecord; provenance?: StoredHash } | { probl
  * written if any check fails. The bytes checked are the bytes hashed and
  * written (S3 verifies them against the sha256 sent with them).
  */
-export async function promoteRun(store: ObjectStore, layout: ExperimentLayout, point: RunPoint, files: RunFiles, registry: ModuleRegistry): Promise<RunRecord> {
+export async function promoteRun(
+  store: ObjectStore,
+  layout: ExperimentLayout,
+  point: RunPoint,
+  files: RunFiles,
+  registry: ModuleRegistry,
+  code: readonly CodeStamp[],
+  replaceRecord = false,
+): Promise<RunRecord> {
   const problems = checkRunFiles(files, registry);
   if (problems.length > 0) {
     throw new SwarmlabError('INVALID_OUTPUT', `${problems.length} problem(s): ${problems.slice(0, 5).join('; ')}`, { file: store.uriFor(layout.run(point.runId)) });
@@ -78,9 +86,13 @@ export async function promoteRun(store: ObjectStore, layout: ExperimentLayout, p
     seed: point.seed,
     params: { ...point.params },
     files: entries,
+    code: [...code],
   };
   const record: RunRecord = { ...fields, digest: runDigest(fields) };
-  await store.putIfAbsent(layout.runRecord(point.runId), `${JSON.stringify(record, null, 2)}\n`);
+  const text = `${JSON.stringify(record, null, 2)}\n`;
+  // Only a run made again by other code, whose files came out byte for byte the same, takes a new record.
+  if (replaceRecord) await store.put(layout.runRecord(point.runId), text);
+  else await store.putIfAbsent(layout.runRecord(point.runId), text);
   return record;
 }
 
@@ -107,9 +119,23 @@ export async function runAndPromote(exp: Experiment, index: number, store: Objec
   const existing = await readRunRecord(store, layout, point.runId);
   if (existing) {
     const problems = await storedRunProblems(store, layout, point, existing);
-    if (problems.length === 0) {
+    const code = codeOf(exp, opts.registry);
+    const sameCode = canonicalJson(existing.code ?? null) === canonicalJson(code);
+    if (problems.length === 0 && sameCode) {
       const provenance = await storedHash(store, layout.provenance(point.runId));
       return { point, record: existing, status: 'resumed', ...(provenance ? { provenance } : {}) };
+    }
+    if (problems.length === 0) {
+      // Made by other code: never reused. Run again; the same bytes keep the run under the new code, other bytes are a conflict.
+      try {
+        return await executeAndPromote(exp, point, layout, store, opts, true);
+      } catch (e) {
+        if (!isSwarmlabError(e) || e.code !== 'OUTPUT_CONFLICT') throw e;
+        throw new SwarmlabError('OUTPUT_CONFLICT', `the stored run was made by ${describeCode(existing.code)}; this runner has ${describeCode(code)}, and running it again gave different outputs, which never overwrite stored ones`, {
+          file: store.uriFor(layout.run(point.runId)),
+          hint: 'write the results to another store (--store), or delete this run\'s folder to replace it',
+        });
+      }
     }
     try {
       return await executeAndPromote(exp, point, layout, store, opts);
@@ -124,7 +150,21 @@ export async function runAndPromote(exp: Experiment, index: number, store: Objec
   return executeAndPromote(exp, point, layout, store, opts);
 }
 
-async function executeAndPromote(exp: Experiment, point: RunPoint, layout: ExperimentLayout, store: ObjectStore, opts: RunOptions): Promise<RunOutcome> {
+/** The code that makes an experiment's runs: one entry per package its modules come from, by package name. */
+export function codeOf(exp: Experiment, registry: ModuleRegistry): CodeStamp[] {
+  const byPackage = new Map<string, CodeStamp>();
+  for (const ref of exp.spec.scenario.modules) {
+    const source = registry.entry(ref.kind, ref.module)?.source;
+    if (source) byPackage.set(source.package, { package: source.package, version: source.version, digest: source.digest });
+  }
+  return [...byPackage.values()].sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
+}
+
+function describeCode(code: readonly CodeStamp[] | undefined): string {
+  return code === undefined ? 'code it did not record (before schema 2.1.0)' : code.map((c) => `${c.package}@${c.version} (code ${c.digest.slice(0, 12)})`).join(', ');
+}
+
+async function executeAndPromote(exp: Experiment, point: RunPoint, layout: ExperimentLayout, store: ObjectStore, opts: RunOptions, replaceRecord = false): Promise<RunOutcome> {
   const started = new Date();
   const events = sinks.acquire();
   const metrics = sinks.acquire();
@@ -132,7 +172,7 @@ async function executeAndPromote(exp: Experiment, point: RunPoint, layout: Exper
   try {
     const out = executeRun(exp, point, opts.registry, { events, metrics });
     const files = opts.beforeValidate === undefined ? out.files : opts.beforeValidate(out.files);
-    record = await promoteRun(store, layout, point, files, opts.registry);
+    record = await promoteRun(store, layout, point, files, opts.registry, codeOf(exp, opts.registry), replaceRecord);
   } finally {
     sinks.release(events);
     sinks.release(metrics);

@@ -1,4 +1,6 @@
-import { builtinRegistry } from '../modules/builtin.ts';
+import type { ModuleRegistry } from '../modules/registry.ts';
+import { registryOf } from '../plugins/runner-registry.ts';
+import { failureOf } from '../outputs/failure-record.ts';
 import { parseExperiment } from '../spec/load.ts';
 import { openStore } from '../store/open.ts';
 import type { Experiment } from '../spec/experiment.ts';
@@ -30,7 +32,7 @@ function whileParentLives(store: ObjectStore, poolPid: number): ObjectStore {
 export function serveWorker(poolPid: number): void {
   const send = process.send?.bind(process);
   if (!send) throw new Error('worker.js must run as a child process with an IPC channel');
-  let ctx: { exp: Experiment; store: ObjectStore } | undefined;
+  let ctx: Promise<{ exp: Experiment; store: ObjectStore; registry: ModuleRegistry }> | undefined;
   const failpoint = parseFailpoint(process.env[FAILPOINT_ENV]);
   // The pool going away (it finished, or died) ends this process.
   process.on('disconnect', () => process.exit(0));
@@ -38,15 +40,23 @@ export function serveWorker(poolPid: number): void {
   process.on('SIGINT', () => undefined);
   process.on('message', (msg: WorkerMessage) => {
     if (msg.kind === 'init') {
-      ctx = { exp: parseExperiment(msg.init.experiment), store: whileParentLives(openStore(msg.init.storeUri, msg.init.cwd), poolPid) };
+      const { init } = msg;
+      // The pool loaded and checked the same packages before it started; one that changed since fails each run it was to serve.
+      ctx = registryOf(init.plugins).then((registry) => ({ exp: parseExperiment(init.experiment), store: whileParentLives(openStore(init.storeUri, init.cwd), poolPid), registry }));
       return;
     }
     if (!ctx) throw new Error('worker got a run before its init message');
+    const ready = ctx;
     // Test-only (failpoints.ts): a worker dying mid-run, as an out-of-memory kill would.
     if (crashWorkerFailpoint(failpoint, msg.request.index)) process.exit(70);
     // A pool that went away mid-run gets no result (sending would fail with EPIPE).
-    void executeOne(ctx.exp, msg.request, ctx.store, builtinRegistry).then((res: WorkerResult) => {
-      if (process.connected) send(res);
-    });
+    void ready
+      .then(
+        ({ exp, store, registry }) => executeOne(exp, msg.request, store, registry),
+        (e: unknown): WorkerResult => ({ index: msg.request.index, ok: false, failure: failureOf(e, msg.request.index, msg.request.attempt) }),
+      )
+      .then((res: WorkerResult) => {
+        if (process.connected) send(res);
+      });
   });
 }

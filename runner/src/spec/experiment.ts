@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ModuleKind } from '../sdk/kinds.ts';
 import { strictObject } from './strict-object.ts';
 import { repeatedGridParams } from './sweep-duplicates.ts';
 
@@ -24,7 +25,7 @@ const dnsLabel = z
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and -, starting and ending alphanumeric');
 
-const identifier = z
+export const identifier = z
   .string()
   .min(1)
   .max(63)
@@ -43,9 +44,7 @@ const paramPath = z
   .regex(/^[a-z][a-zA-Z0-9_-]*(\.[a-zA-Z0-9_-]+)+$/, 'must be a dotted path: <module instance>.<config key>[.<key>...], latency.<rule>.<field> or horizon.<field>')
   .describe('Where the value goes: `<module instance>.<config key path>`, `latency.<rule name>.<field>` or `horizon.time|events`.');
 
-/** What a module is; the one definition of the kinds (the module API, the CRD and the output schemas use it). */
-export const ModuleKind = z.enum(['agent', 'network', 'policy']);
-export type ModuleKind = z.infer<typeof ModuleKind>;
+export { ModuleKind };
 
 export const ModuleRef = strictObject({
     kind: ModuleKind.describe('Module kind.'),

@@ -13,7 +13,7 @@ export const Phase = z
   .describe('Pending: accepted, no work created yet. Running: Jobs exist and runs are in progress. Suspended: paused by spec.execution.suspend. Complete: every run succeeded and the manifest is written. Failed: some runs failed for good. Invalid: the spec cannot run (see the InvalidSpec condition).');
 export type Phase = z.infer<typeof Phase>;
 
-export const ConditionType = z.enum(['Accepted', 'InvalidSpec', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable']);
+export const ConditionType = z.enum(['Accepted', 'InvalidSpec', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable', 'ResultsReady']);
 export type ConditionType = z.infer<typeof ConditionType>;
 
 const timestamp = z.string().max(64).meta({ format: 'date-time' });
@@ -60,7 +60,7 @@ export const ExperimentStatus = z
     runs: RunCounts.optional(),
     succeededIndexes: intervals.optional(),
     failedIndexes: intervals.optional(),
-    conditions: z.array(Condition).max(16).optional().describe('Accepted or InvalidSpec, Running, Suspended, Complete or Failed, OutputConflict, StorageUnavailable.'),
+    conditions: z.array(Condition).max(16).optional().describe('Accepted or InvalidSpec, Running, Suspended, Complete or Failed, OutputConflict, StorageUnavailable, ResultsReady (the results tables are written beside the manifest).'),
     jobGeneration: z
       .number()
       .int()
@@ -73,6 +73,7 @@ export const ExperimentStatus = z
     resultsURI: z.string().max(1200).optional().describe('Where the experiment\'s results are: <store>/<name>/<digest16>/.'),
     manifestURI: z.string().max(1300).optional().describe('The manifest, written last when every run is done.'),
     manifestDigest: z.string().max(64).optional().describe('sha256 over the succeeded runs\' `run_id:digest` lines in index order.'),
+    tablesURI: z.string().max(1300).optional().describe('The results table (results.parquet, with results.csv and the per-point statistics beside it), once built from the manifest.'),
   })
   .describe('What the operator observed: phase, run counts and intervals, conditions and where the results are.');
 export type ExperimentStatus = z.infer<typeof ExperimentStatus>;

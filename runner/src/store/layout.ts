@@ -4,6 +4,19 @@ import { specDigest } from '../spec/load.ts';
 /** The file of a run that marks it done (docs/adr/0001: present means validated and promoted). */
 export const RUN_RECORD_FILE = 'run.json';
 const MANIFEST_FILE = 'manifest.json';
+const RESULTS_INDEX_FILE = 'results-index.json';
+
+/**
+ * The tables built from a manifest (runner/src/results), beside it: one row
+ * per run, and the statistics per parameter point, each as Parquet and CSV.
+ */
+export const TABLE_FILES = ['results.parquet', 'results.csv', 'statistics.parquet', 'statistics.csv'] as const;
+export type TableFile = (typeof TABLE_FILES)[number];
+/** The report built from the manifest and the tables (runner/src/report), beside them. */
+export const REPORT_FILE = 'report.html';
+/** Every file built from a manifest, in the order the results index records them. */
+export const BUILT_FILES = [...TABLE_FILES, REPORT_FILE] as const;
+export type BuiltFile = (typeof BUILT_FILES)[number];
 const RUNS_DIR = 'runs';
 const PROVENANCE_DIR = 'provenance';
 
@@ -60,6 +73,16 @@ export class ResultsLayout {
 
   get manifest(): string {
     return this.#under(MANIFEST_FILE);
+  }
+
+  /** A file built from the manifest (a table or the report). */
+  table(file: BuiltFile): string {
+    return this.#under(file);
+  }
+
+  /** Written after the manifest and the tables: each table's sha256 and the manifest digest they were built from. */
+  get resultsIndex(): string {
+    return this.#under(RESULTS_INDEX_FILE);
   }
 }
 

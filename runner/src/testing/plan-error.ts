@@ -1,5 +1,5 @@
 import { isSwarmlabError, type SwarmlabError } from '../errors.ts';
-import { builtinRegistry } from '../modules/builtin.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { parseExperiment } from '../spec/load.ts';
 

@@ -1,0 +1,73 @@
+import { defineModule, expectInstance, intent, on, z } from 'swarmlab/sdk';
+import type { Signals } from './common.ts';
+import { Alert, Telemetry } from './events.ts';
+
+export const cicdMonitorConfig = z
+  .object({
+    agent: z.string().min(1).default('agent').describe('Recovery agent instance that receives alerts.'),
+    cpuHigh: z.number().min(0).max(1).default(0.85).describe('CPU above this on any sensor: cpu_high.'),
+    cpuLow: z.number().min(0).max(1).default(0.05).describe('CPU below this on any sensor of a running app: cpu_low.'),
+    memoryHigh: z.number().min(0).max(1).default(0.9).describe('Memory above this: memory_high.'),
+    memoryLow: z.number().min(0).max(1).default(0.05).describe('Memory below this on a running app: memory_low.'),
+    errorHigh: z.number().min(0).max(1).default(0.05).describe('Error rate above this: error_rate_high.'),
+    deploySlow: z.number().positive().default(300).describe('A deployment running longer than this (seconds): deploy_slow.'),
+    realert: z.number().min(0).default(60).describe('Least time between two alerts for the same app.'),
+  })
+  .strict();
+
+/**
+ * Threshold rules over two sensors per metric. An app with any anomaly gets an
+ * alert with its signals and a signature (the first anomaly in the order down,
+ * errors, cpu, memory, slow); contradictory signals are passed on, not resolved
+ * here: the signal-conflict gate deals with them.
+ */
+export const cicdMonitor = defineModule({
+  kind: 'agent',
+  name: 'cicd-monitor',
+  publishes: { metrics: { alerts: 'Alerts sent.', conflictingAlerts: 'Alerts whose signals contradict each other.' } },
+  version: '1.0.0',
+  description: 'Detects anomalies in environment telemetry by thresholds and alerts the recovery agent.',
+  config: cicdMonitorConfig,
+  events: { handles: [Telemetry], emits: [{ event: Alert, to: 'agent' }] },
+  validate: (config, scenario) => expectInstance(scenario, config.agent, ['agent'], ['cicd-recovery-agent']),
+  create(config) {
+    const lastAlert = new Map<string, number>();
+    let alerts = 0;
+    let conflicts = 0;
+    return {
+      handle: on(Telemetry, ({ apps }, _e, sim) => {
+        for (const r of apps) {
+          const up = r.up === 1;
+          const s: Signals = {
+            down: !up,
+            cpu_high: r.cpu.some((v) => v > config.cpuHigh),
+            cpu_low: up && r.cpu.some((v) => v < config.cpuLow),
+            memory_high: r.memory.some((v) => v > config.memoryHigh),
+            memory_low: up && r.memory.some((v) => v < config.memoryLow),
+            error_rate_high: r.errorRate.some((v) => v > config.errorHigh),
+            error_rate_zero: r.errorRate.some((v) => v === 0),
+            deploy_slow: r.deploySeconds > config.deploySlow,
+          };
+          const signature = s.down ? 'crash' : s.error_rate_high ? 'errors' : s.cpu_high ? 'cpu' : s.memory_high ? 'memory' : s.deploy_slow ? 'slow' : undefined;
+          if (!signature) continue;
+          const key = `${r.env}/${r.app}`;
+          const last = lastAlert.get(key);
+          if (last !== undefined && sim.now - last < config.realert) continue;
+          lastAlert.set(key, sim.now);
+          alerts++;
+          if ((s.cpu_high && s.cpu_low) || (s.memory_high && s.memory_low) || (s.error_rate_high && s.error_rate_zero)) conflicts++;
+          sim.emit(
+            intent(Alert, config.agent, {
+              env: r.env,
+              app: r.app,
+              signature,
+              signals: s,
+              context: { app: r.app, hasPreviousVersion: r.hasPreviousVersion, version: r.version, replicas: r.replicas },
+            }),
+          );
+        }
+      }),
+      metrics: () => ({ alerts, conflictingAlerts: conflicts }),
+    };
+  },
+});

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { executeRun } from '../../../run/execute.ts';
+import { plan, planRun } from '../../../spec/plan.ts';
+import { parseExperimentText } from '../../../spec/load.ts';
+import { builtinRegistry } from '../../../modules/builtin-registry.ts';
+import { planError } from '../../../testing/plan-error.ts';
+import { FailureAnalysis } from './analysis.ts';
+import { floodLevel } from './hazard.ts';
+
+interface Ev {
+  time: number;
+  seq: number;
+  type: string;
+  source: string;
+  target: string;
+  payload: Record<string, unknown>;
+}
+const events = (text: string): Ev[] => text.trim().split('\n').map((l) => JSON.parse(l) as Ev);
+
+/** Two services, power -> hospital (the hospital depends on power), and a flood that hits one of them hard. */
+function twoServiceSpec(hit: 'power' | 'hospital', edgeDelay: number): string {
+  return `
+apiVersion: swarmlab.io/v1alpha1
+kind: Experiment
+metadata: { name: flood-unit }
+spec:
+  scenario:
+    modules:
+      - kind: network
+        module: explicit
+        name: deps
+        config:
+          nodes: [power, hospital]
+          edges: [{ from: power, to: hospital, weight: ${edgeDelay} }]
+      - kind: agent
+        module: flood-infrastructure
+        name: infra
+        config:
+          network: deps
+          services:
+            power: { capacity: 100, baseLoad: 10, surge: 0 }
+            hospital: { capacity: 100, baseLoad: 10, surge: 0 }
+      - kind: agent
+        module: flood-hazard
+        name: flood
+        config: { onset: 2, rise: 0.001, recedeAt: 50, exposure: { ${hit}: 1 }, damageMin: 1, damageMax: 1 }
+    latency:
+      - { name: dependency, channel: dependency, model: edge, scale: 1 }
+    horizon: { time: 20 }
+  sweep:
+    seeds: { list: [1] }
+`;
+}
+
+function runOne(text: string, index = 0) {
+  const exp = parseExperimentText(text);
+  return executeRun(exp, planRun(exp, index), builtinRegistry);
+}
+
+describe('flood infrastructure', () => {
+  it('a failed upstream service degrades its dependents after exactly the modelled edge latency', () => {
+    const delay = 3;
+    const out = runOne(twoServiceSpec('power', delay));
+    const evs = events(out.files.get('events.jsonl') as string);
+    const powerFailed = evs.find((e) => e.type === 'health.changed' && e.payload.service === 'power' && e.payload.to === 'failed');
+    expect(powerFailed).toBeDefined();
+    const tf = (powerFailed as Ev).time;
+    const hospitalChange = evs.find((e) => e.type === 'health.changed' && e.payload.service === 'hospital');
+    expect(hospitalChange).toBeDefined();
+    expect((hospitalChange as Ev).payload.to).toBe('degraded');
+    expect((hospitalChange as Ev).time).toBeCloseTo(tf + delay, 9);
+    expect(((hospitalChange as Ev).payload.cause as { type: string }).type).toBe('dependency.change');
+
+    // metrics.csv: the hospital is healthy before the failure arrives and impaired from then on.
+    const [header, ...rows] = (out.files.get('metrics.csv') as string).trim().split('\n');
+    const cols = (header as string).split(',');
+    const t = cols.indexOf('time');
+    const h = cols.indexOf('infra.hospital.health');
+    expect(h).toBeGreaterThan(0);
+    for (const r of rows.map((x) => x.split(',').map(Number))) {
+      if ((r[t] as number) < tf + delay) expect(r[h]).toBe(0);
+      else expect(r[h]).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('a longer dependency edge delays the dependent\'s degradation accordingly', () => {
+    const time = (d: number) => {
+      const evs = events(runOne(twoServiceSpec('power', d)).files.get('events.jsonl') as string);
+      return (evs.find((e) => e.type === 'health.changed' && e.payload.service === 'hospital') as Ev).time;
+    };
+    expect(time(6) - time(1)).toBeCloseTo(5, 9);
+  });
+
+  it('failure never propagates against a dependency edge', () => {
+    const out = runOne(twoServiceSpec('hospital', 1));
+    const evs = events(out.files.get('events.jsonl') as string);
+    expect(evs.some((e) => e.type === 'health.changed' && e.payload.service === 'hospital' && e.payload.to === 'failed')).toBe(true);
+    expect(evs.some((e) => e.type === 'health.changed' && e.payload.service === 'power')).toBe(false);
+    expect(evs.some((e) => e.target === 'infra/power' && e.type === 'dependency.change')).toBe(false);
+  });
+
+  it('the flood level rises, holds and recedes', () => {
+    const c = { onset: 5, rise: 10, peak: 0.8, recedeAt: 30, recede: 10 };
+    expect(floodLevel(c, 4)).toBe(0);
+    expect(floodLevel(c, 10)).toBeCloseTo(0.4, 9);
+    expect(floodLevel(c, 20)).toBeCloseTo(0.8, 9);
+    expect(floodLevel(c, 35)).toBeCloseTo(0.4, 9);
+    expect(floodLevel(c, 45)).toBe(0);
+  });
+});
+
+describe('flood-overload scenario', () => {
+  const exp = parseExperimentText(readFileSync(new URL('../../../../../scenarios/flood-overload.yaml', import.meta.url), 'utf8'));
+  const runs = plan(exp).map((p) => ({ p, out: executeRun(exp, p, builtinRegistry) }));
+
+  it('raising coordinator latency increases the number of failed services on a fixed seed set', () => {
+    const failedAt = new Map<number, number>();
+    for (const { p, out } of runs) {
+      const latency = p.params['latency.coordinator.value'] as number;
+      const failed = (out.summary.results.infra as { failedServices: number }).failedServices;
+      failedAt.set(latency, (failedAt.get(latency) ?? 0) + failed);
+    }
+    const latencies = [...failedAt.keys()].sort((a, b) => a - b);
+    expect(latencies.length).toBeGreaterThanOrEqual(2);
+    const lowest = failedAt.get(latencies[0] as number) as number;
+    const highest = failedAt.get(latencies.at(-1) as number) as number;
+    expect(highest).toBeGreaterThan(lowest);
+  });
+
+  it('writes a failure analysis that matches its schema and the event log', () => {
+    for (const { out } of runs.slice(0, 5)) {
+      const analysis = FailureAnalysis.parse(JSON.parse(out.files.get('failure_analysis.json') as string));
+      const evs = events(out.files.get('events.jsonl') as string);
+      const bySeq = new Map(evs.map((e) => [e.seq, e]));
+      expect(analysis.timeline.filter((t) => t.to === 'failed').length).toBe(analysis.failures.length);
+      for (const f of analysis.failures) {
+        expect(f.chain[0]?.relation).toBe('failure');
+        expect(f.chain.at(-1)?.relation).toBe('root');
+        // Causes come before effects, and every step is a logged event.
+        for (let i = 1; i < f.chain.length; i++) {
+          expect(bySeq.has((f.chain[i] as { seq: number }).seq)).toBe(true);
+          expect((f.chain[i] as { time: number }).time).toBeLessThanOrEqual((f.chain[i - 1] as { time: number }).time);
+        }
+        expect(analysis.time_to_failure[f.service]).not.toBeNull();
+      }
+      // Attention over each service's suppliers and itself is a distribution.
+      for (const node of analysis.attention.nodes) {
+        const incoming = analysis.attention.edges.filter((e) => e.to === node.service).reduce((s, e) => s + e.alpha, 0);
+        expect(incoming + node.self_attention).toBeCloseTo(1, 9);
+      }
+      expect(analysis.attention.label).toBe('interpretive, not predictive');
+      expect(out.files.get('failure_analysis.md')).toContain('interpretive, not predictive');
+      expect(builtinRegistry.get('agent', 'flood-infrastructure')?.verify?.(out.files)).toEqual([]);
+    }
+  });
+
+  it('the same run twice gives byte-identical files', () => {
+    const again = executeRun(exp, runs[3]!.p, builtinRegistry);
+    expect(again.files.names()).toEqual(runs[3]!.out.files.names());
+    for (const [name, content] of runs[3]!.out.files.entries()) expect(again.files.bytes(name)?.equals(content), name).toBe(true);
+  });
+
+  it('metrics.csv holds every service\'s stress and resource levels', () => {
+    const header = (runs[0]!.out.files.get('metrics.csv') as string).split('\n')[0] as string;
+    for (const s of ['power', 'water', 'communications', 'transport', 'hospital-north', 'hospital-south', 'dispatch']) {
+      for (const k of ['stress', 'load', 'queue', 'capacity', 'resources', 'damage', 'health']) expect(header).toContain(`infra.${s}.${k}`);
+    }
+    expect(header).toContain('coordinator.pool');
+  });
+});
+
+describe('flood modules validate (refused by plan, before any run)', () => {
+  const deps = { kind: 'network', module: 'explicit', name: 'deps', config: { nodes: ['power', 'water'], edges: [{ from: 'power', to: 'water' }] } };
+  const svc = { capacity: 10, baseLoad: 5 };
+  const infra = (services: Record<string, unknown>, network = 'deps') => ({ kind: 'agent', module: 'flood-infrastructure', name: 'infra', config: { network, services } });
+  const base = [deps, infra({ power: svc, water: svc })];
+
+  it('accepts services that match the network\'s nodes', () => {
+    expect(planError(base)).toBeUndefined();
+  });
+
+  it('refuses a node without a service, a service that is not a node, and a network that is not one', () => {
+    expect(planError([deps, infra({ power: svc })])).toMatchObject({ code: 'INVALID_MODULE_CONFIG', path: 'spec.scenario.modules[1].config.services' });
+    expect(planError([deps, infra({ power: svc, water: svc, gas: svc })])?.path).toBe('spec.scenario.modules[1].config.services.gas');
+    expect(planError([deps, infra({ power: svc, water: svc }, 'infra')])?.path).toBe('spec.scenario.modules[1].config.network');
+  });
+
+  it('refuses instances and services the hazard, coordinator, operator and utility name but the scenario lacks', () => {
+    const add = (m: unknown) => planError([...base, { kind: 'agent', module: 'emergency-coordinator', name: 'coordinator' }, m]);
+    expect(add({ kind: 'agent', module: 'flood-hazard', name: 'flood', config: { target: 'coordinator' } })?.path).toBe('spec.scenario.modules[3].config.target');
+    expect(add({ kind: 'agent', module: 'flood-hazard', name: 'flood', config: { exposure: { gas: 0.1 } } })?.path).toBe('spec.scenario.modules[3].config.exposure.gas');
+    expect(add({ kind: 'agent', module: 'service-operator', name: 'op', config: { service: 'gas' } })?.path).toBe('spec.scenario.modules[3].config.service');
+    expect(add({ kind: 'agent', module: 'service-operator', name: 'op', config: { service: 'power', coordinator: 'infra' } })?.path).toBe('spec.scenario.modules[3].config.coordinator');
+    expect(add({ kind: 'agent', module: 'utility-crews', name: 'utility', config: { services: ['power', 'gas'] } })?.path).toBe('spec.scenario.modules[3].config.services[1]');
+    expect(planError([...base, { kind: 'agent', module: 'emergency-coordinator', name: 'coordinator', config: { utility: 'infra' } }])?.path).toBe('spec.scenario.modules[2].config.utility');
+  });
+});

@@ -1,0 +1,59 @@
+import { fileEntry } from '../outputs/check-run.ts';
+import { ResultsIndex, SCHEMA_VERSION, type FileEntry, type Manifest } from '../outputs/schemas.ts';
+import { REPORT_FILE, type ResultsLayout } from '../store/layout.ts';
+import { buildReport } from '../report/build-report.ts';
+import { builtinRegistry } from '../modules/builtin-registry.ts';
+import type { ModuleRegistry } from '../modules/registry.ts';
+import type { ObjectStore } from '../store/store.ts';
+import { RUNNER_VERSION } from '../version.ts';
+import { encodeResultTables } from './build-tables.ts';
+
+export interface FinishedResults {
+  /** Each file built from the manifest (the tables, then the report), with its store key. */
+  readonly files: readonly (FileEntry & { readonly key: string })[];
+  readonly indexKey: string;
+  /** The report's store key. */
+  readonly reportKey: string;
+  readonly runs: number;
+  readonly points: number;
+  readonly columns: number;
+}
+
+/**
+ * What follows a manifest: the tables built from it, stored beside it, the
+ * report built from them, then the results index, last, recording each
+ * file's sha256 and the manifest
+ * digest they were built from. A reader who finds the index finds every
+ * file it names; `swarmlab validate` checks them against it. Running it
+ * again on the same manifest writes the same bytes.
+ */
+export async function finishResults(store: ObjectStore, layout: ResultsLayout, manifest: Manifest, registry: ModuleRegistry = builtinRegistry): Promise<FinishedResults> {
+  const encoded = await encodeResultTables(store, layout, manifest);
+  const files: (FileEntry & { key: string })[] = [];
+  for (const { file, bytes } of encoded.files) {
+    const key = layout.table(file);
+    await store.put(key, bytes);
+    files.push({ ...fileEntry(file, bytes), key });
+  }
+  const report = await buildReport(store, layout, manifest, { registry });
+  const reportKey = layout.table(REPORT_FILE);
+  await store.put(reportKey, report);
+  files.push({ ...fileEntry(REPORT_FILE, report), key: reportKey });
+  const index = assembleResultsIndex(manifest, files);
+  await store.put(layout.resultsIndex, formatResultsIndex(index));
+  return { files, indexKey: layout.resultsIndex, reportKey, runs: encoded.runs, points: encoded.points, columns: encoded.columns };
+}
+
+export function assembleResultsIndex(manifest: Manifest, files: readonly FileEntry[]): ResultsIndex {
+  return ResultsIndex.parse({
+    schema_version: SCHEMA_VERSION,
+    experiment: manifest.experiment,
+    manifest_digest: manifest.digest,
+    runner: { version: RUNNER_VERSION },
+    files: files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 })),
+  });
+}
+
+export function formatResultsIndex(index: ResultsIndex): string {
+  return `${JSON.stringify(index, null, 2)}\n`;
+}

@@ -1,0 +1,219 @@
+import type { z } from 'zod';
+import type { Rng } from '../rng/stream.ts';
+import type { JsonObject } from './json.ts';
+import type { Graph } from './graph.ts';
+import type { LatencyRule } from './latency.ts';
+import type { ModuleKind } from './kinds.ts';
+import type { EventContracts } from './events.ts';
+import type { PanelsHook } from './panels.ts';
+
+/** An executed event, exactly as it is logged to events.jsonl. */
+export interface SimEvent {
+  readonly time: number;
+  readonly priority: number;
+  readonly seq: number;
+  readonly type: string;
+  /** `instance` or `instance/entity` of the module that emitted it. */
+  readonly source: string;
+  /** `instance` or `instance/entity` of the module that handles it. */
+  readonly target: string;
+  readonly payload: JsonObject;
+}
+
+/**
+ * What a module asks the scheduler for. It never sets the time: the scheduler
+ * adds the institutional latency of the matching rule (and the edge latency
+ * when `via` names a network) to the desired delay.
+ */
+export interface Intent {
+  readonly type: string;
+  /** `instance` or `instance/entity`; the instance's `handle[type]` receives it. */
+  readonly target: string;
+  readonly payload?: JsonObject;
+  /** Desired delay in logical time units, >= 0. */
+  readonly delay?: number;
+  /** Lower runs first among events at the same time. Default 0. */
+  readonly priority?: number;
+  /** Communication channel, matched by latency rules. Defaults to the event type. */
+  readonly channel?: string;
+  /** Entity inside the source module sending it (an agent id, a node id). */
+  readonly from?: string;
+  /** A network instance: adds the weight of edge (from -> target entity) as latency. */
+  readonly via?: string;
+}
+
+/** A policy's answer to an intent. Refusals are logged and sent back to the source as `intent.refused`. */
+export type Verdict =
+  | { readonly allow: true; readonly intent?: Intent }
+  | { readonly allow: false; readonly reason: string; readonly code?: string };
+
+/** What a policy sees when it reviews an intent: time and the published metrics, read-only. */
+export interface PolicyView {
+  readonly now: number;
+  /** Current value of metric `instance.key`; throws if no module publishes it. */
+  metric(column: string): number;
+}
+
+/** The view a module has of the running simulation. Bound to the module instance. */
+export interface Sim {
+  readonly now: number;
+  /** Number of events executed so far. */
+  readonly executed: number;
+  /** Schedules an intent from this module (policies review it first). */
+  emit(intent: Intent): void;
+}
+
+/** What a module's create() returns. Every part is optional. */
+export interface ModuleRuntime {
+  /** network modules: the graph they built. */
+  readonly graph?: Graph;
+  /** Called once at time 0, in module order, to schedule the first events. */
+  start?(sim: Sim): void;
+  /** Handlers for the event types this module is the target of. */
+  readonly handle?: Readonly<Record<string, (event: SimEvent, sim: Sim) => void>>;
+  /** policy modules: reviews every intent other modules emit, in module order. */
+  review?(intent: Intent & { readonly source: string }, view: PolicyView): Verdict;
+  /** Metric values after each event (columns `instance.key` of metrics.csv). Keys must be stable. */
+  metrics?(): Readonly<Record<string, number>>;
+  /** Module-specific final results for summary.json. */
+  summary?(): JsonObject;
+  /**
+   * Post-hoc analysis over the finished run's log. Runs after the simulation
+   * and cannot affect it. Returns extra files (name -> content).
+   */
+  analyze?(log: RunLog): Readonly<Record<string, string>>;
+}
+
+/** A run's metric table: one row after every executed event, one column per published metric. */
+export interface MetricRows {
+  /** Column names, `instance.key`. */
+  readonly columns: readonly string[];
+  /** Number of rows. */
+  readonly length: number;
+  /** Every value of one column, in row order. */
+  column(index: number): Float64Array;
+  /** One row's values, in column order. */
+  row(index: number): number[];
+}
+
+export interface RunLog {
+  readonly events: readonly SimEvent[];
+  /** Row i holds the metrics after events[i]. */
+  readonly metrics: MetricRows;
+}
+
+/** Read access to a run's files as text, for module checks (`verify`). A Map<string, string> is one. */
+export interface TextFiles {
+  get(name: string): string | undefined;
+}
+
+export interface ModuleContext {
+  /** Instance name in the spec. */
+  readonly instance: string;
+  /** A seeded stream for this module instance, or for one entity inside it. */
+  rng(entity?: string): Rng;
+  /** A network built by an earlier module. */
+  network(instance: string): Graph;
+  readonly horizon: { readonly time?: number; readonly events?: number };
+}
+
+/** A network as the plan sees it: declared by its module from the config alone, without building the graph. */
+export interface NetworkView {
+  readonly instance: string;
+  readonly module: string;
+  /** Number of nodes the graph will have; undefined when its module declares none. */
+  readonly size: number | undefined;
+  /** The node ids in order; undefined when its module declares no nodes. */
+  readonly nodeIds: readonly string[] | undefined;
+  /** Whether the graph will have node id; undefined when its module declares no nodes. */
+  hasNode(id: string): boolean | undefined;
+  /** Whether the graph has edge from -> to: true or false when the config fixes it, undefined when it depends on the seed. */
+  hasEdge(from: string, to: string): boolean | undefined;
+}
+
+/** Another instance of the scenario, as a validate hook sees it. */
+export interface InstanceView {
+  readonly instance: string;
+  readonly kind: ModuleKind;
+  readonly module: string;
+  /** The metric keys its module declares it publishes (`publishes.metrics`); undefined when the module declares none (keys that depend on its config). */
+  readonly metrics?: readonly string[];
+}
+
+/**
+ * The resolved scenario at one parameter point, as a validate hook sees it.
+ * Configs are parsed (defaults applied). Read only what the check needs: the
+ * plan checks each distinct combination of what was read once.
+ */
+export interface ScenarioView {
+  /** The instance being validated. */
+  readonly self: InstanceView;
+  /** Every instance of the scenario, in spec order. */
+  readonly instances: readonly InstanceView[];
+  instance(name: string): InstanceView | undefined;
+  /** The parsed config of an instance; undefined if there is none of that name. */
+  config(name: string): Readonly<Record<string, unknown>> | undefined;
+  /** A network instance's declared shape; undefined if `name` is not a network instance. */
+  network(name: string): NetworkView | undefined;
+  readonly latency: readonly LatencyRule[];
+  readonly horizon: { readonly time?: number; readonly events?: number };
+}
+
+/** A problem a validate hook finds: `path` is relative to the module's own config (`['agents']`, `['seedSet', 2]`). */
+export interface ConfigIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
+  readonly kind: ModuleKind;
+  readonly name: string;
+  /** Semver of the module's behaviour: bump it whenever outputs for the same config change. */
+  readonly version: string;
+  readonly description: string;
+  /** Config schema, with defaults and `.describe()` on every field. */
+  readonly config: S;
+  /**
+   * The events this module handles and emits, with their payload schemas
+   * (defineEvent). The plan checks that every event it emits to another
+   * instance is one that instance's module handles, when that module declares
+   * its events too.
+   */
+  readonly events?: EventContracts<z.output<S>>;
+  /** Instance names this module needs created first (e.g. the network it reads). */
+  dependsOn?(config: z.output<S>): readonly string[];
+  /**
+   * Checks that need the rest of the scenario (a network's size, another
+   * instance's kind), run when the spec is planned, before any run: every
+   * configuration error a run would hit belongs here, not in create(). Must
+   * be pure and quick: it runs under a time limit, once per distinct
+   * combination of this config and what it reads from `scenario`.
+   */
+  validate?(config: z.output<S>, scenario: ScenarioView): readonly ConfigIssue[];
+  /**
+   * network modules: the graph's node ids from the config alone, cheaply: a
+   * count n (ids "0".."n-1") or the id list.
+   */
+  nodes?(config: z.output<S>): number | readonly string[];
+  /** network modules: whether the config alone fixes edge from -> to (true/false), or undefined when the seed decides. */
+  edge?(config: z.output<S>, from: string, to: string): boolean | undefined;
+  create(config: z.output<S>, ctx: ModuleContext): ModuleRuntime;
+  /**
+   * What the module publishes, for the catalogue (`swarmlab modules NAME`) and
+   * the docs: its metric keys (columns `instance.key`) and the extra files
+   * analyze() writes, each with a description.
+   */
+  readonly publishes?: { readonly metrics?: Readonly<Record<string, string>>; readonly files?: Readonly<Record<string, string>> };
+  /** Schemas of the extra JSON files analyze() writes, checked before they are promoted. */
+  readonly outputs?: Readonly<Record<string, z.ZodType>>;
+  /** Extra integrity checks on a finished run's files; returns problems found. */
+  verify?(files: TextFiles): string[];
+  /** The module's views in the experiment's report, from a sample of its runs (panels.ts). */
+  readonly panels?: PanelsHook;
+}
+
+/** Identity helper that keeps the config type flowing into create(). */
+export function defineModule<S extends z.ZodObject>(def: ModuleDefinition<S>): ModuleDefinition<S> {
+  return def;
+}
