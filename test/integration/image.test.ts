@@ -1,9 +1,10 @@
 // The project's image, built here without Docker (scripts/image/build.sh):
 // reproducible, and running a Job pod's command as the chart runs it (uid
 // 65532, read-only root file system, /tmp the only writable place) with the
-// same run digest as `swarmlab run` outside any container.
+// same run digest as `swarmlab run` outside any container, and the results
+// Job's command building the same tables and report as `swarmlab run` does.
 import { spawnSync } from 'node:child_process';
-import { chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,5 +73,29 @@ describe('the swarmlab image', () => {
     const hostRun = manifest.runs.find((x) => x.run_id === 'run-000001');
     expect(inPod.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(inPod.digest).toBe(hostRun?.digest);
+  });
+
+  it('runs the results Job\'s command: the same tables, statistics and report as swarmlab run builds outside it', { timeout: 300_000 }, async () => {
+    const spec = join(work, 'experiment-results.yaml');
+    copyFileSync(join(repoRoot, 'scenarios/mm1-queue.yaml'), spec);
+    const hostStore = join(work, 'results-host-store');
+    const host = spawnSync(process.execPath, [join(repoRoot, 'bin/swarmlab.js'), 'run', spec, '--store', `file://${hostStore}`, '--json'], { encoding: 'utf8' });
+    expect(host.status, host.stderr).toBe(0);
+    const summary = JSON.parse(host.stdout) as { results: string; tables: Record<string, string> };
+    const tables = Object.keys(summary.tables).sort();
+    expect(tables).toEqual(['report.html', 'results-index.json', 'results.csv', 'results.parquet', 'statistics.csv', 'statistics.parquet']);
+
+    // The pod sees what the operator leaves behind: the manifest and the runs, no tables yet.
+    const podStore = join(work, 'results-pod-store');
+    cpSync(new URL(summary.results), join(podStore, 'set'), { recursive: true });
+    for (const t of tables) rmSync(join(podStore, 'set', t));
+    spawnSync('chown', ['-R', '65532:65532', podStore]);
+    const r = await runAsPod([image.ref, 'results', 'file:///store/set', '--json'], [`${podStore}:/store`]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { sets: Array<{ builtTables: boolean; counts: { succeeded: number } }> };
+    expect(out.sets).toMatchObject([{ builtTables: true, counts: { succeeded: 16 } }]);
+    for (const t of tables) {
+      expect(readFileSync(join(podStore, 'set', t)).equals(readFileSync(new URL(summary.tables[t] ?? ''))), t).toBe(true);
+    }
   });
 });
