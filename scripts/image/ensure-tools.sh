@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that building the image and running the real
 # node need, when one is missing: buildah, podman, runc, mmdebstrap, skopeo
-# (image build and the container test), iptables, conntrack and the CNI
-# plugins (the node's pod network). Prints nothing when all are present.
+# (image build and the container test), gcc and libc6-dev (the static pause
+# binary), iproute2, iptables, conntrack, util-linux's nsenter and the CNI
+# plugins (the node and its pod network). Prints nothing when all are present.
 # Needs root and apt-get; anywhere else it names what to install and fails.
 set -euo pipefail
 
@@ -13,6 +14,11 @@ wanted=(
   runc:runc
   mmdebstrap:mmdebstrap
   skopeo:skopeo
+  gcc:gcc
+  /usr/include/stdio.h:libc6-dev
+  ip:iproute2
+  nsenter:util-linux
+  flock:util-linux
   iptables:iptables
   conntrack:conntrack
   /usr/lib/cni/bridge:containernetworking-plugins
