@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -151,6 +152,9 @@ function cgroupV2Mounts(): string[] {
     .map((f) => f[1] ?? '');
 }
 
+/** The node cgroup's cpu.shares: what the kubelet gives its pods cgroup for this many CPUs. */
+const NODE_CPU_SHARES = 1024 * availableParallelism();
+
 /**
  * Creates `/<name>` in every cgroup v1 hierarchy: the kubelet's cgroupRoot,
  * so its QoS cgroups and pods never mix with another node's on this machine.
@@ -166,6 +170,12 @@ export function createCgroupRoot(name: string): { path: string; remove(): void }
     if (h.endsWith('/cpuset')) {
       for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(dir, f), readFileSync(join(h, f), 'utf8').trim());
     }
+    // The default weight (1024) is that of one session's autogroup, so on a
+    // busy machine every pod of the node together would get what one shell
+    // gets. Weigh it as the kubelet weighs its pods cgroup on a node of this
+    // size (1024 per CPU), as if the node had the machine to itself.
+    const shares = join(dir, 'cpu.shares');
+    if (existsSync(shares)) writeFileSync(shares, String(NODE_CPU_SHARES));
   }
   return {
     path: `/${name}`,

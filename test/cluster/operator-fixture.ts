@@ -93,10 +93,10 @@ export async function experimentStatus(cluster: TestCluster, name: string): Prom
 
 /**
  * Waits for a phase; on timeout the error carries the last status seen. The
- * default stays under the integration tests' 120 s timeout so that a stuck
+ * default stays under the integration tests' 300 s timeout so that a stuck
  * Experiment fails with where it was stuck, not a bare test timeout.
  */
-export async function waitForPhase(cluster: TestCluster, name: string, phase: string, timeoutMs = 90_000): Promise<ExperimentStatus> {
+export async function waitForPhase(cluster: TestCluster, name: string, phase: string, timeoutMs = 200_000): Promise<ExperimentStatus> {
   let last: ExperimentStatus | undefined;
   try {
     return await waitFor(`${name} to be ${phase}`, async () => {

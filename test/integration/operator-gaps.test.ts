@@ -266,7 +266,8 @@ describe('operator gaps of issue 4', () => {
     expect(manifest.counts).toEqual({ total: 8, succeeded: 8, failed: 0 });
   });
 
-  it('watches cut under the operator (and new connections refused for a while) are resumed: it keeps reconciling new Experiments', async () => {
+  // Three sweeps one after the other.
+  it('watches cut under the operator (and new connections refused for a while) are resumed: it keeps reconciling new Experiments', { timeout: 600_000 }, async () => {
     const server = await proxy.start(cluster.kubeConfig.getCurrentCluster()?.server ?? '');
     // No periodic relist during the test: only resumed watches can bring what changed.
     await startOperator({ kubeConfig: kubeConfigVia(cluster.connection.kubeconfigYaml, server), resyncSeconds: 86_400 });
