@@ -97,11 +97,15 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 EOF
 mv "$CONTAINERS_CONF.tmp" "$CONTAINERS_CONF"
+# The run root (mount state, locks) belongs to one graph root: two caches
+# sharing it (CI in a scratch cache beside a developer's) unmount each other's
+# build containers.
+runroot="/run/swarmlab-image-storage-$(printf '%s' "$cache/storage" | sha256sum | cut -c1-12)"
 cat >"$CONTAINERS_STORAGE_CONF.tmp" <<EOF
 [storage]
 driver = "overlay"
 graphroot = "$cache/storage"
-runroot = "/run/swarmlab-image-storage"
+runroot = "$runroot"
 EOF
 mv "$CONTAINERS_STORAGE_CONF.tmp" "$CONTAINERS_STORAGE_CONF"
 
