@@ -29,7 +29,7 @@ wanted=(
 missing=()
 for w in "${wanted[@]}"; do
   cmd=${w%%:*} pkg=${w#*:}
-  if [[ $cmd == /* ]]; then [ -x "$cmd" ] && continue
+  if [[ $cmd == /* ]]; then [ -e "$cmd" ] && continue
   else command -v "$cmd" >/dev/null 2>&1 && continue
   fi
   [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
