@@ -36,8 +36,9 @@ export default defineConfig({
           globalSetup: ['test/cluster/global-setup.ts'],
           // After unit, so a broken build fails fast before the cluster starts.
           sequence: { groupOrder: 1 },
-          // Real processes on a 2-core machine: Jobs take seconds, setup tens of seconds.
-          testTimeout: 120_000,
+          // Real containers on a 2-core machine shared with other work: a small
+          // sweep's Job takes tens of seconds, a minute or more under load.
+          testTimeout: 300_000,
           hookTimeout: 180_000,
         },
       },

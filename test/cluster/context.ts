@@ -10,6 +10,10 @@ export interface ClusterConnection {
   kubectl: string;
   /** Where the harness keeps component logs (undefined for an existing cluster). */
   logDir: string | undefined;
+  /** The local node's logs (containerd, kubelet, kube-proxy); undefined for an existing cluster. */
+  nodeLogDir: string | undefined;
+  /** The swarmlab image built here (scripts/image/build.sh): the name the chart uses, its ID, and its OCI archive (for another node). */
+  image: { ref: string; id: string; archive: string };
   objectStore: ObjectStoreInfo;
 }
 

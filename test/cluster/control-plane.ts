@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { adminKubeconfigYaml, generatePki, type ClusterPki } from './certs.ts';
+import { adminKubeconfigYaml, generatePki, issueCert, kubeconfigYaml as kubeconfigYamlFor, type ClusterPki } from './certs.ts';
 import { freePort, ManagedProcess, probe, waitUntil } from './processes.ts';
 import { binaryPath, binDir } from './versions.ts';
 
-/** Controllers of kube-controller-manager we run; everything a Job needs without a kubelet or scheduler. */
+/** Controllers of kube-controller-manager we run: what Jobs, namespaces and pods with service accounts need. */
 export const CONTROLLERS = [
   'job-controller',
   'garbage-collector-controller',
@@ -14,8 +14,21 @@ export const CONTROLLERS = [
   'namespace-controller',
   // Creates each namespace's `default` ServiceAccount, which tools such as helm expect.
   'serviceaccount-controller',
+  // The token controller of the ServiceAccount admission plugin's pair.
+  'serviceaccount-token-controller',
+  // Publishes kube-root-ca.crt in every namespace: the projected service account volume reads it.
+  'root-ca-certificate-publisher-controller',
   // Folds the chart's Experiment roles into the built-in admin, edit and view ClusterRoles.
   'clusterrole-aggregation-controller',
+  // Deletes pods of a node that is gone and terminated pods past the threshold.
+  'pod-garbage-collector-controller',
+  // Lifts the node.kubernetes.io/not-ready taint a kubelet registers with, once the node is Ready.
+  'node-lifecycle-controller',
+  // The chart's operator Deployment, its PodDisruptionBudget and Service.
+  'deployment-controller',
+  'replicaset-controller',
+  'disruption-controller',
+  'endpointslice-controller',
 ] as const;
 
 export interface StartClusterOptions {
@@ -29,6 +42,11 @@ export interface StartClusterOptions {
   verbose?: boolean;
   /** Extra kube-apiserver flags, e.g. `--watch-cache=false` so watches read etcd directly. */
   apiserverArgs?: readonly string[];
+  /**
+   * Address the API server listens on and advertises (default 127.0.0.1). A
+   * real node needs one its pods can reach: the host end of its veth (node-network.ts).
+   */
+  bindAddress?: string;
 }
 
 export interface LocalCluster {
@@ -45,7 +63,11 @@ export interface LocalCluster {
   stop(opts?: { keepLogs?: boolean }): Promise<void>;
 }
 
-/** Starts etcd, kube-apiserver and kube-controller-manager as local processes on free loopback ports. */
+/**
+ * Starts etcd, kube-apiserver, kube-controller-manager and kube-scheduler as
+ * local processes on free ports (etcd and the controllers on loopback, the API
+ * server on `bindAddress`). Pods stay Pending until a node joins (node.ts).
+ */
 export async function startCluster(opts: StartClusterOptions = {}): Promise<LocalCluster> {
   const bins = opts.binDir ?? binDir();
   const timeoutMs = opts.timeoutMs ?? 90_000;
@@ -65,9 +87,10 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Loca
   };
 
   try {
-    const pki = generatePki(pkiDir);
+    const bindAddress = opts.bindAddress ?? '127.0.0.1';
+    const pki = generatePki(pkiDir, bindAddress === '127.0.0.1' ? [] : [bindAddress]);
 
-    const [etcdClient, etcdPeer, apiPort, kcmPort] = (await distinctPorts(4)) as [number, number, number, number];
+    const [etcdClient, etcdPeer, apiPort, kcmPort, schedPort] = (await distinctPorts(5)) as [number, number, number, number, number];
     const etcdUrl = `http://127.0.0.1:${etcdClient}`;
     const etcd = new ManagedProcess(
       'etcd',
@@ -91,7 +114,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Loca
     say(`etcd on ${etcdUrl}`);
     await waitUntil('etcd /health', async () => (await probe(`${etcdUrl}/health`)).status === 200, { timeoutMs, processes: [etcd] });
 
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${bindAddress}:${apiPort}`;
     const apiserver = new ManagedProcess(
       'kube-apiserver',
       binaryPath('kube-apiserver', bins),
@@ -99,15 +122,19 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Loca
         `--etcd-servers=${etcdUrl}`,
         `--cert-dir=${join(dir, 'apiserver-certs')}`,
         `--secure-port=${apiPort}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
+        `--bind-address=${bindAddress}`,
+        `--advertise-address=${bindAddress}`,
         `--tls-cert-file=${pki.servingCert}`,
         `--tls-private-key-file=${pki.servingKey}`,
         `--client-ca-file=${pki.caCert}`,
         '--service-cluster-ip-range=10.0.0.0/24',
-        '--authorization-mode=RBAC',
-        // No token controller runs, so the ServiceAccount admission plugin would block pods.
-        '--disable-admission-plugins=ServiceAccount',
+        '--authorization-mode=Node,RBAC',
+        '--enable-admission-plugins=NodeRestriction',
+        // `kubectl logs` and `exec`: the API server calls the kubelet, which checks this client and is checked against the CA.
+        `--kubelet-client-certificate=${pki.adminCert}`,
+        `--kubelet-client-key=${pki.adminKey}`,
+        `--kubelet-certificate-authority=${pki.caCert}`,
+        '--kubelet-preferred-address-types=InternalIP',
         `--service-account-issuer=${server}`,
         `--service-account-key-file=${pki.saPub}`,
         `--service-account-signing-key-file=${pki.saKey}`,
@@ -142,6 +169,9 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Loca
         `--secure-port=${kcmPort}`,
         '--bind-address=127.0.0.1',
         `--cert-dir=${join(dir, 'kcm-certs')}`,
+        `--service-account-private-key-file=${pki.saKey}`,
+        `--root-ca-file=${pki.caCert}`,
+        '--use-service-account-credentials=false',
         '--profiling=false',
         // Faster than the defaults so tests see Job status within a second or two.
         '--concurrent-job-syncs=5',
@@ -156,6 +186,31 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Loca
     await waitUntil('kube-controller-manager /healthz', async () => (await probe(`https://127.0.0.1:${kcmPort}/healthz`, { insecure: true })).status === 200, {
       timeoutMs,
       processes: [etcd, apiserver, kcm],
+    });
+
+    const schedulerClient = issueCert(pkiDir, { name: 'kube-scheduler', cn: 'system:kube-scheduler', usage: 'client' });
+    const schedulerKubeconfig = join(dir, 'kube-scheduler.kubeconfig');
+    writeFileSync(schedulerKubeconfig, kubeconfigYamlFor(pki, server, schedulerClient), { mode: 0o600 });
+    const scheduler = new ManagedProcess(
+      'kube-scheduler',
+      binaryPath('kube-scheduler', bins),
+      [
+        `--kubeconfig=${schedulerKubeconfig}`,
+        `--authentication-kubeconfig=${schedulerKubeconfig}`,
+        `--authorization-kubeconfig=${schedulerKubeconfig}`,
+        '--leader-elect=false',
+        `--secure-port=${schedPort}`,
+        '--bind-address=127.0.0.1',
+        '--profiling=false',
+        '--v=1',
+      ],
+      join(logDir, 'kube-scheduler.log'),
+    );
+    started.push(scheduler);
+    say('kube-scheduler starting');
+    await waitUntil('kube-scheduler /healthz', async () => (await probe(`https://127.0.0.1:${schedPort}/healthz`, { insecure: true })).status === 200, {
+      timeoutMs,
+      processes: [etcd, apiserver, kcm, scheduler],
     });
 
     const kubeConfig = new KubeConfig();

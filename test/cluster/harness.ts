@@ -49,11 +49,20 @@ export function runKubectl(conn: ClusterConnection, args: string[], opts: { inpu
   });
 }
 
+export interface UseClusterOptions {
+  /**
+   * Pod Security level the namespace enforces (default `restricted`, what the
+   * chart promises for runner and operator pods); `privileged` for tests that
+   * need a pod outside it.
+   */
+  podSecurity?: 'restricted' | 'baseline' | 'privileged';
+}
+
 /**
  * Registers beforeAll/afterAll hooks that give this test file its own
  * namespace `<prefix>-<random>`. Use the returned object inside tests only.
  */
-export function useCluster(prefix: string): TestCluster {
+export function useCluster(prefix: string, opts: UseClusterOptions = {}): TestCluster {
   let state: { connection: ClusterConnection; kubeConfig: KubeConfig; core: CoreV1Api; batch: BatchV1Api; namespace: string } | undefined;
   const clients: S3Client[] = [];
   const get = (): NonNullable<typeof state> => {
@@ -67,7 +76,8 @@ export function useCluster(prefix: string): TestCluster {
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const batch = kubeConfig.makeApiClient(BatchV1Api);
     const namespace = `${prefix}-${randomBytes(3).toString('hex')}`;
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'swarmlab.dev/test': prefix } } } });
+    const labels = { 'swarmlab.dev/test': prefix, 'pod-security.kubernetes.io/enforce': opts.podSecurity ?? 'restricted' };
+    await core.createNamespace({ body: { metadata: { name: namespace, labels } } });
     state = { connection, kubeConfig, core, batch, namespace };
   });
 

@@ -29,6 +29,8 @@ export interface StartObjectStoreOptions {
   bucket?: string;
   timeoutMs?: number;
   verbose?: boolean;
+  /** Listen address (default 127.0.0.1); pods of a real node need the host end of its veth (node-network.ts). */
+  bindAddress?: string;
 }
 
 /**
@@ -66,7 +68,7 @@ export function objectStoreFromEnv(env: NodeJS.ProcessEnv = process.env): Object
   };
 }
 
-/** Starts MinIO on 127.0.0.1 with generated credentials and creates one bucket. */
+/** Starts MinIO on 127.0.0.1 (or `bindAddress`) with generated credentials and creates one bucket. */
 export async function startObjectStore(opts: StartObjectStoreOptions = {}): Promise<LocalObjectStore> {
   const bins = opts.binDir ?? binDir();
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'swarmlab-minio-'));
@@ -75,11 +77,12 @@ export async function startObjectStore(opts: StartObjectStoreOptions = {}): Prom
   const [port, consolePort] = (await distinctPorts(2)) as [number, number];
   const accessKeyId = `swarmlab-${randomBytes(4).toString('hex')}`;
   const secretAccessKey = randomBytes(24).toString('base64url');
-  const endpoint = `http://127.0.0.1:${port}`;
+  const bindAddress = opts.bindAddress ?? '127.0.0.1';
+  const endpoint = `http://${bindAddress}:${port}`;
   const minio = new ManagedProcess(
     'minio',
     binaryPath('minio', bins),
-    ['server', join(dir, 'data'), `--address=127.0.0.1:${port}`, `--console-address=127.0.0.1:${consolePort}`, '--quiet'],
+    ['server', join(dir, 'data'), `--address=${bindAddress}:${port}`, `--console-address=127.0.0.1:${consolePort}`, '--quiet'],
     join(logDir, 'minio.log'),
     {
       ...process.env,

@@ -1,7 +1,7 @@
 // What every operator test file sets up in its namespace before it starts a
 // controller: the generated Experiment CRD, the Secret runner pods read the
-// object store credentials from, a kubelet stand-in, and S3 access for the
-// operator itself.
+// object store credentials from, and S3 access for the operator itself. Runner
+// pods run on the local node, in the swarmlab image built here.
 import { join } from 'node:path';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect } from 'vitest';
@@ -12,7 +12,6 @@ import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
 import { ExperimentStatus, S3Store, type ObjectStore } from 'swarmlab';
 import type { ClusterConnection } from './context.ts';
 import { waitFor, type TestCluster } from './harness.ts';
-import { LocalKubeletStandIn } from './pod-executor.ts';
 import { repoRoot } from './versions.ts';
 
 export const EXPERIMENTS = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments' } as const;
@@ -27,25 +26,21 @@ export async function installExperimentCrd(cluster: TestCluster): Promise<void> 
 }
 
 /**
- * CRD, store credentials Secret and a kubelet stand-in for this file's
- * namespace; returns once Experiments are served there (discovery can lag
- * Established).
+ * CRD and store credentials Secret for this file's namespace; returns once
+ * Experiments are served there (discovery can lag Established).
  */
-export async function prepareOperatorNamespace(cluster: TestCluster): Promise<LocalKubeletStandIn> {
+export async function prepareOperatorNamespace(cluster: TestCluster): Promise<void> {
   await installExperimentCrd(cluster);
   const s = cluster.connection.objectStore;
   await cluster.core.createNamespacedSecret({
     namespace: cluster.namespace,
     body: { metadata: { name: STORE_SECRET }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
   });
-  const kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
-  await kubelet.start();
   const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
   await waitFor('experiments to be served', async () => {
     await custom.listNamespacedCustomObject({ ...EXPERIMENTS, namespace: cluster.namespace });
     return true;
   });
-  return kubelet;
 }
 
 /**
@@ -98,10 +93,10 @@ export async function experimentStatus(cluster: TestCluster, name: string): Prom
 
 /**
  * Waits for a phase; on timeout the error carries the last status seen. The
- * default stays under the integration tests' 120 s timeout so that a stuck
+ * default stays under the integration tests' 300 s timeout so that a stuck
  * Experiment fails with where it was stuck, not a bare test timeout.
  */
-export async function waitForPhase(cluster: TestCluster, name: string, phase: string, timeoutMs = 90_000): Promise<ExperimentStatus> {
+export async function waitForPhase(cluster: TestCluster, name: string, phase: string, timeoutMs = 200_000): Promise<ExperimentStatus> {
   let last: ExperimentStatus | undefined;
   try {
     return await waitFor(`${name} to be ${phase}`, async () => {
@@ -134,7 +129,8 @@ export async function startTestOperator(
   const config = OperatorConfig.parse({
     namespace: cluster.namespace,
     workers: 2,
-    runnerImage: 'ghcr.io/swarmlab/runner:test',
+    // Imported into the node's containerd; there is no registry to pull from.
+    runnerImage: cluster.connection.image.ref,
     runnerPullPolicy: 'Never',
     store: `s3://${s.bucket}/${cluster.namespace}`,
     runnerEnvSecret: STORE_SECRET,
@@ -166,15 +162,13 @@ export async function startTestOperator(
  * operator for one with other settings.
  */
 export function useTestOperator(cluster: TestCluster): { restart(over?: Parameters<typeof startTestOperator>[1]): Promise<void>; current(): TestOperator } {
-  let kubelet: LocalKubeletStandIn | undefined;
   let operator: TestOperator | undefined;
   beforeAll(async () => {
-    kubelet = await prepareOperatorNamespace(cluster);
+    await prepareOperatorNamespace(cluster);
     operator = await startTestOperator(cluster);
   });
   afterAll(async () => {
     await operator?.stop();
-    await kubelet?.stop();
   });
   return {
     async restart(over) {

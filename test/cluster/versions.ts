@@ -39,7 +39,20 @@ export function pinnedVersions(): PinnedVersions {
   };
 }
 
-export const clusterBinaries = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'minio', 'kubectl', 'helm'] as const;
+export const clusterBinaries = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kubelet',
+  'kube-proxy',
+  'containerd',
+  'containerd-shim-runc-v2',
+  'ctr',
+  'minio',
+  'kubectl',
+  'helm',
+] as const;
 export type ClusterBinary = (typeof clusterBinaries)[number];
 
 /**

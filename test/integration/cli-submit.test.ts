@@ -1,6 +1,6 @@
 // `swarmlab submit --wait` and `swarmlab results` as a CI job would use them:
 // the real CLI against the real API server, with the operator and the
-// kubelet stand-in running the sweep and MinIO holding the results.
+// local node running the sweep in real containers and MinIO holding the results.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

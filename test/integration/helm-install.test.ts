@@ -1,43 +1,26 @@
-// `helm install` of charts/swarmlab on the local control plane, the operator
-// account's permissions checked with `kubectl auth can-i`, and the operator
-// run as a local process under exactly that account (a TokenRequest token),
-// configured by the env the chart renders, taking an Experiment to Complete
-// that `swarmlab submit` applied as a user holding only the built-in edit role.
-// No kubelet runs the operator Deployment's pods (the stand-in only runs
-// swarmlab Job pods), which is why the operator runs beside the cluster.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+// `helm install` of charts/swarmlab on the local cluster with the image built
+// here, in a namespace that enforces the restricted Pod Security profile: the
+// operator account's permissions checked with `kubectl auth can-i`, and the
+// operator Deployment's pods, running on the local node under the chart's
+// ServiceAccount (a projected token), taking an Experiment to Complete that
+// `swarmlab submit` applied as a user holding only the built-in edit role.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster, waitFor } from '../cluster/harness.ts';
-import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 import { repoRoot } from '../cluster/versions.ts';
-import { chartDir, helm, one, parseObjects, resolvedEnv, type K8sObject, type RunResult } from '../unit/helm-render.ts';
+import { chartDir, helm, parseObjects, type K8sObject, type RunResult } from '../unit/helm-render.ts';
 
 const cluster = useCluster('helm-install');
 let release = '';
 let second = '';
 let work = '';
-let operator: ChildProcess | undefined;
-let kubelet: LocalKubeletStandIn | undefined;
 const helmEnv = (): Record<string, string> => ({ KUBECONFIG: cluster.connection.kubeconfigPath, HELM_CACHE_HOME: join(work, 'helm-cache'), HELM_CONFIG_HOME: join(work, 'helm-config'), HELM_DATA_HOME: join(work, 'helm-data') });
 const h = (args: string[]): RunResult => helm(args, helmEnv());
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function canI(verb: string, resource: string, namespace: string, sa: { ns: string; name: string }, extra: string[] = []): Promise<boolean> {
   const r = await cluster.kubectl(['auth', 'can-i', verb, resource, '-n', namespace, `--as=system:serviceaccount:${sa.ns}:${sa.name}`, ...extra]);
@@ -83,13 +66,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (operator !== undefined && operator.exitCode === null) {
-    const exited = new Promise((r) => operator?.once('exit', r));
-    operator.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (operator.exitCode === null) operator.kill('SIGKILL');
-  }
-  await kubelet?.stop();
   if (release !== '') h(['uninstall', release, '-n', cluster.namespace, '--ignore-not-found']);
   if (second !== '') {
     h(['uninstall', 'nsd', '-n', second, '--ignore-not-found']);
@@ -103,14 +79,16 @@ describe('helm install on the local control plane', () => {
 
   it('installs the release (cluster scope, CRD included) and every object of its manifest exists', async () => {
     const s = cluster.connection.objectStore;
+    // The chart's default image is the one built here (ghcr.io/swarmlab/swarmlab:<appVersion>), imported into the node.
+    const [repository, tag] = cluster.connection.image.ref.split(/:(?=[^:]+$)/) as [string, string];
     const values = {
       runner: {
-        image: { repository: 'ghcr.io/swarmlab/runner', tag: 'test', pullPolicy: 'Never' },
+        image: { pullPolicy: 'Never' },
         env: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region },
         envSecret: 'store-credentials',
         defaultParallelism: 2,
       },
-      operator: { env: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region }, envSecret: 'store-credentials' },
+      operator: { image: { repository, tag, pullPolicy: 'Never' }, env: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region }, envSecret: 'store-credentials' },
       store: { uri: `s3://${s.bucket}/${cluster.namespace}` },
     };
     const file = join(work, 'values.yaml');
@@ -200,58 +178,26 @@ describe('helm install on the local control plane', () => {
     expect(manifest('nsd', second).filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
   });
 
-  it('the operator, running as the chart\'s service account with the chart\'s env, takes an Experiment that a user with only the built-in edit role submitted to Complete', { timeout: 180_000 }, async () => {
-    const kubeconfig = await tokenKubeconfig(sa().name);
-    // Sanity: the token really is the operator's identity.
-    const who = await cluster.kubectl(['--kubeconfig', kubeconfig, 'auth', 'can-i', 'get', 'secrets', '-n', cluster.namespace]);
-    expect(who.stdout.trim()).toBe('no');
-
-    // The env the chart gives the container, plus what the kubelet would add from operator.envSecret.
-    const dep = one(manifest(release, cluster.namespace), 'Deployment');
-    const podName = `${release}-swarmlab-local-0`;
-    const env = resolvedEnv(dep, { name: podName, namespace: cluster.namespace });
-    expect(env['SWARMLAB_WATCH_NAMESPACE']).toBeUndefined();
-    const s = cluster.connection.objectStore;
-    const port = await freePort();
-    const log = join(work, 'operator.log');
-    const out = createWriteStream(log);
-    operator = spawn(process.execPath, [join(repoRoot, 'operator/src/main.ts')], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: work,
-        TMPDIR: work,
-        ...env,
-        AWS_ACCESS_KEY_ID: s.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
-        KUBECONFIG: kubeconfig,
-        // Local process, not a pod: loopback and a free port instead of 0.0.0.0:8080.
-        SWARMLAB_HTTP_HOST: '127.0.0.1',
-        SWARMLAB_HTTP_PORT: String(port),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  it('the operator pods, running on the node as the chart\'s service account with the chart\'s env, take an Experiment that a user with only the built-in edit role submitted to Complete', { timeout: 300_000 }, async () => {
+    const rollout = await cluster.kubectl(['rollout', 'status', `deployment/${release}-swarmlab`, '-n', cluster.namespace, '--timeout=180s']);
+    expect(rollout.code, rollout.stderr + (await cluster.kubectl(['describe', 'pods', '-n', cluster.namespace, '-l', 'app.kubernetes.io/component=operator'])).stdout).toBe(0);
+    const operatorPods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `app.kubernetes.io/instance=${release},app.kubernetes.io/component=operator` });
+    expect(operatorPods.items).toHaveLength(2);
+    for (const p of operatorPods.items) {
+      expect(p.spec?.serviceAccountName).toBe(sa().name);
+      expect(p.spec?.nodeName).toBeTruthy();
+      expect(p.status?.phase).toBe('Running');
+    }
+    const names = operatorPods.items.map((p) => p.metadata?.name);
+    const operatorLogs = async (): Promise<string> =>
+      (await cluster.kubectl(['logs', '-n', cluster.namespace, '-l', `app.kubernetes.io/instance=${release},app.kubernetes.io/component=operator`, '--tail=30', '--prefix'])).stdout;
+    const holder = await waitFor('an operator pod to hold the Lease', async () => {
+      const lease = await cluster.kubectl(['get', 'lease', `${release}-swarmlab`, '-n', cluster.namespace, '-o', 'jsonpath={.spec.holderIdentity}']);
+      return lease.code === 0 && lease.stdout !== '' ? lease.stdout : undefined;
+    }, { timeoutMs: 60_000 }).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}\noperator logs:\n${await operatorLogs()}`);
     });
-    operator.stdout?.pipe(out);
-    operator.stderr?.pipe(out);
-    const logTail = () => readFileSync(log, 'utf8').split('\n').slice(-30).join('\n');
-
-    kubelet = new LocalKubeletStandIn({ kubeConfig: cluster.kubeConfig, namespace: cluster.namespace, maxKillGraceMs: 2000 });
-    await kubelet.start();
-
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor('the operator to be ready', async () => {
-      if (operator?.exitCode !== null) throw new Error(`operator exited ${String(operator?.exitCode)}:\n${logTail()}`);
-      const r = await fetch(`${base}/readyz`).catch(() => undefined);
-      return r?.status === 200 ? true : undefined;
-    }, { timeoutMs: 60_000 });
-    await waitFor('the operator to lead', async () => {
-      const text = await (await fetch(`${base}/metrics`)).text();
-      return /^swarmlab_leader 1$/m.test(text) ? true : undefined;
-    }, { timeoutMs: 60_000 }).catch((e: unknown) => {
-      throw new Error(`${String(e)}\noperator log:\n${logTail()}`);
-    });
-    const lease = await cluster.kubectl(['get', 'lease', `${release}-swarmlab`, '-n', cluster.namespace, '-o', 'jsonpath={.spec.holderIdentity}']);
-    expect(lease.stdout).toBe(podName);
+    expect(names).toContain(holder);
 
     // A scenario file as a user would apply it, minus its local file:// store (the chart's store.uri applies) and cut small.
     const exp = parse(readFileSync(join(repoRoot, 'scenarios/mm1-queue.yaml'), 'utf8')) as { metadata: { name: string }; spec: { output?: unknown; sweep: { seeds: { replicas: number }; grid: Array<{ values: unknown[] }> }; scenario: { horizon: { time: number } } } };
@@ -270,34 +216,29 @@ describe('helm install on the local control plane', () => {
 
     const name = exp.metadata.name;
     const status = await waitFor(`${name} to be Complete`, async () => {
-      if (operator?.exitCode !== null) throw new Error(`operator exited ${String(operator?.exitCode)}:\n${logTail()}`);
       const r = await cluster.kubectl(['get', 'experiment', name, '-n', cluster.namespace, '-o', 'jsonpath={.status}']);
       if (r.stdout === '') return undefined;
       const st = JSON.parse(r.stdout) as { phase?: string; runs?: { total: number; succeeded: number; failed: number }; resultsURI?: string };
-      if (st.phase === 'Failed' || st.phase === 'Invalid') throw new Error(`${name} is ${st.phase}: ${r.stdout}\n${logTail()}`);
+      if (st.phase === 'Failed' || st.phase === 'Invalid') throw new Error(`${name} is ${st.phase}: ${r.stdout}\n${await operatorLogs()}`);
       return st.phase === 'Complete' ? st : undefined;
-    }, { timeoutMs: 150_000, intervalMs: 500 }).catch((e: unknown) => {
-      throw new Error(`${String(e)}\noperator log:\n${logTail()}`);
+    }, { timeoutMs: 200_000, intervalMs: 1000 }).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}\noperator logs:\n${await operatorLogs()}`);
     });
     expect(status.runs).toMatchObject({ total: 4, succeeded: 4, failed: 0 });
-    expect(status.resultsURI).toMatch(new RegExp(`^s3://${s.bucket}/${cluster.namespace}/${name}/`));
+    expect(status.resultsURI).toMatch(new RegExp(`^s3://${cluster.connection.objectStore.bucket}/${cluster.namespace}/${name}/`));
     // The runner pods used the chart's runner account and image.
     const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/job-generation` });
     expect(pods.items.length).toBeGreaterThanOrEqual(4);
     for (const p of pods.items) {
       expect(p.spec?.serviceAccountName).toBe(`${release}-swarmlab-runner`);
-      expect(p.spec?.containers[0]?.image).toBe('ghcr.io/swarmlab/runner:test');
+      expect(p.spec?.containers[0]?.image).toBe(cluster.connection.image.ref);
+      expect(p.status?.phase).toBe('Succeeded');
     }
     const table = await cluster.kubectl(['get', 'experiments', '-n', cluster.namespace, '--no-headers']);
     expect(table.stdout).toMatch(new RegExp(`^${name}\\s+Complete\\s+4/4\\s`, 'm'));
   });
 
   it('helm uninstall removes the release\'s objects but keeps the CRD (resource-policy: keep)', async () => {
-    if (operator !== undefined && operator.exitCode === null) {
-      const exited = new Promise((r) => operator?.once('exit', r));
-      operator.kill('SIGTERM');
-      await exited;
-    }
     const r = h(['uninstall', release, '-n', cluster.namespace, '--timeout', '60s']);
     expect(r.code, r.stderr).toBe(0);
     const dep = await cluster.kubectl(['get', 'deployment', `${release}-swarmlab`, '-n', cluster.namespace]);

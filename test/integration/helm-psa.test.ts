@@ -28,8 +28,15 @@ beforeAll(async () => {
   expect(r.code, r.stderr).toBe(0);
 });
 
-/** kubectl apply --server-side --dry-run=server of one object; PSA warnings arrive on stderr as "Warning: ...". */
+/**
+ * kubectl apply --server-side --dry-run=server of one object; PSA warnings arrive on stderr as "Warning: ...".
+ * A Pod's ServiceAccount is created first: the ServiceAccount admission plugin
+ * refuses a pod naming one that does not exist (helm install would have made it).
+ */
 async function dryRun(obj: unknown): Promise<{ code: number; stdout: string; stderr: string }> {
+  const pod = obj as { kind?: string; spec?: { serviceAccountName?: string } };
+  const account = pod.kind === 'Pod' ? pod.spec?.serviceAccountName : undefined;
+  if (account !== undefined) await cluster.kubectl(['create', 'serviceaccount', account, '-n', cluster.namespace]);
   return cluster.kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=helm-psa-test', '--dry-run=server', '-f', '-'], { input: stringify(obj) });
 }
 

@@ -13,13 +13,10 @@ import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
 import { createExperiment, experimentStatus, prepareOperatorNamespace, testStoreOpener } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
-import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 import { repoRoot } from '../cluster/versions.ts';
 import { freePort } from '../cluster/processes.ts';
 
 const cluster = useCluster('operator-faults');
-
-let kubelet: LocalKubeletStandIn;
 const running: { controller: Controller; metrics: OperatorMetrics }[] = [];
 let storeDown = false;
 
@@ -33,7 +30,7 @@ function envFor(): Record<string, string> {
   return {
     SWARMLAB_WATCH_NAMESPACE: cluster.namespace,
     SWARMLAB_WORKERS: '2',
-    SWARMLAB_RUNNER_IMAGE: 'ghcr.io/swarmlab/runner:test',
+    SWARMLAB_RUNNER_IMAGE: cluster.connection.image.ref,
     SWARMLAB_RUNNER_PULL_POLICY: 'Never',
     SWARMLAB_STORE: `s3://${s.bucket}/${cluster.namespace}`,
     SWARMLAB_RUNNER_ENV_SECRET: 'store-credentials',
@@ -114,12 +111,11 @@ async function jobsOf(name: string): Promise<V1Job[]> {
 }
 
 beforeAll(async () => {
-  kubelet = await prepareOperatorNamespace(cluster);
+  await prepareOperatorNamespace(cluster);
 });
 
 afterAll(async () => {
   await stopAll();
-  await kubelet?.stop();
 });
 
 describe('operator under faults', () => {

@@ -4,8 +4,6 @@
 // env), a sweep split over several Jobs (a
 // lowered per-Job index cap), edits racing the operator's status writes, and
 // the operator's watches cut under it.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { ListObjectsV2Command, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CustomObjectsApi, KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,13 +12,9 @@ import { FailureRecord } from '../../runner/src/outputs/schemas.ts';
 import { ApiProxy, kubeConfigVia } from '../cluster/api-proxy.ts';
 import { createExperiment, experimentStatus, prepareOperatorNamespace, queueExperiment, startTestOperator, waitForPhase, type TestOperator } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
-import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
-import { repoRoot } from '../cluster/versions.ts';
 
 const cluster = useCluster('operator-gaps');
 const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments' };
-
-let kubelet: LocalKubeletStandIn;
 let custom: CustomObjectsApi;
 let operator: TestOperator | undefined;
 
@@ -57,7 +51,7 @@ interface Manifest {
 
 beforeAll(async () => {
   custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
-  kubelet = await prepareOperatorNamespace(cluster);
+  await prepareOperatorNamespace(cluster);
 });
 
 const proxy = new ApiProxy();
@@ -65,7 +59,6 @@ const proxy = new ApiProxy();
 afterAll(async () => {
   await operator?.stop();
   await proxy.stop();
-  await kubelet?.stop();
 });
 
 describe('operator gaps of issue 4', () => {
@@ -113,24 +106,35 @@ describe('operator gaps of issue 4', () => {
     expect(failedEvent?.message).toContain('run 2: INVALID_OUTPUT');
   });
 
-  it('a store outage during a run is retried on the cluster (STORE_ERROR, exit 4, Count) and the later success wins over its failure record', async () => {
-    // The stand-in's pods are local processes sharing this file system outside /tmp (each pod has its own /tmp, and a
-    // checkout may live under /tmp): the first pod of run 1 creates this file, its retry finds it and runs normally.
-    const onceDir = mkdtempSync('/var/tmp/swarmlab-outage-');
+  it('a store outage during a run is retried on the cluster (STORE_ERROR, exit 4, Count) and the later success wins over its failure record', { timeout: 240_000 }, async () => {
+    // The runner pods reach MinIO through a proxy that refuses every connection
+    // until run 1's first pod has failed on it: an outage as the pods see it.
+    const outage = new ApiProxy();
+    outage.refusing = true;
+    const s3 = cluster.connection.objectStore;
+    const endpoint = await outage.start(s3.endpoint, new URL(s3.endpoint).hostname);
     try {
-      await startOperator({ runnerEnv: { SWARMLAB_FAILPOINT: 'store-error:1', SWARMLAB_FAILPOINT_ONCE: join(onceDir, 'once') } });
+      await startOperator({ runnerEnv: { SWARMLAB_S3_ENDPOINT: endpoint } });
       await create(queueExperiment('outage', { execution: { retries: 1 } }));
+      await waitFor('run 1 to fail on the store', async () => {
+        const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=outage,batch.kubernetes.io/job-completion-index=1' });
+        return pods.items.some((p) => p.status?.containerStatuses?.[0]?.state?.terminated?.exitCode === 4) ? true : undefined;
+      }, { timeoutMs: 90_000, intervalMs: 500 });
+      outage.refusing = false;
       const s = await waitPhase('outage', 'Complete');
       expect(s.runs).toMatchObject({ total: 4, succeeded: 4, failed: 0 });
       const [job] = await jobsOf('outage');
       const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `batch.kubernetes.io/job-name=${job?.metadata?.name ?? ''},batch.kubernetes.io/job-completion-index=1` });
       expect(pods.items.map((p) => p.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).sort()).toEqual([0, 4]);
+      // The store was down, so the failed attempt's record reached only its termination message.
+      const failed = pods.items.find((p) => p.status?.containerStatuses?.[0]?.state?.terminated?.exitCode === 4);
+      const message = failed?.status?.containerStatuses?.[0]?.state?.terminated?.message ?? '';
+      expect(FailureRecord.parse(JSON.parse(message))).toMatchObject({ index: 1, code: 'STORE_ERROR' });
       const root = `${cluster.namespace}/outage/${s.specDigest?.slice(0, 16)}`;
-      expect(FailureRecord.parse(JSON.parse(await s3Text(`${root}/failures/run-000001.json`)))).toMatchObject({ index: 1, code: 'STORE_ERROR' });
       const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
       expect(manifest.runs[1]).toMatchObject({ run_id: 'run-000001', status: 'succeeded' });
     } finally {
-      rmSync(onceDir, { recursive: true, force: true });
+      await outage.stop();
     }
   });
 
@@ -262,7 +266,8 @@ describe('operator gaps of issue 4', () => {
     expect(manifest.counts).toEqual({ total: 8, succeeded: 8, failed: 0 });
   });
 
-  it('watches cut under the operator (and new connections refused for a while) are resumed: it keeps reconciling new Experiments', async () => {
+  // Three sweeps one after the other.
+  it('watches cut under the operator (and new connections refused for a while) are resumed: it keeps reconciling new Experiments', { timeout: 600_000 }, async () => {
     const server = await proxy.start(cluster.kubeConfig.getCurrentCluster()?.server ?? '');
     // No periodic relist during the test: only resumed watches can bring what changed.
     await startOperator({ kubeConfig: kubeConfigVia(cluster.connection.kubeconfigYaml, server), resyncSeconds: 86_400 });

@@ -1,5 +1,5 @@
 // The operator end to end on the real control plane and MinIO: Experiments
-// fan out as Indexed Jobs, the kubelet stand-in runs the real runner in each
+// fan out as Indexed Jobs, the local node runs the runner image in each
 // pod, outputs are validated and promoted in MinIO, and status converges.
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
@@ -11,12 +11,9 @@ import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
 import { createExperiment, experimentStatus, prepareOperatorNamespace, queueExperiment, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor, within } from '../cluster/harness.ts';
-import { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
 const cluster = useCluster('operator-run');
 const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments' };
-
-let kubelet: LocalKubeletStandIn;
 let custom: CustomObjectsApi;
 const controllers: Controller[] = [];
 const metricsOf = new Map<Controller, OperatorMetrics>();
@@ -34,7 +31,7 @@ function operatorConfig(over: Partial<OperatorConfig> = {}): OperatorConfig {
   return OperatorConfig.parse({
     namespace: cluster.namespace,
     workers: 2,
-    runnerImage: 'ghcr.io/swarmlab/runner:test',
+    runnerImage: cluster.connection.image.ref,
     runnerPullPolicy: 'Never',
     store: `s3://${s.bucket}/${cluster.namespace}`,
     runnerEnvSecret: 'store-credentials',
@@ -81,13 +78,12 @@ async function s3Text(key: string): Promise<string> {
 
 beforeAll(async () => {
   custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
-  kubelet = await prepareOperatorNamespace(cluster);
+  await prepareOperatorNamespace(cluster);
   await startOperator();
 });
 
 afterAll(async () => {
   for (const c of controllers) await c.stop();
-  await kubelet?.stop();
 });
 
 describe('operator on the local control plane', () => {
@@ -182,7 +178,8 @@ describe('operator on the local control plane', () => {
     expect(prov.attempt).toContain(`-${done.specDigest?.slice(0, 8)}-0-`);
   });
 
-  it('operator stopped at several points during fan-out and restarted: no duplicate Jobs, every run counted once', async () => {
+  // Twelve real runner containers on a shared 2-core machine: minutes, not seconds.
+  it('operator stopped at several points during fan-out and restarted: no duplicate Jobs, every run counted once', { timeout: 300_000 }, async () => {
     for (const c of controllers.splice(0)) await c.stop();
     const names = ['restart-a', 'restart-b', 'restart-c'];
     for (const [i, name] of names.entries()) {
@@ -195,7 +192,7 @@ describe('operator on the local control plane', () => {
     }
     await within('the last operator starting', 20_000, startOperator());
     for (const name of names) {
-      const done = await waitPhase(name, 'Complete');
+      const done = await waitPhase(name, 'Complete', 240_000);
       expect(done.runs).toEqual({ total: 4, pending: 0, running: 0, succeeded: 4, failed: 0 });
       expect((await jobsOf(name)).length).toBe(1);
     }

@@ -2,6 +2,11 @@
 // the watch cache off, watches read etcd directly; after an etcd compaction a
 // re-watch from the operator's last resourceVersion gets 410 Gone for real.
 // The operator must relist and go on reconciling what changed meanwhile.
+// That control plane gets a real node of its own (its own network namespace),
+// which runs the runner pods in the image built here.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OperatorConfig } from '../../operator/src/config.ts';
@@ -10,15 +15,18 @@ import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
 import { ApiProxy, kubeConfigVia } from '../cluster/api-proxy.ts';
 import type { ClusterConnection } from '../cluster/context.ts';
 import { startCluster, type LocalCluster } from '../cluster/control-plane.ts';
+import { startNode, type LocalNode } from '../cluster/node.ts';
+import { createNodeNetwork, type NodeNetwork } from '../cluster/node-network.ts';
+import { binDir } from '../cluster/versions.ts';
 import { runKubectl, type TestCluster } from '../cluster/harness.ts';
 import { s3ClientFor } from '../cluster/object-store.ts';
 import { EXPERIMENTS, experimentStatus, prepareOperatorNamespace, queueExperiment, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
-import type { LocalKubeletStandIn } from '../cluster/pod-executor.ts';
 
 const namespace = 'watch-expiry';
 let own: LocalCluster;
+let network: NodeNetwork | undefined;
+let node: LocalNode | undefined;
 let cluster: TestCluster;
-let kubelet: LocalKubeletStandIn;
 let operator: Controller;
 let custom: CustomObjectsApi;
 const proxy = new ApiProxy();
@@ -33,13 +41,23 @@ const status = (name: string) => experimentStatus(cluster, name);
 const waitPhase = (name: string, phase: string) => waitForPhase(cluster, name, phase);
 
 beforeAll(async () => {
-  own = await startCluster({ apiserverArgs: ['--watch-cache=false'] });
   const shared = inject('swarmlabCluster');
+  // Its pods use the shared MinIO, which listens on the main node network's host end.
+  network = createNodeNetwork({ reach: [new URL(shared.objectStore.endpoint).hostname] });
+  own = await startCluster({ apiserverArgs: ['--watch-cache=false'], bindAddress: network.hostIp });
+  node = await startNode({
+    dir: mkdtempSync(join(tmpdir(), 'swarmlab-node-')),
+    binDir: binDir(),
+    network,
+    server: own.server,
+    pki: own.pki,
+    imageArchives: [shared.image.archive],
+  });
   const connection: ClusterConnection = { ...shared, kubeconfigPath: own.kubeconfigPath, kubeconfigYaml: own.kubeconfigYaml, logDir: own.logDir, localControlPlane: true };
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(own.kubeconfigYaml);
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } });
   cluster = {
     connection,
     kubeConfig,
@@ -50,7 +68,7 @@ beforeAll(async () => {
     s3: () => s3ClientFor(connection.objectStore),
   };
   custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  kubelet = await prepareOperatorNamespace(cluster);
+  await prepareOperatorNamespace(cluster);
   const server = await proxy.start(own.server);
   const s = connection.objectStore;
   operator = new Controller({
@@ -58,6 +76,7 @@ beforeAll(async () => {
     config: OperatorConfig.parse({
       namespace,
       workers: 2,
+      runnerImage: shared.image.ref,
       runnerPullPolicy: 'Never',
       store: `s3://${s.bucket}/${namespace}-${Date.now()}`,
       runnerEnvSecret: 'store-credentials',
@@ -76,9 +95,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator?.stop();
   await proxy.stop();
-  await kubelet?.stop();
+  await node?.stop();
   await own?.stop();
-});
+  network?.destroy();
+}, 120_000);
 
 describe('an expired watch (410 Gone)', () => {
   it('is recovered by relisting: an Experiment created while the watch was down and etcd was compacted completes', async () => {

@@ -1,5 +1,5 @@
 // Every shipped Experiment file, applied with the pinned kubectl to the local
-// control plane (operator and kubelet stand-in running), reaches Complete with
+// control plane (operator running, pods on the local node), reaches Complete with
 // the manifest digest `swarmlab run` gives the same file.
 //
 // The shipped sweeps are larger than a test should run, so each file is

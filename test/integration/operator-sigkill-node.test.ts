@@ -1,0 +1,159 @@
+// The operator as the chart deploys it, a pod on the local node, SIGKILLed
+// from the host at 20 points of one fan-out: right after the spec ConfigMap,
+// right after the run Job, at 15 stages of collection, once the Job has run
+// everything, once the manifest is written and once the results Job exists.
+// Each time its pod is replaced by a fresh one (the Deployment's). The sweep
+// still ends Complete with every run counted once, one run Job and one
+// results Job, and the manifest digest of `swarmlab run` on the same spec.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExperimentStatus } from 'swarmlab';
+import { killContainer } from '../cluster/container-process.ts';
+import { useCluster, waitFor } from '../cluster/harness.ts';
+import { experimentStatus, queueExperiment, STORE_SECRET } from '../cluster/operator-fixture.ts';
+import { repoRoot } from '../cluster/versions.ts';
+import { chartDir, helm, type RunResult } from '../unit/helm-render.ts';
+
+const cluster = useCluster('operator-sigkill');
+const NAME = 'killed-sweep';
+// 3 points x 16 seeds, one pod per run.
+const RATES = [0.3, 0.45, 0.6];
+const SEEDS = 16;
+const TOTAL = RATES.length * SEEDS;
+const experiment = queueExperiment(NAME, { replicas: SEEDS, grid: [{ param: 'arrivals.rate', values: RATES }], execution: { parallelism: 4 } });
+
+let work = '';
+let release = '';
+const h = (args: string[]): RunResult =>
+  helm(args, { KUBECONFIG: cluster.connection.kubeconfigPath, HELM_CACHE_HOME: join(work, 'helm-cache'), HELM_CONFIG_HOME: join(work, 'helm-config'), HELM_DATA_HOME: join(work, 'helm-data') });
+
+interface Seen {
+  status: ExperimentStatus | undefined;
+  configMaps: number;
+  runJobs: V1Job[];
+  resultsJobs: V1Job[];
+}
+
+async function observe(): Promise<Seen> {
+  const ns = cluster.namespace;
+  const sel = `swarmlab.io/experiment=${NAME}`;
+  const [cms, runJobs, resultsJobs] = await Promise.all([
+    cluster.core.listNamespacedConfigMap({ namespace: ns, labelSelector: sel }),
+    cluster.batch.listNamespacedJob({ namespace: ns, labelSelector: `${sel},swarmlab.io/job-generation` }),
+    cluster.batch.listNamespacedJob({ namespace: ns, labelSelector: `${sel},!swarmlab.io/job-generation` }),
+  ]);
+  const status = await experimentStatus(cluster, NAME).catch(() => undefined);
+  return { status, configMaps: cms.items.length, runJobs: runJobs.items, resultsJobs: resultsJobs.items };
+}
+
+interface KillPoint {
+  what: string;
+  reached(s: Seen): boolean;
+}
+
+const succeeded = (s: Seen): number => s.status?.runs?.succeeded ?? 0;
+const KILL_POINTS: KillPoint[] = [
+  { what: 'the spec ConfigMap exists', reached: (s) => s.configMaps > 0 },
+  { what: 'the run Job exists', reached: (s) => s.runJobs.length > 0 },
+  ...Array.from({ length: 15 }, (_, i): KillPoint => {
+    const k = Math.ceil((TOTAL * (i + 1)) / 17);
+    return { what: `the operator has counted ${k} of ${TOTAL} runs`, reached: (s) => succeeded(s) >= k };
+  }),
+  { what: 'the run Job has run every index', reached: (s) => s.runJobs.length > 0 && s.runJobs.every((j) => (j.status?.succeeded ?? 0) === j.spec?.completions) },
+  { what: 'the manifest is written (Complete)', reached: (s) => s.status?.phase === 'Complete' },
+  { what: 'the results Job exists', reached: (s) => s.resultsJobs.length > 0 },
+];
+
+/** The one operator pod that is running, ready and not being deleted, with its container ID. */
+async function liveOperator(): Promise<{ pod: V1Pod; containerId: string }> {
+  return waitFor('a ready operator pod', async () => {
+    const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `app.kubernetes.io/instance=${release},app.kubernetes.io/component=operator` });
+    for (const pod of pods.items) {
+      if (pod.metadata?.deletionTimestamp !== undefined) continue;
+      const ready = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      const c = pod.status?.containerStatuses?.[0];
+      if (ready && c?.state?.running !== undefined && c.containerID !== undefined) return { pod, containerId: c.containerID };
+    }
+    return undefined;
+  }, { timeoutMs: 180_000, intervalMs: 250 });
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'swarmlab-sigkill-'));
+  release = `k-${cluster.namespace.split('-').at(-1) ?? 'x'}`;
+  const s = cluster.connection.objectStore;
+  await cluster.core.createNamespacedSecret({
+    namespace: cluster.namespace,
+    body: { metadata: { name: STORE_SECRET }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
+  });
+  const [repository, tag] = cluster.connection.image.ref.split(/:(?=[^:]+$)/) as [string, string];
+  const values = {
+    runner: { image: { pullPolicy: 'Never' }, env: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region }, envSecret: STORE_SECRET },
+    // One replica, no lease to wait out after each kill: the replacement pod takes over at once.
+    operator: {
+      replicas: 1,
+      leaderElection: { enabled: false },
+      image: { repository, tag, pullPolicy: 'Never' },
+      env: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region },
+      envSecret: STORE_SECRET,
+    },
+    store: { uri: `s3://${s.bucket}/${cluster.namespace}` },
+  };
+  writeFileSync(join(work, 'values.yaml'), stringify(values));
+  const r = h(['install', release, chartDir, '-n', cluster.namespace, '--values', join(work, 'values.yaml'), '--take-ownership', '--timeout', '60s']);
+  expect(r.code, r.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  if (release !== '') h(['uninstall', release, '-n', cluster.namespace, '--ignore-not-found']);
+  if (work !== '') rmSync(work, { recursive: true, force: true });
+});
+
+describe('the operator pod SIGKILLed during a fan-out on the local node', () => {
+  it(`killed at ${KILL_POINTS.length} points of a ${TOTAL}-run sweep, it still completes it once, with the digest of swarmlab run`, { timeout: 1_500_000 }, async () => {
+    const file = join(work, 'experiment.yaml');
+    writeFileSync(file, stringify(experiment));
+    const local = spawnSync(process.execPath, [join(repoRoot, 'bin/swarmlab.js'), 'run', file, '--store', `file://${join(work, 'local')}`, '--json'], { encoding: 'utf8' });
+    expect(local.status, local.stderr).toBe(0);
+    const expected = (JSON.parse(local.stdout) as { manifestDigest: string; total: number }).manifestDigest;
+
+    await liveOperator();
+    const applied = await cluster.kubectl(['apply', '-n', cluster.namespace, '-f', file]);
+    expect(applied.code, applied.stderr).toBe(0);
+
+    const killed: string[] = [];
+    for (const point of KILL_POINTS) {
+      // A fresh operator each time, ready (informers synced) before it is killed again.
+      const { pod, containerId } = await liveOperator();
+      const at = await waitFor(point.what, async () => {
+        const s = await observe();
+        return point.reached(s) ? s : undefined;
+      }, { timeoutMs: 400_000, intervalMs: 100 });
+      expect(killContainer(containerId), `processes of ${pod.metadata?.name}`).toBeGreaterThan(0);
+      killed.push(`${point.what} (phase ${at.status?.phase ?? '-'}, ${succeeded(at)}/${TOTAL} counted, ${at.runJobs.length} run Job(s), ${at.resultsJobs.length} results Job(s))`);
+      // The Deployment replaces the pod; the kubelet would restart the container in place with a growing back-off.
+      await cluster.core.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace: cluster.namespace, gracePeriodSeconds: 0 });
+    }
+    expect(killed).toHaveLength(20);
+
+    await liveOperator();
+    const done = await waitFor('Complete with the results tables', async () => {
+      const s = await observe();
+      return s.status?.phase === 'Complete' && s.status.conditions?.find((c) => c.type === 'ResultsReady')?.status === 'True' ? s : undefined;
+    }, { timeoutMs: 400_000, intervalMs: 500 }).catch((e: unknown) => {
+      throw new Error(`${String(e)}\nkills:\n  ${killed.join('\n  ')}`);
+    });
+    expect(done.status?.runs, killed.join('\n')).toEqual({ total: TOTAL, pending: 0, running: 0, succeeded: TOTAL, failed: 0 });
+    expect(done.status?.succeededIndexes).toBe(`0-${TOTAL - 1}`);
+    expect(done.status?.manifestDigest).toBe(expected);
+    // No duplicate: one run Job (generation 0) and one results Job, whatever the operator saw when it died.
+    expect(done.runJobs.map((j) => j.metadata?.labels?.['swarmlab.io/job-generation'])).toEqual(['0']);
+    expect(done.resultsJobs).toHaveLength(1);
+    expect(done.runJobs[0]?.status?.succeeded).toBe(TOTAL);
+  });
+});
