@@ -16,7 +16,8 @@
 // cascade: bench/peers/cascade.yaml (--runs per mean degree, default 100: 300
 //   runs), two workers, against cascade_mesa.py with a pool of two processes,
 //   both timed as whole processes.
-// --trace LEVEL sets the swarmlab spec's trace level (see docs/results.md).
+// --trace sets the swarmlab spec's trace level: complete, final, sampled:EVERY
+//   (time units) or sampled:EVERY:events.
 //
 // Run: node bench/peers/compare.ts mm1|cascade [--rounds N] [--horizon H] [--runs R] [--trace LEVEL]
 import { spawnSync } from 'node:child_process';
@@ -26,7 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { parseExperimentText, type Experiment } from 'swarmlab';
+import { parseExperiment, parseExperimentText, type Experiment } from 'swarmlab';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -62,7 +63,10 @@ function swarmlabSpec(): { file: string; workers: number } {
     exp = parseExperimentText(readFileSync(here('cascade.yaml'), 'utf8'));
     exp.spec.sweep.seeds = { base: 2002, replicas: runsPerPoint };
   }
-  if (values.trace !== undefined) exp.spec.output = { ...exp.spec.output, trace: values.trace } as Experiment['spec']['output'];
+  if (values.trace !== undefined) {
+    const [level, every, unit] = values.trace.split(':');
+    exp.spec.output = { ...exp.spec.output, trace: parseExperiment({ ...exp, spec: { ...exp.spec, output: { trace: { level, ...(every ? { every: Number(every) } : {}), ...(unit ? { unit } : {}) } } } }).spec.output.trace };
+  }
   const file = join(work, 'experiment.yaml');
   writeFileSync(file, stringify(exp));
   return { file, workers: which === 'mm1' ? 1 : 2 };
