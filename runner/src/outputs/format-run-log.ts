@@ -115,7 +115,9 @@ export class SampledTraceWriter implements TraceWriter {
       this.boundary = Math.ceil(e.time / this.every) * this.every;
     }
     this.count++;
-    this.last.set(metrics.subarray(offset, offset + this.width));
+    // The engine may reuse the row's memory for the next event's: keep a copy (a loop: subarray would allocate).
+    const last = this.last;
+    for (let i = 0; i < this.width; i++) last[i] = metrics[offset + i] as number;
     this.lastTime = e.time;
     this.lastSeq = e.seq;
     this.lastWritten = false;
