@@ -13,7 +13,7 @@ nothing. The cascade size is the number of active agents at the end.
 Prints one JSON line: the sweep's own time and every run's cascade size per z.
 
 Usage: python cascade_mesa.py [--agents N] [--z 1.5,3,6.5] [--runs R]
-       [--threshold F] [--processes P] [--max-steps S]
+       [--threshold F] [--processes P] [--max-steps S] [--seed-base B]
 """
 
 import argparse
@@ -77,13 +77,14 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=0.18)
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--max-steps", type=int, default=1000)
+    ap.add_argument("--seed-base", type=int, default=0, help="runs use seeds SEED_BASE, SEED_BASE+1, ...")
     args = ap.parse_args()
     zs = [float(z) for z in args.z.split(",")]
 
     t0 = time.perf_counter()
     rows = mesa.batch_run(
         Cascade,
-        parameters={"z": zs, "agents": args.agents, "threshold": args.threshold, "seed": range(args.runs)},
+        parameters={"z": zs, "agents": args.agents, "threshold": args.threshold, "seed": range(args.seed_base, args.seed_base + args.runs)},
         number_processes=args.processes,
         iterations=1,
         data_collection_period=-1,
