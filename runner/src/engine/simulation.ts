@@ -174,6 +174,9 @@ export class Simulation {
     for (const p of this.policies) {
       if (p === sourceIndex) continue;
       const policy = this.modules[p] as EngineInstance;
+      // A policy that declared the types it reviews is not asked about others (no intent copy, no call).
+      const reviews = policy.runtime.reviews;
+      if (reviews !== undefined && !reviews.includes(intent.type)) continue;
       const verdict = (policy.runtime.review as NonNullable<ModuleRuntime['review']>)({ ...intent, source }, this.policyView);
       if (!verdict.allow) {
         const payload: JsonObject = {
