@@ -23,7 +23,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           alias: hostSdk,
-          include: ['examples/plugins/*/src/**/*.test.ts', 'examples/plugins/*/test/**/*.test.ts', 'runner/**/*.test.ts', 'operator/**/*.test.ts', 'scripts/**/*.test.ts', 'test/unit/**/*.test.ts', 'infra/**/*.test.ts'],
+          include: ['examples/plugins/*/src/**/*.test.ts', 'examples/plugins/*/test/**/*.test.ts', 'runner/**/*.test.ts', 'bench/**/*.test.ts', 'operator/**/*.test.ts', 'scripts/**/*.test.ts', 'test/unit/**/*.test.ts', 'infra/**/*.test.ts'],
           sequence: { groupOrder: 0 },
           // Statistical and CLI tests spawn real work; a loaded 2-core CI machine needs headroom.
           testTimeout: 60_000,

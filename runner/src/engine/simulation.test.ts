@@ -81,6 +81,30 @@ describe('Simulation', () => {
     expect(result.events.filter((e) => e.type === 'intent.refused')).toHaveLength(2);
   });
 
+  it('asks a policy that lists the types it reviews about those types only, after an earlier policy\'s rewrite', () => {
+    const asked: string[] = [];
+    const delivered: string[] = [];
+    sim({
+      // Module order: rename reviews first and turns y into x, which only then concerns xOnly.
+      a: {
+        start(s) {
+          for (const type of ['x', 'y', 'z']) s.emit({ type, target: 'b', delay: 1 });
+        },
+      },
+      b: { handle: { x: (e) => void delivered.push(`x from ${e.source}`), z: () => void delivered.push('z') } },
+      rename: { reviews: ['y'], review: (intent) => ({ allow: true, intent: { ...intent, type: 'x' } }) },
+      xOnly: {
+        reviews: ['x'],
+        review: (intent) => {
+          asked.push(intent.type);
+          return { allow: true };
+        },
+      },
+    }).run();
+    expect(asked).toEqual(['x', 'x']);
+    expect(delivered).toEqual(['x from a', 'x from a', 'z']);
+  });
+
   it('records every module\'s metrics after each event', () => {
     let count = 0;
     const result = sim({

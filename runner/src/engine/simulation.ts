@@ -42,6 +42,12 @@ export interface RunObserver {
 /** Event types the engine itself emits; a module may leave them unhandled. */
 export const REFUSED = IntentRefused.type;
 
+/** Where an address leads: its module's index and the entity part, parsed once per distinct address. */
+interface Route {
+  readonly index: number;
+  readonly entity: string | undefined;
+}
+
 interface QueuedEvent extends SimEvent {
   readonly handler: ((event: SimEvent, sim: Sim) => void) | undefined;
   readonly targetIndex: number;
@@ -56,6 +62,7 @@ interface QueuedEvent extends SimEvent {
 export class Simulation {
   private readonly queue = new EventQueue<QueuedEvent>();
   private readonly byName = new Map<string, number>();
+  private readonly routes = new Map<string, Route>();
   private readonly sims: Sim[];
   private readonly policies: number[] = [];
   private readonly metricSources: { index: number; keys: string[] }[] = [];
@@ -167,6 +174,9 @@ export class Simulation {
     for (const p of this.policies) {
       if (p === sourceIndex) continue;
       const policy = this.modules[p] as EngineInstance;
+      // A policy that declared the types it reviews is not asked about others (no intent copy, no call).
+      const reviews = policy.runtime.reviews;
+      if (reviews !== undefined && !reviews.includes(intent.type)) continue;
       const verdict = (policy.runtime.review as NonNullable<ModuleRuntime['review']>)({ ...intent, source }, this.policyView);
       if (!verdict.allow) {
         const payload: JsonObject = {
@@ -198,7 +208,8 @@ export class Simulation {
     if (intent.via === undefined) return undefined;
     const graph = this.networks.get(intent.via);
     if (!graph) throw new SwarmlabError('RUN_FAILED', `intent ${intent.type} travels via unknown network ${intent.via}`);
-    const to = entityOf(intent.target);
+    const route = this.route(intent.target);
+    const to = route ? route.entity : entityOf(intent.target);
     const e = intent.from !== undefined && to !== undefined ? graph.edge(intent.from, to) : undefined;
     if (!e) {
       throw new SwarmlabError('RUN_FAILED', `network ${intent.via} has no edge ${intent.from} -> ${to} for intent ${intent.type}`);
@@ -206,15 +217,26 @@ export class Simulation {
     return e.weight;
   }
 
+  /** The route of an address of a known instance; parsed once, then looked up. */
+  private route(target: string): Route | undefined {
+    let r = this.routes.get(target);
+    if (r === undefined) {
+      const index = this.byName.get(instanceOf(target));
+      if (index === undefined) return undefined;
+      r = { index, entity: entityOf(target) };
+      this.routes.set(target, r);
+    }
+    return r;
+  }
+
   private enqueue(type: string, source: string, target: string, priority: number, time: number, payload: JsonObject): void {
-    const targetInstance = instanceOf(target);
-    const targetIndex = this.byName.get(targetInstance);
+    const targetIndex = this.route(target)?.index;
     if (targetIndex === undefined) {
-      throw new SwarmlabError('RUN_FAILED', `event ${type} from ${source} targets unknown module instance ${targetInstance}`);
+      throw new SwarmlabError('RUN_FAILED', `event ${type} from ${source} targets unknown module instance ${instanceOf(target)}`);
     }
     const handler = (this.modules[targetIndex] as EngineInstance).runtime.handle?.[type];
     if (!handler && type !== REFUSED) {
-      throw new SwarmlabError('RUN_FAILED', `module ${targetInstance} has no handler for event ${type} (sent by ${source})`);
+      throw new SwarmlabError('RUN_FAILED', `module ${(this.modules[targetIndex] as EngineInstance).instance} has no handler for event ${type} (sent by ${source})`);
     }
     this.queue.push({ time, priority, seq: this.seq++, type, source, target, payload, handler, targetIndex });
   }

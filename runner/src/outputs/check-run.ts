@@ -1,9 +1,10 @@
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { sha256 } from '../spec/canonical.ts';
-import { checkMetricsCsv } from './metrics-csv.ts';
+import { scanMetricsCsv, type MetricsCsvScan } from './metrics-csv.ts';
 import { ascii, bytesAt, numberValue, scanNumber, scanObject, scanString } from './json-scan.ts';
 import type { RunFiles } from './run-files.ts';
 import { EventLine, Summary, type FileEntry } from './schemas.ts';
+import type { RunTrace } from '../spec/experiment.ts';
 import { SCHEMA_VERSION } from './schemas.ts';
 import semver from 'semver';
 import { RUN_RECORD_FILE } from '../store/layout.ts';
@@ -17,13 +18,14 @@ export { RUN_RECORD_FILE as RUN_RECORD };
  */
 export function checkRunFiles(files: RunFiles, registry: ModuleRegistry): string[] {
   const problems: string[] = [];
-  for (const required of ['events.jsonl', 'metrics.csv', 'summary.json']) {
+  for (const required of ['metrics.csv', 'summary.json']) {
     if (!files.has(required)) problems.push(`${required}: missing`);
   }
   const events = files.bytes('events.jsonl');
   if (events !== undefined) problems.push(...checkEvents(events));
   const metrics = files.bytes('metrics.csv');
-  if (metrics !== undefined) problems.push(...checkMetricsCsv(metrics));
+  const scan = metrics === undefined ? undefined : scanMetricsCsv(metrics);
+  if (scan !== undefined) problems.push(...scan.problems);
 
   const summaryText = files.get('summary.json');
   if (summaryText === undefined) return problems;
@@ -39,6 +41,10 @@ export function checkRunFiles(files: RunFiles, registry: ModuleRegistry): string
     problems.push(`summary.json: not JSON: ${(e as Error).message}`);
     return problems;
   }
+  const trace = summary.trace ?? { level: 'complete' };
+  if (trace.level === 'complete' && events === undefined) problems.push('events.jsonl: missing (the complete trace has an event log)');
+  if (trace.level !== 'complete' && events !== undefined) problems.push(`events.jsonl: present, but trace level ${trace.level} has no event log`);
+  if (scan !== undefined && scan.problems.length === 0) problems.push(...traceRowProblems(trace, summary, scan));
   if (semver.major(summary.schema_version) !== semver.major(SCHEMA_VERSION)) {
     problems.push(`summary.json: schema_version ${summary.schema_version} is not ${semver.major(SCHEMA_VERSION)}.x; run swarmlab migrate`);
   }
@@ -71,6 +77,21 @@ export function checkRunFiles(files: RunFiles, registry: ModuleRegistry): string
     }
     for (const p of def.verify?.(files) ?? []) problems.push(`${stamp.module}: ${p}`);
   }
+  return problems;
+}
+
+/** metrics.csv holds the rows its trace level promises: as many as it implies, the last at the run's end time. */
+function traceRowProblems(trace: RunTrace, summary: Summary, scan: MetricsCsvScan): string[] {
+  const events = summary.engine.events;
+  let expected: number | undefined;
+  if (trace.level === 'complete') expected = events;
+  else if (trace.level === 'final') expected = Math.min(events, 1);
+  else if (trace.unit === 'events') expected = Math.ceil(events / (trace.every as number));
+  const problems: string[] = [];
+  if (expected !== undefined && scan.rows !== expected) problems.push(`metrics.csv: ${scan.rows} rows, trace level ${trace.level} of ${events} events has ${expected}`);
+  // Sampled by time, the row count depends on when the events fell; it is at most one per event.
+  if (expected === undefined && (scan.rows > events || (events > 0 && scan.rows === 0))) problems.push(`metrics.csv: ${scan.rows} rows for ${events} events`);
+  if (events > 0 && scan.lastTime !== summary.engine.end_time) problems.push(`metrics.csv: the last row is at time ${scan.lastTime}, the run ended at ${summary.engine.end_time}`);
   return problems;
 }
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MetricTable } from '../engine/metric-table.ts';
 import type { SimEvent } from '../sdk/module.ts';
 import { ByteSink } from './byte-sink.ts';
-import { formatRunLog } from './format-run-log.ts';
+import { formatRunLog, traceWriter } from './format-run-log.ts';
+import type { RunTrace } from '../spec/experiment.ts';
 
 describe('formatRunLog', () => {
   it('grows a sink past its capacity and reuses it after a reset', () => {
@@ -57,5 +58,49 @@ describe('formatRunLog', () => {
   it('writes only the header for an empty log', () => {
     const out = formatRunLog({ events: [], metrics: new MetricTable(['a.x']) });
     expect([out.events.bytes().toString(), out.metrics.bytes().toString()]).toEqual(['', 'time,seq,a.x\n']);
+  });
+
+  describe('trace levels', () => {
+    // Events at these times, with one metric counting them: the rows of the complete trace are `time,seq,count`.
+    const times = [0, 0.5, 1, 1, 2.5, 6, 6.2, 9.75];
+    const log = times.map((time, i): SimEvent => ({ time, priority: 0, seq: i, type: 'tick', source: 'a', target: 'a', payload: {} }));
+    const counts = new MetricTable(['a.count']);
+    times.forEach((_, i) => counts.set(counts.appendRow(), i + 1));
+    const write = (trace: RunTrace) => {
+      const w = traceWriter(trace);
+      w.begin(counts.columns);
+      const values = counts.values();
+      log.forEach((e, i) => w.event(e, values, i));
+      w.finish();
+      return { events: w.sinks.events.bytes().toString(), metrics: w.sinks.metrics.bytes().toString().split('\n').slice(1, -1) };
+    };
+    const complete = write({ level: 'complete' }).metrics;
+
+    it('final: no event log, the last row of the complete trace only', () => {
+      expect(write({ level: 'final' })).toEqual({ events: '', metrics: [complete.at(-1)] });
+    });
+
+    it('sampled by time: the row in force at each multiple of every, then the last, each a row of the complete trace', () => {
+      const sampled = write({ level: 'sampled', every: 2, unit: 'time' });
+      expect(sampled.events).toBe('');
+      // In force at 0: the row after seq 0; at 2: seq 3 (time 1); at 4: seq 4 (2.5); at 6: seq 5 (an event at 6 counts);
+      // at 8: seq 6 (6.2); then the last row, seq 7.
+      expect(sampled.metrics).toEqual(['0,0,1', '1,3,4', '2.5,4,5', '6,5,6', '6.2,6,7', '9.75,7,8']);
+      for (const row of sampled.metrics) expect(complete).toContain(row);
+    });
+
+    it('sampled by events: the row after every every-th event, then the last', () => {
+      expect(write({ level: 'sampled', every: 3, unit: 'events' }).metrics).toEqual(['1,2,3', '6,5,6', '9.75,7,8']);
+      expect(write({ level: 'sampled', every: 4, unit: 'events' }).metrics).toEqual(['1,3,4', '9.75,7,8']);
+    });
+
+    it('a run with no events has only the header at every level', () => {
+      for (const trace of [{ level: 'final' }, { level: 'sampled', every: 1, unit: 'time' }] as RunTrace[]) {
+        const w = traceWriter(trace);
+        w.begin(['a.x']);
+        w.finish();
+        expect(w.sinks.metrics.bytes().toString()).toBe('time,seq,a.x\n');
+      }
+    });
   });
 });

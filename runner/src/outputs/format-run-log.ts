@@ -1,10 +1,11 @@
 import type { RunObserver } from '../engine/simulation.ts';
 import type { RunLog, SimEvent } from '../sdk/module.ts';
 import type { MetricTable } from '../engine/metric-table.ts';
+import type { RunTrace } from '../spec/experiment.ts';
 import { ByteSink } from './byte-sink.ts';
 
 export interface RunLogSinks {
-  /** events.jsonl: one JSON object per executed event, keys in schema order. */
+  /** events.jsonl: one JSON object per executed event, keys in schema order (complete trace only). */
   readonly events: ByteSink;
   /** metrics.csv: `time,seq,<instance.metric>...`, one row after each executed event. */
   readonly metrics: ByteSink;
@@ -23,7 +24,7 @@ const COMMA = 0x2c;
  * digits, not strings (building each row as a string allocated about 400
  * bytes an event).
  */
-export class RunLogWriter implements RunObserver {
+export class RunLogWriter implements TraceWriter {
   readonly sinks: RunLogSinks;
   private width = 0;
 
@@ -54,6 +55,91 @@ export class RunLogWriter implements RunObserver {
       row.writeNumber(metrics[i] as number);
     }
     row.writeByte(NEWLINE);
+  }
+
+  finish(): void {}
+}
+
+/** The engine's observer that writes a run's trace; finish() once the run has ended. */
+export interface TraceWriter extends RunObserver {
+  readonly sinks: RunLogSinks;
+  finish(): void;
+}
+
+/** The writer of a trace level: the complete one writes both files, the others metrics.csv only. */
+export function traceWriter(trace: RunTrace, sinks?: RunLogSinks): TraceWriter {
+  return trace.level === 'complete' ? new RunLogWriter(sinks) : new SampledTraceWriter(trace, sinks);
+}
+
+/**
+ * metrics.csv at trace level sampled or final: some rows of the complete
+ * trace, byte for byte as it writes them, and no event log. Sampled by time,
+ * a row is the one in force at each multiple of `every` (the row after the
+ * last event at or before it, written once a later event shows it was the
+ * last); by events, the row after every `every`-th event. Every level ends
+ * with the last row, so the final values are always in the trace.
+ */
+export class SampledTraceWriter implements TraceWriter {
+  readonly sinks: RunLogSinks;
+  private readonly every: number;
+  private readonly byTime: boolean;
+  private readonly byEvents: boolean;
+  private width = 0;
+  private last = new Float64Array(0);
+  private lastTime = 0;
+  private lastSeq = 0;
+  private lastWritten = true;
+  private count = 0;
+  /** By time: the next multiple of every whose row is not yet known. */
+  private boundary = 0;
+
+  constructor(trace: RunTrace, sinks: RunLogSinks = { events: new ByteSink(), metrics: new ByteSink() }) {
+    this.sinks = sinks;
+    // Level final samples nothing: only the last row is written.
+    this.every = trace.every ?? 0;
+    this.byEvents = trace.level === 'sampled' && trace.unit === 'events';
+    this.byTime = trace.level === 'sampled' && !this.byEvents;
+  }
+
+  begin(columns: readonly string[]): void {
+    this.width = columns.length;
+    this.last = new Float64Array(this.width);
+    this.sinks.metrics.write(['time', 'seq', ...columns].join(','));
+    this.sinks.metrics.writeByte(NEWLINE);
+  }
+
+  event(e: SimEvent, metrics: Float64Array, offset: number): void {
+    if (this.byTime && e.time > this.boundary) {
+      // The previous row was in force at the boundary (and at any others this event skips over).
+      if (!this.lastWritten) this.writeLast();
+      this.boundary = Math.ceil(e.time / this.every) * this.every;
+    }
+    this.count++;
+    // The engine may reuse the row's memory for the next event's: keep a copy (a loop: subarray would allocate).
+    const last = this.last;
+    for (let i = 0; i < this.width; i++) last[i] = metrics[offset + i] as number;
+    this.lastTime = e.time;
+    this.lastSeq = e.seq;
+    this.lastWritten = false;
+    if (this.byEvents && this.count % this.every === 0) this.writeLast();
+  }
+
+  finish(): void {
+    if (!this.lastWritten) this.writeLast();
+  }
+
+  private writeLast(): void {
+    const row = this.sinks.metrics;
+    // String(n), as the complete trace's time (JSON.stringify) and its cells are written.
+    row.writeNumber(this.lastTime);
+    row.writeByte(COMMA);
+    row.writeNumber(this.lastSeq);
+    for (let i = 0; i < this.width; i++) {
+      row.writeByte(COMMA);
+      row.writeNumber(this.last[i] as number);
+    }
+    row.writeByte(NEWLINE);
+    this.lastWritten = true;
   }
 }
 

@@ -5,18 +5,33 @@ const COMMA = 0x2c;
 
 /** Checks a metrics.csv; returns the problems found (empty when valid). */
 export function checkMetricsCsv(b: Buffer): string[] {
+  return scanMetricsCsv(b).problems;
+}
+
+export interface MetricsCsvScan {
+  readonly problems: string[];
+  /** Data rows (the header not counted). */
+  readonly rows: number;
+  /** Time of the last row (0 when there is none). */
+  readonly lastTime: number;
+}
+
+/** Checks a metrics.csv and counts its rows, for the checks against summary.json. */
+export function scanMetricsCsv(b: Buffer): MetricsCsvScan {
   const problems: string[] = [];
+  let rows = 0;
   if (b[b.length - 1] !== NEWLINE) problems.push('metrics.csv: does not end with a newline');
   const headerEnd = b.indexOf(NEWLINE);
   const header = b.toString('utf8', 0, headerEnd < 0 ? b.length : headerEnd).split(',');
   if (header[0] !== 'time' || header[1] !== 'seq') {
     problems.push('metrics.csv: header must start with time,seq');
-    return problems;
+    return { problems, rows, lastTime: 0 };
   }
   if (new Set(header).size !== header.length) problems.push('metrics.csv: duplicate column names');
   let lastTime = 0;
   const width = header.length;
   for (let start = headerEnd + 1, line = 2; start > 0 && start < b.length && problems.length < 20; line++) {
+    rows++;
     const nl = b.indexOf(NEWLINE, start);
     const end = nl < 0 ? b.length : nl;
     const timeEnd = scanRow(b, start, end, width);
@@ -37,7 +52,7 @@ export function checkMetricsCsv(b: Buffer): string[] {
     if (time < lastTime) problems.push(`metrics.csv line ${line}: time goes backwards`);
     lastTime = time;
   }
-  return problems;
+  return { problems, rows, lastTime };
 }
 
 /**

@@ -28,6 +28,10 @@ export const builtinMigrations: readonly Migration[] = [
   { kind: 'summary', from: '2.0.0', to: '2.1.0', up: (d) => d },
   { kind: 'run-record', from: '2.0.0', to: '2.1.0', up: (d) => d },
   { kind: 'manifest', from: '2.0.0', to: '2.1.0', up: (d) => d },
+  // 2.2.0: summary.json may record the run's trace level (spec.output.trace); a summary without one had the complete trace.
+  { kind: 'summary', from: '2.1.0', to: '2.2.0', up: (d) => d },
+  { kind: 'run-record', from: '2.1.0', to: '2.2.0', up: (d) => d },
+  { kind: 'manifest', from: '2.1.0', to: '2.2.0', up: (d) => d },
 ];
 
 export interface Migrated {

@@ -113,6 +113,9 @@ describe('the readers the report uses', { timeout: 60_000 }, () => {
     const summary = JSON.parse(readFileSync(join(set, 'runs', run.run_id, 'summary.json'), 'utf8')) as { final_metrics: Record<string, number> };
     const served = trace.metrics.indexOf('server.served');
     expect(rows.at(-1)?.values[served]).toBe(summary.final_metrics['server.served']);
+    // The byte reader gives what Number() gives for every cell.
+    const cells = readFileSync(join(set, 'runs', run.run_id, 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    expect(rows.map((r) => [r.time, ...r.values])).toEqual(cells.map((c) => [c[0], ...c.slice(2)]));
     const file = join(set, 'runs', run.run_id, 'metrics.csv');
     const bytes = readFileSync(file);
     writeFileSync(file, Buffer.concat([bytes, Buffer.from('1e9,1,0,0,0,0,0,0\n')]));

@@ -2,10 +2,12 @@ import type { ManifestRun } from '../outputs/schemas.ts';
 import type { ResultsLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { invalidRunFile, readRunFile } from './read-run.ts';
+import { numberValue, scanFiniteNumber } from '../outputs/json-scan.ts';
 
 /** The run file holding the trace. */
 export const TRACE_FILE = 'metrics.csv';
 const NEWLINE = 0x0a;
+const COMMA = 0x2c;
 
 /**
  * A run's metrics over logical time: the value of each metric after each
@@ -41,7 +43,11 @@ export async function readMetricTrace(store: ObjectStore, layout: ResultsLayout,
   const parse = (i: number): { time: number; values: number[] } => {
     const start = starts[i] as number;
     const nl = bytes.indexOf(NEWLINE, start);
-    const cells = bytes.toString('utf8', start, nl < 0 ? bytes.length : nl).split(',');
+    const end = nl < 0 ? bytes.length : nl;
+    return parseRow(bytes, start, end, header.length) ?? parseRowText(i, bytes.toString('utf8', start, end));
+  };
+  const parseRowText = (i: number, line: string): { time: number; values: number[] } => {
+    const cells = line.split(',');
     if (cells.length !== header.length) throw invalidRunFile(store, key, TRACE_FILE, `line ${i + 2}: ${cells.length} cells, header has ${header.length}`);
     return { time: Number(cells[0]), values: cells.slice(2).map(Number) };
   };
@@ -53,4 +59,28 @@ export async function readMetricTrace(store: ObjectStore, layout: ResultsLayout,
       for (let i = 0; i < starts.length; i++) yield parse(i);
     },
   };
+}
+
+/**
+ * A row as the runner writes it (`width` finite numbers, comma-separated),
+ * read from the bytes without making strings; undefined for any other row,
+ * which the text path then reads or refuses.
+ */
+function parseRow(b: Buffer, start: number, end: number, width: number): { time: number; values: number[] } | undefined {
+  const values = new Array<number>(width - 2);
+  let time = 0;
+  let at = start;
+  for (let cell = 0; cell < width; cell++) {
+    if (cell > 0) {
+      if (b[at] !== COMMA) return undefined;
+      at++;
+    }
+    const z = scanFiniteNumber(b, at);
+    if (z < 0) return undefined;
+    const v = numberValue(b, at, z);
+    if (cell === 0) time = v;
+    else if (cell >= 2) values[cell - 2] = v;
+    at = z;
+  }
+  return at === end ? { time, values } : undefined;
 }

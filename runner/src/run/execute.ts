@@ -8,14 +8,13 @@ import { resolveScenario, type ResolvedModule } from '../modules/resolve.ts';
 import { missingHandlers } from '../modules/event-contracts.ts';
 import type { Experiment } from '../spec/experiment.ts';
 import type { RunPoint } from '../spec/plan.ts';
-import { specDigest } from '../spec/load.ts';
+import { specDigest, traceOf } from '../spec/load.ts';
 import { SCHEMA_VERSION, type Summary } from '../outputs/schemas.ts';
-import { RunLogWriter, type RunLogSinks } from '../outputs/format-run-log.ts';
+import { traceWriter, type RunLogSinks } from '../outputs/format-run-log.ts';
 import { RunFiles } from '../outputs/run-files.ts';
 import { RUN_RECORD_FILE } from '../store/layout.ts';
 import { RUNNER_VERSION } from '../version.ts';
 
-export const STANDARD_FILES = ['events.jsonl', 'metrics.csv', 'summary.json'] as const;
 
 export interface RunOutput {
   /** The run's files in a fixed order, summary.json last. */
@@ -60,11 +59,13 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
 
   const sim = new Simulation(instances, scenario.horizon, scenario.latency, rngs.stream('engine', 'latency'), networks);
   // The files are written as the run goes; the log is kept only for modules that analyse it afterwards.
-  const writer = new RunLogWriter(sinks);
+  const trace = traceOf(exp);
+  const writer = traceWriter(trace, sinks);
   const result = sim.run(writer, instances.some((i) => i.runtime.analyze !== undefined));
+  writer.finish();
 
   const files = new RunFiles();
-  files.set('events.jsonl', writer.sinks.events.bytes());
+  if (trace.level === 'complete') files.set('events.jsonl', writer.sinks.events.bytes());
   files.set('metrics.csv', writer.sinks.metrics.bytes());
   const results: Record<string, Record<string, unknown>> = {};
   for (const inst of instances) {
@@ -96,6 +97,7 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
     modules: scenario.modules.map((m) => ({ kind: m.kind, module: m.def.name, name: m.instance, version: m.def.version })),
     runner: { version: RUNNER_VERSION },
     engine: { events: result.executed, end_time: result.endTime, end_reason: result.endReason },
+    trace,
     final_metrics: finalMetrics,
     results,
     files: files.names(),

@@ -44,6 +44,15 @@ describe('runLocal worker pool', { timeout: 60_000 }, () => {
     expect(two.manifest.digest).toBe(one.manifest.digest);
   });
 
+  it('gives the same manifest digest with 1 and 2 workers at a sampled trace level', async () => {
+    const exp = parseExperimentText(spec(0));
+    exp.spec.output = { ...exp.spec.output, trace: { level: 'sampled', every: 7 } };
+    const one = await runLocal(exp, { store: store(), registry: builtinRegistry, workers: 1 });
+    const two = await runLocal(exp, { store: store(), registry: builtinRegistry, workers: 2 });
+    expect(two.succeeded).toBe(6);
+    expect(two.manifest.digest).toBe(one.manifest.digest);
+  });
+
   it('a worker that dies fails only its runs in flight, is replaced, and the rest of the sweep completes', async () => {
     process.env[FAILPOINT_ENV] = 'crash-worker:4';
     const r = await runLocal(parseExperimentText(spec(0)), { store: store(), registry: builtinRegistry, workers: 2 });

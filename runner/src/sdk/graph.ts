@@ -14,7 +14,7 @@ export class Graph {
   private readonly inn: Map<string, string[]>;
   // Built on the first edge() call: generated graphs of millions of edges pay
   // for the string keys only when something looks an edge up.
-  private edgeIndex: Map<string, Edge> | undefined;
+  private edgeIndex: Map<string, Map<string, Edge>> | undefined;
 
   constructor(nodes: readonly string[], edges: readonly Edge[], directed: boolean) {
     this.directed = directed;
@@ -52,22 +52,23 @@ export class Graph {
 
   edge(from: string, to: string): Edge | undefined {
     if (!this.edgeIndex) {
-      // Later duplicates overwrite earlier ones, in edge order.
-      const index = new Map<string, Edge>();
+      // Later duplicates overwrite earlier ones, in edge order. Keyed by node, then node: a lookup builds no string.
+      const index = new Map<string, Map<string, Edge>>();
+      const put = (a: string, b: string, e: Edge) => {
+        let row = index.get(a);
+        if (!row) index.set(a, (row = new Map()));
+        row.set(b, e);
+      };
       for (const e of this.edges) {
-        index.set(key(e.from, e.to), e);
-        if (!this.directed) index.set(key(e.to, e.from), e);
+        put(e.from, e.to, e);
+        if (!this.directed) put(e.to, e.from, e);
       }
       this.edgeIndex = index;
     }
-    return this.edgeIndex.get(key(from, to));
+    return this.edgeIndex.get(from)?.get(to);
   }
 
   hasNode(node: string): boolean {
     return this.out.has(node);
   }
-}
-
-function key(a: string, b: string): string {
-  return `${a}\u0000${b}`;
 }

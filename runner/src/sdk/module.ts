@@ -73,6 +73,12 @@ export interface ModuleRuntime {
   readonly handle?: Readonly<Record<string, (event: SimEvent, sim: Sim) => void>>;
   /** policy modules: reviews every intent other modules emit, in module order. */
   review?(intent: Intent & { readonly source: string }, view: PolicyView): Verdict;
+  /**
+   * policy modules: the only intent types review() can refuse or rewrite; the
+   * engine lets every other type pass without asking. Unset: every intent is
+   * reviewed. A promise about review(): it must allow the others untouched.
+   */
+  readonly reviews?: readonly string[];
   /** Metric values after each event (columns `instance.key` of metrics.csv). Keys must be stable. */
   metrics?(): Readonly<Record<string, number>>;
   /** Module-specific final results for summary.json. */

@@ -198,10 +198,42 @@ export const Execution = strictObject({
   .describe('How the runs are executed. Does not affect results.');
 export type Execution = z.infer<typeof Execution>;
 
+export const TRACE_LEVELS = ['complete', 'sampled', 'final'] as const;
+export const TraceLevel = z.enum(TRACE_LEVELS);
+export type TraceLevel = z.infer<typeof TraceLevel>;
+
+export const Trace = strictObject({
+    level: TraceLevel.default('complete').describe(
+      'complete: every executed event (events.jsonl) and the metrics after every event (metrics.csv), the audit trail; sampled: no event log, the metrics row in force at every `every` time units or after every `every` events, and the last; final: no event log, the last metrics row only.',
+    ),
+    every: z.number().positive().optional().describe('sampled: the sampling interval, in time units or executed events (see unit). Required with sampled, refused otherwise.'),
+    unit: z.enum(['time', 'events']).optional().describe('sampled: what every counts, logical time (default) or executed events.'),
+  })
+  .superRefine((t, ctx) => {
+    if (t.level === 'sampled' && t.every === undefined) ctx.addIssue({ code: 'custom', path: ['every'], message: 'level sampled needs every: the interval between metrics rows (time units, or events with unit: events)' });
+    if (t.level !== 'sampled' && t.every !== undefined) ctx.addIssue({ code: 'custom', path: ['every'], message: `every applies to level sampled only; this trace is ${t.level}` });
+    if (t.level !== 'sampled' && t.unit !== undefined) ctx.addIssue({ code: 'custom', path: ['unit'], message: `unit applies to level sampled only; this trace is ${t.level}` });
+    if (t.unit === 'events' && t.every !== undefined && !Number.isSafeInteger(t.every)) ctx.addIssue({ code: 'custom', path: ['every'], message: `every must be a whole number of events, not ${t.every}` });
+  })
+  .describe('How much of each run\'s course is written. Part of the spec digest: the same spec at another level is another result set.');
+export type Trace = z.infer<typeof Trace>;
+
+/** A run's trace level with its defaults filled in, as summary.json records it. */
+export const RunTrace = z
+  .object({
+    level: TraceLevel,
+    every: z.number().positive().optional().describe('sampled: the interval between rows.'),
+    unit: z.enum(['time', 'events']).optional().describe('sampled: what every counts.'),
+  })
+  .strict()
+  .describe('The trace this run wrote: complete (events.jsonl and a metrics row per event), sampled or final (metrics.csv only).');
+export type RunTrace = z.infer<typeof RunTrace>;
+
 export const Output = strictObject({
     store: z.string().min(1).max(1024).default('file://./results').describe('Object store URI: file://<dir> or s3://<bucket>/<prefix>.'),
+    trace: Trace.optional().describe('Trace level of every run (default: complete).'),
   })
-  .describe('Where validated outputs go.');
+  .describe('Where validated outputs go, and how much of each run\'s course they hold.');
 
 export const ExperimentSpec = strictObject({
     scenario: Scenario,

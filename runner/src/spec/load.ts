@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { SwarmlabError, formatPath } from '../errors.ts';
-import { Experiment } from './experiment.ts';
+import { Experiment, type RunTrace } from './experiment.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
 import { checkKubectlReading } from './kubectl-yaml.ts';
 
@@ -80,9 +80,20 @@ function issueAt(issue: z.core.$ZodIssue, prefix: ReadonlyArray<PropertyKey>): {
 }
 
 /**
- * The digest of everything that determines run outputs: the scenario and the
- * sweep. Execution hints and the store do not change results, so they are out.
+ * The digest of everything that determines run outputs: the scenario, the
+ * sweep and the trace level. Execution hints and the store do not change
+ * results, so they are out. The complete trace, the default, is left out so
+ * that specs written before trace levels keep their digest.
  */
 export function specDigest(exp: Experiment): string {
-  return sha256(canonicalJson({ name: exp.metadata.name, scenario: exp.spec.scenario, sweep: exp.spec.sweep }));
+  const trace = traceOf(exp);
+  return sha256(canonicalJson({ name: exp.metadata.name, scenario: exp.spec.scenario, sweep: exp.spec.sweep, ...(trace.level === 'complete' ? {} : { trace }) }));
+}
+
+/** The spec's trace level with its defaults filled in. */
+export function traceOf(exp: Experiment): RunTrace {
+  const t = exp.spec.output.trace;
+  if (t === undefined || t.level === 'complete') return { level: 'complete' };
+  if (t.level === 'final') return { level: 'final' };
+  return { level: 'sampled', every: t.every as number, unit: t.unit ?? 'time' };
 }

@@ -47,6 +47,7 @@ function gateRuntime(instance: string, intentType: string, core: GateCore): Modu
   let rewritten = 0;
   const byCode: Record<string, number> = {};
   return {
+    reviews: [intentType],
     review(intent, view): Verdict {
       if (intent.type !== intentType) return { allow: true };
       reviewed++;

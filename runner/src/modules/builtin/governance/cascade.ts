@@ -204,7 +204,9 @@ export const governanceCascade = defineModule({
         return { count: c, of: n - 1 };
       }
       const list = influence[i] as { from: number }[];
-      return { count: list.filter((e) => current[e.from] === 1).length, of: list.length };
+      let c = 0;
+      for (const e of list) if (current[e.from] === 1) c++;
+      return { count: c, of: list.length };
     };
 
     interface Choice {

@@ -32,6 +32,8 @@ export const admissionControl = defineModule({
   create(config) {
     let refused = 0;
     return {
+      // Without a capacity nothing is ever refused; with one, only its event type is.
+      reviews: config.capacity === undefined ? [] : [config.eventType],
       review(intent, view) {
         if (config.capacity === undefined || intent.type !== config.eventType) return { allow: true };
         if (view.metric(config.watch) >= config.capacity) {
