@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument, stringify } from 'yaml';
+import { parseDocument } from 'yaml';
 import { BUILT_FILES } from 'swarmlab';
+import { installChart, type ChartRelease } from '../cluster/chart-release.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { buildDerivedImage, ensureImage, loadIntoNode } from '../cluster/image.ts';
 import { experimentStatus, waitForPhase } from '../cluster/operator-fixture.ts';
-import { chartDir, helm } from '../unit/helm-render.ts';
 
 const cluster = useCluster('plugin-image');
 const repo = new URL('../../', import.meta.url);
@@ -29,8 +29,7 @@ const PLUGIN_IMAGE = { repository: 'localhost/swarmlab-sir', tag: '1.0.0' };
 const pluginRef = `${PLUGIN_IMAGE.repository}:${PLUGIN_IMAGE.tag}`;
 
 let work = '';
-const release = 'sir';
-const helmEnv = (): Record<string, string> => ({ KUBECONFIG: cluster.connection.kubeconfigPath, HELM_CACHE_HOME: join(work, 'helm-cache'), HELM_CONFIG_HOME: join(work, 'helm-config'), HELM_DATA_HOME: join(work, 'helm-data') });
+let release: ChartRelease | undefined;
 
 function swarmlab(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -66,33 +65,12 @@ beforeAll(async () => {
   await buildDerivedImage(await ensureImage(), { context: example, tag: pluginRef, archive });
   await loadIntoNode(node, archive);
 
-  const s = cluster.connection.objectStore;
-  await cluster.core.createNamespacedSecret({
-    namespace: cluster.namespace,
-    body: { metadata: { name: 'store-credentials' }, stringData: { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey } },
-  });
-  // Namespaced: this release's operator acts on this namespace only.
-  const values = {
-    rbac: { scope: 'namespaced' },
-    crds: { install: false },
-    operator: { replicas: 1, image: { ...PLUGIN_IMAGE, pullPolicy: 'Never' }, env: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region }, envSecret: 'store-credentials' },
-    runner: { image: { pullPolicy: 'Never' }, env: { SWARMLAB_S3_ENDPOINT: s.endpoint, AWS_REGION: s.region }, envSecret: 'store-credentials', defaultParallelism: 2 },
-    store: { uri: `s3://${s.bucket}/${cluster.namespace}` },
-  };
-  const file = join(work, 'values.yaml');
-  writeFileSync(file, stringify(values));
-  const crd = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', fileURLToPath(new URL('crds/experiments.swarmlab.io.yaml', repo))]);
-  if (crd.code !== 0) throw new Error(`applying the CRD: ${crd.stderr}`);
-  const installed = helm(['install', release, chartDir, '-n', cluster.namespace, '--values', file, '--timeout', '60s'], helmEnv());
-  if (installed.code !== 0) throw new Error(`helm install: ${installed.stderr}`);
-  const rollout = await cluster.kubectl(['rollout', 'status', `deployment/${release}-swarmlab`, '-n', cluster.namespace, '--timeout=180s']);
-  if (rollout.code !== 0) throw new Error(`the operator did not roll out: ${rollout.stderr}\n${(await cluster.kubectl(['describe', 'pods', '-n', cluster.namespace])).stdout}`);
+  release = await installChart(cluster, { release: 'sir', image: PLUGIN_IMAGE });
 }, 600_000);
 
 afterAll(() => {
-  if (work === '') return;
-  helm(['uninstall', release, '-n', cluster.namespace, '--ignore-not-found'], helmEnv());
-  if (process.env['SWARMLAB_KEEP_CLUSTER_LOGS'] !== '1') rmSync(work, { recursive: true, force: true });
+  release?.uninstall();
+  if (work !== '' && process.env['SWARMLAB_KEEP_CLUSTER_LOGS'] !== '1') rmSync(work, { recursive: true, force: true });
 });
 
 describe('a module package in an image built FROM swarmlab\'s, on the local node', () => {
@@ -114,7 +92,7 @@ describe('a module package in an image built FROM swarmlab\'s, on the local node
     expect(done.runs?.succeeded).toBe(4);
     expect(done.manifestDigest).toBe(summary.manifestDigest);
 
-    const operatorPods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `app.kubernetes.io/instance=${release},app.kubernetes.io/component=operator` });
+    const operatorPods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: release?.operatorPods });
     const runnerPods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `batch.kubernetes.io/job-name` });
     expect(operatorPods.items.length).toBeGreaterThan(0);
     expect(runnerPods.items.length).toBeGreaterThan(0);
@@ -132,6 +110,8 @@ describe('a module package in an image built FROM swarmlab\'s, on the local node
       AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
       AWS_REGION: s.region || 'us-east-1',
       SWARMLAB_S3_ENDPOINT: s.endpoint,
+      // The download validates every file, the package's own among them: it needs the package, as swarmlab run did.
+      SWARMLAB_MODULES: join(example, 'src/index.ts'),
     });
     expect(fetched.code, fetched.stderr).toBe(0);
     const set = join(work, 'results', name, (done.specDigest ?? '').slice(0, 16));

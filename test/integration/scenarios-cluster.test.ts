@@ -1,6 +1,8 @@
 // Every shipped Experiment file, applied with the pinned kubectl to the local
-// control plane (operator running, pods on the local node), reaches Complete with
-// the manifest digest `swarmlab run` gives the same file.
+// control plane where the chart is installed (its operator a pod on the local
+// node, in a namespace that enforces the restricted Pod Security profile, run
+// pods beside it), reaches Complete with the manifest digest `swarmlab run`
+// gives the same file.
 //
 // The shipped sweeps are larger than a test should run, so each file is
 // reduced before anything reads it: one seed, the first two values of the
@@ -16,16 +18,21 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { BUILT_FILES } from 'swarmlab';
-import { experimentStatus, useTestOperator, waitForPhase } from '../cluster/operator-fixture.ts';
+import { installChart, type ChartRelease } from '../cluster/chart-release.ts';
+import { experimentStatus, waitForPhase } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 
 const cluster = useCluster('scenarios');
 const repo = new URL('../../', import.meta.url);
 const bin = fileURLToPath(new URL('bin/swarmlab.js', repo));
-useTestOperator(cluster);
+let release: ChartRelease | undefined;
+beforeAll(async () => {
+  release = await installChart(cluster, { release: 'scenarios' });
+}, 300_000);
+afterAll(() => release?.uninstall());
 
 /** Experiment files shipped in scenarios/ and examples/ (when it exists). */
 function shippedFiles(): string[] {
