@@ -116,6 +116,16 @@ export function buildCli(): Command {
     });
 
   program
+    .command('analyze')
+    .description("Sensitivity analysis of an experiment run with a design: Sobol' first- and total-order indices (a saltelli design) or Morris's mu*, mu and sigma (a morris design) of its final metrics, with bootstrap intervals. Writes sensitivity.json beside the results and adds a section to the report.")
+    .argument('<results>', 'results folder (results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI')
+    .requiredOption('--method <method>', 'sobol or morris')
+    .option('--metric <name>', 'a final metric to analyse (repeat for more; default: every one)', collect)
+    .option('--resamples <n>', 'bootstrap resamples for the intervals (default 1000)', positiveInt('--resamples'))
+    .option('--json', 'print the analysis as JSON')
+    .action(async (target: string, opts: { method: string; metric?: string[]; resamples?: number; json?: boolean }) => (await import('./analyze-command.ts')).analyzeCommand(target, opts));
+
+  program
     .command('modules')
     .description('List the modules this runner has (built-in and from the runner configuration), or explain one: config fields, events, metrics, files.')
     .argument('[name]', 'a module name, or kind/name')

@@ -11,6 +11,7 @@ import type { ObjectStore } from '../store/store.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { modulePanels } from './module-panels.ts';
+import { sensitivityPanel } from './sensitivity-panel.ts';
 import { Downsampler } from './downsample.ts';
 import { distributionAcrossSeeds, metricAgainstParams, metricOverTime, type PointRow, type RunValue, type SeriesRun } from './figures.ts';
 import { escapeHtml, htmlFigure, htmlPage, htmlTable } from './html.ts';
@@ -104,6 +105,8 @@ export async function buildReport(store: ObjectStore, layout: ResultsLayout, man
       (page.rows.length === 0 ? '<p>No final metrics: no run succeeded, or the modules report none.</p>' : '') +
       `${constantNote}${metricBlocks.join('\n')}</section>`,
   );
+
+  sections.push(await sensitivityPanel(store, layout, manifest, renderer));
 
   const seriesMetrics = opts.metrics ?? (drawn.length > 0 ? drawn : constant).slice(0, REPORT_LIMITS.seriesMetrics);
   const pointOf = (run: ManifestRun): number => planRun(exp, run.index, seeds).pointIndex;
