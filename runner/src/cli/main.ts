@@ -91,7 +91,7 @@ export function buildCli(): Command {
   program
     .command('schema')
     .description('Print the JSON Schemas of the Experiment file and of the output files, or write them to a folder.')
-    .argument('[name]', 'one schema: experiment (the Experiment file), event-line, summary, run-record, manifest, provenance, failure-record, results-index, or <module>.<file>')
+    .argument('[name]', 'one schema: experiment (the Experiment file), event-line, summary, run-record, manifest, provenance, failure-record, results-index, sensitivity, or <module>.<file>')
     .option('--out <dir>', 'write <name>.schema.json files here')
     .action(async (name: string | undefined, opts: { out?: string }) => (await commands()).schemaCommand(name, opts));
 
