@@ -102,6 +102,12 @@ describe('swarmlab analyze', { timeout: 120_000 }, () => {
     expect(read('mor', 'report.html')).toContain('Morris: mu* and sigma');
   });
 
+  it('a design runs to the same manifest with 2 worker processes (each plans its own points)', async () => {
+    const exp = spec('mor', '      method: morris\n      trajectories: 6\n      levels: 4');
+    const two = await runLocal(exp, { store: new FileStore(mkdtempSync(join(work, 'two-'))), registry: builtinRegistry, workers: 2 });
+    expect(two.manifest.digest).toBe(JSON.parse(read('mor', 'manifest.json')).digest);
+  });
+
   it('refuses a method the design does not serve, and an unknown metric, naming the known ones', async () => {
     await expect(analyze('mor', { method: 'sobol' })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/--method sobol reads the runs of a saltelli design; this experiment's spec.sweep.design method is morris/) });
     await expect(analyze('ish', { method: 'sobol', metric: ['f.z'] })).rejects.toMatchObject({ code: 'USAGE', message: '--metric f.z: no such final metric; known: f.y' });
