@@ -16,6 +16,8 @@ import { sobolIndices } from './sobol-indices.ts';
 
 export const DEFAULT_RESAMPLES = 1000;
 export const DEFAULT_CONFIDENCE = 0.95;
+/** The estimate of an index that cannot be computed (fewer than two complete base samples). */
+const none = { value: null, ci_low: null, ci_high: null };
 
 export interface AnalyzeOptions {
   readonly method: AnalysisMethod;
@@ -122,5 +124,3 @@ export async function analyzeResults(store: ObjectStore, layout: ResultsLayout, 
     metrics: results,
   });
 }
-
-const none = { value: null, ci_low: null, ci_high: null };
