@@ -82,6 +82,9 @@ describe('swarmlab analyze', { timeout: 120_000 }, () => {
     expect(html).toContain('<section id="sensitivity"><h2>Sensitivity analysis</h2>');
     expect(html).toContain('<a href="#sensitivity">Sensitivity analysis</a>');
     expect(html).toMatch(/<td>f\.x2<\/td><td>-?\d\.\d{3} \[/);
+    // A design's points share no values: a scatter per parameter, not the grid's lines and per-point spreads.
+    expect(html).toContain('mean across seeds at each design point, against each parameter');
+    expect(html).not.toContain('each run at each point');
     const report = await validateResults(new FileStore(setOf('ish')), builtinRegistry);
     // The failed run is reported as such; the rebuilt report matches the index.
     expect(report.problems.filter((p) => !p.startsWith('run-000007: failed:'))).toEqual([]);
