@@ -1,10 +1,10 @@
 import { Rng } from '../rng/index.ts';
 import type { Design, ParamValue, Sweep } from '../spec/experiment.ts';
-import { DEFAULT_MAXIMIN_CANDIDATES, DEFAULT_MORRIS_LEVELS } from '../spec/design.ts';
+import { DEFAULT_MAXIMIN_CANDIDATES, DEFAULT_MORRIS_LEVELS, designPointCount } from '../spec/design.ts';
 import { canonicalJson } from '../spec/canonical.ts';
 import { latinHypercube, maximinLatinHypercube } from './latin-hypercube.ts';
 import { morrisTrajectories } from './morris.ts';
-import { saltelliGroupSize, saltelliRows } from './saltelli.ts';
+import { saltelliRows } from './saltelli.ts';
 import { sobolPoints } from './sobol-sequence.ts';
 import { valueAt } from './transform.ts';
 
@@ -21,10 +21,7 @@ export interface DesignPoints {
 
 /** The number of points the design gives, without drawing them (the run cap is checked before anything is drawn). */
 export function designSize(design: Design): number {
-  const d = design.parameters.length;
-  if (design.method === 'saltelli') return design.samples! * saltelliGroupSize(d, design.secondOrder === true);
-  if (design.method === 'morris') return design.trajectories! * (d + 1);
-  return design.samples!;
+  return designPointCount(design);
 }
 
 export function morrisLevels(design: Design): number {

@@ -90,6 +90,7 @@ ${extra}    design: ${design}
     ['categorical without values', '{ method: random, samples: 4, parameters: [{ param: server.discipline, distribution: categorical }] }', '', /needs values/],
     ['a fractional integer bound', '{ method: random, samples: 4, parameters: [{ param: server.servers, distribution: integer, min: 1.5, max: 3 }] }', '', /whole number/],
     ['a parameter twice', '{ method: random, samples: 4, parameters: [{ param: server.servers, distribution: integer, min: 1, max: 2 }, { param: server.servers, distribution: integer, min: 1, max: 3 }] }', '', /already at parameters\[0\]/],
+    ['too many points', '{ method: saltelli, samples: 262144, parameters: [{ param: server.servers, distribution: integer, min: 1, max: 2 }, { param: server.serviceRate, distribution: uniform, min: 1, max: 2 }, { param: server.warmup, distribution: uniform, min: 0, max: 2 }] }', '', /1310720 points, more than the 1000000/],
     ['a typo', '{ method: random, sample: 4, parameters: [{ param: server.servers, distribution: integer, min: 1, max: 2 }] }', '', /did you mean samples/],
   ];
   const paths: Record<string, string> = {
@@ -105,6 +106,7 @@ ${extra}    design: ${design}
     'categorical without values': 'spec.sweep.design.parameters[0].values',
     'a fractional integer bound': 'spec.sweep.design.parameters[0].min',
     'a parameter twice': 'spec.sweep.design.parameters[1].param',
+    'too many points': 'spec.sweep.design.samples',
     'a typo': 'spec.sweep.design.sample',
   };
   for (const [name, design, extra, message] of cases) {

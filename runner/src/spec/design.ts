@@ -28,6 +28,17 @@ const SETTINGS: Readonly<Record<DesignMethod, readonly string[]>> = {
 };
 const OPTIONAL_SETTINGS = ['samples', 'maximin', 'candidates', 'scramble', 'secondOrder', 'levels', 'trajectories'] as const;
 
+/** Most points a design may have: the whole design is drawn in each process that plans a run. */
+export const MAX_DESIGN_POINTS = 1_000_000;
+
+/** The number of points of a design with these settings (Saltelli: N (k + 2), or N (2k + 2) with second order; Morris: r (k + 1)). */
+export function designPointCount(d: { readonly method: DesignMethod; readonly parameters: readonly unknown[]; readonly samples?: number | undefined; readonly trajectories?: number | undefined; readonly secondOrder?: boolean | undefined }): number {
+  const k = d.parameters.length;
+  if (d.method === 'saltelli') return (d.samples ?? 0) * (d.secondOrder === true ? 2 * k + 2 : k + 2);
+  if (d.method === 'morris') return (d.trajectories ?? 0) * (k + 1);
+  return d.samples ?? 0;
+}
+
 const isPowerOfTwo = (n: number): boolean => Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
 export function designParameterSchema<P extends z.ZodType, V extends z.ZodType>(paramPath: P, paramValue: V) {
@@ -94,6 +105,10 @@ export function designSchema<P extends z.ZodType>(parameter: P) {
       if (d.candidates !== undefined && d.maximin !== true) ctx.addIssue({ code: 'custom', path: ['candidates'], message: 'candidates applies with maximin: true' });
       if (d.maximin === true && d.samples !== undefined && d.samples > MAX_MAXIMIN_SAMPLES) {
         ctx.addIssue({ code: 'custom', path: ['samples'], message: `a maximin Latin hypercube takes at most ${MAX_MAXIMIN_SAMPLES} samples (its cost grows with their square), not ${d.samples}` });
+      }
+      const points = designPointCount(d);
+      if (points > MAX_DESIGN_POINTS) {
+        ctx.addIssue({ code: 'custom', path: [d.method === 'morris' ? 'trajectories' : 'samples'], message: `the design has ${points} points, more than the ${MAX_DESIGN_POINTS} a design may have` });
       }
       const seen = new Map<string, number>();
       d.parameters.forEach((p, i) => {
