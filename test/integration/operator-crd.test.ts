@@ -86,6 +86,31 @@ describe('Experiment CRD on a real API server', () => {
     expect(cat.stdout).toContain('experiment.swarmlab.io/ok');
   });
 
+  it('accepts an Experiment with a design and keeps every field of it (categorical values included)', async () => {
+    const doc = valid('designed');
+    doc.spec.sweep = {
+      seeds: { base: 7 },
+      design: {
+        method: 'latin-hypercube',
+        samples: 16,
+        maximin: true,
+        candidates: 4,
+        parameters: [
+          { param: 'arrivals.rate', distribution: 'log-uniform', min: 0.1, max: 0.9 },
+          { param: 'transit.kind', distribution: 'categorical', values: ['a', 2, true] },
+        ],
+      },
+      points: [{ 'arrivals.rate': 0.5 }],
+    };
+    const r = await apply(doc);
+    expect(r.code, r.stderr).toBe(0);
+    const got = await cluster.kubectl(['get', 'experiment', 'designed', '-n', cluster.namespace, '-o', 'json']);
+    expect((JSON.parse(got.stdout) as Doc).spec.sweep).toEqual(doc.spec.sweep);
+    const refused = await apply(bad('designed-bad', 'spec.sweep', { design: { method: 'grid', parameters: [] } }));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/spec\.sweep\.design\.method: Unsupported value: "grid"/);
+  });
+
   it('kubectl explain shows the zod descriptions', async () => {
     const r = await cluster.kubectl(['explain', 'experiment.spec.sweep']);
     expect(r.code, r.stderr).toBe(0);

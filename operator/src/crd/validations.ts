@@ -18,8 +18,9 @@ const seedCount =
 /**
  * A lower bound of runCount(sweep) (runner/src/spec/plan.ts) that CEL can
  * see: explicit points times seeds. Grid values are untyped parameter values
- * (number, string or boolean), which CEL cannot see at all, so the full count
- * is checked by the operator (SWEEP_TOO_LARGE, an InvalidSpec condition).
+ * (number, string or boolean), which CEL cannot see at all, so the full count,
+ * a design's points included, is checked by the operator (SWEEP_TOO_LARGE, an
+ * InvalidSpec condition).
  */
 export function runCountLowerBoundCel(): string {
   return `double(has(self.points) && size(self.points) > 0 ? size(self.points) : 1) * double(${seedCount})`;

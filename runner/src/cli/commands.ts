@@ -7,6 +7,7 @@ import { resolveScenario } from '../modules/resolve.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { loadExperimentFile, specDigest } from '../spec/load.ts';
 import { plan, planRun, runCount, runIdOf } from '../spec/plan.ts';
+import { designSize } from '../designs/design-points.ts';
 import { sweepDuplicateWarnings, type SpecWarning } from '../spec/sweep-duplicates.ts';
 import { openStore } from '../store/open.ts';
 import { FileStore } from '../store/file-store.ts';
@@ -130,7 +131,9 @@ export async function planCommand(file: string, opts: { json?: boolean }): Promi
     return;
   }
   printWarnings(warnings);
-  const lines = [`${exp.metadata.name}: ${runs.length} runs (spec digest ${specDigest(exp).slice(0, 16)})`, 'RUN\tINDEX\tSEED\tPARAMS'];
+  const design = exp.spec.sweep.design;
+  const designNote = design === undefined ? '' : `; ${design.method} design of ${designSize(design)} points`;
+  const lines = [`${exp.metadata.name}: ${runs.length} runs (spec digest ${specDigest(exp).slice(0, 16)}${designNote})`, 'RUN\tINDEX\tSEED\tPARAMS'];
   for (const r of runs) lines.push(`${r.runId}\t${r.index}\t${r.seed}\t${Object.entries(r.params).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

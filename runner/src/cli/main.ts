@@ -91,7 +91,7 @@ export function buildCli(): Command {
   program
     .command('schema')
     .description('Print the JSON Schemas of the Experiment file and of the output files, or write them to a folder.')
-    .argument('[name]', 'one schema: experiment (the Experiment file), event-line, summary, run-record, manifest, provenance, failure-record, results-index, or <module>.<file>')
+    .argument('[name]', 'one schema: experiment (the Experiment file), event-line, summary, run-record, manifest, provenance, failure-record, results-index, sensitivity, or <module>.<file>')
     .option('--out <dir>', 'write <name>.schema.json files here')
     .action(async (name: string | undefined, opts: { out?: string }) => (await commands()).schemaCommand(name, opts));
 
@@ -114,6 +114,16 @@ export function buildCli(): Command {
       const { reportCommand } = await import('./report-command.ts');
       await reportCommand(target, opts);
     });
+
+  program
+    .command('analyze')
+    .description("Sensitivity analysis of an experiment run with a design: Sobol' first- and total-order indices (a saltelli design) or Morris's mu*, mu and sigma (a morris design) of its final metrics, with bootstrap intervals. Writes sensitivity.json beside the results and adds a section to the report.")
+    .argument('<results>', 'results folder (results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI')
+    .requiredOption('--method <method>', 'sobol or morris')
+    .option('--metric <name>', 'a final metric to analyse (repeat for more; default: every one)', collect)
+    .option('--resamples <n>', 'bootstrap resamples for the intervals (default 1000)', positiveInt('--resamples'))
+    .option('--json', 'print the analysis as JSON')
+    .action(async (target: string, opts: { method: string; metric?: string[]; resamples?: number; json?: boolean }) => (await import('./analyze-command.ts')).analyzeCommand(target, opts));
 
   program
     .command('modules')

@@ -3,7 +3,7 @@ import type { LatencyRule } from '../sdk/latency.ts';
 import type { Experiment, ParamValue, Scenario as ScenarioType } from '../spec/experiment.ts';
 import { Scenario } from '../spec/experiment.ts';
 import { zodToSpecError } from '../spec/load.ts';
-import { checkRunCap, paramNameSource, paramSource, pointCount, pointParams } from '../spec/plan.ts';
+import { checkRunCap, generatedPointCount, paramNameSource, paramSource, pointCount, pointParams } from '../spec/plan.ts';
 import type { ConfigIssue } from '../sdk/module.ts';
 import { CHECK_TIME_LIMIT_MS, HOOK_TIME_LIMIT_MS, HookBudget, runModuleHook } from '../hook-guard.ts';
 import type { ModuleRegistry } from './registry.ts';
@@ -209,9 +209,10 @@ function checkParamPaths(exp: Experiment): void {
     }
   };
   sweep.grid.forEach((axis, a) => check(axis.param, axis.values[0]!, `spec.sweep.grid[${a}].param`));
-  const grid = pointCount({ ...sweep, points: [] });
+  sweep.design?.parameters.forEach((p, k) => check(p.param, p.values?.[0] ?? p.min!, `spec.sweep.design.parameters[${k}].param`));
+  const generated = generatedPointCount(sweep);
   sweep.points.forEach((point, j) => {
-    for (const [param, value] of Object.entries(point)) check(param, value, paramNameSource(sweep, (sweep.grid.length ? grid : 0) + j, param));
+    for (const [param, value] of Object.entries(point)) check(param, value, paramNameSource(sweep, generated + j, param));
   });
 }
 

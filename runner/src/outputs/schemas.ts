@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ModuleKind, RunTrace } from '../spec/experiment.ts';
+import { SensitivityFile } from '../analysis/sensitivity-file.ts';
 
 /** Semver of the output file formats. Bump minor for additive changes, major for breaking ones (and add a migration). */
 export const SCHEMA_VERSION = '2.2.0';
@@ -168,4 +169,5 @@ export const outputSchemas = {
   provenance: Provenance,
   'failure-record': FailureRecord,
   'results-index': ResultsIndex,
+  sensitivity: SensitivityFile,
 } as const;

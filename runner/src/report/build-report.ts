@@ -11,6 +11,8 @@ import type { ObjectStore } from '../store/store.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { modulePanels } from './module-panels.ts';
+import { sensitivityPanel } from './sensitivity-panel.ts';
+import { metricAgainstDesign } from './design-figures.ts';
 import { Downsampler } from './downsample.ts';
 import { distributionAcrossSeeds, metricAgainstParams, metricOverTime, type PointRow, type RunValue, type SeriesRun } from './figures.ts';
 import { escapeHtml, htmlFigure, htmlPage, htmlTable } from './html.ts';
@@ -80,7 +82,7 @@ export async function buildReport(store: ObjectStore, layout: ResultsLayout, man
   sections.push(whatWasRun(manifest, exp.spec.scenario.modules, exp.spec.sweep, page.points));
 
   const drawnPoints = Math.min(page.points, REPORT_LIMITS.points);
-  const runValues = drawn.length === 0 ? [] : await readRunValues(store, layout, drawn, { maxPoints: drawnPoints, seedsPerPoint: Math.max(1, Math.floor(REPORT_LIMITS.dots / Math.max(1, drawnPoints))) });
+  const runValues = drawn.length === 0 || exp.spec.sweep.design !== undefined ? [] : await readRunValues(store, layout, drawn, { maxPoints: drawnPoints, seedsPerPoint: Math.max(1, Math.floor(REPORT_LIMITS.dots / Math.max(1, drawnPoints))) });
   const metricBlocks: string[] = [];
   for (const [m, metric] of drawn.entries()) {
     const rows: PointRow[] = (byMetric.get(metric) ?? []).map((r) => ({ point: r.point, params: r.params.map(([, v]) => scalar(v)), n: r.n, mean: r.mean, ciLow: r.ci95_low, ciHigh: r.ci95_high }));
@@ -88,6 +90,11 @@ export async function buildReport(store: ObjectStore, layout: ResultsLayout, man
       const value = r.values[m];
       return value === null || value === undefined ? [] : [{ point: r.point, params: pointParams.get(r.point) ?? [], value }];
     });
+    if (exp.spec.sweep.design !== undefined) {
+      const scatter = await renderer.render(metricAgainstDesign(metric, params, rows));
+      metricBlocks.push(`<div class="metric"><h3>${escapeHtml(metric)}</h3><div class="figures">${htmlFigure('mean across seeds at each design point, against each parameter', scatter)}</div></div>`);
+      continue;
+    }
     const against = await renderer.render(metricAgainstParams(metric, params, rows));
     const spread = await renderer.render(distributionAcrossSeeds(metric, params, runs));
     metricBlocks.push(
@@ -104,6 +111,8 @@ export async function buildReport(store: ObjectStore, layout: ResultsLayout, man
       (page.rows.length === 0 ? '<p>No final metrics: no run succeeded, or the modules report none.</p>' : '') +
       `${constantNote}${metricBlocks.join('\n')}</section>`,
   );
+
+  sections.push(await sensitivityPanel(store, layout, manifest, renderer));
 
   const seriesMetrics = opts.metrics ?? (drawn.length > 0 ? drawn : constant).slice(0, REPORT_LIMITS.seriesMetrics);
   const pointOf = (run: ManifestRun): number => planRun(exp, run.index, seeds).pointIndex;

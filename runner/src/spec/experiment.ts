@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ModuleKind } from '../sdk/kinds.ts';
 import { strictObject } from './strict-object.ts';
 import { repeatedGridParams } from './sweep-duplicates.ts';
+import { designParameterSchema, designSchema } from './design.ts';
 
 // The Experiment document: the same file runs locally (`swarmlab run`) and on a
 // cluster (`kubectl apply`). Everything here must stay within what a
@@ -122,9 +123,15 @@ export const GridAxis = strictObject({
   })
   .describe('One axis of the parameter grid.');
 
+export const DesignParameter = designParameterSchema(paramPath, ParamValue);
+export type DesignParameter = z.infer<typeof DesignParameter>;
+export const Design = designSchema(DesignParameter);
+export type Design = z.infer<typeof Design>;
+
 export const Sweep = strictObject({
     seeds: Seeds.default({ base: 1 }),
     grid: z.array(GridAxis).max(32).default([]).describe('Axes whose cartesian product, times the seeds, gives the runs.'),
+    design: Design.optional().describe('Parameter points from a design (random, Latin hypercube, Sobol\', Saltelli, Morris) instead of a grid; run before the explicit points.'),
     points: z
       .array(crd(z.record(paramPath, ParamValue), { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }))
       .max(10_000)
@@ -136,8 +143,9 @@ export const Sweep = strictObject({
     for (const r of repeatedGridParams(s.grid)) {
       ctx.addIssue({ code: 'custom', path: ['grid', r.index, 'param'], message: `parameter ${r.param} is already swept by grid[${r.first}]; give each parameter one axis` });
     }
+    if (s.design !== undefined && s.grid.length > 0) ctx.addIssue({ code: 'custom', path: ['design'], message: 'give a grid or a design, not both (explicit points may follow either)' });
   })
-  .describe('Seeds x parameter grid (plus explicit points).');
+  .describe('Seeds x parameter points: a grid or a design, plus explicit points.');
 export type Sweep = z.infer<typeof Sweep>;
 
 // Kubernetes quantity without sign or lookahead (Go regexp has none), e.g. 500m, 2, 1.5Gi, 1e3.

@@ -1,5 +1,6 @@
 import { SwarmlabError } from '../errors.ts';
 import { deriveUint32 } from '../rng/index.ts';
+import { designPoints, designSize } from '../designs/design-points.ts';
 import type { Experiment, ParamValue, Sweep } from './experiment.ts';
 
 export interface RunPoint {
@@ -26,8 +27,13 @@ function gridSize(sweep: Sweep): number {
   return sweep.grid.reduce((n, axis) => n * axis.values.length, sweep.grid.length === 0 ? 0 : 1);
 }
 
+/** The points of the grid or of the design (a sweep has one or neither), which come before the explicit points. */
+export function generatedPointCount(sweep: Sweep): number {
+  return sweep.design !== undefined ? designSize(sweep.design) : gridSize(sweep);
+}
+
 export function pointCount(sweep: Sweep): number {
-  const n = gridSize(sweep) + sweep.points.length;
+  const n = generatedPointCount(sweep) + sweep.points.length;
   return n === 0 ? 1 : n;
 }
 
@@ -41,7 +47,7 @@ export function checkRunCap(sweep: Sweep): void {
   if (total > sweep.maxRuns) {
     throw new SwarmlabError('SWEEP_TOO_LARGE', `the sweep has ${total} runs, more than maxRuns ${sweep.maxRuns}`, {
       path: 'spec.sweep.maxRuns',
-      hint: 'shrink the grid or seeds, or raise spec.sweep.maxRuns',
+      hint: 'shrink the grid, design or seeds, or raise spec.sweep.maxRuns',
     });
   }
 }
@@ -58,9 +64,10 @@ function gridDigits(sweep: Sweep, pointIndex: number): number[] {
   return digits;
 }
 
-/** The parameter values of one point: grid points first (last axis varies fastest), then explicit points. */
+/** The parameter values of one point: grid points (last axis varies fastest) or design points first, then explicit points. */
 export function pointParams(sweep: Sweep, pointIndex: number): Record<string, ParamValue> {
-  const grid = gridSize(sweep);
+  const grid = generatedPointCount(sweep);
+  if (sweep.design !== undefined && pointIndex < grid) return { ...designPoints(sweep).params[pointIndex] };
   if (pointIndex < grid) {
     const params: Record<string, ParamValue> = {};
     const digits = gridDigits(sweep, pointIndex);
@@ -73,9 +80,13 @@ export function pointParams(sweep: Sweep, pointIndex: number): Record<string, Pa
   return explicit ? { ...explicit } : {};
 }
 
-/** The spec path that gives parameter `param` its value at a point: `spec.sweep.grid[0].values[2]` or `spec.sweep.points[3].<param>`. */
+/** The index of `param` among the design's parameters. */
+const designParameterIndex = (sweep: Sweep, param: string): number => sweep.design!.parameters.findIndex((p) => p.param === param);
+
+/** The spec path that gives parameter `param` its value at a point: `spec.sweep.grid[0].values[2]`, `spec.sweep.design.parameters[1]` or `spec.sweep.points[3].<param>`. */
 export function paramSource(sweep: Sweep, pointIndex: number, param: string): string {
-  const grid = gridSize(sweep);
+  const grid = generatedPointCount(sweep);
+  if (sweep.design !== undefined && pointIndex < grid) return `spec.sweep.design.parameters[${designParameterIndex(sweep, param)}]`;
   if (pointIndex < grid) {
     const a = sweep.grid.findIndex((axis) => axis.param === param);
     return `spec.sweep.grid[${a}].values[${gridDigits(sweep, pointIndex)[a]}]`;
@@ -85,7 +96,8 @@ export function paramSource(sweep: Sweep, pointIndex: number, param: string): st
 
 /** The spec path that names parameter `param` at a point: its grid axis, or the explicit point's key. */
 export function paramNameSource(sweep: Sweep, pointIndex: number, param: string): string {
-  const grid = gridSize(sweep);
+  const grid = generatedPointCount(sweep);
+  if (sweep.design !== undefined && pointIndex < grid) return `spec.sweep.design.parameters[${designParameterIndex(sweep, param)}].param`;
   if (pointIndex < grid) return `spec.sweep.grid[${sweep.grid.findIndex((axis) => axis.param === param)}].param`;
   return `spec.sweep.points[${pointIndex - grid}].${param}`;
 }

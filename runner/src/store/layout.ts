@@ -17,6 +17,8 @@ export const REPORT_FILE = 'report.html';
 /** Every file built from a manifest, in the order the results index records them. */
 export const BUILT_FILES = [...TABLE_FILES, REPORT_FILE] as const;
 export type BuiltFile = (typeof BUILT_FILES)[number];
+/** What `swarmlab analyze` found (runner/src/analysis), beside the tables it was computed from. */
+export const SENSITIVITY_FILE = 'sensitivity.json';
 const RUNS_DIR = 'runs';
 const PROVENANCE_DIR = 'provenance';
 
@@ -78,6 +80,10 @@ export class ResultsLayout {
   /** A file built from the manifest (a table or the report). */
   table(file: BuiltFile): string {
     return this.#under(file);
+  }
+
+  get sensitivity(): string {
+    return this.#under(SENSITIVITY_FILE);
   }
 
   /** Written after the manifest and the tables: each table's sha256 and the manifest digest they were built from. */
