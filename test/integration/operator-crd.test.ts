@@ -114,7 +114,7 @@ describe('Experiment CRD on a real API server', () => {
   it('kubectl explain shows the zod descriptions', async () => {
     const r = await cluster.kubectl(['explain', 'experiment.spec.sweep']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('Seeds x parameter grid');
+    expect(r.stdout).toContain('Seeds x parameter points: a grid or a design');
     const ex = await cluster.kubectl(['explain', 'experiment.spec.execution.maxFailedRuns']);
     expect(ex.stdout).toContain('Failure budget');
   });
