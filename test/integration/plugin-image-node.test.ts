@@ -8,39 +8,26 @@
 // gives the same file with the package loaded locally, and the report the
 // results Job builds inside that image (the package's panels included) is
 // `swarmlab run`'s bytes. A module the image lacks is InvalidSpec before any Job.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { BUILT_FILES } from 'swarmlab';
 import { installChart, type ChartRelease } from '../cluster/chart-release.ts';
-import { useCluster, waitFor } from '../cluster/harness.ts';
+import { useCluster } from '../cluster/harness.ts';
+import { expectDownloadIsLocal, swarmlab } from '../cluster/local-cli.ts';
 import { buildDerivedImage, ensureImage, loadIntoNode } from '../cluster/image.ts';
-import { experimentStatus, waitForPhase } from '../cluster/operator-fixture.ts';
+import { waitForPhase } from '../cluster/operator-fixture.ts';
 
 const cluster = useCluster('plugin-image');
 const repo = new URL('../../', import.meta.url);
-const bin = fileURLToPath(new URL('bin/swarmlab.js', repo));
 const example = fileURLToPath(new URL('examples/plugins/sir-epidemic/', repo));
 const PLUGIN_IMAGE = { repository: 'localhost/swarmlab-sir', tag: '1.0.0' };
 const pluginRef = `${PLUGIN_IMAGE.repository}:${PLUGIN_IMAGE.tag}`;
 
 let work = '';
 let release: ChartRelease | undefined;
-
-function swarmlab(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** The example's Experiment, smaller (200 agents, 2x2 points, one seed), under another name, storing where the chart says. */
 function smallSir(name: string, agentModule = 'sir-epidemic'): string {
@@ -101,23 +88,14 @@ describe('a module package in an image built FROM swarmlab\'s, on the local node
       expect(p.spec?.nodeName).toBeTruthy();
     }
 
-    await waitFor(`${name}'s tables and report`, async () => ((await experimentStatus(cluster, name))?.conditions?.some((c) => c.type === 'ResultsReady' && c.status === 'True') ? true : undefined), { timeoutMs: 180_000, intervalMs: 500 });
-    const s = cluster.connection.objectStore;
     const downloaded = join(work, 'downloaded');
-    const fetched = await swarmlab(['results', name, '-n', cluster.namespace, '--download', downloaded], {
-      KUBECONFIG: cluster.connection.kubeconfigPath,
-      AWS_ACCESS_KEY_ID: s.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
-      AWS_REGION: s.region || 'us-east-1',
-      SWARMLAB_S3_ENDPOINT: s.endpoint,
+    await expectDownloadIsLocal(cluster, name, {
+      localSet: join(work, 'results', name, (done.specDigest ?? '').slice(0, 16)),
+      into: downloaded,
       // The download validates every file, the package's own among them: it needs the package, as swarmlab run did.
-      SWARMLAB_MODULES: join(example, 'src/index.ts'),
+      env: { SWARMLAB_MODULES: join(example, 'src/index.ts') },
+      timeoutMs: 180_000,
     });
-    expect(fetched.code, fetched.stderr).toBe(0);
-    const set = join(work, 'results', name, (done.specDigest ?? '').slice(0, 16));
-    for (const f of [...BUILT_FILES, 'results-index.json']) {
-      expect(readFileSync(join(downloaded, f)).equals(readFileSync(join(set, f))), `${f}: the cluster's bytes are swarmlab run's`).toBe(true);
-    }
     // The package's own panel, drawn by the results Job inside the plugin image.
     expect(readFileSync(join(downloaded, 'report.html'), 'utf8')).toContain('Attack rate: the share of agents ever infected');
   });

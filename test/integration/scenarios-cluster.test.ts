@@ -13,21 +13,19 @@
 // bytes, and the scenario is the real file's. The tables and the report the
 // cluster's finishing step builds, fetched with `swarmlab results --download`,
 // are the bytes `swarmlab run` wrote.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMap, isSeq, parseDocument } from 'yaml';
-import { BUILT_FILES } from 'swarmlab';
 import { installChart, type ChartRelease } from '../cluster/chart-release.ts';
-import { experimentStatus, waitForPhase } from '../cluster/operator-fixture.ts';
-import { useCluster, waitFor } from '../cluster/harness.ts';
+import { waitForPhase } from '../cluster/operator-fixture.ts';
+import { useCluster } from '../cluster/harness.ts';
+import { expectDownloadIsLocal, swarmlab } from '../cluster/local-cli.ts';
 
 const cluster = useCluster('scenarios');
 const repo = new URL('../../', import.meta.url);
-const bin = fileURLToPath(new URL('bin/swarmlab.js', repo));
 let release: ChartRelease | undefined;
 beforeAll(async () => {
   release = await installChart(cluster, { release: 'scenarios' });
@@ -73,17 +71,6 @@ function reduced(text: string): string {
   return doc.toString({ lineWidth: 0 });
 }
 
-function swarmlab(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('shipped Experiment files on the local control plane', () => {
   const files = shippedFiles();
 
@@ -110,21 +97,7 @@ describe('shipped Experiment files on the local control plane', () => {
       expect(done.runs?.succeeded).toBe(summary.total);
       expect(done.manifestDigest).toBe(summary.manifestDigest);
 
-      await waitFor(`${name}'s tables and report`, async () => ((await experimentStatus(cluster, name))?.conditions?.some((c) => c.type === 'ResultsReady' && c.status === 'True') ? true : undefined), { timeoutMs: 120_000, intervalMs: 500 });
-      const s = cluster.connection.objectStore;
-      const downloaded = join(dir, 'downloaded');
-      const fetched = await swarmlab(['results', name, '-n', cluster.namespace, '--download', downloaded], {
-        KUBECONFIG: cluster.connection.kubeconfigPath,
-        AWS_ACCESS_KEY_ID: s.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
-        AWS_REGION: s.region || 'us-east-1',
-        SWARMLAB_S3_ENDPOINT: s.endpoint,
-      });
-      expect(fetched.code, fetched.stderr).toBe(0);
-      const set = join(dir, 'results', name, (done.specDigest ?? '').slice(0, 16));
-      for (const f of [...BUILT_FILES, 'results-index.json']) {
-        expect(readFileSync(join(downloaded, f)).equals(readFileSync(join(set, f))), `${f}: the cluster's bytes are swarmlab run's`).toBe(true);
-      }
+      await expectDownloadIsLocal(cluster, name, { localSet: join(dir, 'results', name, (done.specDigest ?? '').slice(0, 16)), into: join(dir, 'downloaded') });
     });
   }
 });
