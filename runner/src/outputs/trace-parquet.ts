@@ -1,9 +1,10 @@
 import { zstdCompressSync, zstdDecompressSync, constants as zlib } from 'node:zlib';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { ByteWriter, ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
+import { ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import type { RunObserver } from '../engine/simulation.ts';
 import type { SimEvent } from '../sdk/module.ts';
 import { ByteSink } from './byte-sink.ts';
+import { ChunkWriter } from './chunk-writer.ts';
 
 // The complete trace as two Parquet files, typed and compressed, written a
 // row group at a time as the run executes: events.parquet (time, priority,
@@ -53,23 +54,6 @@ class RowGroupFile {
   finish(): Buffer {
     this.#writer.finish();
     return this.#sink.bytes();
-  }
-}
-
-class ChunkWriter extends ByteWriter {
-  readonly #chunks: Buffer[] = [];
-
-  flush(): void {
-    this.#chunks.push(Buffer.from(this.getBytes()));
-    this.index = 0;
-  }
-
-  override finish(): void {
-    this.flush();
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.#chunks);
   }
 }
 

@@ -1,4 +1,5 @@
-import { ByteWriter, ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
+import { ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
+import { ChunkWriter } from '../outputs/chunk-writer.ts';
 import { cellFor, type Cell, type Column } from './columns.ts';
 import { csvLine } from './csv.ts';
 
@@ -69,20 +70,3 @@ function source(c: Column, data: Cell[]): ColumnSource {
   return { name: c.name, type: c.type, nullable: true, data: values };
 }
 
-/** hyparquet-writer's in-memory writer, handing each row group's bytes over as a chunk instead of growing one buffer by copies. */
-class ChunkWriter extends ByteWriter {
-  readonly #chunks: Buffer[] = [];
-
-  flush(): void {
-    this.#chunks.push(Buffer.from(this.getBytes()));
-    this.index = 0;
-  }
-
-  override finish(): void {
-    this.flush();
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.#chunks);
-  }
-}
