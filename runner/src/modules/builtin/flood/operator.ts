@@ -47,9 +47,11 @@ export const serviceOperator = defineModule({
     let reroutes = 0;
     let lastSeenStress = 0;
     let staleness = 0;
+    // The lowest observed stress this operator acts on; below it, with nothing shed or rerouted, it stays idle.
+    const actsAt = Math.min(cfg.escalateAt, cfg.shedAt, ...(cfg.rerouteTo === undefined ? [] : [cfg.rerouteAt]));
     return {
       start(sim) {
-        sim.emit({ type: 'subscribe', target: cfg.infrastructure, channel: 'subscribe', payload: { role: 'operator', instance: self, services: [cfg.service] } });
+        sim.emit({ type: 'subscribe', target: cfg.infrastructure, channel: 'subscribe', payload: { role: 'operator', instance: self, services: [cfg.service], actsAt } });
       },
       handle: {
         observe(e, sim) {
