@@ -82,7 +82,7 @@ export const floodInfrastructure = defineModule({
   kind: 'agent',
   name: 'flood-infrastructure',
   panels: floodPanels,
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Public services on a dependency graph under flood stress: capacity, load, queue, damage and health per service; failures propagate to dependents only.',
   config,
   dependsOn: (c) => [c.network],

@@ -29,7 +29,7 @@ export const serviceOperator = defineModule({
   kind: 'agent',
   name: 'service-operator',
   publishes: { metrics: { seenStress: 'The stress the operator last observed (delayed, partial).', staleness: 'Age of that observation.', shed: 'Load fraction shed now.', escalations: 'Escalations so far.' } },
-  version: '1.0.0',
+  version: '1.0.1',
   description: 'Runs one service: escalates to the coordinator, sheds load or reroutes demand, from delayed partial observations.',
   config,
   validate: (cfg, scenario) => [
