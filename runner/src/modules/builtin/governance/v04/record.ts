@@ -60,7 +60,12 @@ export type GovernanceV04Record = z.infer<typeof GovernanceV04Record>;
  * appended from several experiments never repeat one.
  */
 export function v04RunId(experiment: string, specDigest: string, runId: string): string {
-  const b = createHash('sha256').update(`swarmlab/governance-v0.4\u0000${experiment}\u0000${specDigest}\u0000${runId}`).digest();
+  return uuid4From(['swarmlab/governance-v0.4', experiment, specDigest, runId]);
+}
+
+/** A version-4 UUID (lower case) from the sha256 of `parts`. */
+export function uuid4From(parts: readonly string[]): string {
+  const b = createHash('sha256').update(parts.join('\u0000')).digest();
   b[6] = ((b[6] as number) & 0x0f) | 0x40;
   b[8] = ((b[8] as number) & 0x3f) | 0x80;
   const hex = b.subarray(0, 16).toString('hex');
