@@ -158,6 +158,31 @@ describe('the infrastructure rests when nothing is left to change', () => {
     expect(Math.max(...ticks)).toBeLessThan(40);
   });
 
+  it('a service whose operator would act on its stress keeps the cycles going; one below every threshold lets them rest', () => {
+    const calm = (escalateAt: number) => `
+apiVersion: swarmlab.io/v1alpha1
+kind: Experiment
+metadata: { name: flood-calm }
+spec:
+  scenario:
+    modules:
+      - { kind: network, module: explicit, name: deps, config: { nodes: [power] } }
+      - { kind: agent, module: flood-infrastructure, name: infra, config: { network: deps, services: { power: { capacity: 100, baseLoad: 60 } } } }
+      - { kind: agent, module: emergency-coordinator, name: coordinator, config: { pool: 0 } }
+      - { kind: agent, module: service-operator, name: op, config: { service: power, escalateAt: ${escalateAt} } }
+    horizon: { time: 50 }
+  sweep:
+    seeds: { list: [1] }
+`;
+    // Stress 0.6, health ok: an operator escalating from 0.5 acts on it at every observation.
+    const watched = runOne(calm(0.5));
+    expect(watched.summary.engine.end_reason).toBe('horizon-time');
+    expect((watched.summary.results.op as { escalations: number }).escalations).toBeGreaterThan(5);
+    const quiet = runOne(calm(0.95));
+    expect(quiet.summary.engine.end_reason).toBe('no-events');
+    expect((quiet.summary.results.op as { escalations: number }).escalations).toBe(0);
+  });
+
   it('the next beat keeps a paused cycle on its grid', () => {
     expect(nextBeat(10, 1)).toBe(11);
     expect(nextBeat(10.5, 2)).toBe(12);
