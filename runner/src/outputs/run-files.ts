@@ -1,4 +1,5 @@
-import type { TextFiles } from '../sdk/module.ts';
+import type { RunFilesView, SimEvent, TextFiles } from '../sdk/module.ts';
+import { openTrace } from './trace-reader.ts';
 
 export type { TextFiles };
 
@@ -7,7 +8,7 @@ export type { TextFiles };
  * they are hashed and stored. Text is decoded only for the checks that read
  * it, once per file.
  */
-export class RunFiles implements TextFiles {
+export class RunFiles implements RunFilesView {
   private readonly bytesByName = new Map<string, Buffer>();
   private readonly decoded = new Map<string, string>();
 
@@ -40,6 +41,11 @@ export class RunFiles implements TextFiles {
       this.decoded.set(name, text);
     }
     return text;
+  }
+
+  /** The run's executed events, from its event log in whichever format it was written. */
+  events(): AsyncIterable<SimEvent> {
+    return openTrace(this).events();
   }
 
   names(): string[] {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ModuleKind, RunTrace } from '../spec/experiment.ts';
 
 /** Semver of the output file formats. Bump minor for additive changes, major for breaking ones (and add a migration). */
-export const SCHEMA_VERSION = '2.2.0';
+export const SCHEMA_VERSION = '2.3.0';
 
 const semverString = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a semver version like 1.0.0');
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case sha256 hex digest');
@@ -41,7 +41,7 @@ export const Summary = z
         end_reason: z.enum(['no-events', 'horizon-time', 'horizon-events']),
       })
       .strict(),
-    trace: RunTrace.optional().describe('The trace level the run wrote (absent: complete, as before schema 2.2.0).'),
+    trace: RunTrace.optional().describe('The trace level and format the run wrote (absent: complete, as before schema 2.2.0; no format: text, as before 2.3.0).'),
     final_metrics: z.record(z.string(), z.number()),
     results: z.record(z.string(), jsonObject).describe('Per module instance: its own final results.'),
     files: z.array(z.string()).describe('Every file of the run besides summary.json.'),

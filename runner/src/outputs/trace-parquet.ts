@@ -1,21 +1,18 @@
-import { zstdCompressSync, zstdDecompressSync, constants as zlib } from 'node:zlib';
-import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { zstdCompressSync, constants as zlib } from 'node:zlib';
 import { ByteWriter, ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
-import type { RunObserver } from '../engine/simulation.ts';
 import type { SimEvent } from '../sdk/module.ts';
-import { ByteSink } from './byte-sink.ts';
+import type { MetricRowOutput, TraceOutput, TraceWriter } from './format-run-log.ts';
 
-// The complete trace as two Parquet files, typed and compressed, written a
-// row group at a time as the run executes: events.parquet (time, priority,
-// seq, type, source, target, payload as its JSON text) and metrics.parquet
-// (time, seq, a column per metric). The text files are a function of them:
-// traceToText gives events.jsonl and metrics.csv byte for byte as the text
-// writer (format-run-log.ts) writes them for the same run. Chosen over Arrow
-// IPC by bench/trace-formats.ts (docs/benchmarks.md): smaller for the same
-// CPU, and hyparquet-writer is already the results tables' writer.
-//
-// Not yet a trace format of the spec: the run, its validation, resume, the
-// report and `swarmlab export` do not use it yet (issue 15).
+// A run's trace as Parquet, typed and compressed, written a row group at a
+// time as the run executes: events.parquet (time, priority, seq, type,
+// source, target, payload as its JSON text; complete trace only) and
+// metrics.parquet (time, seq, a column per metric). The text files are a
+// function of them: the trace reader's writeText gives events.jsonl and metrics.csv byte for
+// byte as the text writer (format-run-log.ts) writes them for the same run
+// (the trace reader's writeText).
+// Chosen over Arrow IPC by bench/trace-formats.ts (docs/benchmarks.md):
+// smaller for the same CPU, and hyparquet-writer is already the results
+// tables' writer.
 
 /** Rows per row group: what the writer holds before it encodes them. */
 export const TRACE_ROW_GROUP = 65_536;
@@ -24,9 +21,12 @@ const ZSTD_LEVEL = 1;
 const CREATED_BY = 'swarmlab trace';
 
 export const EVENT_COLUMNS = ['time', 'priority', 'seq', 'type', 'source', 'target', 'payload'] as const;
+export const EVENT_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'DOUBLE', 'INT64', 'STRING', 'STRING', 'STRING', 'STRING'];
+/** metrics.parquet: these, then one DOUBLE column per metric. */
+export const METRIC_KEY_COLUMNS = ['time', 'seq'] as const;
+export const METRIC_KEY_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'INT64'];
 
 const zstd = (b: Uint8Array): Uint8Array => new Uint8Array(zstdCompressSync(b, { params: { [zlib.ZSTD_c_compressionLevel]: ZSTD_LEVEL } }));
-const unzstd = (b: Uint8Array): Uint8Array => new Uint8Array(zstdDecompressSync(b));
 
 /** One Parquet file written a row group at a time into chunks (no growing buffer copied). */
 class RowGroupFile {
@@ -73,15 +73,51 @@ class ChunkWriter extends ByteWriter {
   }
 }
 
+/** metrics.parquet, a row group of rows held at a time: the complete trace's metrics, or the rows a sampled trace keeps. */
+export class ParquetMetricRows implements MetricRowOutput {
+  #file: RowGroupFile | undefined;
+  #rows = 0;
+  #time = new Float64Array(TRACE_ROW_GROUP);
+  #seq: bigint[] = [];
+  #values: Float64Array[] = [];
+
+  begin(columns: readonly string[]): void {
+    this.#values = columns.map(() => new Float64Array(TRACE_ROW_GROUP));
+    this.#file = new RowGroupFile([...METRIC_KEY_COLUMNS, ...columns], [...METRIC_KEY_TYPES, ...columns.map(() => 'DOUBLE' as const)]);
+  }
+
+  row(time: number, seq: number, values: Float64Array, offset = 0): void {
+    const r = this.#rows++;
+    this.#time[r] = time;
+    this.#seq.push(BigInt(seq));
+    const columns = this.#values;
+    for (let c = 0; c < columns.length; c++) (columns[c] as Float64Array)[r] = values[offset + c] as number;
+    if (this.#rows === TRACE_ROW_GROUP) this.#flush();
+  }
+
+  finish(): TraceOutput {
+    this.#flush();
+    if (!this.#file) throw new Error('ParquetMetricRows: finish() before begin()');
+    return [['metrics.parquet', this.#file.finish()]];
+  }
+
+  #flush(): void {
+    const n = this.#rows;
+    if (n === 0) return;
+    this.#file?.writeGroup([this.#time.slice(0, n), this.#seq, ...this.#values.map((v) => v.slice(0, n))], n);
+    this.#rows = 0;
+    this.#seq = [];
+  }
+}
+
 /**
  * The engine's observer that writes the complete trace as Parquet. Holds at
  * most one row group of rows; the encoded groups (about a tenth of the
  * text) are kept in memory until finish().
  */
-export class ParquetTraceWriter implements RunObserver {
+export class ParquetTraceWriter implements TraceWriter {
   #events: RowGroupFile | undefined;
-  #metrics: RowGroupFile | undefined;
-  #width = 0;
+  readonly #metrics = new ParquetMetricRows();
   #rows = 0;
   #time = new Float64Array(TRACE_ROW_GROUP);
   #priority = new Float64Array(TRACE_ROW_GROUP);
@@ -90,13 +126,10 @@ export class ParquetTraceWriter implements RunObserver {
   #source: string[] = [];
   #target: string[] = [];
   #payload: string[] = [];
-  #values: Float64Array[] = [];
 
   begin(columns: readonly string[]): void {
-    this.#width = columns.length;
-    this.#values = columns.map(() => new Float64Array(TRACE_ROW_GROUP));
-    this.#events = new RowGroupFile(EVENT_COLUMNS, ['DOUBLE', 'DOUBLE', 'INT64', 'STRING', 'STRING', 'STRING', 'STRING']);
-    this.#metrics = new RowGroupFile(['time', 'seq', ...columns], ['DOUBLE', 'INT64', ...columns.map(() => 'DOUBLE' as const)]);
+    this.#events = new RowGroupFile(EVENT_COLUMNS, EVENT_TYPES);
+    this.#metrics.begin(columns);
   }
 
   event(e: SimEvent, metrics: Float64Array, offset: number): void {
@@ -108,23 +141,21 @@ export class ParquetTraceWriter implements RunObserver {
     this.#source.push(e.source);
     this.#target.push(e.target);
     this.#payload.push(JSON.stringify(e.payload));
-    for (let c = 0; c < this.#width; c++) (this.#values[c] as Float64Array)[r] = metrics[offset + c] as number;
+    this.#metrics.row(e.time, e.seq, metrics, offset);
     if (this.#rows === TRACE_ROW_GROUP) this.#flush();
   }
 
-  /** The two files; the writer is done. */
-  finish(): { events: Buffer; metrics: Buffer } {
+  /** The two files, event log first; the writer is done. */
+  finish(): TraceOutput {
     this.#flush();
-    if (!this.#events || !this.#metrics) throw new Error('ParquetTraceWriter: finish() before begin()');
-    return { events: this.#events.finish(), metrics: this.#metrics.finish() };
+    if (!this.#events) throw new Error('ParquetTraceWriter: finish() before begin()');
+    return [['events.parquet', this.#events.finish()], ...this.#metrics.finish()];
   }
 
   #flush(): void {
     const n = this.#rows;
     if (n === 0) return;
-    const time = this.#time.slice(0, n);
-    this.#events?.writeGroup([time, this.#priority.slice(0, n), this.#seq, this.#type, this.#source, this.#target, this.#payload], n);
-    this.#metrics?.writeGroup([time, this.#seq, ...this.#values.map((v) => v.slice(0, n))], n);
+    this.#events?.writeGroup([this.#time.slice(0, n), this.#priority.slice(0, n), this.#seq, this.#type, this.#source, this.#target, this.#payload], n);
     this.#rows = 0;
     this.#seq = [];
     this.#type = [];
@@ -132,52 +163,4 @@ export class ParquetTraceWriter implements RunObserver {
     this.#target = [];
     this.#payload = [];
   }
-}
-
-const NEWLINE = 0x0a;
-const COMMA = 0x2c;
-
-/**
- * events.jsonl and metrics.csv from the Parquet trace, byte for byte as the
- * text writer writes them: each number as String() (which JSON.stringify
- * writes for finite numbers), each string as JSON.stringify, the payload's
- * JSON text as stored. Reads a row group at a time.
- */
-export async function traceToText(eventsParquet: Buffer, metricsParquet: Buffer): Promise<{ events: Buffer; metrics: Buffer }> {
-  const events = new ByteSink();
-  for await (const rows of rowGroups(eventsParquet, [...EVENT_COLUMNS])) {
-    for (const r of rows) {
-      events.write(`{"time":${String(r['time'])},"priority":${String(r['priority'])},"seq":${String(r['seq'])},"type":${JSON.stringify(r['type'])},"source":${JSON.stringify(r['source'])},"target":${JSON.stringify(r['target'])},"payload":${String(r['payload'])}}`);
-      events.writeByte(NEWLINE);
-    }
-  }
-  const columns = parquetMetadata(toArrayBuffer(metricsParquet)).schema.slice(1).map((s) => s.name);
-  const metrics = new ByteSink();
-  metrics.write(columns.join(','));
-  metrics.writeByte(NEWLINE);
-  for await (const rows of rowGroups(metricsParquet, columns)) {
-    for (const r of rows) {
-      columns.forEach((c, i) => {
-        if (i > 0) metrics.writeByte(COMMA);
-        metrics.writeNumber(Number(r[c]));
-      });
-      metrics.writeByte(NEWLINE);
-    }
-  }
-  return { events: Buffer.from(events.bytes()), metrics: Buffer.from(metrics.bytes()) };
-}
-
-async function* rowGroups(file: Buffer, columns: string[]): AsyncGenerator<Record<string, unknown>[]> {
-  const buffer = toArrayBuffer(file);
-  const metadata = parquetMetadata(buffer);
-  let start = 0;
-  for (const group of metadata.row_groups) {
-    const end = start + Number(group.num_rows);
-    yield await parquetReadObjects({ file: buffer, metadata, columns, rowStart: start, rowEnd: end, compressors: { ZSTD: unzstd } });
-    start = end;
-  }
-}
-
-function toArrayBuffer(b: Buffer): ArrayBuffer {
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }

@@ -69,7 +69,7 @@ export async function promoteRun(
   code: readonly CodeStamp[],
   replaceRecord = false,
 ): Promise<RunRecord> {
-  const problems = checkRunFiles(files, registry);
+  const problems = await checkRunFiles(files, registry);
   if (problems.length > 0) {
     throw new SwarmlabError('INVALID_OUTPUT', `${problems.length} problem(s): ${problems.slice(0, 5).join('; ')}`, { file: store.uriFor(layout.run(point.runId)) });
   }
