@@ -55,7 +55,7 @@ export type FileEntry = z.infer<typeof FileEntry>;
 
 export const CodeStamp = z
   .object({
-    package: z.string().min(1).describe('The package the run\'s modules came from (swarmlab for the built-in ones).'),
+    package: z.string().min(1).describe('A package the run\'s modules came from (swarmlab for the built-in ones), or hyparquet-writer, which wrote a Parquet trace.'),
     version: z.string().min(1).describe('Its version.'),
     digest: sha256Hex.describe('sha256 of its code: a run made by other code is never reused on resume.'),
   })

@@ -12,6 +12,8 @@ import { runDigest } from '../outputs/digests.ts';
 import type { StoredHash } from '../outputs/manifest.ts';
 import { storedHash, storedRunProblems } from './stored-run.ts';
 import { RUNNER_VERSION } from '../version.ts';
+import { traceOf } from '../spec/load.ts';
+import { TRACE_WRITER_STAMP } from '../outputs/trace-writer-stamp.ts';
 import { executeRun } from './execute.ts';
 import { SinkPool } from '../outputs/byte-sink.ts';
 import type { RunFiles } from '../outputs/run-files.ts';
@@ -150,13 +152,18 @@ export async function runAndPromote(exp: Experiment, index: number, store: Objec
   return executeAndPromote(exp, point, layout, store, opts);
 }
 
-/** The code that makes an experiment's runs: one entry per package its modules come from, by package name. */
+/**
+ * The code that makes an experiment's runs: one entry per package its
+ * modules come from, by package name, and the Parquet trace writer when the
+ * trace is written as Parquet (its bytes are in the run's files).
+ */
 export function codeOf(exp: Experiment, registry: ModuleRegistry): CodeStamp[] {
   const byPackage = new Map<string, CodeStamp>();
   for (const ref of exp.spec.scenario.modules) {
     const source = registry.entry(ref.kind, ref.module)?.source;
     if (source) byPackage.set(source.package, { package: source.package, version: source.version, digest: source.digest });
   }
+  if (traceOf(exp).format === 'parquet') byPackage.set(TRACE_WRITER_STAMP.package, TRACE_WRITER_STAMP);
   return [...byPackage.values()].sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
 }
 
