@@ -22,7 +22,7 @@ const c1 = process.cpuUsage(c0);
 const cpuSeconds = (c1.user + c1.system) / 1e6;
 clearInterval(timer);
 peak = Math.max(peak, process.memoryUsage().rss);
-const bytes = [...out.files.entries()].reduce((n, [, b]) => n + b.byteLength, 0);
+const bytes = out.files.names().reduce((n, name) => n + (out.files.bytes(name)?.byteLength ?? 0), 0);
 console.log(
   JSON.stringify({
     bench: 'queue-scenario',

@@ -3,6 +3,7 @@ import { sha256 } from '../spec/canonical.ts';
 import { scanMetricsCsv } from './metrics-csv.ts';
 import { scanEventsParquet, scanMetricsParquet, type TraceFileScan } from './check-trace-parquet.ts';
 import { SeqSet } from './seq-set.ts';
+import { StagedFile } from './staged-file.ts';
 import { ALL_TRACE_FILES, TRACE_FILE_NAMES, traceFormatOf, traceFormatOfFiles } from './trace-files.ts';
 import { ascii, bytesAt, numberValue, scanNumber, scanObject, scanString } from './json-scan.ts';
 import type { RunFiles } from './run-files.ts';
@@ -29,12 +30,13 @@ export async function checkRunFiles(files: RunFiles, registry: ModuleRegistry): 
   for (const other of ALL_TRACE_FILES) {
     if (other !== names.events && other !== names.metrics && files.has(other)) problems.push(`${other}: present, but the run's trace is written as ${format}`);
   }
-  const events = files.bytes(names.events);
-  const eventScan = events === undefined ? undefined : format === 'parquet' ? await scanEventsParquet(events) : checkEvents(events);
+  // The Parquet files are read by range (staged files are never loaded whole); the text ones are scanned in memory.
+  const events = files.source(names.events);
+  const eventScan = events === undefined ? undefined : format === 'parquet' ? await scanEventsParquet(events) : checkEvents(files.bytes(names.events) as Buffer);
   if (eventScan !== undefined) problems.push(...eventScan.problems);
-  const metrics = files.bytes(names.metrics);
+  const metrics = files.source(names.metrics);
   if (metrics === undefined) problems.push(`${names.metrics}: missing`);
-  const scan = metrics === undefined ? undefined : format === 'parquet' ? await scanMetricsParquet(metrics) : scanMetricsCsv(metrics);
+  const scan = metrics === undefined ? undefined : format === 'parquet' ? await scanMetricsParquet(metrics) : scanMetricsCsv(files.bytes(names.metrics) as Buffer);
   if (scan !== undefined) problems.push(...scan.problems);
   if (summary === undefined) return problems;
 
@@ -233,7 +235,9 @@ export function isEventLine(v: unknown): v is { time: number; seq: number } {
   );
 }
 
-export function fileEntry(name: string, content: string | Buffer): FileEntry {
+export function fileEntry(name: string, content: string | Buffer | StagedFile): FileEntry {
+  // A staged file was hashed as it was written.
+  if (content instanceof StagedFile) return { name, size: content.size, sha256: content.sha256 };
   const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   return { name, size: buf.byteLength, sha256: sha256(buf) };
 }

@@ -1,6 +1,7 @@
 import type { DecodedArray, SchemaElement } from 'hyparquet';
 import { columnNames, openParquet, readColumns, rowGroupRanges, type ParquetFile } from './parquet-columns.ts';
 import { SeqSet } from './seq-set.ts';
+import type { StagedFile } from './staged-file.ts';
 import { EVENT_COLUMNS, EVENT_TYPES, METRIC_KEY_COLUMNS, METRIC_KEY_TYPES } from './trace-parquet.ts';
 import { TRACE_FILE_NAMES } from './trace-files.ts';
 
@@ -26,8 +27,8 @@ const METRICS = TRACE_FILE_NAMES.parquet.metrics;
 type ColumnType = (typeof EVENT_TYPES)[number];
 
 /** Checks events.parquet. */
-export async function scanEventsParquet(bytes: Buffer): Promise<TraceFileScan> {
-  const opened = open(EVENTS, bytes);
+export async function scanEventsParquet(source: Buffer | StagedFile): Promise<TraceFileScan> {
+  const opened = await open(EVENTS, source);
   if (typeof opened === 'string') return { problems: [opened], rows: 0, lastTime: 0 };
   const problems = schemaProblems(EVENTS, opened, EVENT_COLUMNS, EVENT_TYPES);
   if (problems.length > 0) return { problems, rows: 0, lastTime: 0 };
@@ -59,8 +60,8 @@ export async function scanEventsParquet(bytes: Buffer): Promise<TraceFileScan> {
 }
 
 /** Checks metrics.parquet: time, seq, then one finite DOUBLE per metric, with unique names. */
-export async function scanMetricsParquet(bytes: Buffer): Promise<TraceFileScan> {
-  const opened = open(METRICS, bytes);
+export async function scanMetricsParquet(source: Buffer | StagedFile): Promise<TraceFileScan> {
+  const opened = await open(METRICS, source);
   if (typeof opened === 'string') return { problems: [opened], rows: 0, lastTime: 0 };
   const names = columnNames(opened);
   const metrics = names.slice(METRIC_KEY_COLUMNS.length);
@@ -90,9 +91,9 @@ export async function scanMetricsParquet(bytes: Buffer): Promise<TraceFileScan> 
   return { problems, rows, lastTime };
 }
 
-function open(name: string, bytes: Buffer): ParquetFile | string {
+async function open(name: string, source: Buffer | StagedFile): Promise<ParquetFile | string> {
   try {
-    return openParquet(bytes);
+    return await openParquet(source);
   } catch (e) {
     return `${name}: not a Parquet file this runner can read: ${(e as Error).message}`;
   }

@@ -42,13 +42,9 @@ export async function exportRunAsText(store: ObjectStore, layout: ResultsLayout,
   const traceNames = TRACE_FILE_NAMES[format];
   const trace = new Map<string, Buffer>();
   for (const name of [traceNames.events, traceNames.metrics]) if (names.includes(name)) trace.set(name, await readRunFile(store, layout, run, name));
-  const reader = (() => {
-    try {
-      return openTrace({ bytes: (n) => trace.get(n), names: () => trace.keys() });
-    } catch (e) {
-      throw unreadable(store, layout, run, e);
-    }
-  })();
+  const reader = await openTrace({ source: (n) => trace.get(n), names: () => trace.keys() }).catch((e: unknown) => {
+    throw unreadable(store, layout, run, e);
+  });
   const text = TRACE_FILE_NAMES.text;
   const events = reader.hasEvents ? target.open(run.run_id, text.events) : undefined;
   const metrics = target.open(run.run_id, text.metrics);

@@ -114,10 +114,10 @@ describe('formatRunLog', () => {
         const parquet = run(trace, 'parquet');
         expect(parquet.names()).toEqual(trace.level === 'complete' ? ['events.parquet', 'metrics.parquet'] : ['metrics.parquet']);
         const got = { events: '', metrics: '' };
-        await openTrace(parquet).writeText({ events: (p) => void (got.events += Buffer.from(p).toString()), metrics: (p) => void (got.metrics += Buffer.from(p).toString()) });
+        await (await openTrace(parquet)).writeText({ events: (p) => void (got.events += Buffer.from(p).toString()), metrics: (p) => void (got.metrics += Buffer.from(p).toString()) });
         expect(got).toEqual({ events: text.get('events.jsonl') ?? '', metrics: text.get('metrics.csv') });
         const reread = [];
-        for await (const e of openTrace(parquet).events()) reread.push(e);
+        for await (const e of (await openTrace(parquet)).events()) reread.push(e);
         expect(reread).toEqual(trace.level === 'complete' ? log : []);
       }
     });

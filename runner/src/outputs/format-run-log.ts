@@ -3,6 +3,7 @@ import type { RunLog, SimEvent } from '../sdk/module.ts';
 import type { MetricTable } from '../engine/metric-table.ts';
 import type { RunTrace } from '../spec/experiment.ts';
 import { ByteSink } from './byte-sink.ts';
+import type { StagedFile } from './staged-file.ts';
 
 export interface RunLogSinks {
   /** events.jsonl: one JSON object per executed event, keys in schema order (complete trace only). */
@@ -65,8 +66,8 @@ export class RunLogWriter implements TraceWriter {
   }
 }
 
-/** A trace's files by name, event log first: views of the writer's memory, valid until its sinks are reused. */
-export type TraceOutput = readonly (readonly [string, Uint8Array])[];
+/** A trace's files by name, event log first: views of the writer's memory (valid until its sinks are reused), or files it staged. */
+export type TraceOutput = readonly (readonly [string, Uint8Array | StagedFile])[];
 
 /** The engine's observer that writes a run's trace; finish() once the run has ended. */
 export interface TraceWriter extends RunObserver {

@@ -124,7 +124,7 @@ describe('trace levels', () => {
       expect(pq.summary.final_metrics).toEqual(complete.summary.final_metrics);
       expect(await checkRunFiles(pq.files, builtinRegistry)).toEqual([]);
       let csv = '';
-      await openTrace(pq.files).writeText({ events: () => undefined, metrics: (part) => void (csv += Buffer.from(part).toString()) });
+      await (await openTrace(pq.files)).writeText({ events: () => undefined, metrics: (part) => void (csv += Buffer.from(part).toString()) });
       expect(csv).toBe(out.files.get('metrics.csv'));
     }
   });

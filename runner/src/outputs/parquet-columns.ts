@@ -1,5 +1,7 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { zstdDecompressSync } from 'node:zlib';
-import { parquetMetadata, parquetRead, type DecodedArray, type FileMetaData } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type DecodedArray, type FileMetaData } from 'hyparquet';
+import { StagedFile } from './staged-file.ts';
 
 // Reading a Parquet trace a row group at a time, column by column: what the
 // trace reader and the trace's validation decode (never the whole file's rows
@@ -8,14 +10,51 @@ import { parquetMetadata, parquetRead, type DecodedArray, type FileMetaData } fr
 const unzstd = (b: Uint8Array): Uint8Array => new Uint8Array(zstdDecompressSync(b));
 
 export interface ParquetFile {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: AsyncBuffer;
   readonly metadata: FileMetaData;
 }
 
-/** The file and its metadata; throws when it is not a Parquet file hyparquet can read. */
-export function openParquet(bytes: Uint8Array): ParquetFile {
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return { buffer, metadata: parquetMetadata(buffer) };
+/**
+ * The file and its metadata; rejects when it is not a Parquet file hyparquet
+ * can read. A staged file is read by range as the rows are asked for, never
+ * whole.
+ */
+export async function openParquet(source: Uint8Array | StagedFile): Promise<ParquetFile> {
+  const buffer = source instanceof StagedFile ? fileBuffer(source.path) : memoryBuffer(source);
+  return { buffer, metadata: await parquetMetadataAsync(buffer) };
+}
+
+function memoryBuffer(bytes: Uint8Array): ArrayBuffer {
+  // A Buffer of its own memory (not a slice of node's pool) is used as it is.
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/** Ranges of a local file, read when hyparquet asks for them. */
+function fileBuffer(path: string): AsyncBuffer {
+  const fd = openSync(path, 'r');
+  try {
+    const byteLength = fstatSync(fd).size;
+    return {
+      byteLength,
+      slice(start: number, end = byteLength): ArrayBuffer {
+        const out = new Uint8Array(Math.max(0, end - start));
+        const at = openSync(path, 'r');
+        try {
+          for (let done = 0; done < out.length; ) {
+            const n = readSync(at, out, done, out.length - done, start + done);
+            if (n === 0) throw new Error(`${path}: ended at byte ${start + done}, expected ${end}`);
+            done += n;
+          }
+        } finally {
+          closeSync(at);
+        }
+        return out.buffer;
+      },
+    };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The top-level column names, in schema order. */

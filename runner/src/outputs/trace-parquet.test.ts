@@ -26,7 +26,7 @@ function runAs(exp: Experiment, index: number, format: TraceFormat) {
 async function asText(files: RunFiles): Promise<{ events: Buffer; metrics: Buffer }> {
   const events: Buffer[] = [];
   const metrics: Buffer[] = [];
-  await openTrace(files).writeText({ events: (p) => void events.push(Buffer.from(p)), metrics: (p) => void metrics.push(Buffer.from(p)) });
+  await (await openTrace(files)).writeText({ events: (p) => void events.push(Buffer.from(p)), metrics: (p) => void metrics.push(Buffer.from(p)) });
   return { events: Buffer.concat(events), metrics: Buffer.concat(metrics) };
 }
 

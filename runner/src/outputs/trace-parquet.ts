@@ -2,6 +2,11 @@ import { zstdCompressSync, constants as zlib } from 'node:zlib';
 import { ByteWriter, ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import type { SimEvent } from '../sdk/module.ts';
 import type { MetricRowOutput, TraceOutput, TraceWriter } from './format-run-log.ts';
+import type { StagedFile, StagingArea } from './staged-file.ts';
+import { TRACE_FILE_NAMES } from './trace-files.ts';
+
+const EVENTS_FILE = TRACE_FILE_NAMES.parquet.events;
+const METRICS_FILE = TRACE_FILE_NAMES.parquet.metrics;
 
 // A run's trace as Parquet, typed and compressed, written a row group at a
 // time as the run executes: events.parquet (time, priority, seq, type,
@@ -28,16 +33,26 @@ export const METRIC_KEY_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'INT
 
 const zstd = (b: Uint8Array): Uint8Array => new Uint8Array(zstdCompressSync(b, { params: { [zlib.ZSTD_c_compressionLevel]: ZSTD_LEVEL } }));
 
-/** One Parquet file written a row group at a time into chunks (no growing buffer copied). */
+/**
+ * One Parquet file written a row group at a time: into a staging file as it
+ * goes (the run's memory holds one encoded group at most), or, without a
+ * staging area, into chunks in memory (tests, in-process runs).
+ */
 class RowGroupFile {
-  readonly #sink = new ChunkWriter();
+  readonly #sink: ChunkWriter;
   readonly #writer: ParquetWriter;
   readonly #types: readonly ColumnSource['type'][];
   readonly #names: readonly string[];
+  readonly #staged: StagedFile | undefined;
+  readonly #chunks: Buffer[] = [];
 
-  constructor(names: readonly string[], types: readonly ColumnSource['type'][]) {
+  constructor(file: string, names: readonly string[], types: readonly ColumnSource['type'][], staging?: StagingArea) {
     this.#names = names;
     this.#types = types;
+    const staged = staging?.file(file);
+    this.#staged = staged;
+    // A staged file takes the bytes before the writer reuses its buffer; memory keeps a copy.
+    this.#sink = new ChunkWriter(staged ? (part) => staged.append(part) : (part) => this.#chunks.push(Buffer.from(part)));
     const schema = schemaFromColumnData({ columnData: names.map((name, i) => ({ name, type: types[i], nullable: false, data: [] })) });
     this.#writer = new ParquetWriter({ writer: this.#sink, schema, codec: 'ZSTD', compressors: { ZSTD: zstd }, createdBy: CREATED_BY });
   }
@@ -50,40 +65,47 @@ class RowGroupFile {
     this.#sink.flush();
   }
 
-  finish(): Buffer {
+  finish(): Buffer | StagedFile {
     this.#writer.finish();
-    return this.#sink.bytes();
+    return this.#staged ? this.#staged.finish() : Buffer.concat(this.#chunks);
   }
 }
 
+/** The writer's byte buffer, handed on after each row group and reused. */
 class ChunkWriter extends ByteWriter {
-  readonly #chunks: Buffer[] = [];
+  readonly #out: (part: Uint8Array) => void;
+
+  constructor(out: (part: Uint8Array) => void) {
+    super();
+    this.#out = out;
+  }
 
   flush(): void {
-    this.#chunks.push(Buffer.from(this.getBytes()));
+    if (this.index > 0) this.#out(new Uint8Array(this.buffer, 0, this.index));
     this.index = 0;
   }
 
   override finish(): void {
     this.flush();
   }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.#chunks);
-  }
 }
 
 /** metrics.parquet, a row group of rows held at a time: the complete trace's metrics, or the rows a sampled trace keeps. */
 export class ParquetMetricRows implements MetricRowOutput {
+  readonly #staging: StagingArea | undefined;
   #file: RowGroupFile | undefined;
   #rows = 0;
   #time = new Float64Array(TRACE_ROW_GROUP);
   #seq: bigint[] = [];
   #values: Float64Array[] = [];
 
+  constructor(staging?: StagingArea) {
+    this.#staging = staging;
+  }
+
   begin(columns: readonly string[]): void {
     this.#values = columns.map(() => new Float64Array(TRACE_ROW_GROUP));
-    this.#file = new RowGroupFile([...METRIC_KEY_COLUMNS, ...columns], [...METRIC_KEY_TYPES, ...columns.map(() => 'DOUBLE' as const)]);
+    this.#file = new RowGroupFile(METRICS_FILE, [...METRIC_KEY_COLUMNS, ...columns], [...METRIC_KEY_TYPES, ...columns.map(() => 'DOUBLE' as const)], this.#staging);
   }
 
   row(time: number, seq: number, values: Float64Array, offset = 0): void {
@@ -98,7 +120,7 @@ export class ParquetMetricRows implements MetricRowOutput {
   finish(): TraceOutput {
     this.#flush();
     if (!this.#file) throw new Error('ParquetMetricRows: finish() before begin()');
-    return [['metrics.parquet', this.#file.finish()]];
+    return [[METRICS_FILE, this.#file.finish()]];
   }
 
   #flush(): void {
@@ -112,12 +134,13 @@ export class ParquetMetricRows implements MetricRowOutput {
 
 /**
  * The engine's observer that writes the complete trace as Parquet. Holds at
- * most one row group of rows; the encoded groups (about a tenth of the
- * text) are kept in memory until finish().
+ * most one row group of rows; the encoded groups go to the staging area as
+ * they are made (without one, they are kept in memory until finish()).
  */
 export class ParquetTraceWriter implements TraceWriter {
+  readonly #staging: StagingArea | undefined;
   #events: RowGroupFile | undefined;
-  readonly #metrics = new ParquetMetricRows();
+  readonly #metrics: ParquetMetricRows;
   #rows = 0;
   #time = new Float64Array(TRACE_ROW_GROUP);
   #priority = new Float64Array(TRACE_ROW_GROUP);
@@ -127,8 +150,13 @@ export class ParquetTraceWriter implements TraceWriter {
   #target: string[] = [];
   #payload: string[] = [];
 
+  constructor(staging?: StagingArea) {
+    this.#staging = staging;
+    this.#metrics = new ParquetMetricRows(staging);
+  }
+
   begin(columns: readonly string[]): void {
-    this.#events = new RowGroupFile(EVENT_COLUMNS, EVENT_TYPES);
+    this.#events = new RowGroupFile(EVENTS_FILE, EVENT_COLUMNS, EVENT_TYPES, this.#staging);
     this.#metrics.begin(columns);
   }
 
@@ -149,7 +177,7 @@ export class ParquetTraceWriter implements TraceWriter {
   finish(): TraceOutput {
     this.#flush();
     if (!this.#events) throw new Error('ParquetTraceWriter: finish() before begin()');
-    return [['events.parquet', this.#events.finish()], ...this.#metrics.finish()];
+    return [[EVENTS_FILE, this.#events.finish()], ...this.#metrics.finish()];
   }
 
   #flush(): void {

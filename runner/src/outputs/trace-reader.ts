@@ -3,6 +3,7 @@ import type { JsonObject } from '../sdk/json.ts';
 import type { TraceFormat } from '../spec/experiment.ts';
 import type { DecodedArray } from 'hyparquet';
 import { ByteSink } from './byte-sink.ts';
+import { StagedFile } from './staged-file.ts';
 import { numberValue, scanFiniteNumber } from './json-scan.ts';
 import { columnNames, openParquet, readColumns, rowGroupRanges, type ParquetFile } from './parquet-columns.ts';
 import { EVENT_COLUMNS, METRIC_KEY_COLUMNS } from './trace-parquet.ts';
@@ -57,15 +58,19 @@ export interface TextTraceOutput {
   metrics(part: Uint8Array): void | Promise<void>;
 }
 
-/** A run's files by name, as bytes (a run's RunFiles, or files read from a store). */
+/** A run's files by name (a run's RunFiles, or files read from a store): bytes in memory or staged files. */
 export interface TraceFiles {
-  bytes(name: string): Buffer | undefined;
+  source(name: string): Buffer | StagedFile | undefined;
   names(): Iterable<string>;
 }
 
-/** Opens a run's trace in the format of the files it has; throws TraceReadError when a file is missing or unreadable. */
-export function openTrace(files: TraceFiles): RunTraceReader {
+/** Opens a run's trace in the format of the files it has; rejects with TraceReadError when a file is missing or unreadable. */
+export async function openTrace(files: TraceFiles): Promise<RunTraceReader> {
   return traceFormatOfFiles(files.names()) === 'parquet' ? ParquetTrace.open(files) : TextTrace.open(files);
+}
+
+function inMemory(source: Buffer | StagedFile | undefined): Buffer | undefined {
+  return source instanceof StagedFile ? source.read() : source;
 }
 
 const NEWLINE = 0x0a;
@@ -82,9 +87,9 @@ class TextTrace implements RunTraceReader {
 
   static open(files: TraceFiles): TextTrace {
     const names = TRACE_FILE_NAMES.text;
-    const csv = files.bytes(names.metrics);
+    const csv = inMemory(files.source(names.metrics));
     if (csv === undefined) throw new TraceReadError(names.metrics, 'missing');
-    return new TextTrace(csv, files.bytes(names.events));
+    return new TextTrace(csv, inMemory(files.source(names.events)));
   }
 
   private constructor(csv: Buffer, log: Buffer | undefined) {
@@ -181,12 +186,12 @@ class ParquetTrace implements RunTraceReader {
   readonly #metrics: ParquetFile;
   readonly #events: ParquetFile | undefined;
 
-  static open(files: TraceFiles): ParquetTrace {
+  static async open(files: TraceFiles): Promise<ParquetTrace> {
     const names = TRACE_FILE_NAMES.parquet;
-    const metrics = files.bytes(names.metrics);
+    const metrics = files.source(names.metrics);
     if (metrics === undefined) throw new TraceReadError(names.metrics, 'missing');
-    const events = files.bytes(names.events);
-    return new ParquetTrace(parse(names.metrics, metrics), events === undefined ? undefined : parse(names.events, events));
+    const events = files.source(names.events);
+    return new ParquetTrace(await parse(names.metrics, metrics), events === undefined ? undefined : await parse(names.events, events));
   }
 
   private constructor(metrics: ParquetFile, events: ParquetFile | undefined) {
@@ -276,9 +281,9 @@ class ParquetTrace implements RunTraceReader {
   }
 }
 
-function parse(name: string, bytes: Buffer): ParquetFile {
+async function parse(name: string, source: Buffer | StagedFile): Promise<ParquetFile> {
   try {
-    return openParquet(bytes);
+    return await openParquet(source);
   } catch (e) {
     throw new TraceReadError(name, `not a Parquet file this runner can read: ${(e as Error).message}`);
   }

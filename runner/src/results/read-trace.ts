@@ -36,7 +36,7 @@ export async function readMetricTrace(store: ObjectStore, layout: ResultsLayout,
   let reader: RunTraceReader;
   let endTime: number;
   try {
-    reader = openTrace({ bytes: (name) => (name === file ? bytes : undefined), names: () => [file] });
+    reader = await openTrace({ source: (name) => (name === file ? bytes : undefined), names: () => [file] });
     endTime = await reader.endTime();
   } catch (e) {
     throw invalid(e);

@@ -13,6 +13,7 @@ import { SCHEMA_VERSION, type Summary } from '../outputs/schemas.ts';
 import type { RunLogSinks } from '../outputs/format-run-log.ts';
 import { traceWriter } from '../outputs/trace-writer.ts';
 import { ALL_TRACE_FILES } from '../outputs/trace-files.ts';
+import type { StagingArea } from '../outputs/staged-file.ts';
 import { RunFiles } from '../outputs/run-files.ts';
 import { RUN_RECORD_FILE } from '../store/layout.ts';
 import { RUNNER_VERSION } from '../version.ts';
@@ -30,9 +31,10 @@ export interface RunOutput {
  * Runs one point of the matrix in memory. Pure: the same experiment and point
  * give byte-identical files on any machine, worker count and run order.
  * With `sinks`, a text trace's files are views of their memory: valid until
- * the sinks are reused.
+ * the sinks are reused. With `staging`, a Parquet trace is streamed to files
+ * there as the run goes (without, it is kept in memory).
  */
-export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleRegistry, sinks?: RunLogSinks): RunOutput {
+export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleRegistry, sinks?: RunLogSinks, staging?: StagingArea): RunOutput {
   const scenario = resolveScenario(exp.spec.scenario, point.params, registry);
   const rngs = new RngFactory(point.seed);
   const networks = new Map<string, Graph>();
@@ -62,7 +64,7 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
   const sim = new Simulation(instances, scenario.horizon, scenario.latency, rngs.stream('engine', 'latency'), networks);
   // The files are written as the run goes; the log is kept only for modules that analyse it afterwards.
   const trace = traceOf(exp);
-  const writer = traceWriter(trace, sinks);
+  const writer = traceWriter(trace, sinks, staging);
   const result = sim.run(writer, instances.some((i) => i.runtime.analyze !== undefined));
 
   const files = RunFiles.of(writer.finish());

@@ -16,6 +16,7 @@ import { traceOf } from '../spec/load.ts';
 import { TRACE_WRITER_STAMP } from '../outputs/trace-writer-stamp.ts';
 import { executeRun } from './execute.ts';
 import { SinkPool } from '../outputs/byte-sink.ts';
+import { StagingArea } from '../outputs/staged-file.ts';
 import type { RunFiles } from '../outputs/run-files.ts';
 import type { OutputHook } from './failpoints.ts';
 
@@ -175,14 +176,17 @@ async function executeAndPromote(exp: Experiment, point: RunPoint, layout: Exper
   const started = new Date();
   const events = sinks.acquire();
   const metrics = sinks.acquire();
+  // The trace streams to local staging files, which are checked there and only then copied to their final keys.
+  const staging = new StagingArea();
   let record: RunRecord;
   try {
-    const out = executeRun(exp, point, opts.registry, { events, metrics });
+    const out = executeRun(exp, point, opts.registry, { events, metrics }, staging);
     const files = opts.beforeValidate === undefined ? out.files : opts.beforeValidate(out.files);
     record = await promoteRun(store, layout, point, files, opts.registry, codeOf(exp, opts.registry), replaceRecord);
   } finally {
     sinks.release(events);
     sinks.release(metrics);
+    staging.remove();
   }
   const finished = new Date();
   const provenance: Provenance = {
