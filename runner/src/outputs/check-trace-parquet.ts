@@ -1,5 +1,6 @@
 import type { DecodedArray, SchemaElement } from 'hyparquet';
 import { columnNames, openParquet, readColumns, rowGroupRanges, type ParquetFile } from './parquet-columns.ts';
+import { scanObject } from './json-scan.ts';
 import { SeqSet } from './seq-set.ts';
 import type { StagedFile } from './staged-file.ts';
 import { EVENT_COLUMNS, EVENT_TYPES, METRIC_KEY_COLUMNS, METRIC_KEY_TYPES } from './trace-parquet.ts';
@@ -36,9 +37,10 @@ export async function scanEventsParquet(source: Buffer | StagedFile): Promise<Tr
   let lastTime = 0;
   let rows = 0;
   for (const [start, end] of rowGroupRanges(opened)) {
-    const columns = await decode(EVENTS, opened, EVENT_COLUMNS, start, end, problems);
+    // Strings as their bytes: the payload's JSON is scanned there, as the text check scans its lines.
+    const columns = await decode(EVENTS, opened, EVENT_COLUMNS, start, end, problems, true);
     if (columns === undefined) break;
-    const [time, priority, seq, type, source, target, payload] = columns as [Float64Array, Float64Array, DecodedArray, string[], string[], string[], string[]];
+    const [time, priority, seq, type, source, target, payload] = columns as [Float64Array, Float64Array, DecodedArray, Uint8Array[], Uint8Array[], Uint8Array[], Uint8Array[]];
     for (let r = 0; r < end - start && problems.length < MAX_PROBLEMS; r++) {
       const row = start + r;
       const t = time[r] as number;
@@ -50,7 +52,8 @@ export async function scanEventsParquet(source: Buffer | StagedFile): Promise<Tr
       if (!Number.isSafeInteger(s) || s < 0) problems.push(`${EVENTS} row ${row}: seq ${String(seq[r])} is not a whole number >= 0`);
       else if (!seqs.add(s)) problems.push(`${EVENTS} row ${row}: duplicate seq ${s}`);
       for (const [name, values] of [['type', type], ['source', source], ['target', target]] as const) {
-        if (typeof values[r] !== 'string' || values[r] === '') problems.push(`${EVENTS} row ${row}: ${name} is empty`);
+        const value = values[r];
+        if (!(value instanceof Uint8Array) || value.length === 0) problems.push(`${EVENTS} row ${row}: ${name} is empty`);
       }
       if (!isJsonObjectText(payload[r])) problems.push(`${EVENTS} row ${row}: payload is not the JSON text of an object`);
     }
@@ -119,9 +122,9 @@ function typeName(f: SchemaElement): string {
   return f.type ?? 'GROUP';
 }
 
-async function decode(name: string, file: ParquetFile, columns: readonly string[], start: number, end: number, problems: string[]): Promise<DecodedArray[] | undefined> {
+async function decode(name: string, file: ParquetFile, columns: readonly string[], start: number, end: number, problems: string[], rawStrings = false): Promise<DecodedArray[] | undefined> {
   try {
-    const decoded = await readColumns(file, columns, start, end);
+    const decoded = await readColumns(file, columns, start, end, rawStrings);
     const short = decoded.findIndex((d) => d.length !== end - start);
     if (short < 0) return decoded;
     problems.push(`${name}: column ${columns[short]} has ${decoded[short]?.length} values in rows ${start}-${end - 1}, expected ${end - start}`);
@@ -131,10 +134,12 @@ async function decode(name: string, file: ParquetFile, columns: readonly string[
   return undefined;
 }
 
-function isJsonObjectText(text: unknown): boolean {
-  if (typeof text !== 'string' || text.charCodeAt(0) !== 0x7b) return false;
+/** The UTF-8 bytes of a JSON object: scanned without building it (json-scan.ts); what the scan does not take, JSON.parse decides. */
+function isJsonObjectText(bytes: unknown): boolean {
+  if (!(bytes instanceof Uint8Array) || bytes[0] !== 0x7b) return false;
+  if (scanObject(bytes, 0) === bytes.length) return true;
   try {
-    const v: unknown = JSON.parse(text);
+    const v: unknown = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     return v !== null && typeof v === 'object' && !Array.isArray(v);
   } catch {
     return false;

@@ -10,7 +10,8 @@ import { RunFiles } from './run-files.ts';
 import { knownJsonSchemas } from './json-schemas.ts';
 import { migrateDocument, type Migration } from './migrate.ts';
 import { SCHEMA_VERSION } from './schemas.ts';
-import { ParquetMetricRows } from './trace-parquet.ts';
+import { ParquetMetricRows, ParquetTraceWriter } from './trace-parquet.ts';
+import type { SimEvent } from '../sdk/module.ts';
 import { openTrace } from './trace-reader.ts';
 
 const schemaDir = new URL('../../schemas/', import.meta.url);
@@ -81,6 +82,25 @@ describe('checkRunFiles', () => {
     const problems = await checkRunFiles(bad, builtinRegistry);
     expect(problems).toContain(`metrics.parquet row 5: column ${header[2]} is not a finite number`);
     expect(problems).toContain('metrics.parquet row 9: time goes backwards');
+
+    // An event log of the writer's schema with bad events: each one named by its row.
+    const log = new ParquetTraceWriter();
+    log.begin(['a.x']);
+    const event = (e: Partial<SimEvent>) => log.event({ time: 1, priority: 0, seq: 0, type: 't', source: 's', target: 'x', payload: {}, ...e } as SimEvent, Float64Array.of(0), 0);
+    event({ seq: 0, payload: { ok: [1, { deep: 'yes' }] } });
+    event({ seq: 1, payload: [1] as unknown as SimEvent['payload'] });
+    event({ seq: 1 });
+    event({ seq: 2, time: 0.5 });
+    event({ seq: 3, type: '' });
+    const badLog = log.finish()[0]![1] as Buffer;
+    const logFiles = parquet.files.detached();
+    logFiles.set('events.parquet', badLog);
+    expect((await checkRunFiles(logFiles, builtinRegistry)).filter((p) => p.startsWith('events.parquet'))).toEqual([
+      'events.parquet row 1: payload is not the JSON text of an object',
+      'events.parquet row 2: duplicate seq 1',
+      'events.parquet row 3: time goes backwards',
+      'events.parquet row 4: type is empty',
+    ]);
 
     // Columns of other types than the writer's: refused by name.
     const other = new ParquetMetricRows();

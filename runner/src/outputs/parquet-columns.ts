@@ -74,8 +74,8 @@ export function rowGroupRanges(file: ParquetFile): [number, number][] {
   return ranges;
 }
 
-/** The named columns' values for rows [start, end), in the order asked. */
-export async function readColumns(file: ParquetFile, columns: readonly string[], start: number, end: number): Promise<DecodedArray[]> {
+/** The named columns' values for rows [start, end), in the order asked; with `rawStrings`, strings as their UTF-8 bytes (never decoded). */
+export async function readColumns(file: ParquetFile, columns: readonly string[], start: number, end: number, rawStrings = false): Promise<DecodedArray[]> {
   const chunks = new Map<string, { at: number; data: DecodedArray }[]>(columns.map((c) => [c, []]));
   await parquetRead({
     file: file.buffer,
@@ -84,6 +84,7 @@ export async function readColumns(file: ParquetFile, columns: readonly string[],
     rowStart: start,
     rowEnd: end,
     compressors: { ZSTD: unzstd },
+    ...(rawStrings ? { parsers: { stringFromBytes: (bytes: Uint8Array) => bytes } } : {}),
     onChunk: ({ columnName, columnData, rowStart }) => chunks.get(columnName)?.push({ at: rowStart, data: columnData }),
   });
   return columns.map((c) => {
