@@ -12,9 +12,9 @@ const METRICS_FILE = TRACE_FILE_NAMES.parquet.metrics;
 // time as the run executes: events.parquet (time, priority, seq, type,
 // source, target, payload as its JSON text; complete trace only) and
 // metrics.parquet (time, seq, a column per metric). The text files are a
-// function of them: the trace reader's writeText gives events.jsonl and metrics.csv byte for
-// byte as the text writer (format-run-log.ts) writes them for the same run
-// (the trace reader's writeText).
+// function of them: the trace reader's writeText gives events.jsonl and
+// metrics.csv byte for byte as the text writer (format-run-log.ts) writes
+// them for the same run.
 // Chosen over Arrow IPC by bench/trace-formats.ts (docs/benchmarks.md):
 // smaller for the same CPU, and hyparquet-writer is already the results
 // tables' writer.
