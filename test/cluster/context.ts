@@ -12,6 +12,8 @@ export interface ClusterConnection {
   logDir: string | undefined;
   /** The local node's logs (containerd, kubelet, kube-proxy); undefined for an existing cluster. */
   nodeLogDir: string | undefined;
+  /** The local node's containerd, where a test loads an image it built (`ctr images import`); undefined for an existing cluster. */
+  nodeImages: { ctr: string; containerdAddress: string } | undefined;
   /** The swarmlab image built here (scripts/image/build.sh): the name the chart uses, its ID, and its OCI archive (for another node). */
   image: { ref: string; id: string; archive: string };
   objectStore: ObjectStoreInfo;

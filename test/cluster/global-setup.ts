@@ -84,6 +84,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       kubectl: existsSync(pinnedKubectl) ? pinnedKubectl : 'kubectl',
       logDir: cluster?.logDir,
       nodeLogDir: node?.logDir,
+      nodeImages: node === undefined ? undefined : { ctr: join(bins, 'ctr'), containerdAddress: node.containerdAddress },
       image: { ref: image.chartRef, id: image.imageId, archive: image.archive },
       objectStore,
     };

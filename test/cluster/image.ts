@@ -46,12 +46,45 @@ export function imageStoreEnv(image: BuiltImage): Record<string, string> {
   return { CONTAINERS_CONF: image.containersConf, CONTAINERS_STORAGE_CONF: image.storageConf };
 }
 
-/** Runs podman against that store; resolves with the exit code and output. */
-export function podman(image: BuiltImage, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+type ToolResult = { code: number; stdout: string; stderr: string };
+
+/** Runs podman or buildah against that store; resolves with the exit code and output. */
+function inStore(tool: 'podman' | 'buildah', image: BuiltImage, args: string[]): Promise<ToolResult> {
   return new Promise((resolve) => {
-    execFile('podman', args, { encoding: 'utf8', env: { ...process.env, ...imageStoreEnv(image) }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(tool, args, { encoding: 'utf8', env: { ...process.env, ...imageStoreEnv(image) }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
       resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function podman(image: BuiltImage, args: string[]): Promise<ToolResult> {
+  return inStore('podman', image, args);
+}
+
+/**
+ * What a user does with a plugin package's Dockerfile (`FROM` the swarmlab
+ * image, build argument SWARMLAB_IMAGE): builds it in the same store from
+ * the image built here, then writes it as an OCI archive named `tag`, the
+ * local stand-in for pushing it to a registry.
+ */
+export async function buildDerivedImage(image: BuiltImage, opts: { context: string; tag: string; archive: string }): Promise<void> {
+  const steps: string[][] = [
+    ['build', '--pull=never', '--network', 'none', '--format', 'oci', '--layers=false', '--build-arg', `SWARMLAB_IMAGE=${image.ref}`, '-t', opts.tag, opts.context],
+    ['push', '--quiet', opts.tag, `oci-archive:${opts.archive}:${opts.tag}`],
+  ];
+  for (const args of steps) {
+    const r = await inStore('buildah', image, args);
+    if (r.code !== 0) throw new Error(`buildah ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr.split('\n').slice(-30).join('\n')}`);
+  }
+}
+
+/** Imports an OCI archive into the local node's containerd (the k8s.io namespace the kubelet reads), under the name it carries. */
+export function loadIntoNode(node: { ctr: string; containerdAddress: string }, archive: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(node.ctr, ['--address', node.containerdAddress, '-n', 'k8s.io', 'images', 'import', '--local', archive], { encoding: 'utf8', timeout: 300_000 }, (err, _stdout, stderr) => {
+      if (err !== null) reject(new Error(`ctr images import ${archive} failed: ${stderr.trim() || err.message}`));
+      else resolve();
     });
   });
 }

@@ -1,5 +1,6 @@
 import { defineModule, entityOf, expectNetwork, intent, isNetwork, on, z, type Sim } from 'swarmlab/sdk';
 import { Infect, Recover } from './events.ts';
+import { sirPanels } from './panels.ts';
 
 const SUSCEPTIBLE = 0;
 const INFECTED = 1;
@@ -31,6 +32,7 @@ export const sirEpidemic = defineModule({
     metrics: { susceptible: 'Agents not yet infected.', infected: 'Agents infectious now.', recovered: 'Agents recovered (immune).' },
   },
   dependsOn: (c) => [c.network],
+  panels: sirPanels,
   validate(config, scenario) {
     const net = expectNetwork(scenario, config.network, ['network']);
     if (!isNetwork(net)) return net;
