@@ -1,6 +1,8 @@
 import { zstdCompressSync, constants as zlib } from 'node:zlib';
+import type { Encoding } from 'hyparquet';
 import { ByteWriter, ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import type { SimEvent } from '../sdk/module.ts';
+import { ByteSink } from './byte-sink.ts';
 import type { MetricRowOutput, TraceOutput, TraceWriter } from './format-run-log.ts';
 import type { StagedFile, StagingArea } from './staged-file.ts';
 import { TRACE_FILE_NAMES } from './trace-files.ts';
@@ -27,6 +29,9 @@ const CREATED_BY = 'swarmlab trace';
 
 export const EVENT_COLUMNS = ['time', 'priority', 'seq', 'type', 'source', 'target', 'payload'] as const;
 export const EVENT_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'DOUBLE', 'INT64', 'STRING', 'STRING', 'STRING', 'STRING'];
+// Chosen, not searched for per row group (the writer's search built a dictionary of every column to test it):
+// the addresses and types repeat, so a dictionary; payloads rarely repeat, so plain bytes; numbers plain, for zstd.
+const EVENT_ENCODINGS: readonly Encoding[] = ['PLAIN', 'PLAIN', 'PLAIN', 'RLE_DICTIONARY', 'RLE_DICTIONARY', 'RLE_DICTIONARY', 'PLAIN'];
 /** metrics.parquet: these, then one DOUBLE column per metric. */
 export const METRIC_KEY_COLUMNS = ['time', 'seq'] as const;
 export const METRIC_KEY_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'INT64'];
@@ -42,13 +47,15 @@ class RowGroupFile {
   readonly #sink: ChunkWriter;
   readonly #writer: ParquetWriter;
   readonly #types: readonly ColumnSource['type'][];
+  readonly #encodings: readonly Encoding[];
   readonly #names: readonly string[];
   readonly #staged: StagedFile | undefined;
   readonly #chunks: Buffer[] = [];
 
-  constructor(file: string, names: readonly string[], types: readonly ColumnSource['type'][], staging?: StagingArea) {
+  constructor(file: string, names: readonly string[], types: readonly ColumnSource['type'][], encodings: readonly Encoding[], staging?: StagingArea) {
     this.#names = names;
     this.#types = types;
+    this.#encodings = encodings;
     const staged = staging?.file(file);
     this.#staged = staged;
     // A staged file takes the bytes before the writer reuses its buffer; memory keeps a copy.
@@ -60,7 +67,7 @@ class RowGroupFile {
   writeGroup(columns: readonly ColumnSource['data'][], rows: number): void {
     if (rows === 0) return;
     // Statistics (min and max per row group) for time only, which readers filter on; for every column they cost as much as the encoding.
-    const columnData = this.#names.map((name, i): ColumnSource => ({ name, type: this.#types[i], nullable: false, data: columns[i] as ColumnSource['data'], statistics: name === 'time' }));
+    const columnData = this.#names.map((name, i): ColumnSource => ({ name, type: this.#types[i], encoding: this.#encodings[i], nullable: false, data: columns[i] as ColumnSource['data'], statistics: name === 'time' }));
     void this.#writer.write({ columnData, rowGroupSize: rows });
     this.#sink.flush();
   }
@@ -90,13 +97,59 @@ class ChunkWriter extends ByteWriter {
   }
 }
 
+/**
+ * An INT64 column of whole numbers below 2^53, kept as the two 32-bit words
+ * of each value: the writer reads it as a BigInt64Array, and no BigInt is
+ * made per row.
+ */
+class Int64Column {
+  readonly #words = new Uint32Array(2 * TRACE_ROW_GROUP);
+
+  set(row: number, value: number): void {
+    this.#words[2 * row] = value % 0x1_0000_0000;
+    this.#words[2 * row + 1] = Math.floor(value / 0x1_0000_0000);
+  }
+
+  /** Rows [0, n): a view, valid until the column is written again. */
+  view(n: number): BigInt64Array {
+    return new BigInt64Array(this.#words.buffer, 0, n);
+  }
+}
+
+/** A string column written as UTF-8 into one buffer, each row a view of its bytes: no string kept, no encoder call per row. */
+class Utf8Column {
+  readonly #sink = new ByteSink(1 << 20);
+  readonly #ends = new Uint32Array(TRACE_ROW_GROUP);
+
+  set(row: number, text: string): void {
+    this.#sink.write(text);
+    this.#ends[row] = this.#sink.length;
+  }
+
+  /** Rows [0, n) as views of the buffer, valid until reset(). */
+  view(n: number): Uint8Array[] {
+    const bytes = this.#sink.bytes();
+    const out = new Array<Uint8Array>(n);
+    for (let r = 0, start = 0; r < n; r++) {
+      const end = this.#ends[r] as number;
+      out[r] = bytes.subarray(start, end);
+      start = end;
+    }
+    return out;
+  }
+
+  reset(): void {
+    this.#sink.reset();
+  }
+}
+
 /** metrics.parquet, a row group of rows held at a time: the complete trace's metrics, or the rows a sampled trace keeps. */
 export class ParquetMetricRows implements MetricRowOutput {
   readonly #staging: StagingArea | undefined;
   #file: RowGroupFile | undefined;
   #rows = 0;
   #time = new Float64Array(TRACE_ROW_GROUP);
-  #seq: bigint[] = [];
+  readonly #seq = new Int64Column();
   #values: Float64Array[] = [];
 
   constructor(staging?: StagingArea) {
@@ -105,13 +158,14 @@ export class ParquetMetricRows implements MetricRowOutput {
 
   begin(columns: readonly string[]): void {
     this.#values = columns.map(() => new Float64Array(TRACE_ROW_GROUP));
-    this.#file = new RowGroupFile(METRICS_FILE, [...METRIC_KEY_COLUMNS, ...columns], [...METRIC_KEY_TYPES, ...columns.map(() => 'DOUBLE' as const)], this.#staging);
+    const names = [...METRIC_KEY_COLUMNS, ...columns];
+    this.#file = new RowGroupFile(METRICS_FILE, names, [...METRIC_KEY_TYPES, ...columns.map(() => 'DOUBLE' as const)], names.map(() => 'PLAIN'), this.#staging);
   }
 
   row(time: number, seq: number, values: Float64Array, offset = 0): void {
     const r = this.#rows++;
     this.#time[r] = time;
-    this.#seq.push(BigInt(seq));
+    this.#seq.set(r, seq);
     const columns = this.#values;
     for (let c = 0; c < columns.length; c++) (columns[c] as Float64Array)[r] = values[offset + c] as number;
     if (this.#rows === TRACE_ROW_GROUP) this.#flush();
@@ -126,9 +180,8 @@ export class ParquetMetricRows implements MetricRowOutput {
   #flush(): void {
     const n = this.#rows;
     if (n === 0) return;
-    this.#file?.writeGroup([this.#time.slice(0, n), this.#seq, ...this.#values.map((v) => v.slice(0, n))], n);
+    this.#file?.writeGroup([this.#time.subarray(0, n), this.#seq.view(n), ...this.#values.map((v) => v.subarray(0, n))], n);
     this.#rows = 0;
-    this.#seq = [];
   }
 }
 
@@ -144,11 +197,11 @@ export class ParquetTraceWriter implements TraceWriter {
   #rows = 0;
   #time = new Float64Array(TRACE_ROW_GROUP);
   #priority = new Float64Array(TRACE_ROW_GROUP);
-  #seq: bigint[] = [];
+  readonly #seq = new Int64Column();
   #type: string[] = [];
   #source: string[] = [];
   #target: string[] = [];
-  #payload: string[] = [];
+  readonly #payload = new Utf8Column();
 
   constructor(staging?: StagingArea) {
     this.#staging = staging;
@@ -156,7 +209,7 @@ export class ParquetTraceWriter implements TraceWriter {
   }
 
   begin(columns: readonly string[]): void {
-    this.#events = new RowGroupFile(EVENTS_FILE, EVENT_COLUMNS, EVENT_TYPES, this.#staging);
+    this.#events = new RowGroupFile(EVENTS_FILE, EVENT_COLUMNS, EVENT_TYPES, EVENT_ENCODINGS, this.#staging);
     this.#metrics.begin(columns);
   }
 
@@ -164,11 +217,11 @@ export class ParquetTraceWriter implements TraceWriter {
     const r = this.#rows++;
     this.#time[r] = e.time;
     this.#priority[r] = e.priority;
-    this.#seq.push(BigInt(e.seq));
+    this.#seq.set(r, e.seq);
     this.#type.push(e.type);
     this.#source.push(e.source);
     this.#target.push(e.target);
-    this.#payload.push(JSON.stringify(e.payload));
+    this.#payload.set(r, JSON.stringify(e.payload));
     this.#metrics.row(e.time, e.seq, metrics, offset);
     if (this.#rows === TRACE_ROW_GROUP) this.#flush();
   }
@@ -183,12 +236,11 @@ export class ParquetTraceWriter implements TraceWriter {
   #flush(): void {
     const n = this.#rows;
     if (n === 0) return;
-    this.#events?.writeGroup([this.#time.slice(0, n), this.#priority.slice(0, n), this.#seq, this.#type, this.#source, this.#target, this.#payload], n);
+    this.#events?.writeGroup([this.#time.subarray(0, n), this.#priority.subarray(0, n), this.#seq.view(n), this.#type, this.#source, this.#target, this.#payload.view(n)], n);
     this.#rows = 0;
-    this.#seq = [];
     this.#type = [];
     this.#source = [];
     this.#target = [];
-    this.#payload = [];
+    this.#payload.reset();
   }
 }
