@@ -76,7 +76,7 @@ describe('operator gaps of issue 4', () => {
     expect(s.failedIndexes).toBe('2');
     const failed = s.conditions?.find((c) => c.type === 'Failed');
     expect(failed).toMatchObject({ status: 'True', reason: 'FailedIndexes' });
-    expect(failed?.message).toMatch(/run 2: INVALID_OUTPUT: .*run-000002: 1 problem\(s\): events\.jsonl line \d+: time: Invalid input/);
+    expect(failed?.message).toMatch(/run 2: INVALID_OUTPUT: .*run-000002: 1 problem\(s\): events\.parquet: not a Parquet file this runner can read/);
 
     // FailIndex on exit 3: one pod for run 2, never retried (the spec allows retries).
     const [job] = await jobsOf('tampered');
@@ -100,7 +100,7 @@ describe('operator gaps of issue 4', () => {
     const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
     expect(manifest.digest).toBe(s.manifestDigest);
     expect(manifest.counts).toEqual({ total: 4, succeeded: 3, failed: 1 });
-    expect(manifest.runs[2]).toMatchObject({ run_id: 'run-000002', status: 'failed', error: { code: 'INVALID_OUTPUT', message: expect.stringMatching(/runs\/run-000002: 1 problem\(s\): events\.jsonl line \d+: time: /) } });
+    expect(manifest.runs[2]).toMatchObject({ run_id: 'run-000002', status: 'failed', error: { code: 'INVALID_OUTPUT', message: expect.stringMatching(/runs\/run-000002: 1 problem\(s\): events\.parquet: not a Parquet file this runner can read/) } });
 
     // Events are created just after the status write that shows the transition.
     const failedEvent = await waitFor('the Failed event', async () => {

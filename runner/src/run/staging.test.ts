@@ -55,7 +55,7 @@ describe('the staged trace', { timeout: 60_000 }, () => {
     const r = await runLocal(parseExperimentText(tinySpec('staged')), { store: new FileStore(root), registry: builtinRegistry, workers: 1 });
     expect(r.succeeded).toBe(5);
     expect(r.failures.get(2)?.code).toBe('INVALID_OUTPUT');
-    expect(r.failures.get(2)?.message).toContain('events.parquet: not a Parquet file this runner can read');
+    expect(r.failures.get(2)?.message).toMatch(/: 1 problem\(s\): events\.parquet: not a Parquet file this runner can read/);
     expect(readdirSync(process.env.TMPDIR)).toEqual([]);
     const set = join(root, 'staged', readdirSync(join(root, 'staged'))[0]!);
     expect(readdirSync(join(set, 'runs')).sort()).toEqual(['run-000000', 'run-000001', 'run-000003', 'run-000004', 'run-000005']);
