@@ -27,7 +27,7 @@ describe('shipped scenarios', () => {
       validateExperiment(exp, builtinRegistry);
       const point = planRun(exp, 0);
       const a = executeRun(exp, point, builtinRegistry);
-      expect(checkRunFiles(a.files, builtinRegistry)).toEqual([]);
+      expect(await checkRunFiles(a.files, builtinRegistry)).toEqual([]);
       expect(a.summary.engine.events).toBeGreaterThan(0);
       const b = executeRun(exp, point, builtinRegistry);
       expect([...b.files.entries()]).toEqual([...a.files.entries()]);

@@ -103,6 +103,17 @@ export function buildCli(): Command {
     .action(async (src: string, opts: { out: string }) => (await commands()).migrateCommand(src, opts));
 
   program
+    .command('export')
+    .description("Write a result set's runs in another format: text writes, byte for byte, what spec.output.trace.format: text writes for the same runs (events.jsonl, metrics.csv, summary.json and the modules' files; not run.json).")
+    .argument('<results>', 'results folder (results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI')
+    .option('--format <format>', 'what to write: text', 'text')
+    .option('--out <dir>', 'a new or empty folder to write into (default: ./NAME-FORMAT); each run goes to DIR/runs/RUN/')
+    .action(async (target: string, opts: { format?: string; out?: string }) => {
+      const { exportCommand } = await import('./export-command.ts');
+      await exportCommand(target, opts);
+    });
+
+  program
     .command('report')
     .description("Write an experiment's report: one HTML file, no script and nothing to fetch, with what was run, each final metric against the swept parameters with 95% intervals, the runs' spread and the metrics over logical time.")
     .argument('<results>', 'results folder (results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI')

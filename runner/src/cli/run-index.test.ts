@@ -43,7 +43,7 @@ describe('run-index failure record', { timeout: 30_000 }, () => {
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4096);
     const record = FailureRecord.parse(JSON.parse(text));
     expect(record).toMatchObject({ run_id: 'run-000002', index: 2, code: 'INVALID_OUTPUT', attempt: 'pod-a' });
-    expect(record.message).toMatch(/events\.jsonl/);
+    expect(record.message).toMatch(/events\.parquet: not a Parquet file/);
     expect(record.message).not.toMatch(/^INVALID_OUTPUT/);
     expect(JSON.parse(readFileSync(r.storeRecord, 'utf8'))).toEqual(record);
   });

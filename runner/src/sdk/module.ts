@@ -108,9 +108,15 @@ export interface RunLog {
   readonly metrics: MetricRows;
 }
 
-/** Read access to a run's files as text, for module checks (`verify`). A Map<string, string> is one. */
+/** Read access to a run's files as text. A Map<string, string> is one. */
 export interface TextFiles {
   get(name: string): string | undefined;
+}
+
+/** What a module's checks (`verify`) read of a finished run: its files as text, and its event log whatever the trace's format. */
+export interface RunFilesView extends TextFiles {
+  /** The executed events in order, read from the event log (none at trace levels without one). */
+  events(): AsyncIterable<SimEvent>;
 }
 
 export interface ModuleContext {
@@ -214,7 +220,7 @@ export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
   /** Schemas of the extra JSON files analyze() writes, checked before they are promoted. */
   readonly outputs?: Readonly<Record<string, z.ZodType>>;
   /** Extra integrity checks on a finished run's files; returns problems found. */
-  verify?(files: TextFiles): string[];
+  verify?(files: RunFilesView): string[] | Promise<string[]>;
   /** The module's views in the experiment's report, from a sample of its runs (panels.ts). */
   readonly panels?: PanelsHook;
 }

@@ -210,12 +210,19 @@ export const TRACE_LEVELS = ['complete', 'sampled', 'final'] as const;
 export const TraceLevel = z.enum(TRACE_LEVELS);
 export type TraceLevel = z.infer<typeof TraceLevel>;
 
+export const TRACE_FORMATS = ['parquet', 'text'] as const;
+export const TraceFormat = z.enum(TRACE_FORMATS);
+export type TraceFormat = z.infer<typeof TraceFormat>;
+
 export const Trace = strictObject({
     level: TraceLevel.default('complete').describe(
-      'complete: every executed event (events.jsonl) and the metrics after every event (metrics.csv), the audit trail; sampled: no event log, the metrics row in force at every `every` time units or after every `every` events, and the last; final: no event log, the last metrics row only.',
+      'complete: every executed event (the event log) and the metrics after every event, the audit trail; sampled: no event log, the metrics row in force at every `every` time units or after every `every` events, and the last; final: no event log, the last metrics row only.',
     ),
     every: z.number().positive().optional().describe('sampled: the sampling interval, in time units or executed events (see unit). Required with sampled, refused otherwise.'),
     unit: z.enum(['time', 'events']).optional().describe('sampled: what every counts, logical time (default) or executed events.'),
+    format: TraceFormat.default('parquet').describe(
+      'parquet: events.parquet and metrics.parquet, typed columns compressed with zstd (readable by pandas, polars, DuckDB and Arrow); text: events.jsonl and metrics.csv, what `swarmlab export` writes from a Parquet trace byte for byte.',
+    ),
   })
   .superRefine((t, ctx) => {
     if (t.level === 'sampled' && t.every === undefined) ctx.addIssue({ code: 'custom', path: ['every'], message: 'level sampled needs every: the interval between metrics rows (time units, or events with unit: events)' });
@@ -232,14 +239,15 @@ export const RunTrace = z
     level: TraceLevel,
     every: z.number().positive().optional().describe('sampled: the interval between rows.'),
     unit: z.enum(['time', 'events']).optional().describe('sampled: what every counts.'),
+    format: TraceFormat.optional().describe('The files\' format (absent: text, as before schema 2.3.0).'),
   })
   .strict()
-  .describe('The trace this run wrote: complete (events.jsonl and a metrics row per event), sampled or final (metrics.csv only).');
+  .describe('The trace this run wrote: complete (an event log and a metrics row per event), sampled or final (metrics only), as Parquet or text.');
 export type RunTrace = z.infer<typeof RunTrace>;
 
 export const Output = strictObject({
     store: z.string().min(1).max(1024).default('file://./results').describe('Object store URI: file://<dir> or s3://<bucket>/<prefix>.'),
-    trace: Trace.optional().describe('Trace level of every run (default: complete).'),
+    trace: Trace.optional().describe('Trace level and format of every run (default: complete, parquet).'),
   })
   .describe('Where validated outputs go, and how much of each run\'s course they hold.');
 

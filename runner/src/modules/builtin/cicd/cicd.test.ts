@@ -7,6 +7,7 @@ import { executeRun } from '../../../run/execute.ts';
 import { builtinRegistry } from '../../../modules/builtin-registry.ts';
 import { planError } from '../../../testing/plan-error.ts';
 import { GLOBALLY_BLOCKED, PASSIVE } from './common.ts';
+import { withTextTrace } from '../../../testing/text-trace.ts';
 
 const scenarioFile = new URL('../../../../../scenarios/cicd-self-healing.yaml', import.meta.url);
 
@@ -30,7 +31,7 @@ function experiment(edit: (d: Doc) => void, seeds: number[], grid: { param: stri
   const doc = parse(readFileSync(scenarioFile, 'utf8')) as Doc;
   doc.spec.sweep = { seeds: { list: seeds }, grid };
   edit(doc);
-  return parseExperimentText(stringify(doc));
+  return withTextTrace(parseExperimentText(stringify(doc)));
 }
 
 interface Ev {

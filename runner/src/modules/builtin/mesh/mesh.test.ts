@@ -8,6 +8,11 @@ import { builtinRegistry } from '../../../modules/builtin-registry.ts';
 import { planError } from '../../../testing/plan-error.ts';
 import { meshRouter } from './router.ts';
 import { DecisionLedger, GENESIS, merkleRoot, sha256, verifyLedger } from './ledger.ts';
+import type { RunFilesView } from '../../../sdk/module.ts';
+import { withTextTrace } from '../../../testing/text-trace.ts';
+
+/** The run's text files as verify() reads them; the router's checks read no event log. */
+const view = (files: ReadonlyMap<string, string>): RunFilesView => ({ get: (name) => files.get(name), events: async function* () {} });
 
 const scenarioFile = new URL('../../../../../scenarios/mesh-routing.yaml', import.meta.url);
 
@@ -26,7 +31,7 @@ function scenario(edit: (d: Doc) => void, seeds: number[]) {
   const doc = parse(readFileSync(scenarioFile, 'utf8')) as Doc;
   doc.spec.sweep = { seeds: { list: seeds } };
   edit(doc);
-  return parseExperimentText(stringify(doc));
+  return withTextTrace(parseExperimentText(stringify(doc)));
 }
 
 function mod(d: Doc, name: string): ModuleDoc {
@@ -135,7 +140,7 @@ describe('mesh routing swarm', SLOW, () => {
     const a = executeRun(exp, planRun(exp, 0), builtinRegistry).files;
     const b = executeRun(exp, planRun(exp, 0), builtinRegistry).files;
     expect(a.names()).toEqual(b.names());
-    for (const [k, v] of a.entries()) expect(b.bytes(k)?.equals(v), k).toBe(true);
+    for (const k of a.names()) expect(b.bytes(k)?.equals(a.bytes(k)!), k).toBe(true);
   });
 });
 
@@ -146,7 +151,7 @@ describe('tamper-evident decision log', SLOW, () => {
   const { out, r } = results(exp, 0);
   const files = out.files.texts();
 
-  it('seals a chain head and one Merkle root per interval into the summary', () => {
+  it('seals a chain head and one Merkle root per interval into the summary', async () => {
     const seal = r.router!.decisionLog as { head: string; decisions: number; roots: { interval: number; count: number }[]; file: string };
     expect(seal.file).toBe('decisions.jsonl');
     const lines = files.get('decisions.jsonl')!.trim().split('\n');
@@ -154,43 +159,43 @@ describe('tamper-evident decision log', SLOW, () => {
     expect(seal.head).toBe((JSON.parse(lines.at(-1)!) as { hash: string }).hash);
     expect(seal.roots.map((x) => x.interval)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(seal.roots.reduce((n, x) => n + x.count, 0)).toBe(lines.length);
-    expect(meshRouter.verify!(files)).toEqual([]);
+    expect((await meshRouter.verify!(view(files)))).toEqual([]);
   });
 
-  it('verify() catches an edited decision', () => {
+  it('verify() catches an edited decision', async () => {
     const lines = files.get('decisions.jsonl')!.split('\n');
     const rec = JSON.parse(lines[17]!) as { provider: string };
     rec.provider = rec.provider === 'gale' ? 'atlas' : 'gale';
     lines[17] = JSON.stringify(rec);
     const edited = new Map(files);
     edited.set('decisions.jsonl', lines.join('\n'));
-    const problems = meshRouter.verify!(edited);
+    const problems = (await meshRouter.verify!(view(edited)));
     expect(problems.some((p) => p.includes('line 18') && p.includes('edited'))).toBe(true);
     expect(problems.some((p) => p.includes('Merkle root of interval'))).toBe(true);
   });
 
-  it('verify() catches a decision whose hash was recomputed to hide the edit, and a dropped line', () => {
+  it('verify() catches a decision whose hash was recomputed to hide the edit, and a dropped line', async () => {
     const lines = files.get('decisions.jsonl')!.split('\n');
     const { hash: _h, ...body } = JSON.parse(lines[3]!) as Record<string, unknown>;
     body.provider = 'gale';
     lines[3] = JSON.stringify({ ...body, hash: sha256(JSON.stringify(body)) });
     const rehashed = new Map(files);
     rehashed.set('decisions.jsonl', lines.join('\n'));
-    expect(meshRouter.verify!(rehashed).some((p) => p.includes('line 5: prev'))).toBe(true);
+    expect((await meshRouter.verify!(view(rehashed))).some((p) => p.includes('line 5: prev'))).toBe(true);
 
     const dropped = files.get('decisions.jsonl')!.split('\n');
     dropped.splice(40, 1);
     const short = new Map(files);
     short.set('decisions.jsonl', dropped.join('\n'));
-    expect(meshRouter.verify!(short).length).toBeGreaterThan(0);
+    expect((await meshRouter.verify!(view(short))).length).toBeGreaterThan(0);
   });
 
-  it('verify() also covers the baseline router\'s log', () => {
+  it('verify() also covers the baseline router\'s log', async () => {
     const lines = files.get('baseline_decisions.jsonl')!.split('\n');
     lines[0] = lines[0]!.replace('"agent":', '"agent":1,"x":');
     const edited = new Map(files);
     edited.set('baseline_decisions.jsonl', lines.join('\n'));
-    expect(meshRouter.verify!(edited).some((p) => p.startsWith('baseline:'))).toBe(true);
+    expect((await meshRouter.verify!(view(edited))).some((p) => p.startsWith('baseline:'))).toBe(true);
   });
 });
 
