@@ -13,6 +13,7 @@ export {
   API_GROUP_VERSION,
   API_VERSION,
   DEFAULT_MAX_RUNS,
+  MAX_RUNS_PER_POD,
   Experiment,
   ExperimentSpec,
   ModuleKind,

@@ -29,6 +29,7 @@ describe('runner failures from pods', () => {
         message: 'agents (40) must equal the network size (50)',
         path: 'spec.scenario.modules[1].config.agents',
         attempt: 'exp-abc-0-3-x7k2p',
+        block: [3, 3],
       },
     ]);
   });
@@ -42,7 +43,7 @@ describe('runner failures from pods', () => {
   it('never takes a code from log text: a pod without a record is described by its exit status', () => {
     const logs = 'progress...\nswarmlab: OUTPUT_CONFLICT: runs/run-000002/summary.json differs\n';
     expect(failuresFromPods([pod(2, { exitCode: 1, reason: 'Error', message: logs }, '2026-01-01T00:00:00Z')])).toEqual([
-      { index: 2, code: 'RUN_FAILED', message: 'exit 1 (Error): swarmlab: OUTPUT_CONFLICT: runs/run-000002/summary.json differs' },
+      { index: 2, code: 'RUN_FAILED', message: 'exit 1 (Error): swarmlab: OUTPUT_CONFLICT: runs/run-000002/summary.json differs', block: [2, 2] },
     ]);
     // An exit status that only one code has names it; a SIGKILL that is not an OOM kill is not OUT_OF_MEMORY.
     expect(failuresFromPods([pod(4, { exitCode: 3, reason: 'Error' }, '2026-01-01T00:00:00Z')])[0]?.code).toBe('INVALID_OUTPUT');

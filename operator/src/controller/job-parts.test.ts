@@ -18,13 +18,18 @@ function job(name: string, s: { completed?: string; failed?: string; active?: nu
   };
 }
 
+/** A part of one run a pod from run `offset`, as big as any test here needs. */
+function part(offset: number, runsPerPod = 1) {
+  return { offset, size: 1_000, runsPerPod };
+}
+
 describe('combineParts (a sweep split over Jobs seen as one)', () => {
   it('maps each part\'s local indexes to global run indexes and sums active pods', () => {
     const o = combineParts(
       [
-        { job: job('e-1-0-p0', { completed: '0-4', done: 'Complete' }), offset: 0 },
-        { job: job('e-1-0-p1', { completed: '0,2-4', failed: '1', active: 0, done: 'Failed' }), offset: 5 },
-        { job: job('e-1-0-p2', { completed: '0', active: 1 }), offset: 10 },
+        { job: job('e-1-0-p0', { completed: '0-4', done: 'Complete' }), part: part(0) },
+        { job: job('e-1-0-p1', { completed: '0,2-4', failed: '1', active: 0, done: 'Failed' }), part: part(5) },
+        { job: job('e-1-0-p2', { completed: '0', active: 1 }), part: part(10) },
       ],
       0,
     );
@@ -37,8 +42,8 @@ describe('combineParts (a sweep split over Jobs seen as one)', () => {
 
   it('finished only when every part is, Failed when any part failed', () => {
     const parts = [
-      { job: job('a', { completed: '0-4', done: 'Complete' }), offset: 0 },
-      { job: job('b', { completed: '1', failed: '0', done: 'Failed' }), offset: 5 },
+      { job: job('a', { completed: '0-4', done: 'Complete' }), part: part(0) },
+      { job: job('b', { completed: '1', failed: '0', done: 'Failed' }), part: part(5) },
     ];
     expect(combineParts(parts, 3)).toMatchObject({ generation: 3, finished: { type: 'Failed', reason: 'FailedIndexes' } });
     expect(combineParts([parts[0]!], 3).finished).toMatchObject({ type: 'Complete' });
@@ -47,8 +52,8 @@ describe('combineParts (a sweep split over Jobs seen as one)', () => {
   it('suspended only when every part is; a half-suspended split is resumed by decide', () => {
     const half = combineParts(
       [
-        { job: job('a', { suspend: true }), offset: 0 },
-        { job: job('b', { suspend: false }), offset: 2 },
+        { job: job('a', { suspend: true }), part: part(0) },
+        { job: job('b', { suspend: false }), part: part(2) },
       ],
       0,
     );
@@ -76,8 +81,8 @@ describe('combineParts (a sweep split over Jobs seen as one)', () => {
   it('a global failed index from a later part is reported as failed in status', () => {
     const o = combineParts(
       [
-        { job: job('a', { completed: '0-1', done: 'Complete' }), offset: 0 },
-        { job: job('b', { completed: '0', failed: '1', done: 'Failed' }), offset: 2 },
+        { job: job('a', { completed: '0-1', done: 'Complete' }), part: part(0) },
+        { job: job('b', { completed: '0', failed: '1', done: 'Failed' }), part: part(2) },
       ],
       0,
     );

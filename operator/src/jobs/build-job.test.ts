@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ErrorCodes, parseExperiment, parseExperimentText, specDigest } from 'swarmlab';
-import { buildJob, buildResultsJob, buildSpecConfigMap, frozenSpecYaml, jobParts, type JobConfig, type ExperimentRef } from './build-job.ts';
+import { buildJob, buildResultsJob, buildSpecConfigMap, frozenSpecYaml, type JobConfig, type ExperimentRef } from './build-job.ts';
+import { jobParts } from './layout.ts';
 import { jobGenerationOf, jobName, MAX_JOB_NAME, resultsJobName, specConfigMapName } from './names.ts';
 
 const config: JobConfig = {
@@ -210,11 +211,11 @@ describe('a sweep split over several Jobs', () => {
 
   it('jobParts: contiguous deterministic ranges of at most the cap', () => {
     expect(jobParts(12, 5)).toEqual([
-      { part: 0, parts: 3, offset: 0, size: 5 },
-      { part: 1, parts: 3, offset: 5, size: 5 },
-      { part: 2, parts: 3, offset: 10, size: 2 },
+      { part: 0, parts: 3, offset: 0, size: 5, runsPerPod: 1, indexes: 5 },
+      { part: 1, parts: 3, offset: 5, size: 5, runsPerPod: 1, indexes: 5 },
+      { part: 2, parts: 3, offset: 10, size: 2, runsPerPod: 1, indexes: 2 },
     ]);
-    expect(jobParts(12, 100_000)).toEqual([{ part: 0, parts: 1, offset: 0, size: 12 }]);
+    expect(jobParts(12, 100_000)).toEqual([{ part: 0, parts: 1, offset: 0, size: 12, runsPerPod: 1, indexes: 12 }]);
     expect(jobParts(250_000, 1_000_000).map((p) => [p.offset, p.size])).toEqual([[0, 100_000], [100_000, 100_000], [200_000, 50_000]]);
   });
 

@@ -82,7 +82,10 @@ function issueAt(issue: z.core.$ZodIssue, prefix: ReadonlyArray<PropertyKey>): {
 /**
  * The digest of everything that determines run outputs: the scenario, the
  * sweep and the trace level. Execution hints and the store do not change
- * results, so they are out. The complete trace, the default, is left out so
+ * results, so they are out: spec.execution.runsPerPod among them, which only
+ * decides which pod runs a run (a run's id, seed and bytes come from its
+ * index alone), so a sweep resumed with another block size keeps its result
+ * set and skips the runs already promoted. The complete trace, the default, is left out so
  * that specs written before trace levels keep their digest.
  */
 export function specDigest(exp: Experiment): string {
