@@ -63,3 +63,24 @@ describe('runner failures from pods', () => {
     ]);
   });
 });
+
+describe('failures of pods that ran a block of runs', () => {
+  const part = { offset: 100, size: 50, runsPerPod: 10 };
+
+  it('a record names its own run; the failure carries the block of the pod\'s completion index, in global runs', () => {
+    const record = formatFailureRecord('run-000123', { index: 123, code: 'STORE_ERROR', message: 'the store said 503' });
+    expect(failuresFromPods([pod(2, { exitCode: 4, message: record }, '2026-01-01T00:00:00Z')], part)).toEqual([
+      { index: 123, code: 'STORE_ERROR', message: 'the store said 503', block: [120, 129] },
+    ]);
+  });
+
+  it('a pod killed without a record stands for its block, from the block\'s first run', () => {
+    const [f] = failuresFromPods([pod(4, { exitCode: 137, reason: 'OOMKilled' }, '2026-01-01T00:00:00Z')], part);
+    expect(f).toMatchObject({ index: 140, code: 'OUT_OF_MEMORY', block: [140, 149] });
+  });
+
+  it('a record naming a run outside the pod\'s block is placed at the block', () => {
+    const stray = formatFailureRecord('run-000003', { index: 3, code: 'RUN_FAILED', message: 'x' });
+    expect(failuresFromPods([pod(0, { message: stray }, '2026-01-01T00:00:00Z')], part)[0]).toMatchObject({ index: 100, block: [100, 109] });
+  });
+});

@@ -245,6 +245,60 @@ describe('a sweep split over several Jobs', () => {
   });
 });
 
+describe('a Job of blocks of runs (spec.execution.runsPerPod)', () => {
+  const exp = experiment({ runsPerPod: 5, parallelism: 2, maxFailedRuns: 7, resources: { requests: { cpu: '1500m' } } });
+  const digest = specDigest(exp);
+  const parts = jobParts(12, 100_000, 5);
+  const built = buildJob({ owner, experiment: exp, digest, total: 12, generation: 0, config, part: parts[0]! });
+
+  it('has one completion index a block, its block size as an annotation, and as many pods at once as the spec\'s parallelism', () => {
+    expect(built.spec?.completions).toBe(3);
+    expect(built.metadata?.annotations).toEqual({ 'swarmlab.io/runs-per-pod': '5' });
+    expect(built.spec?.parallelism).toBe(2);
+    // The Job's own budget is in indexes: a backstop under the operator's, in runs.
+    expect(built.spec?.maxFailedIndexes).toBe(3);
+  });
+
+  it('runs its block through a worker pool sized to the CPU request the kubelet reports, in whole CPUs', () => {
+    const c = built.spec!.template.spec!.containers[0]!;
+    expect((c.args ?? []).join(' ')).toBe(
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --runs-per-pod 5 --workers $(SWARMLAB_CPU_REQUEST) --attempt $(POD_NAME) --termination-log /dev/termination-log',
+    );
+    expect(c.env?.find((e) => e.name === 'SWARMLAB_CPU_REQUEST')).toEqual({
+      name: 'SWARMLAB_CPU_REQUEST',
+      valueFrom: { resourceFieldRef: { containerName: 'runner', resource: 'requests.cpu', divisor: '1' } },
+    });
+    expect(c.resources?.requests).toEqual({ cpu: '1500m' });
+  });
+
+  it('a split sweep of blocks: each part starts at its first run', () => {
+    const split = jobParts(23, 2, 5).map((part) => buildJob({ owner, experiment: exp, digest, total: 23, generation: 0, config, part }));
+    expect(split.map((j) => j.spec?.completions)).toEqual([2, 2, 1]);
+    expect(split.map((j) => (j.spec?.template.spec?.containers[0]?.args ?? []).slice(4, 8).join(' '))).toEqual([
+      '$(JOB_COMPLETION_INDEX) --runs-per-pod 5 --workers',
+      '$(JOB_COMPLETION_INDEX) --index-offset 10 --runs-per-pod',
+      '$(JOB_COMPLETION_INDEX) --index-offset 20 --runs-per-pod',
+    ]);
+  });
+
+  it('runsPerPod is not part of the spec digest: it decides which pod runs a run, not what the run writes', () => {
+    expect(specDigest(experiment({ runsPerPod: 5 }))).toBe(specDigest(experiment()));
+    expect(specDigest(experiment({ runsPerPod: 5 }))).toBe(specDigest(experiment({ runsPerPod: 1000 })));
+  });
+
+  it('one run a pod: no annotation, no block arguments, no CPU variable (a Job as made before blocks existed)', () => {
+    const one = job({ runsPerPod: 1 });
+    expect(one.metadata?.annotations).toBeUndefined();
+    expect(one.spec?.template.spec?.containers[0]?.env?.map((e) => e.name)).not.toContain('SWARMLAB_CPU_REQUEST');
+    expect(one).toEqual(job());
+  });
+
+  it('refuses more indexes than one Indexed Job can hold, whatever the runs', () => {
+    const [wide] = jobParts(200_000, 1_000_000, 1);
+    expect(() => buildJob({ owner, experiment: exp, digest, total: 200_000, generation: 0, config, part: { ...wide!, indexes: 100_001 } })).toThrow(/at most 100000 indexes/);
+  });
+});
+
 describe('buildResultsJob (the finishing step)', () => {
   const digest = 'abcdef0123456789'.repeat(4);
   const built = buildResultsJob({ owner, digest, resultsURI: 's3://results/lab/queue-sweep/abcdef0123456789/', config });
