@@ -254,6 +254,14 @@ describe('decide', () => {
     expect(failed.status.runs).toMatchObject({ succeeded: 100, failed: 10 });
   });
 
+  it('a store outage while the Jobs are stopped for the budget keeps them stopped, and the manifest waits for the store', () => {
+    const previous = { jobGeneration: 0, specDigest: digest, phase: 'Running' as const, runs: { total: 1_000, pending: 890, running: 0, succeeded: 100, failed: 10 } };
+    const d = decide(obs({ total: 1_000, maxFailedRuns: 5, previous, job: job({ failedIndexes: '100-109', suspended: true, active: 0 }), store: { ok: false, message: 'unreachable' } }));
+    expect(d.actions).toEqual([]);
+    expect(d.status.phase).toBe('Running');
+    expect(cond(d.status, 'StorageUnavailable')?.status).toBe('True');
+  });
+
   it('within the budget, or without one, failed runs do not stop the Jobs', () => {
     const base = { total: 1_000, previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' as const }, store: { ok: true as const, succeeded: parseIntervals('0-99') } };
     const j = job({ failedIndexes: '100-109', active: 20 });

@@ -257,6 +257,8 @@ export function decide(obs: Observation): Decision {
     if (obs.store.ok) failed = difference(failed, succeeded);
   }
   let failedCount = count(failed);
+  // Failed runs are those of failed indexes without outputs: without the store, the last count (a run of a failed block may have succeeded).
+  const failedRuns = obs.store.ok ? failedCount : (prev?.runs?.failed ?? 0);
   const running = job === undefined || job.suspended ? 0 : Math.max(0, Math.min(job.active, obs.total - succeededCount - failedCount));
   const pending = Math.max(0, obs.total - succeededCount - failedCount - running);
 
@@ -311,17 +313,18 @@ export function decide(obs: Observation): Decision {
       c.Running = { status: 'False', reason: 'Finished', message: '' };
       c.Failed = { status: 'True', reason, message };
     }
-  } else if (obs.store.ok && job !== undefined && obs.maxFailedRuns !== undefined && failedCount > obs.maxFailedRuns) {
+  } else if (job !== undefined && obs.maxFailedRuns !== undefined && failedRuns > obs.maxFailedRuns) {
     // The budget is in runs: a Job counts failed indexes, and an index holds a block of runs; nor can a Job see its sibling parts' failures.
     // So the operator stops every part (suspend ends their pods), waits until no pod runs (no run is promoted after the manifest), then writes it.
-    const spent = `${failedCount} runs failed, more than spec.execution.maxFailedRuns (${obs.maxFailedRuns}) allows`;
+    const spent = `${failedRuns} runs failed, more than spec.execution.maxFailedRuns (${obs.maxFailedRuns}) allows`;
     if (!job.suspended || job.active > 0) {
       if (!job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
       phase = 'Running';
       c.Running = { status: 'True', reason: 'StoppingRuns', message: `${spent}: stopping the Jobs` };
       requeue = true;
     } else if (obs.manifest === undefined) {
-      actions.push({ kind: 'writeManifest', notRun: budgetSpent });
+      // writeManifest needs the store; while it cannot be read this waits, the Jobs still suspended.
+      if (obs.store.ok) actions.push({ kind: 'writeManifest', notRun: budgetSpent });
       phase = 'Running';
       c.Running = { status: 'True', reason: 'WritingManifest', message: `${spent}; writing the manifest of the succeeded runs` };
       requeue = true;
