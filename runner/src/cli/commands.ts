@@ -144,11 +144,15 @@ export async function runIndexCommand(opts: RunIndexOptions, pool?: WorkerPool, 
     signal,
     onWarning: (message) => process.stderr.write(`swarmlab: warning: ${message}\n`),
   });
+  // One line a run, in run order: succeeded (ran here), resumed (kept from before), failed (with its code) or not-started.
   const failed = new Map(result.failures.map((f) => [f.index, f]));
+  const succeeded = new Map(result.succeeded.map((r) => [r.index, r]));
   for (let index = block.first; index <= block.last; index++) {
+    const run = runIdOf(index, total);
+    const ok = succeeded.get(index);
     const f = failed.get(index);
-    const status = f !== undefined ? 'failed' : result.succeeded.includes(index) ? 'done' : 'not-started';
-    process.stdout.write(`${JSON.stringify({ run: runIdOf(index, total), index, status, ...(f !== undefined ? { code: f.code } : {}) })}\n`);
+    const line = ok !== undefined ? { run, index, status: ok.resumed ? 'resumed' : 'succeeded', digest: ok.digest } : f !== undefined ? { run, index, status: 'failed', code: f.code } : { run, index, status: 'not-started' };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
   }
   const failure = blockFailure(result);
   if (failure !== undefined) fail(failure);

@@ -124,7 +124,10 @@ describe('run-index with a block of runs (--runs-per-pod)', { timeout: 120_000 }
     const r = spawnSync(process.execPath, t.args('pod-a', ['--index', '1', '--runs-per-pod', '3']), { cwd: t.dir, encoding: 'utf8', env: { ...process.env, SWARMLAB_FAILPOINT: '' } });
     expect(r.status, r.stderr).toBe(0);
     expect(t.promoted()).toEqual(['run-000003', 'run-000004', 'run-000005']);
-    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([3, 4, 5].map((index) => ({ run: `run-00000${index}`, index, status: 'done' })));
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([3, 4, 5].map((index) => ({ run: `run-00000${index}`, index, status: 'succeeded', digest: expect.stringMatching(/^[0-9a-f]{64}$/) })));
+    // Again (a retried index): every run kept, nothing run.
+    const again = spawnSync(process.execPath, t.args('pod-b', ['--index', '1', '--runs-per-pod', '3']), { cwd: t.dir, encoding: 'utf8', env: { ...process.env, SWARMLAB_FAILPOINT: '' } });
+    expect(again.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { status: string }).status)).toEqual(['resumed', 'resumed', 'resumed']);
   });
 
   it('a failed run fails its pod with its code after the rest of the block ran; the termination message is its record', () => {

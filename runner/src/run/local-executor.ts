@@ -80,7 +80,7 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   });
   const { records, provenance, pendingRetry } = ran;
   const failures = new Map(ran.failures);
-  const progress = (): Progress => ({ done: records.size + failures.size, total: points.length, succeeded: records.size, failed: failures.size, resumed: ran.resumed });
+  const progress = (): Progress => ({ done: records.size + failures.size, total: points.length, succeeded: records.size, failed: failures.size, resumed: ran.resumed.size });
 
   let notStarted = 0;
   if (ran.budgetSpent) {

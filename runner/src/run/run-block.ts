@@ -44,11 +44,17 @@ export interface BlockOptions {
   onWarning?(message: string): void;
 }
 
+/** A run of the block that succeeded: its record's digest, and whether it was already promoted (and still matched its record), so nothing ran. */
+export interface BlockRun {
+  readonly index: number;
+  readonly digest: string;
+  readonly resumed: boolean;
+}
+
 export interface BlockResult {
   readonly block: Block;
-  readonly succeeded: readonly number[];
-  /** Of the succeeded: already promoted and still matching their record, so nothing ran. */
-  readonly resumed: number;
+  /** In run order. */
+  readonly succeeded: readonly BlockRun[];
   /** Runs that failed, by run index (each also recorded in the store by executeOne). */
   readonly failures: readonly RunFailure[];
   /** Runs never started because the pod was asked to stop. */
@@ -81,8 +87,7 @@ export async function runBlock(exp: Experiment, block: Block, opts: BlockOptions
   const failures = [...ran.failures.values()].sort((a, b) => a.index - b.index);
   return {
     block,
-    succeeded: [...ran.records.keys()].sort((a, b) => a - b),
-    resumed: ran.resumed,
+    succeeded: [...ran.records.entries()].sort(([a], [b]) => a - b).map(([index, record]) => ({ index, digest: record.digest, resumed: ran.resumed.has(index) })),
     failures,
     notStarted: indexes.filter((i) => !ran.records.has(i) && !ran.failures.has(i)),
   };

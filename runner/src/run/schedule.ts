@@ -51,7 +51,7 @@ export interface ScheduleOutcome {
   /** Runs whose retry was queued when the runs stopped (budget or signal): their last failure. */
   readonly pendingRetry: ReadonlyMap<number, RunFailure>;
   /** Succeeded runs that were already promoted and still matched their record: nothing ran. */
-  readonly resumed: number;
+  readonly resumed: ReadonlySet<number>;
   /** More runs failed for good than the budget allows. */
   readonly budgetSpent: boolean;
 }
@@ -64,15 +64,15 @@ export async function schedule(input: ScheduleInput): Promise<ScheduleOutcome> {
   const attempts = new Map<number, number>();
   const pendingRetry = new Map<number, RunFailure>();
   const budgetSpent = (): boolean => budget !== undefined && failures.size > budget;
-  let resumed = 0;
+  const resumed = new Set<number>();
   const queue = [...input.indexes];
-  const progress = (): Progress => ({ done: records.size + failures.size, total: input.indexes.length, succeeded: records.size, failed: failures.size, resumed });
+  const progress = (): Progress => ({ done: records.size + failures.size, total: input.indexes.length, succeeded: records.size, failed: failures.size, resumed: resumed.size });
 
   const settle = (res: WorkerResult): void => {
     if (res.ok) {
       records.set(res.index, res.record);
       if (res.provenance) provenance.set(res.index, res.provenance);
-      if (res.resumed) resumed++;
+      if (res.resumed) resumed.add(res.index);
     } else {
       const n = (attempts.get(res.index) ?? 0) + 1;
       attempts.set(res.index, n);
