@@ -167,7 +167,7 @@ export const Toleration = strictObject({
   .describe('A Kubernetes toleration for run pods.');
 
 export const Execution = strictObject({
-    parallelism: z.number().int().min(1).max(10_000).optional().describe('Runs at once (local: worker processes, default all cores; cluster: Job parallelism).'),
+    parallelism: z.number().int().min(1).max(10_000).optional().describe('Local: worker processes, default all cores. Cluster: pods at once (Job parallelism), each running its block of runs (runsPerPod) on as many workers as it requests CPUs.'),
     retries: z.number().int().min(0).max(10).default(0).describe('Retries per failed run (cluster: Job backoffLimitPerIndex).'),
     maxFailedRuns: z
       .number()
