@@ -46,7 +46,7 @@ export interface JobInput {
   total: number;
   generation: number;
   config: JobConfig;
-  /** This Job's range when the sweep is split (jobParts); unset: one Job for every run. */
+  /** This Job's part of the run matrix and its block size (jobParts); unset: one Job for every run, one run a pod. */
   part?: JobPart;
 }
 
