@@ -1,4 +1,4 @@
-import { MAX_RUNS_PER_POD, type Experiment } from 'swarmlab';
+import { blockOf, MAX_RUNS_PER_POD, type Experiment } from 'swarmlab';
 import type { Interval, Intervals } from '../status/intervals.ts';
 
 // How a sweep's runs map onto Jobs, completion indexes and pods: each
@@ -70,10 +70,10 @@ export function jobParts(total: number, maxIndexesPerJob: number, runsPerPod = 1
   });
 }
 
-/** The global runs a completion index of the part runs. */
+/** The global runs a completion index of the part runs: the runner's own formula (run-index runs exactly these), empty past the part's end. */
 export function blockRuns(part: Pick<JobPart, 'offset' | 'size' | 'runsPerPod'>, index: number): Interval {
-  const first = part.offset + index * part.runsPerPod;
-  return [first, Math.min(first + part.runsPerPod, part.offset + part.size) - 1];
+  const block = blockOf(index, part.offset, part.runsPerPod, part.offset + part.size);
+  return block === undefined ? [part.offset + part.size, part.offset + part.size - 1] : [block.first, block.last];
 }
 
 /** Completion index intervals of a part as the global run intervals they hold. */
