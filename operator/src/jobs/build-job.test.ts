@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ErrorCodes, parseExperiment, parseExperimentText, specDigest } from 'swarmlab';
+import { blockOf, ErrorCodes, parseExperiment, parseExperimentText, specDigest } from 'swarmlab';
+import { runsPerPodOf } from '../controller/job-parts.ts';
 import { buildJob, buildResultsJob, buildSpecConfigMap, frozenSpecYaml, type JobConfig, type ExperimentRef } from './build-job.ts';
 import { jobParts } from './layout.ts';
 import { jobGenerationOf, jobName, MAX_JOB_NAME, resultsJobName, specConfigMapName } from './names.ts';
@@ -279,6 +280,22 @@ describe('a Job of blocks of runs (spec.execution.runsPerPod)', () => {
       '$(JOB_COMPLETION_INDEX) --index-offset 10 --runs-per-pod',
       '$(JOB_COMPLETION_INDEX) --index-offset 20 --runs-per-pod',
     ]);
+  });
+
+  it('the Jobs\' arguments, read as run-index reads them, run every run of the sweep exactly once', () => {
+    const total = 23;
+    const covered: number[] = [];
+    for (const part of jobParts(total, 2, 5)) {
+      const j = buildJob({ owner, experiment: exp, digest, total, generation: 0, config, part });
+      const args = j.spec?.template.spec?.containers[0]?.args ?? [];
+      const flag = (name: string, unset: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : unset);
+      expect(runsPerPodOf(j)).toBe(flag('--runs-per-pod', 1));
+      for (let index = 0; index < (j.spec?.completions ?? 0); index++) {
+        const block = blockOf(index, flag('--index-offset', 0), flag('--runs-per-pod', 1), total);
+        for (let run = block!.first; run <= block!.last; run++) covered.push(run);
+      }
+    }
+    expect(covered).toEqual(Array.from({ length: total }, (_, i) => i));
   });
 
   it('runsPerPod is not part of the spec digest: it decides which pod runs a run, not what the run writes', () => {
