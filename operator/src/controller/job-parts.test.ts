@@ -2,7 +2,8 @@ import type { V1Job } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../status/decide.ts';
 import { parseIntervals } from '../status/intervals.ts';
-import { combineParts, runsPerPodOf } from './job-parts.ts';
+import { runsPerPodOf } from '../jobs/layout.ts';
+import { combineParts } from './job-parts.ts';
 
 function job(name: string, s: { completed?: string; failed?: string; active?: number; suspend?: boolean; done?: 'Complete' | 'Failed' }): V1Job {
   return {

@@ -1,5 +1,4 @@
 import type { V1Job } from '@kubernetes/client-node';
-import { ANNOTATIONS } from '../jobs/names.ts';
 import { indexesToRuns, type JobPart } from '../jobs/layout.ts';
 import type { JobObservation } from '../status/decide.ts';
 import { formatIntervals, normalise, parseIntervals, type Interval, type Intervals } from '../status/intervals.ts';
@@ -15,11 +14,6 @@ export interface ObservedPart {
   part: Pick<JobPart, 'offset' | 'size' | 'runsPerPod'>;
 }
 
-/** The block size a Job was made with: its annotation, or one run a pod (Jobs made before blocks existed have none). */
-export function runsPerPodOf(job: V1Job): number {
-  const n = Number(job.metadata?.annotations?.[ANNOTATIONS.runsPerPod]);
-  return Number.isSafeInteger(n) && n >= 1 ? n : 1;
-}
 
 function finishedOf(job: V1Job): JobObservation['finished'] {
   const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');

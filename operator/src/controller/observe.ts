@@ -2,13 +2,13 @@ import type { V1Job } from '@kubernetes/client-node';
 import { readResultsIndex, REPORT_FILE, type Experiment, type ObjectStore, type ResultsLayout } from 'swarmlab';
 import type { ExperimentStatus } from '../api/status.ts';
 import { partJobName, partParallelism, type JobConfig } from '../jobs/build-job.ts';
-import type { JobPart } from '../jobs/layout.ts';
+import { runsPerPodOf, type JobPart } from '../jobs/layout.ts';
 import { jobName, resultsJobName } from '../jobs/names.ts';
 import type { Observation, PartParallelism, ResultsObservation, StoreObservation } from '../status/decide.ts';
 import { describeError, isNotFound, ownedBy } from './api-errors.ts';
 import type { Calls, ReconcilerDeps } from './deps.ts';
 import { failuresFromPods, type PodFailure } from './failures.ts';
-import { runsPerPodOf, type ObservedPart } from './job-parts.ts';
+import type { ObservedPart } from './job-parts.ts';
 import type { StoreProgress, StoreProgressQuery } from './store-progress.ts';
 
 // Reading the world for decide(): the Jobs, the store, why pods failed.

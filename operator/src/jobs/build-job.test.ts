@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { blockOf, ErrorCodes, parseExperiment, parseExperimentText, specDigest } from 'swarmlab';
-import { runsPerPodOf } from '../controller/job-parts.ts';
 import { buildJob, buildResultsJob, buildSpecConfigMap, frozenSpecYaml, type JobConfig, type ExperimentRef } from './build-job.ts';
-import { jobParts } from './layout.ts';
+import { jobParts, runsPerPodOf } from './layout.ts';
 import { jobGenerationOf, jobName, MAX_JOB_NAME, resultsJobName, specConfigMapName } from './names.ts';
 
 const config: JobConfig = {

@@ -1,4 +1,6 @@
+import type { V1Job } from '@kubernetes/client-node';
 import { blockOf, MAX_RUNS_PER_POD, type Experiment } from 'swarmlab';
+import { ANNOTATIONS } from './names.ts';
 import type { Interval, Intervals } from '../status/intervals.ts';
 
 // How a sweep's runs map onto Jobs, completion indexes and pods: each
@@ -38,6 +40,12 @@ export function runsPerPodFor(exp: Experiment, total: number, defaultParallelism
   if (given !== undefined) return Math.min(given, MAX_RUNS_PER_POD);
   const slots = exp.spec.execution.parallelism ?? defaultParallelism;
   return Math.max(1, Math.min(DEFAULT_MAX_RUNS_PER_POD, Math.floor(total / (slots * DEFAULT_PODS_PER_SLOT))));
+}
+
+/** The block size a Job was made with: its annotation (buildJob writes it), or one run a pod (Jobs made before blocks existed have none). */
+export function runsPerPodOf(job: V1Job): number {
+  const n = Number(job.metadata?.annotations?.[ANNOTATIONS.runsPerPod]);
+  return Number.isSafeInteger(n) && n >= 1 ? n : 1;
 }
 
 /** One Job's share of the run matrix. */
