@@ -117,7 +117,9 @@ export async function runIndexCommand(opts: RunIndexOptions, pool?: WorkerPool, 
   const total = runCount(exp.spec.sweep);
   const block = blockOf(local, opts.indexOffset, opts.runsPerPod, total);
   if (block === undefined) {
-    throw new SwarmlabError('USAGE', `index ${local} (offset ${opts.indexOffset}, ${opts.runsPerPod} runs an index) holds no run: the sweep has ${total}`);
+    const first = opts.indexOffset + local * opts.runsPerPod;
+    const how = first === local ? '' : ` (completion index ${local}, offset ${opts.indexOffset}, ${opts.runsPerPod} runs an index)`;
+    throw new SwarmlabError('USAGE', `run index ${first}${how} is outside the run matrix 0..${total - 1}`);
   }
   const attempt = opts.attempt ?? process.env.HOSTNAME ?? 'local';
   const fail = (failure: RunFailure): never => {

@@ -128,6 +128,9 @@ describe('run-index with a block of runs (--runs-per-pod)', { timeout: 120_000 }
     // Again (a retried index): every run kept, nothing run.
     const again = spawnSync(process.execPath, t.args('pod-b', ['--index', '1', '--runs-per-pod', '3']), { cwd: t.dir, encoding: 'utf8', env: { ...process.env, SWARMLAB_FAILPOINT: '' } });
     expect(again.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { status: string }).status)).toEqual(['resumed', 'resumed', 'resumed']);
+    const outside = spawnSync(process.execPath, t.args('pod-c', ['--index', '2', '--runs-per-pod', '3']), { cwd: t.dir, encoding: 'utf8' });
+    expect(outside.status).toBe(ErrorCodes.USAGE.exit);
+    expect(outside.stderr).toMatch(/run index 6 \(completion index 2, offset 0, 3 runs an index\) is outside the run matrix 0\.\.5/);
   });
 
   it('a failed run fails its pod with its code after the rest of the block ran; the termination message is its record', () => {
