@@ -14,6 +14,8 @@ export const API_GROUP = 'swarmlab.io';
 export const API_GROUP_VERSION = 'v1alpha1';
 export const API_VERSION = `${API_GROUP}/${API_GROUP_VERSION}`;
 export const DEFAULT_MAX_RUNS = 100_000;
+/** The largest block of runs one pod may be given (spec.execution.runsPerPod). */
+export const MAX_RUNS_PER_POD = 10_000;
 
 /** Attaches the schema node a structural CRD should use where zod's own JSON Schema would not be structural. */
 function crd<T extends z.ZodType>(schema: T, node: Record<string, unknown>): T {
@@ -173,7 +175,7 @@ export const Toleration = strictObject({
   .describe('A Kubernetes toleration for run pods.');
 
 export const Execution = strictObject({
-    parallelism: z.number().int().min(1).max(10_000).optional().describe('Runs at once (local: worker processes, default all cores; cluster: Job parallelism).'),
+    parallelism: z.number().int().min(1).max(10_000).optional().describe('Local: worker processes, default all cores. Cluster: pods at once (Job parallelism), each running its block of runs (runsPerPod) on as many workers as it requests CPUs.'),
     retries: z.number().int().min(0).max(10).default(0).describe('Retries per failed run (cluster: Job backoffLimitPerIndex).'),
     maxFailedRuns: z
       .number()
@@ -182,6 +184,15 @@ export const Execution = strictObject({
       .max(10_000_000)
       .optional()
       .describe('Failure budget: once more runs than this have failed, the rest are not started and the experiment fails (cluster: Job maxFailedIndexes). Unset: every run is tried.'),
+    runsPerPod: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_RUNS_PER_POD)
+      .optional()
+      .describe(
+        'Cluster: runs each pod runs, a contiguous block of the run matrix, through a pool of worker processes sized to the pod\'s CPU request (local runs ignore it). Unset: chosen from the sweep size and parallelism (docs/operator.md). Not part of the spec digest: it decides which pod runs a run, never what the run writes.',
+      ),
     suspend: z.boolean().optional().describe('Cluster: pause the experiment; running runs are stopped and no new ones start until set back to false.'),
     activeDeadlineSeconds: z.number().int().min(1).max(31_536_000).optional().describe('Cluster: wall-clock limit for a Job of the experiment, after which its runs are stopped and counted failed.'),
     ttlSecondsAfterFinished: z.number().int().min(0).max(31_536_000).optional().describe('Cluster: delete finished Jobs (and their pods) this long after they finish; results stay in the store.'),

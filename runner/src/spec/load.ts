@@ -82,9 +82,13 @@ function issueAt(issue: z.core.$ZodIssue, prefix: ReadonlyArray<PropertyKey>): {
 /**
  * The digest of everything that determines run outputs: the scenario, the
  * sweep and the trace (level and format). Execution hints and the store do
- * not change results, so they are out. What runners wrote before trace
- * levels and formats, the complete trace as text, leaves the trace out, so
- * that such specs keep their digest; the default Parquet trace is in it.
+ * not change results, so they are out: spec.execution.runsPerPod among them,
+ * which only decides which pod runs a run (a run's id, seed and bytes come
+ * from its index alone), so a sweep resumed with another block size keeps
+ * its result set and skips the runs already promoted. What runners wrote
+ * before trace levels and formats, the complete trace as text, leaves the
+ * trace out, so that such specs keep their digest; the default Parquet
+ * trace is in it.
  */
 export function specDigest(exp: Experiment): string {
   const { format, ...trace } = traceOf(exp);
