@@ -143,13 +143,14 @@ describe('operator gaps of issue 4', () => {
     }
   });
 
-  it('the failure budget on the cluster: past maxFailedRuns the Job starts no further run, and those runs are NOT_STARTED in the manifest', async () => {
-    // Every run's output breaks its schema (INVALID_OUTPUT, never retried); one run at a time, so the Job stops early.
+  it('the failure budget on the cluster, in runs: past maxFailedRuns the operator stops the Job, and the runs never started are NOT_STARTED in the manifest', async () => {
+    // Every run's output breaks its schema (INVALID_OUTPUT, never retried). 8 runs at parallelism 1 are 4 pods of 2 runs:
+    // the first pod's two failed runs already exceed the budget of 1, which Kubernetes' maxFailedIndexes (in pods) would not.
     await startOperator({ runnerEnv: { SWARMLAB_FAILPOINT: 'corrupt-output' } });
     await create(queueExperiment('budget', { replicas: 4, execution: { parallelism: 1, maxFailedRuns: 1 } }));
     const s = await waitPhase('budget', 'Failed');
     const failed = s.conditions?.find((c) => c.type === 'Failed');
-    expect(failed).toMatchObject({ status: 'True', reason: 'MaxFailedIndexesExceeded' });
+    expect(failed).toMatchObject({ status: 'True', reason: 'MaxFailedRunsExceeded' });
     const root = `${cluster.namespace}/budget/${s.specDigest?.slice(0, 16)}`;
     const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
     expect(manifest.counts).toEqual({ total: 8, succeeded: 0, failed: 8 });
