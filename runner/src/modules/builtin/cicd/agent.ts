@@ -85,7 +85,7 @@ export const cicdRecoveryAgent = defineModule({
     },
     files: { [PROOF_LOG_FILE]: 'The proof log (JSONL): the run\'s story from onboarding to recovery, one entry per step with time, source and justification.' },
   },
-  version: '1.0.0',
+  version: '2.0.0',
   description: 'Q-learning recovery agent over noop, restart, scale_up, scale_down and rollback, proposing actions with a confidence; freeze mode for exact replays.',
   config: cicdAgentConfig,
   events: { handles: [Alert, Outcome, IntentRefused], emits: [{ event: Action, to: 'environments' }] },

@@ -116,7 +116,7 @@ export const cicdEnvironments = defineModule({
       slaMet: 'Share of resolved incidents resolved within slaRecovery.',
     },
   },
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'dev, stage and prod environments with applications, incidents, deploys, onboarded apps and an action executor that runs only the agent\'s actions.',
   config: cicdEnvironmentsConfig,
   events: {

@@ -47,7 +47,7 @@ export const cicdInjectorConfig = z
 export const cicdInjector = defineModule({
   kind: 'agent',
   name: 'cicd-failure-injector',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Injects deploys, crashes, CPU/memory overloads, slow deployments and false alarms over time, at random (Poisson) and/or by a script.',
   config: cicdInjectorConfig,
   events: { emits: [{ event: Inject, to: 'target' }] },

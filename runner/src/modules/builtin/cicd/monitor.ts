@@ -26,7 +26,7 @@ export const cicdMonitor = defineModule({
   kind: 'agent',
   name: 'cicd-monitor',
   publishes: { metrics: { alerts: 'Alerts sent.', conflictingAlerts: 'Alerts whose signals contradict each other.' } },
-  version: '1.0.0',
+  version: '2.0.0',
   description: 'Detects anomalies in environment telemetry by thresholds and alerts the recovery agent.',
   config: cicdMonitorConfig,
   events: { handles: [Telemetry], emits: [{ event: Alert, to: 'agent' }] },
