@@ -35,9 +35,9 @@ function play(seed: number, config: AgentConfig) {
     a.deliver('alert', alert(env, app, SIGNATURES[k % SIGNATURES.length]!), { at: k * 1000, source: 'monitor' });
     const p = lastAction(a);
     decisions.push({ env, state: String(p.state), action: String(p.proposed), mode: p.mode });
-    a.deliver('outcome', { decision: p.decision, env, app, state: p.state, proposed: p.proposed, executed: p.action, resolved: k % 3 === 0, falseAlarm: false }, { at: k * 1000 + 30, source: 'environments' });
+    a.deliver('outcome', { decision: p.decision!, env, app, state: p.state!, proposed: p.proposed!, executed: p.action!, resolved: k % 3 === 0, falseAlarm: false }, { at: k * 1000 + 30, source: 'environments' });
   }
-  return { decisions, summary: a.summary() as Record<string, unknown> };
+  return { decisions, summary: a.summary()! };
 }
 
 describe('the recovery agent', () => {
@@ -100,7 +100,7 @@ describe('the recovery agent', () => {
     a.deliver('alert', alert('stage', 'api', 'memory'), { at: 0, source: 'monitor' });
     const first = lastAction(a);
     expect(first.action).toBe('restart');
-    a.deliver('outcome', { decision: first.decision, env: 'stage', app: 'api', state: first.state, proposed: 'restart', executed: 'restart', resolved: false, falseAlarm: false }, { at: 30, source: 'environments' });
+    a.deliver('outcome', { decision: first.decision!, env: 'stage', app: 'api', state: first.state!, proposed: 'restart', executed: 'restart', resolved: false, falseAlarm: false }, { at: 30, source: 'environments' });
     a.deliver('alert', alert('stage', 'api', 'memory'), { at: 60, source: 'monitor' });
     const p = lastAction(a);
     expect(p.action).toBe('noop');

@@ -188,7 +188,7 @@ describe('self-healing CI/CD under governance', SLOW, () => {
     expect(count('SYSTEM_STABLE') + count('SYSTEM_UNSTABLE')).toBe(executed.length);
     // Every refusal is logged under the refusing gate's code, then as the NOOP it became, with gate and reason.
     const agentRefusals = proof.filter((p) => p.event === 'NOOP' && typeof p.refused === 'string');
-    expect(agentRefusals.length).toBe(refused.length + results['operator-script']!.blocked);
+    expect(agentRefusals.length).toBe(refused.length + (results['operator-script']!.blocked as number));
     for (const n of agentRefusals) {
       const line = proof[(n.i as number) - 1]!;
       expect(line.event).toBe(n.code);
@@ -197,7 +197,7 @@ describe('self-healing CI/CD under governance', SLOW, () => {
       expect(order).toContain(n.gate);
     }
     // Passive executions are NOOPs too: chosen, or rewritten by a gate (which the entry names).
-    expect(count('NOOP')).toBe(refused.length + results['operator-script']!.blocked + (executed.length - active.length));
+    expect(count('NOOP')).toBe(refused.length + (results['operator-script']!.blocked as number) + (executed.length - active.length));
     for (const n of proof.filter((p) => p.event === 'NOOP' && p.gate !== undefined && p.refused === undefined)) expect(['uncertainty', 'signal-conflict', 'agent/memory']).toContain(n.gate);
     // Refusals per gate in the summary agree with the log.
     for (const g of order) expect(results[g]!.refused).toBe(proof.filter((p) => p.event === 'NOOP' && p.gate === g && p.refused !== undefined).length);
@@ -253,6 +253,29 @@ describe('self-healing CI/CD under governance', SLOW, () => {
 function proofEntries(text: string): Record<string, unknown>[] {
   return text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+describe('the memory override in a run', () => {
+  it('the fourth crash of an app within ten minutes is not acted on: the proof log shows the agent BLOCKED and the NOOP, with the reason', () => {
+    const doc = parse(readFileSync(new URL('../../../../../scenarios/cicd-demo.yaml', import.meta.url), 'utf8')) as Doc;
+    const injector = doc.spec.scenario.modules.find((m) => m.name === 'injector')!.config!;
+    injector.script = [100, 200, 300, 400].map((at) => ({ at, kind: 'crash', env: 'stage', app: 'demo-api' }));
+    // Ends before the monitor alerts again about the crash left open.
+    doc.spec.scenario.horizon.time = 450;
+    const exp = parseExperimentText(stringify(doc));
+    const { out, results } = run(exp, 0);
+    const proof = proofEntries(out.files.get('proof_log.jsonl')!);
+    expect(proof.filter((p) => p.event === 'RL_DECISION').map((p) => p.action)).toEqual(['restart', 'restart', 'restart', 'restart']);
+    expect(proof.filter((p) => p.event === 'ORCH_EXEC')).toHaveLength(3);
+    const blocked = proof.filter((p) => p.event === 'MEMORY_OVERRIDE');
+    expect(blocked).toHaveLength(1);
+    expect(blocked[0]).toMatchObject({ source: 'agent/memory', from: 'restart', to: 'noop', recentFailures: 4, justification: 'agent BLOCKED: 4 failures in the last 600s exceed the limit of 3' });
+    const i = blocked[0]!.i as number;
+    expect(proof[i - 1]).toMatchObject({ event: 'RL_DECISION', decision: blocked[0]!.decision });
+    expect(proof.slice(i + 1, i + 4).map((p) => p.event)).toEqual(['RL_INTAKE_VALIDATED', 'EXECUTION_GATE_PASSED', 'NOOP']);
+    expect(proof[i + 3]).toMatchObject({ gate: 'agent/memory', code: 'MEMORY_OVERRIDE', proposed: 'restart', action: 'noop' });
+    expect(results.agent).toMatchObject({ memoryBlocks: 1, state: 'BLOCKED' });
+  });
+});
 
 describe('cicd modules validate (refused by plan, before any run)', () => {
   const mods = (envConfig: Record<string, unknown> = {}, agentConfig: Record<string, unknown> = {}) => [

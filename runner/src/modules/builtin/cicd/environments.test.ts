@@ -28,7 +28,7 @@ describe('the environments (ground truth and executor)', () => {
     // dev: 100 s down of 2 apps x 1000 s; stage: 500 s of 1000; prod has no app.
     expect(e.metrics()).toMatchObject({ uptimeDev: 0.95, uptimeStage: 0.5, uptimeProd: 1, uptime: 1 - 600 / 3000, slaMet: 1 });
     e.deliver('recover', stageRecover.intent.payload!, { at: 1100, source: 'environments' });
-    const s = e.summary();
+    const s = e.summary()!;
     expect(s.uptimeByEnvironment).toEqual({ dev: 1 - 100 / 2200, stage: 1 - 600 / 1100, prod: null });
     // 100 s is within the 300 s objective, 600 s is not.
     expect(s.sla).toEqual({ recoverySeconds: 300, met: 0.5, metByEnvironment: { dev: 1, stage: 0, prod: null } });
@@ -42,11 +42,11 @@ describe('the environments (ground truth and executor)', () => {
   it('an onboarded app joins its environment when deployed; its uptime counts from then', () => {
     const e = envs({ environments: { dev: [], stage: [], prod: [] } }).start();
     e.deliver('inject', { kind: 'crash', env: 'stage', app: 'demo-api' }, { at: 5, source: 'injector' });
-    expect(e.summary().incidents).toBe(0);
+    expect(e.summary()!.incidents).toBe(0);
     e.deliver('app.deploy', { request: 0, spec: { name: 'demo-api', repoUrl: 'https://github.com/x/demo-api', runtime: 'nodejs', environment: 'stage', replicas: 2, healthCheck: '/health', specVersion: '1' } }, { at: 100, source: 'onboarding' });
     e.deliver('inject', { kind: 'crash', env: 'stage', app: 'demo-api' }, { at: 150, source: 'injector' });
     e.deliver('scrape', {}, { at: 200, source: 'environments' });
-    expect(e.summary().incidents).toBe(1);
+    expect(e.summary()!.incidents).toBe(1);
     expect(e.metrics().uptimeStage).toBe(0.5);
     const telemetry = e.takeEmitted().filter((x) => x.intent.type === 'telemetry').at(-1)!;
     expect((telemetry.intent.payload!.apps as JsonObject[]).map((a) => [a.env, a.app, a.up])).toEqual([['stage', 'demo-api', 0]]);
