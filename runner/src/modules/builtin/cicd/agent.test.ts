@@ -78,7 +78,9 @@ describe('the recovery agent', () => {
     const a = agent(1);
     for (const t of [0, 100, 200]) {
       a.deliver('alert', alert('stage', 'api', 'crash'), { at: t, source: 'monitor' });
-      expect(lastAction(a)).toMatchObject({ action: 'restart', proposed: 'restart', gates: [] });
+      const p = lastAction(a);
+      expect(p).toMatchObject({ action: 'restart', proposed: 'restart', gates: [] });
+      a.deliver('outcome', { decision: p.decision!, env: 'stage', app: 'api', state: p.state!, proposed: 'restart', executed: 'restart', resolved: true, falseAlarm: false }, { at: t + 30, source: 'environments' });
     }
     expect(a.metrics()).toMatchObject({ blocked: 0, memoryBlocks: 0 });
     a.deliver('alert', alert('stage', 'api', 'crash'), { at: 300, source: 'monitor' });
@@ -95,19 +97,21 @@ describe('the recovery agent', () => {
     expect(a.summary()).toMatchObject({ state: 'IDLE' });
   });
 
-  it('memory override: a failed recovery raises the instability score past its limit before the failure count is reached', () => {
+  it('memory override: failed recoveries raise the instability score past its limit before the failure count is reached', () => {
     const a = agent(1);
-    a.deliver('alert', alert('stage', 'api', 'memory'), { at: 0, source: 'monitor' });
-    const first = lastAction(a);
-    expect(first.action).toBe('restart');
-    a.deliver('outcome', { decision: first.decision!, env: 'stage', app: 'api', state: first.state!, proposed: 'restart', executed: 'restart', resolved: false, falseAlarm: false }, { at: 30, source: 'environments' });
-    a.deliver('alert', alert('stage', 'api', 'memory'), { at: 60, source: 'monitor' });
+    for (const t of [0, 60]) {
+      a.deliver('alert', alert('stage', 'api', 'memory'), { at: t, source: 'monitor' });
+      const p = lastAction(a);
+      expect(p.action).toBe('restart');
+      a.deliver('outcome', { decision: p.decision!, env: 'stage', app: 'api', state: p.state!, proposed: 'restart', executed: 'restart', resolved: false, falseAlarm: false }, { at: t + 30, source: 'environments' });
+    }
+    a.deliver('alert', alert('stage', 'api', 'memory'), { at: 120, source: 'monitor' });
     const p = lastAction(a);
     expect(p.action).toBe('noop');
-    // 20 x (1 - 60/600) + 30 x (1 - 30/600) + 20 = 18 + 28.5 + 20
-    expect((p.gates as JsonObject[])[0]).toMatchObject({ code: 'MEMORY_OVERRIDE', recentFailures: 2, instability: 66.5, reason: 'agent BLOCKED: instability score 66.5 exceeds the limit of 60' });
+    // One failure (the repeated alerts continue it) and two failed restarts: 20 x 0.8 + 30 x 0.85 + 30 x 0.95 = 16 + 25.5 + 28.5
+    expect((p.gates as JsonObject[])[0]).toMatchObject({ code: 'MEMORY_OVERRIDE', recentFailures: 1, instability: 70, reason: 'agent BLOCKED: instability score 70 exceeds the limit of 60' });
     // A noop chosen by the agent itself is never overridden.
-    a.deliver('alert', alert('stage', 'api', 'slow'), { at: 70, source: 'monitor' });
+    a.deliver('alert', alert('stage', 'api', 'slow'), { at: 130, source: 'monitor' });
     expect(lastAction(a)).toMatchObject({ action: 'noop', proposed: 'noop', gates: [] });
   });
 });

@@ -132,7 +132,7 @@ export const cicdRecoveryAgent = defineModule({
             confidence = 1;
           }
           const app = `${alert.env}/${alert.app}`;
-          memory.recordFailure(app, sim.now);
+          memory.recordAlert(app, sim.now);
           const a = memory.assess(app, sim.now);
           const override = a.block !== undefined && !PASSIVE.includes(action);
           blocked = override;
@@ -166,7 +166,7 @@ export const cicdRecoveryAgent = defineModule({
           if (!d) return;
           pending.delete(outcome.decision);
           outcomes++;
-          if (!outcome.resolved && !PASSIVE.includes(outcome.executed) && outcome.executed !== 'none') memory.recordFailedRecovery(`${outcome.env}/${outcome.app}`, sim.now);
+          if (outcome.executed !== 'none') memory.recordOutcome(`${outcome.env}/${outcome.app}`, sim.now, outcome.resolved, !PASSIVE.includes(outcome.executed));
           const r = config.rewards;
           let reward = outcome.resolved ? r.resolved : r.unresolved;
           reward -= config.actionCost[outcome.executed] ?? 0;

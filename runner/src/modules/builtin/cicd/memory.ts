@@ -9,6 +9,11 @@ export const memoryOverrideSchema = z
     failureWeight: z.number().min(0).default(20).describe('Instability points of a failure that just happened (fading linearly to 0 over the window).'),
     failedRecoveryWeight: z.number().min(0).default(30).describe('Instability points of an action that just failed to resolve the incident (fading likewise).'),
     capacity: z.number().int().min(1).max(1000).default(10).describe('Entries remembered per app; older ones are forgotten.'),
+    quiet: z
+      .number()
+      .positive()
+      .default(180)
+      .describe('An alert is a new failure when the app was reported healthy since its last alert or had no alert for this long (seconds); otherwise it is the same failure seen again.'),
   })
   .strict();
 export type MemoryOverrideConfig = z.output<typeof memoryOverrideSchema>;
@@ -29,24 +34,34 @@ export interface Assessment {
 /**
  * The agent's bounded short-term memory of each app's failures and failed
  * recoveries, and the override it derives: an app failing too often, or too
- * unstable, is not acted on. Instability = min(100, sum over remembered entries
- * within the window of weight x (1 - age / window)), a failure weighing
- * `failureWeight` and a failed recovery `failedRecoveryWeight`.
+ * unstable, is not acted on. A failure is an episode: the alerts the monitor
+ * repeats while one problem lasts are one failure. Instability = min(100, sum
+ * over remembered entries within the window of weight x (1 - age / window)),
+ * a failure weighing `failureWeight` and a failed recovery `failedRecoveryWeight`.
  */
 export class FailureMemory {
   private readonly apps = new Map<string, Entry[]>();
+  /** Time of the last alert of each app whose failure is still open. */
+  private readonly failing = new Map<string, number>();
   private readonly cfg: MemoryOverrideConfig;
 
   constructor(cfg: MemoryOverrideConfig) {
     this.cfg = cfg;
   }
 
-  recordFailure(app: string, time: number): void {
+  /** An alert about the app: a new failure unless it continues the open one. Returns whether it is new. */
+  recordAlert(app: string, time: number): boolean {
+    const last = this.failing.get(app);
+    this.failing.set(app, time);
+    if (last !== undefined && time - last <= this.cfg.quiet) return false;
     this.push(app, { time, kind: 'failure' });
+    return true;
   }
 
-  recordFailedRecovery(app: string, time: number): void {
-    this.push(app, { time, kind: 'failedRecovery' });
+  /** What came of an action on the app: healthy closes its failure; an active action that left it failing is a failed recovery. */
+  recordOutcome(app: string, time: number, resolved: boolean, active: boolean): void {
+    if (resolved) this.failing.delete(app);
+    else if (active) this.push(app, { time, kind: 'failedRecovery' });
   }
 
   private push(app: string, e: Entry): void {
