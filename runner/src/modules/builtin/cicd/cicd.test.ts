@@ -295,4 +295,18 @@ describe('cicd modules validate (refused by plan, before any run)', () => {
     expect(planError(mods({ agent: 'monitor' }))?.path).toBe('spec.scenario.modules[1].config.agent');
     expect(planError(mods({}, { environments: 'envs' }))?.path).toBe('spec.scenario.modules[4].config.environments');
   });
+
+  it('refuses a Gate 1 that accepts anything but a recovery agent, and onboarding, scripts or direct calls aimed at anything but the environments', () => {
+    const intake = (agents: string[]) => [{ kind: 'policy', module: 'cicd-rl-intake', name: 'rl-intake', config: { agents } }, ...mods()];
+    expect(planError(intake(['agent']))).toBeUndefined();
+    expect(planError(intake(['agent', 'monitor']))).toMatchObject({ code: 'INVALID_MODULE_CONFIG', path: 'spec.scenario.modules[0].config.agents[1]' });
+    const extra = (m: Record<string, unknown>) => [...mods(), m];
+    expect(planError(extra({ kind: 'agent', module: 'cicd-onboarding', name: 'onboarding', config: { target: 'monitor' } }))?.path).toBe('spec.scenario.modules[5].config.target');
+    expect(planError(extra({ kind: 'agent', module: 'cicd-direct-caller', name: 'caller', config: { target: 'agent' } }))?.path).toBe('spec.scenario.modules[5].config.target');
+    // A script step must name a known environment and kind.
+    const script = (step: Record<string, unknown>) => planError([...mods().filter((m) => m.name !== 'injector'), { kind: 'agent', module: 'cicd-failure-injector', name: 'injector', config: { script: [step] } }]);
+    expect(script({ at: 5, kind: 'crash', env: 'stage', app: 'api' })).toBeUndefined();
+    expect(script({ at: 5, kind: 'crash', env: 'qa', app: 'api' })).toMatchObject({ code: 'INVALID_MODULE_CONFIG' });
+    expect(script({ at: 5, kind: 'meltdown', env: 'stage', app: 'api' })).toMatchObject({ code: 'INVALID_MODULE_CONFIG' });
+  });
 });
