@@ -1,23 +1,10 @@
 import { defineModule, expectInstance, intent, IntentRefused, on, type JsonObject, z } from 'swarmlab/sdk';
-import { QLearner, qLearningSchema } from '../../../lib/qlearning/qlearning.ts';
-import { ACTIONS, ENVIRONMENTS, GLOBALLY_BLOCKED, PASSIVE, type EnvName } from './common.ts';
+import { qLearningSchema } from '../../../lib/qlearning/qlearning.ts';
+import { ACTIONS, GLOBALLY_BLOCKED, PASSIVE } from './common.ts';
 import { Action, Alert, Outcome } from './events.ts';
 import { FailureMemory, memoryOverrideSchema } from './memory.ts';
+import { modesSchema, RecoveryPolicy, type LearningMode } from './policy.ts';
 import { buildProofLog, PROOF_LOG_FILE } from './proof-log.ts';
-
-/** The original system's deterministic stage rules, used as the learner's starting Q-values. */
-const RULES: Record<string, (typeof ACTIONS)[number]> = {
-  crash: 'restart',
-  cpu: 'scale_up',
-  memory: 'restart',
-  errors: 'rollback',
-  slow: 'noop',
-  spike: 'noop',
-};
-
-const mode = z.enum(['deterministic', 'adaptive']);
-type Mode = z.infer<typeof mode>;
-
 
 export const cicdAgentConfig = z
   .object({
@@ -42,13 +29,7 @@ export const cicdAgentConfig = z
       .default({ noop: 0, restart: 0.1, scale_up: 0.2, scale_down: 0.05, rollback: 0.3 })
       .describe('Cost subtracted from the reward of each executed action.'),
     rogueRate: z.number().min(0).max(1).default(0).describe('Stress test: chance a decision proposes a globally blocked destructive action instead.'),
-    modes: z
-      .object({
-        dev: mode.default('adaptive').describe('Learning mode in dev.'),
-        stage: mode.default('deterministic').describe('Learning mode in stage.'),
-        prod: mode.default('adaptive').describe('Learning mode in prod.'),
-      })
-      .strict()
+    modes: modesSchema
       .prefault({})
       .describe('Per environment: deterministic (greedy, epsilon 0, no Q updates) or adaptive (epsilon-greedy Q-learning). learning.freeze makes every environment deterministic.'),
     memory: memoryOverrideSchema.prefault({}).describe('Memory override: the agent blocks itself (noop) on an app with too many recent failures or too high an instability score.'),
@@ -91,15 +72,7 @@ export const cicdRecoveryAgent = defineModule({
   events: { handles: [Alert, Outcome, IntentRefused], emits: [{ event: Action, to: 'environments' }] },
   validate: (config, scenario) => expectInstance(scenario, config.environments, ['environments'], ['cicd-environments']),
   create(config, ctx) {
-    const prior = (state: string): number[] => {
-      const sig = state.slice(state.indexOf(':') + 1);
-      const row = ACTIONS.map(() => 0);
-      const rule = RULES[sig];
-      if (rule) row[ACTIONS.indexOf(rule)] = config.prior;
-      return row;
-    };
-    const learner = new QLearner(ACTIONS.length, config.learning, ctx.rng('learner'), prior);
-    const modeOf = (env: string): Mode => (config.learning.freeze || !(ENVIRONMENTS as readonly string[]).includes(env) ? 'deterministic' : config.modes[env as EnvName]);
+    const policy = new RecoveryPolicy(config.learning, config.modes, { prior: config.prior, temperature: config.temperature, rng: ctx.rng('learner') });
     const memory = new FailureMemory(config.memory);
     const rogue = ctx.rng('rogue');
     const pending = new Map<number, Decision>();
@@ -110,23 +83,20 @@ export const cicdRecoveryAgent = defineModule({
     let memoryBlocks = 0;
     let blocked = false;
     const proposed: Record<string, number> = {};
-    const byMode: Record<Mode, number> = { deterministic: 0, adaptive: 0 };
+    const byMode: Record<LearningMode, number> = { deterministic: 0, adaptive: 0 };
     let proof: { entries: number; breakdown: Record<string, number> } | undefined;
     const learn = (d: Decision, executed: string, reward: number, next: string | undefined) => {
       rewardSum += reward;
-      if (!d.learns) return;
-      const a = ACTIONS.indexOf((executed === 'observe' ? 'noop' : executed) as (typeof ACTIONS)[number]);
-      if (a >= 0) learner.update({ state: d.state, action: a, reward, next });
+      if (d.learns) policy.learn(d.state, executed, reward, next);
     };
     return {
       handle: {
         ...on(Alert, (alert, _e, sim) => {
-          const state = `${alert.env}:${alert.signature}`;
-          const m = modeOf(alert.env);
+          const c = policy.choose(alert.env, alert.signature);
+          const { state, mode: m } = c;
           byMode[m]++;
-          const c = m === 'adaptive' ? learner.choose(state) : { action: learner.greedy(state), explored: false };
-          let action: string = ACTIONS[c.action]!;
-          let confidence = learner.confidence(state, c.action, config.temperature);
+          let action: string = c.action;
+          let confidence = c.confidence;
           if (config.rogueRate > 0 && rogue.bernoulli(config.rogueRate)) {
             action = rogue.pick(GLOBALLY_BLOCKED);
             confidence = 1;
@@ -184,17 +154,17 @@ export const cicdRecoveryAgent = defineModule({
           learn(d, action.data.action, config.rewards.refused, undefined);
         }),
       },
-      metrics: () => ({ decisions, refusals, epsilon: learner.epsilon, meanReward: outcomes + refusals > 0 ? rewardSum / (outcomes + refusals) : 0, memoryBlocks, blocked: blocked ? 1 : 0 }),
+      metrics: () => ({ decisions, refusals, epsilon: policy.epsilon, meanReward: outcomes + refusals > 0 ? rewardSum / (outcomes + refusals) : 0, memoryBlocks, blocked: blocked ? 1 : 0 }),
       summary: () => ({
-        frozen: learner.frozen,
+        frozen: policy.frozen,
         state: blocked ? 'BLOCKED' : 'IDLE',
         decisions,
         decisionsByMode: { ...byMode },
         refusals,
         memoryBlocks,
-        updates: learner.updates,
+        updates: policy.updates,
         proposed: { ...proposed },
-        qTable: learner.snapshot(),
+        qTable: policy.snapshot(),
         actions: [...ACTIONS],
         ...(proof ? { proofLog: { file: PROOF_LOG_FILE, entries: proof.entries, breakdown: proof.breakdown } } : {}),
       }),
