@@ -2,6 +2,7 @@ import { defineModule, expectInstance, instanceOf, intent, on, type Sim, type Si
 import { Action, ActionExecuted, AppDeploy, ExecutorRefused, Inject, Outcome, Telemetry, type Reading } from './events.ts';
 import { CICD_GATES, ENVIRONMENTS, EXECUTABLE, PASSIVE, asActionPayload } from './common.ts';
 import { cicdPanels } from './panels.ts';
+import { Availability } from './availability.ts';
 
 const INCIDENTS = ['crash', 'cpu_overload', 'memory_overload', 'bad_deploy', 'slow_deploy'] as const;
 type IncidentKind = (typeof INCIDENTS)[number];
@@ -81,10 +82,6 @@ interface App {
   previous: number | null;
   incident: Incident | null;
   falseAlarm: { until: number; conflict: boolean } | null;
-  /** When the app joined its environment (start of its uptime accounting). */
-  readonly since: number;
-  /** Time it has been down (crashed), closed intervals only. */
-  down: number;
 }
 
 /**
@@ -138,9 +135,12 @@ export const cicdEnvironments = defineModule({
     const rng = ctx.rng('telemetry');
     const fx = ctx.rng('effects');
     const appList: App[] = [];
-    for (const env of ENVIRONMENTS) {
-      for (const name of config.environments[env]) appList.push({ env, name, replicas: config.replicas, version: 1, previous: null, incident: null, falseAlarm: null, since: 0, down: 0 });
-    }
+    const availability = new Availability(config.slaRecovery);
+    const addApp = (env: string, name: string, replicas: number, t: number) => {
+      appList.push({ env, name, replicas, version: 1, previous: null, incident: null, falseAlarm: null });
+      availability.join(env, name, t);
+    };
+    for (const env of ENVIRONMENTS) for (const name of config.environments[env]) addApp(env, name, config.replicas, 0);
     const find = (env: unknown, app: unknown) => appList.find((a) => a.env === env && a.name === app);
     let nextIncident = 0;
     let incidents = 0;
@@ -154,8 +154,6 @@ export const cicdEnvironments = defineModule({
     let prodActive = 0;
     let unknownRefused = 0;
     let skippedInjections = 0;
-    let slaMet = 0;
-    const slaByEnv: Record<string, number> = { dev: 0, stage: 0, prod: 0 };
     let now = 0;
     const noise = config.sensorNoise;
     const executed: Record<string, number> = Object.fromEntries(EXECUTABLE.map((a) => [a, 0]));
@@ -166,6 +164,7 @@ export const cicdEnvironments = defineModule({
         return;
       }
       app.incident = { id: nextIncident++, kind, start: sim.now, ...(level === undefined ? {} : { level }) };
+      if (kind === 'crash') availability.down(app.env, app.name, sim.now);
       incidents++;
       sim.emit({ type: 'recover', target: ctx.instance, delay: fx.exponential(1 / config.naturalRecovery[kind]), payload: { env: app.env, app: app.name, incident: app.incident.id } });
     };
@@ -178,11 +177,8 @@ export const cicdEnvironments = defineModule({
       const e = ttrByEnv[app.env]!;
       e.sum += ttr;
       e.n++;
-      if (inc.kind === 'crash') app.down += ttr;
-      if (ttr <= config.slaRecovery) {
-        slaMet++;
-        slaByEnv[app.env]!++;
-      }
+      if (inc.kind === 'crash') availability.up(app.env, app.name, now);
+      availability.resolved(app.env, ttr);
       if (byAgent) resolvedByAgent++;
       app.incident = null;
     };
@@ -226,18 +222,6 @@ export const cicdEnvironments = defineModule({
       app.version++;
       if (fx.bernoulli(config.badDeployRate)) open(app, 'bad_deploy', sim);
     };
-    /** Down time of an app up to `t`, the open crash included. */
-    const downTime = (a: App, t: number) => a.down + (a.incident?.kind === 'crash' ? t - a.incident.start : 0);
-    const uptime = (env: string | undefined, t: number): number => {
-      let total = 0;
-      let down = 0;
-      for (const a of appList) {
-        if (env !== undefined && a.env !== env) continue;
-        total += t - a.since;
-        down += downTime(a, t);
-      }
-      return total > 0 ? 1 - down / total : 1;
-    };
     const refuse = (e: SimEvent, sim: Sim, reason: string) => {
       const p = asActionPayload(e.payload);
       unknownRefused++;
@@ -271,7 +255,7 @@ export const cicdEnvironments = defineModule({
       ...on(AppDeploy, ({ spec }, _e, sim) => {
         const known = find(spec.environment, spec.name);
         if (known) deploy(known, sim);
-        else appList.push({ env: spec.environment, name: spec.name, replicas: Math.min(config.maxReplicas, spec.replicas), version: 1, previous: null, incident: null, falseAlarm: null, since: sim.now, down: 0 });
+        else addApp(spec.environment, spec.name, Math.min(config.maxReplicas, spec.replicas), sim.now);
       }),
       ...on(ExecutorRefused, () => {}),
       recover(e, sim) {
@@ -361,11 +345,11 @@ export const cicdEnvironments = defineModule({
         actionsOnFalseAlarms,
         prodActiveActions: prodActive,
         refusedByExecutor: unknownRefused,
-        uptime: uptime(undefined, now),
-        uptimeDev: uptime('dev', now),
-        uptimeStage: uptime('stage', now),
-        uptimeProd: uptime('prod', now),
-        slaMet: resolved > 0 ? slaMet / resolved : 0,
+        uptime: availability.uptime(undefined, now) ?? 1,
+        uptimeDev: availability.uptime('dev', now) ?? 1,
+        uptimeStage: availability.uptime('stage', now) ?? 1,
+        uptimeProd: availability.uptime('prod', now) ?? 1,
+        slaMet: availability.slaMet() ?? 0,
       }),
       summary: () => ({
         incidents,
@@ -374,12 +358,12 @@ export const cicdEnvironments = defineModule({
         resolvedNaturally: resolved - resolvedByAgent,
         mttr: resolved > 0 ? ttrSum / resolved : 0,
         mttrByEnvironment: Object.fromEntries(Object.entries(ttrByEnv).map(([k, v]) => [k, v.n > 0 ? v.sum / v.n : 0])),
-        uptime: uptime(undefined, now),
-        uptimeByEnvironment: Object.fromEntries(ENVIRONMENTS.map((env) => [env, appList.some((a) => a.env === env) ? uptime(env, now) : null])),
+        uptime: availability.uptime(undefined, now) ?? null,
+        uptimeByEnvironment: Object.fromEntries(ENVIRONMENTS.map((env) => [env, availability.uptime(env, now) ?? null])),
         sla: {
-          recoverySeconds: config.slaRecovery,
-          met: resolved > 0 ? slaMet / resolved : null,
-          metByEnvironment: Object.fromEntries(ENVIRONMENTS.map((env) => [env, ttrByEnv[env]!.n > 0 ? slaByEnv[env]! / ttrByEnv[env]!.n : null])),
+          recoverySeconds: availability.recoveryObjective,
+          met: availability.slaMet() ?? null,
+          metByEnvironment: Object.fromEntries(ENVIRONMENTS.map((env) => [env, availability.slaMet(env) ?? null])),
         },
         recoveryActions,
         successfulRecoveries,
