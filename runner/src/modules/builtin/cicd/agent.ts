@@ -67,7 +67,7 @@ export const cicdRecoveryAgent = defineModule({
     files: { [PROOF_LOG_FILE]: 'The proof log (JSONL): the run\'s story from onboarding to recovery, one entry per step with time, source and justification.' },
   },
   version: '2.0.0',
-  description: 'Q-learning recovery agent over noop, restart, scale_up, scale_down and rollback, proposing actions with a confidence; freeze mode for exact replays.',
+  description: 'Recovery agent over noop, restart, scale_up, scale_down and rollback: deterministic in stage, Q-learning in dev and prod (freeze mode: deterministic everywhere), a memory override that blocks it on unstable apps; writes the proof log.',
   config: cicdAgentConfig,
   events: { handles: [Alert, Outcome, IntentRefused], emits: [{ event: Action, to: 'environments' }] },
   validate: (config, scenario) => expectInstance(scenario, config.environments, ['environments'], ['cicd-environments']),
