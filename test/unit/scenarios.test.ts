@@ -17,7 +17,7 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
 
 describe('shipped scenarios', () => {
   it('include the queue and the four seed systems', () => {
-    expect(files.sort()).toEqual(['cicd-self-healing.yaml', 'flood-overload.yaml', 'governance-cascade.yaml', 'mesh-routing.yaml', 'mm1-queue.yaml']);
+    expect(files.sort()).toEqual(['cicd-demo.yaml', 'cicd-self-healing.yaml', 'flood-overload.yaml', 'governance-cascade.yaml', 'mesh-routing.yaml', 'mm1-queue.yaml']);
   });
 
   for (const file of files) {

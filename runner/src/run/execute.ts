@@ -70,9 +70,10 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
   const files = RunFiles.of(writer.finish());
   const results: Record<string, Record<string, unknown>> = {};
   for (const inst of instances) {
+    // analyze() first, so that a module's summary can report what its analysis found.
+    const extra = inst.runtime.analyze?.(result);
     const s = inst.runtime.summary?.();
     if (s) results[inst.instance] = s;
-    const extra = inst.runtime.analyze?.(result);
     if (extra) {
       for (const [name, content] of Object.entries(extra)) {
         if (files.has(name) || ALL_TRACE_FILES.has(name) || name === 'summary.json' || name === RUN_RECORD_FILE) {

@@ -85,7 +85,8 @@ export interface ModuleRuntime {
   summary?(): JsonObject;
   /**
    * Post-hoc analysis over the finished run's log. Runs after the simulation
-   * and cannot affect it. Returns extra files (name -> content).
+   * and cannot affect it, and before this module's summary(), which may
+   * report what it found. Returns extra files (name -> content).
    */
   analyze?(log: RunLog): Readonly<Record<string, string>>;
 }

@@ -1,10 +1,11 @@
 import { groupValues, intervalPlot, pointLabel, type Panel, type PanelInput } from 'swarmlab/sdk';
 
 // The CI/CD self-healing views: how incidents healed over time, refusals by
-// gate, and MTTR and recovery success per environment.
+// gate, and MTTR, uptime and recovery success per environment.
 
 interface EnvironmentsSummary {
   mttrByEnvironment?: Record<string, number | null>;
+  uptimeByEnvironment?: Record<string, number | null>;
   recoverySuccessRate?: number | null;
 }
 
@@ -19,6 +20,10 @@ export function cicdPanels(input: PanelInput): Panel[] {
   const env = (r: (typeof input.runs)[number]): EnvironmentsSummary => (r.results[input.instance] ?? {}) as EnvironmentsSummary;
   const mttr = groupValues(
     input.runs.flatMap((run) => Object.entries(env(run).mttrByEnvironment ?? {}).map(([e, v]) => ({ run, e, v }))),
+    ({ run, e, v }) => [pointLabel(input.params, run), e, v ?? undefined],
+  );
+  const uptime = groupValues(
+    input.runs.flatMap((run) => Object.entries(env(run).uptimeByEnvironment ?? {}).map(([e, v]) => ({ run, e, v }))),
     ({ run, e, v }) => [pointLabel(input.params, run), e, v ?? undefined],
   );
   const success = groupValues(input.runs, (run) => [pointLabel(input.params, run), 'all environments', env(run).recoverySuccessRate ?? undefined]);
@@ -45,6 +50,7 @@ export function cicdPanels(input: PanelInput): Panel[] {
       },
     },
     { title: 'MTTR per environment (mean, 95% CI)', plot: intervalPlot(input, mttr, { x: xTitle, y: 'mean time to recovery', group: 'environment' }) },
+    { title: 'Uptime per environment (mean, 95% CI)', note: 'Share of app-time not crashed; environments with no app are left out.', plot: intervalPlot(input, uptime, { x: xTitle, y: 'uptime', group: 'environment' }) },
     {
       title: 'Recovery success rate (mean, 95% CI)',
       note: 'The environments module records the success rate of recovery actions over all environments; per environment it records MTTR only.',
