@@ -14,6 +14,7 @@ import { traceWriter, type RunLogSinks } from '../outputs/format-run-log.ts';
 import { RunFiles } from '../outputs/run-files.ts';
 import { RUN_RECORD_FILE } from '../store/layout.ts';
 import { RUNNER_VERSION } from '../version.ts';
+import type { RunInputs } from './run-inputs.ts';
 
 
 export interface RunOutput {
@@ -28,9 +29,10 @@ export interface RunOutput {
  * Runs one point of the matrix in memory. Pure: the same experiment and point
  * give byte-identical files on any machine, worker count and run order.
  * With `sinks`, events.jsonl and metrics.csv are views of their memory: valid
- * until the sinks are reused.
+ * until the sinks are reused. `inputs` are the stored files the modules'
+ * inputs() name, already fetched and hash-checked (fetchRunInputs).
  */
-export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleRegistry, sinks?: RunLogSinks): RunOutput {
+export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleRegistry, sinks?: RunLogSinks, inputs?: RunInputs): RunOutput {
   const scenario = resolveScenario(exp.spec.scenario, point.params, registry);
   const rngs = new RngFactory(point.seed);
   const networks = new Map<string, Graph>();
@@ -46,6 +48,11 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
         return g;
       },
       horizon: scenario.horizon,
+      input: (name: string) => {
+        const text = inputs?.get(m.instance)?.get(name);
+        if (text === undefined) throw new SwarmlabError('RUN_FAILED', `${m.instance} asked for input ${name}, which was not fetched: its module's inputs() must name it`);
+        return text;
+      },
     };
     const runtime: ModuleRuntime = m.def.create(m.config, ctx);
     const unhandled = missingHandlers(m, runtime);

@@ -16,6 +16,7 @@ import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint, storeFailpoint 
 import { WorkerPool } from './worker-pool.ts';
 import type { PluginSource } from '../plugins/runner-registry.ts';
 import { sweepWorkers } from './worker-count.ts';
+import { checkRunInputs } from './run-inputs.ts';
 
 export interface WorkerInit {
   readonly experiment: unknown;
@@ -107,6 +108,7 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   parseFailpoint(process.env[FAILPOINT_ENV]);
   const layout = ExperimentLayout.of(exp);
   await opts.store.check(layout.root);
+  await checkRunInputs(exp, opts.registry);
   const points = plan(exp);
   const retries = exp.spec.execution.retries;
   const { workers, warning } = sweepWorkers(opts.workers ?? exp.spec.execution.parallelism ?? availableParallelism(), points.length);

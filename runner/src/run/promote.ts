@@ -16,6 +16,7 @@ import { executeRun } from './execute.ts';
 import { SinkPool } from '../outputs/byte-sink.ts';
 import type { RunFiles } from '../outputs/run-files.ts';
 import type { OutputHook } from './failpoints.ts';
+import { fetchRunInputs } from './run-inputs.ts';
 
 /** This thread's output buffers, kept from run to run. */
 const sinks = new SinkPool();
@@ -166,11 +167,12 @@ function describeCode(code: readonly CodeStamp[] | undefined): string {
 
 async function executeAndPromote(exp: Experiment, point: RunPoint, layout: ExperimentLayout, store: ObjectStore, opts: RunOptions, replaceRecord = false): Promise<RunOutcome> {
   const started = new Date();
+  const inputs = await fetchRunInputs(exp, point.params, opts.registry);
   const events = sinks.acquire();
   const metrics = sinks.acquire();
   let record: RunRecord;
   try {
-    const out = executeRun(exp, point, opts.registry, { events, metrics });
+    const out = executeRun(exp, point, opts.registry, { events, metrics }, inputs);
     const files = opts.beforeValidate === undefined ? out.files : opts.beforeValidate(out.files);
     record = await promoteRun(store, layout, point, files, opts.registry, codeOf(exp, opts.registry), replaceRecord);
   } finally {

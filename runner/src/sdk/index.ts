@@ -17,6 +17,7 @@ export type {
   ModuleRuntime,
   NetworkView,
   PolicyView,
+  RunInput,
   RunLog,
   ScenarioView,
   Sim,
