@@ -107,8 +107,9 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   // Worker processes read it too: a bad value is one usage error here, not every worker dying at start.
   parseFailpoint(process.env[FAILPOINT_ENV]);
   const layout = ExperimentLayout.of(exp);
-  await opts.store.check(layout.root);
+  // The spec's references to earlier runs first: a bad one is the user's to fix before anything is written.
   await checkRunInputs(exp, opts.registry);
+  await opts.store.check(layout.root);
   const points = plan(exp);
   const retries = exp.spec.execution.retries;
   const { workers, warning } = sweepWorkers(opts.workers ?? exp.spec.execution.parallelism ?? availableParallelism(), points.length);
