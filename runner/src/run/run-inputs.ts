@@ -23,6 +23,7 @@ const fetched = new Map<string, Promise<string>>();
  */
 export async function fetchRunInputs(exp: Experiment, params: Readonly<Record<string, ParamValue>>, registry: ModuleRegistry): Promise<RunInputs> {
   const out = new Map<string, Map<string, string>>();
+  if (!readsInputs(exp, registry)) return out;
   for (const m of resolveScenario(exp.spec.scenario, params, registry).modules) {
     const refs = m.def.inputs?.(m.config) ?? [];
     if (refs.length === 0) continue;
@@ -43,8 +44,7 @@ export async function fetchRunInputs(exp: Experiment, params: Readonly<Record<st
 
 /** Checks every input reference of every parameter point before any run, so a bad one is one error, not every run failing. */
 export async function checkRunInputs(exp: Experiment, registry: ModuleRegistry): Promise<void> {
-  const readsInputs = exp.spec.scenario.modules.some((r) => registry.get(r.kind, r.module)?.inputs !== undefined);
-  if (!readsInputs) return;
+  if (!readsInputs(exp, registry)) return;
   const seen = new Set<string>();
   for (const point of plan(exp)) {
     const key = canonicalJson(point.params);
@@ -52,6 +52,11 @@ export async function checkRunInputs(exp: Experiment, registry: ModuleRegistry):
     seen.add(key);
     await fetchRunInputs(exp, point.params, registry);
   }
+}
+
+/** Whether any module of the scenario can name inputs: the others' runs skip resolving the scenario twice. */
+function readsInputs(exp: Experiment, registry: ModuleRegistry): boolean {
+  return exp.spec.scenario.modules.some((r) => registry.get(r.kind, r.module)?.inputs !== undefined);
 }
 
 function fetchInput(ref: RunInput, field: string): Promise<string> {

@@ -25,7 +25,7 @@ export const QTablesFile = z
         z
           .object({
             agent: z.number().int().min(0),
-            epsilon: z.number().min(0).max(1).describe('Exploration rate at the end of the run.'),
+            epsilon: z.number().min(0).max(1).describe('Exploration rate after the run\'s last episode: where a warm start resumes.'),
             updates: z.number().int().min(0),
             table: z.record(z.string().regex(/^f[0-3]l[0-2]p[01]$/, 'must be an observation key like f3l0p0'), z.array(finite)).describe('Row key (provider observation) -> Q-value per provider.'),
           })
