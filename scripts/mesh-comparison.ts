@@ -5,8 +5,10 @@
 // the summaries are all the table needs) to <store dir>/mesh-routing-comparison.yaml,
 // runs it with `swarmlab run`, then prints two Markdown tables with
 // `swarmlab report --markdown`: the whole run (training included) and its
-// last quarter of episodes (the trained routing); then the learned runs'
-// reward per episode, mean and 95% CI across the seeds (from their summary.json).
+// last quarter of episodes (the trained routing); then, seed by seed (the same
+// demand draws), the learned score less each heuristic's; then the learned
+// runs' reward per episode; each mean and 95% CI across the seeds (from the
+// runs' summary.json).
 // With `steady`, demand is steady and no provider fails: the convergence case.
 // Run: node scripts/mesh-comparison.ts [seeds=20] [store dir=results] [steady]
 import { spawnSync } from 'node:child_process';
@@ -52,15 +54,38 @@ const table = (metrics: string[]): string => {
 process.stdout.write(`\nWhole run (30 episodes, training included):\n\n${table(['router.score', 'router.fillRate', 'router.avgCost', 'router.avgLatency'])}`);
 process.stdout.write(`\nLast quarter of the episodes (the trained routing):\n\n${table(['router.tailScore', 'router.tailFillRate', 'router.tailCost', 'router.tailLatency'])}`);
 
-// Reward per episode of the learned runs, across seeds.
 const root = fileURLToPath(run.results);
-const manifest = JSON.parse(readFileSync(resolve(root, 'manifest.json'), 'utf8')) as { runs: { run_id: string; params: Record<string, unknown> }[] };
-const curves = manifest.runs
-  .filter((r) => r.params['router.strategy'] === 'q-learning')
-  .map((r) => (JSON.parse(readFileSync(resolve(root, 'runs', r.run_id, 'summary.json'), 'utf8')) as { results: { router: { episodes: { avgReward: number; epsilon: number; qStates: number }[] } } }).results.router.episodes);
+const manifest = JSON.parse(readFileSync(resolve(root, 'manifest.json'), 'utf8')) as { runs: { run_id: string; seed: number; params: Record<string, unknown> }[] };
+interface RouterSummary {
+  score: number;
+  tail: { score: number };
+  episodes: { avgReward: number; epsilon: number; qStates: number }[];
+}
+const routerOf = (runId: string): RouterSummary => (JSON.parse(readFileSync(resolve(root, 'runs', runId, 'summary.json'), 'utf8')) as { results: { router: RouterSummary } }).results.router;
+const bySeed = new Map<string, Map<number, RouterSummary>>();
+for (const r of manifest.runs) {
+  const strategy = String(r.params['router.strategy']);
+  if (!bySeed.has(strategy)) bySeed.set(strategy, new Map());
+  bySeed.get(strategy)!.set(r.seed, routerOf(r.run_id));
+}
 const cell = (xs: number[]): string => {
   const s = describeSample(xs);
   return `${(s.mean ?? 0).toFixed(4)} ± ${((s.ciHigh ?? 0) - (s.mean ?? 0)).toFixed(4)}`;
 };
+
+// The paired differences: each seed's learned run against the same seed's heuristic run.
+const learned = bySeed.get('q-learning')!;
+const paired = [...bySeed]
+  .filter(([strategy]) => strategy !== 'q-learning')
+  .map(([strategy, runs]) => {
+    const seedsOf = [...learned.keys()];
+    const diff = (pick: (r: RouterSummary) => number) => cell(seedsOf.map((seed) => pick(learned.get(seed)!) - pick(runs.get(seed)!)));
+    const wins = seedsOf.filter((seed) => learned.get(seed)!.score > runs.get(seed)!.score).length;
+    return `| ${strategy} | ${diff((r) => r.score)} | ${diff((r) => r.tail.score)} | ${wins} of ${seedsOf.length} |`;
+  });
+process.stdout.write(`\nLearned score less each heuristic's, seed by seed (mean ± 95% CI):\n\n| heuristic | whole run | last quarter | seeds the learned run scores higher |\n| --- | ---: | ---: | ---: |\n${paired.join('\n')}\n`);
+
+// Reward per episode of the learned runs, across seeds.
+const curves = [...learned.values()].map((r) => r.episodes);
 const rows = curves[0]!.map((_, k) => `| ${k} | ${cell(curves.map((c) => c[k]!.avgReward))} | ${cell(curves.map((c) => c[k]!.epsilon))} | ${cell(curves.map((c) => c[k]!.qStates))} |`);
 process.stdout.write(`\nLearned routing per episode (mean ± 95% CI, ${curves.length} seeds):\n\n| episode | average reward | epsilon | Q-table rows per agent |\n| ---: | ---: | ---: | ---: |\n${rows.join('\n')}\n`);
