@@ -17,6 +17,7 @@ import type { StagingArea } from '../outputs/staged-file.ts';
 import { RunFiles } from '../outputs/run-files.ts';
 import { RUN_RECORD_FILE } from '../store/layout.ts';
 import { RUNNER_VERSION } from '../version.ts';
+import type { RunInputs } from './run-inputs.ts';
 
 
 export interface RunOutput {
@@ -32,9 +33,11 @@ export interface RunOutput {
  * give byte-identical files on any machine, worker count and run order.
  * With `sinks`, a text trace's files are views of their memory: valid until
  * the sinks are reused. With `staging`, a Parquet trace is streamed to files
- * there as the run goes (without, it is kept in memory).
+ * there as the run goes (without, it is kept in memory). `inputs` are the
+ * stored files the modules' inputs() name, already fetched and hash-checked
+ * (fetchRunInputs).
  */
-export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleRegistry, sinks?: RunLogSinks, staging?: StagingArea): RunOutput {
+export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleRegistry, sinks?: RunLogSinks, staging?: StagingArea, inputs?: RunInputs): RunOutput {
   const scenario = resolveScenario(exp.spec.scenario, point.params, registry);
   const rngs = new RngFactory(point.seed);
   const networks = new Map<string, Graph>();
@@ -50,6 +53,11 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
         return g;
       },
       horizon: scenario.horizon,
+      input: (name: string) => {
+        const text = inputs?.get(m.instance)?.get(name);
+        if (text === undefined) throw new SwarmlabError('RUN_FAILED', `${m.instance} asked for input ${name}, which was not fetched: its module's inputs() must name it`);
+        return text;
+      },
     };
     const runtime: ModuleRuntime = m.def.create(m.config, ctx);
     const unhandled = missingHandlers(m, runtime);

@@ -14,6 +14,7 @@ import { FAILPOINT_ENV, parseFailpoint } from './failpoints.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import { sweepWorkers } from './worker-count.ts';
 import { schedule, type Progress } from './schedule.ts';
+import { checkRunInputs } from './run-inputs.ts';
 
 export type { Progress };
 
@@ -57,6 +58,8 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   // Worker processes read it too: a bad value is one usage error here, not every worker dying at start.
   parseFailpoint(process.env[FAILPOINT_ENV]);
   const layout = ExperimentLayout.of(exp);
+  // The spec's references to earlier runs first: a bad one is the user's to fix before anything is written.
+  await checkRunInputs(exp, opts.registry);
   await opts.store.check(layout.root);
   const points = plan(exp);
   const retries = exp.spec.execution.retries;

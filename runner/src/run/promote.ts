@@ -19,6 +19,7 @@ import { SinkPool } from '../outputs/byte-sink.ts';
 import { StagingArea } from '../outputs/staged-file.ts';
 import type { RunFiles } from '../outputs/run-files.ts';
 import type { OutputHook } from './failpoints.ts';
+import { fetchRunInputs } from './run-inputs.ts';
 
 /** This thread's output buffers, kept from run to run. */
 const sinks = new SinkPool();
@@ -174,13 +175,14 @@ function describeCode(code: readonly CodeStamp[] | undefined): string {
 
 async function executeAndPromote(exp: Experiment, point: RunPoint, layout: ExperimentLayout, store: ObjectStore, opts: RunOptions, replaceRecord = false): Promise<RunOutcome> {
   const started = new Date();
+  const inputs = await fetchRunInputs(exp, point.params, opts.registry);
   const events = sinks.acquire();
   const metrics = sinks.acquire();
   // The trace streams to local staging files, which are checked there and only then copied to their final keys.
   const staging = new StagingArea();
   let record: RunRecord;
   try {
-    const out = executeRun(exp, point, opts.registry, { events, metrics }, staging);
+    const out = executeRun(exp, point, opts.registry, { events, metrics }, staging, inputs);
     const files = opts.beforeValidate === undefined ? out.files : opts.beforeValidate(out.files);
     record = await promoteRun(store, layout, point, files, opts.registry, codeOf(exp, opts.registry), replaceRecord);
   } finally {

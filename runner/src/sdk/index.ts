@@ -18,6 +18,7 @@ export type {
   NetworkView,
   PolicyView,
   RunFilesView,
+  RunInput,
   RunLog,
   ScenarioView,
   Sim,

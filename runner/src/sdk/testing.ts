@@ -28,6 +28,8 @@ export interface HarnessOptions<S extends z.ZodObject> {
   /** Networks the module may ask for with ctx.network(name). */
   readonly networks?: Readonly<Record<string, Graph>>;
   readonly horizon?: { readonly time?: number; readonly events?: number };
+  /** The texts ctx.input(name) returns, by input name (what a run fetches from the store for the module's inputs()). */
+  readonly inputs?: Readonly<Record<string, string>>;
 }
 
 /** An intent the module emitted, and the logical time it emitted it at. */
@@ -81,6 +83,11 @@ export class ModuleHarness<S extends z.ZodObject = z.ZodObject> {
         return g;
       },
       horizon: opts.horizon ?? {},
+      input: (name: string) => {
+        const text = opts.inputs?.[name];
+        if (text === undefined) throw new Error(`${instance} asked for input ${name}; pass it in the harness options (inputs: { ${name}: text })`);
+        return text;
+      },
     });
     const self = this;
     this.sim = {
