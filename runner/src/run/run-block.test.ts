@@ -82,9 +82,9 @@ describe('runBlock', { timeout: 60_000 }, () => {
   it('a resumed block re-checks the runs it skips: one edited since is a conflict of its own, the rest are kept', async () => {
     const { dir, store: s } = store();
     await runBlock(exp, { first: 0, last: 2 }, { store: s, registry: builtinRegistry, workers: 1, attempt: 'pod-a' });
-    const metrics = join(dir, layout.runFile(runIdOf(1, 6), 'metrics.csv'));
+    const metrics = join(dir, layout.runFile(runIdOf(1, 6), 'metrics.parquet'));
     chmodSync(metrics, 0o644);
-    writeFileSync(metrics, `${readFileSync(metrics, 'utf8')}9,9\n`);
+    writeFileSync(metrics, Buffer.concat([readFileSync(metrics), Buffer.from([0])]));
     const again = await runBlock(exp, { first: 0, last: 2 }, { store: s, registry: builtinRegistry, workers: 1, attempt: 'pod-b' });
     expect(again.succeeded.map((x) => [x.index, x.resumed])).toEqual([
       [0, true],

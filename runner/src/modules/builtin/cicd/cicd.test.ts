@@ -262,7 +262,7 @@ describe('the memory override in a run', () => {
     injector.script = [100, 200, 300, 400].map((at) => ({ at, kind: 'crash', env: 'stage', app: 'demo-api' }));
     // Ends before the monitor alerts again about the crash left open.
     doc.spec.scenario.horizon.time = 450;
-    const exp = parseExperimentText(stringify(doc));
+    const exp = withTextTrace(parseExperimentText(stringify(doc)));
     const { out, results } = run(exp, 0);
     const proof = proofEntries(out.files.get('proof_log.jsonl')!);
     expect(proof.filter((p) => p.event === 'RL_DECISION').map((p) => p.action)).toEqual(['restart', 'restart', 'restart', 'restart']);
