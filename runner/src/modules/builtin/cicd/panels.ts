@@ -35,7 +35,13 @@ export function cicdPanels(input: PanelInput): Panel[] {
   const incidents = ['incidents', 'resolved', 'open'].map((k) => `${input.instance}.${k}`);
   return [
     { title: 'Healing timeline: incidents, resolved and open over logical time', note: 'The first seed of each point drawn in the report\'s time series.', series: { metrics: incidents } },
-    {
+    refusals.length === 0
+      ? {
+          title: 'Refusals and rewrites by gate (mean per run, by code)',
+          note: 'No gate refused or rewrote an action in these runs.',
+          table: { columns: ['gate', 'refusals and rewrites per run'], rows: gates.length > 0 ? gates.map((g) => [g, 0]) : [['(no gate in the scenario)', 0]] },
+        }
+      : {
       title: 'Refusals and rewrites by gate (mean per run, by code)',
       plot: {
         width: 360,
