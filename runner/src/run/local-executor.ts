@@ -1,70 +1,22 @@
 import { availableParallelism } from 'node:os';
-import { isRetryable, isSwarmlabError, SwarmlabError } from '../errors.ts';
+import { isSwarmlabError, SwarmlabError } from '../errors.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import type { Experiment } from '../spec/experiment.ts';
-import { plan, runCount, runIdOf } from '../spec/plan.ts';
+import { plan } from '../spec/plan.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { ExperimentLayout } from '../store/layout.ts';
-import { assembleManifest, formatManifest, type StoredHash } from '../outputs/manifest.ts';
+import { assembleManifest, formatManifest } from '../outputs/manifest.ts';
 import { finishResults, type FinishedResults } from '../results/finish.ts';
-import { failureOf, type RunFailure } from '../outputs/failure-record.ts';
-import type { Manifest, RunRecord } from '../outputs/schemas.ts';
-import { runAndPromote } from './promote.ts';
-import { storeFailureRecord } from './report-failure.ts';
-import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint, storeFailpoint } from './failpoints.ts';
-import { WorkerPool } from './worker-pool.ts';
-import type { PluginSource } from '../plugins/runner-registry.ts';
+import type { RunFailure } from '../outputs/failure-record.ts';
+import type { Manifest } from '../outputs/schemas.ts';
+import { FAILPOINT_ENV, parseFailpoint } from './failpoints.ts';
+import type { WorkerPool } from './worker-pool.ts';
 import { sweepWorkers } from './worker-count.ts';
+import { schedule, type Progress } from './schedule.ts';
+import { checkRunInputs } from './run-inputs.ts';
 
-export interface WorkerInit {
-  readonly experiment: unknown;
-  readonly storeUri: string;
-  readonly cwd: string;
-  /** Module packages beyond the built-in ones, loaded by every worker so that it has the same registry. */
-  readonly plugins: readonly PluginSource[];
-}
-
-export interface WorkerRequest {
-  readonly index: number;
-  readonly attempt: string;
-}
-
-export type WorkerMessage = { readonly kind: 'init'; readonly init: WorkerInit } | { readonly kind: 'run'; readonly request: WorkerRequest };
-
-export type WorkerResult =
-  | { readonly index: number; readonly ok: true; readonly record: RunRecord; readonly resumed: boolean; readonly provenance?: StoredHash }
-  | { readonly index: number; readonly ok: false; readonly failure: RunFailure };
-
-/**
- * Runs one index and reports the outcome as a value (never throws): shared by
- * the pool and in-process runs. A failure is also recorded in the store, as a
- * runner pod records it.
- */
-export async function executeOne(exp: Experiment, req: WorkerRequest, store: ObjectStore, registry: ModuleRegistry): Promise<WorkerResult> {
-  try {
-    // Test-only fault injection (failpoints.ts), as in run-index; nothing is injected unless SWARMLAB_FAILPOINT is set.
-    const fp = parseFailpoint(process.env[FAILPOINT_ENV]);
-    const out = await runAndPromote(exp, req.index, storeFailpoint(fp, req.index, store), {
-      registry,
-      attempt: req.attempt,
-      beforeValidate: beforeValidateFailpoint(fp, req.index),
-    });
-    return { index: req.index, ok: true, record: out.record, resumed: out.status === 'resumed', ...(out.provenance ? { provenance: out.provenance } : {}) };
-  } catch (e) {
-    const failure = failureOf(e, req.index, req.attempt);
-    await storeFailureRecord(store, ExperimentLayout.of(exp), runIdOf(req.index, runCount(exp.spec.sweep)), failure);
-    return { index: req.index, ok: false, failure };
-  }
-}
-
-export interface Progress {
-  readonly done: number;
-  readonly total: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  readonly resumed: number;
-}
+export type { Progress };
 
 export interface LocalRunOptions {
   readonly store: ObjectStore;
@@ -106,6 +58,8 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   // Worker processes read it too: a bad value is one usage error here, not every worker dying at start.
   parseFailpoint(process.env[FAILPOINT_ENV]);
   const layout = ExperimentLayout.of(exp);
+  // The spec's references to earlier runs first: a bad one is the user's to fix before anything is written.
+  await checkRunInputs(exp, opts.registry);
   await opts.store.check(layout.root);
   const points = plan(exp);
   const retries = exp.spec.execution.retries;
@@ -113,62 +67,26 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   if (warning) opts.onWarning?.(warning);
 
   const budget = exp.spec.execution.maxFailedRuns;
-  const records = new Map<number, RunRecord>();
-  const provenance = new Map<number, StoredHash>();
-  const failures = new Map<number, RunFailure>();
-  const attempts = new Map<number, number>();
-  /** A run's last failure while a retry of it waits in the queue. */
-  const pendingRetry = new Map<number, RunFailure>();
-  // The failure budget counts runs that failed for good; once spent, no run or retry starts (runs in flight finish).
-  const budgetSpent = (): boolean => budget !== undefined && failures.size > budget;
-  let resumed = 0;
-  const queue = points.map((p) => p.index);
-  const progress = (): Progress => ({ done: records.size + failures.size, total: points.length, succeeded: records.size, failed: failures.size, resumed });
-
-  const settle = (res: WorkerResult): void => {
-    if (res.ok) {
-      records.set(res.index, res.record);
-      if (res.provenance) provenance.set(res.index, res.provenance);
-      if (res.resumed) resumed++;
-    } else {
-      const n = (attempts.get(res.index) ?? 0) + 1;
-      attempts.set(res.index, n);
-      // The error table decides (errors.ts): the same policy as the Jobs' podFailurePolicy.
-      if (isRetryable(res.failure.code) && n <= retries && !budgetSpent()) {
-        pendingRetry.set(res.index, res.failure);
-        queue.push(res.index);
-        return;
-      }
-      pendingRetry.delete(res.index);
-      failures.set(res.index, res.failure);
-    }
-    opts.onProgress?.(progress());
-  };
-  const nextRequest = (): WorkerRequest | undefined => {
-    if (opts.signal?.aborted === true || budgetSpent()) return undefined;
-    const index = queue.shift();
-    if (index !== undefined) pendingRetry.delete(index);
-    return index === undefined ? undefined : { index, attempt: `local-${attempts.get(index) ?? 0}` };
-  };
-
-  if (workers === 1) {
-    opts.pool?.close();
-    // In this process, still two runs in flight: one computes while the other waits on the store.
-    const lane = async (): Promise<void> => {
-      for (let req = nextRequest(); req; req = nextRequest()) {
-        settle(await executeOne(exp, req, opts.store, opts.registry));
-        // A file store's writes settle as microtasks: without a turn of the event loop a signal would wait for the whole sweep.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    };
-    await Promise.all([lane(), lane()]);
-  } else {
-    const pool = opts.pool ?? WorkerPool.start(workers);
-    await pool.run(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd(), plugins: opts.registry.plugins() }, nextRequest, settle);
-  }
+  const ran = await schedule({
+    exp,
+    indexes: points.map((p) => p.index),
+    store: opts.store,
+    registry: opts.registry,
+    workers,
+    pool: opts.pool,
+    cwd: opts.cwd,
+    signal: opts.signal,
+    retries,
+    budget,
+    attempt: (_index, tries) => `local-${tries}`,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  const { records, provenance, pendingRetry } = ran;
+  const failures = new Map(ran.failures);
+  const progress = (): Progress => ({ done: records.size + failures.size, total: points.length, succeeded: records.size, failed: failures.size, resumed: ran.resumed.size });
 
   let notStarted = 0;
-  if (budgetSpent()) {
+  if (ran.budgetSpent) {
     const failedForGood = failures.size;
     for (const p of points) {
       if (records.has(p.index) || failures.has(p.index)) continue;
