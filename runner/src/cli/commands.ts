@@ -25,6 +25,7 @@ import { migrateResults } from './migrate-command.ts';
 import { notResults, openResults } from './open-results.ts';
 import { statisticsText, statisticsToShow, tablesText, tableUris } from './results-command.ts';
 import { createProgressReporter, progressStyle } from './progress.ts';
+import { printRunTrace, traceRunId } from './trace-command.ts';
 import { nonNegativeInt } from './args.ts';
 
 // What each command of main.ts does.
@@ -34,8 +35,10 @@ function printWarnings(warnings: readonly SpecWarning[]): void {
   for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
 }
 
-export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean; metric?: string[] }, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<void> {
+export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean; metric?: string[]; trace?: string }, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<void> {
   const exp = await loadExperimentFile(file);
+  if (opts.trace !== undefined && opts.json) throw new SwarmlabError('USAGE', '--trace prints text; it cannot go with --json');
+  const traced = opts.trace === undefined ? undefined : traceRunId(opts.trace, exp);
   const warnings = sweepDuplicateWarnings(exp.spec.sweep);
   if (!opts.json) printWarnings(warnings);
   const store = openStore(opts.store ?? exp.spec.output.store);
@@ -50,6 +53,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     onWarning: (message) => process.stderr.write(`swarmlab: warning: ${message}\n`),
   }).finally(() => reporter.stop());
   const layout = ExperimentLayout.of(exp);
+  if (traced !== undefined) await printRunTrace(store, layout, result.manifest, traced);
   let metrics = opts.metric ?? [];
   // The runs are done and stored: a mistyped --metric costs a warning, not the answer.
   const statistics = await statisticsToShow(store, layout, metrics).catch(async (e: unknown) => {
