@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { GovernanceV04Record } from '../modules/builtin/governance/v04/record.ts';
@@ -73,5 +75,22 @@ describe('swarmlab export --format governance-v0.4', { timeout: 60_000 }, () => 
     expect(() => appendMigratedV04(old, out, 'yesterday')).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('--timestamp') }));
     expect(() => appendMigratedV04(old, out, undefined)).toThrow(expect.objectContaining({ code: 'BAD_FILE', message: expect.stringContaining('line 1: not valid JSON') }));
     expect(() => readFileSync(out)).toThrow();
+  });
+
+  it('is wired to swarmlab export: a result set and an older file append to one file; no --out is refused', async () => {
+    const bin = fileURLToPath(new URL('../../../bin/swarmlab.js', import.meta.url));
+    const swarmlab = (args: string[]) => spawnSync(process.execPath, [bin, 'export', ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, SWARMLAB_S3_ENDPOINT: '' } });
+    const set = await resultSet('vote-cli');
+    const out = join(work, 'cli.jsonl');
+    const fromResults = swarmlab([join(work, 'results', set.layout.root), '--format', 'governance-v0.4', '--out', out]);
+    expect(fromResults.stderr).toBe('');
+    expect(fromResults.stdout).toBe(`appended 2 v0.4 records of vote-cli to ${out}\n`);
+    const fromFile = swarmlab([join(work, 'old.jsonl'), '--format', 'governance-v0.4', '--out', out, '--timestamp', '2024-05-06T07:08:09Z']);
+    expect(fromFile.stderr).toContain('old.jsonl line 2 not migrated: not valid JSON');
+    expect(fromFile.stdout).toContain('migrated 1 record to v0.4 (1 with metadata filled in), 1 dropped');
+    expect(lines(out)).toHaveLength(3);
+    const noOut = swarmlab([join(work, 'old.jsonl'), '--format', 'governance-v0.4']);
+    expect(noOut.status).toBe(2);
+    expect(noOut.stderr).toContain('--out FILE.jsonl is needed');
   });
 });
