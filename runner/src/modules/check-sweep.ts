@@ -3,7 +3,7 @@ import type { LatencyRule } from '../sdk/latency.ts';
 import type { Experiment, ParamValue, Scenario as ScenarioType } from '../spec/experiment.ts';
 import { Scenario } from '../spec/experiment.ts';
 import { zodToSpecError } from '../spec/load.ts';
-import { checkRunCap, generatedPointCount, paramNameSource, paramSource, pointCount, pointParams } from '../spec/plan.ts';
+import { checkedPoints, checkRunCap, generatedPointCount, paramNameSource, paramSource, pointParams, searchLevels } from '../spec/plan.ts';
 import type { ConfigIssue } from '../sdk/module.ts';
 import { CHECK_TIME_LIMIT_MS, HOOK_TIME_LIMIT_MS, HookBudget, runModuleHook } from '../hook-guard.ts';
 import type { ModuleRegistry } from './registry.ts';
@@ -65,7 +65,6 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
   const slots = scenarioModules(scenario, registry);
   const names = new Set(slots.map((s) => s.instance));
   const slotOf = new Map(slots.map((s) => [s.instance, s]));
-  const points = pointCount(sweep);
   checkParamPaths(exp);
 
   const parsedCache = new Map<string, Parsed & { readonly missing?: ConfigIssue }>();
@@ -102,7 +101,7 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
     return hit;
   };
 
-  for (let p = 0; p < points; p++) {
+  for (const p of checkedPoints(sweep)) {
     const params = pointParams(sweep, p);
     const keys = new Map<string, string>();
     for (const head of new Set(Object.keys(params).map(headOf))) keys.set(head, keyOf(params, head));
@@ -210,9 +209,12 @@ function checkParamPaths(exp: Experiment): void {
   };
   sweep.grid.forEach((axis, a) => check(axis.param, axis.values[0]!, `spec.sweep.grid[${a}].param`));
   sweep.design?.parameters.forEach((p, k) => check(p.param, p.values?.[0] ?? p.min!, `spec.sweep.design.parameters[${k}].param`));
+  if (sweep.breakingPoint !== undefined) check(sweep.breakingPoint.parameter, sweep.breakingPoint.range.min, 'spec.sweep.breakingPoint.parameter');
   const generated = generatedPointCount(sweep);
+  // A breaking-point search's run matrix has every level of its parameter at each explicit point.
+  const levels = sweep.breakingPoint === undefined ? 1 : searchLevels(sweep.breakingPoint);
   sweep.points.forEach((point, j) => {
-    for (const [param, value] of Object.entries(point)) check(param, value, paramNameSource(sweep, generated + j, param));
+    for (const [param, value] of Object.entries(point)) check(param, value, paramNameSource(sweep, (generated + j) * levels, param));
   });
 }
 

@@ -3,7 +3,9 @@ import { isRetryable, isSwarmlabError, SwarmlabError } from '../errors.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import type { Experiment } from '../spec/experiment.ts';
-import { plan, runCount, runIdOf } from '../spec/plan.ts';
+import { isAdaptive, plan, planRun, runCount, runIdOf, sweepSeeds, type RunPoint } from '../spec/plan.ts';
+import { planRounds, plannedIndices, type RoundsPlan } from '../rounds/plan-rounds.ts';
+import { manifestRunOf, observeRuns, roundsColumn } from '../rounds/observe.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { ExperimentLayout } from '../store/layout.ts';
 import { assembleManifest, formatManifest, type StoredHash } from '../outputs/manifest.ts';
@@ -23,6 +25,11 @@ export interface WorkerInit {
   readonly cwd: string;
   /** Module packages beyond the built-in ones, loaded by every worker so that it has the same registry. */
   readonly plugins: readonly PluginSource[];
+}
+
+/** A run's identity as the manifest lists it. */
+function runEntry(p: RunPoint): { run_id: string; index: number; seed: number; params: Record<string, RunPoint['params'][string]> } {
+  return { run_id: p.runId, index: p.index, seed: p.seed, params: { ...p.params } };
 }
 
 export interface WorkerRequest {
@@ -60,7 +67,10 @@ export async function executeOne(exp: Experiment, req: WorkerRequest, store: Obj
 
 export interface Progress {
   readonly done: number;
+  /** Runs planned so far: the sweep's, or an adaptive sweep's rounds so far. */
   readonly total: number;
+  /** An adaptive sweep's round being run (from 0). */
+  readonly round?: number;
   readonly succeeded: number;
   readonly failed: number;
   readonly resumed: number;
@@ -92,7 +102,11 @@ export interface LocalRunResult extends Progress {
   readonly finished: FinishedResults;
 }
 
-/** `swarmlab run`: validates everything first, runs the matrix on a worker pool, writes the manifest, then the tables and the results index. */
+/**
+ * `swarmlab run`: validates everything first, runs the matrix on a worker
+ * pool (an adaptive sweep: round by round, each decided by planRounds from
+ * the runs before), writes the manifest, then the tables and the results index.
+ */
 export async function runLocal(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunResult> {
   try {
     return await sweep(exp, opts);
@@ -107,9 +121,13 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   parseFailpoint(process.env[FAILPOINT_ENV]);
   const layout = ExperimentLayout.of(exp);
   await opts.store.check(layout.root);
-  const points = plan(exp);
+  const adaptive = isAdaptive(exp.spec.sweep);
+  const column = roundsColumn(exp);
+  const observed = new Map<number, number | null>();
+  let rounds: RoundsPlan | undefined = adaptive ? planRounds(exp, observed) : undefined;
+  let batch = rounds === undefined ? plan(exp).map((p) => p.index) : [...rounds.pending];
   const retries = exp.spec.execution.retries;
-  const { workers, warning } = sweepWorkers(opts.workers ?? exp.spec.execution.parallelism ?? availableParallelism(), points.length);
+  const { workers, warning } = sweepWorkers(opts.workers ?? exp.spec.execution.parallelism ?? availableParallelism(), batch.length);
   if (warning) opts.onWarning?.(warning);
 
   const budget = exp.spec.execution.maxFailedRuns;
@@ -122,8 +140,16 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
   // The failure budget counts runs that failed for good; once spent, no run or retry starts (runs in flight finish).
   const budgetSpent = (): boolean => budget !== undefined && failures.size > budget;
   let resumed = 0;
-  const queue = points.map((p) => p.index);
-  const progress = (): Progress => ({ done: records.size + failures.size, total: points.length, succeeded: records.size, failed: failures.size, resumed });
+  let planned = batch.length;
+  const queue = [...batch];
+  const progress = (): Progress => ({
+    done: records.size + failures.size,
+    total: planned,
+    succeeded: records.size,
+    failed: failures.size,
+    resumed,
+    ...(rounds !== undefined ? { round: rounds.rounds.length - 1 } : {}),
+  });
 
   const settle = (res: WorkerResult): void => {
     if (res.ok) {
@@ -151,21 +177,55 @@ async function sweep(exp: Experiment, opts: LocalRunOptions): Promise<LocalRunRe
     return index === undefined ? undefined : { index, attempt: `local-${attempts.get(index) ?? 0}` };
   };
 
-  if (workers === 1) {
-    opts.pool?.close();
-    // In this process, still two runs in flight: one computes while the other waits on the store.
-    const lane = async (): Promise<void> => {
-      for (let req = nextRequest(); req; req = nextRequest()) {
-        settle(await executeOne(exp, req, opts.store, opts.registry));
-        // A file store's writes settle as microtasks: without a turn of the event loop a signal would wait for the whole sweep.
-        await new Promise((resolve) => setImmediate(resolve));
+  const pool = workers === 1 ? undefined : (opts.pool ?? WorkerPool.start(workers));
+  if (workers === 1) opts.pool?.close();
+  const runQueue = async (): Promise<void> => {
+    if (pool === undefined) {
+      // In this process, still two runs in flight: one computes while the other waits on the store.
+      const lane = async (): Promise<void> => {
+        for (let req = nextRequest(); req; req = nextRequest()) {
+          settle(await executeOne(exp, req, opts.store, opts.registry));
+          // A file store's writes settle as microtasks: without a turn of the event loop a signal would wait for the whole sweep.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      };
+      await Promise.all([lane(), lane()]);
+    } else {
+      await pool.run(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd(), plugins: opts.registry.plugins() }, nextRequest, settle);
+    }
+  };
+
+  try {
+    await runQueue();
+    // An adaptive sweep: each round's runs are read back as the results table has them, and decide the next round.
+    while (rounds !== undefined && rounds.ended === undefined && opts.signal?.aborted !== true && !budgetSpent()) {
+      if (batch.some((i) => !records.has(i) && !failures.has(i))) break;
+      const settled = batch.map((i) => {
+        const rec = records.get(i);
+        return rec !== undefined ? manifestRunOf(rec) : { ...runEntry(planRun(exp, i)), status: 'failed' as const };
+      });
+      for (const [i, v] of await observeRuns(opts.store, layout, column as string, settled)) observed.set(i, v);
+      rounds = planRounds(exp, observed);
+      batch = [...rounds.pending];
+      planned += batch.length;
+      queue.push(...batch);
+      if (batch.length > 0) {
+        opts.onProgress?.(progress());
+        await runQueue();
       }
-    };
-    await Promise.all([lane(), lane()]);
-  } else {
-    const pool = opts.pool ?? WorkerPool.start(workers);
-    await pool.run(workers, { experiment: exp, storeUri: opts.store.uri, cwd: opts.cwd ?? process.cwd(), plugins: opts.registry.plugins() }, nextRequest, settle);
+    }
+  } finally {
+    pool?.close();
   }
+  if (rounds !== undefined && rounds.ended === undefined && !budgetSpent()) {
+    const done = records.size + failures.size;
+    throw new SwarmlabError('INTERRUPTED', `${done} runs of ${rounds.rounds.length} rounds finished and were kept (${failures.size} failed); the manifest was not written`, {
+      file: opts.store.uriFor(layout.root),
+      hint: 'run the same command again to resume: finished runs are not run again, and the rounds are decided again from them',
+    });
+  }
+  const seeds = sweepSeeds(exp.spec.sweep);
+  const points: RunPoint[] = rounds === undefined ? plan(exp) : plannedIndices(rounds).map((i) => planRun(exp, i, seeds));
 
   let notStarted = 0;
   if (budgetSpent()) {

@@ -19,6 +19,8 @@ export const BUILT_FILES = [...TABLE_FILES, REPORT_FILE] as const;
 export type BuiltFile = (typeof BUILT_FILES)[number];
 /** What `swarmlab analyze` found (runner/src/analysis), beside the tables it was computed from. */
 export const SENSITIVITY_FILE = 'sensitivity.json';
+/** What the rounds of an adaptive sweep found (runner/src/rounds), beside the tables, written with them. */
+export const ADAPTIVE_FILE = 'adaptive.json';
 const RUNS_DIR = 'runs';
 const PROVENANCE_DIR = 'provenance';
 
@@ -84,6 +86,10 @@ export class ResultsLayout {
 
   get sensitivity(): string {
     return this.#under(SENSITIVITY_FILE);
+  }
+
+  get adaptive(): string {
+    return this.#under(ADAPTIVE_FILE);
   }
 
   /** Written after the manifest and the tables: each table's sha256 and the manifest digest they were built from. */
