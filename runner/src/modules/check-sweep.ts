@@ -10,6 +10,7 @@ import type { ModuleRegistry } from './registry.ts';
 import { applyParams, configPath, issuesError, missingDependency, parseModuleConfig, scenarioModules, validateModule, type ModuleSlot, type Parsed } from './resolve.ts';
 import { scenarioView, type ViewRead } from './scenario-view.ts';
 import { eventContractIssues } from './event-contracts.ts';
+import { roundsColumn } from '../rounds/observe.ts';
 
 export interface CheckOptions {
   /** Time limit of one module hook (validate, config schema, nodes). */
@@ -66,6 +67,7 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
   const names = new Set(slots.map((s) => s.instance));
   const slotOf = new Map(slots.map((s) => [s.instance, s]));
   checkParamPaths(exp);
+  checkRoundsColumn(exp, slots);
 
   const parsedCache = new Map<string, Parsed & { readonly missing?: ConfigIssue }>();
   const settingCache = new Map<string, Setting>();
@@ -190,6 +192,23 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
       // Only the sender's own field can cause it, so blame looks no further than the sweep values that set that field.
       if (issues.length) throw blame(exp, slot, issues, p, params, new Set([slot.instance]), () => true);
     }
+  }
+}
+
+/** The column an adaptive sweep decides by names an instance of the scenario, and a metric its module publishes (when it declares them). */
+function checkRoundsColumn(exp: Experiment, slots: readonly ModuleSlot[]): void {
+  const column = roundsColumn(exp);
+  if (column === undefined) return;
+  const path = exp.spec.sweep.replication !== undefined ? 'spec.sweep.replication.metric' : 'spec.sweep.breakingPoint.criterion.metric';
+  const [group, instance = '', ...rest] = column.split('.');
+  const slot = slots.find((s) => s.instance === instance);
+  if (slot === undefined) {
+    throw new SwarmlabError('INVALID_SPEC', `${column} names instance ${instance}, which the scenario does not have`, { path, hint: `instances: ${slots.map((s) => s.instance).join(', ')}` });
+  }
+  const published = slot.def.publishes?.metrics;
+  const key = rest.join('.');
+  if (group === 'metric' && published !== undefined && !(key in published)) {
+    throw new SwarmlabError('INVALID_SPEC', `${instance} (${slot.def.name}) publishes no metric ${key}`, { path, hint: `its metrics: ${Object.keys(published).map((m) => `metric.${instance}.${m}`).join(', ')}` });
   }
 }
 

@@ -56,9 +56,18 @@ function probeFigure(doc: AdaptiveFile, s: SearchResult): FigureSpec {
 
 async function breakingPointBlocks(doc: AdaptiveFile, renderer: SvgRenderer): Promise<string> {
   const searches = doc.searches ?? [];
+  const confidence = Number(doc.settings.confidence);
   const table = htmlTable(
-    ['point', 'status', 'estimate', '95% interval', 'probes', 'runs'],
-    searches.map((s) => [paramsText(s.params), s.status, fmt(s.estimate), s.ci_low === null ? '–' : `[${fmt(s.ci_low)}, ${fmt(s.ci_high)}]`, String(s.probes.length), String(s.probes.reduce((n, p) => n + p.seeds, 0))]),
+    ['point', 'status', 'estimate', 'interval', 'joint confidence', 'probes', 'runs'],
+    searches.map((s) => [
+      paramsText(s.params),
+      s.status,
+      fmt(s.estimate),
+      s.ci_low === null ? '–' : `[${fmt(s.ci_low)}, ${fmt(s.ci_high)}]`,
+      s.ci_low === null ? '–' : `≥ ${fmt(Math.max(0, 1 - (s.decisions * (1 - confidence)) / 2))}`,
+      String(s.probes.length),
+      String(s.probes.reduce((n, p) => n + p.seeds, 0)),
+    ]),
   );
   const blocks: string[] = [table];
   for (const s of searches.slice(0, DRAWN_SEARCHES)) {
@@ -67,7 +76,7 @@ async function breakingPointBlocks(doc: AdaptiveFile, renderer: SvgRenderer): Pr
     blocks.push(
       `<div class="metric"><h3>${escapeHtml(paramsText(s.params))}</h3><div class="figures">` +
         htmlFigure('the interval after each round, and each probe', converging, 'Band: the values between the nearest probes decided each way; dashed: the estimate.') +
-        htmlFigure('each probe\'s mean and 95% interval', probes, 'Dashed: the threshold.') +
+        htmlFigure('each probe\'s mean and 95% interval', probes, 'Dashed: the threshold. Decisions use the interval at breakingPoint.confidence, wider than the 95% drawn.') +
         '</div></div>',
     );
   }
@@ -107,7 +116,7 @@ export async function adaptivePanel(store: ObjectStore, layout: ResultsLayout, m
   const how =
     doc.mode === 'replication'
       ? `Adaptive replication on ${doc.metric}: seeds were added to each point, round by round, until the 95% interval of its mean was as narrow as the target, or maxSeeds.`
-      : `Breaking-point search on ${String(doc.settings.parameter)}: where the mean of ${doc.metric} ${criterion?.op ?? ''} ${String(criterion?.value)} starts to hold. Each probe got seeds until its 95% interval lay on one side of the threshold; the interval is between the nearest probes decided each way.`;
+      : `Breaking-point search on ${String(doc.settings.parameter)}: where the mean of ${doc.metric} ${criterion?.op ?? ''} ${String(criterion?.value)} starts to hold. Each probe got seeds until its interval at confidence ${String(doc.settings.confidence)} lay on one side of the threshold; the interval is between the nearest probes decided each way, and holds the breaking point when every decision was right (joint confidence, by Bonferroni).`;
   const intro = `<p>${escapeHtml(how)} ${doc.rounds.length} rounds (${doc.ended}). From adaptive.json.</p>`;
   const body = doc.mode === 'replication' ? replicationBlock(doc) : await breakingPointBlocks(doc, renderer);
   return `${open}${intro}${body}</section>`;

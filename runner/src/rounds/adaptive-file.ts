@@ -43,7 +43,7 @@ const Probe = Sample.extend({
   value: z.number().describe('The searched parameter\'s value.'),
   level: z.number().int().min(0),
   round: z.number().int().min(0).describe('The round that first ran it.'),
-  verdict: z.enum(['holds', 'fails', 'open', 'undecided']).describe('holds / fails: its 95% interval lies wholly on one side of the threshold; undecided: not, after maxSeeds; open: the search ended before.'),
+  verdict: z.enum(['holds', 'fails', 'open', 'undecided']).describe('holds / fails: its interval at breakingPoint.confidence lies wholly on one side of the threshold; undecided: not, after maxSeeds; open: the search ended before.'),
 }).strict();
 
 const Bracket = z.object({ round: z.number().int().min(0), low: maybe, high: maybe }).strict();
@@ -57,8 +57,9 @@ const Search = z
       .describe('converged: the interval is at most tolerance wide; noise-limited: undecided probes keep it wider; searching: maxRounds ended it; holds-throughout, fails-throughout, end-undecided: no switch found in the range.'),
     holds_above: z.boolean().nullable().describe('Whether the criterion holds above the breaking point (null: no switch found).'),
     estimate: maybe.describe('Where the probes\' means cross the threshold (linear between adjacent probes in the interval).'),
-    ci_low: maybe.describe('The interval\'s lower end: the nearest probe below decided the other way (at 95%).'),
-    ci_high: maybe.describe('The interval\'s upper end: the nearest probe above decided the other way (at 95%).'),
+    ci_low: maybe.describe('The interval\'s lower end: the nearest probe below the estimate decided the other way from ci_high (at breakingPoint.confidence).'),
+    ci_high: maybe.describe('The interval\'s upper end: the nearest probe above decided the other way from ci_low.'),
+    decisions: z.number().int().min(0).describe('Probes decided: all are right with probability at least 1 - decisions (1 - confidence) / 2, and then the interval holds the breaking point (of a monotone mean).'),
     probes: z.array(Probe).describe('Every probed value, ascending.'),
     history: z.array(Bracket).describe('The interval as each round was decided, and after the last.'),
   })

@@ -1,19 +1,20 @@
 import type { Comparison } from '../spec/adaptive.ts';
 import type { BreakingPoint } from '../spec/experiment.ts';
 import { levelValue, searchLevels } from '../spec/plan.ts';
-import type { SampleStatistics } from '../results/statistics.ts';
+import { meanInterval, type SampleStatistics } from '../results/statistics.ts';
 import type { SeedAllocation } from './allocation.ts';
 
 // One breaking-point search (at one grid or explicit point): a bisection on
 // the levels of the searched parameter that trusts only decided probes. A
-// probe is a level run with seeds; it is decided once the 95% interval of
-// the criterion's statistic lies wholly on one side of the threshold, and
+// probe is a level run with seeds; it is decided once the interval (at
+// breakingPoint.confidence) of the criterion's statistic lies wholly on one
+// side of the threshold, and
 // gets more seeds each round until then (or until maxSeeds: undecided, it is
 // within the noise of the breaking point). The answer is the bracket between
 // the nearest levels decided each way; undecided probes between them are
 // where the noise hides the boundary.
 
-/** holds / fails: decided at 95%; open: more seeds to come; undecided: maxSeeds run and still not decided. */
+/** holds / fails: decided at breakingPoint.confidence; open: more seeds to come; undecided: maxSeeds run and still not decided. */
 export type Verdict = 'holds' | 'fails' | 'open' | 'undecided';
 
 /**
@@ -48,9 +49,10 @@ const satisfies = (x: number, op: Comparison, value: number): boolean => (op ===
 
 export function verdictOf(b: BreakingPoint, stats: SampleStatistics, seeds: number): Verdict {
   const { op, value } = b.criterion;
-  if (stats.ciLow !== undefined && stats.ciHigh !== undefined) {
-    const lo = satisfies(stats.ciLow, op, value);
-    const hi = satisfies(stats.ciHigh, op, value);
+  const interval = meanInterval(stats, b.confidence);
+  if (interval !== undefined) {
+    const lo = satisfies(interval.low, op, value);
+    const hi = satisfies(interval.high, op, value);
     if (lo && hi) return 'holds';
     if (!lo && !hi) return 'fails';
   }

@@ -37,6 +37,7 @@ function searchResult(exp: Experiment, plan: RoundsPlan, base: number, first: Re
     estimate: estimateOf(b, final) ?? null,
     ci_low: decided ? final.low!.value : null,
     ci_high: decided ? final.high!.value : null,
+    decisions: final.probes.filter((p) => p.verdict === 'holds' || p.verdict === 'fails').length,
     probes: probesOf(b, plan.allocation, base).map((p) => ({ ...sample(p.seeds, p.stats), value: p.value, level: p.level, round: first.get(base * levels + p.level) ?? 0, verdict: p.verdict })),
     history: plan.history.map((states, round) => ({ round, low: states[base]?.low?.value ?? null, high: states[base]?.high?.value ?? null })),
   };

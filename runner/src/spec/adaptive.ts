@@ -14,6 +14,8 @@ export const CRITERION_STATISTICS = ['mean'] as const;
 /** Deepest bisection: 2^20 + 1 values of the searched parameter (every process planning a run computes its value from the level alone). */
 export const MAX_SEARCH_DEPTH = 20;
 export const DEFAULT_MAX_ROUNDS = 30;
+/** Each probe's decision level: stricter than the reported 95%, since a search makes a dozen decisions and one wrong one moves its interval. */
+export const DEFAULT_DECISION_CONFIDENCE = 0.99;
 
 /** A numeric column of the results table (docs/results.md): what the rounds read of each run. */
 export const resultColumn = z
@@ -74,6 +76,12 @@ export function breakingPointSchema<P extends z.ZodType>(paramPath: P) {
     seedsPerRound: z.number().int().min(2).max(100_000).default(4).describe('Seeds a probed value gets per round, until its interval decides the criterion; at least 2.'),
     maxSeeds: z.number().int().min(2).max(100_000).default(16).describe('Most seeds one probed value gets; one still undecided then is within the noise of the breaking point.'),
     maxRounds: z.number().int().min(1).max(1000).default(DEFAULT_MAX_ROUNDS).describe('Most rounds of the search.'),
+    confidence: z
+      .number()
+      .min(0.5)
+      .max(0.9999)
+      .default(DEFAULT_DECISION_CONFIDENCE)
+      .describe('Confidence of each probe\'s decision (its Student\'s t interval for the mean). A wrong decision can move the interval off the breaking point; with k probes decided, all are right with probability at least 1 - k (1 - confidence) / 2.'),
   })
     .superRefine((b, ctx) => {
       if (b.seedsPerRound > b.maxSeeds) ctx.addIssue({ code: 'custom', path: ['seedsPerRound'], message: `seedsPerRound ${b.seedsPerRound} is above maxSeeds ${b.maxSeeds}` });
@@ -81,5 +89,5 @@ export function breakingPointSchema<P extends z.ZodType>(paramPath: P) {
         ctx.addIssue({ code: 'custom', path: ['tolerance'], message: `tolerance ${b.tolerance} is finer than 1/2^${MAX_SEARCH_DEPTH} of the range; use at least ${(b.range.max - b.range.min) / 2 ** MAX_SEARCH_DEPTH}` });
       }
     })
-    .describe('Breaking-point search: bisection over parameter within range, each probed value run with seeds until the 95% interval of the criterion\'s statistic lies on one side of value; the answer is the interval between the nearest values decided each way. Grid axes or explicit points, if any, each get their own search (a boundary curve).');
+    .describe('Breaking-point search: bisection over parameter within range, each probed value run with seeds until the interval (at confidence) of the criterion\'s statistic lies on one side of value; the answer is the interval between the nearest values decided each way. Grid axes or explicit points, if any, each get their own search (a boundary curve).');
 }
