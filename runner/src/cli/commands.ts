@@ -6,7 +6,8 @@ import { loadRegistry } from '../plugins/runner-registry.ts';
 import { resolveScenario } from '../modules/resolve.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { loadExperimentFile, specDigest } from '../spec/load.ts';
-import { plan, planRun, runCount, runIdOf } from '../spec/plan.ts';
+import { isAdaptive, maxRunCount, plan, planRun, runCount, runIdOf, sweepSeeds } from '../spec/plan.ts';
+import { adaptiveModeOf, planRounds } from '../rounds/plan-rounds.ts';
 import { designSize } from '../designs/design-points.ts';
 import { sweepDuplicateWarnings, type SpecWarning } from '../spec/sweep-duplicates.ts';
 import { openStore } from '../store/open.ts';
@@ -122,7 +123,10 @@ export async function runIndexCommand(opts: { spec: string; index?: number; inde
 export async function planCommand(file: string, opts: { json?: boolean }): Promise<void> {
   const exp = await loadExperimentFile(file);
   validateExperiment(exp, await loadRegistry({ experimentFile: file }));
-  const runs = plan(exp);
+  // An adaptive sweep's later rounds depend on the results: its plan is round 0.
+  const adaptive = isAdaptive(exp.spec.sweep);
+  const seeds = sweepSeeds(exp.spec.sweep);
+  const runs = adaptive ? planRounds(exp, new Map()).pending.map((i) => planRun(exp, i, seeds)) : plan(exp);
   const warnings = sweepDuplicateWarnings(exp.spec.sweep);
   if (opts.json) {
     // stdout holds one run per line, so the warnings are one JSON line on stderr.
@@ -133,7 +137,8 @@ export async function planCommand(file: string, opts: { json?: boolean }): Promi
   printWarnings(warnings);
   const design = exp.spec.sweep.design;
   const designNote = design === undefined ? '' : `; ${design.method} design of ${designSize(design)} points`;
-  const lines = [`${exp.metadata.name}: ${runs.length} runs (spec digest ${specDigest(exp).slice(0, 16)}${designNote})`, 'RUN\tINDEX\tSEED\tPARAMS'];
+  const count = adaptive ? `${adaptiveModeOf(exp)!} in rounds: round 0 has ${runs.length} runs, all rounds at most ${maxRunCount(exp.spec.sweep)}; the later rounds are decided from the results` : `${runs.length} runs`;
+  const lines = [`${exp.metadata.name}: ${count} (spec digest ${specDigest(exp).slice(0, 16)}${designNote})`, 'RUN\tINDEX\tSEED\tPARAMS'];
   for (const r of runs) lines.push(`${r.runId}\t${r.index}\t${r.seed}\t${Object.entries(r.params).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
