@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,5 +150,19 @@ describe('adaptive replication', () => {
     // The same seeds: each adaptive run's seed is the fixed sweep's at its index.
     const seedAt = new Map(fixed.runs.map((r) => [r.index, r.seed]));
     for (const r of manifest('rep').runs) expect(r.seed).toBe(seedAt.get(r.index));
+  });
+
+  it('is checked by swarmlab validate: adaptive.json must be what the rounds give', async () => {
+    const store = new FileStore(work);
+    const root = join('rep', readdirSync(join(work, 'rep'))[0]!);
+    expect((await validateResults(store, builtinRegistry, root)).problems).toEqual([]);
+    const file = join(setOf('rep'), 'adaptive.json');
+    const good = readFileSync(file, 'utf8');
+    try {
+      writeFileSync(file, good.replace('"state": "max-seeds"', '"state": "reached"'));
+      expect((await validateResults(store, builtinRegistry, root)).problems).toEqual(['adaptive.json: not what the rounds give when replayed from the runs (swarmlab run on the same spec writes it again)']);
+    } finally {
+      writeFileSync(file, good);
+    }
   });
 });
