@@ -112,6 +112,32 @@ describe('breaking-point search on the M/M/1 queue', () => {
     expect(a.runs.length).toBeGreaterThan(8);
   });
 
+  it('resumes: run again, every round\'s runs are kept, none runs again, and the rounds are the same', async () => {
+    const before = manifest('mm1');
+    const again = await runLocal(parseExperimentText(mm1('mm1')), { store: new FileStore(work), registry: builtinRegistry, workers: 1 });
+    expect(again.resumed).toBe(before.runs.length);
+    expect(again.total).toBe(before.runs.length);
+    expect(again.manifest.digest).toBe(before.digest);
+  });
+
+  it('resumes a sweep interrupted in a later round, to the same result', async () => {
+    const store = new FileStore(join(work, 'interrupted'));
+    const stop = new AbortController();
+    const first = runLocal(parseExperimentText(mm1('mm1')), {
+      store,
+      registry: builtinRegistry,
+      workers: 1,
+      signal: stop.signal,
+      onProgress: (p) => {
+        if ((p.round ?? 0) >= 3) stop.abort();
+      },
+    });
+    await expect(first).rejects.toThrow(/runs of 4 rounds finished and were kept/);
+    const resumed = await runLocal(parseExperimentText(mm1('mm1')), { store, registry: builtinRegistry, workers: 1 });
+    expect(resumed.resumed).toBeGreaterThan(8);
+    expect(resumed.manifest.digest).toBe(manifest('mm1').digest);
+  });
+
   it('passes swarmlab validate', async () => {
     const report = await validateResults(new FileStore(work), builtinRegistry, join('mm1', readdirSync(join(work, 'mm1'))[0]!));
     expect(report.problems).toEqual([]);
