@@ -8,6 +8,7 @@ import { validateExperiment } from '../modules/check-sweep.ts';
 import { loadExperimentFile, specDigest } from '../spec/load.ts';
 import { isAdaptive, maxRunCount, plan, planRun, runCount, runIdOf, sweepSeeds } from '../spec/plan.ts';
 import { adaptiveModeOf, planRounds } from '../rounds/plan-rounds.ts';
+import { AdaptiveFile, adaptiveText } from '../rounds/adaptive-file.ts';
 import { designSize } from '../designs/design-points.ts';
 import { sweepDuplicateWarnings, type SpecWarning } from '../spec/sweep-duplicates.ts';
 import { openStore } from '../store/open.ts';
@@ -61,6 +62,8 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     return statisticsToShow(store, layout, metrics);
   });
   const tables = tableUris(store, layout);
+  const adaptiveBytes = isAdaptive(exp.spec.sweep) ? await store.get(layout.adaptive) : undefined;
+  const adaptive = adaptiveBytes === undefined ? undefined : AdaptiveFile.parse(JSON.parse(adaptiveBytes.toString('utf8')));
   const summary = {
     experiment: exp.metadata.name,
     specDigest: specDigest(exp),
@@ -75,6 +78,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     notStarted: result.notStarted,
     failures: [...result.failures.values()],
     warnings,
+    ...(adaptive !== undefined ? { adaptive: store.uriFor(layout.adaptive) } : {}),
   };
   if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
@@ -82,6 +86,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
       `${exp.metadata.name}: ${result.succeeded}/${result.total} runs succeeded` +
         `${result.failed ? `, ${result.failed} failed` : ''}${result.resumed ? ` (${result.resumed} already done)` : ''}\n` +
         statisticsText(statistics, metrics) +
+        (adaptive === undefined ? '' : adaptiveText(adaptive)) +
         `results:  ${result.resultsUri}\nmanifest: ${result.manifestUri}\n${tablesText(tables)}\ndigest:   ${result.manifest.digest}\n`,
     );
     const shown = 10;

@@ -86,3 +86,22 @@ export type SearchResult = z.infer<typeof Search>;
 export function formatAdaptiveFile(doc: AdaptiveFile): string {
   return `${JSON.stringify(AdaptiveFile.parse(doc), null, 2)}\n`;
 }
+
+const num = (v: number | null): string => (v === null ? '–' : Number(v.toPrecision(4)).toString());
+
+/** A line or two for the terminal: each breaking point with its interval, or how replication's points ended. */
+export function adaptiveText(doc: AdaptiveFile): string {
+  const runs = doc.rounds.reduce((n, r) => n + r.runs, 0);
+  const head = `${doc.mode}: ${doc.rounds.length} rounds, ${runs} runs (${doc.ended})`;
+  if (doc.mode === 'replication') {
+    const points = doc.replication ?? [];
+    const count = (state: string): number => points.filter((p) => p.state === state).length;
+    return `${head}; ${count('reached')} of ${points.length} points reached the target, ${count('max-seeds')} stopped at maxSeeds\n`;
+  }
+  const lines = (doc.searches ?? []).map((s) => {
+    const at = Object.entries(s.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    const where = s.ci_low === null ? s.status : `${num(s.estimate)} in [${num(s.ci_low)}, ${num(s.ci_high)}] (${s.status})`;
+    return `breaking point of ${String(doc.settings.parameter)}${at ? ` at ${at}` : ''}: ${where}`;
+  });
+  return `${head}\n${lines.join('\n')}\n`;
+}
