@@ -88,3 +88,16 @@ export function planRounds(exp: Experiment, observed: Observations): RoundsPlan 
 export function plannedIndices(plan: RoundsPlan): number[] {
   return plan.rounds.flatMap((r) => r.indices).sort((a, b) => a - b);
 }
+
+/**
+ * The sweep's points still getting runs in the last round (replication: its
+ * points; a search: its grid or explicit points), none once ended: what an
+ * Experiment's status shows of the rounds, at a fixed size.
+ */
+export function openPoints(exp: Experiment, plan: RoundsPlan): number {
+  const last = plan.rounds[plan.rounds.length - 1];
+  if (plan.ended !== undefined || last === undefined) return 0;
+  const b = exp.spec.sweep.breakingPoint;
+  const per = plan.allocation.seedsPerPoint * (b === undefined ? 1 : searchLevels(b));
+  return new Set(last.indices.map((i) => Math.floor(i / per))).size;
+}

@@ -22,6 +22,7 @@ export const SENSITIVITY_FILE = 'sensitivity.json';
 /** What the rounds of an adaptive sweep found (runner/src/rounds), beside the tables, written with them. */
 export const ADAPTIVE_FILE = 'adaptive.json';
 const RUNS_DIR = 'runs';
+const ROUNDS_DIR = 'rounds';
 const PROVENANCE_DIR = 'provenance';
 
 /**
@@ -90,6 +91,11 @@ export class ResultsLayout {
 
   get adaptive(): string {
     return this.#under(ADAPTIVE_FILE);
+  }
+
+  /** An adaptive sweep's round on a cluster: its run indices, for its Job's pods (runner/src/rounds/round-file.ts). */
+  round(round: number): string {
+    return this.#under(`${ROUNDS_DIR}/${round}.json`);
   }
 
   /** Written after the manifest and the tables: each table's sha256 and the manifest digest they were built from. */
