@@ -47,3 +47,9 @@ export function jobGenerationOf(name: string, digest: string): number | undefine
   const m = new RegExp(`-${digest.slice(0, 8)}-(\\d+)(?:-p\\d+)?$`).exec(name);
   return m === null ? undefined : Number(m[1]);
 }
+
+/** The Job of round `round` of an adaptive sweep: `<exp>-<digest8>-r<round>` (never parsed as a generation: no digits follow the digest). */
+export function roundJobName(experiment: string, digest: string, round: number): string {
+  const suffix = `-${digest.slice(0, 8)}-r${round}`;
+  return truncated(experiment, MAX_JOB_NAME - suffix.length) + suffix;
+}
