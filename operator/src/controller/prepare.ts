@@ -1,4 +1,4 @@
-import { builtinRegistry, isSwarmlabError, parseExperiment, runCount, SwarmlabError, validateExperiment, type Experiment, type ModuleRegistry } from 'swarmlab';
+import { builtinRegistry, isAdaptive, isSwarmlabError, maxRunCount, parseExperiment, runCount, SwarmlabError, validateExperiment, type Experiment, type ModuleRegistry } from 'swarmlab';
 import { MAX_INDEXED_COMPLETIONS, MAX_JOBS_PER_EXPERIMENT } from '../jobs/build-job.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { ExperimentObject } from './deps.ts';
@@ -38,7 +38,8 @@ export function prepare(
     }
     exp.spec.output.store = store;
     validateExperiment(exp, check.registry ?? builtinRegistry, check);
-    const total = runCount(exp.spec.sweep);
+    // An adaptive sweep runs its rounds' runs, at most maxRunCount, in a Job per round.
+    const total = isAdaptive(exp.spec.sweep) ? maxRunCount(exp.spec.sweep) : runCount(exp.spec.sweep);
     const most = Math.min(maxIndexesPerJob, MAX_INDEXED_COMPLETIONS) * MAX_JOBS_PER_EXPERIMENT;
     if (total > most) {
       throw new SwarmlabError('SWEEP_TOO_LARGE', `the sweep has ${total} runs; on a cluster an Experiment holds at most ${most} (${MAX_JOBS_PER_EXPERIMENT} Jobs)`, {

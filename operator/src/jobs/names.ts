@@ -12,6 +12,7 @@ export const LABELS = {
   digest: 'swarmlab.io/spec-digest',
   jobGeneration: 'swarmlab.io/job-generation',
   jobPart: 'swarmlab.io/job-part',
+  round: 'swarmlab.io/round',
   kueueQueue: 'kueue.x-k8s.io/queue-name',
 } as const;
 export const MANAGED_BY = 'swarmlab';
