@@ -9,6 +9,8 @@ import { loadExperimentFile, specDigest } from '../spec/load.ts';
 import { isAdaptive, maxRunCount, plan, planRun, runCount, runIdOf, sweepSeeds } from '../spec/plan.ts';
 import { adaptiveModeOf, planRounds } from '../rounds/plan-rounds.ts';
 import { AdaptiveFile, adaptiveText } from '../rounds/adaptive-file.ts';
+import { readRoundFile, roundRunAt } from '../rounds/round-file.ts';
+import type { Experiment } from '../spec/experiment.ts';
 import { designSize } from '../designs/design-points.ts';
 import { sweepDuplicateWarnings, type SpecWarning } from '../spec/sweep-duplicates.ts';
 import { openStore } from '../store/open.ts';
@@ -98,12 +100,13 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
   process.exitCode = result.failed === 0 ? 0 : 1;
 }
 
-export async function runIndexCommand(opts: { spec: string; index?: number; indexOffset: number; store?: string; attempt?: string; terminationLog?: string }): Promise<void> {
+export async function runIndexCommand(opts: { spec: string; index?: number; indexOffset: number; round?: number; store?: string; attempt?: string; terminationLog?: string }): Promise<void> {
   const exp = await loadExperimentFile(opts.spec);
   const fromEnv = process.env.JOB_COMPLETION_INDEX;
   const local = opts.index ?? (fromEnv !== undefined ? nonNegativeInt('JOB_COMPLETION_INDEX')(fromEnv) : undefined);
   if (local === undefined) throw new SwarmlabError('USAGE', 'give --index or set JOB_COMPLETION_INDEX');
-  const index = opts.indexOffset + local;
+  // A round of an adaptive sweep: the index is a position of the round's run list, which the operator wrote before the round's Job.
+  const index = opts.round === undefined ? opts.indexOffset + local : await roundRun(exp, opts.store, opts.round, local);
   const runId = runIdOf(index, runCount(exp.spec.sweep));
   const attempt = opts.attempt ?? process.env.HOSTNAME ?? 'local';
   let store: ObjectStore | undefined;
@@ -123,6 +126,13 @@ export async function runIndexCommand(opts: { spec: string; index?: number; inde
     if (opts.terminationLog !== undefined) writeTerminationMessage(opts.terminationLog, runId, failure);
     throw e;
   }
+}
+
+async function roundRun(exp: Experiment, storeUri: string | undefined, round: number, position: number): Promise<number> {
+  const list = await readRoundFile(openStore(storeUri ?? exp.spec.output.store), ExperimentLayout.of(exp), round);
+  const index = roundRunAt(list, position);
+  if (index === undefined) throw new SwarmlabError('USAGE', `completion index ${position} is past the ${list.runs} runs of round ${round}`);
+  return index;
 }
 
 export async function planCommand(file: string, opts: { json?: boolean }): Promise<void> {

@@ -69,10 +69,11 @@ export function buildCli(): Command {
     .requiredOption('--spec <file>', 'Experiment YAML file')
     .addOption(new Option('--index <n>', 'run index (default: $JOB_COMPLETION_INDEX)').argParser(nonNegativeInt('--index')))
     .addOption(new Option('--index-offset <n>', 'added to the index: the first run of this Job when a sweep is split over several Jobs').argParser(nonNegativeInt('--index-offset')).default(0))
+    .addOption(new Option('--round <n>', 'a round of an adaptive sweep: the index is a position of the round\'s run list (rounds/<n>.json in the store), not of the run matrix').argParser(nonNegativeInt('--round')))
     .option('--store <uri>', 'object store URI; default: spec.output.store')
     .option('--attempt <id>', 'attempt id recorded in provenance (default: $HOSTNAME or "local")')
     .option('--termination-log <file>', 'on failure, also write the JSON failure record here (a pod\'s terminationMessagePath, /dev/termination-log)')
-    .action(async (opts: { spec: string; index?: number; indexOffset: number; store?: string; attempt?: string; terminationLog?: string }) => (await commands()).runIndexCommand(opts));
+    .action(async (opts: { spec: string; index?: number; indexOffset: number; round?: number; store?: string; attempt?: string; terminationLog?: string }) => (await commands()).runIndexCommand(opts));
 
   program
     .command('plan')

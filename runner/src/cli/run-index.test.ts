@@ -9,6 +9,8 @@ import { FailureRecord } from '../outputs/schemas.ts';
 import { parseExperimentText } from '../spec/load.ts';
 import { ExperimentLayout } from '../store/layout.ts';
 import { tinySpec } from '../testing/tiny-spec.ts';
+import { FileStore } from '../store/file-store.ts';
+import { storeRoundFile } from '../rounds/round-file.ts';
 
 // run-index, as a Job pod runs it: on failure it exits with the code's status
 // and leaves a JSON failure record in its termination message file and in the
@@ -34,6 +36,25 @@ function runIndex(index: number, env: Record<string, string> = {}) {
   const layout = ExperimentLayout.of(parseExperimentText(yaml));
   return { code: r.status, stderr: r.stderr, log, storeRecord: join(dir, 'store', layout.failure(`run-00000${index}`)) };
 }
+
+describe('run-index --round', { timeout: 30_000 }, () => {
+  it('runs the run at the index\'s position of the round\'s run list in the store, and refuses a position past its end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swarmlab-run-round-'));
+    dirs.push(dir);
+    const yaml = tinySpec('pod');
+    writeFileSync(join(dir, 'exp.yaml'), yaml);
+    const layout = ExperimentLayout.of(parseExperimentText(yaml));
+    await storeRoundFile(new FileStore(join(dir, 'store')), layout, { round: 2, indices: [1, 4, 5] });
+    const run = (index: number) => spawnSync(process.execPath, [bin, 'run-index', '--spec', 'exp.yaml', '--round', '2', '--index', String(index), '--store', `file://${dir}/store`], { cwd: dir, encoding: 'utf8', env: { ...process.env, SWARMLAB_FAILPOINT: '' } });
+    const r = run(1);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ run: 'run-000004', index: 4, status: 'succeeded' });
+    expect(existsSync(join(dir, 'store', layout.runRecord('run-000004')))).toBe(true);
+    const past = run(3);
+    expect(past.status).toBe(ErrorCodes.USAGE.exit);
+    expect(past.stderr).toMatch(/completion index 3 is past the 3 runs of round 2/);
+  });
+});
 
 describe('run-index failure record', { timeout: 30_000 }, () => {
   it('writes the failure record to the termination message file and the store, and exits with the code\'s status', () => {
