@@ -54,6 +54,23 @@ function probeFigure(doc: AdaptiveFile, s: SearchResult): FigureSpec {
   } as FigureSpec;
 }
 
+/** The boundary as a curve: each search's estimate and interval against the one other parameter the grid or points vary. */
+function boundaryFigure(doc: AdaptiveFile, other: string): FigureSpec {
+  const values = (doc.searches ?? []).filter((s) => s.estimate !== null).map((s) => ({ at: s.params[other], estimate: s.estimate, lo: s.ci_low, hi: s.ci_high }));
+  const numeric = values.every((v) => typeof v.at === 'number');
+  const x = { field: 'at', type: numeric ? 'quantitative' : 'nominal', title: other, ...(numeric ? { scale: { zero: false } } : {}) } as const;
+  const y = { type: 'quantitative', title: `breaking point of ${String(doc.settings.parameter)}`, scale: { zero: false } } as const;
+  return {
+    width: 360,
+    height: 220,
+    data: { values },
+    layer: [
+      { mark: { type: numeric ? 'area' : 'bar', opacity: 0.25, color: '#4c78a8' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' } } },
+      { mark: { type: 'line', point: true, color: '#222' }, encoding: { x, y: { ...y, field: 'estimate' } } },
+    ],
+  } as FigureSpec;
+}
+
 async function breakingPointBlocks(doc: AdaptiveFile, renderer: SvgRenderer): Promise<string> {
   const searches = doc.searches ?? [];
   const confidence = Number(doc.settings.confidence);
@@ -70,6 +87,10 @@ async function breakingPointBlocks(doc: AdaptiveFile, renderer: SvgRenderer): Pr
     ]),
   );
   const blocks: string[] = [table];
+  const others = [...new Set(searches.flatMap((s) => Object.keys(s.params)))];
+  if (searches.length > 1 && others.length === 1) {
+    blocks.push(`<div class="figures">${htmlFigure('the boundary: each search\'s estimate and interval', await renderer.render(boundaryFigure(doc, others[0]!)))}</div>`);
+  }
   for (const s of searches.slice(0, DRAWN_SEARCHES)) {
     const converging = await renderer.render(searchFigure(doc, s));
     const probes = await renderer.render(probeFigure(doc, s));

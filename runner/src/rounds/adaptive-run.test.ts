@@ -58,6 +58,24 @@ spec:
 ${sweep}
   output: { trace: { level: final } }
 `;
+/** One search per value of x2: the Ishigami function (x3 = 0) crosses 0.5 where sin x1 = 0.5 - 7 sin^2 x2. */
+const CURVE = `apiVersion: swarmlab.io/v1alpha1
+kind: Experiment
+metadata: { name: curve }
+spec:
+  scenario:
+    modules: [{ kind: agent, module: test-function, name: f, config: { noise: 0.1 } }]
+    horizon: { time: 1 }
+  sweep:
+    seeds: { base: 2 }
+    grid: [{ param: f.x2, values: [0, 0.2] }]
+    breakingPoint:
+      parameter: f.x1
+      range: { min: -1.5, max: 1.5 }
+      criterion: { metric: metric.f.y, op: '>=', value: 0.5 }
+      tolerance: 0.05
+  output: { trace: { level: final } }
+`;
 const REPLICATION = `    replication: { metric: metric.f.y, minSeeds: 3, maxSeeds: 30, seedsPerRound: 4, target: { halfWidth: 0.6 } }`;
 
 let work: string;
@@ -74,6 +92,7 @@ beforeAll(async () => {
   await runLocal(parseExperimentText(mm1('mm1')), { store, registry: builtinRegistry, workers: 1 });
   await runLocal(parseExperimentText(mm1('mm1')), { store: new FileStore(join(work, AGAIN)), registry: builtinRegistry, workers: 2 });
   await runLocal(parseExperimentText(noisy('rep', '{ base: 5 }', REPLICATION)), { store, registry: builtinRegistry, workers: 1 });
+  await runLocal(parseExperimentText(CURVE), { store, registry: builtinRegistry, workers: 1 });
   await runLocal(parseExperimentText(noisy('fixed', '{ base: 5, replicas: 30 }', '')), { store, registry: builtinRegistry, workers: 1 });
 }, 300_000);
 
@@ -141,6 +160,19 @@ describe('breaking-point search on the M/M/1 queue', () => {
   it('passes swarmlab validate', async () => {
     const report = await validateResults(new FileStore(work), builtinRegistry, join('mm1', readdirSync(join(work, 'mm1'))[0]!));
     expect(report.problems).toEqual([]);
+  });
+});
+
+describe('a breaking point over a second parameter', () => {
+  it('brackets the boundary at each grid value, and the report draws it as a curve', () => {
+    const searches = adaptive('curve').searches!;
+    expect(searches.map((s) => s.params)).toEqual([{ 'f.x2': 0 }, { 'f.x2': 0.2 }]);
+    for (const s of searches) {
+      const root = Math.asin(0.5 - 7 * Math.sin(s.params['f.x2'] as number) ** 2);
+      expect(s.ci_low!).toBeLessThanOrEqual(root);
+      expect(s.ci_high!).toBeGreaterThanOrEqual(root);
+    }
+    expect(read('curve', 'report.html')).toContain('the boundary: each search');
   });
 });
 
