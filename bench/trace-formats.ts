@@ -24,6 +24,8 @@ import { planRun } from '../runner/src/spec/plan.ts';
 const scenario = process.argv[2] ?? 'mm1-queue';
 const exp = parseExperimentText(readFileSync(new URL(`../scenarios/${scenario}.yaml`, import.meta.url), 'utf8'));
 if (process.argv[3]) exp.spec.scenario.horizon = { time: Number(process.argv[3]) };
+// The text trace is the baseline the candidates are split from.
+exp.spec.output = { ...exp.spec.output, trace: { level: 'complete', format: 'text' } };
 const out = executeRun(exp, planRun(exp, 0), builtinRegistry);
 const eventsText = out.files.bytes('events.jsonl') as Buffer;
 const metricsText = out.files.bytes('metrics.csv') as Buffer;

@@ -17,9 +17,10 @@
 //   runs), two workers, against cascade_mesa.py with a pool of two processes,
 //   both timed as whole processes.
 // --trace sets the swarmlab spec's trace level: complete, final, sampled:EVERY
-//   (time units) or sampled:EVERY:events.
+//   (time units) or sampled:EVERY:events; --format its format, parquet (the
+//   default) or text.
 //
-// Run: node bench/peers/compare.ts mm1|cascade [--rounds N] [--horizon H] [--runs R] [--trace LEVEL]
+// Run: node bench/peers/compare.ts mm1|cascade [--rounds N] [--horizon H] [--runs R] [--trace LEVEL] [--format parquet|text]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -36,11 +37,12 @@ const { values, positionals } = parseArgs({
     horizon: { type: 'string', default: '100000' },
     runs: { type: 'string', default: '100' },
     trace: { type: 'string' },
+    format: { type: 'string' },
   },
 });
 const which = positionals[0];
 if (which !== 'mm1' && which !== 'cascade') {
-  process.stderr.write('usage: node bench/peers/compare.ts mm1|cascade [--rounds N] [--horizon H] [--runs R] [--trace LEVEL]\n');
+  process.stderr.write('usage: node bench/peers/compare.ts mm1|cascade [--rounds N] [--horizon H] [--runs R] [--trace LEVEL] [--format parquet|text]\n');
   process.exit(2);
 }
 const rounds = Number(values.rounds);
@@ -63,9 +65,10 @@ function swarmlabSpec(): { file: string; workers: number } {
     exp = parseExperimentText(readFileSync(here('cascade.yaml'), 'utf8'));
     exp.spec.sweep.seeds = { base: 2002, replicas: runsPerPoint };
   }
-  if (values.trace !== undefined) {
-    const [level, every, unit] = values.trace.split(':');
-    exp.spec.output = { ...exp.spec.output, trace: parseExperiment({ ...exp, spec: { ...exp.spec, output: { trace: { level, ...(every ? { every: Number(every) } : {}), ...(unit ? { unit } : {}) } } } }).spec.output.trace };
+  if (values.trace !== undefined || values.format !== undefined) {
+    const [level, every, unit] = (values.trace ?? 'complete').split(':');
+    const trace = { level, ...(every ? { every: Number(every) } : {}), ...(unit ? { unit } : {}), ...(values.format ? { format: values.format } : {}) };
+    exp.spec.output = { ...exp.spec.output, trace: parseExperiment({ ...exp, spec: { ...exp.spec, output: { trace } } }).spec.output.trace };
   }
   const file = join(work, 'experiment.yaml');
   writeFileSync(file, stringify(exp));
@@ -154,7 +157,7 @@ const spread = (xs: number[]) => `median ${median(xs).toFixed(2)} (min ${Math.mi
 
 const peerName = which === 'mm1' ? 'SimPy' : 'Mesa';
 const load0 = loadavg();
-process.stdout.write(`${which}: ${rounds} rounds, ${which === 'mm1' ? `horizon ${horizon}` : `${runsPerPoint * 3} runs`}, trace ${values.trace ?? 'spec default'}; load average ${load0.map((l) => l.toFixed(2)).join(' ')}\n`);
+process.stdout.write(`${which}: ${rounds} rounds, ${which === 'mm1' ? `horizon ${horizon}` : `${runsPerPoint * 3} runs`}, trace ${values.trace ?? 'spec default'}${values.format ? ` ${values.format}` : ''}; load average ${load0.map((l) => l.toFixed(2)).join(' ')}\n`);
 const ownRatios: number[] = [];
 const wallRatios: number[] = [];
 const cpuRatios: number[] = [];

@@ -13,6 +13,7 @@ export {
   API_GROUP_VERSION,
   API_VERSION,
   DEFAULT_MAX_RUNS,
+  MAX_RUNS_PER_POD,
   Experiment,
   ExperimentSpec,
   ModuleKind,
@@ -44,6 +45,7 @@ export { readFailureRecords } from './run/report-failure.ts';
 export { codeForExitStatus, exitStatusPolicy } from './run/failure-policy.ts';
 export { failureFromRecord, formatFailureRecord, parseFailureRecord, type RunFailure } from './outputs/failure-record.ts';
 export { runLocal, type LocalRunOptions, type LocalRunResult, type Progress } from './run/local-executor.ts';
+export { blockOf, type Block } from './run/run-block.ts';
 export { assembleManifest, formatManifest, type StoredHash } from './outputs/manifest.ts';
 export type { Manifest, ResultsIndex, RunRecord } from './outputs/schemas.ts';
 export { validateResults } from './outputs/validate-experiment.ts';

@@ -38,6 +38,11 @@ async function s3Keys(prefix: string): Promise<string[]> {
   return (out.Contents ?? []).map((o) => o.Key ?? '').sort();
 }
 
+async function s3Bytes(key: string): Promise<Uint8Array> {
+  const out = await cluster.s3().send(new GetObjectCommand({ Bucket: cluster.connection.objectStore.bucket, Key: key }));
+  return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+}
+
 async function s3Text(key: string): Promise<string> {
   const out = await cluster.s3().send(new GetObjectCommand({ Bucket: cluster.connection.objectStore.bucket, Key: key }));
   return (await out.Body?.transformToString()) ?? '';
@@ -71,7 +76,7 @@ describe('operator gaps of issue 4', () => {
     expect(s.failedIndexes).toBe('2');
     const failed = s.conditions?.find((c) => c.type === 'Failed');
     expect(failed).toMatchObject({ status: 'True', reason: 'FailedIndexes' });
-    expect(failed?.message).toMatch(/run 2: INVALID_OUTPUT: .*run-000002: 1 problem\(s\): events\.jsonl line \d+: time: Invalid input/);
+    expect(failed?.message).toMatch(/run 2: INVALID_OUTPUT: .*run-000002: 1 problem\(s\): events\.parquet: not a Parquet file this runner can read/);
 
     // FailIndex on exit 3: one pod for run 2, never retried (the spec allows retries).
     const [job] = await jobsOf('tampered');
@@ -95,7 +100,7 @@ describe('operator gaps of issue 4', () => {
     const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
     expect(manifest.digest).toBe(s.manifestDigest);
     expect(manifest.counts).toEqual({ total: 4, succeeded: 3, failed: 1 });
-    expect(manifest.runs[2]).toMatchObject({ run_id: 'run-000002', status: 'failed', error: { code: 'INVALID_OUTPUT', message: expect.stringMatching(/runs\/run-000002: 1 problem\(s\): events\.jsonl line \d+: time: /) } });
+    expect(manifest.runs[2]).toMatchObject({ run_id: 'run-000002', status: 'failed', error: { code: 'INVALID_OUTPUT', message: expect.stringMatching(/runs\/run-000002: 1 problem\(s\): events\.parquet: not a Parquet file this runner can read/) } });
 
     // Events are created just after the status write that shows the transition.
     const failedEvent = await waitFor('the Failed event', async () => {
@@ -138,13 +143,14 @@ describe('operator gaps of issue 4', () => {
     }
   });
 
-  it('the failure budget on the cluster: past maxFailedRuns the Job starts no further run, and those runs are NOT_STARTED in the manifest', async () => {
-    // Every run's output breaks its schema (INVALID_OUTPUT, never retried); one run at a time, so the Job stops early.
+  it('the failure budget on the cluster, in runs: past maxFailedRuns the operator stops the Job, and the runs never started are NOT_STARTED in the manifest', async () => {
+    // Every run's output breaks its schema (INVALID_OUTPUT, never retried). 8 runs at parallelism 1 are 4 pods of 2 runs:
+    // the first pod's two failed runs already exceed the budget of 1, which Kubernetes' maxFailedIndexes (in pods) would not.
     await startOperator({ runnerEnv: { SWARMLAB_FAILPOINT: 'corrupt-output' } });
     await create(queueExperiment('budget', { replicas: 4, execution: { parallelism: 1, maxFailedRuns: 1 } }));
     const s = await waitPhase('budget', 'Failed');
     const failed = s.conditions?.find((c) => c.type === 'Failed');
-    expect(failed).toMatchObject({ status: 'True', reason: 'MaxFailedIndexesExceeded' });
+    expect(failed).toMatchObject({ status: 'True', reason: 'MaxFailedRunsExceeded' });
     const root = `${cluster.namespace}/budget/${s.specDigest?.slice(0, 16)}`;
     const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
     expect(manifest.counts).toEqual({ total: 8, succeeded: 0, failed: 8 });
@@ -162,14 +168,14 @@ describe('operator gaps of issue 4', () => {
     await custom.deleteNamespacedCustomObject({ ...GROUP, namespace: cluster.namespace, name: 'altered' });
     await waitFor('altered to be deleted', async () => ((await status('altered').catch(() => 'gone')) === 'gone' ? true : undefined));
     const root = `${cluster.namespace}/altered/${first.specDigest?.slice(0, 16)}`;
-    const edited = `${root}/runs/run-000001/metrics.csv`;
-    const original = await s3Text(edited);
-    await cluster.s3().send(new PutObjectCommand({ Bucket: cluster.connection.objectStore.bucket, Key: edited, Body: original.replace(/\n[^\n]*\n$/, '\n') }));
+    const edited = `${root}/runs/run-000001/metrics.parquet`;
+    const original = await s3Bytes(edited);
+    await cluster.s3().send(new PutObjectCommand({ Bucket: cluster.connection.objectStore.bucket, Key: edited, Body: original.subarray(0, original.length - 1) }));
 
     await create(queueExperiment('altered'));
     const s = await waitPhase('altered', 'Failed');
     expect(s.specDigest).toBe(first.specDigest);
-    expect(s.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'StoredRunsAltered', message: expect.stringMatching(/run 1: INVALID_OUTPUT: the stored run no longer matches its run\.json \(metrics\.csv: size/) });
+    expect(s.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'StoredRunsAltered', message: expect.stringMatching(/run 1: INVALID_OUTPUT: the stored run no longer matches its run\.json \(metrics\.parquet: size/) });
     const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
     expect(manifest.counts).toEqual({ total: 4, succeeded: 3, failed: 1 });
     expect(manifest.runs[1]).toMatchObject({ status: 'failed', error: { code: 'INVALID_OUTPUT' } });

@@ -104,23 +104,23 @@ describe('runner with an S3 store', () => {
     expect(JSON.parse(local.stdout).manifestDigest).toBe(out.manifestDigest);
 
     const s3 = cluster.s3();
-    const key = `${out.results.slice(`s3://${bucket}/`.length)}/runs/run-000002/metrics.csv`;
-    const original = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+    const key = `${out.results.slice(`s3://${bucket}/`.length)}/runs/run-000002/metrics.parquet`;
+    const original = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
     // Same size, with the checksum of the new bytes: only the checksum S3 keeps tells resume it changed.
-    const tampered = original.replace(/\n1/, '\n2');
-    expect(tampered).not.toBe(original);
+    const tampered = Uint8Array.from(original);
+    tampered[tampered.length >> 1] = (tampered[tampered.length >> 1] as number) ^ 0xff;
     const checksum = createHash('sha256').update(tampered).digest('base64');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: tampered, ChecksumSHA256: checksum }));
     const bad = await swarmlab(['validate', out.results]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/run-000002\/metrics\.csv: sha256 .* does not match/);
+    expect(bad.stderr).toMatch(/run-000002\/metrics\.parquet: sha256 .* does not match/);
 
     // Resume does not keep it: the run is failed (write-once: the changed object is reported, not overwritten).
     const again = await swarmlab(['run', join(dir, 'exp.yaml'), '--store', uri, '--json']);
     expect(again.code, again.stderr).toBe(1);
     const res = JSON.parse(again.stdout) as { succeeded: number; resumed: number; failed: number; failures: { index: number; code: string; message: string }[] };
     expect(res).toMatchObject({ succeeded: 3, resumed: 3, failed: 1 });
-    expect(res.failures).toEqual([expect.objectContaining({ index: 2, code: 'OUTPUT_CONFLICT', message: expect.stringMatching(/metrics\.csv: sha256 [0-9a-f]{64}, recorded/) })]);
-    expect(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()).toBe(tampered);
+    expect(res.failures).toEqual([expect.objectContaining({ index: 2, code: 'OUTPUT_CONFLICT', message: expect.stringMatching(/metrics\.parquet: sha256 [0-9a-f]{64}, recorded/) })]);
+    expect(Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray()).equals(Buffer.from(tampered))).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
 
 describe('shipped scenarios', () => {
   it('include the queue and the four seed systems', () => {
-    expect(files.sort()).toEqual(['cicd-self-healing.yaml', 'flood-overload.yaml', 'governance-cascade.yaml', 'mesh-routing.yaml', 'mm1-queue.yaml']);
+    expect(files.sort()).toEqual(['cicd-demo.yaml', 'cicd-self-healing.yaml', 'flood-overload.yaml', 'governance-cascade.yaml', 'mesh-routing.yaml', 'mm1-queue.yaml']);
   });
 
   for (const file of files) {
@@ -27,7 +27,7 @@ describe('shipped scenarios', () => {
       validateExperiment(exp, builtinRegistry);
       const point = planRun(exp, 0);
       const a = executeRun(exp, point, builtinRegistry);
-      expect(checkRunFiles(a.files, builtinRegistry)).toEqual([]);
+      expect(await checkRunFiles(a.files, builtinRegistry)).toEqual([]);
       expect(a.summary.engine.events).toBeGreaterThan(0);
       const b = executeRun(exp, point, builtinRegistry);
       expect([...b.files.entries()]).toEqual([...a.files.entries()]);

@@ -1,9 +1,11 @@
 import type { Experiment, ExperimentLayout, ObjectStore } from 'swarmlab';
-import { buildJob, buildResultsJob, buildSpecConfigMap, type ExperimentRef, type JobPart } from '../jobs/build-job.ts';
-import type { Action, ManifestWritten, RunFailure, StoreObservation } from '../status/decide.ts';
+import { buildJob, buildResultsJob, buildSpecConfigMap, type ExperimentRef } from '../jobs/build-job.ts';
+import type { JobPart } from '../jobs/layout.ts';
+import type { Action, ManifestWritten, StoreObservation } from '../status/decide.ts';
 import { isConflict, ownedBy } from './api-errors.ts';
 import { mergePatch, type Calls, type ExperimentObject, type ReconcilerDeps } from './deps.ts';
 import { recordEvent } from './events.ts';
+import type { PodFailure } from './failures.ts';
 import type { ObservedPart } from './job-parts.ts';
 import { writeManifest } from './write-manifest.ts';
 
@@ -21,7 +23,7 @@ export interface ApplyContext {
   store: ObjectStore;
   layout: ExperimentLayout;
   storeObs: StoreObservation;
-  failures: readonly RunFailure[];
+  failures: readonly PodFailure[];
 }
 
 export interface ApplyOutcome {
@@ -124,6 +126,9 @@ async function createJobs(ctx: ApplyContext, generation: number): Promise<boolea
     if (createdAt !== undefined) d.metrics.applyToWorkCreated.observe(Math.max(0, (d.clock.now() - new Date(createdAt).getTime()) / 1000));
   }
   const what = parts.length === 1 ? `Job ${created[0] ?? ''}` : `${created.length} of ${parts.length} Jobs (${created[0] ?? ''} .. ${created[created.length - 1] ?? ''}, at most ${parts[0]?.size ?? 0} runs each)`;
-  await recordEvent(d, ctx.calls, ctx.obj, { type: 'Normal', reason: 'JobCreated', message: `${what} for ${total} runs${generation > 0 ? ' (resumes: runs with outputs are skipped)' : ''}` });
+  const perPod = parts[0]?.runsPerPod ?? 1;
+  const pods = parts.reduce((n, p) => n + p.indexes, 0);
+  const blocks = perPod === 1 ? '' : `, ${perPod} runs a pod (${pods} pods)`;
+  await recordEvent(d, ctx.calls, ctx.obj, { type: 'Normal', reason: 'JobCreated', message: `${what} for ${total} runs${blocks}${generation > 0 ? ' (resumes: runs with outputs are skipped)' : ''}` });
   return true;
 }

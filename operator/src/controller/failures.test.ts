@@ -29,6 +29,7 @@ describe('runner failures from pods', () => {
         message: 'agents (40) must equal the network size (50)',
         path: 'spec.scenario.modules[1].config.agents',
         attempt: 'exp-abc-0-3-x7k2p',
+        block: [3, 3],
       },
     ]);
   });
@@ -42,7 +43,7 @@ describe('runner failures from pods', () => {
   it('never takes a code from log text: a pod without a record is described by its exit status', () => {
     const logs = 'progress...\nswarmlab: OUTPUT_CONFLICT: runs/run-000002/summary.json differs\n';
     expect(failuresFromPods([pod(2, { exitCode: 1, reason: 'Error', message: logs }, '2026-01-01T00:00:00Z')])).toEqual([
-      { index: 2, code: 'RUN_FAILED', message: 'exit 1 (Error): swarmlab: OUTPUT_CONFLICT: runs/run-000002/summary.json differs' },
+      { index: 2, code: 'RUN_FAILED', message: 'exit 1 (Error): swarmlab: OUTPUT_CONFLICT: runs/run-000002/summary.json differs', block: [2, 2] },
     ]);
     // An exit status that only one code has names it; a SIGKILL that is not an OOM kill is not OUT_OF_MEMORY.
     expect(failuresFromPods([pod(4, { exitCode: 3, reason: 'Error' }, '2026-01-01T00:00:00Z')])[0]?.code).toBe('INVALID_OUTPUT');
@@ -60,5 +61,26 @@ describe('runner failures from pods', () => {
       [2, 'OUTPUT_CONFLICT'],
       [5, 'OUT_OF_MEMORY'],
     ]);
+  });
+});
+
+describe('failures of pods that ran a block of runs', () => {
+  const part = { offset: 100, size: 50, runsPerPod: 10 };
+
+  it('a record names its own run; the failure carries the block of the pod\'s completion index, in global runs', () => {
+    const record = formatFailureRecord('run-000123', { index: 123, code: 'STORE_ERROR', message: 'the store said 503' });
+    expect(failuresFromPods([pod(2, { exitCode: 4, message: record }, '2026-01-01T00:00:00Z')], part)).toEqual([
+      { index: 123, code: 'STORE_ERROR', message: 'the store said 503', block: [120, 129] },
+    ]);
+  });
+
+  it('a pod killed without a record stands for its block, from the block\'s first run', () => {
+    const [f] = failuresFromPods([pod(4, { exitCode: 137, reason: 'OOMKilled' }, '2026-01-01T00:00:00Z')], part);
+    expect(f).toMatchObject({ index: 140, code: 'OUT_OF_MEMORY', block: [140, 149] });
+  });
+
+  it('a record naming a run outside the pod\'s block is placed at the block', () => {
+    const stray = formatFailureRecord('run-000003', { index: 3, code: 'RUN_FAILED', message: 'x' });
+    expect(failuresFromPods([pod(0, { message: stray }, '2026-01-01T00:00:00Z')], part)[0]).toMatchObject({ index: 100, block: [100, 109] });
   });
 });

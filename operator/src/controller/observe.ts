@@ -1,12 +1,13 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { readResultsIndex, REPORT_FILE, type Experiment, type ObjectStore, type ResultsLayout } from 'swarmlab';
 import type { ExperimentStatus } from '../api/status.ts';
-import { partJobName, partParallelism, type JobConfig, type JobPart } from '../jobs/build-job.ts';
-import { resultsJobName } from '../jobs/names.ts';
-import type { Observation, PartParallelism, ResultsObservation, RunFailure, StoreObservation } from '../status/decide.ts';
+import { partJobName, partParallelism, type JobConfig } from '../jobs/build-job.ts';
+import { runsPerPodOf, type JobPart } from '../jobs/layout.ts';
+import { jobName, resultsJobName } from '../jobs/names.ts';
+import type { Observation, PartParallelism, ResultsObservation, StoreObservation } from '../status/decide.ts';
 import { describeError, isNotFound, ownedBy } from './api-errors.ts';
 import type { Calls, ReconcilerDeps } from './deps.ts';
-import { failuresFromPods } from './failures.ts';
+import { failuresFromPods, type PodFailure } from './failures.ts';
 import type { ObservedPart } from './job-parts.ts';
 import type { StoreProgress, StoreProgressQuery } from './store-progress.ts';
 
@@ -22,6 +23,33 @@ export interface PartsQuery {
   digest: string;
   jobGeneration: number;
   parts: readonly JobPart[];
+}
+
+/**
+ * The block size the Jobs of a generation were made with, read from its
+ * first Job (unsplit, else part 0); undefined when neither exists, or it
+ * belongs to an earlier Experiment. Read with a GET when the informer has not
+ * seen it: a Job created by a pass whose status write was lost is found.
+ */
+export async function observeRunsPerPod(
+  d: Pick<ReconcilerDeps, 'jobs' | 'batch'>,
+  calls: Calls,
+  q: Pick<PartsQuery, 'name' | 'namespace' | 'uid' | 'digest' | 'jobGeneration'>,
+): Promise<number | undefined> {
+  const names = [jobName(q.name, q.digest, q.jobGeneration), jobName(q.name, q.digest, q.jobGeneration, 0)];
+  for (const name of names) {
+    const cached = d.jobs.get(name, q.namespace);
+    if (cached !== undefined && ownedBy(cached, q.uid)) return runsPerPodOf(cached);
+  }
+  for (const name of names) {
+    try {
+      const found = await calls.api('get', () => d.batch.readNamespacedJob({ name, namespace: q.namespace }));
+      if (ownedBy(found, q.uid)) return runsPerPodOf(found);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -45,7 +73,7 @@ export async function observeParts(d: Pick<ReconcilerDeps, 'jobs' | 'batch' | 'l
       d.log(`${q.namespace}/${q.name}: Job ${partName} belongs to an earlier Experiment of this name; waiting for the garbage collector`);
       return { waitForGc: true };
     }
-    if (found !== undefined) observed.push({ job: found, offset: part.offset });
+    if (found !== undefined) observed.push({ job: found, part });
   }
   return { observed };
 }
@@ -89,10 +117,10 @@ export async function observeStore(progress: StoreProgress, query: StoreProgress
   }
 }
 
-/** A bounded sample of why runs failed, in global run indexes. */
-export async function observeFailures(d: Pick<ReconcilerDeps, 'core'>, calls: Calls, namespace: string, parts: readonly ObservedPart[]): Promise<RunFailure[]> {
-  const out: RunFailure[] = [];
-  for (const { job, offset } of parts) {
+/** A bounded sample of why pods failed, in global run indexes, each with the block of runs its pod held. */
+export async function observeFailures(d: Pick<ReconcilerDeps, 'core'>, calls: Calls, namespace: string, parts: readonly ObservedPart[]): Promise<PodFailure[]> {
+  const out: PodFailure[] = [];
+  for (const { job, part } of parts) {
     if (out.length >= FAILED_POD_SAMPLE) break;
     if ((job.status?.failed ?? 0) === 0 && (job.status?.failedIndexes ?? '') === '') continue;
     const pods = await calls.api('list', () =>
@@ -103,7 +131,7 @@ export async function observeFailures(d: Pick<ReconcilerDeps, 'core'>, calls: Ca
         limit: FAILED_POD_SAMPLE,
       }),
     );
-    for (const f of failuresFromPods(pods.items)) out.push({ ...f, index: f.index + offset });
+    out.push(...failuresFromPods(pods.items, part));
   }
   return out;
 }
@@ -111,8 +139,8 @@ export async function observeFailures(d: Pick<ReconcilerDeps, 'core'>, calls: Ca
 /** Each Job found and the parallelism the spec asks of it now. */
 export function observeParallelism(exp: Experiment, config: Pick<JobConfig, 'defaultParallelism'>, parts: readonly JobPart[], observed: readonly ObservedPart[]): PartParallelism[] {
   const out: PartParallelism[] = [];
-  for (const { job, offset } of observed) {
-    const part = parts.find((p) => p.offset === offset);
+  for (const { job, part: observedPart } of observed) {
+    const part = parts.find((p) => p.offset === observedPart.offset);
     if (part === undefined) continue;
     out.push({
       name: job.metadata?.name ?? '',

@@ -90,10 +90,18 @@ describe('prepare (runtime validation before any Job)', () => {
   });
 
   it('more runs than one Indexed Job holds are accepted (split over Jobs); more than 100 Jobs hold is SweepTooLarge', () => {
-    const big = obj({ scenario, sweep: { seeds: { replicas: 60_000 }, grid: [{ param: 'arrivals.rate', values: [0.1, 0.2] }], maxRuns: 200_000 } });
-    expect(prepare(big, 's3://r/x')).toMatchObject({ total: 120_000 });
-    const p = prepare(big, 's3://r/x', 1_000);
-    expect(p).toMatchObject({ invalid: { reason: 'SweepTooLarge', message: expect.stringContaining('at most 100000 (100 Jobs)') } });
+    const sweep = { seeds: { replicas: 60_000 }, grid: [{ param: 'arrivals.rate', values: [0.1, 0.2] }], maxRuns: 200_000 };
+    const onePerPod = obj({ scenario, sweep, execution: { runsPerPod: 1 } });
+    expect(prepare(onePerPod, 's3://r/x')).toMatchObject({ total: 120_000 });
+    expect(prepare(onePerPod, 's3://r/x', 1_000)).toMatchObject({ invalid: { reason: 'SweepTooLarge', message: expect.stringContaining('at 1 run a pod, an Experiment holds at most 100000 (100 Jobs)') } });
+    // Blocks of runs hold more: the same sweep at 2 runs a pod fits 60 Jobs, and by default (runsPerPod unset) one.
+    expect(prepare(obj({ scenario, sweep, execution: { runsPerPod: 2 } }), 's3://r/x', 1_000)).toMatchObject({ total: 120_000 });
+    expect(prepare(obj({ scenario, sweep }), 's3://r/x', 1_000, { defaultParallelism: 10 })).toMatchObject({ total: 120_000 });
+  });
+
+  it('a sweep of 10,000,000 runs (the largest maxRuns) fits an Experiment at the default block size, in one Job', () => {
+    const huge = obj({ scenario, sweep: { seeds: { replicas: 100_000 }, grid: [{ param: 'arrivals.rate', values: Array.from({ length: 100 }, (_, i) => (i + 1) / 200) }], maxRuns: 10_000_000 } });
+    expect(prepare(huge, 's3://r/x', undefined, { defaultParallelism: 10 })).toMatchObject({ total: 10_000_000 });
   });
 });
 

@@ -1,5 +1,5 @@
 import { builtinRegistry, isAdaptive, isSwarmlabError, maxRunCount, parseExperiment, runCount, SwarmlabError, validateExperiment, type Experiment, type ModuleRegistry } from 'swarmlab';
-import { MAX_INDEXED_COMPLETIONS, MAX_JOBS_PER_EXPERIMENT } from '../jobs/build-job.ts';
+import { jobParts, MAX_INDEXED_COMPLETIONS, MAX_JOBS_PER_EXPERIMENT, runsPerPodFor } from '../jobs/layout.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { ExperimentObject } from './deps.ts';
 import { setRecent } from './recent.ts';
@@ -20,7 +20,7 @@ export function prepare(
   obj: ExperimentObject,
   defaultStore: string | undefined,
   maxIndexesPerJob = MAX_INDEXED_COMPLETIONS,
-  check: { registry?: ModuleRegistry; hookTimeoutMs?: number } = {},
+  check: { registry?: ModuleRegistry; hookTimeoutMs?: number; defaultParallelism?: number } = {},
 ): Prepared {
   try {
     const exp = parseExperiment({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata?.name }, spec: obj.spec }, `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);
@@ -40,11 +40,12 @@ export function prepare(
     validateExperiment(exp, check.registry ?? builtinRegistry, check);
     // An adaptive sweep runs its rounds' runs, at most maxRunCount, in a Job per round.
     const total = isAdaptive(exp.spec.sweep) ? maxRunCount(exp.spec.sweep) : runCount(exp.spec.sweep);
-    const most = Math.min(maxIndexesPerJob, MAX_INDEXED_COMPLETIONS) * MAX_JOBS_PER_EXPERIMENT;
-    if (total > most) {
-      throw new SwarmlabError('SWEEP_TOO_LARGE', `the sweep has ${total} runs; on a cluster an Experiment holds at most ${most} (${MAX_JOBS_PER_EXPERIMENT} Jobs)`, {
+    const runsPerPod = runsPerPodFor(exp, total, check.defaultParallelism ?? 1);
+    if (jobParts(total, maxIndexesPerJob, runsPerPod).length > MAX_JOBS_PER_EXPERIMENT) {
+      const most = Math.min(maxIndexesPerJob, MAX_INDEXED_COMPLETIONS) * runsPerPod * MAX_JOBS_PER_EXPERIMENT;
+      throw new SwarmlabError('SWEEP_TOO_LARGE', `the sweep has ${total} runs; on a cluster, at ${runsPerPod} run${runsPerPod === 1 ? '' : 's'} a pod, an Experiment holds at most ${most} (${MAX_JOBS_PER_EXPERIMENT} Jobs)`, {
         path: 'spec.sweep',
-        hint: 'split the sweep into several Experiments',
+        hint: 'raise spec.execution.runsPerPod, or split the sweep into several Experiments',
       });
     }
     return { exp, total };
@@ -59,20 +60,20 @@ const PREPARED_CACHE_SIZE = 4096;
 
 export class PreparedSpecs {
   private readonly byUid = new Map<string, { generation: number; store: string | undefined; result: Prepared }>();
-  private readonly config: Pick<OperatorConfig, 'store' | 'maxIndexesPerJob'>;
+  private readonly config: Pick<OperatorConfig, 'store' | 'maxIndexesPerJob'> & Partial<Pick<OperatorConfig, 'defaultParallelism'>>;
   private readonly registry: ModuleRegistry;
 
-  constructor(config: Pick<OperatorConfig, 'store' | 'maxIndexesPerJob'>, registry: ModuleRegistry = builtinRegistry) {
+  constructor(config: Pick<OperatorConfig, 'store' | 'maxIndexesPerJob'> & Partial<Pick<OperatorConfig, 'defaultParallelism'>>, registry: ModuleRegistry = builtinRegistry) {
     this.config = config;
     this.registry = registry;
   }
 
   get(obj: ExperimentObject, uid: string, generation: number): Prepared {
-    const { store, maxIndexesPerJob } = this.config;
+    const { store, maxIndexesPerJob, defaultParallelism } = this.config;
     const hit = this.byUid.get(uid);
     // The spec changes only with metadata.generation; the result is cloned so no caller can alter the cached one.
     if (hit !== undefined && hit.generation === generation && hit.store === store) return structuredClone(hit.result);
-    const result = prepare(obj, store, maxIndexesPerJob, { registry: this.registry });
+    const result = prepare(obj, store, maxIndexesPerJob, { registry: this.registry, ...(defaultParallelism !== undefined ? { defaultParallelism } : {}) });
     setRecent(this.byUid, uid, { generation, store, result: structuredClone(result) }, PREPARED_CACHE_SIZE);
     return result;
   }

@@ -95,7 +95,7 @@ export class RoundsReconciler {
       digest: p.digest,
       total: observed.state.planned,
       parts: [],
-      observed: observed.jobObject === undefined ? [] : [{ job: observed.jobObject, offset: 0 }],
+      observed: observed.jobObject === undefined ? [] : [{ job: observed.jobObject, part: { offset: 0, size: observed.state.planned, runsPerPod: 1 } }],
       store: p.store,
       layout: p.layout,
       storeObs: { ok: true, succeeded: observed.succeeded },

@@ -1,12 +1,13 @@
 import { ExperimentLayout, isAdaptive, specDigest, type ObjectStore } from 'swarmlab';
 import { ExperimentStatus } from '../api/status.ts';
-import { jobParts, type ExperimentRef } from '../jobs/build-job.ts';
+import type { ExperimentRef } from '../jobs/build-job.ts';
+import { jobParts, runsPerPodFor } from '../jobs/layout.ts';
 import { decide, runsOver, staysFinished, type Observation } from '../status/decide.ts';
 import { describeError } from './api-errors.ts';
 import { applyActions } from './apply.ts';
 import { countedCalls, type Calls, type ReconcilerDeps } from './deps.ts';
 import { combineParts, parseJobIndexes } from './job-parts.ts';
-import { emptyObservation, observeFailures, observeParallelism, observeParts, observeResults, observeStore } from './observe.ts';
+import { emptyObservation, observeFailures, observeParallelism, observeParts, observeResults, observeRunsPerPod, observeStore } from './observe.ts';
 import { PreparedSpecs } from './prepare.ts';
 import { RoundsReconciler } from './reconcile-rounds.ts';
 import { StoreProgress } from './store-progress.ts';
@@ -97,7 +98,10 @@ export class Reconciler {
     }
 
     const jobGeneration = previous?.jobGeneration ?? 0;
-    const parts = jobParts(total, this.d.config.maxIndexesPerJob);
+    // The block size of existing Jobs is theirs (the spec's default may have moved since); a new generation takes the spec's.
+    const made = await observeRunsPerPod(this.d, this.calls, { name, namespace, uid, digest, jobGeneration });
+    const runsPerPod = made ?? runsPerPodFor(exp, total, this.d.config.defaultParallelism);
+    const parts = jobParts(total, this.d.config.maxIndexesPerJob, runsPerPod);
     const found = await observeParts(this.d, this.calls, { name, namespace, uid, digest, jobGeneration, parts });
     if ('waitForGc' in found) return { requeueAfterMs: WAIT_FOR_GC_MS };
     const { observed } = found;
@@ -127,6 +131,7 @@ export class Reconciler {
       total,
       resultsURI: `${store.uriFor(layout.root)}/`,
       suspend: exp.spec.execution.suspend === true,
+      ...(exp.spec.execution.maxFailedRuns !== undefined ? { maxFailedRuns: exp.spec.execution.maxFailedRuns } : {}),
       job,
       store: storeObs,
       failures,

@@ -2,6 +2,7 @@ import { assembleManifest, formatManifest, plan, readFailureRecords, readRunForM
 import { contains, type Intervals } from '../status/intervals.ts';
 import type { ManifestWritten } from '../status/decide.ts';
 import type { Calls } from './deps.ts';
+import type { PodFailure } from './failures.ts';
 
 const MANIFEST_READ_CONCURRENCY = 16;
 
@@ -11,7 +12,8 @@ export interface ManifestInput {
   layout: ExperimentLayout;
   /** Run indexes the store shows succeeded. */
   succeeded: Intervals;
-  failures: readonly RunFailure[];
+  /** A sample of failed pods: each one's failure, and the block of runs it held. */
+  failures: readonly PodFailure[];
   /** What the runs neither succeeded nor failed were (decide()'s writeManifest action). */
   notRun?: Pick<RunFailure, 'code' | 'message'>;
 }
@@ -22,6 +24,13 @@ export interface ManifestInput {
  * (sizes and the store's checksums): one edited since it was written is a
  * failure, never counted as done.
  */
+/** The runs of a failed pod's block, within the sweep. */
+function blockIndexes(f: PodFailure, total: number): number[] {
+  const out: number[] = [];
+  for (let i = f.block[0]; i <= Math.min(f.block[1], total - 1); i++) out.push(i);
+  return out;
+}
+
 export async function writeManifest(calls: Calls, m: ManifestInput): Promise<ManifestWritten> {
   const points = plan(m.exp);
   const records = new Map<number, RunRecord>();
@@ -47,8 +56,9 @@ export async function writeManifest(calls: Calls, m: ManifestInput): Promise<Man
     }
   };
   await Promise.all(Array.from({ length: Math.min(MANIFEST_READ_CONCURRENCY, todo.length) }, worker));
-  // Each run's own record in the store over the sample of failed pods.
+  // Each run's own record in the store over the sample of failed pods; a pod's failure also stands for the runs of its block it left without outputs or a record (not started, or stopped with it).
   const failed = new Map<number, Pick<RunFailure, 'code' | 'message'>>([
+    ...m.failures.flatMap((f) => blockIndexes(f, points.length).map((i) => [i, f] as const)),
     ...m.failures.map((f) => [f.index, f] as const),
     ...(await calls.store('list', () => readFailureRecords(m.store, m.layout))),
     ...altered,

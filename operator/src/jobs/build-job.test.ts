@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ErrorCodes, parseExperiment, parseExperimentText, specDigest } from 'swarmlab';
-import { buildJob, buildResultsJob, buildSpecConfigMap, frozenSpecYaml, jobParts, type JobConfig, type ExperimentRef } from './build-job.ts';
+import { blockOf, ErrorCodes, parseExperiment, parseExperimentText, specDigest } from 'swarmlab';
+import { buildJob, buildResultsJob, buildSpecConfigMap, frozenSpecYaml, type JobConfig, type ExperimentRef } from './build-job.ts';
+import { jobParts, runsPerPodOf } from './layout.ts';
 import { jobGenerationOf, jobName, MAX_JOB_NAME, resultsJobName, specConfigMapName } from './names.ts';
 
 const config: JobConfig = {
@@ -210,11 +211,11 @@ describe('a sweep split over several Jobs', () => {
 
   it('jobParts: contiguous deterministic ranges of at most the cap', () => {
     expect(jobParts(12, 5)).toEqual([
-      { part: 0, parts: 3, offset: 0, size: 5 },
-      { part: 1, parts: 3, offset: 5, size: 5 },
-      { part: 2, parts: 3, offset: 10, size: 2 },
+      { part: 0, parts: 3, offset: 0, size: 5, runsPerPod: 1, indexes: 5 },
+      { part: 1, parts: 3, offset: 5, size: 5, runsPerPod: 1, indexes: 5 },
+      { part: 2, parts: 3, offset: 10, size: 2, runsPerPod: 1, indexes: 2 },
     ]);
-    expect(jobParts(12, 100_000)).toEqual([{ part: 0, parts: 1, offset: 0, size: 12 }]);
+    expect(jobParts(12, 100_000)).toEqual([{ part: 0, parts: 1, offset: 0, size: 12, runsPerPod: 1, indexes: 12 }]);
     expect(jobParts(250_000, 1_000_000).map((p) => [p.offset, p.size])).toEqual([[0, 100_000], [100_000, 100_000], [200_000, 50_000]]);
   });
 
@@ -241,6 +242,76 @@ describe('a sweep split over several Jobs', () => {
 
   it('part names stay within MAX_JOB_NAME', () => {
     expect(jobName('x'.repeat(80), digest, 12, 99).length).toBeLessThanOrEqual(MAX_JOB_NAME);
+  });
+});
+
+describe('a Job of blocks of runs (spec.execution.runsPerPod)', () => {
+  const exp = experiment({ runsPerPod: 5, parallelism: 2, maxFailedRuns: 7, resources: { requests: { cpu: '1500m' } } });
+  const digest = specDigest(exp);
+  const parts = jobParts(12, 100_000, 5);
+  const built = buildJob({ owner, experiment: exp, digest, total: 12, generation: 0, config, part: parts[0]! });
+
+  it('has one completion index a block, its block size as an annotation, and as many pods at once as the spec\'s parallelism', () => {
+    expect(built.spec?.completions).toBe(3);
+    expect(built.metadata?.annotations).toEqual({ 'swarmlab.io/runs-per-pod': '5' });
+    expect(built.spec?.parallelism).toBe(2);
+    // The Job's own budget is in indexes: a backstop under the operator's, in runs.
+    expect(built.spec?.maxFailedIndexes).toBe(3);
+  });
+
+  it('runs its block through a worker pool sized to the CPU request the kubelet reports, in whole CPUs', () => {
+    const c = built.spec!.template.spec!.containers[0]!;
+    expect((c.args ?? []).join(' ')).toBe(
+      'run-index --spec /etc/swarmlab/experiment.yaml --index $(JOB_COMPLETION_INDEX) --runs-per-pod 5 --workers $(SWARMLAB_CPU_REQUEST) --attempt $(POD_NAME) --termination-log /dev/termination-log',
+    );
+    expect(c.env?.find((e) => e.name === 'SWARMLAB_CPU_REQUEST')).toEqual({
+      name: 'SWARMLAB_CPU_REQUEST',
+      valueFrom: { resourceFieldRef: { containerName: 'runner', resource: 'requests.cpu', divisor: '1' } },
+    });
+    expect(c.resources?.requests).toEqual({ cpu: '1500m' });
+  });
+
+  it('a split sweep of blocks: each part starts at its first run', () => {
+    const split = jobParts(23, 2, 5).map((part) => buildJob({ owner, experiment: exp, digest, total: 23, generation: 0, config, part }));
+    expect(split.map((j) => j.spec?.completions)).toEqual([2, 2, 1]);
+    expect(split.map((j) => (j.spec?.template.spec?.containers[0]?.args ?? []).slice(4, 8).join(' '))).toEqual([
+      '$(JOB_COMPLETION_INDEX) --runs-per-pod 5 --workers',
+      '$(JOB_COMPLETION_INDEX) --index-offset 10 --runs-per-pod',
+      '$(JOB_COMPLETION_INDEX) --index-offset 20 --runs-per-pod',
+    ]);
+  });
+
+  it('the Jobs\' arguments, read as run-index reads them, run every run of the sweep exactly once', () => {
+    const total = 23;
+    const covered: number[] = [];
+    for (const part of jobParts(total, 2, 5)) {
+      const j = buildJob({ owner, experiment: exp, digest, total, generation: 0, config, part });
+      const args = j.spec?.template.spec?.containers[0]?.args ?? [];
+      const flag = (name: string, unset: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : unset);
+      expect(runsPerPodOf(j)).toBe(flag('--runs-per-pod', 1));
+      for (let index = 0; index < (j.spec?.completions ?? 0); index++) {
+        const block = blockOf(index, flag('--index-offset', 0), flag('--runs-per-pod', 1), total);
+        for (let run = block!.first; run <= block!.last; run++) covered.push(run);
+      }
+    }
+    expect(covered).toEqual(Array.from({ length: total }, (_, i) => i));
+  });
+
+  it('runsPerPod is not part of the spec digest: it decides which pod runs a run, not what the run writes', () => {
+    expect(specDigest(experiment({ runsPerPod: 5 }))).toBe(specDigest(experiment()));
+    expect(specDigest(experiment({ runsPerPod: 5 }))).toBe(specDigest(experiment({ runsPerPod: 1000 })));
+  });
+
+  it('one run a pod: no annotation, no block arguments, no CPU variable (a Job as made before blocks existed)', () => {
+    const one = job({ runsPerPod: 1 });
+    expect(one.metadata?.annotations).toBeUndefined();
+    expect(one.spec?.template.spec?.containers[0]?.env?.map((e) => e.name)).not.toContain('SWARMLAB_CPU_REQUEST');
+    expect(one).toEqual(job());
+  });
+
+  it('refuses more indexes than one Indexed Job can hold, whatever the runs', () => {
+    const [wide] = jobParts(200_000, 1_000_000, 1);
+    expect(() => buildJob({ owner, experiment: exp, digest, total: 200_000, generation: 0, config, part: { ...wide!, indexes: 100_001 } })).toThrow(/at most 100000 indexes/);
   });
 });
 

@@ -1,7 +1,8 @@
 import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1PodFailurePolicy, V1ResourceRequirements, V1Toleration } from '@kubernetes/client-node';
 import { API_VERSION, exitStatusPolicy, type Experiment } from 'swarmlab';
 import type { OperatorConfig } from '../config.ts';
-import { jobName, LABELS, MANAGED_BY, resultsJobName, specConfigMapName } from './names.ts';
+import { ANNOTATIONS, jobName, LABELS, MANAGED_BY, resultsJobName, specConfigMapName } from './names.ts';
+import { MAX_INDEXED_COMPLETIONS, type JobPart } from './layout.ts';
 
 // Pure builders for the objects the operator creates. Everything the
 // controller needs to know about a Job's shape lives here, unit-tested
@@ -17,11 +18,9 @@ export const CONTAINER = 'runner';
  * terminated message: run-index writes its failure record to it.
  */
 export const TERMINATION_LOG = '/dev/termination-log';
-/** Kubernetes rejects Indexed Jobs with backoffLimitPerIndex and more completions than this. */
-export const MAX_INDEXED_COMPLETIONS = 100_000;
-/** Jobs one Experiment may be split into: spec.sweep.maxRuns (at most 10,000,000) over 100,000 runs per Job. */
-export const MAX_JOBS_PER_EXPERIMENT = 100;
 const NON_ROOT_UID = 65532;
+/** The runner's env var holding the pod's CPU request in whole CPUs, rounded up (Downward API; 0 when none is set). */
+export const CPU_REQUEST_ENV = 'SWARMLAB_CPU_REQUEST';
 
 export interface ExperimentRef {
   name: string;
@@ -33,22 +32,6 @@ export type JobConfig = Pick<
   OperatorConfig,
   'runnerImage' | 'runnerPullPolicy' | 'runnerEnv' | 'runnerEnvSecret' | 'runnerServiceAccount' | 'defaultParallelism' | 'runnerNodeSelector' | 'runnerTolerations'
 >;
-
-/** One Job's share of the run matrix: global run indexes offset .. offset+size-1. */
-export interface JobPart {
-  part: number;
-  /** How many Jobs the sweep is split into (1: the Job keeps the unsplit name and arguments). */
-  parts: number;
-  offset: number;
-  size: number;
-}
-
-/** Contiguous, deterministic ranges of at most `maxPerJob` runs covering 0..total-1. */
-export function jobParts(total: number, maxPerJob: number): JobPart[] {
-  const per = Math.max(1, Math.min(maxPerJob, MAX_INDEXED_COMPLETIONS));
-  const parts = Math.max(1, Math.ceil(total / per));
-  return Array.from({ length: parts }, (_, part) => ({ part, parts, offset: part * per, size: Math.min(per, total - part * per) }));
-}
 
 /** The Job name of one part (the unsplit name when there is only one). */
 export function partJobName(owner: string, digest: string, generation: number, part: JobPart): string {
@@ -63,7 +46,7 @@ export interface JobInput {
   total: number;
   generation: number;
   config: JobConfig;
-  /** This Job's range when the sweep is split (jobParts); unset: one Job for every run. */
+  /** This Job's part of the run matrix and its block size (jobParts); unset: one Job for every run, one run a pod. */
   part?: JobPart;
 }
 
@@ -141,19 +124,9 @@ export function podFailurePolicy(): V1PodFailurePolicy {
   };
 }
 
-/**
- * One Indexed Job covering every run (or one part's contiguous range of runs:
- * the runner adds `--index-offset` to JOB_COMPLETION_INDEX to get the run).
- *
- * Resume: a Job of a later generation (only made when the previous one was
- * deleted before it finished) covers every index again. The runner exits 0
- * without running when a run's run.json already exists (ADR 0001), so
- * finished runs are never run twice; they cost a short pod each. That keeps
- * the index -> run mapping the identity, with no per-Job index lists.
- */
-/** A part's spec.parallelism: split sweeps share the Experiment's between their Jobs (rounded up: at most parts-1 pods more). */
-export function partParallelism(exp: Experiment, config: Pick<JobConfig, 'defaultParallelism'>, part: JobPart): number {
-  return Math.min(part.size, Math.ceil((exp.spec.execution.parallelism ?? config.defaultParallelism) / part.parts));
+/** A part's spec.parallelism (pods at once): split sweeps share the Experiment's between their Jobs (rounded up: at most parts-1 pods more). */
+export function partParallelism(exp: Experiment, config: Pick<JobConfig, 'defaultParallelism'>, part: Pick<JobPart, 'parts' | 'indexes'>): number {
+  return Math.min(part.indexes, Math.ceil((exp.spec.execution.parallelism ?? config.defaultParallelism) / part.parts));
 }
 
 /** Restricted Pod Security for every pod the operator creates: non-root, RuntimeDefault seccomp, no privilege, read-only root. */
@@ -239,16 +212,43 @@ export function buildResultsJob(input: { owner: ExperimentRef; digest: string; r
   };
 }
 
+/** The block of runs a pod runs: `--runs-per-pod`, and a worker pool sized to the pod's CPU request (none for one run a pod). */
+function blockArgs(part: JobPart): string[] {
+  return part.runsPerPod > 1 ? ['--runs-per-pod', String(part.runsPerPod), '--workers', `$(${CPU_REQUEST_ENV})`] : [];
+}
+
+function blockEnv(part: JobPart): V1EnvVar[] {
+  if (part.runsPerPod === 1) return [];
+  // The kubelet rounds the request up to whole CPUs (divisor 1), and gives 0 when the pod requests none (the runner then uses one worker).
+  return [{ name: CPU_REQUEST_ENV, valueFrom: { resourceFieldRef: { containerName: CONTAINER, resource: 'requests.cpu', divisor: '1' } } }];
+}
+
+/**
+ * One Indexed Job covering every run (or one part's contiguous range of runs).
+ * Completion index i runs the block of `runsPerPod` runs starting at run
+ * `offset + i x runsPerPod` (the runner's `--index-offset` and
+ * `--runs-per-pod`), through a worker pool sized to its CPU request. The
+ * block size is also an annotation, so that the operator reads back the
+ * layout a Job was made with even when the spec or its default has changed
+ * since (one run a pod: no annotation, no extra arguments, as Jobs made
+ * before blocks existed).
+ *
+ * Resume: a Job of a later generation (only made when the previous one was
+ * deleted before it finished) covers every index again. The runner skips
+ * each run whose run.json already exists and still matches its files (ADR
+ * 0001), so finished runs are never run twice; a block already done costs
+ * one short pod. That keeps the index -> runs mapping a formula, with no
+ * per-Job index lists.
+ */
 export function buildJob(input: JobInput): V1Job {
   const { owner, experiment: exp, digest, total, generation, config } = input;
-  const part = input.part ?? { part: 0, parts: 1, offset: 0, size: total };
-  const size = part.size;
-  if (size > MAX_INDEXED_COMPLETIONS) throw new Error(`an Indexed Job holds at most ${MAX_INDEXED_COMPLETIONS} runs, the sweep has ${size}`);
+  const part = input.part ?? { part: 0, parts: 1, offset: 0, size: total, runsPerPod: 1, indexes: total };
+  if (part.indexes > MAX_INDEXED_COMPLETIONS) throw new Error(`an Indexed Job holds at most ${MAX_INDEXED_COMPLETIONS} indexes, this one would have ${part.indexes}`);
   const ex = exp.spec.execution;
   const split = part.parts > 1;
   const labels = { ...experimentLabels(owner, digest), [LABELS.jobGeneration]: String(generation), ...(split ? { [LABELS.jobPart]: String(part.part) } : {}) };
   const jobLabels = ex.queueName !== undefined ? { ...labels, [LABELS.kueueQueue]: ex.queueName } : labels;
-  const env = runnerEnv(config);
+  const env = [...runnerEnv(config), ...blockEnv(part)];
   const res = resources(exp);
   const nodeSelector = { ...config.runnerNodeSelector, ...ex.nodeSelector };
   const seen = new Set<string>();
@@ -267,15 +267,16 @@ export function buildJob(input: JobInput): V1Job {
       name: partJobName(owner.name, digest, generation, part),
       namespace: owner.namespace,
       labels: jobLabels,
+      ...(part.runsPerPod > 1 ? { annotations: { [ANNOTATIONS.runsPerPod]: String(part.runsPerPod) } } : {}),
       ownerReferences: [ownerReference(owner)],
     },
     spec: {
       completionMode: 'Indexed',
-      completions: size,
+      completions: part.indexes,
       parallelism: partParallelism(exp, config, part),
       backoffLimitPerIndex: ex.retries,
-      // Per Job: Kubernetes has no failure budget across Jobs, so a split sweep may fail up to parts x maxFailedRuns runs.
-      ...(ex.maxFailedRuns !== undefined ? { maxFailedIndexes: Math.min(ex.maxFailedRuns, size) } : {}),
+      // A backstop: more failed indexes than maxFailedRuns means more failed runs. The budget in runs, across every part, is the operator's (decide()).
+      ...(ex.maxFailedRuns !== undefined ? { maxFailedIndexes: Math.min(ex.maxFailedRuns, part.indexes) } : {}),
       // Only a pod that is fully gone is replaced: never two pods on one run.
       podReplacementPolicy: 'Failed',
       podFailurePolicy: podFailurePolicy(),
@@ -299,6 +300,7 @@ export function buildJob(input: JobInput): V1Job {
                 '--index',
                 '$(JOB_COMPLETION_INDEX)',
                 ...(part.offset > 0 ? ['--index-offset', String(part.offset)] : []),
+                ...blockArgs(part),
                 '--attempt',
                 '$(POD_NAME)',
                 '--termination-log',

@@ -1,6 +1,7 @@
 import type { V1Job } from '@kubernetes/client-node';
 import type { Experiment } from 'swarmlab';
 import { buildJob, type ExperimentRef, type JobConfig } from './build-job.ts';
+import { jobParts, MAX_INDEXED_COMPLETIONS, runsPerPodFor } from './layout.ts';
 import { LABELS, roundJobName } from './names.ts';
 
 export interface RoundJobInput {
@@ -16,12 +17,14 @@ export interface RoundJobInput {
 /**
  * The Job of one round of an adaptive sweep: an Indexed Job like any run
  * Job (the same pod, failure policy and limits), whose completion index i
- * runs position i of the round's run list (`run-index --round`, which reads
- * rounds/<round>.json from the store), named by the round so that a
- * restarted operator finds it again.
+ * runs block i of positions of the round's run list (`run-index --round`,
+ * which reads rounds/<round>.json from the store), named by the round so
+ * that a restarted operator finds it again.
  */
 export function buildRoundJob(input: RoundJobInput): V1Job {
-  const job = buildJob({ owner: input.owner, experiment: input.experiment, digest: input.digest, total: input.runs, generation: 0, config: input.config });
+  // Blocks of positions, as any run Job has blocks of runs (layout.ts): one Job holds the round.
+  const [part] = jobParts(input.runs, MAX_INDEXED_COMPLETIONS, runsPerPodFor(input.experiment, input.runs, input.config.defaultParallelism));
+  const job = buildJob({ owner: input.owner, experiment: input.experiment, digest: input.digest, total: input.runs, generation: 0, config: input.config, ...(part !== undefined ? { part } : {}) });
   const name = roundJobName(input.owner.name, input.digest, input.round);
   const round = { [LABELS.round]: String(input.round) };
   const spec = job.spec!;

@@ -17,6 +17,11 @@ export const LABELS = {
 } as const;
 export const MANAGED_BY = 'swarmlab';
 
+export const ANNOTATIONS = {
+  /** Runs each completion index of the Job runs (absent: one). */
+  runsPerPod: 'swarmlab.io/runs-per-pod',
+} as const;
+
 function truncated(name: string, room: number): string {
   return name.slice(0, Math.max(1, room)).replace(/-+$/, '');
 }

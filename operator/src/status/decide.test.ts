@@ -229,6 +229,57 @@ describe('decide', () => {
     expect(d.status.specDigest).toBe('e'.repeat(64));
   });
 
+  it('the failure budget is in runs across every Job: past maxFailedRuns the Jobs are stopped, then the manifest names the runs not started, then Failed', () => {
+    const base = { total: 1_000, maxFailedRuns: 5, previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' as const } };
+    const store = { ok: true as const, succeeded: parseIntervals('0-99') };
+    const failures = [{ index: 100, code: 'INVALID_OUTPUT', message: 'bad' }];
+    // Runs 100-109 failed (one failed index of a block of 10), more than the 5 allowed; two pods still run.
+    const running = job({ failedIndexes: '100-109', active: 20 });
+    const stopping = decide(obs({ ...base, job: running, store, failures }));
+    expect(stopping.actions).toContainEqual({ kind: 'setJobSuspend', name: running.name, suspend: true });
+    expect(stopping.actions.some((a) => a.kind === 'writeManifest')).toBe(false);
+    expect(stopping.status.phase).toBe('Running');
+    expect(cond(stopping.status, 'Running')).toMatchObject({ reason: 'StoppingRuns', message: expect.stringContaining('10 runs failed, more than spec.execution.maxFailedRuns (5)') });
+    // Suspended, pods still ending: nothing is written while a run could still be promoted.
+    const ending = next(stopping, { ...base, job: { ...running, suspended: true, active: 10 }, store, failures });
+    expect(ending.actions).toEqual([]);
+    // No pod left: the manifest, with the budget's NOT_STARTED for the runs never run.
+    const stopped = { ...running, suspended: true, active: 0 };
+    const writing = next(ending, { ...base, job: stopped, store, failures });
+    expect(writing.actions).toContainEqual({ kind: 'writeManifest', notRun: expect.objectContaining({ code: 'NOT_STARTED', path: 'spec.execution.maxFailedRuns' }) });
+    const failed = next(writing, { ...base, job: stopped, store, failures, manifest: { uri: 'm', digest: 'x' } });
+    expect(failed.status.phase).toBe('Failed');
+    expect(failed.actions).toContainEqual({ kind: 'createResultsJob' });
+    expect(cond(failed.status, 'Failed')).toMatchObject({ status: 'True', reason: 'MaxFailedRunsExceeded', message: expect.stringContaining('run 100: INVALID_OUTPUT: bad') });
+    expect(failed.status.runs).toMatchObject({ succeeded: 100, failed: 10 });
+  });
+
+  it('a store outage while the Jobs are stopped for the budget keeps them stopped, and the manifest waits for the store', () => {
+    const previous = { jobGeneration: 0, specDigest: digest, phase: 'Running' as const, runs: { total: 1_000, pending: 890, running: 0, succeeded: 100, failed: 10 } };
+    const d = decide(obs({ total: 1_000, maxFailedRuns: 5, previous, job: job({ failedIndexes: '100-109', suspended: true, active: 0 }), store: { ok: false, message: 'unreachable' } }));
+    expect(d.actions).toEqual([]);
+    expect(d.status.phase).toBe('Running');
+    expect(cond(d.status, 'StorageUnavailable')?.status).toBe('True');
+  });
+
+  it('within the budget, or without one, failed runs do not stop the Jobs', () => {
+    const base = { total: 1_000, previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' as const }, store: { ok: true as const, succeeded: parseIntervals('0-99') } };
+    const j = job({ failedIndexes: '100-109', active: 20 });
+    for (const d of [decide(obs({ ...base, maxFailedRuns: 10, job: j })), decide(obs({ ...base, job: j }))]) {
+      expect(d.actions).toEqual([]);
+      expect(cond(d.status, 'Running')?.reason).toBe('RunsInProgress');
+    }
+  });
+
+  it('a 10,000,000-run sweep keeps a fixed-size status', () => {
+    // A worst case: every other block of 1000 runs succeeded, and inside each one run in three failed.
+    const succeeded = Array.from({ length: 5_000 }, (_, b): [number, number] => [b * 2_000, b * 2_000 + 999]);
+    const failedIndexes = Array.from({ length: 3_000 }, (_, i) => `${i * 3_333}`).join(',');
+    const d = decide(obs({ total: 10_000_000, previous: { jobGeneration: 0, specDigest: digest, phase: 'Running' }, job: job({ failedIndexes, active: 10_000 }), store: { ok: true, succeeded } }));
+    expect(JSON.stringify(d.status).length).toBeLessThan(8_000);
+    expect(d.status.runs).toMatchObject({ total: 10_000_000, succeeded: 5_000_000 });
+  });
+
   it('status stays bounded for a pathological index set', () => {
     const every3rd = Array.from({ length: 30_000 }, (_, i): [number, number] => [i * 3, i * 3]);
     const d = decide(obs({ total: 100_000, previous: { jobGeneration: 0, specDigest: digest }, job: job(), store: { ok: true, succeeded: every3rd } }));

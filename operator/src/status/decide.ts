@@ -16,6 +16,7 @@ export interface JobObservation {
   suspended: boolean;
   /** Some part is suspended (a split sweep caught between suspend and resume). */
   someSuspended?: boolean;
+  /** Runs held by running pods: pods x runs a pod (a pod's block counts as running until it ends). */
   active: number;
   completedIndexes: string | undefined;
   failedIndexes: string | undefined;
@@ -50,6 +51,8 @@ export interface Observation {
   total: number;
   resultsURI: string;
   suspend: boolean;
+  /** spec.execution.maxFailedRuns: the failure budget, in runs, across every Job of the sweep. */
+  maxFailedRuns?: number;
   /** The Job of generation previous.jobGeneration (or 0), read authoritatively; undefined when it does not exist. */
   job: JobObservation | undefined;
   store: StoreObservation;
@@ -66,6 +69,9 @@ export interface Observation {
 export const MAX_FAILED_INDEXES_EXCEEDED = 'MaxFailedIndexesExceeded';
 
 export type RunFailureCause = Pick<RunFailure, 'code' | 'message' | 'path'>;
+
+/** The condition reason when the operator stopped the Jobs because more runs failed than spec.execution.maxFailedRuns allows. */
+export const MAX_FAILED_RUNS_EXCEEDED = 'MaxFailedRunsExceeded';
 
 const budgetSpent: RunFailureCause = {
   code: 'NOT_STARTED',
@@ -251,6 +257,8 @@ export function decide(obs: Observation): Decision {
     if (obs.store.ok) failed = difference(failed, succeeded);
   }
   let failedCount = count(failed);
+  // Failed runs are those of failed indexes without outputs: without the store, the last count (a run of a failed block may have succeeded).
+  const failedRuns = obs.store.ok ? failedCount : (prev?.runs?.failed ?? 0);
   const running = job === undefined || job.suspended ? 0 : Math.max(0, Math.min(job.active, obs.total - succeededCount - failedCount));
   const pending = Math.max(0, obs.total - succeededCount - failedCount - running);
 
@@ -304,6 +312,27 @@ export function decide(obs: Observation): Decision {
       phase = 'Failed';
       c.Running = { status: 'False', reason: 'Finished', message: '' };
       c.Failed = { status: 'True', reason, message };
+    }
+  } else if (job !== undefined && obs.maxFailedRuns !== undefined && failedRuns > obs.maxFailedRuns) {
+    // The budget is in runs: a Job counts failed indexes, and an index holds a block of runs; nor can a Job see its sibling parts' failures.
+    // So the operator stops every part (suspend ends their pods), waits until no pod runs (no run is promoted after the manifest), then writes it.
+    const spent = `${failedRuns} runs failed, more than spec.execution.maxFailedRuns (${obs.maxFailedRuns}) allows`;
+    if (!job.suspended || job.active > 0) {
+      if (!job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
+      phase = 'Running';
+      c.Running = { status: 'True', reason: 'StoppingRuns', message: `${spent}: stopping the Jobs` };
+      requeue = true;
+    } else if (obs.manifest === undefined) {
+      // writeManifest needs the store; while it cannot be read this waits, the Jobs still suspended.
+      if (obs.store.ok) actions.push({ kind: 'writeManifest', notRun: budgetSpent });
+      phase = 'Running';
+      c.Running = { status: 'True', reason: 'WritingManifest', message: `${spent}; writing the manifest of the succeeded runs` };
+      requeue = true;
+    } else {
+      phase = 'Failed';
+      c.Running = { status: 'False', reason: 'Finished', message: '' };
+      const notRun = obs.total - succeededCount - failedCount;
+      c.Failed = { status: 'True', reason: MAX_FAILED_RUNS_EXCEEDED, message: `${describeFailures(obs.failures, failedCount) || spent}${notRun > 0 ? `; ${notRun} not run` : ''} (${spent})` };
     }
   } else if (obs.suspend) {
     phase = 'Suspended';

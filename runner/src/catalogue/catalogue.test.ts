@@ -20,7 +20,7 @@ describe('the module catalogue', () => {
     const text = formatModule(describeModule(findModule(builtinRegistry, 'agent/cicd-monitor')));
     expect(text).toContain('EVENTS HANDLED:\n  telemetry\n');
     expect(text).toContain('  alert -> the instance in config field agent');
-    expect(text).toContain('      payload.signature <enum, required, one of crash, errors, cpu, memory, slow>');
+    expect(text).toContain('      payload.signature <enum, required, one of crash, errors, cpu, memory, slow, spike>');
   });
 
   it('lists every module once, with its package', () => {

@@ -45,10 +45,10 @@ export function formatModule(m: ModuleDescription): string {
   };
   events('EVENTS HANDLED', m.handles);
   events('EVENTS EMITTED', m.emits);
-  lines.push('', 'METRICS (columns <instance>.<key> of metrics.csv):');
+  lines.push('', 'METRICS (columns <instance>.<key> of the metrics trace, metrics.parquet or metrics.csv):');
   if (m.metrics.length === 0) lines.push('  (none declared)');
   for (const x of m.metrics) lines.push(`  ${x.key}`, `      ${x.description}`);
-  lines.push('', 'FILES (beside events.jsonl, metrics.csv and summary.json):');
+  lines.push('', 'FILES (beside the trace and summary.json):');
   if (m.files.length === 0) lines.push('  (none)');
   for (const f of m.files) lines.push(`  ${f.name}`, `      ${f.description}`);
   return `${lines.join('\n')}\n`;

@@ -125,18 +125,20 @@ describe('swarmlab run and validate', { timeout: 120_000 }, () => {
     expect(ran.stderr).toMatch(/^swarmlab: runs 6\/6 \(100%\), ok 6, failed 0, /m);
     expect(ran.stderr).not.toMatch(/\[[░█]/);
     const root = resultsRoot(join(dir, 't'));
-    const events = join(root, 'runs', 'run-000001', 'events.jsonl');
+    const events = join(root, 'runs', 'run-000001', 'events.parquet');
     chmodSync(events, 0o644);
-    writeFileSync(events, readFileSync(events, 'utf8').replace('"type":"arrival"', '"type":"arrivaI"'));
+    const bytes = readFileSync(events);
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] as number) ^ 0xff;
+    writeFileSync(events, bytes);
     const summary = join(root, 'runs', 'run-000002', 'summary.json');
     writeFileSync(summary, readFileSync(summary, 'utf8').replace(`"schema_version": "${SCHEMA_VERSION}"`, '"schema_version": 1'));
-    rmSync(join(root, 'runs', 'run-000003', 'metrics.csv'));
+    rmSync(join(root, 'runs', 'run-000003', 'metrics.parquet'));
     const bad = swarmlab(['validate', root], dir);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/run-000001\/events\.jsonl: sha256 .* does not match/);
+    expect(bad.stderr).toMatch(/run-000001\/events\.parquet: sha256 .* does not match/);
     expect(bad.stderr).toMatch(/run-000002\/summary\.json: sha256/);
     expect(bad.stderr).toMatch(/run-000002\/summary\.json: schema_version/);
-    expect(bad.stderr).toMatch(/run-000003\/metrics\.csv: missing/);
+    expect(bad.stderr).toMatch(/run-000003\/metrics\.parquet: missing/);
   });
 
   it('run-index runs exactly one run, as a Job pod does, from JOB_COMPLETION_INDEX', () => {
@@ -152,7 +154,7 @@ describe('swarmlab run and validate', { timeout: 120_000 }, () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ run: 'run-000003', index: 3, status: 'succeeded' });
     const root = resultsRoot(join(dir, 'pod'));
     expect(readdirSync(join(root, 'runs'))).toEqual(['run-000003']);
-    expect(readdirSync(join(root, 'runs', 'run-000003')).sort()).toEqual(['events.jsonl', 'metrics.csv', 'run.json', 'summary.json']);
+    expect(readdirSync(join(root, 'runs', 'run-000003')).sort()).toEqual(['events.parquet', 'metrics.parquet', 'run.json', 'summary.json']);
     const again = swarmlab(['run-index', '--spec', 'exp.yaml', '--store', store, '--index', '3'], dir);
     expect(JSON.parse(again.stdout)).toMatchObject({ status: 'resumed' });
     const outside = swarmlab(['run-index', '--spec', 'exp.yaml', '--store', store, '--index', '6'], dir);

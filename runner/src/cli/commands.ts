@@ -1,26 +1,25 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { isSwarmlabError, SwarmlabError } from '../errors.ts';
+import { ErrorCodes, isSwarmlabError, SwarmlabError, type ErrorCode } from '../errors.ts';
 import { loadRegistry } from '../plugins/runner-registry.ts';
-import { resolveScenario } from '../modules/resolve.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { loadExperimentFile, specDigest } from '../spec/load.ts';
 import { isAdaptive, maxRunCount, plan, planRun, runCount, runIdOf, sweepSeeds } from '../spec/plan.ts';
 import { adaptiveModeOf, planRounds } from '../rounds/plan-rounds.ts';
 import { AdaptiveFile, adaptiveText } from '../rounds/adaptive-file.ts';
 import { readRoundFile, roundRunAt } from '../rounds/round-file.ts';
-import type { Experiment } from '../spec/experiment.ts';
 import { designSize } from '../designs/design-points.ts';
 import { sweepDuplicateWarnings, type SpecWarning } from '../spec/sweep-duplicates.ts';
 import { openStore } from '../store/open.ts';
 import { FileStore } from '../store/file-store.ts';
 import { runLocal } from '../run/local-executor.ts';
-import { runAndPromote } from '../run/promote.ts';
-import { beforeValidateFailpoint, FAILPOINT_ENV, parseFailpoint, storeFailpoint } from '../run/failpoints.ts';
-import { storeFailureRecord, writeTerminationMessage } from '../run/report-failure.ts';
-import { failureOf } from '../outputs/failure-record.ts';
+import { blockFailure, blockIndexes, blockOf, runBlock, type Block } from '../run/run-block.ts';
+import { writeTerminationMessage } from '../run/report-failure.ts';
+import { failureOf, type RunFailure } from '../outputs/failure-record.ts';
+import type { ModuleRegistry } from '../modules/registry.ts';
 import { ExperimentLayout } from '../store/layout.ts';
+import type { Experiment } from '../spec/experiment.ts';
 import type { ObjectStore } from '../store/store.ts';
 import type { WorkerPool } from '../run/worker-pool.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
@@ -100,39 +99,85 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
   process.exitCode = result.failed === 0 ? 0 : 1;
 }
 
-export async function runIndexCommand(opts: { spec: string; index?: number; indexOffset: number; round?: number; store?: string; attempt?: string; terminationLog?: string }): Promise<void> {
+export interface RunIndexOptions {
+  spec: string;
+  index?: number;
+  /** A round of an adaptive sweep: the completion index's block is of positions in the round's run list. */
+  round?: number;
+  indexOffset: number;
+  runsPerPod: number;
+  /** Worker processes (a pod's CPU request); 0 (no request) or 1: in this process. */
+  workers?: number;
+  store?: string;
+  attempt?: string;
+  terminationLog?: string;
+}
+
+/**
+ * What a Job pod runs: the block of runs of one completion index (one run
+ * when runsPerPod is 1). Exits 0 when every run of the block succeeded;
+ * else with the exit status of the failure that decides whether the Job
+ * retries the index (blockFailure), whose record is also the termination
+ * message. Each failed run's own record is in the store.
+ */
+export async function runIndexCommand(opts: RunIndexOptions, pool?: WorkerPool, signal?: AbortSignal): Promise<void> {
   const exp = await loadExperimentFile(opts.spec);
   const fromEnv = process.env.JOB_COMPLETION_INDEX;
   const local = opts.index ?? (fromEnv !== undefined ? nonNegativeInt('JOB_COMPLETION_INDEX')(fromEnv) : undefined);
   if (local === undefined) throw new SwarmlabError('USAGE', 'give --index or set JOB_COMPLETION_INDEX');
-  // A round of an adaptive sweep: the index is a position of the round's run list, which the operator wrote before the round's Job.
-  const index = opts.round === undefined ? opts.indexOffset + local : await roundRun(exp, opts.store, opts.round, local);
-  const runId = runIdOf(index, runCount(exp.spec.sweep));
-  const attempt = opts.attempt ?? process.env.HOSTNAME ?? 'local';
-  let store: ObjectStore | undefined;
-  try {
-    // Only this run's point: the whole sweep was checked once, before any pod started.
-    const registry = await loadRegistry({ experimentFile: opts.spec });
-    resolveScenario(exp.spec.scenario, planRun(exp, index).params, registry);
-    store = openStore(opts.store ?? exp.spec.output.store);
-    // Test-only fault injection (failpoints.ts); nothing is injected unless SWARMLAB_FAILPOINT is set.
-    const fp = parseFailpoint(process.env[FAILPOINT_ENV]);
-    const out = await runAndPromote(exp, index, storeFailpoint(fp, index, store), { registry, attempt, beforeValidate: beforeValidateFailpoint(fp, index) });
-    process.stdout.write(`${JSON.stringify({ run: out.point.runId, index, status: out.status, digest: out.record.digest })}\n`);
-  } catch (e) {
-    // Why, for whoever reads the outcome: the store's record (manifest) and the termination message (the operator).
-    const failure = failureOf(e, index, attempt);
-    if (store !== undefined) await storeFailureRecord(store, ExperimentLayout.of(exp), runId, failure);
-    if (opts.terminationLog !== undefined) writeTerminationMessage(opts.terminationLog, runId, failure);
-    throw e;
+  const total = runCount(exp.spec.sweep);
+  const block = opts.round !== undefined ? await roundBlock(exp, opts, opts.round, local) : blockOf(local, opts.indexOffset, opts.runsPerPod, total);
+  if (block === undefined) {
+    const first = opts.indexOffset + local * opts.runsPerPod;
+    const how = first === local ? '' : ` (completion index ${local}, offset ${opts.indexOffset}, ${opts.runsPerPod} runs an index)`;
+    throw new SwarmlabError('USAGE', `run index ${first}${how} is outside the run matrix 0..${total - 1}`);
   }
+  const attempt = opts.attempt ?? process.env.HOSTNAME ?? 'local';
+  const fail = (failure: RunFailure): never => {
+    // Why, for whoever reads the outcome: the termination message (the operator); the store has each run's record.
+    if (opts.terminationLog !== undefined) writeTerminationMessage(opts.terminationLog, runIdOf(failure.index, total), failure);
+    const code: ErrorCode = failure.code in ErrorCodes ? (failure.code as ErrorCode) : 'RUN_FAILED';
+    throw new SwarmlabError(code, failure.message, failure.path !== undefined ? { path: failure.path } : {});
+  };
+  let store: ObjectStore;
+  let registry: ModuleRegistry;
+  try {
+    registry = await loadRegistry({ experimentFile: opts.spec });
+    store = openStore(opts.store ?? exp.spec.output.store);
+  } catch (e) {
+    pool?.close();
+    return fail(failureOf(e, block.first, attempt));
+  }
+  const result = await runBlock(exp, block, {
+    store,
+    registry,
+    workers: Math.max(1, opts.workers ?? 1),
+    pool,
+    attempt,
+    signal,
+    onWarning: (message) => process.stderr.write(`swarmlab: warning: ${message}\n`),
+  });
+  // One line a run, in run order: succeeded (ran here), resumed (kept from before), failed (with its code) or not-started.
+  const failed = new Map(result.failures.map((f) => [f.index, f]));
+  const succeeded = new Map(result.succeeded.map((r) => [r.index, r]));
+  for (const index of blockIndexes(block)) {
+    const run = runIdOf(index, total);
+    const ok = succeeded.get(index);
+    const f = failed.get(index);
+    const line = ok !== undefined ? { run, index, status: ok.resumed ? 'resumed' : 'succeeded', digest: ok.digest } : f !== undefined ? { run, index, status: 'failed', code: f.code } : { run, index, status: 'not-started' };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
+  const failure = blockFailure(result);
+  if (failure !== undefined) fail(failure);
 }
 
-async function roundRun(exp: Experiment, storeUri: string | undefined, round: number, position: number): Promise<number> {
-  const list = await readRoundFile(openStore(storeUri ?? exp.spec.output.store), ExperimentLayout.of(exp), round);
-  const index = roundRunAt(list, position);
-  if (index === undefined) throw new SwarmlabError('USAGE', `completion index ${position} is past the ${list.runs} runs of round ${round}`);
-  return index;
+/** A round's block: the runs at the completion index's positions of the round's run list (rounds/<round>.json, which the operator wrote before the round's Job). */
+async function roundBlock(exp: Experiment, opts: RunIndexOptions, round: number, local: number): Promise<Block> {
+  const list = await readRoundFile(openStore(opts.store ?? exp.spec.output.store), ExperimentLayout.of(exp), round);
+  const positions = blockOf(local, 0, opts.runsPerPod, list.runs);
+  if (positions === undefined) throw new SwarmlabError('USAGE', `completion index ${local} is past the ${list.runs} runs of round ${round} (${opts.runsPerPod} runs an index)`);
+  const indexes = blockIndexes(positions).map((k) => roundRunAt(list, k) as number);
+  return { first: indexes[0]!, last: indexes[indexes.length - 1]!, indexes };
 }
 
 export async function planCommand(file: string, opts: { json?: boolean }): Promise<void> {

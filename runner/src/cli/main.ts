@@ -6,6 +6,7 @@ import { WorkerPool } from '../run/worker-pool.ts';
 import { prestartWorkers } from '../run/worker-count.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { nonNegativeInt, positiveInt } from './args.ts';
+import type { RunIndexOptions } from './commands.ts';
 
 // The command line. What each command does is in commands.ts, loaded only
 // once a command runs: `swarmlab run` starts its worker processes first, and
@@ -65,15 +66,42 @@ export function buildCli(): Command {
 
   program
     .command('run-index')
-    .description('Run one run of the matrix and promote its validated outputs (what a Kubernetes Job pod executes).')
+    .description('Run one completion index of a Kubernetes Job: a block of runs of the matrix (one by default), each promoted once validated (what a Job pod executes).')
     .requiredOption('--spec <file>', 'Experiment YAML file')
-    .addOption(new Option('--index <n>', 'run index (default: $JOB_COMPLETION_INDEX)').argParser(nonNegativeInt('--index')))
-    .addOption(new Option('--index-offset <n>', 'added to the index: the first run of this Job when a sweep is split over several Jobs').argParser(nonNegativeInt('--index-offset')).default(0))
-    .addOption(new Option('--round <n>', 'a round of an adaptive sweep: the index is a position of the round\'s run list (rounds/<n>.json in the store), not of the run matrix').argParser(nonNegativeInt('--round')))
+    .addOption(new Option('--index <n>', 'completion index (default: $JOB_COMPLETION_INDEX)').argParser(nonNegativeInt('--index')))
+    .addOption(new Option('--index-offset <n>', 'the first run of this Job (a sweep split over several Jobs)').argParser(nonNegativeInt('--index-offset')).default(0))
+    .addOption(new Option('--round <n>', 'a round of an adaptive sweep: the index runs its positions of the round\'s run list (rounds/<n>.json in the store), not of the run matrix').argParser(nonNegativeInt('--round')))
+    .addOption(new Option('--runs-per-pod <n>', 'runs an index runs: index i runs runs offset+i*n .. offset+(i+1)*n-1').argParser(positiveInt('--runs-per-pod')).default(1))
+    .addOption(new Option('--workers <n>', 'worker processes for the block (a pod\'s CPU request, whole CPUs); 0 or 1: in this process').argParser(nonNegativeInt('--workers')))
     .option('--store <uri>', 'object store URI; default: spec.output.store')
     .option('--attempt <id>', 'attempt id recorded in provenance (default: $HOSTNAME or "local")')
     .option('--termination-log <file>', 'on failure, also write the JSON failure record here (a pod\'s terminationMessagePath, /dev/termination-log)')
-    .action(async (opts: { spec: string; index?: number; indexOffset: number; round?: number; store?: string; attempt?: string; terminationLog?: string }) => (await commands()).runIndexCommand(opts));
+    .action(async (opts: RunIndexOptions) => {
+      const pool = (opts.workers ?? 1) > 1 && opts.runsPerPod > 1 ? WorkerPool.start(prestartWorkers(Math.min(opts.workers ?? 1, opts.runsPerPod))) : undefined;
+      // TERM (a pod deleted, evicted, its Job suspended): no further run starts, the runs in flight finish and are kept; a second one stops at once.
+      const stop = new AbortController();
+      const stopNow = (): void => {
+        pool?.kill();
+        process.exit(ErrorCodes.INTERRUPTED.exit);
+      };
+      const onSignal = (): void => {
+        process.stderr.write('swarmlab: stopping after the runs in flight\n');
+        stop.abort();
+        process.once('SIGTERM', stopNow);
+        process.once('SIGINT', stopNow);
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      try {
+        await (await commands()).runIndexCommand(opts, pool, stop.signal);
+      } finally {
+        for (const handler of [onSignal, stopNow]) {
+          process.off('SIGINT', handler);
+          process.off('SIGTERM', handler);
+        }
+        pool?.close();
+      }
+    });
 
   program
     .command('plan')
@@ -102,6 +130,17 @@ export function buildCli(): Command {
     .argument('<src>', 'results folder or URI holding manifest.json')
     .requiredOption('--out <dest>', 'results folder or URI to write the upgraded copy to')
     .action(async (src: string, opts: { out: string }) => (await commands()).migrateCommand(src, opts));
+
+  program
+    .command('export')
+    .description("Write a result set's runs in another format: text writes, byte for byte, what spec.output.trace.format: text writes for the same runs (events.jsonl, metrics.csv, summary.json and the modules' files; not run.json).")
+    .argument('<results>', 'results folder (results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI')
+    .option('--format <format>', 'what to write: text', 'text')
+    .option('--out <dir>', 'a new or empty folder to write into (default: ./NAME-FORMAT); each run goes to DIR/runs/RUN/')
+    .action(async (target: string, opts: { format?: string; out?: string }) => {
+      const { exportCommand } = await import('./export-command.ts');
+      await exportCommand(target, opts);
+    });
 
   program
     .command('report')

@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
-import type { Progress } from '../run/local-executor.ts';
+import type { Progress } from '../run/schedule.ts';
 
 export interface ProgressReporter {
   update(p: Progress): void;

@@ -1,6 +1,10 @@
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { sha256 } from '../spec/canonical.ts';
-import { scanMetricsCsv, type MetricsCsvScan } from './metrics-csv.ts';
+import { scanMetricsCsv } from './metrics-csv.ts';
+import { scanEventsParquet, scanMetricsParquet, type TraceFileScan } from './check-trace-parquet.ts';
+import { SeqSet } from './seq-set.ts';
+import { StagedFile } from './staged-file.ts';
+import { ALL_TRACE_FILES, TRACE_FILE_NAMES, traceFormatOf, traceFormatOfFiles } from './trace-files.ts';
 import { ascii, bytesAt, numberValue, scanNumber, scanObject, scanString } from './json-scan.ts';
 import type { RunFiles } from './run-files.ts';
 import { EventLine, Summary, type FileEntry } from './schemas.ts';
@@ -16,35 +20,33 @@ export { RUN_RECORD_FILE as RUN_RECORD };
  * Checks a run's files against their schemas and the modules' own checks.
  * Returns every problem found (empty when valid). Never throws on bad content.
  */
-export function checkRunFiles(files: RunFiles, registry: ModuleRegistry): string[] {
+export async function checkRunFiles(files: RunFiles, registry: ModuleRegistry): Promise<string[]> {
   const problems: string[] = [];
-  for (const required of ['metrics.csv', 'summary.json']) {
-    if (!files.has(required)) problems.push(`${required}: missing`);
+  if (!files.has('summary.json')) problems.push('summary.json: missing');
+  const summary = parseSummary(files, problems);
+  // The format summary.json records; without a readable summary, the format of the files there are.
+  const format = summary === undefined ? traceFormatOfFiles(files.names()) : traceFormatOf(summary.trace);
+  const names = TRACE_FILE_NAMES[format];
+  for (const other of ALL_TRACE_FILES) {
+    if (other !== names.events && other !== names.metrics && files.has(other)) problems.push(`${other}: present, but the run's trace is written as ${format}`);
   }
-  const events = files.bytes('events.jsonl');
-  if (events !== undefined) problems.push(...checkEvents(events));
-  const metrics = files.bytes('metrics.csv');
-  const scan = metrics === undefined ? undefined : scanMetricsCsv(metrics);
+  // The Parquet files are read by range (staged files are never loaded whole); the text ones are scanned in memory.
+  const events = files.source(names.events);
+  const eventScan = events === undefined ? undefined : format === 'parquet' ? await scanEventsParquet(events) : checkEvents(files.bytes(names.events) as Buffer);
+  if (eventScan !== undefined) problems.push(...eventScan.problems);
+  const metrics = files.source(names.metrics);
+  if (metrics === undefined) problems.push(`${names.metrics}: missing`);
+  const scan = metrics === undefined ? undefined : format === 'parquet' ? await scanMetricsParquet(metrics) : scanMetricsCsv(files.bytes(names.metrics) as Buffer);
   if (scan !== undefined) problems.push(...scan.problems);
+  if (summary === undefined) return problems;
 
-  const summaryText = files.get('summary.json');
-  if (summaryText === undefined) return problems;
-  let summary: Summary;
-  try {
-    const parsed = Summary.safeParse(JSON.parse(summaryText));
-    if (!parsed.success) {
-      for (const i of parsed.error.issues.slice(0, 10)) problems.push(`summary.json: ${i.path.join('.') || '(root)'}: ${i.message}`);
-      return problems;
-    }
-    summary = parsed.data;
-  } catch (e) {
-    problems.push(`summary.json: not JSON: ${(e as Error).message}`);
-    return problems;
-  }
   const trace = summary.trace ?? { level: 'complete' };
-  if (trace.level === 'complete' && events === undefined) problems.push('events.jsonl: missing (the complete trace has an event log)');
-  if (trace.level !== 'complete' && events !== undefined) problems.push(`events.jsonl: present, but trace level ${trace.level} has no event log`);
-  if (scan !== undefined && scan.problems.length === 0) problems.push(...traceRowProblems(trace, summary, scan));
+  if (trace.level === 'complete' && events === undefined) problems.push(`${names.events}: missing (the complete trace has an event log)`);
+  if (trace.level !== 'complete' && events !== undefined) problems.push(`${names.events}: present, but trace level ${trace.level} has no event log`);
+  if (eventScan !== undefined && eventScan.problems.length === 0 && eventScan.rows !== summary.engine.events) {
+    problems.push(`${names.events}: ${eventScan.rows} events, summary.json says the run executed ${summary.engine.events}`);
+  }
+  if (scan !== undefined && scan.problems.length === 0) problems.push(...traceRowProblems(names.metrics, trace, summary, scan));
   if (semver.major(summary.schema_version) !== semver.major(SCHEMA_VERSION)) {
     problems.push(`summary.json: schema_version ${summary.schema_version} is not ${semver.major(SCHEMA_VERSION)}.x; run swarmlab migrate`);
   }
@@ -75,32 +77,52 @@ export function checkRunFiles(files: RunFiles, registry: ModuleRegistry): string
         problems.push(`${name}: not JSON: ${(e as Error).message}`);
       }
     }
-    for (const p of def.verify?.(files) ?? []) problems.push(`${stamp.module}: ${p}`);
+    try {
+      for (const p of (await def.verify?.(files)) ?? []) problems.push(`${stamp.module}: ${p}`);
+    } catch (e) {
+      // A trace the reader cannot read is already among the problems above; a module's check never throws past here.
+      problems.push(`${stamp.module}: its check could not read the run: ${(e as Error).message}`);
+    }
   }
   return problems;
 }
 
-/** metrics.csv holds the rows its trace level promises: as many as it implies, the last at the run's end time. */
-function traceRowProblems(trace: RunTrace, summary: Summary, scan: MetricsCsvScan): string[] {
+function parseSummary(files: RunFiles, problems: string[]): Summary | undefined {
+  const text = files.get('summary.json');
+  if (text === undefined) return undefined;
+  try {
+    const parsed = Summary.safeParse(JSON.parse(text));
+    if (parsed.success) return parsed.data;
+    for (const i of parsed.error.issues.slice(0, 10)) problems.push(`summary.json: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  } catch (e) {
+    problems.push(`summary.json: not JSON: ${(e as Error).message}`);
+  }
+  return undefined;
+}
+
+/** The metrics hold the rows the trace level promises: as many as it implies, the last at the run's end time. */
+function traceRowProblems(file: string, trace: RunTrace, summary: Summary, scan: TraceFileScan): string[] {
   const events = summary.engine.events;
   let expected: number | undefined;
   if (trace.level === 'complete') expected = events;
   else if (trace.level === 'final') expected = Math.min(events, 1);
   else if (trace.unit === 'events') expected = Math.ceil(events / (trace.every as number));
   const problems: string[] = [];
-  if (expected !== undefined && scan.rows !== expected) problems.push(`metrics.csv: ${scan.rows} rows, trace level ${trace.level} of ${events} events has ${expected}`);
+  if (expected !== undefined && scan.rows !== expected) problems.push(`${file}: ${scan.rows} rows, trace level ${trace.level} of ${events} events has ${expected}`);
   // Sampled by time, the row count depends on when the events fell; it is at most one per event.
-  if (expected === undefined && (scan.rows > events || (events > 0 && scan.rows === 0))) problems.push(`metrics.csv: ${scan.rows} rows for ${events} events`);
-  if (events > 0 && scan.lastTime !== summary.engine.end_time) problems.push(`metrics.csv: the last row is at time ${scan.lastTime}, the run ended at ${summary.engine.end_time}`);
+  if (expected === undefined && (scan.rows > events || (events > 0 && scan.rows === 0))) problems.push(`${file}: ${scan.rows} rows for ${events} events`);
+  if (events > 0 && scan.lastTime !== summary.engine.end_time) problems.push(`${file}: the last row is at time ${scan.lastTime}, the run ended at ${summary.engine.end_time}`);
   return problems;
 }
 
-function checkEvents(b: Buffer): string[] {
+function checkEvents(b: Buffer): TraceFileScan {
   const problems: string[] = [];
   if (b.length > 0 && b[b.length - 1] !== NEWLINE) problems.push('events.jsonl: does not end with a newline');
   let lastTime = 0;
-  const seqs = new Set<number>();
+  const seqs = new SeqSet();
+  let rows = 0;
   for (let start = 0, line = 1; start < b.length && problems.length < 20; line++) {
+    rows++;
     const nl = b.indexOf(NEWLINE, start);
     const end = nl < 0 ? b.length : nl;
     let time: number;
@@ -130,11 +152,10 @@ function checkEvents(b: Buffer): string[] {
     }
     start = end + 1;
     if (time < lastTime) problems.push(`events.jsonl line ${line}: time goes backwards`);
-    if (seqs.has(seq)) problems.push(`events.jsonl line ${line}: duplicate seq ${seq}`);
-    seqs.add(seq);
+    if (!seqs.add(seq)) problems.push(`events.jsonl line ${line}: duplicate seq ${seq}`);
     lastTime = time;
   }
-  return problems;
+  return { problems, rows, lastTime };
 }
 
 const NEWLINE = 0x0a;
@@ -214,7 +235,9 @@ export function isEventLine(v: unknown): v is { time: number; seq: number } {
   );
 }
 
-export function fileEntry(name: string, content: string | Buffer): FileEntry {
+export function fileEntry(name: string, content: string | Buffer | StagedFile): FileEntry {
+  // A staged file was hashed as it was written.
+  if (content instanceof StagedFile) return { name, size: content.size, sha256: content.sha256 };
   const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   return { name, size: buf.byteLength, sha256: sha256(buf) };
 }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { MetricTable } from '../engine/metric-table.ts';
 import type { SimEvent } from '../sdk/module.ts';
 import { ByteSink } from './byte-sink.ts';
-import { formatRunLog, traceWriter } from './format-run-log.ts';
+import { formatRunLog } from './format-run-log.ts';
+import { traceWriter } from './trace-writer.ts';
+import { openTrace } from './trace-reader.ts';
+import { RunFiles } from './run-files.ts';
 import type { RunTrace } from '../spec/experiment.ts';
 
 describe('formatRunLog', () => {
@@ -66,13 +69,16 @@ describe('formatRunLog', () => {
     const log = times.map((time, i): SimEvent => ({ time, priority: 0, seq: i, type: 'tick', source: 'a', target: 'a', payload: {} }));
     const counts = new MetricTable(['a.count']);
     times.forEach((_, i) => counts.set(counts.appendRow(), i + 1));
-    const write = (trace: RunTrace) => {
-      const w = traceWriter(trace);
+    const run = (trace: RunTrace, format: 'text' | 'parquet') => {
+      const w = traceWriter({ ...trace, format });
       w.begin(counts.columns);
       const values = counts.values();
       log.forEach((e, i) => w.event(e, values, i));
-      w.finish();
-      return { events: w.sinks.events.bytes().toString(), metrics: w.sinks.metrics.bytes().toString().split('\n').slice(1, -1) };
+      return RunFiles.of(w.finish());
+    };
+    const write = (trace: RunTrace) => {
+      const files = run(trace, 'text');
+      return { events: files.get('events.jsonl') ?? '', metrics: files.get('metrics.csv')!.split('\n').slice(1, -1) };
     };
     const complete = write({ level: 'complete' }).metrics;
 
@@ -96,10 +102,23 @@ describe('formatRunLog', () => {
 
     it('a run with no events has only the header at every level', () => {
       for (const trace of [{ level: 'final' }, { level: 'sampled', every: 1, unit: 'time' }] as RunTrace[]) {
-        const w = traceWriter(trace);
+        const w = traceWriter({ ...trace, format: 'text' });
         w.begin(['a.x']);
-        w.finish();
-        expect(w.sinks.metrics.bytes().toString()).toBe('time,seq,a.x\n');
+        expect(RunFiles.of(w.finish()).get('metrics.csv')).toBe('time,seq,a.x\n');
+      }
+    });
+
+    it('writes the same rows as Parquet at every level, which the trace reader gives back as the text bytes', async () => {
+      for (const trace of [{ level: 'complete' }, { level: 'final' }, { level: 'sampled', every: 2, unit: 'time' }, { level: 'sampled', every: 3, unit: 'events' }] as RunTrace[]) {
+        const text = run(trace, 'text');
+        const parquet = run(trace, 'parquet');
+        expect(parquet.names()).toEqual(trace.level === 'complete' ? ['events.parquet', 'metrics.parquet'] : ['metrics.parquet']);
+        const got = { events: '', metrics: '' };
+        await (await openTrace(parquet)).writeText({ events: (p) => void (got.events += Buffer.from(p).toString()), metrics: (p) => void (got.metrics += Buffer.from(p).toString()) });
+        expect(got).toEqual({ events: text.get('events.jsonl') ?? '', metrics: text.get('metrics.csv') });
+        const reread = [];
+        for await (const e of (await openTrace(parquet)).events()) reread.push(e);
+        expect(reread).toEqual(trace.level === 'complete' ? log : []);
       }
     });
   });

@@ -3,6 +3,7 @@ import type { RunLog, SimEvent } from '../sdk/module.ts';
 import type { MetricTable } from '../engine/metric-table.ts';
 import type { RunTrace } from '../spec/experiment.ts';
 import { ByteSink } from './byte-sink.ts';
+import type { StagedFile } from './staged-file.ts';
 
 export interface RunLogSinks {
   /** events.jsonl: one JSON object per executed event, keys in schema order (complete trace only). */
@@ -57,30 +58,69 @@ export class RunLogWriter implements TraceWriter {
     row.writeByte(NEWLINE);
   }
 
-  finish(): void {}
+  finish(): TraceOutput {
+    return [
+      ['events.jsonl', this.sinks.events.bytes()],
+      ['metrics.csv', this.sinks.metrics.bytes()],
+    ];
+  }
 }
+
+/** A trace's files by name, event log first: views of the writer's memory (valid until its sinks are reused), or files it staged. */
+export type TraceOutput = readonly (readonly [string, Uint8Array | StagedFile])[];
 
 /** The engine's observer that writes a run's trace; finish() once the run has ended. */
 export interface TraceWriter extends RunObserver {
-  readonly sinks: RunLogSinks;
-  finish(): void;
+  finish(): TraceOutput;
 }
 
-/** The writer of a trace level: the complete one writes both files, the others metrics.csv only. */
-export function traceWriter(trace: RunTrace, sinks?: RunLogSinks): TraceWriter {
-  return trace.level === 'complete' ? new RunLogWriter(sinks) : new SampledTraceWriter(trace, sinks);
+/** Where the sampled writer puts the rows it keeps: metrics.csv or metrics.parquet. */
+export interface MetricRowOutput {
+  begin(columns: readonly string[]): void;
+  row(time: number, seq: number, values: Float64Array): void;
+  finish(): TraceOutput;
+}
+
+/** metrics.csv rows, each cell as String() writes it (which the complete trace's time, from JSON.stringify, and cells also are). */
+export class CsvMetricRows implements MetricRowOutput {
+  readonly #sink: ByteSink;
+
+  constructor(sink: ByteSink = new ByteSink()) {
+    this.#sink = sink;
+  }
+
+  begin(columns: readonly string[]): void {
+    this.#sink.write(['time', 'seq', ...columns].join(','));
+    this.#sink.writeByte(NEWLINE);
+  }
+
+  row(time: number, seq: number, values: Float64Array): void {
+    const row = this.#sink;
+    row.writeNumber(time);
+    row.writeByte(COMMA);
+    row.writeNumber(seq);
+    for (let i = 0; i < values.length; i++) {
+      row.writeByte(COMMA);
+      row.writeNumber(values[i] as number);
+    }
+    row.writeByte(NEWLINE);
+  }
+
+  finish(): TraceOutput {
+    return [['metrics.csv', this.#sink.bytes()]];
+  }
 }
 
 /**
- * metrics.csv at trace level sampled or final: some rows of the complete
- * trace, byte for byte as it writes them, and no event log. Sampled by time,
- * a row is the one in force at each multiple of `every` (the row after the
- * last event at or before it, written once a later event shows it was the
- * last); by events, the row after every `every`-th event. Every level ends
- * with the last row, so the final values are always in the trace.
+ * The metrics at trace level sampled or final: some rows of the complete
+ * trace, value for value, and no event log. Sampled by time, a row is the
+ * one in force at each multiple of `every` (the row after the last event at
+ * or before it, written once a later event shows it was the last); by
+ * events, the row after every `every`-th event. Every level ends with the
+ * last row, so the final values are always in the trace.
  */
 export class SampledTraceWriter implements TraceWriter {
-  readonly sinks: RunLogSinks;
+  private readonly out: MetricRowOutput;
   private readonly every: number;
   private readonly byTime: boolean;
   private readonly byEvents: boolean;
@@ -93,8 +133,8 @@ export class SampledTraceWriter implements TraceWriter {
   /** By time: the next multiple of every whose row is not yet known. */
   private boundary = 0;
 
-  constructor(trace: RunTrace, sinks: RunLogSinks = { events: new ByteSink(), metrics: new ByteSink() }) {
-    this.sinks = sinks;
+  constructor(trace: RunTrace, out: MetricRowOutput = new CsvMetricRows()) {
+    this.out = out;
     // Level final samples nothing: only the last row is written.
     this.every = trace.every ?? 0;
     this.byEvents = trace.level === 'sampled' && trace.unit === 'events';
@@ -104,8 +144,7 @@ export class SampledTraceWriter implements TraceWriter {
   begin(columns: readonly string[]): void {
     this.width = columns.length;
     this.last = new Float64Array(this.width);
-    this.sinks.metrics.write(['time', 'seq', ...columns].join(','));
-    this.sinks.metrics.writeByte(NEWLINE);
+    this.out.begin(columns);
   }
 
   event(e: SimEvent, metrics: Float64Array, offset: number): void {
@@ -124,21 +163,13 @@ export class SampledTraceWriter implements TraceWriter {
     if (this.byEvents && this.count % this.every === 0) this.writeLast();
   }
 
-  finish(): void {
+  finish(): TraceOutput {
     if (!this.lastWritten) this.writeLast();
+    return this.out.finish();
   }
 
   private writeLast(): void {
-    const row = this.sinks.metrics;
-    // String(n), as the complete trace's time (JSON.stringify) and its cells are written.
-    row.writeNumber(this.lastTime);
-    row.writeByte(COMMA);
-    row.writeNumber(this.lastSeq);
-    for (let i = 0; i < this.width; i++) {
-      row.writeByte(COMMA);
-      row.writeNumber(this.last[i] as number);
-    }
-    row.writeByte(NEWLINE);
+    this.out.row(this.lastTime, this.lastSeq, this.last);
     this.lastWritten = true;
   }
 }

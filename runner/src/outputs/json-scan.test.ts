@@ -122,12 +122,12 @@ describe('event line fast path', () => {
     expect(rejected).toBeGreaterThan(10000);
   });
 
-  it('leaves lines written differently to the slow path, which still accepts them if valid', () => {
+  it('leaves lines written differently to the slow path, which still accepts them if valid', async () => {
     const spaced = JSON.stringify(JSON.parse(line), null, 1).replace(/\n/g, ' ');
     const reordered = JSON.stringify({ seq: 4, time: 1.5, priority: 0, type: 'a', source: 's', target: 't', payload: {} });
     for (const text of [spaced, reordered]) expect(scanEventLine(Buffer.from(text), 0, Buffer.byteLength(text))).toBe(false);
     const files = RunFiles.of([['events.jsonl', `${spaced}\n${reordered}\n`]]);
-    expect(checkRunFiles(files, { get: () => undefined } as never).filter((p) => p.startsWith('events.jsonl'))).toEqual([]);
+    expect((await checkRunFiles(files, { get: () => undefined } as never)).filter((p) => p.startsWith('events.jsonl'))).toEqual([]);
   });
 });
 

@@ -32,6 +32,10 @@ export const builtinMigrations: readonly Migration[] = [
   { kind: 'summary', from: '2.1.0', to: '2.2.0', up: (d) => d },
   { kind: 'run-record', from: '2.1.0', to: '2.2.0', up: (d) => d },
   { kind: 'manifest', from: '2.1.0', to: '2.2.0', up: (d) => d },
+  // 2.3.0: the trace may be Parquet (events.parquet, metrics.parquet), which summary.json's trace.format says; a summary without one had the text trace.
+  { kind: 'summary', from: '2.2.0', to: '2.3.0', up: (d) => d },
+  { kind: 'run-record', from: '2.2.0', to: '2.3.0', up: (d) => d },
+  { kind: 'manifest', from: '2.2.0', to: '2.3.0', up: (d) => d },
 ];
 
 export interface Migrated {

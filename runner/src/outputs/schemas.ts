@@ -4,7 +4,7 @@ import { SensitivityFile } from '../analysis/sensitivity-file.ts';
 import { AdaptiveFile } from '../rounds/adaptive-file.ts';
 
 /** Semver of the output file formats. Bump minor for additive changes, major for breaking ones (and add a migration). */
-export const SCHEMA_VERSION = '2.2.0';
+export const SCHEMA_VERSION = '2.3.0';
 
 const semverString = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a semver version like 1.0.0');
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case sha256 hex digest');
@@ -43,7 +43,7 @@ export const Summary = z
         end_reason: z.enum(['no-events', 'horizon-time', 'horizon-events']),
       })
       .strict(),
-    trace: RunTrace.optional().describe('The trace level the run wrote (absent: complete, as before schema 2.2.0).'),
+    trace: RunTrace.optional().describe('The trace level and format the run wrote (absent: complete, as before schema 2.2.0; no format: text, as before 2.3.0).'),
     final_metrics: z.record(z.string(), z.number()),
     results: z.record(z.string(), jsonObject).describe('Per module instance: its own final results.'),
     files: z.array(z.string()).describe('Every file of the run besides summary.json.'),
@@ -57,7 +57,7 @@ export type FileEntry = z.infer<typeof FileEntry>;
 
 export const CodeStamp = z
   .object({
-    package: z.string().min(1).describe('The package the run\'s modules came from (swarmlab for the built-in ones).'),
+    package: z.string().min(1).describe('A package the run\'s modules came from (swarmlab for the built-in ones), or hyparquet-writer, which wrote a Parquet trace.'),
     version: z.string().min(1).describe('Its version.'),
     digest: sha256Hex.describe('sha256 of its code: a run made by other code is never reused on resume.'),
   })

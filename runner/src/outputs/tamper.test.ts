@@ -90,11 +90,13 @@ const rows: Row[] = [
   { name: 'a provenance file deleted', tamper: (s) => rmSync(join(s, 'provenance', 'run-000001.json')), exit: 1, report: [/provenance\/run-000001\.json: missing \(manifest\.json records sha256 [0-9a-f]{64}\)/] },
   { name: 'a provenance file edited', tamper: (s) => editJson(join(s, 'provenance', 'run-000004.json'), (p) => (p.host = 'elsewhere')), exit: 1, report: [/provenance\/run-000004\.json: sha256 [0-9a-f]{64} does not match manifest\.json's/] },
   { name: 'a provenance entry dropped from manifest.json', tamper: (s) => editJson(manifestOf(s), (m) => ((m.provenance as Json).files as Json[]).shift()), exit: 1, report: ['manifest.json: provenance.digest: does not match provenance.files', "provenance/run-000000.json: not recorded in manifest.json's provenance.files"] },
-  { name: 'metrics.csv corrupted', tamper: (s) => {
-    const f = join(s, 'runs', 'run-000002', 'metrics.csv');
+  { name: 'metrics.parquet corrupted', tamper: (s) => {
+    const f = join(s, 'runs', 'run-000002', 'metrics.parquet');
     chmodSync(f, 0o644);
-    writeFileSync(f, readFileSync(f, 'utf8').replace(/\n(\d)/, (_, d: string) => `\n${(Number(d) + 1) % 10}`));
-  }, exit: 1, report: [/runs\/run-000002\/metrics\.csv: sha256 [0-9a-f]{64} does not match the recorded/] },
+    const bytes = readFileSync(f);
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] as number) ^ 0xff;
+    writeFileSync(f, bytes);
+  }, exit: 1, report: [/runs\/run-000002\/metrics\.parquet: sha256 [0-9a-f]{64} does not match the recorded/] },
   { name: 'a results set of the previous schema version', tamper: (s) => editJson(manifestOf(s), (m) => (m.schema_version = '1.0.0')), exit: 1, report: ['manifest.json: schema_version: 1.0.0 is not 2.x; upgrade a copy with swarmlab migrate'] },
   { name: 'an experiment folder: each digest folder found and validated', tamper: (s) => editJson(record(s, 'run-000003'), (r) => ((r.params as Json)['arrivals.rate'] = 0.5)), target: (_s, store) => join(store, 'tamper'), exit: 1, report: [/^[0-9a-f]{16}: invalid: 2 problem\(s\)$/m, 'runs/run-000003/run.json: params:'] },
   { name: 'a store root with a finished and an unfinished result set', tamper: (_s, store) => {

@@ -7,42 +7,46 @@ import { parquetMetadata } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { executeRun } from '../run/execute.ts';
-import type { SimEvent } from '../sdk/module.ts';
+import type { Experiment, TraceFormat } from '../spec/experiment.ts';
 import { parseExperimentText } from '../spec/load.ts';
 import { planRun } from '../spec/plan.ts';
-import { ParquetTraceWriter, TRACE_ROW_GROUP, traceToText } from './trace-parquet.ts';
+import type { RunFiles } from './run-files.ts';
+import { TRACE_ROW_GROUP } from './trace-parquet.ts';
+import { openTrace } from './trace-reader.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Feeds a run's text trace, as the engine gave it, to the Parquet writer. */
-function parquetOf(events: string, metrics: string): { events: Buffer; metrics: Buffer } {
-  const [header, ...rows] = metrics.split('\n').slice(0, -1);
-  const columns = (header as string).split(',').slice(2);
-  const w = new ParquetTraceWriter();
-  w.begin(columns);
-  events
-    .split('\n')
-    .slice(0, -1)
-    .forEach((line, i) => {
-      const values = Float64Array.from((rows[i] as string).split(',').slice(2).map(Number));
-      w.event(JSON.parse(line) as SimEvent, values, 0);
-    });
-  return w.finish();
+function runAs(exp: Experiment, index: number, format: TraceFormat) {
+  const e = structuredClone(exp);
+  e.spec.output = { ...e.spec.output, trace: { level: 'complete', format } };
+  return executeRun(e, planRun(e, index), builtinRegistry);
+}
+
+/** The text trace the reader gives back from a run's files. */
+async function asText(files: RunFiles): Promise<{ events: Buffer; metrics: Buffer }> {
+  const events: Buffer[] = [];
+  const metrics: Buffer[] = [];
+  await (await openTrace(files)).writeText({ events: (p) => void events.push(Buffer.from(p)), metrics: (p) => void metrics.push(Buffer.from(p)) });
+  return { events: Buffer.concat(events), metrics: Buffer.concat(metrics) };
 }
 
 describe('Parquet trace', { timeout: 120_000 }, () => {
-  it('gives back events.jsonl and metrics.csv byte for byte, for run 0 of every scenario', async () => {
+  it('gives back events.jsonl and metrics.csv byte for byte, for run 0 of every scenario, with the same other files', async () => {
     for (const file of readdirSync(join(repo, 'scenarios')).filter((f) => f.endsWith('.yaml'))) {
       const exp = parseExperimentText(readFileSync(join(repo, 'scenarios', file), 'utf8'));
-      const out = executeRun(exp, planRun(exp, 0), builtinRegistry);
-      const events = out.files.get('events.jsonl') as string;
-      const metrics = out.files.get('metrics.csv') as string;
-      const parquet = parquetOf(events, metrics);
-      const text = await traceToText(parquet.events, parquet.metrics);
-      expect(text.events.equals(out.files.bytes('events.jsonl') as Buffer), file).toBe(true);
-      expect(text.metrics.equals(out.files.bytes('metrics.csv') as Buffer), file).toBe(true);
+      const text = runAs(exp, 0, 'text');
+      const parquet = runAs(exp, 0, 'parquet');
+      const back = await asText(parquet.files);
+      expect(back.events.equals(text.files.bytes('events.jsonl') as Buffer), file).toBe(true);
+      expect(back.metrics.equals(text.files.bytes('metrics.csv') as Buffer), file).toBe(true);
+      expect(parquet.summary.final_metrics, file).toEqual(text.summary.final_metrics);
+      for (const name of text.files.names().filter((n) => !['events.jsonl', 'metrics.csv', 'summary.json'].includes(n))) {
+        expect(parquet.files.bytes(name)?.equals(text.files.bytes(name) as Buffer), `${file} ${name}`).toBe(true);
+      }
       // A trace of a few events is smaller as text (Parquet's footer and schema); a long one is several times smaller.
-      if (events.length + metrics.length > 1e6) expect(parquet.events.byteLength + parquet.metrics.byteLength, file).toBeLessThan((events.length + metrics.length) / 5);
+      const textBytes = back.events.length + back.metrics.length;
+      const parquetBytes = (parquet.files.bytes('events.parquet')?.length ?? 0) + (parquet.files.bytes('metrics.parquet')?.length ?? 0);
+      if (textBytes > 1e6) expect(parquetBytes, file).toBeLessThan(textBytes / 5);
     }
   });
 
@@ -50,23 +54,22 @@ describe('Parquet trace', { timeout: 120_000 }, () => {
     const exp = parseExperimentText(readFileSync(join(repo, 'scenarios/mm1-queue.yaml'), 'utf8'));
     exp.spec.scenario.horizon = { time: 40_000 };
     // Arrival rate 0.9: about 108,000 events, two row groups.
-    const out = executeRun(exp, planRun(exp, 15), builtinRegistry);
-    const events = out.files.get('events.jsonl') as string;
-    const metrics = out.files.get('metrics.csv') as string;
-    const a = parquetOf(events, metrics);
-    const b = parquetOf(events, metrics);
-    expect(a.events.equals(b.events) && a.metrics.equals(b.metrics)).toBe(true);
-    const groups = parquetMetadata(a.events.buffer.slice(a.events.byteOffset, a.events.byteOffset + a.events.byteLength) as ArrayBuffer).row_groups.map((g) => Number(g.num_rows));
+    const a = runAs(exp, 15, 'parquet');
+    const b = runAs(exp, 15, 'parquet');
+    const events = a.files.bytes('events.parquet') as Buffer;
+    const metrics = a.files.bytes('metrics.parquet') as Buffer;
+    expect(events.equals(b.files.bytes('events.parquet') as Buffer) && metrics.equals(b.files.bytes('metrics.parquet') as Buffer)).toBe(true);
+    const groups = parquetMetadata(events.buffer.slice(events.byteOffset, events.byteOffset + events.byteLength) as ArrayBuffer).row_groups.map((g) => Number(g.num_rows));
     expect(groups.length).toBeGreaterThan(1);
     expect(groups.slice(0, -1).every((n) => n === TRACE_ROW_GROUP)).toBe(true);
-    expect(groups.reduce((x, y) => x + y, 0)).toBe(out.summary.engine.events);
-    const text = await traceToText(a.events, a.metrics);
-    expect(text.events.equals(out.files.bytes('events.jsonl') as Buffer)).toBe(true);
+    expect(groups.reduce((x, y) => x + y, 0)).toBe(a.summary.engine.events);
+    const text = runAs(exp, 15, 'text');
+    expect((await asText(a.files)).events.equals(text.files.bytes('events.jsonl') as Buffer)).toBe(true);
 
     const dir = mkdtempSync(join(tmpdir(), 'swarmlab-trace-'));
     try {
-      writeFileSync(join(dir, 'events.parquet'), a.events);
-      writeFileSync(join(dir, 'metrics.parquet'), a.metrics);
+      writeFileSync(join(dir, 'events.parquet'), events);
+      writeFileSync(join(dir, 'metrics.parquet'), metrics);
       const python = process.env.PYDATA || execFileSync('bash', [join(repo, 'scripts/ensure-pypi-tool.sh'), 'pydata'], { encoding: 'utf8' }).trim();
       const script = [
         'import json, sys, pyarrow.parquet as pq',
@@ -74,9 +77,9 @@ describe('Parquet trace', { timeout: 120_000 }, () => {
         'print(json.dumps({"rows": [e.num_rows, m.num_rows], "types": {f.name: str(f.type) for f in list(e.schema) + list(m.schema)[:3]}, "served": m.column("server.served").to_pylist()[-1]}))',
       ].join('\n');
       const report = JSON.parse(execFileSync(python, ['-c', script, dir], { encoding: 'utf8' })) as { rows: number[]; types: Record<string, string>; served: number };
-      expect(report.rows).toEqual([out.summary.engine.events, out.summary.engine.events]);
+      expect(report.rows).toEqual([a.summary.engine.events, a.summary.engine.events]);
       expect(report.types).toEqual({ time: 'double', priority: 'double', seq: 'int64', type: 'string', source: 'string', target: 'string', payload: 'string', 'admission.refused': 'double' });
-      expect(report.served).toBe(out.summary.final_metrics['server.served']);
+      expect(report.served).toBe(a.summary.final_metrics['server.served']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

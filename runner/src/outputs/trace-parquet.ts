@@ -1,22 +1,26 @@
-import { zstdCompressSync, zstdDecompressSync, constants as zlib } from 'node:zlib';
-import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { zstdCompressSync, constants as zlib } from 'node:zlib';
+import type { Encoding } from 'hyparquet';
 import { ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
-import type { RunObserver } from '../engine/simulation.ts';
 import type { SimEvent } from '../sdk/module.ts';
 import { ByteSink } from './byte-sink.ts';
 import { ChunkWriter } from './chunk-writer.ts';
+import type { MetricRowOutput, TraceOutput, TraceWriter } from './format-run-log.ts';
+import type { StagedFile, StagingArea } from './staged-file.ts';
+import { TRACE_FILE_NAMES } from './trace-files.ts';
 
-// The complete trace as two Parquet files, typed and compressed, written a
-// row group at a time as the run executes: events.parquet (time, priority,
-// seq, type, source, target, payload as its JSON text) and metrics.parquet
-// (time, seq, a column per metric). The text files are a function of them:
-// traceToText gives events.jsonl and metrics.csv byte for byte as the text
-// writer (format-run-log.ts) writes them for the same run. Chosen over Arrow
-// IPC by bench/trace-formats.ts (docs/benchmarks.md): smaller for the same
-// CPU, and hyparquet-writer is already the results tables' writer.
-//
-// Not yet a trace format of the spec: the run, its validation, resume, the
-// report and `swarmlab export` do not use it yet (issue 15).
+const EVENTS_FILE = TRACE_FILE_NAMES.parquet.events;
+const METRICS_FILE = TRACE_FILE_NAMES.parquet.metrics;
+
+// A run's trace as Parquet, typed and compressed, written a row group at a
+// time as the run executes: events.parquet (time, priority, seq, type,
+// source, target, payload as its JSON text; complete trace only) and
+// metrics.parquet (time, seq, a column per metric). The text files are a
+// function of them: the trace reader's writeText gives events.jsonl and
+// metrics.csv byte for byte as the text writer (format-run-log.ts) writes
+// them for the same run.
+// Chosen over Arrow IPC by bench/trace-formats.ts (docs/benchmarks.md):
+// smaller for the same CPU, and hyparquet-writer is already the results
+// tables' writer.
 
 /** Rows per row group: what the writer holds before it encodes them. */
 export const TRACE_ROW_GROUP = 65_536;
@@ -25,20 +29,38 @@ const ZSTD_LEVEL = 1;
 const CREATED_BY = 'swarmlab trace';
 
 export const EVENT_COLUMNS = ['time', 'priority', 'seq', 'type', 'source', 'target', 'payload'] as const;
+export const EVENT_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'DOUBLE', 'INT64', 'STRING', 'STRING', 'STRING', 'STRING'];
+// Chosen, not searched for per row group (the writer's search built a dictionary of every column to test it):
+// the addresses and types repeat, so a dictionary; payloads rarely repeat, so plain bytes; numbers plain, for zstd.
+const EVENT_ENCODINGS: readonly Encoding[] = ['PLAIN', 'PLAIN', 'PLAIN', 'RLE_DICTIONARY', 'RLE_DICTIONARY', 'RLE_DICTIONARY', 'PLAIN'];
+/** metrics.parquet: these, then one DOUBLE column per metric. */
+export const METRIC_KEY_COLUMNS = ['time', 'seq'] as const;
+export const METRIC_KEY_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'INT64'];
 
 const zstd = (b: Uint8Array): Uint8Array => new Uint8Array(zstdCompressSync(b, { params: { [zlib.ZSTD_c_compressionLevel]: ZSTD_LEVEL } }));
-const unzstd = (b: Uint8Array): Uint8Array => new Uint8Array(zstdDecompressSync(b));
 
-/** One Parquet file written a row group at a time into chunks (no growing buffer copied). */
+/**
+ * One Parquet file written a row group at a time: into a staging file as it
+ * goes (the run's memory holds one encoded group at most), or, without a
+ * staging area, into chunks in memory (tests, in-process runs).
+ */
 class RowGroupFile {
-  readonly #sink = new ChunkWriter();
+  readonly #sink: ChunkWriter;
   readonly #writer: ParquetWriter;
   readonly #types: readonly ColumnSource['type'][];
+  readonly #encodings: readonly Encoding[];
   readonly #names: readonly string[];
+  readonly #staged: StagedFile | undefined;
+  readonly #chunks: Buffer[] = [];
 
-  constructor(names: readonly string[], types: readonly ColumnSource['type'][]) {
+  constructor(file: string, names: readonly string[], types: readonly ColumnSource['type'][], encodings: readonly Encoding[], staging?: StagingArea) {
     this.#names = names;
     this.#types = types;
+    this.#encodings = encodings;
+    const staged = staging?.file(file);
+    this.#staged = staged;
+    // A staged file takes the bytes before the writer reuses its buffer; memory keeps a copy.
+    this.#sink = new ChunkWriter(staged ? (part) => staged.append(part) : (part) => this.#chunks.push(Buffer.from(part)));
     const schema = schemaFromColumnData({ columnData: names.map((name, i) => ({ name, type: types[i], nullable: false, data: [] })) });
     this.#writer = new ParquetWriter({ writer: this.#sink, schema, codec: 'ZSTD', compressors: { ZSTD: zstd }, createdBy: CREATED_BY });
   }
@@ -46,122 +68,161 @@ class RowGroupFile {
   writeGroup(columns: readonly ColumnSource['data'][], rows: number): void {
     if (rows === 0) return;
     // Statistics (min and max per row group) for time only, which readers filter on; for every column they cost as much as the encoding.
-    const columnData = this.#names.map((name, i): ColumnSource => ({ name, type: this.#types[i], nullable: false, data: columns[i] as ColumnSource['data'], statistics: name === 'time' }));
+    const columnData = this.#names.map((name, i): ColumnSource => ({ name, type: this.#types[i], encoding: this.#encodings[i], nullable: false, data: columns[i] as ColumnSource['data'], statistics: name === 'time' }));
     void this.#writer.write({ columnData, rowGroupSize: rows });
     this.#sink.flush();
   }
 
-  finish(): Buffer {
+  finish(): Buffer | StagedFile {
     this.#writer.finish();
-    return this.#sink.bytes();
+    return this.#staged ? this.#staged.finish() : Buffer.concat(this.#chunks);
+  }
+}
+
+/**
+ * An INT64 column of whole numbers below 2^53, kept as the two 32-bit words
+ * of each value: the writer reads it as a BigInt64Array, and no BigInt is
+ * made per row.
+ */
+class Int64Column {
+  readonly #words = new Uint32Array(2 * TRACE_ROW_GROUP);
+
+  set(row: number, value: number): void {
+    this.#words[2 * row] = value % 0x1_0000_0000;
+    this.#words[2 * row + 1] = Math.floor(value / 0x1_0000_0000);
+  }
+
+  /** Rows [0, n): a view, valid until the column is written again. */
+  view(n: number): BigInt64Array {
+    return new BigInt64Array(this.#words.buffer, 0, n);
+  }
+}
+
+/** A string column written as UTF-8 into one buffer, each row a view of its bytes: no string kept, no encoder call per row. */
+class Utf8Column {
+  readonly #sink = new ByteSink(1 << 20);
+  readonly #ends = new Uint32Array(TRACE_ROW_GROUP);
+
+  set(row: number, text: string): void {
+    this.#sink.write(text);
+    this.#ends[row] = this.#sink.length;
+  }
+
+  /** Rows [0, n) as views of the buffer, valid until reset(). */
+  view(n: number): Uint8Array[] {
+    const bytes = this.#sink.bytes();
+    const out = new Array<Uint8Array>(n);
+    for (let r = 0, start = 0; r < n; r++) {
+      const end = this.#ends[r] as number;
+      out[r] = bytes.subarray(start, end);
+      start = end;
+    }
+    return out;
+  }
+
+  reset(): void {
+    this.#sink.reset();
+  }
+}
+
+/** metrics.parquet, a row group of rows held at a time: the complete trace's metrics, or the rows a sampled trace keeps. */
+export class ParquetMetricRows implements MetricRowOutput {
+  readonly #staging: StagingArea | undefined;
+  #file: RowGroupFile | undefined;
+  #rows = 0;
+  #time = new Float64Array(TRACE_ROW_GROUP);
+  readonly #seq = new Int64Column();
+  #values: Float64Array[] = [];
+
+  constructor(staging?: StagingArea) {
+    this.#staging = staging;
+  }
+
+  begin(columns: readonly string[]): void {
+    this.#values = columns.map(() => new Float64Array(TRACE_ROW_GROUP));
+    const names = [...METRIC_KEY_COLUMNS, ...columns];
+    this.#file = new RowGroupFile(METRICS_FILE, names, [...METRIC_KEY_TYPES, ...columns.map(() => 'DOUBLE' as const)], names.map(() => 'PLAIN'), this.#staging);
+  }
+
+  row(time: number, seq: number, values: Float64Array, offset = 0): void {
+    const r = this.#rows++;
+    this.#time[r] = time;
+    this.#seq.set(r, seq);
+    const columns = this.#values;
+    for (let c = 0; c < columns.length; c++) (columns[c] as Float64Array)[r] = values[offset + c] as number;
+    if (this.#rows === TRACE_ROW_GROUP) this.#flush();
+  }
+
+  finish(): TraceOutput {
+    this.#flush();
+    if (!this.#file) throw new Error('ParquetMetricRows: finish() before begin()');
+    return [[METRICS_FILE, this.#file.finish()]];
+  }
+
+  #flush(): void {
+    const n = this.#rows;
+    if (n === 0) return;
+    this.#file?.writeGroup([this.#time.subarray(0, n), this.#seq.view(n), ...this.#values.map((v) => v.subarray(0, n))], n);
+    this.#rows = 0;
   }
 }
 
 /**
  * The engine's observer that writes the complete trace as Parquet. Holds at
- * most one row group of rows; the encoded groups (about a tenth of the
- * text) are kept in memory until finish().
+ * most one row group of rows; the encoded groups go to the staging area as
+ * they are made (without one, they are kept in memory until finish()).
  */
-export class ParquetTraceWriter implements RunObserver {
+export class ParquetTraceWriter implements TraceWriter {
+  readonly #staging: StagingArea | undefined;
   #events: RowGroupFile | undefined;
-  #metrics: RowGroupFile | undefined;
-  #width = 0;
+  readonly #metrics: ParquetMetricRows;
   #rows = 0;
   #time = new Float64Array(TRACE_ROW_GROUP);
   #priority = new Float64Array(TRACE_ROW_GROUP);
-  #seq: bigint[] = [];
+  readonly #seq = new Int64Column();
   #type: string[] = [];
   #source: string[] = [];
   #target: string[] = [];
-  #payload: string[] = [];
-  #values: Float64Array[] = [];
+  readonly #payload = new Utf8Column();
+
+  constructor(staging?: StagingArea) {
+    this.#staging = staging;
+    this.#metrics = new ParquetMetricRows(staging);
+  }
 
   begin(columns: readonly string[]): void {
-    this.#width = columns.length;
-    this.#values = columns.map(() => new Float64Array(TRACE_ROW_GROUP));
-    this.#events = new RowGroupFile(EVENT_COLUMNS, ['DOUBLE', 'DOUBLE', 'INT64', 'STRING', 'STRING', 'STRING', 'STRING']);
-    this.#metrics = new RowGroupFile(['time', 'seq', ...columns], ['DOUBLE', 'INT64', ...columns.map(() => 'DOUBLE' as const)]);
+    this.#events = new RowGroupFile(EVENTS_FILE, EVENT_COLUMNS, EVENT_TYPES, EVENT_ENCODINGS, this.#staging);
+    this.#metrics.begin(columns);
   }
 
   event(e: SimEvent, metrics: Float64Array, offset: number): void {
     const r = this.#rows++;
     this.#time[r] = e.time;
     this.#priority[r] = e.priority;
-    this.#seq.push(BigInt(e.seq));
+    this.#seq.set(r, e.seq);
     this.#type.push(e.type);
     this.#source.push(e.source);
     this.#target.push(e.target);
-    this.#payload.push(JSON.stringify(e.payload));
-    for (let c = 0; c < this.#width; c++) (this.#values[c] as Float64Array)[r] = metrics[offset + c] as number;
+    this.#payload.set(r, JSON.stringify(e.payload));
+    this.#metrics.row(e.time, e.seq, metrics, offset);
     if (this.#rows === TRACE_ROW_GROUP) this.#flush();
   }
 
-  /** The two files; the writer is done. */
-  finish(): { events: Buffer; metrics: Buffer } {
+  /** The two files, event log first; the writer is done. */
+  finish(): TraceOutput {
     this.#flush();
-    if (!this.#events || !this.#metrics) throw new Error('ParquetTraceWriter: finish() before begin()');
-    return { events: this.#events.finish(), metrics: this.#metrics.finish() };
+    if (!this.#events) throw new Error('ParquetTraceWriter: finish() before begin()');
+    return [[EVENTS_FILE, this.#events.finish()], ...this.#metrics.finish()];
   }
 
   #flush(): void {
     const n = this.#rows;
     if (n === 0) return;
-    const time = this.#time.slice(0, n);
-    this.#events?.writeGroup([time, this.#priority.slice(0, n), this.#seq, this.#type, this.#source, this.#target, this.#payload], n);
-    this.#metrics?.writeGroup([time, this.#seq, ...this.#values.map((v) => v.slice(0, n))], n);
+    this.#events?.writeGroup([this.#time.subarray(0, n), this.#priority.subarray(0, n), this.#seq.view(n), this.#type, this.#source, this.#target, this.#payload.view(n)], n);
     this.#rows = 0;
-    this.#seq = [];
     this.#type = [];
     this.#source = [];
     this.#target = [];
-    this.#payload = [];
+    this.#payload.reset();
   }
-}
-
-const NEWLINE = 0x0a;
-const COMMA = 0x2c;
-
-/**
- * events.jsonl and metrics.csv from the Parquet trace, byte for byte as the
- * text writer writes them: each number as String() (which JSON.stringify
- * writes for finite numbers), each string as JSON.stringify, the payload's
- * JSON text as stored. Reads a row group at a time.
- */
-export async function traceToText(eventsParquet: Buffer, metricsParquet: Buffer): Promise<{ events: Buffer; metrics: Buffer }> {
-  const events = new ByteSink();
-  for await (const rows of rowGroups(eventsParquet, [...EVENT_COLUMNS])) {
-    for (const r of rows) {
-      events.write(`{"time":${String(r['time'])},"priority":${String(r['priority'])},"seq":${String(r['seq'])},"type":${JSON.stringify(r['type'])},"source":${JSON.stringify(r['source'])},"target":${JSON.stringify(r['target'])},"payload":${String(r['payload'])}}`);
-      events.writeByte(NEWLINE);
-    }
-  }
-  const columns = parquetMetadata(toArrayBuffer(metricsParquet)).schema.slice(1).map((s) => s.name);
-  const metrics = new ByteSink();
-  metrics.write(columns.join(','));
-  metrics.writeByte(NEWLINE);
-  for await (const rows of rowGroups(metricsParquet, columns)) {
-    for (const r of rows) {
-      columns.forEach((c, i) => {
-        if (i > 0) metrics.writeByte(COMMA);
-        metrics.writeNumber(Number(r[c]));
-      });
-      metrics.writeByte(NEWLINE);
-    }
-  }
-  return { events: Buffer.from(events.bytes()), metrics: Buffer.from(metrics.bytes()) };
-}
-
-async function* rowGroups(file: Buffer, columns: string[]): AsyncGenerator<Record<string, unknown>[]> {
-  const buffer = toArrayBuffer(file);
-  const metadata = parquetMetadata(buffer);
-  let start = 0;
-  for (const group of metadata.row_groups) {
-    const end = start + Number(group.num_rows);
-    yield await parquetReadObjects({ file: buffer, metadata, columns, rowStart: start, rowEnd: end, compressors: { ZSTD: unzstd } });
-    start = end;
-  }
-}
-
-function toArrayBuffer(b: Buffer): ArrayBuffer {
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }

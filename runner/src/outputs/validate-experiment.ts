@@ -148,7 +148,7 @@ async function checkStoredRun(store: ObjectStore, registry: ModuleRegistry, pref
     if (got.sha256 !== want.sha256) problems.push(`${label}: sha256 ${got.sha256} does not match the recorded ${want.sha256}`);
     files.set(want.name, content);
   }
-  for (const p of checkRunFiles(files, registry)) problems.push(`${dir}/${p}`);
+  for (const p of await checkRunFiles(files, registry)) problems.push(`${dir}/${p}`);
   return problems;
 }
 

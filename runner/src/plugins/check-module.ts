@@ -9,7 +9,7 @@ import { identifier } from '../spec/experiment.ts';
 // built-in modules meet it too (a unit test checks), so the catalogue and the
 // docs can describe every module the same way.
 
-const OPTIONAL_HOOKS = ['dependsOn', 'validate', 'nodes', 'edge', 'verify'] as const;
+const OPTIONAL_HOOKS = ['dependsOn', 'validate', 'nodes', 'edge', 'inputs', 'verify'] as const;
 
 /** The schema inside default/optional/nullable/prefault wrappers (what a field holds). */
 function unwrap(schema: z.ZodType): z.ZodType {

@@ -75,13 +75,15 @@ describe('third-party modules from the runner configuration', () => {
       return { code: r.code, out: JSON.parse(r.stdout) as { succeeded: number; resumed: number; failures: { code: string; message: string }[] } };
     };
     const set = () => join(dir, 'results', 'ticks', readdirSync(join(dir, 'results', 'ticks'))[0]!);
-    const codeOf = () => (JSON.parse(readFileSync(join(set(), 'runs', 'run-000000', 'run.json'), 'utf8')) as { code: { package: string; digest: string }[] }).code;
+    const codeOf = () => (JSON.parse(readFileSync(join(set(), 'runs', 'run-000000', 'run.json'), 'utf8')) as { code: { package: string; digest: string }[] }).code.filter((c) => c.package !== 'hyparquet-writer');
 
     expect(run().out).toMatchObject({ succeeded: 4, resumed: 0 });
     const first = codeOf();
     expect(first.map((c) => c.package)).toEqual(['tick-models']);
-    const manifest = JSON.parse(readFileSync(join(set(), 'manifest.json'), 'utf8')) as { runs: { code: unknown }[] };
-    expect(manifest.runs[0]!.code).toEqual(first);
+    const manifest = JSON.parse(readFileSync(join(set(), 'manifest.json'), 'utf8')) as { runs: { code: { package: string }[] }[] };
+    // Beside the module's package, the Parquet trace's writer (writer-upgrade.test.ts).
+    expect(manifest.runs[0]!.code.map((c) => c.package)).toEqual(['hyparquet-writer', 'tick-models']);
+    expect(manifest.runs[0]!.code[1]).toEqual(first[0]);
     expect(run().out).toMatchObject({ succeeded: 4, resumed: 4 });
 
     // Other code, same outputs: every run is made again, and keeps its place under the new code.
@@ -95,7 +97,7 @@ describe('third-party modules from the runner configuration', () => {
     const changed = run();
     expect(changed.code).toBe(1);
     expect(changed.out.failures[0]!.code).toBe('OUTPUT_CONFLICT');
-    expect(changed.out.failures[0]!.message).toMatch(/the stored run was made by tick-models@0\.2\.0 \(code [0-9a-f]{12}\); this runner has tick-models@0\.2\.0 \(code [0-9a-f]{12}\), and running it again gave different outputs/);
+    expect(changed.out.failures[0]!.message).toMatch(/the stored run was made by hyparquet-writer@[^;]+, tick-models@0\.2\.0 \(code [0-9a-f]{12}\); this runner has hyparquet-writer@[^;]+, tick-models@0\.2\.0 \(code [0-9a-f]{12}\), and running it again gave different outputs/);
   });
 
   it('swarmlab modules lists the loaded module beside the built-in ones and explains it, as text and JSON', () => {

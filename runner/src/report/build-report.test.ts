@@ -104,23 +104,42 @@ describe('the readers the report uses', { timeout: 60_000 }, () => {
     expect(some[1]?.values[0]).toBe(summary.final_metrics['arrivals.sent']);
   });
 
-  it('reads a run trace: its last row holds the final metrics, and edited bytes are refused', async () => {
+  it('reads a run trace in either format: its last row holds the final metrics, the rows are the text trace\'s, and edited bytes are refused', async () => {
     const run = manifest.runs[1] as Manifest['runs'][number];
+    expect(run.files?.map((f) => f.name)).toContain('metrics.parquet');
     const trace = await readMetricTrace(store, layout, run);
-    const rows = [...trace.rows()];
+    const rows = [];
+    for await (const row of trace.rows()) rows.push(row);
     expect(rows).toHaveLength(trace.length);
     expect(rows.at(-1)?.time).toBe(trace.endTime);
     const summary = JSON.parse(readFileSync(join(set, 'runs', run.run_id, 'summary.json'), 'utf8')) as { final_metrics: Record<string, number> };
     const served = trace.metrics.indexOf('server.served');
     expect(rows.at(-1)?.values[served]).toBe(summary.final_metrics['server.served']);
-    // The byte reader gives what Number() gives for every cell.
-    const cells = readFileSync(join(set, 'runs', run.run_id, 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
-    expect(rows.map((r) => [r.time, ...r.values])).toEqual(cells.map((c) => [c[0], ...c.slice(2)]));
-    const file = join(set, 'runs', run.run_id, 'metrics.csv');
-    const bytes = readFileSync(file);
-    writeFileSync(file, Buffer.concat([bytes, Buffer.from('1e9,1,0,0,0,0,0,0\n')]));
+
+    // The same run with the text trace: the same rows, and the byte reader gives what Number() gives for every cell.
+    const textWork = mkdtempSync(join(tmpdir(), 'swarmlab-report-text-'));
     try {
-      await expect(readMetricTrace(store, layout, run)).rejects.toMatchObject({ code: 'INVALID_OUTPUT', message: expect.stringContaining('metrics.csv: its bytes are not the ones manifest.json records') });
+      const asText = structuredClone(exp);
+      asText.spec.output = { ...asText.spec.output, trace: { level: 'complete', format: 'text' } };
+      const textStore = new FileStore(textWork);
+      const ran = await runLocal(asText, { store: textStore, registry: builtinRegistry, workers: 1 });
+      const textRun = ran.manifest.runs[1] as Manifest['runs'][number];
+      const textLayout = new ResultsLayout(`report/${ran.manifest.experiment.spec_digest.slice(0, 16)}`);
+      const textTrace = await readMetricTrace(textStore, textLayout, textRun);
+      const textRows = [];
+      for await (const row of textTrace.rows()) textRows.push(row);
+      expect(textRows).toEqual(rows);
+      const cells = readFileSync(join(textWork, textLayout.runFile(textRun.run_id, 'metrics.csv')), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+      expect(rows.map((r) => [r.time, r.seq, ...r.values])).toEqual(cells);
+    } finally {
+      rmSync(textWork, { recursive: true, force: true });
+    }
+
+    const file = join(set, 'runs', run.run_id, 'metrics.parquet');
+    const bytes = readFileSync(file);
+    writeFileSync(file, Buffer.concat([bytes, Buffer.from('1e9,1,0\n')]));
+    try {
+      await expect(readMetricTrace(store, layout, run)).rejects.toMatchObject({ code: 'INVALID_OUTPUT', message: expect.stringContaining('metrics.parquet: its bytes are not the ones manifest.json records') });
     } finally {
       writeFileSync(file, bytes);
     }

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { Manifest, ManifestRun } from '../outputs/schemas.ts';
-import { readMetricTrace, TRACE_FILE } from '../results/read-trace.ts';
+import { metricTraceFile, readMetricTrace } from '../results/read-trace.ts';
 import { readRunValues } from '../results/read-run-values.ts';
 import { readStatistics, type PointStatistics } from '../results/read-statistics.ts';
 import { API_VERSION } from '../spec/experiment.ts';
@@ -180,7 +180,7 @@ async function timeSeries(
   const perPoint = new Map<number, number>();
   for (const run of manifest.runs) {
     // A run stored without its trace (summaries only) has no course to draw.
-    if (run.status !== 'succeeded' || !run.files?.some((f) => f.name === TRACE_FILE)) continue;
+    if (run.status !== 'succeeded' || metricTraceFile(run) === undefined) continue;
     const point = pointOf(run);
     if (!points.has(point) || (perPoint.get(point) ?? 0) >= REPORT_LIMITS.seriesSeeds) continue;
     perPoint.set(point, (perPoint.get(point) ?? 0) + 1);
@@ -191,7 +191,7 @@ async function timeSeries(
     const trace = await readMetricTrace(store, layout, run);
     const columns = metrics.map((m) => trace.metrics.indexOf(m));
     const samplers = columns.map(() => new Downsampler(REPORT_LIMITS.seriesBuckets, 0, trace.endTime));
-    for (const row of trace.rows()) columns.forEach((c, i) => c >= 0 && samplers[i]?.push(row.time, row.values[c] as number));
+    for await (const row of trace.rows()) columns.forEach((c, i) => c >= 0 && samplers[i]?.push(row.time, row.values[c] as number));
     const values = pointParams.get(pointOf(run)) ?? [];
     const at = params.length === 0 ? 'all runs' : params.length === 1 ? String(values[0] ?? '') : params.map((p, i) => `${p}=${String(values[i] ?? '')}`).join(', ');
     metrics.forEach((m, i) => {

@@ -1,7 +1,7 @@
 import type { ModuleRegistry } from '../modules/registry.ts';
 import type { Manifest, ManifestRun } from '../outputs/schemas.ts';
 import { readRunFile, readRunSummary } from '../results/read-run.ts';
-import { readMetricTrace, TRACE_FILE } from '../results/read-trace.ts';
+import { metricTraceFile, readMetricTrace } from '../results/read-trace.ts';
 import { Downsampler } from './downsample.ts';
 import { describeSample } from '../results/statistics.ts';
 import type { ModuleKind } from '../spec/experiment.ts';
@@ -151,7 +151,7 @@ async function seriesFigure(
   metrics: readonly string[],
 ): Promise<FigureSpec> {
   const firstOfPoint = new Map<number, ManifestRun>();
-  for (const run of sample) if (!firstOfPoint.has(pointOf(run)) && run.files?.some((f) => f.name === TRACE_FILE)) firstOfPoint.set(pointOf(run), run);
+  for (const run of sample) if (!firstOfPoint.has(pointOf(run)) && metricTraceFile(run) !== undefined) firstOfPoint.set(pointOf(run), run);
   const all = [...firstOfPoint.values()];
   const chosen = all.length <= SERIES_POINTS ? all : Array.from({ length: SERIES_POINTS }, (_, i) => all[Math.round((i * (all.length - 1)) / (SERIES_POINTS - 1))] as ManifestRun);
   const values: { at: string; metric: string; t: number; v: number }[] = [];
@@ -159,7 +159,7 @@ async function seriesFigure(
     const trace = await readMetricTrace(store, layout, run);
     const columns = metrics.map((m) => trace.metrics.indexOf(m));
     const samplers = columns.map(() => new Downsampler(SERIES_BUCKETS, 0, trace.endTime));
-    for (const row of trace.rows()) columns.forEach((c, i) => c >= 0 && samplers[i]?.push(row.time, row.values[c] as number));
+    for await (const row of trace.rows()) columns.forEach((c, i) => c >= 0 && samplers[i]?.push(row.time, row.values[c] as number));
     const at = params.length === 0 ? 'all runs' : params.map((p) => `${p}=${String(run.params[p])}`).join(', ');
     metrics.forEach((metric, i) => {
       for (const p of samplers[i]?.result() ?? []) values.push({ at: `${at} (seed ${run.seed})`, metric, t: p.time, v: p.value });

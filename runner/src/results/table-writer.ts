@@ -1,5 +1,5 @@
 import { ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
-import { ChunkWriter } from '../outputs/chunk-writer.ts';
+import { MemoryChunkWriter } from '../outputs/chunk-writer.ts';
 import { cellFor, type Cell, type Column } from './columns.ts';
 import { csvLine } from './csv.ts';
 
@@ -20,14 +20,14 @@ export interface TableBytes {
  */
 export class TableWriter {
   readonly #columns: readonly Column[];
-  readonly #parquetChunks: ChunkWriter;
+  readonly #parquetChunks: MemoryChunkWriter;
   readonly #parquet: ParquetWriter;
   readonly #csv: Buffer[] = [];
   #batch: Cell[][] = [];
 
   constructor(columns: readonly Column[], metadata: Readonly<Record<string, string>>, createdBy: string) {
     this.#columns = columns;
-    this.#parquetChunks = new ChunkWriter();
+    this.#parquetChunks = new MemoryChunkWriter();
     const schema = schemaFromColumnData({ columnData: columns.map((c) => source(c, [])) });
     this.#parquet = new ParquetWriter({
       writer: this.#parquetChunks,

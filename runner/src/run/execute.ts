@@ -10,10 +10,14 @@ import type { Experiment } from '../spec/experiment.ts';
 import type { RunPoint } from '../spec/plan.ts';
 import { specDigest, traceOf } from '../spec/load.ts';
 import { SCHEMA_VERSION, type Summary } from '../outputs/schemas.ts';
-import { traceWriter, type RunLogSinks } from '../outputs/format-run-log.ts';
+import type { RunLogSinks } from '../outputs/format-run-log.ts';
+import { traceWriter } from '../outputs/trace-writer.ts';
+import { ALL_TRACE_FILES } from '../outputs/trace-files.ts';
+import type { StagingArea } from '../outputs/staged-file.ts';
 import { RunFiles } from '../outputs/run-files.ts';
 import { RUN_RECORD_FILE } from '../store/layout.ts';
 import { RUNNER_VERSION } from '../version.ts';
+import type { RunInputs } from './run-inputs.ts';
 
 
 export interface RunOutput {
@@ -27,10 +31,13 @@ export interface RunOutput {
 /**
  * Runs one point of the matrix in memory. Pure: the same experiment and point
  * give byte-identical files on any machine, worker count and run order.
- * With `sinks`, events.jsonl and metrics.csv are views of their memory: valid
- * until the sinks are reused.
+ * With `sinks`, a text trace's files are views of their memory: valid until
+ * the sinks are reused. With `staging`, a Parquet trace is streamed to files
+ * there as the run goes (without, it is kept in memory). `inputs` are the
+ * stored files the modules' inputs() name, already fetched and hash-checked
+ * (fetchRunInputs).
  */
-export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleRegistry, sinks?: RunLogSinks): RunOutput {
+export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleRegistry, sinks?: RunLogSinks, staging?: StagingArea, inputs?: RunInputs): RunOutput {
   const scenario = resolveScenario(exp.spec.scenario, point.params, registry);
   const rngs = new RngFactory(point.seed);
   const networks = new Map<string, Graph>();
@@ -46,6 +53,11 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
         return g;
       },
       horizon: scenario.horizon,
+      input: (name: string) => {
+        const text = inputs?.get(m.instance)?.get(name);
+        if (text === undefined) throw new SwarmlabError('RUN_FAILED', `${m.instance} asked for input ${name}, which was not fetched: its module's inputs() must name it`);
+        return text;
+      },
     };
     const runtime: ModuleRuntime = m.def.create(m.config, ctx);
     const unhandled = missingHandlers(m, runtime);
@@ -60,21 +72,19 @@ export function executeRun(exp: Experiment, point: RunPoint, registry: ModuleReg
   const sim = new Simulation(instances, scenario.horizon, scenario.latency, rngs.stream('engine', 'latency'), networks);
   // The files are written as the run goes; the log is kept only for modules that analyse it afterwards.
   const trace = traceOf(exp);
-  const writer = traceWriter(trace, sinks);
+  const writer = traceWriter(trace, sinks, staging);
   const result = sim.run(writer, instances.some((i) => i.runtime.analyze !== undefined));
-  writer.finish();
 
-  const files = new RunFiles();
-  if (trace.level === 'complete') files.set('events.jsonl', writer.sinks.events.bytes());
-  files.set('metrics.csv', writer.sinks.metrics.bytes());
+  const files = RunFiles.of(writer.finish());
   const results: Record<string, Record<string, unknown>> = {};
   for (const inst of instances) {
+    // analyze() first, so that a module's summary can report what its analysis found.
+    const extra = inst.runtime.analyze?.(result);
     const s = inst.runtime.summary?.();
     if (s) results[inst.instance] = s;
-    const extra = inst.runtime.analyze?.(result);
     if (extra) {
       for (const [name, content] of Object.entries(extra)) {
-        if (files.has(name) || name === 'summary.json' || name === RUN_RECORD_FILE) {
+        if (files.has(name) || ALL_TRACE_FILES.has(name) || name === 'summary.json' || name === RUN_RECORD_FILE) {
           throw new SwarmlabError('RUN_FAILED', `module ${inst.instance} wants to write ${name}, which another module or the runner already writes`);
         }
         files.set(name, content);

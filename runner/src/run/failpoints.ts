@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { SwarmlabError } from '../errors.ts';
 import type { RunFiles } from '../outputs/run-files.ts';
+import { TRACE_FILE_NAMES } from '../outputs/trace-files.ts';
 import type { ObjectStore } from '../store/store.ts';
 
 // Failpoints (in the spirit of etcd's gofail): named faults that tests switch
@@ -15,9 +16,10 @@ export const FAILPOINT_ENV = 'SWARMLAB_FAILPOINT';
 /** Runs on a run's files after execution and before validation; returns the files to validate. */
 export type OutputHook = (files: RunFiles) => RunFiles;
 
-/** Appended to the event log: valid JSON, but not an event line, so only the schema check can catch it. */
+/** Appended to a text event log: valid JSON, but not an event line, so only the schema check can catch it. */
 const CORRUPT_LINE = '{"t":0,"type":"corrupted-by-failpoint"}\n';
-const CORRUPT_TARGET = 'events.jsonl';
+/** Appended to a Parquet event log: the file no longer ends with its footer. */
+const CORRUPT_TAIL = 'corrupted-by-failpoint';
 
 /** A failpoint as set in SWARMLAB_FAILPOINT: what to inject, and for which global run index (every run when unset). */
 export interface Failpoint {
@@ -39,15 +41,20 @@ function armed(fp: Failpoint | undefined, kind: Failpoint['kind'], index: number
 }
 
 /**
- * `corrupt-output[:<index>]`: after execution, one line that breaks the event
- * schema is appended to the run's events.jsonl, as a module or serialisation
- * bug would.
+ * `corrupt-output[:<index>]`: after execution, the run's event log is broken
+ * as a module or serialisation bug would break it: a line that breaks the
+ * event schema appended to events.jsonl, bytes after the footer of
+ * events.parquet (a trace level without an event log gets a stray
+ * events.jsonl).
  */
 export function beforeValidateFailpoint(fp: Failpoint | undefined, index: number): OutputHook | undefined {
   if (!armed(fp, 'corrupt-output', index)) return undefined;
   return (files) => {
     const out = files.detached();
-    out.set(CORRUPT_TARGET, (files.get(CORRUPT_TARGET) ?? '') + CORRUPT_LINE);
+    const parquet = TRACE_FILE_NAMES.parquet.events;
+    const parquetLog = files.bytes(parquet);
+    if (parquetLog !== undefined) out.set(parquet, Buffer.concat([parquetLog, Buffer.from(CORRUPT_TAIL)]));
+    else out.set(TRACE_FILE_NAMES.text.events, (files.get(TRACE_FILE_NAMES.text.events) ?? '') + CORRUPT_LINE);
     return out;
   };
 }

@@ -36,21 +36,33 @@ afterEach(() => {
 });
 
 describe('runLocal worker pool', { timeout: 60_000 }, () => {
-  it('gives the same manifest digest with 1 worker (in this process) and 2 worker processes', async () => {
+  it('gives the same manifest digest with 1 worker (in this process) and 2 worker processes (the default Parquet trace)', async () => {
     const exp = parseExperimentText(spec(0));
+    expect(exp.spec.output.trace).toBeUndefined();
     const one = await runLocal(exp, { store: store(), registry: builtinRegistry, workers: 1 });
     const two = await runLocal(exp, { store: store(), registry: builtinRegistry, workers: 2 });
     expect(two.succeeded).toBe(6);
     expect(two.manifest.digest).toBe(one.manifest.digest);
   });
 
-  it('gives the same manifest digest with 1 and 2 workers at a sampled trace level', async () => {
-    const exp = parseExperimentText(spec(0));
-    exp.spec.output = { ...exp.spec.output, trace: { level: 'sampled', every: 7 } };
-    const one = await runLocal(exp, { store: store(), registry: builtinRegistry, workers: 1 });
-    const two = await runLocal(exp, { store: store(), registry: builtinRegistry, workers: 2 });
-    expect(two.succeeded).toBe(6);
-    expect(two.manifest.digest).toBe(one.manifest.digest);
+  it('gives the same manifest digest with 1 and 2 workers for every trace level and format', async () => {
+    const traces = [
+      { level: 'complete', format: 'text' },
+      { level: 'sampled', every: 7 },
+      { level: 'sampled', every: 7, format: 'text' },
+      { level: 'final' },
+    ] as const;
+    const digests = new Set<string>();
+    for (const trace of traces) {
+      const exp = parseExperimentText(spec(0));
+      exp.spec.output = { ...exp.spec.output, trace: { format: 'parquet', ...trace } };
+      const one = await runLocal(exp, { store: store(), registry: builtinRegistry, workers: 1 });
+      const two = await runLocal(exp, { store: store(), registry: builtinRegistry, workers: 2 });
+      expect(two.succeeded).toBe(6);
+      expect(two.manifest.digest, JSON.stringify(trace)).toBe(one.manifest.digest);
+      digests.add(one.manifest.digest);
+    }
+    expect(digests.size).toBe(traces.length);
   });
 
   it('a worker that dies fails only its runs in flight, is replaced, and the rest of the sweep completes', async () => {

@@ -12,10 +12,14 @@ import { runDigest } from '../outputs/digests.ts';
 import type { StoredHash } from '../outputs/manifest.ts';
 import { storedHash, storedRunProblems } from './stored-run.ts';
 import { RUNNER_VERSION } from '../version.ts';
+import { traceOf } from '../spec/load.ts';
+import { TRACE_WRITER_STAMP } from '../outputs/trace-writer-stamp.ts';
 import { executeRun } from './execute.ts';
 import { SinkPool } from '../outputs/byte-sink.ts';
+import { StagingArea } from '../outputs/staged-file.ts';
 import type { RunFiles } from '../outputs/run-files.ts';
 import type { OutputHook } from './failpoints.ts';
+import { fetchRunInputs } from './run-inputs.ts';
 
 /** This thread's output buffers, kept from run to run. */
 const sinks = new SinkPool();
@@ -69,7 +73,7 @@ export async function promoteRun(
   code: readonly CodeStamp[],
   replaceRecord = false,
 ): Promise<RunRecord> {
-  const problems = checkRunFiles(files, registry);
+  const problems = await checkRunFiles(files, registry);
   if (problems.length > 0) {
     throw new SwarmlabError('INVALID_OUTPUT', `${problems.length} problem(s): ${problems.slice(0, 5).join('; ')}`, { file: store.uriFor(layout.run(point.runId)) });
   }
@@ -150,13 +154,18 @@ export async function runAndPromote(exp: Experiment, index: number, store: Objec
   return executeAndPromote(exp, point, layout, store, opts);
 }
 
-/** The code that makes an experiment's runs: one entry per package its modules come from, by package name. */
+/**
+ * The code that makes an experiment's runs: one entry per package its
+ * modules come from, by package name, and the Parquet trace writer when the
+ * trace is written as Parquet (its bytes are in the run's files).
+ */
 export function codeOf(exp: Experiment, registry: ModuleRegistry): CodeStamp[] {
   const byPackage = new Map<string, CodeStamp>();
   for (const ref of exp.spec.scenario.modules) {
     const source = registry.entry(ref.kind, ref.module)?.source;
     if (source) byPackage.set(source.package, { package: source.package, version: source.version, digest: source.digest });
   }
+  if (traceOf(exp).format === 'parquet') byPackage.set(TRACE_WRITER_STAMP.package, TRACE_WRITER_STAMP);
   return [...byPackage.values()].sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
 }
 
@@ -166,16 +175,20 @@ function describeCode(code: readonly CodeStamp[] | undefined): string {
 
 async function executeAndPromote(exp: Experiment, point: RunPoint, layout: ExperimentLayout, store: ObjectStore, opts: RunOptions, replaceRecord = false): Promise<RunOutcome> {
   const started = new Date();
+  const inputs = await fetchRunInputs(exp, point.params, opts.registry);
   const events = sinks.acquire();
   const metrics = sinks.acquire();
+  // The trace streams to local staging files, which are checked there and only then copied to their final keys.
+  const staging = new StagingArea();
   let record: RunRecord;
   try {
-    const out = executeRun(exp, point, opts.registry, { events, metrics });
+    const out = executeRun(exp, point, opts.registry, { events, metrics }, staging, inputs);
     const files = opts.beforeValidate === undefined ? out.files : opts.beforeValidate(out.files);
     record = await promoteRun(store, layout, point, files, opts.registry, codeOf(exp, opts.registry), replaceRecord);
   } finally {
     sinks.release(events);
     sinks.release(metrics);
+    staging.remove();
   }
   const finished = new Date();
   const provenance: Provenance = {

@@ -32,24 +32,33 @@ function edit(file: string, change: (text: string) => string): void {
   writeFileSync(file, change(readFileSync(file, 'utf8')));
 }
 
+/** Changes one byte in the middle of a file, as a bad disk or a careless edit would. */
+function flipByte(file: string): void {
+  chmodSync(file, 0o644);
+  const bytes = readFileSync(file);
+  const at = bytes.length >> 1;
+  bytes[at] = (bytes[at] as number) ^ 0xff;
+  writeFileSync(file, bytes);
+}
+
 describe('resume re-checks the runs it keeps', { timeout: 60_000 }, () => {
-  it('a corrupted metrics.csv: the run is failed with OUTPUT_CONFLICT and a hint, never counted as done, and the manifest does not claim it', async () => {
+  it('a corrupted metrics.parquet: the run is failed with OUTPUT_CONFLICT and a hint, never counted as done, and the manifest does not claim it', async () => {
     const { set, store, digest } = await finishedSweep();
-    const metrics = join(set, 'runs', 'run-000002', 'metrics.csv');
-    const original = readFileSync(metrics, 'utf8');
-    edit(metrics, (t) => t.replace(/\n(\d)/, (_, d: string) => `\n${(Number(d) + 1) % 10}`));
+    const metrics = join(set, 'runs', 'run-000002', 'metrics.parquet');
+    const original = readFileSync(metrics);
+    flipByte(metrics);
 
     const again = await runLocal(exp, { store, registry: builtinRegistry, workers: 1 });
     expect(again.resumed).toBe(5);
     expect(again.succeeded).toBe(5);
     const failure = again.failures.get(2);
     expect(failure?.code).toBe('OUTPUT_CONFLICT');
-    expect(failure?.message).toMatch(/the stored run no longer matches its run\.json \(metrics\.csv: sha256 [0-9a-f]{64}, recorded [0-9a-f]{64}\)/);
+    expect(failure?.message).toMatch(/the stored run no longer matches its run\.json \(metrics\.parquet: sha256 [0-9a-f]{64}, recorded [0-9a-f]{64}\)/);
     expect(failure?.message).toContain("delete this run's folder to run it again");
     expect(again.manifest.runs[2]).toMatchObject({ status: 'failed', error: { code: 'OUTPUT_CONFLICT' } });
     expect(again.manifest.digest).not.toBe(digest);
     // Write-once: the changed bytes are reported, never overwritten.
-    expect(readFileSync(metrics, 'utf8')).not.toBe(original);
+    expect(readFileSync(metrics).equals(original)).toBe(false);
 
     // The hint works: without the run's folder, the next resume runs it again, to the first digest.
     rmSync(join(set, 'runs', 'run-000002'), { recursive: true });
@@ -61,7 +70,7 @@ describe('resume re-checks the runs it keeps', { timeout: 60_000 }, () => {
 
   it('a run file deleted: the run is run again and its file written anew (the key was free), to the same digest', async () => {
     const { set, store, digest } = await finishedSweep();
-    rmSync(join(set, 'runs', 'run-000004', 'events.jsonl'));
+    rmSync(join(set, 'runs', 'run-000004', 'events.parquet'));
     const again = await runLocal(exp, { store, registry: builtinRegistry, workers: 1 });
     expect(again.failed).toBe(0);
     expect(again.resumed).toBe(5);

@@ -5,7 +5,7 @@ import { parseExperiment } from '../spec/load.ts';
 import { openStore } from '../store/open.ts';
 import type { Experiment } from '../spec/experiment.ts';
 import type { ObjectStore } from '../store/store.ts';
-import { executeOne, type WorkerMessage, type WorkerResult } from './local-executor.ts';
+import { executeOne, type WorkerMessage, type WorkerResult } from './execute-one.ts';
 import { crashWorkerFailpoint, FAILPOINT_ENV, parseFailpoint } from './failpoints.ts';
 
 /**

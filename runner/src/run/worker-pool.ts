@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { WorkerInit, WorkerMessage, WorkerRequest, WorkerResult } from './local-executor.ts';
+import type { WorkerInit, WorkerMessage, WorkerRequest, WorkerResult } from './execute-one.ts';
 
 const ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
 /** Runs each worker has at once: one computes while the other waits on the store. */

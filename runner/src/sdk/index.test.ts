@@ -17,6 +17,9 @@ describe('swarmlab/sdk', () => {
         throw new Error('no networks');
       },
       horizon: {},
+      input: () => {
+        throw new Error('no inputs');
+      },
     });
     expect(runtime.graph).toBeInstanceOf(Graph);
   });

@@ -17,6 +17,8 @@ export type {
   ModuleRuntime,
   NetworkView,
   PolicyView,
+  RunFilesView,
+  RunInput,
   RunLog,
   ScenarioView,
   Sim,

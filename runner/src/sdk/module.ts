@@ -85,7 +85,8 @@ export interface ModuleRuntime {
   summary?(): JsonObject;
   /**
    * Post-hoc analysis over the finished run's log. Runs after the simulation
-   * and cannot affect it. Returns extra files (name -> content).
+   * and cannot affect it, and before this module's summary(), which may
+   * report what it found. Returns extra files (name -> content).
    */
   analyze?(log: RunLog): Readonly<Record<string, string>>;
 }
@@ -108,9 +109,15 @@ export interface RunLog {
   readonly metrics: MetricRows;
 }
 
-/** Read access to a run's files as text, for module checks (`verify`). A Map<string, string> is one. */
+/** Read access to a run's files as text. A Map<string, string> is one. */
 export interface TextFiles {
   get(name: string): string | undefined;
+}
+
+/** What a module's checks (`verify`) read of a finished run: its files as text, and its event log whatever the trace's format. */
+export interface RunFilesView extends TextFiles {
+  /** The executed events in order, read from the event log (none at trace levels without one). */
+  events(): AsyncIterable<SimEvent>;
 }
 
 export interface ModuleContext {
@@ -121,6 +128,35 @@ export interface ModuleContext {
   /** A network built by an earlier module. */
   network(instance: string): Graph;
   readonly horizon: { readonly time?: number; readonly events?: number };
+  /**
+   * The text of a file of an earlier run that the module's inputs() named,
+   * fetched from its store and checked against the sha256 the spec gives.
+   * Throws for a name inputs() did not declare.
+   */
+  input(name: string): string;
+}
+
+/**
+ * A file of an earlier, stored run that a module reads when it is created (a
+ * warm start from that run's state). The spec names it by the result set's
+ * URI, the run id, the file and its sha256, so the run that reads it is as
+ * reproducible as one that reads nothing: other bytes are refused.
+ */
+export interface RunInput {
+  /** What create() passes to ctx.input(). */
+  readonly name: string;
+  /** Where the reference sits in the module's config (['warmStart']); errors name its fields below it. */
+  readonly path: readonly (string | number)[];
+  /** The result set's URI, as `swarmlab run` prints it after `results:` (file://DIR or s3://BUCKET/PREFIX). */
+  readonly results: string;
+  /** The run's id in that result set (run-000003). */
+  readonly run: string;
+  /** The file's name among the run's files. */
+  readonly file: string;
+  /** The file's sha256 (lower-case hex), as the run's run.json records it. */
+  readonly sha256: string;
+  /** Checks the fetched text; returns what is wrong with it, or undefined when it can be used. */
+  check?(text: string): string | undefined;
 }
 
 /** A network as the plan sees it: declared by its module from the config alone, without building the graph. */
@@ -204,6 +240,8 @@ export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
   nodes?(config: z.output<S>): number | readonly string[];
   /** network modules: whether the config alone fixes edge from -> to (true/false), or undefined when the seed decides. */
   edge?(config: z.output<S>, from: string, to: string): boolean | undefined;
+  /** Files of earlier stored runs this instance reads at create() (ctx.input), fetched and hash-checked before the run. */
+  inputs?(config: z.output<S>): readonly RunInput[];
   create(config: z.output<S>, ctx: ModuleContext): ModuleRuntime;
   /**
    * What the module publishes, for the catalogue (`swarmlab modules NAME`) and
@@ -214,7 +252,7 @@ export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
   /** Schemas of the extra JSON files analyze() writes, checked before they are promoted. */
   readonly outputs?: Readonly<Record<string, z.ZodType>>;
   /** Extra integrity checks on a finished run's files; returns problems found. */
-  verify?(files: TextFiles): string[];
+  verify?(files: RunFilesView): string[] | Promise<string[]>;
   /** The module's views in the experiment's report, from a sample of its runs (panels.ts). */
   readonly panels?: PanelsHook;
 }

@@ -8,10 +8,11 @@ import { tinySpec } from '../testing/tiny-spec.ts';
 import { poissonSource } from '../modules/builtin/queue/source.ts';
 import { serviceQueue } from '../modules/builtin/queue/server.ts';
 import { admissionControl } from '../modules/builtin/queue/admission.ts';
+import { withTextTrace } from '../testing/text-trace.ts';
 
 describe('testModule (swarmlab/sdk/testing)', () => {
   it('draws what the module draws in a run with the same seed and instance name', () => {
-    const exp = parseExperimentText(tinySpec());
+    const exp = withTextTrace(parseExperimentText(tinySpec()));
     const point = plan(exp)[0]!;
     const events = executeRun(exp, point, builtinRegistry).files.get('events.jsonl')!.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; time: number });
     const firstGenerate = events.find((e) => e.type === 'generate')!;

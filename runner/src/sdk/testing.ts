@@ -11,6 +11,7 @@ import { validateExperiment } from '../modules/check-sweep.ts';
 import { executeRun } from '../run/execute.ts';
 import { sha256 } from '../spec/canonical.ts';
 import type { Summary } from '../outputs/schemas.ts';
+import { withTextTrace } from '../testing/text-trace.ts';
 
 // The test helper for module authors (`swarmlab/sdk/testing`): one module
 // instance, created as a run creates it, fed events by hand, with no
@@ -27,6 +28,8 @@ export interface HarnessOptions<S extends z.ZodObject> {
   /** Networks the module may ask for with ctx.network(name). */
   readonly networks?: Readonly<Record<string, Graph>>;
   readonly horizon?: { readonly time?: number; readonly events?: number };
+  /** The texts ctx.input(name) returns, by input name (what a run fetches from the store for the module's inputs()). */
+  readonly inputs?: Readonly<Record<string, string>>;
 }
 
 /** An intent the module emitted, and the logical time it emitted it at. */
@@ -80,6 +83,11 @@ export class ModuleHarness<S extends z.ZodObject = z.ZodObject> {
         return g;
       },
       horizon: opts.horizon ?? {},
+      input: (name: string) => {
+        const text = opts.inputs?.[name];
+        if (text === undefined) throw new Error(`${instance} asked for input ${name}; pass it in the harness options (inputs: { ${name}: text })`);
+        return text;
+      },
     });
     const self = this;
     this.sim = {
@@ -190,7 +198,7 @@ export interface ScenarioRun {
   readonly params: Readonly<Record<string, unknown>>;
   /** summary.json of the run: final metrics, and each module's summary under `results`. */
   readonly summary: Summary;
-  /** Every file of the run (events.jsonl, metrics.csv, summary.json and the modules' own), as text. */
+  /** Every file of the run (events.jsonl, metrics.csv, summary.json and the modules' own), as text: the trace is written as text whatever the spec's format. */
   readonly files: ReadonlyMap<string, string>;
 }
 
@@ -200,7 +208,8 @@ export interface ScenarioRun {
  * them: checked at plan time like `swarmlab plan`, no store, no files.
  */
 export function runScenario(experiment: string | object, modules: readonly ModuleDefinition[] = []): ScenarioRun[] {
-  const exp = typeof experiment === 'string' ? parseExperimentText(experiment) : parseExperiment(experiment);
+  // The files are given as text, so the trace is written as text whatever the spec's format.
+  const exp = withTextTrace(typeof experiment === 'string' ? parseExperimentText(experiment) : parseExperiment(experiment));
   const registry = builtinRegistry.with(modules.map((def) => ({ def, source: { package: 'test', version: '0.0.0', digest: sha256('test') } })));
   validateExperiment(exp, registry);
   return plan(exp).map((point) => {
@@ -208,3 +217,4 @@ export function runScenario(experiment: string | object, modules: readonly Modul
     return { index: point.index, seed: point.seed, params: point.params, summary: out.summary, files: out.files.texts() };
   });
 }
+

@@ -15,6 +15,8 @@ export const API_GROUP = 'swarmlab.io';
 export const API_GROUP_VERSION = 'v1alpha1';
 export const API_VERSION = `${API_GROUP}/${API_GROUP_VERSION}`;
 export const DEFAULT_MAX_RUNS = 100_000;
+/** The largest block of runs one pod may be given (spec.execution.runsPerPod). */
+export const MAX_RUNS_PER_POD = 10_000;
 
 /** Attaches the schema node a structural CRD should use where zod's own JSON Schema would not be structural. */
 function crd<T extends z.ZodType>(schema: T, node: Record<string, unknown>): T {
@@ -196,7 +198,7 @@ export const Toleration = strictObject({
   .describe('A Kubernetes toleration for run pods.');
 
 export const Execution = strictObject({
-    parallelism: z.number().int().min(1).max(10_000).optional().describe('Runs at once (local: worker processes, default all cores; cluster: Job parallelism).'),
+    parallelism: z.number().int().min(1).max(10_000).optional().describe('Local: worker processes, default all cores. Cluster: pods at once (Job parallelism), each running its block of runs (runsPerPod) on as many workers as it requests CPUs.'),
     retries: z.number().int().min(0).max(10).default(0).describe('Retries per failed run (cluster: Job backoffLimitPerIndex).'),
     maxFailedRuns: z
       .number()
@@ -205,6 +207,15 @@ export const Execution = strictObject({
       .max(10_000_000)
       .optional()
       .describe('Failure budget: once more runs than this have failed, the rest are not started and the experiment fails (cluster: Job maxFailedIndexes). Unset: every run is tried.'),
+    runsPerPod: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_RUNS_PER_POD)
+      .optional()
+      .describe(
+        'Cluster: runs each pod runs, a contiguous block of the run matrix, through a pool of worker processes sized to the pod\'s CPU request (local runs ignore it). Unset: chosen from the sweep size and parallelism (docs/operator.md). Not part of the spec digest: it decides which pod runs a run, never what the run writes.',
+      ),
     suspend: z.boolean().optional().describe('Cluster: pause the experiment; running runs are stopped and no new ones start until set back to false.'),
     activeDeadlineSeconds: z.number().int().min(1).max(31_536_000).optional().describe('Cluster: wall-clock limit for a Job of the experiment, after which its runs are stopped and counted failed.'),
     ttlSecondsAfterFinished: z.number().int().min(0).max(31_536_000).optional().describe('Cluster: delete finished Jobs (and their pods) this long after they finish; results stay in the store.'),
@@ -233,12 +244,19 @@ export const TRACE_LEVELS = ['complete', 'sampled', 'final'] as const;
 export const TraceLevel = z.enum(TRACE_LEVELS);
 export type TraceLevel = z.infer<typeof TraceLevel>;
 
+export const TRACE_FORMATS = ['parquet', 'text'] as const;
+export const TraceFormat = z.enum(TRACE_FORMATS);
+export type TraceFormat = z.infer<typeof TraceFormat>;
+
 export const Trace = strictObject({
     level: TraceLevel.default('complete').describe(
-      'complete: every executed event (events.jsonl) and the metrics after every event (metrics.csv), the audit trail; sampled: no event log, the metrics row in force at every `every` time units or after every `every` events, and the last; final: no event log, the last metrics row only.',
+      'complete: every executed event (the event log) and the metrics after every event, the audit trail; sampled: no event log, the metrics row in force at every `every` time units or after every `every` events, and the last; final: no event log, the last metrics row only.',
     ),
     every: z.number().positive().optional().describe('sampled: the sampling interval, in time units or executed events (see unit). Required with sampled, refused otherwise.'),
     unit: z.enum(['time', 'events']).optional().describe('sampled: what every counts, logical time (default) or executed events.'),
+    format: TraceFormat.default('parquet').describe(
+      'parquet: events.parquet and metrics.parquet, typed columns compressed with zstd (readable by pandas, polars, DuckDB and Arrow); text: events.jsonl and metrics.csv, what `swarmlab export` writes from a Parquet trace byte for byte.',
+    ),
   })
   .superRefine((t, ctx) => {
     if (t.level === 'sampled' && t.every === undefined) ctx.addIssue({ code: 'custom', path: ['every'], message: 'level sampled needs every: the interval between metrics rows (time units, or events with unit: events)' });
@@ -255,14 +273,15 @@ export const RunTrace = z
     level: TraceLevel,
     every: z.number().positive().optional().describe('sampled: the interval between rows.'),
     unit: z.enum(['time', 'events']).optional().describe('sampled: what every counts.'),
+    format: TraceFormat.optional().describe('The files\' format (absent: text, as before schema 2.3.0).'),
   })
   .strict()
-  .describe('The trace this run wrote: complete (events.jsonl and a metrics row per event), sampled or final (metrics.csv only).');
+  .describe('The trace this run wrote: complete (an event log and a metrics row per event), sampled or final (metrics only), as Parquet or text.');
 export type RunTrace = z.infer<typeof RunTrace>;
 
 export const Output = strictObject({
     store: z.string().min(1).max(1024).default('file://./results').describe('Object store URI: file://<dir> or s3://<bucket>/<prefix>.'),
-    trace: Trace.optional().describe('Trace level of every run (default: complete).'),
+    trace: Trace.optional().describe('Trace level and format of every run (default: complete, parquet).'),
   })
   .describe('Where validated outputs go, and how much of each run\'s course they hold.');
 

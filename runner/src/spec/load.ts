@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { SwarmlabError, formatPath } from '../errors.ts';
-import { Experiment, type RunTrace } from './experiment.ts';
+import { Experiment, type RunTrace, type TraceFormat } from './experiment.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
 import { checkKubectlReading } from './kubectl-yaml.ts';
 
@@ -81,19 +81,26 @@ function issueAt(issue: z.core.$ZodIssue, prefix: ReadonlyArray<PropertyKey>): {
 
 /**
  * The digest of everything that determines run outputs: the scenario, the
- * sweep and the trace level. Execution hints and the store do not change
- * results, so they are out. The complete trace, the default, is left out so
- * that specs written before trace levels keep their digest.
+ * sweep and the trace (level and format). Execution hints and the store do
+ * not change results, so they are out: spec.execution.runsPerPod among them,
+ * which only decides which pod runs a run (a run's id, seed and bytes come
+ * from its index alone), so a sweep resumed with another block size keeps
+ * its result set and skips the runs already promoted. What runners wrote
+ * before trace levels and formats, the complete trace as text, leaves the
+ * trace out, so that such specs keep their digest; the default Parquet
+ * trace is in it.
  */
 export function specDigest(exp: Experiment): string {
-  const trace = traceOf(exp);
-  return sha256(canonicalJson({ name: exp.metadata.name, scenario: exp.spec.scenario, sweep: exp.spec.sweep, ...(trace.level === 'complete' ? {} : { trace }) }));
+  const { format, ...trace } = traceOf(exp);
+  const digested = format === 'text' ? trace : { ...trace, format };
+  return sha256(canonicalJson({ name: exp.metadata.name, scenario: exp.spec.scenario, sweep: exp.spec.sweep, ...(trace.level === 'complete' && format === 'text' ? {} : { trace: digested }) }));
 }
 
-/** The spec's trace level with its defaults filled in. */
-export function traceOf(exp: Experiment): RunTrace {
+/** The spec's trace level and format with their defaults filled in. */
+export function traceOf(exp: Experiment): RunTrace & { readonly format: TraceFormat } {
   const t = exp.spec.output.trace;
-  if (t === undefined || t.level === 'complete') return { level: 'complete' };
-  if (t.level === 'final') return { level: 'final' };
-  return { level: 'sampled', every: t.every as number, unit: t.unit ?? 'time' };
+  const format = t?.format ?? 'parquet';
+  if (t === undefined || t.level === 'complete') return { level: 'complete', format };
+  if (t.level === 'final') return { level: 'final', format };
+  return { level: 'sampled', every: t.every as number, unit: t.unit ?? 'time', format };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileStore } from './file-store.ts';
 import { openStore } from './open.ts';
+import { StagingArea } from '../outputs/staged-file.ts';
 
 describe('FileStore', () => {
   const store = () => new FileStore(mkdtempSync(join(tmpdir(), 'swarmlab-store-')));
@@ -14,6 +15,28 @@ describe('FileStore', () => {
     expect(await s.putIfAbsent('a/b.txt', 'one')).toBe('identical');
     await expect(s.putIfAbsent('a/b.txt', 'two')).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT' });
     expect((await s.get('a/b.txt'))?.toString()).toBe('one');
+  });
+
+  it('writes a final key from a staged file: copied, not loaded; the same file again is a no-op, another one a conflict', async () => {
+    const s = store();
+    const staging = new StagingArea();
+    try {
+      const staged = (text: string, name: string) => {
+        const f = staging.file(name);
+        f.append(Buffer.from(text));
+        return f.finish();
+      };
+      const one = staged('one'.repeat(1000), 'one');
+      expect(await s.putIfAbsent('runs/r/events.parquet', one)).toBe('created');
+      expect((await s.get('runs/r/events.parquet'))?.equals(one.read())).toBe(true);
+      expect(await s.stat('runs/r/events.parquet')).toEqual({ size: one.size, sha256: one.sha256 });
+      expect(await s.putIfAbsent('runs/r/events.parquet', staged('one'.repeat(1000), 'again'))).toBe('identical');
+      await expect(s.putIfAbsent('runs/r/events.parquet', staged('two'.repeat(1000), 'two'))).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT' });
+      expect((await s.get('runs/r/events.parquet'))?.equals(one.read())).toBe(true);
+      expect(await s.list('')).toEqual(['runs/r/events.parquet']);
+    } finally {
+      staging.remove();
+    }
   });
 
   it('lets only one of many concurrent writers create a key', async () => {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SwarmlabError } from '../errors.ts';
 import { createHash } from 'node:crypto';
-import { checkKey, toBuffer, type ObjectStore, type StoredObject } from './store.ts';
+import { checkKey, isFileBody, toBuffer, type FileBody, type ObjectStore, type StoredObject } from './store.ts';
 
 /** A directory as an object store. Write-once uses link(2), which fails atomically if the name exists. */
 export class FileStore implements ObjectStore {
@@ -28,24 +28,24 @@ export class FileStore implements ObjectStore {
   // the main one used a third as much CPU as it did). The methods stay async
   // to fit ObjectStore.
 
-  async putIfAbsent(key: string, body: string | Uint8Array): Promise<'created' | 'identical'> {
+  async putIfAbsent(key: string, body: string | Uint8Array | FileBody): Promise<'created' | 'identical'> {
     checkKey(key);
     return this.#writing(key, () => this.#putIfAbsent(key, body));
   }
 
-  #putIfAbsent(key: string, body: string | Uint8Array): 'created' | 'identical' {
-    const bytes = toBuffer(body);
+  #putIfAbsent(key: string, body: string | Uint8Array | FileBody): 'created' | 'identical' {
     const path = join(this.root, key);
     // Write the full content under a temp name, then link it into place: a
     // reader never sees a partial file and a second writer gets EEXIST.
     const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-    writeCreatingDirs(tmp, bytes);
+    if (isFileBody(body)) copyCreatingDirs(body.path, tmp);
+    else writeCreatingDirs(tmp, toBuffer(body));
     try {
       linkSync(tmp, path);
       return 'created';
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (readFileSync(path).equals(bytes)) return 'identical';
+      if (isFileBody(body) ? statSync(path).size === body.size && hashFile(path) === body.sha256 : readFileSync(path).equals(toBuffer(body))) return 'identical';
       throw new SwarmlabError('OUTPUT_CONFLICT', `final key ${key} already holds different bytes; it is never overwritten`, { file: this.uriFor(key) });
     } finally {
       rmSync(tmp, { force: true });
@@ -83,8 +83,15 @@ export class FileStore implements ObjectStore {
   }
 
   async stat(key: string): Promise<StoredObject | undefined> {
-    const bytes = await this.get(key);
-    return bytes === undefined ? undefined : { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+    checkKey(key);
+    const path = join(this.root, key);
+    // Hashed a block at a time: a run's trace may be larger than the memory a run is given.
+    try {
+      return { size: statSync(path).size, sha256: hashFile(path) };
+    } catch (e) {
+      if (isAbsent(e)) return undefined;
+      throw e;
+    }
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -124,6 +131,30 @@ export class FileStore implements ObjectStore {
       });
     }
   }
+}
+
+/** Copies a file (the kernel copies it, not this process's memory), creating the directory when it is missing. */
+function copyCreatingDirs(from: string, to: string): void {
+  try {
+    copyFileSync(from, to, constants.COPYFILE_EXCL);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    makeDirs(dirname(to));
+    copyFileSync(from, to, constants.COPYFILE_EXCL);
+  }
+}
+
+/** A file's sha256, read a block at a time. */
+function hashFile(path: string): string {
+  const hash = createHash('sha256');
+  const block = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (let n; (n = readSync(fd, block, 0, block.length, null)) > 0; ) hash.update(block.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /** Writes a file, creating its directory only when it is missing (most writes go to one that exists). */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { SwarmlabError } from '../errors.ts';
-import { checkKey, toBuffer, type ObjectStore, type StoredObject } from './store.ts';
+import { checkKey, isFileBody, toBuffer, type FileBody, type ObjectStore, type StoredObject } from './store.ts';
 
 export interface S3Location {
   readonly bucket: string;
@@ -61,14 +62,18 @@ export class S3Store implements ObjectStore {
     return `s3://${this.loc.bucket}/${this.full(key)}`;
   }
 
-  async putIfAbsent(key: string, body: string | Uint8Array, sha256?: string): Promise<'created' | 'identical'> {
-    const bytes = toBuffer(body);
+  async putIfAbsent(key: string, body: string | Uint8Array | FileBody, sha256?: string): Promise<'created' | 'identical'> {
+    const file = isFileBody(body) ? body : undefined;
+    const bytes = isFileBody(body) ? undefined : toBuffer(body);
     // S3 rejects the upload (400 BadDigest) if what arrived is not these bytes.
-    const checksum = Buffer.from(sha256 ?? createHash('sha256').update(bytes).digest('hex'), 'hex').toString('base64');
+    const hex = file?.sha256 ?? sha256 ?? createHash('sha256').update(bytes as Buffer).digest('hex');
+    const checksum = Buffer.from(hex, 'hex').toString('base64');
     for (let attempt = 0; ; attempt++) {
       try {
         const { sdk, client } = await this.connect();
-        await client.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Body: bytes, IfNoneMatch: '*', ChecksumSHA256: checksum }));
+        // A file is streamed from disk (a new stream for each attempt), with its length: one PUT, never the whole file in memory.
+        const upload = file ? { Body: createReadStream(file.path), ContentLength: file.size } : { Body: bytes };
+        await client.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), ...upload, IfNoneMatch: '*', ChecksumSHA256: checksum }));
         return 'created';
       } catch (e) {
         const status = httpStatus(e);
@@ -78,8 +83,12 @@ export class S3Store implements ObjectStore {
           continue;
         }
         if (status !== 412) throw this.wrap(e, key);
-        const existing = await this.get(key);
-        if (existing?.equals(bytes)) return 'identical';
+        if (file) {
+          // The stored object's checksum when S3 kept one, else its bytes hashed.
+          const stored = await this.stat(key);
+          const storedHex = stored?.sha256 ?? (await this.get(key).then((b) => (b === undefined ? undefined : createHash('sha256').update(b).digest('hex'))));
+          if (stored?.size === file.size && storedHex === file.sha256) return 'identical';
+        } else if ((await this.get(key))?.equals(bytes as Buffer)) return 'identical';
         throw new SwarmlabError('OUTPUT_CONFLICT', `final key ${key} already holds different bytes; it is never overwritten`, { file: this.uriFor(key) });
       }
     }

@@ -5,9 +5,10 @@ export interface ObjectStore {
   /**
    * Writes a final key once. Returns 'created' or 'identical'; throws
    * OUTPUT_CONFLICT on different bytes. A store that can verify what it
-   * received checks it against `sha256` (hex) when given.
+   * received checks it against `sha256` (hex) when given. A FileBody is read
+   * from its file as it is sent, never whole.
    */
-  putIfAbsent(key: string, body: string | Uint8Array, sha256?: string): Promise<'created' | 'identical'>;
+  putIfAbsent(key: string, body: string | Uint8Array | FileBody, sha256?: string): Promise<'created' | 'identical'>;
   /** Writes a key that may be replaced (provenance, manifest). */
   put(key: string, body: string | Uint8Array): Promise<void>;
   /** The key's bytes, or undefined when it does not exist. */
@@ -30,6 +31,17 @@ export interface StoredObject {
   readonly size: number;
   /** Absent when the store keeps no full-object SHA-256 for the key (it was not written with one). */
   readonly sha256?: string;
+}
+
+/** A final key's body in a local file (a run's staged trace): its size and sha256 are known before it is sent. */
+export interface FileBody {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export function isFileBody(body: string | Uint8Array | FileBody): body is FileBody {
+  return typeof body === 'object' && !(body instanceof Uint8Array);
 }
 
 export function toBuffer(body: string | Uint8Array): Buffer {

@@ -4,12 +4,12 @@ import { validateExperiment } from '../modules/check-sweep.ts';
 import { parseExperiment } from '../spec/load.ts';
 
 /** The error `swarmlab plan` reports for a scenario of modules (and a sweep), or undefined when it accepts it. */
-export function planError(modules: unknown[], sweep: Record<string, unknown> = {}): SwarmlabError | undefined {
+export function planError(modules: unknown[], sweep: Record<string, unknown> = {}, horizon: Record<string, number> = { time: 100 }): SwarmlabError | undefined {
   const exp = parseExperiment({
     apiVersion: 'swarmlab.io/v1alpha1',
     kind: 'Experiment',
     metadata: { name: 'plan-error' },
-    spec: { scenario: { modules, horizon: { time: 100 } }, sweep },
+    spec: { scenario: { modules, horizon }, sweep },
   });
   try {
     validateExperiment(exp, builtinRegistry);

@@ -51,8 +51,8 @@ export interface Transition {
 }
 
 /** Fixed-size ring buffer of past transitions; sampling draws from the learner's own stream. */
-export class ReplayBuffer {
-  private readonly items: Transition[] = [];
+export class ReplayBuffer<T = Transition> {
+  private readonly items: T[] = [];
   private head = 0;
   readonly capacity: number;
 
@@ -64,7 +64,7 @@ export class ReplayBuffer {
     return this.items.length;
   }
 
-  push(t: Transition): void {
+  push(t: T): void {
     if (this.capacity === 0) return;
     if (this.items.length < this.capacity) this.items.push(t);
     else {
@@ -73,10 +73,10 @@ export class ReplayBuffer {
     }
   }
 
-  sample(rng: Rng, n: number): Transition[] {
-    const out: Transition[] = [];
+  sample(rng: Rng, n: number): T[] {
+    const out: T[] = [];
     if (this.items.length === 0) return out;
-    for (let i = 0; i < n; i++) out.push(this.items[rng.int(this.items.length)] as Transition);
+    for (let i = 0; i < n; i++) out.push(this.items[rng.int(this.items.length)] as T);
     return out;
   }
 

@@ -1,16 +1,10 @@
 import { defineModule, expectInstance, intent, IntentRefused, on, type JsonObject, z } from 'swarmlab/sdk';
-import { QLearner, qLearningSchema } from '../../../lib/qlearning/qlearning.ts';
-import { ACTIONS, GLOBALLY_BLOCKED } from './common.ts';
+import { qLearningSchema } from '../../../lib/qlearning/qlearning.ts';
+import { ACTIONS, GLOBALLY_BLOCKED, PASSIVE } from './common.ts';
 import { Action, Alert, Outcome } from './events.ts';
-
-/** The original system's deterministic stage rules, used as the learner's starting Q-values. */
-const RULES: Record<string, (typeof ACTIONS)[number]> = {
-  crash: 'restart',
-  cpu: 'scale_up',
-  memory: 'restart',
-  errors: 'rollback',
-  slow: 'noop',
-};
+import { FailureMemory, memoryOverrideSchema } from './memory.ts';
+import { modesSchema, RecoveryPolicy, type LearningMode } from './policy.ts';
+import { buildProofLog, PROOF_LOG_FILE } from './proof-log.ts';
 
 export const cicdAgentConfig = z
   .object({
@@ -35,85 +29,114 @@ export const cicdAgentConfig = z
       .default({ noop: 0, restart: 0.1, scale_up: 0.2, scale_down: 0.05, rollback: 0.3 })
       .describe('Cost subtracted from the reward of each executed action.'),
     rogueRate: z.number().min(0).max(1).default(0).describe('Stress test: chance a decision proposes a globally blocked destructive action instead.'),
+    modes: modesSchema
+      .prefault({})
+      .describe('Per environment: deterministic (greedy, epsilon 0, no Q updates) or adaptive (epsilon-greedy Q-learning). learning.freeze makes every environment deterministic.'),
+    memory: memoryOverrideSchema.prefault({}).describe('Memory override: the agent blocks itself (noop) on an app with too many recent failures or too high an instability score.'),
   })
   .strict();
 
 interface Decision {
   readonly state: string;
   readonly proposed: string;
+  /** Whether the outcome teaches the learner (adaptive mode and the learner's own choice was tried). */
+  readonly learns: boolean;
 }
 
 /**
- * The recovery agent: on each alert it picks an action by epsilon-greedy
- * Q-learning over (environment, signature), proposes it with the softmax
- * confidence, and learns from the executor's outcome or from a gate's
- * refusal. It never executes anything: the gates and the executor decide.
+ * The recovery agent: on each alert it picks an action over (environment,
+ * signature), greedily in a deterministic environment and by epsilon-greedy
+ * Q-learning in an adaptive one, and proposes it with the softmax confidence;
+ * its memory of the app may override the choice with noop (the agent is then
+ * BLOCKED). It learns, in adaptive environments only, from the executor's
+ * outcome or a gate's refusal. It never executes anything: the gates and the
+ * executor decide. Its analysis writes the proof log.
  */
 export const cicdRecoveryAgent = defineModule({
   kind: 'agent',
   name: 'cicd-recovery-agent',
-  publishes: { metrics: { decisions: 'Actions proposed.', refusals: 'Proposed actions a gate refused.', epsilon: 'Current exploration rate.', meanReward: 'Mean reward over outcomes and refusals so far.' } },
-  version: '1.0.0',
-  description: 'Q-learning recovery agent over noop, restart, scale_up, scale_down and rollback, proposing actions with a confidence; freeze mode for exact replays.',
+  publishes: {
+    metrics: {
+      decisions: 'Actions proposed.',
+      refusals: 'Proposed actions a gate refused.',
+      epsilon: 'Current exploration rate.',
+      meanReward: 'Mean reward over outcomes and refusals so far.',
+      memoryBlocks: 'Decisions the memory override turned into noop.',
+      blocked: '1 while the agent is BLOCKED (its last decision was overridden by its memory), else 0.',
+    },
+    files: { [PROOF_LOG_FILE]: 'The proof log (JSONL): the run\'s story from onboarding to recovery, one entry per step with time, source and justification.' },
+  },
+  version: '2.0.0',
+  description: 'Recovery agent over noop, restart, scale_up, scale_down and rollback: deterministic in stage, Q-learning in dev and prod (freeze mode: deterministic everywhere), a memory override that blocks it on unstable apps; writes the proof log.',
   config: cicdAgentConfig,
   events: { handles: [Alert, Outcome, IntentRefused], emits: [{ event: Action, to: 'environments' }] },
   validate: (config, scenario) => expectInstance(scenario, config.environments, ['environments'], ['cicd-environments']),
   create(config, ctx) {
-    const prior = (state: string): number[] => {
-      const sig = state.slice(state.indexOf(':') + 1);
-      const row = ACTIONS.map(() => 0);
-      const rule = RULES[sig];
-      if (rule) row[ACTIONS.indexOf(rule)] = config.prior;
-      return row;
-    };
-    const learner = new QLearner(ACTIONS.length, config.learning, ctx.rng('learner'), prior);
+    const policy = new RecoveryPolicy(config.learning, config.modes, { prior: config.prior, temperature: config.temperature, rng: ctx.rng('learner') });
+    const memory = new FailureMemory(config.memory);
     const rogue = ctx.rng('rogue');
     const pending = new Map<number, Decision>();
     let decisions = 0;
     let refusals = 0;
     let outcomes = 0;
     let rewardSum = 0;
+    let memoryBlocks = 0;
+    let blocked = false;
     const proposed: Record<string, number> = {};
+    const byMode: Record<LearningMode, number> = { deterministic: 0, adaptive: 0 };
+    let proof: { entries: number; breakdown: Record<string, number> } | undefined;
     const learn = (d: Decision, executed: string, reward: number, next: string | undefined) => {
-      const a = ACTIONS.indexOf((executed === 'observe' ? 'noop' : executed) as (typeof ACTIONS)[number]);
-      if (a >= 0) learner.update({ state: d.state, action: a, reward, next });
       rewardSum += reward;
+      if (d.learns) policy.learn(d.state, executed, reward, next);
     };
     return {
       handle: {
         ...on(Alert, (alert, _e, sim) => {
-          const state = `${alert.env}:${alert.signature}`;
-          const c = learner.choose(state);
-          let action: string = ACTIONS[c.action]!;
-          let confidence = learner.confidence(state, c.action, config.temperature);
+          const c = policy.choose(alert.env, alert.signature);
+          const { state, mode: m } = c;
+          byMode[m]++;
+          let action: string = c.action;
+          let confidence = c.confidence;
           if (config.rogueRate > 0 && rogue.bernoulli(config.rogueRate)) {
             action = rogue.pick(GLOBALLY_BLOCKED);
             confidence = 1;
           }
+          const app = `${alert.env}/${alert.app}`;
+          memory.recordAlert(app, sim.now);
+          const a = memory.assess(app, sim.now);
+          const override = a.block !== undefined && !PASSIVE.includes(action);
+          blocked = override;
+          if (override) memoryBlocks++;
           const id = decisions++;
           proposed[action] = (proposed[action] ?? 0) + 1;
-          pending.set(id, { state, proposed: action });
+          pending.set(id, { state, proposed: action, learns: m === 'adaptive' && !override });
+          const gates: JsonObject[] = override
+            ? [{ gate: `${ctx.instance}/memory`, decision: 'rewrite', from: action, to: 'noop', code: 'MEMORY_OVERRIDE', reason: `agent BLOCKED: ${a.block}`, recentFailures: a.recentFailures, instability: a.instability }]
+            : [];
           sim.emit(
             intent(Action, config.environments, {
               decision: id,
               env: alert.env,
               app: alert.app,
-              action,
+              action: override ? 'noop' : action,
               proposed: action,
               confidence,
               explored: c.explored,
               state,
+              decidedAt: sim.now,
+              mode: m,
               signals: alert.signals,
               context: alert.context,
-              gates: [],
+              gates: gates as { gate: string; decision: 'pass' | 'rewrite' }[],
             }),
           );
         }),
-        ...on(Outcome, (outcome) => {
+        ...on(Outcome, (outcome, _e, sim) => {
           const d = pending.get(outcome.decision);
           if (!d) return;
           pending.delete(outcome.decision);
           outcomes++;
+          if (outcome.executed !== 'none') memory.recordOutcome(`${outcome.env}/${outcome.app}`, sim.now, outcome.resolved, !PASSIVE.includes(outcome.executed));
           const r = config.rewards;
           let reward = outcome.resolved ? r.resolved : r.unresolved;
           reward -= config.actionCost[outcome.executed] ?? 0;
@@ -131,55 +154,26 @@ export const cicdRecoveryAgent = defineModule({
           learn(d, action.data.action, config.rewards.refused, undefined);
         }),
       },
-      metrics: () => ({ decisions, refusals, epsilon: learner.epsilon, meanReward: outcomes + refusals > 0 ? rewardSum / (outcomes + refusals) : 0 }),
+      metrics: () => ({ decisions, refusals, epsilon: policy.epsilon, meanReward: outcomes + refusals > 0 ? rewardSum / (outcomes + refusals) : 0, memoryBlocks, blocked: blocked ? 1 : 0 }),
       summary: () => ({
-        frozen: learner.frozen,
+        frozen: policy.frozen,
+        state: blocked ? 'BLOCKED' : 'IDLE',
         decisions,
+        decisionsByMode: { ...byMode },
         refusals,
-        updates: learner.updates,
+        memoryBlocks,
+        updates: policy.updates,
         proposed: { ...proposed },
-        qTable: learner.snapshot(),
+        qTable: policy.snapshot(),
         actions: [...ACTIONS],
+        ...(proof ? { proofLog: { file: PROOF_LOG_FILE, entries: proof.entries, breakdown: proof.breakdown } } : {}),
       }),
-      analyze: (log) => ({ 'proof_log.jsonl': proofLog(log.events, ctx.instance, config.environments) }),
+      // Runs before summary(), which reports the log's event breakdown.
+      analyze: (log) => {
+        const built = buildProofLog(log.events, { agent: ctx.instance, environments: config.environments });
+        proof = { entries: built.entries, breakdown: built.breakdown };
+        return { [PROOF_LOG_FILE]: built.text };
+      },
     };
   },
 });
-
-/**
- * The proof log: for every decision, one line per gate decision, then one line
- * for the executed or refused action with its reason. Built from the event log
- * after the run, so it proves what the scheduler actually did.
- */
-export function proofLog(events: readonly { time: number; type: string; source: string; target: string; payload: JsonObject }[], agent: string, environments: string): string {
-  const lines: string[] = [];
-  const write = (o: JsonObject) => lines.push(JSON.stringify(o));
-  const gateLines = (t: number, id: number, gates: readonly (JsonObject & { gate: string; decision: string })[]) => {
-    for (const { gate, decision: verdict, ...rest } of gates) write({ t, event: 'GATE_DECISION', id, gate, verdict, ...rest });
-  };
-  for (const e of events) {
-    if (e.type === Action.type && e.target === environments) {
-      const p = Action.payload.parse(e.payload);
-      gateLines(e.time, p.decision, p.gates);
-      write({ t: e.time, event: 'ACTION_EXECUTED', id: p.decision, env: p.env, app: p.app, proposed: p.proposed, action: p.action, confidence: p.confidence, gates: p.gates.map((g) => g.gate) });
-    } else if (e.type === IntentRefused.type && e.target === agent) {
-      const refusal = IntentRefused.payload.parse(e.payload);
-      const p = Action.payload.parse(refusal.intent.payload);
-      gateLines(e.time, p.decision, p.gates);
-      write({ t: e.time, event: 'GATE_DECISION', id: p.decision, gate: refusal.policy, verdict: 'refuse', code: refusal.code ?? null, reason: refusal.reason });
-      write({
-        t: e.time,
-        event: 'ACTION_REFUSED',
-        id: p.decision,
-        env: p.env,
-        app: p.app,
-        proposed: p.proposed,
-        action: p.action,
-        gate: refusal.policy,
-        code: refusal.code ?? null,
-        reason: refusal.reason,
-      });
-    }
-  }
-  return lines.length ? `${lines.join('\n')}\n` : '';
-}

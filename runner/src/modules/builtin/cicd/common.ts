@@ -83,4 +83,4 @@ export function asActionPayload(p: JsonObject): ActionPayload {
 }
 
 /** Module names of the governance gates (the policies that review actions). */
-export const CICD_GATES = ['cicd-global-block', 'cicd-allowlist', 'cicd-cooldown', 'cicd-repetition', 'cicd-prerequisite', 'cicd-uncertainty', 'cicd-signal-conflict'] as const;
+export const CICD_GATES = ['cicd-rl-intake', 'cicd-global-block', 'cicd-allowlist', 'cicd-cooldown', 'cicd-repetition', 'cicd-prerequisite', 'cicd-uncertainty', 'cicd-signal-conflict'] as const;

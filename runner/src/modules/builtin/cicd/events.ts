@@ -47,7 +47,9 @@ export const Alert = defineEvent(
   z.object({
     env: z.string(),
     app: z.string(),
-    signature: z.enum(['crash', 'errors', 'cpu', 'memory', 'slow']).describe('The first anomaly in the order down, errors, cpu, memory, slow.'),
+    signature: z
+      .enum(['crash', 'errors', 'cpu', 'memory', 'slow', 'spike'])
+      .describe('The first anomaly every sensor confirms, in the order down, errors, cpu, memory, slow; spike when only some sensors see one.'),
     signals,
     context: appContext,
   }),
@@ -70,6 +72,8 @@ export const Action = defineEvent(
     confidence: z.number(),
     explored: z.boolean(),
     state: z.string().describe('The learner\'s state, env:signature.'),
+    decidedAt: z.number().describe('Logical time of the decision (the gates review it then; the executor gets it after the dispatch latency).'),
+    mode: z.enum(['deterministic', 'adaptive']).optional().describe('The learning mode of the decision\'s environment; absent when the action does not come from a learner.'),
     signals,
     context: appContext,
     gates: z.array(gateEntry).describe('The gate trail, appended to by each gate.'),
@@ -81,6 +85,8 @@ export const Outcome = defineEvent(
   'outcome',
   z.object({
     decision: z.number().int(),
+    env: z.string(),
+    app: z.string(),
     state: z.string(),
     proposed: z.string(),
     executed: z.string().describe('The action executed; `none` when the executor refused it.'),
@@ -98,8 +104,62 @@ export const ActionExecuted = defineEvent(
   'The executor ran an action (stateful gates count them).',
 );
 
+/** What the injector can send: runtime events (deploy, scale) and failures. */
+export const INJECT_KINDS = ['deploy', 'scale', 'crash', 'cpu_overload', 'memory_overload', 'slow_deploy', 'false_alarm'] as const;
+/** Injected kinds that are normal operation rather than a failure. */
+export const RUNTIME_KINDS: readonly string[] = ['deploy', 'scale'];
+
 export const Inject = defineEvent(
   'inject',
-  z.object({ kind: z.enum(['deploy', 'crash', 'cpu_overload', 'memory_overload', 'slow_deploy', 'false_alarm']), env: z.string(), app: z.string() }),
-  'A deploy, failure or false alarm hits an app.',
+  z.object({
+    kind: z.enum(INJECT_KINDS),
+    env: z.string(),
+    app: z.string(),
+    cpu: z.number().min(0).max(1).optional().describe('cpu_overload: the CPU utilisation it drives the app to (default 0.95).'),
+    memory: z.number().min(0).max(1).optional().describe('memory_overload: the memory utilisation it drives the app to (default 0.96).'),
+    replicas: z.number().int().min(1).optional().describe('scale: the replica count to scale to.'),
+  }),
+  'A runtime event (deploy, scale), failure or false alarm hits an app.',
+);
+
+const appSpecFields = {
+  name: z.string(),
+  repoUrl: z.string(),
+  runtime: z.string(),
+  environment: z.string(),
+};
+
+export const Onboard = defineEvent(
+  'onboard',
+  z.object({ request: z.number().int(), ...appSpecFields }),
+  'An application onboarding request arrives, as submitted (not yet validated).',
+);
+
+const onboardingIssue = z.object({ field: z.string(), code: z.string(), message: z.string() });
+export type OnboardingIssue = z.infer<typeof onboardingIssue>;
+
+const appSpec = z
+  .object({ ...appSpecFields, replicas: z.number().int().min(1), healthCheck: z.string(), specVersion: z.string() })
+  .describe('The generated app_spec: the validated request filled in from the template.');
+export type AppSpec = z.infer<typeof appSpec>;
+
+export const OnboardingChecked = defineEvent(
+  'onboarding.checked',
+  z.object({
+    request: z.number().int(),
+    name: z.string(),
+    environment: z.string(),
+    passed: z.boolean(),
+    issues: z.array(onboardingIssue).describe('Every rule the request breaks; empty when it passed.'),
+    spec: appSpec.optional().describe('The generated app_spec, when the request passed.'),
+  }),
+  'The deterministic validation of an onboarding request: passed with the generated spec, or refused with every issue.',
+);
+
+export const AppDeploy = defineEvent('app.deploy', z.object({ request: z.number().int(), spec: appSpec }), 'Deploy an onboarded application into its environment.');
+
+export const ExecutorRefused = defineEvent(
+  'executor.refused',
+  z.object({ seq: z.number().int().describe('Sequence number of the refused action event.'), decision: z.number().int(), source: z.string(), env: z.string(), app: z.string(), action: z.string(), reason: z.string() }),
+  'The executor refused an action that reached it (not from the agent, unknown action or app); recorded for the proof log.',
 );

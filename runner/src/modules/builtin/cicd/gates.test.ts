@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Intent, JsonObject, ModuleDefinition, Verdict, z } from 'swarmlab/sdk';
 import { testModule, type ModuleHarness } from 'swarmlab/sdk/testing';
-import { allowlistGate, conflictGate, cooldownGate, globalBlockGate, prerequisiteGate, repetitionGate, uncertaintyGate } from './gates.ts';
+import { allowlistGate, conflictGate, cooldownGate, globalBlockGate, prerequisiteGate, repetitionGate, rlIntakeGate, uncertaintyGate } from './gates.ts';
 import { ACTIONS, GLOBALLY_BLOCKED } from './common.ts';
 
 function gate<S extends z.ZodObject>(def: ModuleDefinition<S>, config?: z.input<S>): ModuleHarness<S> {
@@ -39,10 +39,27 @@ const rewrittenTo = (v: Verdict) => (v.allow && v.intent ? (v.intent.payload as 
 
 describe('governance gates', () => {
   it('every gate passes other intent types untouched', () => {
-    for (const def of [globalBlockGate, allowlistGate, cooldownGate, repetitionGate, prerequisiteGate, uncertaintyGate, conflictGate]) {
+    for (const def of [rlIntakeGate, globalBlockGate, allowlistGate, cooldownGate, repetitionGate, prerequisiteGate, uncertaintyGate, conflictGate]) {
       const g = gate(def as unknown as ModuleDefinition);
       expect(review(g, { type: 'telemetry', target: 'monitor', payload: { action: 'drop_database' }, source: 'environments' })).toEqual({ allow: true });
     }
+  });
+
+  it('RL intake (Gate 1): accepts actions from the agent only, marking them RL_INTAKE_VALIDATED; any other source is DEMO_MODE_BLOCK', () => {
+    const g = gate(rlIntakeGate);
+    const ok = review(g, action());
+    expect(ok.allow && (ok.intent?.payload as JsonObject).gates).toEqual([{ gate: 'cicd-rl-intake', decision: 'pass', code: 'RL_INTAKE_VALIDATED', reason: 'action proposed by the RL decision layer (agent)' }]);
+    // An entity inside the agent instance is the agent too.
+    expect(allowed(review(g, { ...action(), source: 'agent/learner' }))).toBe(true);
+    for (const source of ['injector', 'operator-script', 'environments', 'agents']) {
+      const v = review(g, { ...action(), source });
+      expect(code(v)).toBe('DEMO_MODE_BLOCK');
+      expect(v.allow ? '' : v.reason).toContain(`action from ${source}, not from the RL decision layer`);
+    }
+    // The accepted agents are configurable; a noop from a stranger is refused as well.
+    const two = gate(rlIntakeGate, { agents: ['blue', 'green'] });
+    expect(allowed(review(two, { ...action(), source: 'green' }))).toBe(true);
+    expect(code(review(two, { ...action({ action: 'noop' }), source: 'agent' }))).toBe('DEMO_MODE_BLOCK');
   });
 
   it('global block refuses every blocked destructive action in every environment, and extra ones, but nothing else', () => {

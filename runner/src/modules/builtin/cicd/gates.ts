@@ -1,4 +1,4 @@
-import { defineModule, on, type EventContracts, type Intent, type JsonObject, type ModuleRuntime, type Verdict, z } from 'swarmlab/sdk';
+import { defineModule, expectInstance, instanceOf, on, type EventContracts, type Intent, type JsonObject, type ModuleRuntime, type Verdict, z } from 'swarmlab/sdk';
 import { ActionExecuted } from './events.ts';
 import { ACTIONS, ENVIRONMENTS, GLOBALLY_BLOCKED, PASSIVE, asActionPayload, type ActionPayload } from './common.ts';
 
@@ -12,7 +12,7 @@ import { ACTIONS, ENVIRONMENTS, GLOBALLY_BLOCKED, PASSIVE, asActionPayload, type
  */
 
 type Decision =
-  | { readonly kind: 'pass' }
+  | { readonly kind: 'pass'; readonly code?: string; readonly reason?: string }
   | { readonly kind: 'refuse'; readonly code: string; readonly reason: string; readonly detail?: JsonObject }
   | { readonly kind: 'rewrite'; readonly to: string; readonly code: string; readonly reason: string; readonly detail?: JsonObject };
 
@@ -35,7 +35,8 @@ interface ExecutedNotice {
 }
 
 interface GateCore {
-  decide(p: ActionPayload, now: number): Decision;
+  /** `source` is the instance that emitted the intent. */
+  decide(p: ActionPayload, now: number, source: string): Decision;
   /** Stateful gates learn of actions the executor ran through `action.executed` notices. */
   executed?(n: ExecutedNotice): void;
 }
@@ -53,8 +54,8 @@ function gateRuntime(instance: string, intentType: string, core: GateCore): Modu
       reviewed++;
       const raw = intent.payload ?? {};
       const p = asActionPayload(raw);
-      const d = core.decide(p, view.now);
-      const { source: _source, ...plain } = intent;
+      const { source, ...plain } = intent;
+      const d = core.decide(p, view.now, instanceOf(source));
       if (d.kind === 'refuse') {
         refused++;
         byCode[d.code] = (byCode[d.code] ?? 0) + 1;
@@ -62,7 +63,7 @@ function gateRuntime(instance: string, intentType: string, core: GateCore): Modu
       }
       const entry: JsonObject =
         d.kind === 'pass'
-          ? { gate: instance, decision: 'pass' }
+          ? { gate: instance, decision: 'pass', ...(d.code === undefined ? {} : { code: d.code }), ...(d.reason === undefined ? {} : { reason: d.reason }) }
           : { gate: instance, decision: 'rewrite', from: p.action, to: d.to, code: d.code, reason: d.reason, ...(d.detail ?? {}) };
       if (d.kind === 'pass') passed++;
       else {
@@ -79,6 +80,35 @@ function gateRuntime(instance: string, intentType: string, core: GateCore): Modu
     summary: () => ({ reviewed, passed, refused, rewritten, byCode: { ...byCode } }),
   };
 }
+
+/**
+ * Gate 1, the RL intake gate: remediation actions are accepted only from the
+ * recovery agent(s) named in `agents`; any other source (a direct call to the
+ * executor) is refused as DEMO_MODE_BLOCK, and an accepted one is marked
+ * RL_INTAKE_VALIDATED in the trail.
+ */
+export const rlIntakeGate = defineModule({
+  kind: 'policy',
+  name: 'cicd-rl-intake',
+  version: '1.0.0',
+  description: 'Gate 1: only the recovery agent may propose actions; any other source is refused (DEMO_MODE_BLOCK), the agent\'s are marked RL_INTAKE_VALIDATED.',
+  config: z
+    .object({ ...common, agents: z.array(z.string().min(1)).min(1).max(16).default(['agent']).describe('Recovery agent instances whose actions are accepted.') })
+    .strict(),
+  dependsOn: (c) => c.after,
+  events: gateEvents,
+  publishes: gatePublishes,
+  validate: (config, scenario) => config.agents.flatMap((a, i) => expectInstance(scenario, a, ['agents', i], ['cicd-recovery-agent'])),
+  create(config, ctx) {
+    const agents = new Set(config.agents);
+    return gateRuntime(ctx.instance, config.intentType, {
+      decide(_p, _now, source) {
+        if (agents.has(source)) return { kind: 'pass', code: 'RL_INTAKE_VALIDATED', reason: `action proposed by the RL decision layer (${source})` };
+        return { kind: 'refuse', code: 'DEMO_MODE_BLOCK', reason: `action from ${source}, not from the RL decision layer (${[...agents].join(', ')}): direct calls to the executor are blocked` };
+      },
+    });
+  },
+});
 
 export const globalBlockGate = defineModule({
   kind: 'policy',
@@ -307,4 +337,4 @@ export const conflictGate = defineModule({
   },
 });
 
-export const gateModules = [globalBlockGate, allowlistGate, cooldownGate, repetitionGate, prerequisiteGate, uncertaintyGate, conflictGate];
+export const gateModules = [rlIntakeGate, globalBlockGate, allowlistGate, cooldownGate, repetitionGate, prerequisiteGate, uncertaintyGate, conflictGate];

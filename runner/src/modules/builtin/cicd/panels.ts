@@ -1,10 +1,11 @@
 import { groupValues, intervalPlot, pointLabel, type Panel, type PanelInput } from 'swarmlab/sdk';
 
 // The CI/CD self-healing views: how incidents healed over time, refusals by
-// gate, and MTTR and recovery success per environment.
+// gate, and MTTR, uptime and recovery success per environment.
 
 interface EnvironmentsSummary {
   mttrByEnvironment?: Record<string, number | null>;
+  uptimeByEnvironment?: Record<string, number | null>;
   recoverySuccessRate?: number | null;
 }
 
@@ -21,6 +22,10 @@ export function cicdPanels(input: PanelInput): Panel[] {
     input.runs.flatMap((run) => Object.entries(env(run).mttrByEnvironment ?? {}).map(([e, v]) => ({ run, e, v }))),
     ({ run, e, v }) => [pointLabel(input.params, run), e, v ?? undefined],
   );
+  const uptime = groupValues(
+    input.runs.flatMap((run) => Object.entries(env(run).uptimeByEnvironment ?? {}).map(([e, v]) => ({ run, e, v }))),
+    ({ run, e, v }) => [pointLabel(input.params, run), e, v ?? undefined],
+  );
   const success = groupValues(input.runs, (run) => [pointLabel(input.params, run), 'all environments', env(run).recoverySuccessRate ?? undefined]);
   const gates = input.instances.filter((i) => i.kind === 'policy').map((i) => i.instance);
   const refusals = groupValues(
@@ -30,7 +35,13 @@ export function cicdPanels(input: PanelInput): Panel[] {
   const incidents = ['incidents', 'resolved', 'open'].map((k) => `${input.instance}.${k}`);
   return [
     { title: 'Healing timeline: incidents, resolved and open over logical time', note: 'The first seed of each point drawn in the report\'s time series.', series: { metrics: incidents } },
-    {
+    refusals.length === 0
+      ? {
+          title: 'Refusals and rewrites by gate (mean per run, by code)',
+          note: 'No gate refused or rewrote an action in these runs.',
+          table: { columns: ['gate', 'refusals and rewrites per run'], rows: gates.length > 0 ? gates.map((g) => [g, 0]) : [['(no gate in the scenario)', 0]] },
+        }
+      : {
       title: 'Refusals and rewrites by gate (mean per run, by code)',
       plot: {
         width: 360,
@@ -45,6 +56,7 @@ export function cicdPanels(input: PanelInput): Panel[] {
       },
     },
     { title: 'MTTR per environment (mean, 95% CI)', plot: intervalPlot(input, mttr, { x: xTitle, y: 'mean time to recovery', group: 'environment' }) },
+    { title: 'Uptime per environment (mean, 95% CI)', note: 'Share of app-time not crashed; environments with no app are left out.', plot: intervalPlot(input, uptime, { x: xTitle, y: 'uptime', group: 'environment' }) },
     {
       title: 'Recovery success rate (mean, 95% CI)',
       note: 'The environments module records the success rate of recovery actions over all environments; per environment it records MTTR only.',

@@ -7,6 +7,7 @@ import { builtinRegistry } from '../../../modules/builtin-registry.ts';
 import { planError } from '../../../testing/plan-error.ts';
 import { FailureAnalysis } from './analysis.ts';
 import { floodLevel } from './hazard.ts';
+import { withTextTrace } from '../../../testing/text-trace.ts';
 
 interface Ev {
   time: number;
@@ -54,7 +55,7 @@ spec:
 }
 
 function runOne(text: string, index = 0) {
-  const exp = parseExperimentText(text);
+  const exp = withTextTrace(parseExperimentText(text));
   return executeRun(exp, planRun(exp, index), builtinRegistry);
 }
 
@@ -111,7 +112,7 @@ describe('flood infrastructure', () => {
 });
 
 describe('flood-overload scenario', () => {
-  const exp = parseExperimentText(readFileSync(new URL('../../../../../scenarios/flood-overload.yaml', import.meta.url), 'utf8'));
+  const exp = withTextTrace(parseExperimentText(readFileSync(new URL('../../../../../scenarios/flood-overload.yaml', import.meta.url), 'utf8')));
   const runs = plan(exp).map((p) => ({ p, out: executeRun(exp, p, builtinRegistry) }));
 
   it('raising coordinator latency increases the number of failed services on a fixed seed set', () => {
@@ -128,7 +129,7 @@ describe('flood-overload scenario', () => {
     expect(highest).toBeGreaterThan(lowest);
   });
 
-  it('writes a failure analysis that matches its schema and the event log', () => {
+  it('writes a failure analysis that matches its schema and the event log', async () => {
     for (const { out } of runs.slice(0, 5)) {
       const analysis = FailureAnalysis.parse(JSON.parse(out.files.get('failure_analysis.json') as string));
       const evs = events(out.files.get('events.jsonl') as string);
@@ -151,14 +152,31 @@ describe('flood-overload scenario', () => {
       }
       expect(analysis.attention.label).toBe('interpretive, not predictive');
       expect(out.files.get('failure_analysis.md')).toContain('interpretive, not predictive');
-      expect(builtinRegistry.get('agent', 'flood-infrastructure')?.verify?.(out.files)).toEqual([]);
+      expect(await builtinRegistry.get('agent', 'flood-infrastructure')?.verify?.(out.files)).toEqual([]);
+    }
+  });
+
+  it('checks the analysis against the event log through the trace reader, in either format', async () => {
+    const verify = builtinRegistry.get('agent', 'flood-infrastructure')!.verify!;
+    const { p, out } = runs.find((r) => (r.out.summary.results.infra as { failedServices: number }).failedServices > 0)!;
+    const parquetExp = structuredClone(exp);
+    parquetExp.spec.output = { ...parquetExp.spec.output, trace: { level: 'complete', format: 'parquet' } };
+    const parquet = executeRun(parquetExp, p, builtinRegistry);
+    expect(parquet.files.has('events.parquet')).toBe(true);
+    for (const files of [out.files, parquet.files]) {
+      expect(await verify(files)).toEqual([]);
+      const analysis = JSON.parse(files.get('failure_analysis.json') as string) as { timeline: { to: string }[] };
+      const edited = files.detached();
+      edited.set('failure_analysis.json', JSON.stringify({ ...analysis, timeline: analysis.timeline.filter((t) => t.to !== 'failed') }));
+      const failed = analysis.timeline.filter((t) => t.to === 'failed').length;
+      expect(await verify(edited)).toEqual([`failure_analysis.json lists 0 failures, the event log has ${failed}`]);
     }
   });
 
   it('the same run twice gives byte-identical files', () => {
     const again = executeRun(exp, runs[3]!.p, builtinRegistry);
     expect(again.files.names()).toEqual(runs[3]!.out.files.names());
-    for (const [name, content] of runs[3]!.out.files.entries()) expect(again.files.bytes(name)?.equals(content), name).toBe(true);
+    for (const name of runs[3]!.out.files.names()) expect(again.files.bytes(name)?.equals(runs[3]!.out.files.bytes(name)!), name).toBe(true);
   });
 
   it('metrics.csv holds every service\'s stress and resource levels', () => {

@@ -7,10 +7,10 @@ export const meshCoordinatorConfig = z
     mode: z
       .enum(['auto', 'reset', 'explore'])
       .default('auto')
-      .describe('Intervention: reset (clear the Q-tables of the worst agents), explore (raise every agent\'s epsilon for a while), auto (reset above resetThreshold, explore otherwise).'),
-    resetThreshold: z.number().positive().default(1.2).describe('auto mode: prediction error above which it resets rather than explores.'),
+      .describe('Intervention: reset (clear the Q-tables of the worst agents), explore (raise every agent\'s epsilon for a while), auto (reset when psi is below psiThreshold, explore otherwise).'),
+    psiThreshold: z.number().min(0).max(1).default(0.5).describe('auto mode: psi (evenness of the agents\' rewards) below which the surprise is blamed on the worst agents and they are reset; at or above it the whole swarm explores.'),
     worstFraction: z.number().min(0).max(1).default(0.2).describe('Share of agents (worst interval reward first, at least one) a reset clears.'),
-    exploreEpsilon: z.number().min(0).max(1).default(0.5).describe('Epsilon agents use during an explore intervention.'),
+    exploreEpsilon: z.number().min(0).max(1).default(0.5).describe('Epsilon agents use during an explore intervention when the swarm is fully coherent; it is scaled by coherence C.'),
     exploreDuration: z.number().positive().default(30).describe('How long an explore intervention lasts.'),
     smoothing: z.number().min(0).max(1).default(0.3).describe('Weight of the newest interval in the exponentially smoothed expectation.'),
     errorFloor: z.number().positive().default(0.1).describe('Smallest expectation magnitude the prediction error is relative to.'),
@@ -24,6 +24,8 @@ interface Intervention {
   readonly time: number;
   readonly kind: 'reset' | 'explore';
   readonly predictionError: number;
+  readonly psi: number;
+  readonly coherence: number;
   readonly agents: number[];
   [key: string]: string | number | number[];
 }
@@ -33,12 +35,24 @@ interface Intervention {
  * compares the swarm's mean reward with its smoothed expectation; the
  * relative prediction error PE = |actual - expected| / max(|expected|, floor)
  * above the threshold triggers an intervention sent to the agents as intents.
+ * Which one, in auto mode, is the swarm measures' call (swarm-state.ts): with
+ * psi low, a few agents fell behind the rest, and their tables are reset
+ * (the original's Nigredo); with psi high, the swarm was surprised as one,
+ * and it explores (Albedo), the harder the more coherent it is, since a
+ * coherent swarm has bet on the same providers.
  */
 export const meshCoordinator = defineModule({
   kind: 'agent',
   name: 'mesh-coordinator',
-  publishes: { metrics: { predictionError: 'Relative error of the last prediction of the swarm reward.', expectation: 'Expected swarm reward.', swarmReward: 'Last interval\'s swarm reward.', interventions: 'Interventions so far.' } },
-  version: '1.0.0',
+  publishes: {
+    metrics: {
+      predictionError: 'Relative error of the last prediction of the swarm reward.',
+      expectation: 'Expected swarm reward.',
+      swarmReward: 'Last interval\'s swarm reward.',
+      interventions: 'Interventions so far.',
+    },
+  },
+  version: '2.0.0',
   description: 'Aggregates agent performance each interval and intervenes (reset or explore) when its prediction error exceeds a threshold.',
   config: meshCoordinatorConfig,
   validate: (config, scenario) => expectInstance(scenario, config.router, ['router'], ['mesh-router']),
@@ -48,6 +62,7 @@ export const meshCoordinator = defineModule({
     let intervals = 0;
     let quietUntil = -1;
     let lastReward = 0;
+
     const interventions: Intervention[] = [];
     const peHistory: number[] = [];
     let maxPe = 0;
@@ -60,6 +75,9 @@ export const meshCoordinator = defineModule({
           intervals++;
           if (typeof actual !== 'number') return;
           lastReward = actual;
+          const psi = typeof e.payload.psi === 'number' ? e.payload.psi : 1;
+          const coherence = typeof e.payload.coherence === 'number' ? e.payload.coherence : 1;
+
           if (expected === undefined) {
             expected = actual;
             pe = 0;
@@ -70,7 +88,7 @@ export const meshCoordinator = defineModule({
           peHistory.push(pe);
           maxPe = Math.max(maxPe, pe);
           if (pe > config.threshold && intervals > config.warmup && interval >= quietUntil) {
-            const kind = config.mode === 'auto' ? (pe > config.resetThreshold ? 'reset' : 'explore') : config.mode;
+            const kind = config.mode === 'auto' ? (psi < config.psiThreshold ? 'reset' : 'explore') : config.mode;
             let agents: number[] = [];
             if (kind === 'reset') {
               const scores = (e.payload.agents as (number | null)[])
@@ -84,10 +102,10 @@ export const meshCoordinator = defineModule({
               sim.emit({
                 type: 'intervene',
                 target: config.router,
-                payload: { kind: 'explore', epsilon: config.exploreEpsilon, duration: config.exploreDuration, predictionError: pe },
+                payload: { kind: 'explore', epsilon: config.exploreEpsilon * coherence, duration: config.exploreDuration, predictionError: pe },
               });
             }
-            interventions.push({ interval, time: sim.now, kind, predictionError: pe, agents });
+            interventions.push({ interval, time: sim.now, kind, predictionError: pe, psi, coherence, agents });
             quietUntil = interval + 1 + config.cooldown;
           }
           expected = expected + config.smoothing * (actual - expected);

@@ -50,15 +50,27 @@ export const meshProvidersConfig = z
     });
   });
 
+/** The instants (> 0) at which some degradation starts or ends, in order. */
+export function changeTimes(degradations: readonly { from: number; until?: number | undefined }[]): number[] {
+  const times = new Set<number>();
+  for (const d of degradations) {
+    if (d.from > 0) times.add(d.from);
+    if (d.until !== undefined) times.add(d.until);
+  }
+  return [...times].sort((a, b) => a - b);
+}
+
 /**
  * A pool of AI providers. Load is the number of requests in flight; a request
  * finds its provider's latency and price raised by the current utilisation,
- * and is rejected when the provider is at capacity.
+ * and is rejected when the provider is at capacity. Its router gets the
+ * catalogue with the load model at the start and a status (effective
+ * capacity, degradation factors) whenever a degradation starts or ends.
  */
 export const meshProviders = defineModule({
   kind: 'agent',
   name: 'mesh-providers',
-  version: '1.0.0',
+  version: '2.0.0',
   description: 'AI providers with latency, price and capacity that respond to load, with injectable degradations.',
   config: meshProvidersConfig,
   validate: (config, scenario) => expectInstance(scenario, config.router, ['router'], ['mesh-router']),
@@ -91,10 +103,19 @@ export const meshProviders = defineModule({
       list.length = w;
     };
 
+    // What a router may know of the pool at time t: the effective capacity and the degradation factors.
+    const statusAt = (t: number): JsonObject[] =>
+      config.providers.map((p, i) => {
+        const f = factors(i, t);
+        return { capacity: Math.floor(p.capacity * f.cap), latencyFactor: f.lat, priceFactor: f.price };
+      });
+
     return {
       start(sim) {
         const catalogue = config.providers.map((p) => ({ name: p.name, latency: p.latency, price: p.price, capacity: p.capacity }));
-        sim.emit({ type: 'catalogue', target: config.router, payload: { pool: ctx.instance, providers: catalogue } });
+        sim.emit({ type: 'catalogue', target: config.router, payload: { pool: ctx.instance, providers: catalogue, congestion: config.congestion, surge: config.surge, status: statusAt(0) } });
+        // The pool announces every change of a provider's state when it happens (a status page), before any request of that instant.
+        for (const t of changeTimes(config.degradations)) sim.emit({ type: 'status', target: config.router, delay: t, priority: -1, payload: { providers: statusAt(t) } });
       },
       handle: {
         route(e, sim) {

@@ -1,29 +1,43 @@
-import { type ConfigIssue, defineModule, expectInstance, expectNetwork, isNetwork, type JsonObject, type Sim, z } from 'swarmlab/sdk';
-import { QLearner, qLearningSchema, swarmDivergence } from '../../../lib/qlearning/qlearning.ts';
-import { DecisionLedger, verifyLedger, type LedgerSeal } from './ledger.ts';
+import { type ConfigIssue, defineModule, expectInstance, expectNetwork, isNetwork, type RunInput, z } from 'swarmlab/sdk';
+import { qLearningSchema } from '../../../lib/qlearning/qlearning.ts';
+import { verifyLedger, type LedgerSeal } from './ledger.ts';
 import { meshPanels } from './panels.ts';
+import { HEURISTICS } from './heuristics.ts';
+import { DEFAULT_QTABLES_FILE, QTablesFile, qtablesProblem } from './qtables.ts';
+import { SwarmRouter } from './swarm-router.ts';
 
-interface CatalogueEntry {
-  readonly name: string;
-  readonly latency: number;
-  readonly price: number;
-  readonly capacity: number;
-}
+export const STRATEGIES = ['q-learning', ...HEURISTICS] as const;
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case sha256 hex digest (64 characters)');
+
+const WarmStart = z
+  .object({
+    results: z.string().min(1).max(1024).describe('URI of the result set holding the earlier run, as swarmlab run printed it after results: (file://DIR or s3://BUCKET/PREFIX).'),
+    run: z.string().regex(/^run-\d+$/, 'must be a run id like run-000003').describe('The earlier run\'s id.'),
+    file: z.string().min(1).max(128).default(DEFAULT_QTABLES_FILE).describe('Its Q-tables file.'),
+    sha256: sha256Hex.describe('sha256 of that file, as the run\'s run.json records it: any other bytes are refused.'),
+  })
+  .strict();
 
 export const meshRouterConfig = z
   .object({
     strategy: z
-      .enum(['q-learning', 'cheapest', 'least-latency'])
+      .enum(STRATEGIES)
       .default('q-learning')
-      .describe('q-learning: a swarm of learning agents; cheapest / least-latency: the static baseline router.'),
-    agents: z.number().int().min(1).max(1000).default(10).describe('Routing agents (ids "0".."n-1", the nodes of the gossip network).'),
+      .describe('q-learning: a swarm of learning agents; the others are heuristic routers: weighted-round-robin (by capacity), cheapest-free and least-latency-free (the cheapest / lowest expected latency provider with free capacity), random.'),
+    agents: z.number().int().min(1).max(1000).default(10).describe('Routing agents (ids "0".."n-1", the nodes of the gossip network); each client\'s requests go to agent client mod n.'),
     providers: z.string().min(1).default('providers').describe('Provider pool instance requests are routed to.'),
-    network: z.string().min(1).optional().describe('Network instance whose edges carry gossip between agents.'),
-    gossipInterval: z.number().min(0).default(10).describe('Logical time between Q-table gossip rounds (0 = no gossip).'),
+    network: z.string().min(1).optional().describe('Network instance whose edges carry gossip between agents (q-learning).'),
+    gossipInterval: z.number().min(0).default(10).describe('Logical time between Q-table gossip rounds (0 = no gossip; q-learning only).'),
     gossipMix: z.number().min(0).max(1).default(0.5).describe('Weight of a neighbour\'s Q-values when merging gossip.'),
-    coordinator: z.string().min(1).optional().describe('Swarm coordinator instance that receives a performance report every interval.'),
+    coordinator: z.string().min(1).optional().describe('Swarm coordinator instance that receives a performance report every interval (q-learning).'),
     interval: z.number().positive().default(10).describe('Reporting interval; also the width of one Merkle root of the decision log.'),
-    learning: qLearningSchema({ learningRate: 0.1, discount: 0.9, epsilon: 0.2, epsilonDecay: 0.999, epsilonMin: 0.02, replayCapacity: 200, replayBatch: 4 })
+    episodes: z.number().int().min(1).max(1000).default(1).describe('Training episodes: the time horizon is cut into this many equal episodes; epsilon decays once per episode, and each episode\'s metrics go to summary.json.'),
+    learning: qLearningSchema({ learningRate: 0.1, discount: 0, epsilon: 0.3, epsilonDecay: 0.8, epsilonMin: 0.01, replayCapacity: 200, replayBatch: 4 })
+      .extend({
+        epsilonDecay: z.number().min(0).max(1).default(0.8).describe('Epsilon is multiplied by this at the end of every episode.'),
+        initialValue: z.number().default(0.5).describe('Q-value of a provider never tried in an observation: below a typical served reward, above a rejection.'),
+      })
       .prefault({})
       .describe('Q-learning parameters of every agent.'),
     reward: z
@@ -36,37 +50,63 @@ export const meshRouterConfig = z
       })
       .strict()
       .prefault({})
-      .describe('Multi-objective reward: 1 - latency and cost penalties when served, `failure` when rejected.'),
-    loadBuckets: z.array(z.number().positive()).max(16).default([15, 30, 45]).describe('Thresholds of an agent\'s estimate of total request rate; its bucket is the Q-learning state.'),
+      .describe('Multi-objective reward: 1 - latency and cost penalties when served, `failure` when rejected. Its mean per request is the score every strategy is compared on.'),
+    psiScale: z.number().positive().default(0.1).describe('Spread of the agents\' interval rewards at which the swarm measure psi is 1/e.'),
     decisionLog: z.string().max(128).default('decisions.jsonl').describe('Tamper-evident decision log file ("" = none).'),
+    qtables: z.string().max(128).default(DEFAULT_QTABLES_FILE).describe('File the final Q-tables are written to (q-learning; "" = none).'),
+    warmStart: WarmStart.optional().describe('Start every agent from the Q-tables of an earlier run in a store (agent i takes table i mod the number stored), instead of from scratch.'),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.network !== undefined && c.gossipInterval > 0 && c.strategy !== 'q-learning') {
-      ctx.addIssue({ code: 'custom', path: ['gossipInterval'], message: 'a static router has no Q-tables to gossip; set gossipInterval: 0' });
-    }
+    if (c.warmStart !== undefined && c.strategy !== 'q-learning') ctx.addIssue({ code: 'custom', path: ['warmStart'], message: `a ${c.strategy} router has no Q-tables to start from` });
   });
-
-interface Pending {
-  readonly agent: number;
-  readonly state: string;
-  readonly action: number;
-}
+export type MeshRouterConfig = z.output<typeof meshRouterConfig>;
 
 /**
- * A swarm of routing agents. Each agent owns one Q-table over (load bucket ->
- * provider), picks epsilon-greedily, learns from the response's multi-objective
- * reward with experience replay, gossips its table to network neighbours, and
- * obeys the coordinator's interventions. Every decision goes to the hash-chained log.
+ * A swarm of routing agents. Learning agents (q-learning) observe every
+ * provider's discretised latency, price and free capacity, pick
+ * epsilon-greedily, learn from the response's multi-objective reward with
+ * experience replay, gossip their tables to network neighbours, and obey the
+ * coordinator's interventions. A heuristic router applies one fixed rule to
+ * the same observations. Every decision goes to the hash-chained log.
  */
 export const meshRouter = defineModule({
   kind: 'agent',
   name: 'mesh-router',
   panels: meshPanels,
-  version: '1.0.0',
-  description: 'Routing agents choosing AI providers by Q-learning (or a static cheapest / least-latency baseline), with gossip and a tamper-evident decision log.',
+  version: '2.0.0',
+  description: 'Routing agents choosing AI providers by Q-learning over provider observations (or a heuristic: weighted round robin, cheapest or least-latency with free capacity, random), in episodes, with gossip, Q-table outputs and warm starts, and a tamper-evident decision log.',
   config: meshRouterConfig,
+  publishes: {
+    metrics: {
+      requests: 'Requests received so far.',
+      served: 'Requests served.',
+      rejected: 'Requests rejected.',
+      fillRate: 'Served share of answered requests.',
+      avgCost: 'Mean cost of a served request.',
+      avgLatency: 'Mean latency of a served request.',
+      score: 'Mean reward per answered request: the multi-objective score.',
+      tailScore: 'The score over the last quarter of the episodes (0 before it starts).',
+      tailFillRate: 'Fill rate over the last quarter of the episodes.',
+      tailCost: 'Mean cost over the last quarter of the episodes.',
+      tailLatency: 'Mean latency over the last quarter of the episodes.',
+      episode: 'Current episode (from 0).',
+      episodeReward: 'Average reward of the last finished episode.',
+      epsilon: 'Mean exploration rate of the agents.',
+      qStates: 'Mean Q-table rows per agent (at most 24).',
+      divergence: 'Mean pairwise distance between the agents\' Q-tables.',
+      psi: 'Psi: evenness of the agents\' rewards over the last interval, exp(-sd / psiScale).',
+      coherence: 'C: probability that two agents pick the same provider greedily in the current state.',
+    },
+    files: {
+      'decisions.jsonl': 'The hash-chained decision log (the decisionLog setting names it).',
+      [DEFAULT_QTABLES_FILE]: 'The learning agents\' final Q-tables (the qtables setting names it).',
+    },
+  },
+  outputs: { [DEFAULT_QTABLES_FILE]: QTablesFile },
   dependsOn: (c) => (c.network !== undefined ? [c.network] : []),
+  inputs: (c): RunInput[] =>
+    c.warmStart === undefined ? [] : [{ name: 'warmStart', path: ['warmStart'], results: c.warmStart.results, run: c.warmStart.run, file: c.warmStart.file, sha256: c.warmStart.sha256, check: qtablesProblem }],
   validate(config, scenario) {
     const issues: ConfigIssue[] = [];
     const pool = expectInstance(scenario, config.providers, ['providers'], ['mesh-providers']);
@@ -77,6 +117,9 @@ export const meshRouter = defineModule({
       issues.push({ path: ['providers'], message: `provider pool ${config.providers} serves router ${serves}, not ${scenario.self.instance}`, hint: `set ${config.providers}'s router to ${scenario.self.instance}, or give this router its own pool` });
     }
     if (config.coordinator !== undefined) issues.push(...expectInstance(scenario, config.coordinator, ['coordinator'], ['mesh-coordinator']));
+    if (config.episodes > 1 && scenario.horizon.time === undefined) {
+      issues.push({ path: ['episodes'], message: `${config.episodes} episodes need a time horizon to cut into episodes`, hint: 'set spec.scenario.horizon.time, or episodes: 1' });
+    }
     if (config.network !== undefined) {
       const net = expectNetwork(scenario, config.network, ['network']);
       if (!isNetwork(net)) issues.push(...net);
@@ -89,219 +132,7 @@ export const meshRouter = defineModule({
     }
     return issues;
   },
-  create(config, ctx) {
-    const n = config.agents;
-    const learning = config.strategy === 'q-learning';
-    let catalogue: CatalogueEntry[] | undefined;
-    let learners: QLearner[] = [];
-    let staticChoice = 0;
-    const gapEwma = new Array<number>(n).fill(0);
-    const lastArrival = new Array<number>(n).fill(Number.NaN);
-    const pending = new Map<number, Pending>();
-    const intervalSum = new Array<number>(n).fill(0);
-    const intervalCount = new Array<number>(n).fill(0);
-    const exploreUntil = new Array<number>(n).fill(-1);
-    const exploreEps = new Array<number>(n).fill(0);
-    const ledger = config.decisionLog ? new DecisionLedger(config.decisionLog, config.interval) : undefined;
-    let requests = 0;
-    let served = 0;
-    let rejected = 0;
-    let costSum = 0;
-    let latencySum = 0;
-    let divergence = 0;
-    let gossipMessages = 0;
-    let resets = 0;
-    let explores = 0;
-    let reports = 0;
-    const graph = config.network !== undefined ? ctx.network(config.network) : undefined;
-    const bucketOf = (agent: number): string => {
-      const g = gapEwma[agent]!;
-      const rate = g > 0 ? n / g : 0;
-      let b = 0;
-      while (b < config.loadBuckets.length && rate >= config.loadBuckets[b]!) b++;
-      return `L${b}`;
-    };
-
-    const rewardOf = (p: JsonObject): number => {
-      if (p.served !== true) return config.reward.failure;
-      const r = config.reward;
-      return 1 - (r.latencyWeight * (p.latency as number)) / r.latencyRef - (r.costWeight * (p.cost as number)) / r.costRef;
-    };
-
-    const stillRunning = (sim: Sim, delay: number): boolean => ctx.horizon.time === undefined || sim.now + delay <= ctx.horizon.time;
-
-    const agentOf = (addr: string): number | undefined => {
-      const slash = addr.indexOf('/');
-      if (slash < 0) return undefined;
-      const a = Number(addr.slice(slash + 1));
-      return Number.isInteger(a) && a >= 0 && a < n ? a : undefined;
-    };
-
-    return {
-      start(sim) {
-        if (learning && config.network !== undefined && config.gossipInterval > 0) {
-          sim.emit({ type: 'gossip.tick', target: ctx.instance, delay: config.gossipInterval });
-        }
-        sim.emit({ type: 'report.tick', target: ctx.instance, delay: config.interval });
-      },
-      handle: {
-        catalogue(e) {
-          catalogue = (e.payload.providers as unknown as CatalogueEntry[]).slice();
-          const k = catalogue.length;
-          if (learning) learners = Array.from({ length: n }, (_, i) => new QLearner(k, config.learning, ctx.rng(`agent-${i}`)));
-          else {
-            const key = config.strategy === 'cheapest' ? (c: CatalogueEntry) => c.price : (c: CatalogueEntry) => c.latency;
-            staticChoice = catalogue.reduce((best, c, i) => (key(c) < key(catalogue![best]!) ? i : best), 0);
-          }
-        },
-        request(e, sim) {
-          const id = e.payload.id as number;
-          const agent = (e.payload.client as number) % n;
-          requests++;
-          const last = lastArrival[agent]!;
-          if (!Number.isNaN(last)) {
-            const gap = sim.now - last;
-            gapEwma[agent] = gapEwma[agent]! === 0 ? gap : 0.8 * gapEwma[agent]! + 0.2 * gap;
-          }
-          lastArrival[agent] = sim.now;
-          if (!catalogue) {
-            rejected++;
-            return;
-          }
-          const state = bucketOf(agent);
-          let action = staticChoice;
-          let explored = false;
-          let epsilon = 0;
-          if (learning) {
-            const l = learners[agent]!;
-            const boost = sim.now < exploreUntil[agent]! ? exploreEps[agent]! : undefined;
-            const c = l.choose(state, boost);
-            action = c.action;
-            explored = c.explored;
-            epsilon = Math.max(l.epsilon, boost ?? 0);
-          }
-          pending.set(id, { agent, state, action });
-          ledger?.append(sim.now, {
-            agent,
-            request: id,
-            strategy: config.strategy,
-            state,
-            provider: catalogue[action]!.name,
-            explored,
-            epsilon,
-          });
-          sim.emit({ type: 'route', target: config.providers, from: String(agent), payload: { id, agent, provider: action, u: e.payload.u ?? 0.5 } });
-        },
-        response(e) {
-          const id = e.payload.id as number;
-          const p = pending.get(id);
-          if (!p) return;
-          pending.delete(id);
-          const reward = rewardOf(e.payload);
-          if (e.payload.served === true) {
-            served++;
-            costSum += e.payload.cost as number;
-            latencySum += e.payload.latency as number;
-          } else rejected++;
-          intervalSum[p.agent] = intervalSum[p.agent]! + reward;
-          intervalCount[p.agent] = intervalCount[p.agent]! + 1;
-          if (learning) learners[p.agent]!.update({ state: p.state, action: p.action, reward, next: bucketOf(p.agent) });
-        },
-        'gossip.tick'(_e, sim) {
-          for (let i = 0; i < n; i++) {
-            const table = learners[i]?.snapshot() ?? {};
-            for (const nb of graph!.neighbors(String(i))) {
-              const j = Number(nb);
-              if (!(j >= 0 && j < n)) continue;
-              gossipMessages++;
-              sim.emit({ type: 'gossip', target: `${ctx.instance}/${nb}`, from: String(i), via: config.network!, payload: { from: i, table } });
-            }
-          }
-          if (stillRunning(sim, config.gossipInterval)) sim.emit({ type: 'gossip.tick', target: ctx.instance, delay: config.gossipInterval });
-        },
-        gossip(e) {
-          const j = agentOf(e.target);
-          if (j === undefined || !learners[j]) return;
-          learners[j].merge(e.payload.table as unknown as Record<string, number[]>, config.gossipMix);
-        },
-        'report.tick'(_e, sim) {
-          reports++;
-          if (learning && catalogue) divergence = swarmDivergence(learners.map((l) => l.snapshot()), catalogue.length);
-          const perAgent: (number | null)[] = [];
-          let sum = 0;
-          let count = 0;
-          for (let i = 0; i < n; i++) {
-            const c = intervalCount[i]!;
-            perAgent.push(c > 0 ? intervalSum[i]! / c : null);
-            sum += intervalSum[i]!;
-            count += c;
-            intervalSum[i] = 0;
-            intervalCount[i] = 0;
-          }
-          if (config.coordinator !== undefined) {
-            sim.emit({
-              type: 'report',
-              target: config.coordinator,
-              payload: { interval: reports - 1, swarmReward: count > 0 ? sum / count : null, responses: count, agents: perAgent, divergence },
-            });
-          }
-          if (stillRunning(sim, config.interval)) sim.emit({ type: 'report.tick', target: ctx.instance, delay: config.interval });
-        },
-        intervene(e, sim) {
-          const one = agentOf(e.target);
-          const targets = one === undefined ? Array.from({ length: n }, (_, i) => i) : [one];
-          for (const a of targets) {
-            if (e.payload.kind === 'reset') {
-              learners[a]?.reset();
-              resets++;
-            } else if (e.payload.kind === 'explore') {
-              exploreEps[a] = e.payload.epsilon as number;
-              exploreUntil[a] = sim.now + (e.payload.duration as number);
-              explores++;
-            }
-          }
-        },
-      },
-      metrics: () => {
-        let eps = 0;
-        for (const l of learners) eps += l.epsilon;
-        const done = served + rejected;
-        return {
-          requests,
-          served,
-          rejected,
-          fillRate: done > 0 ? served / done : 0,
-          avgCost: served > 0 ? costSum / served : 0,
-          avgLatency: served > 0 ? latencySum / served : 0,
-          epsilon: learners.length > 0 ? eps / learners.length : 0,
-          divergence,
-        };
-      },
-      summary: () => {
-        const done = served + rejected;
-        if (learning && catalogue) divergence = swarmDivergence(learners.map((l) => l.snapshot()), catalogue.length);
-        const out: JsonObject = {
-          strategy: config.strategy,
-          agents: n,
-          requests,
-          served,
-          rejected,
-          fillRate: done > 0 ? served / done : 0,
-          avgCost: served > 0 ? costSum / served : 0,
-          avgLatency: served > 0 ? latencySum / served : 0,
-          divergence,
-          gossipMessages,
-          interventionsApplied: { reset: resets, explore: explores },
-        };
-        if (learning) {
-          out.agentStats = learners.map((l, i) => ({ agent: i, updates: l.updates, states: l.stateCount, epsilon: l.epsilon }));
-        }
-        if (ledger) out.decisionLog = ledger.seal() as unknown as JsonObject;
-        return out;
-      },
-      analyze: () => (ledger ? { [ledger.file]: ledger.content() } : {}),
-    };
-  },
+  create: (config, ctx) => new SwarmRouter(config, ctx).runtime(),
   verify(files) {
     const problems: string[] = [];
     const text = files.get('summary.json');
@@ -324,6 +155,19 @@ export const meshRouter = defineModule({
         continue;
       }
       problems.push(...verifyLedger(log, seal.data as LedgerSeal).map((p) => `${m.name}: ${p}`));
+    }
+    for (const m of summary.data.modules) {
+      if (m.module !== 'mesh-router') continue;
+      const name = summary.data.results[m.name]?.qtables;
+      if (typeof name !== 'string') continue;
+      const text = files.get(name);
+      if (text === undefined) {
+        problems.push(`${m.name}: Q-tables file ${name} is missing`);
+        continue;
+      }
+      // The default name is checked against its schema with the other module outputs.
+      const problem = name === DEFAULT_QTABLES_FILE ? undefined : qtablesProblem(text);
+      if (problem !== undefined) problems.push(`${m.name}: ${name}: ${problem}`);
     }
     return problems;
   },

@@ -1,0 +1,147 @@
+import type { DecodedArray, SchemaElement } from 'hyparquet';
+import { columnNames, openParquet, readColumns, rowGroupRanges, type ParquetFile } from './parquet-columns.ts';
+import { scanObject } from './json-scan.ts';
+import { SeqSet } from './seq-set.ts';
+import type { StagedFile } from './staged-file.ts';
+import { EVENT_COLUMNS, EVENT_TYPES, METRIC_KEY_COLUMNS, METRIC_KEY_TYPES } from './trace-parquet.ts';
+import { TRACE_FILE_NAMES } from './trace-files.ts';
+
+// The Parquet trace checked as strictly as the text one (check-run.ts,
+// metrics-csv.ts): the exact schema the writer writes (names, physical and
+// logical types, every column required), then every value, a row group at
+// a time: times finite and never going back, seqs unique, strings
+// non-empty, each payload a JSON object, each metric finite.
+
+/** What the checks against summary.json need of a trace file. */
+export interface TraceFileScan {
+  readonly problems: string[];
+  /** Data rows. */
+  readonly rows: number;
+  /** Time of the last row (0 when there is none). */
+  readonly lastTime: number;
+}
+
+const MAX_PROBLEMS = 20;
+const EVENTS = TRACE_FILE_NAMES.parquet.events;
+const METRICS = TRACE_FILE_NAMES.parquet.metrics;
+
+type ColumnType = (typeof EVENT_TYPES)[number];
+
+/** Checks events.parquet. */
+export async function scanEventsParquet(source: Buffer | StagedFile): Promise<TraceFileScan> {
+  const opened = await open(EVENTS, source);
+  if (typeof opened === 'string') return { problems: [opened], rows: 0, lastTime: 0 };
+  const problems = schemaProblems(EVENTS, opened, EVENT_COLUMNS, EVENT_TYPES);
+  if (problems.length > 0) return { problems, rows: 0, lastTime: 0 };
+  const seqs = new SeqSet();
+  let lastTime = 0;
+  let rows = 0;
+  for (const [start, end] of rowGroupRanges(opened)) {
+    // Strings as their bytes: the payload's JSON is scanned there, as the text check scans its lines.
+    const columns = await decode(EVENTS, opened, EVENT_COLUMNS, start, end, problems, true);
+    if (columns === undefined) break;
+    const [time, priority, seq, type, source, target, payload] = columns as [Float64Array, Float64Array, DecodedArray, Uint8Array[], Uint8Array[], Uint8Array[], Uint8Array[]];
+    for (let r = 0; r < end - start && problems.length < MAX_PROBLEMS; r++) {
+      const row = start + r;
+      const t = time[r] as number;
+      if (!(t >= 0 && t !== Infinity)) problems.push(`${EVENTS} row ${row}: time ${t} is not a finite number >= 0`);
+      else if (t < lastTime) problems.push(`${EVENTS} row ${row}: time goes backwards`);
+      else lastTime = t;
+      if (!Number.isFinite(priority[r])) problems.push(`${EVENTS} row ${row}: priority is not a finite number`);
+      const s = Number(seq[r]);
+      if (!Number.isSafeInteger(s) || s < 0) problems.push(`${EVENTS} row ${row}: seq ${String(seq[r])} is not a whole number >= 0`);
+      else if (!seqs.add(s)) problems.push(`${EVENTS} row ${row}: duplicate seq ${s}`);
+      for (const [name, values] of [['type', type], ['source', source], ['target', target]] as const) {
+        const value = values[r];
+        if (!(value instanceof Uint8Array) || value.length === 0) problems.push(`${EVENTS} row ${row}: ${name} is empty`);
+      }
+      if (!isJsonObjectText(payload[r])) problems.push(`${EVENTS} row ${row}: payload is not the JSON text of an object`);
+    }
+    rows += end - start;
+  }
+  return { problems, rows, lastTime };
+}
+
+/** Checks metrics.parquet: time, seq, then one finite DOUBLE per metric, with unique names. */
+export async function scanMetricsParquet(source: Buffer | StagedFile): Promise<TraceFileScan> {
+  const opened = await open(METRICS, source);
+  if (typeof opened === 'string') return { problems: [opened], rows: 0, lastTime: 0 };
+  const names = columnNames(opened);
+  const metrics = names.slice(METRIC_KEY_COLUMNS.length);
+  const problems = schemaProblems(METRICS, opened, [...METRIC_KEY_COLUMNS, ...metrics], [...METRIC_KEY_TYPES, ...metrics.map(() => 'DOUBLE' as const)]);
+  if (new Set(names).size !== names.length) problems.push(`${METRICS}: duplicate column names`);
+  if (problems.length > 0) return { problems, rows: 0, lastTime: 0 };
+  let lastTime = 0;
+  let rows = 0;
+  for (const [start, end] of rowGroupRanges(opened)) {
+    const columns = await decode(METRICS, opened, names, start, end, problems);
+    if (columns === undefined) break;
+    const [time, seq, ...values] = columns as [Float64Array, DecodedArray, ...Float64Array[]];
+    for (let r = 0; r < end - start && problems.length < MAX_PROBLEMS; r++) {
+      const row = start + r;
+      const t = time[r] as number;
+      if (!Number.isFinite(t)) problems.push(`${METRICS} row ${row}: time is not a finite number`);
+      else if (t < lastTime) problems.push(`${METRICS} row ${row}: time goes backwards`);
+      else lastTime = t;
+      const s = Number(seq[r]);
+      if (!Number.isSafeInteger(s) || s < 0) problems.push(`${METRICS} row ${row}: seq ${String(seq[r])} is not a whole number >= 0`);
+      for (let c = 0; c < values.length; c++) {
+        if (!Number.isFinite((values[c] as Float64Array)[r])) problems.push(`${METRICS} row ${row}: column ${metrics[c]} is not a finite number`);
+      }
+    }
+    rows += end - start;
+  }
+  return { problems, rows, lastTime };
+}
+
+async function open(name: string, source: Buffer | StagedFile): Promise<ParquetFile | string> {
+  try {
+    return await openParquet(source);
+  } catch (e) {
+    return `${name}: not a Parquet file this runner can read: ${(e as Error).message}`;
+  }
+}
+
+/** The file's schema against the writer's: flat, these columns in this order, each REQUIRED, strings as UTF-8. */
+function schemaProblems(name: string, file: ParquetFile, columns: readonly string[], types: readonly ColumnType[]): string[] {
+  const schema = file.metadata.schema;
+  const fields = schema.slice(1);
+  const expected = columns.map((c, i) => `${c} ${types[i]}`).join(', ');
+  const got = fields.map((f) => `${f.name} ${typeName(f)}`).join(', ');
+  const flat = schema[0]?.num_children === fields.length && fields.every((f) => f.num_children === undefined);
+  if (!flat || got !== expected) return [`${name}: columns are (${got}), expected (${expected})`];
+  const optional = fields.filter((f) => f.repetition_type !== 'REQUIRED').map((f) => f.name);
+  if (optional.length > 0) return [`${name}: column${optional.length > 1 ? 's' : ''} ${optional.join(', ')} must be required (no nulls)`];
+  const rows = file.metadata.row_groups.reduce((n, g) => n + Number(g.num_rows), 0);
+  if (rows !== Number(file.metadata.num_rows)) return [`${name}: its row groups hold ${rows} rows, its footer says ${Number(file.metadata.num_rows)}`];
+  return [];
+}
+
+function typeName(f: SchemaElement): string {
+  if (f.type === 'BYTE_ARRAY' && (f.converted_type === 'UTF8' || f.logical_type?.type === 'STRING')) return 'STRING';
+  return f.type ?? 'GROUP';
+}
+
+async function decode(name: string, file: ParquetFile, columns: readonly string[], start: number, end: number, problems: string[], rawStrings = false): Promise<DecodedArray[] | undefined> {
+  try {
+    const decoded = await readColumns(file, columns, start, end, rawStrings);
+    const short = decoded.findIndex((d) => d.length !== end - start);
+    if (short < 0) return decoded;
+    problems.push(`${name}: column ${columns[short]} has ${decoded[short]?.length} values in rows ${start}-${end - 1}, expected ${end - start}`);
+  } catch (e) {
+    problems.push(`${name}: rows ${start}-${end - 1} cannot be read: ${(e as Error).message}`);
+  }
+  return undefined;
+}
+
+/** The UTF-8 bytes of a JSON object: scanned without building it (json-scan.ts); what the scan does not take, JSON.parse decides. */
+function isJsonObjectText(bytes: unknown): boolean {
+  if (!(bytes instanceof Uint8Array) || bytes[0] !== 0x7b) return false;
+  if (scanObject(bytes, 0) === bytes.length) return true;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    return v !== null && typeof v === 'object' && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
