@@ -1,4 +1,4 @@
-import { ExperimentLayout, specDigest, type ObjectStore } from 'swarmlab';
+import { ExperimentLayout, isAdaptive, specDigest, type ObjectStore } from 'swarmlab';
 import { ExperimentStatus } from '../api/status.ts';
 import type { ExperimentRef } from '../jobs/build-job.ts';
 import { jobParts, runsPerPodFor } from '../jobs/layout.ts';
@@ -9,6 +9,7 @@ import { countedCalls, type Calls, type ReconcilerDeps } from './deps.ts';
 import { combineParts, parseJobIndexes } from './job-parts.ts';
 import { emptyObservation, observeFailures, observeParallelism, observeParts, observeResults, observeRunsPerPod, observeStore } from './observe.ts';
 import { PreparedSpecs } from './prepare.ts';
+import { RoundsReconciler } from './reconcile-rounds.ts';
 import { StoreProgress } from './store-progress.ts';
 import { writeStatus } from './write-status.ts';
 
@@ -34,12 +35,14 @@ export class Reconciler {
   private readonly calls: Calls;
   private readonly prepared: PreparedSpecs;
   private readonly storeProgress: StoreProgress;
+  private readonly rounds: RoundsReconciler;
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
     this.calls = countedCalls(deps.metrics);
     this.prepared = new PreparedSpecs(deps.config, deps.registry);
     this.storeProgress = new StoreProgress((op, fn) => this.calls.store(op, fn));
+    this.rounds = new RoundsReconciler(deps, this.calls);
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -84,6 +87,14 @@ export class Reconciler {
       if ((await applyActions(context, decision.actions)).waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
       await finish(decision);
       return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
+    }
+
+    if (isAdaptive(exp.spec.sweep)) {
+      // Rounds, each its own Job, decided from the results of the rounds before (reconcile-rounds.ts).
+      const r = await this.rounds.pass({ obj, owner, exp, digest, store, layout, previous, generation, now });
+      if (r.waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
+      if (r.backoff === true) return { backoff: true };
+      return r.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
     }
 
     const jobGeneration = previous?.jobGeneration ?? 0;

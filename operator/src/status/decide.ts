@@ -136,7 +136,7 @@ export function runsOver(prev: ExperimentStatus, digest: string): boolean {
 }
 
 /** The finishing step once the manifest exists: ResultsReady, and the results Job to create while the tables are missing. */
-function finishingStep(results: ResultsObservation | undefined): { condition: ConditionValue; actions: Action[]; requeue: boolean; built?: Pick<ExperimentStatus, 'tablesURI' | 'reportURI'> } {
+export function finishingStep(results: ResultsObservation | undefined): { condition: ConditionValue; actions: Action[]; requeue: boolean; built?: Pick<ExperimentStatus, 'tablesURI' | 'reportURI'> } {
   const r = results ?? { written: false, job: 'absent' };
   if (r.written) {
     return {
@@ -154,7 +154,7 @@ function finishingStep(results: ResultsObservation | undefined): { condition: Co
   };
 }
 
-function isoSeconds(d: Date): string {
+export function isoSeconds(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
 

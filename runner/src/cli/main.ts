@@ -71,6 +71,7 @@ export function buildCli(): Command {
     .requiredOption('--spec <file>', 'Experiment YAML file')
     .addOption(new Option('--index <n>', 'completion index (default: $JOB_COMPLETION_INDEX)').argParser(nonNegativeInt('--index')))
     .addOption(new Option('--index-offset <n>', 'the first run of this Job (a sweep split over several Jobs)').argParser(nonNegativeInt('--index-offset')).default(0))
+    .addOption(new Option('--round <n>', 'a round of an adaptive sweep: the index runs its positions of the round\'s run list (rounds/<n>.json in the store), not of the run matrix').argParser(nonNegativeInt('--round')))
     .addOption(new Option('--runs-per-pod <n>', 'runs an index runs: index i runs runs offset+i*n .. offset+(i+1)*n-1').argParser(positiveInt('--runs-per-pod')).default(1))
     .addOption(new Option('--workers <n>', 'worker processes for the block (a pod\'s CPU request, whole CPUs); 0 or 1: in this process').argParser(nonNegativeInt('--workers')))
     .option('--store <uri>', 'object store URI; default: spec.output.store')

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ModuleKind, RunTrace } from '../spec/experiment.ts';
 import { SensitivityFile } from '../analysis/sensitivity-file.ts';
+import { AdaptiveFile } from '../rounds/adaptive-file.ts';
 
 /** Semver of the output file formats. Bump minor for additive changes, major for breaking ones (and add a migration). */
 export const SCHEMA_VERSION = '2.3.0';
@@ -170,4 +171,5 @@ export const outputSchemas = {
   'failure-record': FailureRecord,
   'results-index': ResultsIndex,
   sensitivity: SensitivityFile,
+  adaptive: AdaptiveFile,
 } as const;

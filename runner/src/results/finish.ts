@@ -7,6 +7,11 @@ import type { ModuleRegistry } from '../modules/registry.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { encodeResultTables } from './build-tables.ts';
+import { API_VERSION } from '../spec/experiment.ts';
+import { parseExperiment } from '../spec/load.ts';
+import { isAdaptive } from '../spec/plan.ts';
+import { summarizeRounds } from '../rounds/summarize.ts';
+import { formatAdaptiveFile } from '../rounds/adaptive-file.ts';
 
 export interface FinishedResults {
   /** Each file built from the manifest (the tables, then the report), with its store key. */
@@ -20,8 +25,8 @@ export interface FinishedResults {
 }
 
 /**
- * What follows a manifest: the tables built from it, stored beside it, the
- * report built from them, then the results index, last, recording each
+ * What follows a manifest: the tables built from it, stored beside it, an
+ * adaptive sweep's adaptive.json, the report built from them, then the results index, last, recording each
  * file's sha256 and the manifest
  * digest they were built from. A reader who finds the index finds every
  * file it names; `swarmlab validate` checks them against it. Running it
@@ -35,6 +40,9 @@ export async function finishResults(store: ObjectStore, layout: ResultsLayout, m
     await store.put(key, bytes);
     files.push({ ...fileEntry(file, bytes), key });
   }
+  // An adaptive sweep's answer (adaptive.json) comes before the report, which draws it.
+  const exp = parseExperiment({ apiVersion: API_VERSION, kind: 'Experiment', metadata: { name: manifest.experiment.name }, spec: manifest.spec }, layout.manifest);
+  if (isAdaptive(exp.spec.sweep)) await store.put(layout.adaptive, formatAdaptiveFile(await summarizeRounds(store, layout, exp, manifest)));
   const report = await buildReport(store, layout, manifest, { registry });
   const reportKey = layout.table(REPORT_FILE);
   await store.put(reportKey, report);

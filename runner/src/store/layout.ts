@@ -19,7 +19,10 @@ export const BUILT_FILES = [...TABLE_FILES, REPORT_FILE] as const;
 export type BuiltFile = (typeof BUILT_FILES)[number];
 /** What `swarmlab analyze` found (runner/src/analysis), beside the tables it was computed from. */
 export const SENSITIVITY_FILE = 'sensitivity.json';
+/** What the rounds of an adaptive sweep found (runner/src/rounds), beside the tables, written with them. */
+export const ADAPTIVE_FILE = 'adaptive.json';
 const RUNS_DIR = 'runs';
+const ROUNDS_DIR = 'rounds';
 const PROVENANCE_DIR = 'provenance';
 
 /**
@@ -84,6 +87,15 @@ export class ResultsLayout {
 
   get sensitivity(): string {
     return this.#under(SENSITIVITY_FILE);
+  }
+
+  get adaptive(): string {
+    return this.#under(ADAPTIVE_FILE);
+  }
+
+  /** An adaptive sweep's round on a cluster: its run indices, for its Job's pods (runner/src/rounds/round-file.ts). */
+  round(round: number): string {
+    return this.#under(`${ROUNDS_DIR}/${round}.json`);
   }
 
   /** Written after the manifest and the tables: each table's sha256 and the manifest digest they were built from. */
