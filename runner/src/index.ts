@@ -40,6 +40,7 @@ export { observeRuns, manifestRunOf, roundsColumn } from './rounds/observe.ts';
 export { readRoundFile, roundRunAt, storeRoundFile, type RoundFile } from './rounds/round-file.ts';
 
 // Running, promoting, and the manifest.
+export { checkRunInputs } from './run/run-inputs.ts';
 export { runAndPromote, readRunRecord, readRunForManifest, type RunOutcome, type RunOptions } from './run/promote.ts';
 export { readFailureRecords } from './run/report-failure.ts';
 export { codeForExitStatus, exitStatusPolicy } from './run/failure-policy.ts';

@@ -7,7 +7,7 @@ import { setRecent } from './recent.ts';
 export type Prepared = { exp: Experiment; total: number } | { invalid: { reason: string; message: string } };
 
 /** A condition reason from an error code: STORE_UNAVAILABLE -> StoreUnavailable. */
-function reasonOf(code: string): string {
+export function reasonOf(code: string): string {
   return code
     .toLowerCase()
     .split('_')

@@ -1,9 +1,10 @@
-import { ExperimentLayout, isAdaptive, specDigest, type ObjectStore } from 'swarmlab';
+import { builtinRegistry, ExperimentLayout, isAdaptive, specDigest, type ObjectStore } from 'swarmlab';
 import { ExperimentStatus } from '../api/status.ts';
 import type { ExperimentRef } from '../jobs/build-job.ts';
 import { jobParts, runsPerPodFor } from '../jobs/layout.ts';
 import { decide, runsOver, staysFinished, type Observation } from '../status/decide.ts';
 import { describeError } from './api-errors.ts';
+import { InputAdmissions } from './admit-inputs.ts';
 import { applyActions } from './apply.ts';
 import { countedCalls, type Calls, type ReconcilerDeps } from './deps.ts';
 import { combineParts, parseJobIndexes } from './job-parts.ts';
@@ -34,6 +35,7 @@ export class Reconciler {
   private readonly d: ReconcilerDeps;
   private readonly calls: Calls;
   private readonly prepared: PreparedSpecs;
+  private readonly inputs: InputAdmissions;
   private readonly storeProgress: StoreProgress;
   private readonly rounds: RoundsReconciler;
 
@@ -41,6 +43,7 @@ export class Reconciler {
     this.d = deps;
     this.calls = countedCalls(deps.metrics);
     this.prepared = new PreparedSpecs(deps.config, deps.registry);
+    this.inputs = new InputAdmissions(deps.registry ?? builtinRegistry, deps.openStore);
     this.storeProgress = new StoreProgress((op, fn) => this.calls.store(op, fn));
     this.rounds = new RoundsReconciler(deps, this.calls);
   }
@@ -67,6 +70,12 @@ export class Reconciler {
     if (previous !== undefined && staysFinished(previous, digest)) {
       // Nothing in the cluster or the store can change a finished Experiment, so neither is read: an operator starting with thousands of them lists no store.
       await finish(decide(emptyObservation(generation, now(), previous, digest)));
+      return {};
+    }
+    // Files the modules read (a warm start) are fetched before any Job: a reference that cannot be resolved makes the Experiment Invalid.
+    const inputs = await this.inputs.get(exp, uid, digest);
+    if ('invalid' in inputs) {
+      await finish(decide({ ...emptyObservation(generation, now(), previous, digest), invalid: inputs.invalid }));
       return {};
     }
     const layout = ExperimentLayout.of(exp);
