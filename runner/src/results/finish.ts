@@ -1,6 +1,7 @@
 import { fileEntry } from '../outputs/check-run.ts';
 import { ResultsIndex, SCHEMA_VERSION, type FileEntry, type Manifest } from '../outputs/schemas.ts';
-import { REPORT_FILE, type ResultsLayout } from '../store/layout.ts';
+import { REPORT_FILE, SENSITIVITY_FILE, type ResultsLayout } from '../store/layout.ts';
+import { SensitivityFile } from '../analysis/sensitivity-file.ts';
 import { buildReport } from '../report/build-report.ts';
 import { builtinRegistry } from '../modules/builtin-registry.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
@@ -47,9 +48,29 @@ export async function finishResults(store: ObjectStore, layout: ResultsLayout, m
   const reportKey = layout.table(REPORT_FILE);
   await store.put(reportKey, report);
   files.push({ ...fileEntry(REPORT_FILE, report), key: reportKey });
-  const index = assembleResultsIndex(manifest, files);
+  const analysis = await sensitivityEntry(store, layout, manifest);
+  const index = assembleResultsIndex(manifest, analysis === undefined ? files : [...files, analysis]);
   await store.put(layout.resultsIndex, formatResultsIndex(index));
   return { files, indexKey: layout.resultsIndex, reportKey, runs: encoded.runs, points: encoded.points, columns: encoded.columns };
+}
+
+/**
+ * The results index's entry for sensitivity.json when `swarmlab analyze`
+ * wrote one from this manifest: the index then records what the report's
+ * sensitivity section shows. Another manifest's (or an unreadable) file is
+ * not recorded; the report says it is stale.
+ */
+export async function sensitivityEntry(store: ObjectStore, layout: ResultsLayout, manifest: Manifest): Promise<FileEntry | undefined> {
+  const bytes = await store.get(layout.sensitivity);
+  if (bytes === undefined) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const parsed = SensitivityFile.safeParse(doc);
+  return parsed.success && parsed.data.manifest_digest === manifest.digest ? fileEntry(SENSITIVITY_FILE, bytes) : undefined;
 }
 
 export function assembleResultsIndex(manifest: Manifest, files: readonly FileEntry[]): ResultsIndex {

@@ -19,6 +19,9 @@ export const BUILT_FILES = [...TABLE_FILES, REPORT_FILE] as const;
 export type BuiltFile = (typeof BUILT_FILES)[number];
 /** What `swarmlab analyze` found (runner/src/analysis), beside the tables it was computed from. */
 export const SENSITIVITY_FILE = 'sensitivity.json';
+/** Every file the results index may record: the built files, then sensitivity.json once `swarmlab analyze` wrote it for the same manifest. */
+export const INDEXED_FILES = [...BUILT_FILES, SENSITIVITY_FILE] as const;
+export type IndexedFile = (typeof INDEXED_FILES)[number];
 /** What the rounds of an adaptive sweep found (runner/src/rounds), beside the tables, written with them. */
 export const ADAPTIVE_FILE = 'adaptive.json';
 const RUNS_DIR = 'runs';
@@ -87,6 +90,11 @@ export class ResultsLayout {
 
   get sensitivity(): string {
     return this.#under(SENSITIVITY_FILE);
+  }
+
+  /** A file the results index records, beside the manifest. */
+  indexed(file: IndexedFile): string {
+    return this.#under(file);
   }
 
   get adaptive(): string {
