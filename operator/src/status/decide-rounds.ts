@@ -1,6 +1,6 @@
-import type { ConditionType, ExperimentStatus, Phase } from '../api/status.ts';
+import type { ExperimentStatus, Phase } from '../api/status.ts';
 import { MAX_INTERVALS_LENGTH } from '../api/status.ts';
-import { conditionsFrom, type ConditionValue } from './conditions.ts';
+import { conditionsFrom, initialConditions } from './conditions.ts';
 import { finishingStep, isoSeconds, transitionEvents, type Action, type Decision, type ManifestWritten, type ResultsObservation, type RunFailureCause } from './decide.ts';
 import { count, formatIntervals, type Intervals } from './intervals.ts';
 
@@ -70,17 +70,7 @@ export function decideRounds(obs: RoundsObservation): RoundsDecision {
   const nowText = isoSeconds(obs.now);
   const actions: RoundsAction[] = [];
   let requeue = true;
-  const c: Record<ConditionType, ConditionValue> = {
-    Accepted: { status: 'True', reason: 'Validated', message: 'the spec passed runtime validation' },
-    InvalidSpec: { status: 'False', reason: 'Valid', message: '' },
-    Running: { status: 'False', reason: 'NotStarted', message: '' },
-    Suspended: { status: 'False', reason: 'NotSuspended', message: '' },
-    Complete: { status: 'False', reason: 'InProgress', message: '' },
-    Failed: { status: 'False', reason: 'NoFailure', message: '' },
-    OutputConflict: { status: 'False', reason: 'NoConflict', message: '' },
-    StorageUnavailable: { status: 'False', reason: 'StoreReachable', message: '' },
-    ResultsReady: { status: 'False', reason: 'NoManifest', message: '' },
-  };
+  const c = initialConditions();
 
   const job = obs.job;
   let succeeded = prev?.runs?.succeeded ?? 0;

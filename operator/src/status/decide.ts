@@ -1,6 +1,6 @@
 import type { ConditionType, ExperimentStatus, Phase } from '../api/status.ts';
 import { MAX_INTERVALS_LENGTH } from '../api/status.ts';
-import { conditionsFrom, conditionStatus, type ConditionValue } from './conditions.ts';
+import { conditionsFrom, conditionStatus, initialConditions, type ConditionValue } from './conditions.ts';
 import { RESULTS_JOB_FAILED, resultsSettled, type RunFailure } from 'swarmlab';
 import { count, difference, formatIntervals, normalise, parseIntervals, type Intervals } from './intervals.ts';
 
@@ -175,17 +175,7 @@ export function decide(obs: Observation): Decision {
   const actions: Action[] = [];
   let requeue = false;
 
-  const c: Record<ConditionType, ConditionValue> = {
-    Accepted: { status: 'True', reason: 'Validated', message: 'the spec passed runtime validation' },
-    InvalidSpec: { status: 'False', reason: 'Valid', message: '' },
-    Running: { status: 'False', reason: 'NotStarted', message: '' },
-    Suspended: { status: 'False', reason: 'NotSuspended', message: '' },
-    Complete: { status: 'False', reason: 'InProgress', message: '' },
-    Failed: { status: 'False', reason: 'NoFailure', message: '' },
-    OutputConflict: { status: 'False', reason: 'NoConflict', message: '' },
-    StorageUnavailable: { status: 'False', reason: 'StoreReachable', message: '' },
-    ResultsReady: { status: 'False', reason: 'NoManifest', message: '' },
-  };
+  const c = initialConditions();
 
   const specChanged = prev?.specDigest !== undefined && prev.specDigest !== obs.digest;
   if (obs.invalid !== undefined || specChanged) {
