@@ -4,6 +4,7 @@ import type { ResultsLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import type { FigureSpec, SvgRenderer } from './render-svg.ts';
 import { escapeHtml, htmlFigure, htmlTable } from './html.ts';
+import { readDerivedFile } from '../results/read-derived-file.ts';
 
 /** Searches drawn as figures (every one is in the table and in adaptive.json). */
 const DRAWN_SEARCHES = 12;
@@ -118,21 +119,11 @@ function replicationBlock(doc: AdaptiveFile): string {
  * empty when there is none, a note when it is invalid or from other results.
  */
 export async function adaptivePanel(store: ObjectStore, layout: ResultsLayout, manifest: Manifest, renderer: SvgRenderer): Promise<string> {
-  const bytes = await store.get(layout.adaptive);
-  if (bytes === undefined) return '';
+  const read = await readDerivedFile(store, layout.adaptive, AdaptiveFile, manifest.digest);
+  if (read === undefined) return '';
   const open = '<section id="rounds"><h2>Adaptive rounds</h2>';
-  let parsed: ReturnType<typeof AdaptiveFile.safeParse>;
-  try {
-    parsed = AdaptiveFile.safeParse(JSON.parse(bytes.toString('utf8')));
-  } catch (e) {
-    return `${open}<p>adaptive.json is not JSON (${escapeHtml((e as Error).message)}): run swarmlab results again to rebuild it.</p></section>`;
-  }
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return `${open}<p>adaptive.json is not valid (${escapeHtml(`${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`)}).</p></section>`;
-  }
-  const doc = parsed.data;
-  if (doc.manifest_digest !== manifest.digest) return `${open}<p>adaptive.json was built from other results (manifest ${escapeHtml(doc.manifest_digest.slice(0, 16))}).</p></section>`;
+  if ('problem' in read) return `${open}<p>adaptive.json ${escapeHtml(read.problem)}: run swarmlab results again to rebuild it.</p></section>`;
+  const doc = read.doc;
   const criterion = doc.settings.criterion as { op: string; value: number } | undefined;
   const how =
     doc.mode === 'replication'

@@ -2,6 +2,7 @@ import { fileEntry } from '../outputs/check-run.ts';
 import { ResultsIndex, SCHEMA_VERSION, type FileEntry, type Manifest } from '../outputs/schemas.ts';
 import { REPORT_FILE, SENSITIVITY_FILE, type ResultsLayout } from '../store/layout.ts';
 import { SensitivityFile } from '../analysis/sensitivity-file.ts';
+import { readDerivedFile } from './read-derived-file.ts';
 import { buildReport } from '../report/build-report.ts';
 import { builtinRegistry } from '../modules/builtin-registry.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
@@ -61,16 +62,8 @@ export async function finishResults(store: ObjectStore, layout: ResultsLayout, m
  * not recorded; the report says it is stale.
  */
 export async function sensitivityEntry(store: ObjectStore, layout: ResultsLayout, manifest: Manifest): Promise<FileEntry | undefined> {
-  const bytes = await store.get(layout.sensitivity);
-  if (bytes === undefined) return undefined;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  const parsed = SensitivityFile.safeParse(doc);
-  return parsed.success && parsed.data.manifest_digest === manifest.digest ? fileEntry(SENSITIVITY_FILE, bytes) : undefined;
+  const read = await readDerivedFile(store, layout.sensitivity, SensitivityFile, manifest.digest);
+  return read !== undefined && 'doc' in read ? fileEntry(SENSITIVITY_FILE, read.bytes) : undefined;
 }
 
 export function assembleResultsIndex(manifest: Manifest, files: readonly FileEntry[]): ResultsIndex {
