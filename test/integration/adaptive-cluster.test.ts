@@ -30,14 +30,18 @@ const scenario = `  scenario:
   output: { trace: { level: final } }
 `;
 
-const experiments: Record<string, string> = {
-  'adaptive-search': `apiVersion: swarmlab.io/v1alpha1
+const experiment = (name: string, sweep: string): string => `apiVersion: swarmlab.io/v1alpha1
 kind: Experiment
-metadata: { name: adaptive-search }
+metadata: { name: ${name} }
 spec:
 ${scenario}  sweep:
     seeds: { base: 3 }
-    breakingPoint:
+${sweep}`;
+
+const experiments: Record<string, string> = {
+  'adaptive-search': experiment(
+    'adaptive-search',
+    `    breakingPoint:
       parameter: arrivals.rate
       range: { min: 0.3, max: 0.95 }
       criterion: { metric: summary.server.meanSojourn, op: '>=', value: 4 }
@@ -45,15 +49,13 @@ ${scenario}  sweep:
       seedsPerRound: 3
       maxSeeds: 6
 `,
-  'adaptive-replication': `apiVersion: swarmlab.io/v1alpha1
-kind: Experiment
-metadata: { name: adaptive-replication }
-spec:
-${scenario}  sweep:
-    seeds: { base: 3 }
-    grid: [{ param: arrivals.rate, values: [0.3, 0.8] }]
+  ),
+  'adaptive-replication': experiment(
+    'adaptive-replication',
+    `    grid: [{ param: arrivals.rate, values: [0.3, 0.8] }]
     replication: { metric: summary.server.meanSojourn, target: { relativeHalfWidth: 0.1 }, minSeeds: 2, seedsPerRound: 3, maxSeeds: 11 }
 `,
+  ),
 };
 
 describe('adaptive sweeps on the local control plane', () => {
