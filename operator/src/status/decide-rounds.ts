@@ -1,7 +1,7 @@
 import type { ExperimentStatus, Phase } from '../api/status.ts';
 import { MAX_INTERVALS_LENGTH } from '../api/status.ts';
 import { conditionsFrom, initialConditions } from './conditions.ts';
-import { finishingStep, isoSeconds, transitionEvents, type Action, type Decision, type ManifestWritten, type ResultsObservation, type RunFailureCause } from './decide.ts';
+import { concludeStatus, finishingStep, isoSeconds, type Action, type Decision, type ManifestWritten, type ResultsObservation, type RunFailureCause } from './decide.ts';
 import { count, formatIntervals, type Intervals } from './intervals.ts';
 
 /** The condition reason when the operator stopped the round because more runs failed than spec.execution.maxFailedRuns allows. */
@@ -155,10 +155,5 @@ export function decideRounds(obs: RoundsObservation): RoundsDecision {
     startTime: prev?.startTime ?? nowText,
     resultsURI: obs.resultsURI,
   };
-  if (phase === 'Complete' || phase === 'Failed') status.completionTime = prev?.completionTime ?? nowText;
-  if (obs.manifest !== undefined) {
-    status.manifestURI = obs.manifest.uri;
-    status.manifestDigest = obs.manifest.digest;
-  }
-  return { status: { ...status, ...built }, actions, events: transitionEvents(prev, status), requeue };
+  return { ...concludeStatus(status, { prev, nowText, manifest: obs.manifest, built }), actions, requeue };
 }

@@ -363,12 +363,25 @@ export function decide(obs: Observation): Decision {
     startTime: prev?.startTime ?? nowText,
     resultsURI: obs.resultsURI,
   };
-  if (phase === 'Complete' || phase === 'Failed') status.completionTime = prev?.completionTime ?? nowText;
-  if (obs.manifest !== undefined) {
-    status.manifestURI = obs.manifest.uri;
-    status.manifestDigest = obs.manifest.digest;
+  return { ...concludeStatus(status, { prev, nowText, manifest: obs.manifest, built }), actions, requeue };
+}
+
+/**
+ * A pass's status made whole: its completion time once finished, the
+ * manifest once written, the finishing step's URIs; and the Events of what
+ * changed since `prev`.
+ */
+export function concludeStatus(
+  status: ExperimentStatus,
+  d: { prev: ExperimentStatus | undefined; nowText: string; manifest: ManifestWritten | undefined; built: Pick<ExperimentStatus, 'tablesURI' | 'reportURI'> | undefined },
+): { status: ExperimentStatus; events: KubeEvent[] } {
+  const out: ExperimentStatus = { ...status };
+  if (out.phase === 'Complete' || out.phase === 'Failed') out.completionTime = d.prev?.completionTime ?? d.nowText;
+  if (d.manifest !== undefined) {
+    out.manifestURI = d.manifest.uri;
+    out.manifestDigest = d.manifest.digest;
   }
-  return { status: { ...status, ...built }, actions, events: transitionEvents(prev, status), requeue };
+  return { status: { ...out, ...d.built }, events: transitionEvents(d.prev, out) };
 }
 
 /**
