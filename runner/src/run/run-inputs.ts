@@ -16,8 +16,13 @@ export type StoreOpener = (uri: string) => ObjectStore;
 /** The texts of the files a run's modules read at create(), by instance, then by input name. */
 export type RunInputs = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
-/** One process fetches a referenced file once, however many runs read it. Keyed by everything that names it. */
+/**
+ * One process fetches a referenced file once, however many runs read it.
+ * Keyed by everything that names it; bounded, because the operator is one
+ * long-lived process checking every Experiment's references.
+ */
 const fetched = new Map<string, Promise<string>>();
+const FETCHED_LIMIT = 16;
 
 /**
  * Fetches and checks the stored files the modules of one parameter point
@@ -69,6 +74,7 @@ function fetchInput(ref: RunInput, field: string, open: StoreOpener): Promise<st
   if (text === undefined) {
     text = readChecked(ref, field, open);
     fetched.set(key, text);
+    if (fetched.size > FETCHED_LIMIT) fetched.delete(fetched.keys().next().value!);
     // A failed fetch is not kept: the next run asks the store again (a store error may pass).
     text.catch(() => fetched.delete(key));
   }
