@@ -31,6 +31,12 @@ export class ByteSink {
     this.buf[this.len++] = byte;
   }
 
+  /** Writes a 32-bit unsigned integer, little-endian. */
+  writeUint32LE(n: number): void {
+    this.reserve(4);
+    this.len = this.buf.writeUInt32LE(n, this.len);
+  }
+
   /** Writes `String(n)`; safe integers (counters, the common metric) digit by digit, without making a string. */
   writeNumber(n: number): void {
     if (!Number.isSafeInteger(n)) {
