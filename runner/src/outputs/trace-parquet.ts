@@ -7,6 +7,7 @@ import { ColumnChunkWriter, type WrittenChunk } from './parquet-column-chunk.ts'
 import type { MetricRowOutput, TraceOutput, TraceWriter } from './format-run-log.ts';
 import type { StagedFile, StagingArea } from './staged-file.ts';
 import { TRACE_FILE_NAMES } from './trace-files.ts';
+import { EventRowChecks, MetricRowChecks, recordCheckedAsWritten } from './trace-row-checks.ts';
 
 const EVENTS_FILE = TRACE_FILE_NAMES.parquet.events;
 const METRICS_FILE = TRACE_FILE_NAMES.parquet.metrics;
@@ -137,6 +138,7 @@ export class ParquetMetricRows implements MetricRowOutput {
   readonly #seq = new Int64Column();
   #values: Float64Array[] = [];
   #names: readonly string[] = [];
+  #checks = new MetricRowChecks([]);
 
   constructor(staging?: StagingArea) {
     this.#staging = staging;
@@ -147,9 +149,11 @@ export class ParquetMetricRows implements MetricRowOutput {
     const names = [...METRIC_KEY_COLUMNS, ...columns];
     this.#file = new RowGroupFile(METRICS_FILE, names, [...METRIC_KEY_TYPES, ...columns.map(() => 'DOUBLE' as const)], this.#staging);
     this.#names = columns;
+    this.#checks = new MetricRowChecks(columns);
   }
 
   row(time: number, seq: number, values: Float64Array, offset = 0): void {
+    this.#checks.row(time, seq, values, offset);
     const r = this.#rows++;
     this.#time[r] = time;
     this.#seq.set(r, seq);
@@ -161,7 +165,9 @@ export class ParquetMetricRows implements MetricRowOutput {
   finish(): TraceOutput {
     this.#flush();
     if (!this.#file) throw new Error('ParquetMetricRows: finish() before begin()');
-    return [[METRICS_FILE, this.#file.finish()]];
+    const file = this.#file.finish();
+    recordCheckedAsWritten(file, this.#checks.scan());
+    return [[METRICS_FILE, file]];
   }
 
   #flush(): void {
@@ -194,6 +200,7 @@ export class ParquetTraceWriter implements TraceWriter {
   #source: string[] = [];
   #target: string[] = [];
   readonly #payload = new PlainStringColumn();
+  readonly #checks = new EventRowChecks();
 
   constructor(staging?: StagingArea) {
     this.#staging = staging;
@@ -213,7 +220,10 @@ export class ParquetTraceWriter implements TraceWriter {
     this.#type.push(e.type);
     this.#source.push(e.source);
     this.#target.push(e.target);
-    this.#payload.add(JSON.stringify(e.payload));
+    // JSON.stringify writes valid JSON (lone surrogates escaped), so text that opens with a brace is an object's.
+    const payload = JSON.stringify(e.payload) as string | undefined;
+    this.#payload.add(payload ?? '');
+    this.#checks.row(e.time, e.priority, e.seq, e.type.length, e.source.length, e.target.length, payload?.charCodeAt(0) === 0x7b);
     this.#metrics.row(e.time, e.seq, metrics, offset);
     if (this.#rows === TRACE_ROW_GROUP) this.#flush();
   }
@@ -222,7 +232,9 @@ export class ParquetTraceWriter implements TraceWriter {
   finish(): TraceOutput {
     this.#flush();
     if (!this.#events) throw new Error('ParquetTraceWriter: finish() before begin()');
-    return [[EVENTS_FILE, this.#events.finish()], ...this.#metrics.finish()];
+    const events = this.#events.finish();
+    recordCheckedAsWritten(events, this.#checks.scan());
+    return [[EVENTS_FILE, events], ...this.#metrics.finish()];
   }
 
   #flush(): void {
