@@ -54,14 +54,21 @@ export class ColumnChunkWriter {
   dictionary(name: string, values: readonly string[]): WrittenChunk {
     const index = new Map<string, number>();
     const indexes = new Int32Array(values.length);
+    // Runs of one value are common (an entity's events in a row): the last value's index is kept at hand.
+    let last: string | undefined;
+    let lastIndex = 0;
     for (let r = 0; r < values.length; r++) {
       const v = values[r] as string;
-      let i = index.get(v);
-      if (i === undefined) {
-        i = index.size;
-        index.set(v, i);
+      if (v !== last) {
+        let i = index.get(v);
+        if (i === undefined) {
+          i = index.size;
+          index.set(v, i);
+        }
+        last = v;
+        lastIndex = i;
       }
-      indexes[r] = i;
+      indexes[r] = lastIndex;
     }
     const start = this.#out.offset;
     const dictionaryPage = plainStrings([...index.keys()]);

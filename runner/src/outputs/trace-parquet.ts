@@ -116,7 +116,7 @@ class PlainStringColumn {
     const at = this.#sink.length;
     this.#sink.writeUint32LE(0);
     this.#sink.write(text);
-    this.#sink.bytes().writeUInt32LE(this.#sink.length - at - 4, at);
+    this.#sink.setUint32LE(at, this.#sink.length - at - 4);
   }
 
   /** The rows so far: a view, valid until reset(). */
