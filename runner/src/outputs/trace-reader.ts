@@ -19,6 +19,14 @@ export class TraceReadError extends Error {
   }
 }
 
+/** Rows [start, start + length) of some metrics, a column each: what a whole-trace pass reads without an object per row. */
+export interface MetricColumns {
+  readonly length: number;
+  readonly time: ArrayLike<number>;
+  /** One column per metric asked for, in the order asked. */
+  readonly values: readonly ArrayLike<number>[];
+}
+
 export interface MetricRow {
   readonly time: number;
   readonly seq: number;
@@ -43,6 +51,8 @@ export interface RunTraceReader {
   /** Logical time of the last metrics row (0 when there is none). */
   endTime(): Promise<number>;
   metricRows(): AsyncIterable<MetricRow>;
+  /** The named metrics' columns with the time column, a block of rows at a time (a row group of a Parquet trace); names must be among `metrics`. */
+  metricColumns(names: readonly string[]): AsyncIterable<MetricColumns>;
   /** The executed events in order; none without an event log. */
   events(): AsyncIterable<SimEvent>;
   /**
@@ -118,6 +128,18 @@ class TextTrace implements RunTraceReader {
 
   async *metricRows(): AsyncIterable<MetricRow> {
     for (let i = 0; i < this.#starts.length; i++) yield this.#row(i);
+  }
+
+  async *metricColumns(names: readonly string[]): AsyncIterable<MetricColumns> {
+    const at = names.map((n) => this.metrics.indexOf(n));
+    const time = new Float64Array(this.length);
+    const values = at.map(() => new Float64Array(this.length));
+    for (let i = 0; i < this.length; i++) {
+      const row = this.#row(i);
+      time[i] = row.time;
+      at.forEach((c, k) => ((values[k] as Float64Array)[i] = row.values[c] as number));
+    }
+    yield { length: this.length, time, values };
   }
 
   async *events(): AsyncIterable<SimEvent> {
@@ -224,6 +246,13 @@ class ParquetTrace implements RunTraceReader {
     }
   }
 
+  async *metricColumns(names: readonly string[]): AsyncIterable<MetricColumns> {
+    for (const [start, end] of rowGroupRanges(this.#metrics)) {
+      const [time, ...values] = (await read(TRACE_FILE_NAMES.parquet.metrics, this.#metrics, [METRIC_KEY_COLUMNS[0], ...names], start, end)).map(numbers);
+      yield { length: end - start, time: time as Float64Array, values };
+    }
+  }
+
   async *events(): AsyncIterable<SimEvent> {
     const file = this.#events;
     if (file === undefined) return;
@@ -279,6 +308,11 @@ class ParquetTrace implements RunTraceReader {
       await out.metrics(sink.bytes());
     }
   }
+}
+
+/** A DOUBLE column as hyparquet decodes it (a Float64Array when its pages are PLAIN), as numbers. */
+function numbers(column: DecodedArray): Float64Array {
+  return column instanceof Float64Array ? column : Float64Array.from(column as ArrayLike<unknown>, Number);
 }
 
 async function parse(name: string, source: Buffer | StagedFile): Promise<ParquetFile> {

@@ -9,6 +9,7 @@ import { runLocal } from '../run/local-executor.ts';
 import { readRunValues } from '../results/read-run-values.ts';
 import { readStatistics } from '../results/read-statistics.ts';
 import { readMetricTrace } from '../results/read-trace.ts';
+import type { MetricRow } from '../outputs/trace-reader.ts';
 import { parseExperimentText } from '../spec/load.ts';
 import { FileStore } from '../store/file-store.ts';
 import { ResultsLayout } from '../store/layout.ts';
@@ -108,7 +109,7 @@ describe('the readers the report uses', { timeout: 60_000 }, () => {
     const run = manifest.runs[1] as Manifest['runs'][number];
     expect(run.files?.map((f) => f.name)).toContain('metrics.parquet');
     const trace = await readMetricTrace(store, layout, run);
-    const rows = [];
+    const rows: MetricRow[] = [];
     for await (const row of trace.rows()) rows.push(row);
     expect(rows).toHaveLength(trace.length);
     expect(rows.at(-1)?.time).toBe(trace.endTime);
@@ -129,6 +130,14 @@ describe('the readers the report uses', { timeout: 60_000 }, () => {
       const textRows = [];
       for await (const row of textTrace.rows()) textRows.push(row);
       expect(textRows).toEqual(rows);
+      // Whole columns, a block at a time, in either format: the rows' values.
+      const asked = ['server.served', 'arrivals.sent'];
+      const wanted = [rows.map((r) => r.time), ...asked.map((m) => rows.map((r) => r.values[trace.metrics.indexOf(m)]))];
+      for (const t of [trace, textTrace]) {
+        const got: number[][] = [[], [], []];
+        for await (const block of t.columns(asked)) [block.time, ...block.values].forEach((c, i) => got[i]?.push(...Array.from(c).slice(0, block.length)));
+        expect(got).toEqual(wanted);
+      }
       const cells = readFileSync(join(textWork, textLayout.runFile(textRun.run_id, 'metrics.csv')), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
       expect(rows.map((r) => [r.time, r.seq, ...r.values])).toEqual(cells);
     } finally {

@@ -190,8 +190,10 @@ async function timeSeries(
   for (const run of chosen) {
     const trace = await readMetricTrace(store, layout, run);
     const columns = metrics.map((m) => trace.metrics.indexOf(m));
+    const present = metrics.filter((_, i) => (columns[i] as number) >= 0);
     const samplers = columns.map(() => new Downsampler(REPORT_LIMITS.seriesBuckets, 0, trace.endTime));
-    for await (const row of trace.rows()) columns.forEach((c, i) => c >= 0 && samplers[i]?.push(row.time, row.values[c] as number));
+    const presentSamplers = samplers.filter((_, i) => (columns[i] as number) >= 0);
+    for await (const block of trace.columns(present)) presentSamplers.forEach((s, k) => s.pushColumn(block.time, block.values[k] as ArrayLike<number>, block.length));
     const values = pointParams.get(pointOf(run)) ?? [];
     const at = params.length === 0 ? 'all runs' : params.length === 1 ? String(values[0] ?? '') : params.map((p, i) => `${p}=${String(values[i] ?? '')}`).join(', ');
     metrics.forEach((m, i) => {

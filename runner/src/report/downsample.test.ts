@@ -26,6 +26,14 @@ describe('Downsampler', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
+  it('keeps a span\'s repeated extreme once, at its first time, and takes columns as it takes values', () => {
+    const values: [number, number][] = [[0, 0], [1, 5], [2, 5], [3, 5], [4, 0]];
+    expect(run(values, 1)).toEqual([{ time: 0, value: 0 }, { time: 1, value: 5 }, { time: 4, value: 0 }]);
+    const d = new Downsampler(1, 0, 4);
+    d.pushColumn(Float64Array.from(values, ([t]) => t), Float64Array.from(values, ([, v]) => v), values.length);
+    expect(d.result()).toEqual(run(values, 1));
+  });
+
   it('gives nothing for an empty series and one value for one', () => {
     expect(new Downsampler(10, 0, 0).result()).toEqual([]);
     const d = new Downsampler(10, 3, 3);

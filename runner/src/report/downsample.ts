@@ -11,17 +11,28 @@ export interface TimedValue {
  * spikes survive. The first and last values are always kept. At most
  * 2·buckets + 2 values come out, whatever went in; a series that short
  * already comes out unchanged.
+ *
+ * Values are held as numbers, not objects: a trace's columns pass through
+ * here a million values at a time.
  */
 export class Downsampler {
   readonly #buckets: number;
   readonly #start: number;
   readonly #span: number;
   readonly #out: TimedValue[] = [];
+  #count = 0;
   #bucket = -1;
-  #low: TimedValue | undefined;
-  #high: TimedValue | undefined;
-  #first: TimedValue | undefined;
-  #last: TimedValue | undefined;
+  #firstTime = 0;
+  #firstValue = 0;
+  #lastTime = 0;
+  #lastValue = 0;
+  /** Index of the bucket's lowest (highest) value among those pushed; -1 for none, so that one value that is both is kept once. */
+  #lowAt = -1;
+  #lowTime = 0;
+  #lowValue = 0;
+  #highAt = -1;
+  #highTime = 0;
+  #highValue = 0;
 
   constructor(buckets: number, startTime: number, endTime: number) {
     this.#buckets = buckets;
@@ -30,40 +41,56 @@ export class Downsampler {
   }
 
   push(time: number, value: number): void {
-    const v = { time, value };
-    if (this.#first === undefined) {
-      this.#first = v;
+    const n = this.#count++;
+    if (n === 0) {
+      this.#firstTime = time;
+      this.#firstValue = value;
       return;
     }
-    if (this.#last !== undefined) this.#take(this.#last);
-    this.#last = v;
+    if (n > 1) this.#take(n - 1, this.#lastTime, this.#lastValue);
+    this.#lastTime = time;
+    this.#lastValue = value;
   }
 
-  #take(v: TimedValue): void {
-    const bucket = Math.min(this.#buckets - 1, Math.floor(((v.time - this.#start) / this.#span) * this.#buckets));
+  /** Pushes `values[i]` at `times[i]` for i in [0, length). */
+  pushColumn(times: ArrayLike<number>, values: ArrayLike<number>, length: number): void {
+    for (let i = 0; i < length; i++) this.push(times[i] as number, values[i] as number);
+  }
+
+  #take(at: number, time: number, value: number): void {
+    const bucket = Math.min(this.#buckets - 1, Math.floor(((time - this.#start) / this.#span) * this.#buckets));
     if (bucket !== this.#bucket) {
       this.#flush();
       this.#bucket = bucket;
     }
-    if (this.#low === undefined || v.value < this.#low.value) this.#low = v;
-    if (this.#high === undefined || v.value > this.#high.value) this.#high = v;
+    if (this.#lowAt < 0 || value < this.#lowValue) {
+      this.#lowAt = at;
+      this.#lowTime = time;
+      this.#lowValue = value;
+    }
+    if (this.#highAt < 0 || value > this.#highValue) {
+      this.#highAt = at;
+      this.#highTime = time;
+      this.#highValue = value;
+    }
   }
 
   #flush(): void {
-    const { low, high } = { low: this.#low, high: this.#high };
-    if (low !== undefined && high !== undefined) {
-      if (low === high) this.#out.push(low);
+    if (this.#lowAt >= 0 && this.#highAt >= 0) {
+      const low = { time: this.#lowTime, value: this.#lowValue };
+      const high = { time: this.#highTime, value: this.#highValue };
+      if (this.#lowAt === this.#highAt) this.#out.push(low);
       else if (low.time <= high.time) this.#out.push(low, high);
       else this.#out.push(high, low);
     }
-    this.#low = undefined;
-    this.#high = undefined;
+    this.#lowAt = -1;
+    this.#highAt = -1;
   }
 
   result(): TimedValue[] {
     this.#flush();
-    const out = this.#first === undefined ? [] : [this.#first, ...this.#out];
-    if (this.#last !== undefined) out.push(this.#last);
+    const out = this.#count === 0 ? [] : [{ time: this.#firstTime, value: this.#firstValue }, ...this.#out];
+    if (this.#count > 1) out.push({ time: this.#lastTime, value: this.#lastValue });
     return out;
   }
 }

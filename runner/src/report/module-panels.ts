@@ -158,8 +158,10 @@ async function seriesFigure(
   for (const run of chosen) {
     const trace = await readMetricTrace(store, layout, run);
     const columns = metrics.map((m) => trace.metrics.indexOf(m));
+    const present = metrics.filter((_, i) => (columns[i] as number) >= 0);
     const samplers = columns.map(() => new Downsampler(SERIES_BUCKETS, 0, trace.endTime));
-    for await (const row of trace.rows()) columns.forEach((c, i) => c >= 0 && samplers[i]?.push(row.time, row.values[c] as number));
+    const presentSamplers = samplers.filter((_, i) => (columns[i] as number) >= 0);
+    for await (const block of trace.columns(present)) presentSamplers.forEach((s, k) => s.pushColumn(block.time, block.values[k] as ArrayLike<number>, block.length));
     const at = params.length === 0 ? 'all runs' : params.map((p) => `${p}=${String(run.params[p])}`).join(', ');
     metrics.forEach((metric, i) => {
       for (const p of samplers[i]?.result() ?? []) values.push({ at: `${at} (seed ${run.seed})`, metric, t: p.time, v: p.value });

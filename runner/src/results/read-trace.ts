@@ -2,7 +2,7 @@ import type { ManifestRun } from '../outputs/schemas.ts';
 import type { ResultsLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { TRACE_FILE_NAMES, traceFormatOfFiles } from '../outputs/trace-files.ts';
-import { openTrace, TraceReadError, type MetricRow, type RunTraceReader } from '../outputs/trace-reader.ts';
+import { openTrace, TraceReadError, type MetricColumns, type MetricRow, type RunTraceReader } from '../outputs/trace-reader.ts';
 import { invalidRunFile, readRunFile } from './read-run.ts';
 
 /**
@@ -15,6 +15,8 @@ export interface MetricTrace {
   readonly metrics: readonly string[];
   /** Rows in event order, decoded as they are iterated. */
   rows(): AsyncIterable<MetricRow>;
+  /** The named metrics' columns with the time column, a block of rows at a time; names must be among `metrics`. */
+  columns(names: readonly string[]): AsyncIterable<MetricColumns>;
   /** Rows in the trace. */
   readonly length: number;
   /** Logical time of the last row (0 when there is none). */
@@ -48,6 +50,13 @@ export async function readMetricTrace(store: ObjectStore, layout: ResultsLayout,
     async *rows() {
       try {
         yield* reader.metricRows();
+      } catch (e) {
+        throw invalid(e);
+      }
+    },
+    async *columns(names) {
+      try {
+        yield* reader.metricColumns(names);
       } catch (e) {
         throw invalid(e);
       }

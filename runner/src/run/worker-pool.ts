@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { YOUNG_GENERATION_FLAG } from './young-generation.ts';
 import type { WorkerInit, WorkerMessage, WorkerRequest, WorkerResult } from './execute-one.ts';
 
 const ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -120,9 +121,9 @@ export class WorkerPool {
   }
 
   #fork(): ChildProcess {
-    // Node's default flags (NODE_OPTIONS reaches workers through the environment): this process's would pass on --inspect and its port.
+    // Not this process's flags (they would pass on --inspect and its port); NODE_OPTIONS reaches workers through the environment.
     // The worker watches this pid and exits when it is gone (worker.js).
-    const w = fork(ENTRY, [String(process.pid)], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const w = fork(ENTRY, [String(process.pid)], { execArgv: [YOUNG_GENERATION_FLAG], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.#live.add(w);
     this.#forked++;
     // A worker that fails while idle is no longer connected, and #take passes it over.
