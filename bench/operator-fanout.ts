@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CustomObjectsApi, KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { ExperimentStatus } from 'swarmlab';
 import { OperatorConfig } from '../operator/src/config.ts';
 import { Controller } from '../operator/src/controller/controller.ts';
@@ -15,24 +15,10 @@ import { CRD_FILE } from '../operator/src/crd/generate.ts';
 import { OperatorMetrics } from '../operator/src/http/metrics.ts';
 import { startCluster } from '../test/cluster/control-plane.ts';
 import { binaryPath, repoRoot } from '../test/cluster/versions.ts';
+import { CountingKubeConfig } from './counting-kubeconfig.ts';
 
 const runs = Number(process.argv[2] ?? 10_000);
 const experiments = Number(process.argv[3] ?? 1_000);
-
-/** Counts every request the operator's clients make (generated APIs and watches both authenticate here). */
-class CountingKubeConfig extends KubeConfig {
-  readonly requests = new Map<string, number>();
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    const url = new URL(context.getUrl());
-    const resource = url.pathname.replace(/\/namespaces\/[^/]+/, '').split('/').filter((p) => p !== '' && !/^v\d/.test(p) && p !== 'api' && p !== 'apis').slice(0, 2).join('/');
-    const key = `${context.getHttpMethod()} ${resource}${url.searchParams.get('watch') === 'true' ? ' (watch)' : ''}`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
-    return super.applySecurityAuthentication(context);
-  }
-  total(): number {
-    return [...this.requests.values()].reduce((a, b) => a + b, 0);
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const heapMiB = () => {
