@@ -7,7 +7,7 @@
 //     requesting and limited to 1 CPU: 2 CPUs of pods), operator in this
 //     process, timed from apply to Complete and to ResultsReady;
 // reporting runs/s, their ratio, run pods created, the operator's API requests
-// (by verb and resource, counted by bench/counting-kubeconfig.ts), its memory
+// (swarmlab_api_requests_total{verb,resource}), its memory
 // (this process: the operator plus this small driver), the status size, and
 // where the pods' time went (start-up, running, collection).
 //
@@ -29,6 +29,7 @@ import { ExperimentStatus, S3Store } from 'swarmlab';
 import { OperatorConfig } from '../operator/src/config.ts';
 import { Controller } from '../operator/src/controller/controller.ts';
 import { CRD_FILE } from '../operator/src/crd/generate.ts';
+import { CountedKubeConfig } from '../operator/src/http/api-requests.ts';
 import { OperatorMetrics } from '../operator/src/http/metrics.ts';
 import { startCluster, type LocalCluster } from '../test/cluster/control-plane.ts';
 import { ensureImage } from '../test/cluster/image.ts';
@@ -36,7 +37,7 @@ import { missingNodePrerequisites, startNode, type LocalNode } from '../test/clu
 import { createNodeNetwork, type NodeNetwork } from '../test/cluster/node-network.ts';
 import { s3ClientFor, startObjectStore, type LocalObjectStore } from '../test/cluster/object-store.ts';
 import { binaryPath, binDir, repoRoot } from '../test/cluster/versions.ts';
-import { CountingKubeConfig } from './counting-kubeconfig.ts';
+import { operatorRequests, total } from './operator-requests.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -261,8 +262,6 @@ async function runCluster(env: Env, name: string, runsPerPod: number | undefined
       await sleep(250);
     }
   }
-  const kc = new CountingKubeConfig();
-  kc.loadFromString(env.cluster.kubeconfigYaml);
   const config = OperatorConfig.parse({
     namespace,
     workers: 2,
@@ -275,6 +274,8 @@ async function runCluster(env: Env, name: string, runsPerPod: number | undefined
     resyncSeconds: 300,
   });
   const metrics: OperatorMetrics = new OperatorMetrics(() => controller.counts(), { defaultMetrics: false });
+  const kc = new CountedKubeConfig(metrics);
+  kc.loadFromString(env.cluster.kubeconfigYaml);
   const controller: Controller = new Controller({
     kubeConfig: kc,
     config,
@@ -328,7 +329,8 @@ async function runCluster(env: Env, name: string, runsPerPod: number | undefined
     }
     if (completeMs === undefined || status === undefined) throw new Error(`${name}: no Complete seen`);
     const statusBytes = Buffer.byteLength(JSON.stringify(status));
-    const requests = [...kc.requests.entries()].sort();
+    const counted = await operatorRequests(metrics);
+    const requests = [...counted.entries()].sort();
     (globalThis as { gc?: () => void }).gc?.();
     const heapAfterGcMiB = process.memoryUsage().heapUsed / 2 ** 20;
     const pods = (await core.listNamespacedPod({ namespace })).items;
@@ -345,7 +347,7 @@ async function runCluster(env: Env, name: string, runsPerPod: number | undefined
       runPods: runPods.length,
       jobs,
       requests,
-      requestsTotal: kc.total(),
+      requestsTotal: total(counted),
       statusBytes,
       peakRssMiB: peakRss / 2 ** 20,
       peakHeapMiB: peakHeap / 2 ** 20,

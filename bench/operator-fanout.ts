@@ -12,10 +12,11 @@ import { ExperimentStatus } from 'swarmlab';
 import { OperatorConfig } from '../operator/src/config.ts';
 import { Controller } from '../operator/src/controller/controller.ts';
 import { CRD_FILE } from '../operator/src/crd/generate.ts';
+import { CountedKubeConfig } from '../operator/src/http/api-requests.ts';
 import { OperatorMetrics } from '../operator/src/http/metrics.ts';
 import { startCluster } from '../test/cluster/control-plane.ts';
 import { binaryPath, repoRoot } from '../test/cluster/versions.ts';
-import { CountingKubeConfig } from './counting-kubeconfig.ts';
+import { operatorRequests, total } from './operator-requests.ts';
 
 const runs = Number(process.argv[2] ?? 10_000);
 const experiments = Number(process.argv[3] ?? 1_000);
@@ -59,10 +60,10 @@ try {
   kubectl(['create', 'namespace', 'bench']);
   await sleep(1000);
 
-  const kc = new CountingKubeConfig();
-  kc.loadFromString(cluster.kubeconfigYaml);
   const config = OperatorConfig.parse({ namespace: 'bench', store: `file://${storeDir}`, leaderElection: false, workers: 4, resyncSeconds: 3600 });
   const metrics: OperatorMetrics = new OperatorMetrics(() => c.counts(), { defaultMetrics: false });
+  const kc = new CountedKubeConfig(metrics);
+  kc.loadFromString(cluster.kubeconfigYaml);
   const c: Controller = new Controller({ kubeConfig: kc, config, metrics, log: () => undefined });
   controller = c;
   await c.start();
@@ -75,8 +76,8 @@ try {
 
   // A) one big Experiment.
   const replicas = 4;
-  const before = kc.total();
-  const beforeByKey = new Map(kc.requests);
+  const beforeByKey = await operatorRequests(metrics);
+  const before = total(beforeByKey);
   const t0 = performance.now();
   await create(experiment('big', replicas, Math.ceil(runs / replicas), false));
   let tJob = 0;
@@ -91,9 +92,10 @@ try {
     await sleep(5);
   }
   await sleep(3000);
-  const big = [...kc.requests.entries()].map(([k, n]): [string, number] => [k, n - (beforeByKey.get(k) ?? 0)]).filter(([, n]) => n > 0).sort();
+  const after = await operatorRequests(metrics);
+  const big = [...after.entries()].map(([k, n]): [string, number] => [k, n - (beforeByKey.get(k) ?? 0)]).filter(([, n]) => n > 0).sort();
   console.log(`A) ${runs}-run Experiment: Job created ${tJob.toFixed(0)} ms after apply, status Running after ${tStatus.toFixed(0)} ms`);
-  console.log(`   objects created by the operator: 1 ConfigMap, 1 Job (+ Events); API requests: ${kc.total() - before}`);
+  console.log(`   objects created by the operator: 1 ConfigMap, 1 Job (+ Events); API requests: ${total(after) - before}`);
   for (const [k, n] of big) console.log(`     ${k}: ${n}`);
 
   // B) many Experiments (suspended: no pods, the operator still creates a ConfigMap and a Job for each).
