@@ -13,10 +13,11 @@
 //
 // Run (holding the shared cluster lock):
 //   nice -n 10 flock -w 5400 /work/brief/cluster.lock node --expose-gc bench/cluster-throughput.ts \
-//     [--runs 10000] [--blocks default,25,100] [--local 1] [--trace complete|final] [--horizon 5000] [--rounds 1]
+//     [--runs 10000] [--blocks default,25,100] [--local 1] [--trace complete|final] [--horizon 5000] [--rounds 1] [--final 100000]
 // --blocks: one cluster measurement per block size (spec.execution.runsPerPod;
 // `default` leaves it unset, the operator's rule). --local N: local runs per
 // round (0: none). --rounds: local and cluster alternate this many times.
+// --final N: then one cluster sweep of N runs at trace level final (default block size).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,11 +49,17 @@ const { values: args } = parseArgs({
     horizon: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '1' },
     timeout: { type: 'string', default: '3600' },
+    final: { type: 'string', default: '0' },
   },
 });
 const RATES = [0.3, 0.5, 0.7, 0.9];
-const runs = Number(args.runs);
-if (!Number.isSafeInteger(runs) || runs < RATES.length || runs % RATES.length !== 0) throw new Error(`--runs must be a multiple of ${RATES.length}`);
+const sweepSize = (flag: string, v: string): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0 || n % RATES.length !== 0) throw new Error(`--${flag} must be a multiple of ${RATES.length}`);
+  return n;
+};
+const runs = sweepSize('runs', args.runs);
+const finalRuns = sweepSize('final', args.final);
 const blocks = args.blocks.split(',').map((b) => (b === 'default' ? undefined : Number(b)));
 const localPerRound = Number(args.local);
 const rounds = Number(args.rounds);
@@ -66,8 +73,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (m: string) => process.stdout.write(`${m}\n`);
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
-/** scenarios/mm1-queue.yaml with the sweep and horizon of this measurement. */
-function spec(name: string, runsPerPod: number | undefined): Record<string, unknown> {
+interface Sweep {
+  runs: number;
+  trace: string;
+  runsPerPod: number | undefined;
+}
+
+/** scenarios/mm1-queue.yaml with the sweep, trace and horizon of this measurement. */
+function spec(name: string, { runs, trace, runsPerPod }: Sweep): Record<string, unknown> {
   const base = parseYaml(readFileSync(join(repoRoot, 'scenarios/mm1-queue.yaml'), 'utf8')) as { spec: { scenario: { horizon: unknown } } };
   return {
     apiVersion: 'swarmlab.io/v1alpha1',
@@ -82,7 +95,7 @@ function spec(name: string, runsPerPod: number | undefined): Record<string, unkn
         ...(runsPerPod === undefined ? {} : { runsPerPod }),
         resources: { requests: { cpu: POD_CPU }, limits: { cpu: POD_CPU } },
       },
-      ...(traceLevel === 'complete' ? {} : { output: { trace: { level: traceLevel } } }),
+      ...(trace === 'complete' ? {} : { output: { trace: { level: trace } } }),
     },
   };
 }
@@ -159,7 +172,7 @@ async function runLocal(env: Env, name: string): Promise<LocalResult> {
   const dir = mkdtempSync(join(tmpdir(), 'swarmlab-bench-local-'));
   stops.push({ what: `local dir ${dir}`, stop: () => rmSync(dir, { recursive: true, force: true }) });
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, toYaml(spec(name, undefined)));
+  writeFileSync(file, toYaml(spec(name, { runs, trace: traceLevel, runsPerPod: undefined })));
   const s = env.store;
   const storeEnv = { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_REGION: s.region, SWARMLAB_S3_ENDPOINT: s.endpoint };
   const s3 = s3ClientFor(s);
@@ -204,6 +217,8 @@ async function runLocal(env: Env, name: string): Promise<LocalResult> {
 interface ClusterResult {
   kind: 'cluster';
   name: string;
+  runs: number;
+  trace: string;
   runsPerPod: string;
   completeMs: number;
   resultsReadyMs: number | undefined;
@@ -247,7 +262,7 @@ function podProfile(pods: V1Pod[], applyAt: number, completeAt: number): string[
   ];
 }
 
-async function runCluster(env: Env, name: string, runsPerPod: number | undefined): Promise<ClusterResult> {
+async function runCluster(env: Env, name: string, sweep: Sweep): Promise<ClusterResult> {
   const namespace = name;
   const core = env.user.makeApiClient(CoreV1Api);
   const custom = env.user.makeApiClient(CustomObjectsApi);
@@ -304,7 +319,7 @@ async function runCluster(env: Env, name: string, runsPerPod: number | undefined
   }, 500);
   try {
     const t0 = Date.now();
-    await custom.createNamespacedCustomObject({ group: 'swarmlab.io', version: 'v1alpha1', namespace, plural: 'experiments', body: spec(name, runsPerPod) });
+    await custom.createNamespacedCustomObject({ group: 'swarmlab.io', version: 'v1alpha1', namespace, plural: 'experiments', body: spec(name, sweep) });
     let completeMs: number | undefined;
     let resultsReadyMs: number | undefined;
     let status: ExperimentStatus | undefined;
@@ -339,7 +354,9 @@ async function runCluster(env: Env, name: string, runsPerPod: number | undefined
     return {
       kind: 'cluster',
       name,
-      runsPerPod: runsPerPod === undefined ? 'default' : String(runsPerPod),
+      runs: sweep.runs,
+      trace: sweep.trace,
+      runsPerPod: sweep.runsPerPod === undefined ? 'default' : String(sweep.runsPerPod),
       completeMs,
       resultsReadyMs,
       succeeded: status.runs?.succeeded ?? 0,
@@ -367,12 +384,12 @@ function report(r: LocalResult | ClusterResult, localRate: number | undefined): 
     say(`local ${r.name}: ${r.succeeded}/${runs} runs; whole command ${seconds(r.wallMs)} s = ${(runs / (r.wallMs / 1000)).toFixed(1)} runs/s; manifest written after ${r.manifestMs === undefined ? '?' : seconds(r.manifestMs)} s = ${r.manifestMs === undefined ? '?' : (runs / (r.manifestMs / 1000)).toFixed(1)} runs/s`);
     return;
   }
-  const rate = runs / (r.completeMs / 1000);
+  const rate = r.runs / (r.completeMs / 1000);
   say(
-    `cluster ${r.name} (runsPerPod ${r.runsPerPod}): ${r.succeeded}/${runs} runs (${r.failed} failed); apply->Complete ${seconds(r.completeMs)} s = ${rate.toFixed(1)} runs/s` +
+    `cluster ${r.name} (runsPerPod ${r.runsPerPod}, trace ${r.trace}): ${r.succeeded}/${r.runs} runs (${r.failed} failed); apply->Complete ${seconds(r.completeMs)} s = ${rate.toFixed(1)} runs/s` +
       `${localRate === undefined ? '' : ` (${(rate / localRate).toFixed(2)} of local's manifest-time rate)`}; apply->ResultsReady ${r.resultsReadyMs === undefined ? '?' : seconds(r.resultsReadyMs)} s`,
   );
-  say(`  run pods ${r.runPods} (runs/100 = ${runs / 100}) in ${r.jobs} Job(s); status ${r.statusBytes} bytes; this process (operator + driver): peak RSS ${r.peakRssMiB.toFixed(0)} MiB, peak heap ${r.peakHeapMiB.toFixed(0)} MiB, heap after gc ${r.heapAfterGcMiB.toFixed(0)} MiB`);
+  say(`  run pods ${r.runPods} (runs/100 = ${r.runs / 100}) in ${r.jobs} Job(s); status ${r.statusBytes} bytes; this process (operator + driver): peak RSS ${r.peakRssMiB.toFixed(0)} MiB, peak heap ${r.peakHeapMiB.toFixed(0)} MiB, heap after gc ${r.heapAfterGcMiB.toFixed(0)} MiB`);
   say(`  operator API requests ${r.requestsTotal}: ${r.requests.map(([k, n]) => `${k} ${n}`).join('; ')}`);
   for (const line of r.profile) say(`  ${line}`);
 }
@@ -392,10 +409,15 @@ try {
       report(r, undefined);
     }
     for (const b of blocks) {
-      const r = await runCluster(env, `mm1-c${round}-b${b ?? 'default'}`, b);
+      const r = await runCluster(env, `mm1-c${round}-b${b ?? 'default'}`, { runs, trace: traceLevel, runsPerPod: b });
       results.push(r);
       report(r, lastLocalRate);
     }
+  }
+  if (finalRuns > 0) {
+    const r = await runCluster(env, 'mm1-final', { runs: finalRuns, trace: 'final', runsPerPod: undefined });
+    results.push(r);
+    report(r, undefined);
   }
   const out = join(repoRoot, '.swarmlab', 'bench');
   mkdirSync(out, { recursive: true });
