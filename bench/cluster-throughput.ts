@@ -9,7 +9,8 @@
 // reporting runs/s, their ratio, run pods created, the operator's API requests
 // (swarmlab_api_requests_total{verb,resource}), its memory
 // (this process: the operator plus this small driver), the status size, and
-// where the pods' time went (start-up, running, collection).
+// where the pods' time went (start-up, running, collection). Results and the
+// operator's log (timestamped) go to .swarmlab/bench/.
 //
 // Run (holding the shared cluster lock):
 //   nice -n 10 flock -w 5400 /work/brief/cluster.lock node --expose-gc bench/cluster-throughput.ts \
@@ -19,7 +20,7 @@
 // round (0: none). --rounds: local and cluster alternate this many times.
 // --final N: then one cluster sweep of N runs at trace level final (default block size).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -66,6 +67,7 @@ const rounds = Number(args.rounds);
 const traceLevel = args.trace;
 const horizon = Number(args.horizon);
 const timeoutMs = Number(args.timeout) * 1000;
+const outDir = join(repoRoot, '.swarmlab', 'bench');
 const POD_CPU = '1';
 const PARALLELISM = 2;
 
@@ -288,6 +290,8 @@ async function runCluster(env: Env, name: string, sweep: Sweep): Promise<Cluster
     leaderElection: false,
     resyncSeconds: 300,
   });
+  mkdirSync(outDir, { recursive: true });
+  const operatorLog = join(outDir, `operator-${name}-${Date.now()}.log`);
   const metrics: OperatorMetrics = new OperatorMetrics(() => controller.counts(), { defaultMetrics: false });
   const kc = new CountedKubeConfig(metrics);
   kc.loadFromString(env.cluster.kubeconfigYaml);
@@ -299,7 +303,8 @@ async function runCluster(env: Env, name: string, sweep: Sweep): Promise<Cluster
       const u = new URL(uri);
       return new S3Store({ bucket: u.hostname, prefix: u.pathname.replace(/^\/+|\/+$/g, ''), endpoint: s.endpoint, region: s.region }, { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } });
     },
-    log: () => undefined,
+    // Kept with timestamps: where the time after the last pod goes is in the operator's own lines.
+    log: (m) => appendFileSync(operatorLog, `${new Date().toISOString()} ${m}\n`),
   });
   await controller.start();
   let stopped = false;
@@ -419,9 +424,8 @@ try {
     results.push(r);
     report(r, undefined);
   }
-  const out = join(repoRoot, '.swarmlab', 'bench');
-  mkdirSync(out, { recursive: true });
-  const file = join(out, `cluster-throughput-${Date.now()}.json`);
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `cluster-throughput-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify({ runs, horizon, traceLevel, results }, null, 2));
   say(`results in ${file}`);
 } catch (err) {
