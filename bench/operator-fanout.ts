@@ -7,32 +7,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CustomObjectsApi, KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { ExperimentStatus } from 'swarmlab';
 import { OperatorConfig } from '../operator/src/config.ts';
 import { Controller } from '../operator/src/controller/controller.ts';
 import { CRD_FILE } from '../operator/src/crd/generate.ts';
+import { CountedKubeConfig } from '../operator/src/http/api-requests.ts';
 import { OperatorMetrics } from '../operator/src/http/metrics.ts';
 import { startCluster } from '../test/cluster/control-plane.ts';
 import { binaryPath, repoRoot } from '../test/cluster/versions.ts';
+import { operatorRequests, total } from './operator-requests.ts';
 
 const runs = Number(process.argv[2] ?? 10_000);
 const experiments = Number(process.argv[3] ?? 1_000);
-
-/** Counts every request the operator's clients make (generated APIs and watches both authenticate here). */
-class CountingKubeConfig extends KubeConfig {
-  readonly requests = new Map<string, number>();
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    const url = new URL(context.getUrl());
-    const resource = url.pathname.replace(/\/namespaces\/[^/]+/, '').split('/').filter((p) => p !== '' && !/^v\d/.test(p) && p !== 'api' && p !== 'apis').slice(0, 2).join('/');
-    const key = `${context.getHttpMethod()} ${resource}${url.searchParams.get('watch') === 'true' ? ' (watch)' : ''}`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
-    return super.applySecurityAuthentication(context);
-  }
-  total(): number {
-    return [...this.requests.values()].reduce((a, b) => a + b, 0);
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const heapMiB = () => {
@@ -73,10 +60,10 @@ try {
   kubectl(['create', 'namespace', 'bench']);
   await sleep(1000);
 
-  const kc = new CountingKubeConfig();
-  kc.loadFromString(cluster.kubeconfigYaml);
   const config = OperatorConfig.parse({ namespace: 'bench', store: `file://${storeDir}`, leaderElection: false, workers: 4, resyncSeconds: 3600 });
   const metrics: OperatorMetrics = new OperatorMetrics(() => c.counts(), { defaultMetrics: false });
+  const kc = new CountedKubeConfig(metrics);
+  kc.loadFromString(cluster.kubeconfigYaml);
   const c: Controller = new Controller({ kubeConfig: kc, config, metrics, log: () => undefined });
   controller = c;
   await c.start();
@@ -89,8 +76,8 @@ try {
 
   // A) one big Experiment.
   const replicas = 4;
-  const before = kc.total();
-  const beforeByKey = new Map(kc.requests);
+  const beforeByKey = await operatorRequests(metrics);
+  const before = total(beforeByKey);
   const t0 = performance.now();
   await create(experiment('big', replicas, Math.ceil(runs / replicas), false));
   let tJob = 0;
@@ -105,9 +92,10 @@ try {
     await sleep(5);
   }
   await sleep(3000);
-  const big = [...kc.requests.entries()].map(([k, n]): [string, number] => [k, n - (beforeByKey.get(k) ?? 0)]).filter(([, n]) => n > 0).sort();
+  const after = await operatorRequests(metrics);
+  const big = [...after.entries()].map(([k, n]): [string, number] => [k, n - (beforeByKey.get(k) ?? 0)]).filter(([, n]) => n > 0).sort();
   console.log(`A) ${runs}-run Experiment: Job created ${tJob.toFixed(0)} ms after apply, status Running after ${tStatus.toFixed(0)} ms`);
-  console.log(`   objects created by the operator: 1 ConfigMap, 1 Job (+ Events); API requests: ${kc.total() - before}`);
+  console.log(`   objects created by the operator: 1 ConfigMap, 1 Job (+ Events); API requests: ${total(after) - before}`);
   for (const [k, n] of big) console.log(`     ${k}: ${n}`);
 
   // B) many Experiments (suspended: no pods, the operator still creates a ConfigMap and a Job for each).

@@ -2,11 +2,11 @@
 // queue, leader election, HTTP. SIGTERM/SIGINT stop it gracefully.
 import { hostname } from 'node:os';
 import { Command } from 'commander';
-import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { isSwarmlabError, loadRegistry, type ModuleRegistry } from 'swarmlab';
 import { configFromEnv, ENV_VARS, type OperatorConfig } from './config.ts';
 import { Controller, httpSourceOf } from './controller/controller.ts';
+import { CountedKubeConfig } from './http/api-requests.ts';
 import { OperatorMetrics } from './http/metrics.ts';
 import { buildServer } from './http/server.ts';
 
@@ -46,12 +46,12 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
     process.exitCode = 2;
     return;
   }
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
   const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
 
   let controller: Controller | undefined;
   const metrics = new OperatorMetrics(() => controller?.counts() ?? { byPhase: { Pending: 0, Running: 0, Suspended: 0, Complete: 0, Failed: 0, Invalid: 0, Unknown: 0 }, runs: { pending: 0, running: 0, succeeded: 0, failed: 0 } });
+  const kc = new CountedKubeConfig(metrics);
+  kc.loadFromDefault();
   controller = new Controller({
     kubeConfig: kc,
     config,

@@ -19,6 +19,7 @@ export class OperatorMetrics {
   readonly queueDepth: Gauge;
   readonly queueRetries: Counter;
   readonly apiErrors: Counter<'verb'>;
+  readonly apiRequests: Counter<'verb' | 'resource'>;
   readonly storageOps: Counter<'op'>;
   readonly storageFailures: Counter<'op'>;
   readonly applyToWorkCreated: Histogram;
@@ -58,6 +59,12 @@ export class OperatorMetrics {
     this.queueDepth = new Gauge({ name: 'swarmlab_workqueue_depth', help: 'Keys waiting in the work queue.', registers });
     this.queueRetries = new Counter({ name: 'swarmlab_workqueue_retries_total', help: 'Keys re-queued with backoff after a failed reconcile.', registers });
     this.apiErrors = new Counter({ name: 'swarmlab_api_errors_total', help: 'Failed Kubernetes API requests, by verb.', labelNames: ['verb'], registers });
+    this.apiRequests = new Counter({
+      name: 'swarmlab_api_requests_total',
+      help: 'Kubernetes API requests sent (watches included), by verb and resource (experiments, experiments/status, jobs, pods, ...).',
+      labelNames: ['verb', 'resource'],
+      registers,
+    });
     this.storageOps = new Counter({ name: 'swarmlab_storage_operations_total', help: 'Object store operations, by operation.', labelNames: ['op'], registers });
     this.storageFailures = new Counter({ name: 'swarmlab_storage_failures_total', help: 'Failed object store operations, by operation.', labelNames: ['op'], registers });
     this.applyToWorkCreated = new Histogram({
