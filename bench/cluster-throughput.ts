@@ -13,7 +13,7 @@
 // operator's log (timestamped) go to .swarmlab/bench/.
 //
 // Run (holding the shared cluster lock):
-//   nice -n 10 flock -w 5400 /work/brief/cluster.lock node --expose-gc bench/cluster-throughput.ts \
+//   node --expose-gc bench/cluster-throughput.ts \
 //     [--runs 10000] [--blocks default,25,100] [--local 1] [--trace complete|final] [--horizon 5000] [--rounds 1] [--final 100000]
 // --blocks: one cluster measurement per block size (spec.execution.runsPerPod;
 // `default` leaves it unset, the operator's rule). --local N: local runs per
