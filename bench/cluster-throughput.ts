@@ -12,7 +12,7 @@
 // where the pods' time went (start-up, running, collection). Results and the
 // operator's log (timestamped) go to .swarmlab/bench/.
 //
-// Run (holding the shared cluster lock):
+// Run:
 //   node --expose-gc bench/cluster-throughput.ts \
 //     [--runs 10000] [--blocks default,25,100] [--local 1] [--trace complete|final] [--horizon 5000] [--rounds 1] [--final 100000]
 // --blocks: one cluster measurement per block size (spec.execution.runsPerPod;
