@@ -7,7 +7,7 @@ import { describeError } from './api-errors.ts';
 import { applyActions } from './apply.ts';
 import { countedCalls, type Calls, type ReconcilerDeps } from './deps.ts';
 import { combineParts, parseJobIndexes } from './job-parts.ts';
-import { emptyObservation, observeFailures, observeParallelism, observeParts, observeResults, observeRunsPerPod, observeStore } from './observe.ts';
+import { emptyObservation, observeFailures, observeParallelism, observeParts, observeResults, observeRunsPerPod, observeStore, observeWorkloads } from './observe.ts';
 import { PreparedSpecs } from './prepare.ts';
 import { StoreProgress } from './store-progress.ts';
 import { writeStatus } from './write-status.ts';
@@ -80,7 +80,7 @@ export class Reconciler {
       const manifest = { uri: previous.manifestURI ?? '', digest: previous.manifestDigest ?? '' };
       const results = await observeResults(this.d, this.calls, { name, namespace, uid, digest, store, layout, manifestDigest: manifest.digest });
       const decision = decide({ ...emptyObservation(generation, now(), previous, digest), manifest, results });
-      const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts: [], observed: [], store, layout, storeObs: { ok: true as const, succeeded: [] }, failures: [] };
+      const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts: [], observed: [], store, layout, storeObs: { ok: true as const, succeeded: [] }, failures: [], workloads: [] };
       if ((await applyActions(context, decision.actions)).waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
       await finish(decision);
       return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
@@ -108,6 +108,8 @@ export class Reconciler {
     });
     const failures = complete ? await observeFailures(this.d, this.calls, namespace, observed) : [];
     const manifest = previous?.manifestURI !== undefined && previous.manifestDigest !== undefined && previous.specDigest === digest ? { uri: previous.manifestURI, digest: previous.manifestDigest } : undefined;
+    const queueName = exp.spec.execution.queueName;
+    const kueue = queueName === undefined ? undefined : await observeWorkloads(this.d, this.calls, namespace, queueName, observed);
     const resultsQuery = { name, namespace, uid, digest, store, layout };
     const results = manifest === undefined ? undefined : await observeResults(this.d, this.calls, { ...resultsQuery, manifestDigest: manifest.digest });
 
@@ -127,9 +129,10 @@ export class Reconciler {
       manifest,
       results,
       parallelism: observeParallelism(exp, this.d.config, parts, observed),
+      ...(kueue !== undefined ? { queue: kueue.queue } : {}),
     };
     let decision = decide(observation);
-    const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts, observed, store, layout, storeObs, failures };
+    const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts, observed, store, layout, storeObs, failures, workloads: kueue?.workloads ?? [] };
     const outcome = await applyActions(context, decision.actions);
     if (outcome.waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
     if (outcome.manifest !== undefined) {

@@ -2,7 +2,7 @@ import type { Condition, ConditionType } from '../api/status.ts';
 
 // Every condition type is always present, in this order, so `kubectl wait
 // --for=condition=Complete` works and status has a fixed size.
-export const CONDITION_ORDER: readonly ConditionType[] = ['Accepted', 'InvalidSpec', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable', 'ResultsReady'];
+export const CONDITION_ORDER: readonly ConditionType[] = ['Accepted', 'InvalidSpec', 'Queued', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable', 'ResultsReady'];
 
 export const MAX_MESSAGE = 1024;
 
