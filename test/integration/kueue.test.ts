@@ -1,0 +1,179 @@
+// Kueue v0.17 for real on the local control plane (test/cluster/kueue.ts runs
+// it as a host process for this file only): Experiments with
+// spec.execution.queueName are admitted by Kueue, not by the operator.
+// - Two Experiments applied at once to a ClusterQueue whose quota fits one
+//   Experiment's pods: one waits (phase Queued, Kueue's reason in the Queued
+//   condition), its Workload is admitted only once the other's has finished,
+//   the operator never unsuspends or resizes its Job, and both reach Complete
+//   with the manifest digest `swarmlab run` gives the same spec.
+// - spec.execution.suspend on a running Kueue-managed Experiment deactivates
+//   its Workload (spec.active false): Kueue evicts it and its pods are stopped
+//   without spending a retry (retries 0, maxFailedRuns 0); resumed, its runs
+//   are redone and it completes with `swarmlab run`'s digest.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { ExperimentStatus } from 'swarmlab';
+import { JOB_UID_LABEL, parseWorkloads, WORKLOADS, type Workload } from '../../operator/src/kueue/workloads.ts';
+import { useCluster, waitFor } from '../cluster/harness.ts';
+import { useKueue } from '../cluster/kueue.ts';
+import { swarmlab } from '../cluster/local-cli.ts';
+import { createExperiment, EXPERIMENTS, experimentStatus, queueExperiment, useTestOperator, waitForPhase } from '../cluster/operator-fixture.ts';
+
+const cluster = useCluster('kueue');
+const QUEUE = 'swarmlab';
+// Quota for one Experiment's pods: parallelism 2 x (100m CPU, 128Mi).
+const POD = { requests: { cpu: '100m', memory: '128Mi' } };
+const kueue = useKueue(cluster, async () => {
+  const ns = ['-n', cluster.namespace];
+  await cluster.kubectl(['delete', 'experiments.swarmlab.io', '--all', ...ns, '--wait=true', '--timeout=60s']);
+  await cluster.kubectl(['delete', 'jobs', '--all', ...ns, '--cascade=foreground', '--wait=true', '--timeout=60s']);
+  await cluster.kubectl(['delete', 'workloads.kueue.x-k8s.io', '--all', ...ns, '--wait=true', '--timeout=60s']);
+  await cluster.kubectl(['delete', 'localqueue.kueue.x-k8s.io', QUEUE, ...ns, '--ignore-not-found', '--wait=true', '--timeout=60s']);
+  await cluster.kubectl(['delete', 'clusterqueue.kueue.x-k8s.io', cluster.namespace, '--ignore-not-found', '--wait=true', '--timeout=60s']);
+  await cluster.kubectl(['delete', 'resourceflavor.kueue.x-k8s.io', cluster.namespace, '--ignore-not-found', '--wait=true', '--timeout=60s']);
+});
+useTestOperator(cluster);
+
+async function applyQueues(): Promise<void> {
+  const docs = [
+    { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'ResourceFlavor', metadata: { name: cluster.namespace } },
+    {
+      apiVersion: 'kueue.x-k8s.io/v1beta2',
+      kind: 'ClusterQueue',
+      metadata: { name: cluster.namespace },
+      spec: {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cluster.namespace } },
+        resourceGroups: [{ coveredResources: ['cpu', 'memory'], flavors: [{ name: cluster.namespace, resources: [{ name: 'cpu', nominalQuota: '200m' }, { name: 'memory', nominalQuota: '256Mi' }] }] }],
+      },
+    },
+    { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'LocalQueue', metadata: { name: QUEUE, namespace: cluster.namespace }, spec: { clusterQueue: cluster.namespace } },
+  ];
+  const r = await cluster.kubectl(['apply', '-f', '-'], { input: docs.map((d) => stringify(d)).join('---\n') });
+  expect(r.code, `${r.stderr}\n(Kueue log: ${kueue.logFile})`).toBe(0);
+  await waitFor('ClusterQueue Active', async () => {
+    const out = await cluster.kubectl(['get', 'clusterqueue.kueue.x-k8s.io', cluster.namespace, '-o', 'jsonpath={.status.conditions[?(@.type=="Active")].status}']);
+    return out.stdout === 'True' ? true : undefined;
+  });
+}
+
+/** The Experiment object, and the manifest digest `swarmlab run` gives the same document. */
+async function experimentAndLocalDigest(name: string, execution: Record<string, unknown>, seedBase: number, horizon?: number): Promise<{ body: ReturnType<typeof queueExperiment>; digest: string }> {
+  const body = queueExperiment(name, { execution: { queueName: QUEUE, resources: POD, ...execution } });
+  body.spec.sweep.seeds.base = seedBase;
+  if (horizon !== undefined) body.spec.scenario.horizon = { time: horizon };
+  const dir = mkdtempSync(join(tmpdir(), 'swarmlab-kueue-'));
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, stringify(body));
+  const local = await swarmlab(['run', file, '--json', '--workers', '2', '--store', `file://${join(dir, 'results')}`], { SWARMLAB_S3_ENDPOINT: '' });
+  expect(local.code, local.stderr).toBe(0);
+  const summary = JSON.parse(local.stdout) as { total: number; succeeded: number; manifestDigest: string };
+  expect(summary.succeeded).toBe(summary.total);
+  return { body, digest: summary.manifestDigest };
+}
+
+/** The Workload Kueue made for the (single) Job of an Experiment. */
+async function workloadOf(name: string): Promise<Workload | undefined> {
+  const jobs = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/job-generation` });
+  const uid = jobs.items[0]?.metadata?.uid;
+  if (uid === undefined) return undefined;
+  const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+  const list = (await custom.listNamespacedCustomObject({ ...WORKLOADS, namespace: cluster.namespace, labelSelector: `${JOB_UID_LABEL}=${uid}` })) as { items?: unknown[] };
+  return parseWorkloads(list.items ?? [])[0];
+}
+
+const conditionTime = (w: Workload | undefined, type: string): string | undefined =>
+  (w?.status?.conditions as Array<{ type: string; status: string; lastTransitionTime?: string }> | undefined)?.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime;
+
+describe('Experiments admitted by Kueue', () => {
+  it('two Experiments on a queue that fits one: the second is Queued with Kueue\'s reason, runs after the first, and both match swarmlab run', { timeout: 420_000 }, async () => {
+    await applyQueues();
+    const a = await experimentAndLocalDigest('kueue-a', {}, 11);
+    const b = await experimentAndLocalDigest('kueue-b', {}, 23);
+    await Promise.all([createExperiment(cluster, a.body), createExperiment(cluster, b.body)]);
+
+    // Which of the two Kueue admits first is its choice (FIFO by Workload creation): whichever waits must say so.
+    let queued: { name: string; status: ExperimentStatus } | undefined;
+    const seen = new Set<string>();
+    await waitFor('both Complete', async () => {
+      const both = await Promise.all(['kueue-a', 'kueue-b'].map(async (n) => ({ name: n, status: await experimentStatus(cluster, n) })));
+      for (const x of both) {
+        if (x.status?.phase !== undefined) seen.add(`${x.name}:${x.status.phase}`);
+        if (queued === undefined && x.status?.phase === 'Queued') {
+          queued = { name: x.name, status: x.status };
+          // While it waits, its Job stays as the operator made it: suspended (by Kueue), parallelism 2.
+          const jobs = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${x.name},swarmlab.io/job-generation` });
+          expect(jobs.items[0]?.spec?.suspend).toBe(true);
+          expect(jobs.items[0]?.spec?.parallelism).toBe(2);
+          expect(jobs.items[0]?.metadata?.labels?.['kueue.x-k8s.io/queue-name']).toBe(QUEUE);
+        }
+      }
+      return both.every((x) => x.status?.phase === 'Complete') ? both : undefined;
+    }, { timeoutMs: 360_000, intervalMs: 200 });
+
+    expect(queued, `phases seen: ${[...seen].join(', ')}`).toBeDefined();
+    const waiter = queued!;
+    const first = waiter.name === 'kueue-a' ? 'kueue-b' : 'kueue-a';
+    const q = waiter.status.conditions?.find((c) => c.type === 'Queued');
+    expect(q).toMatchObject({ status: 'True', reason: expect.stringMatching(/^(Pending|WorkloadNotCreated)$/) });
+    if (q?.reason === 'Pending') expect(q.message).toMatch(/LocalQueue swarmlab: .*(insufficient|quota)/i);
+    expect(waiter.status.runs?.running).toBe(0);
+
+    // Kueue's own timeline: the waiter was admitted no earlier than the first Workload finished.
+    const [wFirst, wWaiter] = await Promise.all([workloadOf(first), workloadOf(waiter.name)]);
+    const finished = conditionTime(wFirst, 'Finished');
+    const admitted = conditionTime(wWaiter, 'Admitted');
+    expect(finished).toBeDefined();
+    expect(admitted).toBeDefined();
+    expect(Date.parse(admitted!)).toBeGreaterThanOrEqual(Date.parse(finished!));
+
+    for (const [name, digest] of [['kueue-a', a.digest], ['kueue-b', b.digest]] as const) {
+      const done = await experimentStatus(cluster, name);
+      expect(done?.manifestDigest, name).toBe(digest);
+      expect(done?.runs?.failed).toBe(0);
+      expect(done?.conditions?.find((c) => c.type === 'Queued')).toMatchObject({ status: 'False' });
+    }
+  });
+
+  it('spec.execution.suspend deactivates the Workload; the evicted pods spend no retry and their runs are redone on resume', { timeout: 420_000 }, async () => {
+    await applyQueues();
+    // Longer runs, so that pods are running when the suspend lands; no retries and no failure budget, so one counted failure would fail it.
+    const name = 'kueue-suspend';
+    const { body, digest } = await experimentAndLocalDigest(name, { retries: 0, maxFailedRuns: 0 }, 31, 400_000);
+    await createExperiment(cluster, body);
+    await waitFor(`${name} running pods`, async () => {
+      const s = await experimentStatus(cluster, name);
+      return s?.phase === 'Running' && (s.runs?.running ?? 0) > 0 ? s : undefined;
+    }, { timeoutMs: 200_000, intervalMs: 200 });
+
+    const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+    const patch = (suspend: boolean) =>
+      cluster.kubectl(['patch', 'experiments.swarmlab.io', name, '-n', cluster.namespace, '--type=merge', '-p', JSON.stringify({ spec: { execution: { suspend } } })]);
+    expect((await patch(true)).code).toBe(0);
+    const suspended = await waitForPhase(cluster, name, 'Suspended');
+    expect(suspended.conditions?.find((c) => c.type === 'Suspended')).toMatchObject({ status: 'True', reason: 'SuspendedBySpec' });
+    const evicted = await waitFor('the Workload deactivated and evicted by Kueue', async () => {
+      const w = await workloadOf(name);
+      return w?.spec?.active === false && conditionTime(w, 'Evicted') !== undefined ? w : undefined;
+    }, { timeoutMs: 60_000 });
+    expect(evicted.spec?.active).toBe(false);
+    await waitFor('no runner pod left', async () => {
+      const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name}`, fieldSelector: 'status.phase=Running' });
+      return pods.items.length === 0 ? true : undefined;
+    }, { timeoutMs: 120_000 });
+    const job = (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/job-generation` })).items[0];
+    expect(job?.spec?.suspend).toBe(true);
+    expect(job?.status?.failedIndexes ?? '').toBe('');
+
+    expect((await patch(false)).code).toBe(0);
+    const done = await waitForPhase(cluster, name, 'Complete', 300_000);
+    expect(done.runs?.failed).toBe(0);
+    expect(done.manifestDigest).toBe(digest);
+    const obj = (await custom.getNamespacedCustomObject({ ...EXPERIMENTS, namespace: cluster.namespace, name })) as { spec: { execution: { suspend?: boolean } } };
+    expect(obj.spec.execution.suspend).toBe(false);
+    expect((await workloadOf(name))?.spec?.active).not.toBe(false);
+  });
+});
