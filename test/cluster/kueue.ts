@@ -118,13 +118,14 @@ export async function startKueue(conn: ClusterConnection, namespace: string, opt
       integrations: { frameworks: ['batch/job'] },
     }),
   );
-  const upper = join(dir, 'etc-upper');
-  const work = join(dir, 'etc-work');
-  mkdirSync(upper);
-  mkdirSync(work);
+  // The overlay's upper layer on a tmpfs of the namespace's own: it works whatever filesystem the temp dir is on, and vanishes with Kueue.
+  const layer = join(dir, 'etc-overlay');
+  mkdirSync(layer);
   const script = [
     'set -e',
-    `mount -t overlay overlay -o lowerdir=/etc,upperdir=${upper},workdir=${work} /etc`,
+    `mount -t tmpfs tmpfs ${layer}`,
+    `mkdir ${layer}/upper ${layer}/work`,
+    `mount -t overlay overlay -o lowerdir=/etc,upperdir=${layer}/upper,workdir=${layer}/work /etc`,
     'mkdir -p /etc/kueue/metrics/certs',
     `cp ${join(certDir, 'tls.crt')} ${join(certDir, 'tls.key')} /etc/kueue/metrics/certs/`,
     'exec "$@"',
