@@ -167,9 +167,15 @@ export async function observeWorkloads(
 ): Promise<{ queue: QueueObservation; workloads: Workload[] }> {
   const uids = observed.map(({ job }) => job.metadata?.uid ?? '').filter((u) => u !== '');
   if (uids.length === 0) return { queue: observeQueue(queueName, uids, []), workloads: [] };
-  const list = await calls.api('list', () =>
-    d.custom.listNamespacedCustomObject({ ...WORKLOADS, namespace, labelSelector: `${JOB_UID_LABEL} in (${uids.join(',')})` }),
-  );
+  let list: unknown;
+  try {
+    list = await calls.api('list', () => d.custom.listNamespacedCustomObject({ ...WORKLOADS, namespace, labelSelector: `${JOB_UID_LABEL} in (${uids.join(',')})` }));
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    // No Workload API: the Jobs (created suspended) wait, and the status says why.
+    const message = `the Jobs wait for Kueue, but the API server does not serve ${WORKLOADS.group}/${WORKLOADS.version} ${WORKLOADS.plural}: install Kueue, or delete the Experiment and apply it without spec.execution.queueName`;
+    return { queue: { ...observeQueue(queueName, uids, []), waiting: { reason: 'KueueNotInstalled', message } }, workloads: [] };
+  }
   const items: unknown = (list as { items?: unknown }).items;
   const workloads = parseWorkloads(Array.isArray(items) ? items : []);
   return { queue: observeQueue(queueName, uids, workloads), workloads };
