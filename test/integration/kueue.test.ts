@@ -95,40 +95,38 @@ describe('Experiments admitted by Kueue', () => {
     const b = await experimentAndLocalDigest('kueue-b', {}, 23);
     await Promise.all([createExperiment(cluster, a.body), createExperiment(cluster, b.body)]);
 
-    // Which of the two Kueue admits first is its choice (FIFO by Workload creation): whichever waits must say so.
-    let queued: { name: string; status: ExperimentStatus } | undefined;
+    // Which of the two Kueue admits first is its choice (FIFO by Workload creation), and both may look Queued for a moment:
+    // the last Queued status seen of each (and its Job then) is kept, and Kueue's timeline says which one waited.
+    const lastQueued = new Map<string, { status: ExperimentStatus; suspend: boolean | undefined; parallelism: number | undefined; label: string | undefined }>();
     const seen = new Set<string>();
     await waitFor('both Complete', async () => {
       const both = await Promise.all(['kueue-a', 'kueue-b'].map(async (n) => ({ name: n, status: await experimentStatus(cluster, n) })));
       for (const x of both) {
         if (x.status?.phase !== undefined) seen.add(`${x.name}:${x.status.phase}`);
-        if (queued === undefined && x.status?.phase === 'Queued') {
-          queued = { name: x.name, status: x.status };
-          // While it waits, its Job stays as the operator made it: suspended (by Kueue), parallelism 2.
-          const jobs = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${x.name},swarmlab.io/job-generation` });
-          expect(jobs.items[0]?.spec?.suspend).toBe(true);
-          expect(jobs.items[0]?.spec?.parallelism).toBe(2);
-          expect(jobs.items[0]?.metadata?.labels?.['kueue.x-k8s.io/queue-name']).toBe(QUEUE);
-        }
+        if (x.status?.phase !== 'Queued') continue;
+        const job = (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${x.name},swarmlab.io/job-generation` })).items[0];
+        lastQueued.set(x.name, { status: x.status, suspend: job?.spec?.suspend, parallelism: job?.spec?.parallelism, label: job?.metadata?.labels?.['kueue.x-k8s.io/queue-name'] });
       }
       return both.every((x) => x.status?.phase === 'Complete') ? both : undefined;
     }, { timeoutMs: 360_000, intervalMs: 200 });
 
-    expect(queued, `phases seen: ${[...seen].join(', ')}`).toBeDefined();
-    const waiter = queued!;
-    const first = waiter.name === 'kueue-a' ? 'kueue-b' : 'kueue-a';
-    const q = waiter.status.conditions?.find((c) => c.type === 'Queued');
-    expect(q).toMatchObject({ status: 'True', reason: expect.stringMatching(/^(Pending|WorkloadNotCreated)$/) });
-    if (q?.reason === 'Pending') expect(q.message).toMatch(/LocalQueue swarmlab: .*(insufficient|quota)/i);
-    expect(waiter.status.runs?.running).toBe(0);
-
-    // Kueue's own timeline: the waiter was admitted no earlier than the first Workload finished.
-    const [wFirst, wWaiter] = await Promise.all([workloadOf(first), workloadOf(waiter.name)]);
+    // Kueue's own timeline: the waiter was admitted no earlier than the first one's Workload finished.
+    const [wA, wB] = await Promise.all([workloadOf('kueue-a'), workloadOf('kueue-b')]);
+    const admittedA = Date.parse(conditionTime(wA, 'Admitted') ?? '');
+    const admittedB = Date.parse(conditionTime(wB, 'Admitted') ?? '');
+    expect(Number.isFinite(admittedA) && Number.isFinite(admittedB)).toBe(true);
+    const [first, waiter, wFirst, wWaiter] = admittedA <= admittedB ? ['kueue-a', 'kueue-b', wA, wB] as const : ['kueue-b', 'kueue-a', wB, wA] as const;
     const finished = conditionTime(wFirst, 'Finished');
-    const admitted = conditionTime(wWaiter, 'Admitted');
-    expect(finished).toBeDefined();
-    expect(admitted).toBeDefined();
-    expect(Date.parse(admitted!)).toBeGreaterThanOrEqual(Date.parse(finished!));
+    expect(finished, `${first}'s Workload has no Finished condition`).toBeDefined();
+    expect(Date.parse(conditionTime(wWaiter, 'Admitted') ?? '')).toBeGreaterThanOrEqual(Date.parse(finished!));
+
+    // While it waited, its status said so in Kueue's words, and its Job stayed as the operator made it: suspended, parallelism 2.
+    const waited = lastQueued.get(waiter);
+    expect(waited, `phases seen: ${[...seen].join(', ')}`).toBeDefined();
+    expect(waited!.status.conditions?.find((c) => c.type === 'Queued')).toMatchObject({ status: 'True', reason: 'Pending', message: expect.stringMatching(/LocalQueue swarmlab: .*quota/i) });
+    expect(waited!.status.conditions?.find((c) => c.type === 'Running')).toMatchObject({ status: 'False', reason: 'Queued' });
+    expect(waited!.status.runs?.running).toBe(0);
+    expect(waited).toMatchObject({ suspend: true, parallelism: 2, label: QUEUE });
 
     for (const [name, digest] of [['kueue-a', a.digest], ['kueue-b', b.digest]] as const) {
       const done = await experimentStatus(cluster, name);

@@ -97,7 +97,7 @@ describe('observeWorkloads', () => {
       },
     } as unknown as ReconcilerDeps['custom'];
     const out = await observeWorkloads({ custom }, calls, 'lab', 'team-a', [{ job: jobWithUid('a'), part }]);
-    expect(out.queue).toMatchObject({ admitted: false, waiting: { reason: 'KueueNotInstalled', message: expect.stringContaining('install Kueue') } });
+    expect(out.queue).toMatchObject({ admitted: false, undecided: false, waiting: { reason: 'KueueNotInstalled', message: expect.stringContaining('install Kueue') } });
     expect((await observeWorkloads({ custom }, calls, 'lab', 'team-a', [])).queue.admitted).toBe(false);
     expect(listed).toBe(1);
   });

@@ -174,7 +174,7 @@ export async function observeWorkloads(
     if (!isNotFound(e)) throw e;
     // No Workload API: the Jobs (created suspended) wait, and the status says why.
     const message = `the Jobs wait for Kueue, but the API server does not serve ${WORKLOADS.group}/${WORKLOADS.version} ${WORKLOADS.plural}: install Kueue, or delete the Experiment and apply it without spec.execution.queueName`;
-    return { queue: { ...observeQueue(queueName, uids, []), waiting: { reason: 'KueueNotInstalled', message } }, workloads: [] };
+    return { queue: { ...observeQueue(queueName, uids, []), waiting: { reason: 'KueueNotInstalled', message }, undecided: false }, workloads: [] };
   }
   const items: unknown = (list as { items?: unknown }).items;
   const workloads = parseWorkloads(Array.isArray(items) ? items : []);

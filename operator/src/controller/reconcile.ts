@@ -26,6 +26,8 @@ export interface ReconcileResult {
 
 /** While work is in progress, re-check at least this often: the store has no watch. */
 export const RUNNING_RESYNC_MS = 30_000;
+/** Kueue has not yet made or judged a Job's Workload (it does within moments): look again this soon, not at the resync. */
+const WAIT_FOR_KUEUE_MS = 2_000;
 /** Waiting for the garbage collector to remove a previous Experiment's children of the same name. */
 const WAIT_FOR_GC_MS = 2_000;
 
@@ -143,6 +145,7 @@ export class Reconciler {
     }
     await finish(decision);
     if (!storeObs.ok) return { backoff: true };
+    if (kueue?.queue.undecided === true && decision.requeue) return { requeueAfterMs: WAIT_FOR_KUEUE_MS };
     return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
   }
 }

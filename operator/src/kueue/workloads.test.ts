@@ -20,12 +20,13 @@ const pendingConditions = [{ type: 'QuotaReserved', status: 'False', reason: 'Pe
 describe('Kueue Workloads -> queue observation', () => {
   it('admitted when every Job\'s Workload is admitted', () => {
     const q = observeQueue('team-a', ['u1', 'u2'], parseWorkloads([workload('w1', 'u1', { conditions: admittedConditions }), workload('w2', 'u2', { conditions: admittedConditions })]));
-    expect(q).toEqual({ queueName: 'team-a', admitted: true, allActive: true, allInactive: false, waiting: undefined });
+    expect(q).toEqual({ queueName: 'team-a', admitted: true, allActive: true, allInactive: false, waiting: undefined, undecided: false });
   });
 
   it('not admitted: Kueue\'s reason and message from QuotaReserved, naming the Workload and the LocalQueue', () => {
     const q = observeQueue('team-a', ['u1', 'u2'], parseWorkloads([workload('w1', 'u1', { conditions: admittedConditions }), workload('w2', 'u2', { conditions: pendingConditions })]));
     expect(q.admitted).toBe(false);
+    expect(q.undecided).toBe(false);
     expect(q.waiting).toEqual({ reason: 'Pending', message: expect.stringMatching(/^Workload w2 in LocalQueue team-a: couldn't assign flavors .*insufficient unused quota/) });
   });
 
@@ -43,7 +44,9 @@ describe('Kueue Workloads -> queue observation', () => {
     expect(q).toMatchObject({ admitted: false, allActive: false, allInactive: false });
     expect(q.waiting?.reason).toBe('Deactivated');
     const none = observeQueue('team-a', ['u1'], []);
-    expect(none).toMatchObject({ admitted: false, allActive: true, allInactive: false, waiting: { reason: 'WorkloadNotCreated' } });
+    expect(none).toMatchObject({ admitted: false, allActive: true, allInactive: false, waiting: { reason: 'WorkloadNotCreated' }, undecided: true });
+    // A Workload Kueue has not tried to admit yet: undecided too (the operator looks again soon).
+    expect(observeQueue('team-a', ['u1'], parseWorkloads([workload('w1', 'u1')]))).toMatchObject({ undecided: true, waiting: { reason: 'Pending' } });
   });
 
   it('allInactive only when every Job\'s Workload has spec.active false', () => {

@@ -43,6 +43,8 @@ export interface QueueObservation {
   allInactive: boolean;
   /** Why a Job is not admitted, from its Workload (Kueue's reason and message); undefined while every one is admitted. */
   waiting: { reason: string; message: string } | undefined;
+  /** Kueue has not said anything yet about some Job: no Workload, or one without a QuotaReserved or Evicted condition (it will, within moments). */
+  undecided: boolean;
 }
 
 const isTrue = (w: Workload, type: string) => w.status?.conditions?.some((c) => c.type === type && c.status === 'True') === true;
@@ -73,6 +75,7 @@ export function observeQueue(queueName: string, jobUids: readonly string[], work
   let allActive = true;
   let allInactive = jobUids.length > 0;
   let waiting: QueueObservation['waiting'];
+  let undecided = false;
   for (const uid of jobUids) {
     const w = byJob.get(uid);
     const active = w?.spec?.active !== false;
@@ -80,9 +83,10 @@ export function observeQueue(queueName: string, jobUids: readonly string[], work
     allInactive &&= w !== undefined && !active;
     if (w !== undefined && isTrue(w, 'Admitted')) continue;
     admitted = false;
+    undecided ||= w === undefined || (active && condition(w, 'QuotaReserved') === undefined && condition(w, 'Evicted') === undefined);
     waiting ??= whyWaiting(queueName, w);
   }
-  return { queueName, admitted, allActive, allInactive, waiting };
+  return { queueName, admitted, allActive, allInactive, waiting, undecided };
 }
 
 /** Kueue's own words for a Workload that is not admitted: QuotaReserved False says why (e.g. insufficient unused quota), Evicted says it was preempted or deactivated. */

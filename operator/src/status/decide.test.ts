@@ -290,7 +290,7 @@ describe('decide', () => {
 
 describe('decide under Kueue (spec.execution.queueName)', () => {
   const running = { jobGeneration: 0, specDigest: digest, phase: 'Running' as const };
-  const admitted: QueueObservation = { queueName: 'team-a', admitted: true, allActive: true, allInactive: false, waiting: undefined };
+  const admitted: QueueObservation = { queueName: 'team-a', admitted: true, allActive: true, allInactive: false, waiting: undefined, undecided: false };
   const waiting: QueueObservation = {
     ...admitted,
     admitted: false,
