@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { z } from 'zod';
 import type { ExperimentStatus } from 'swarmlab';
-import { JOB_UID_LABEL, parseWorkloads, WORKLOADS, type Workload } from '../../operator/src/kueue/workloads.ts';
+import { JOB_UID_LABEL, WORKLOADS } from '../../operator/src/kueue/workloads.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 import { useKueue } from '../cluster/kueue.ts';
 import { swarmlab } from '../cluster/local-cli.ts';
@@ -75,18 +76,28 @@ async function experimentAndLocalDigest(name: string, execution: Record<string, 
   return { body, digest: summary.manifestDigest };
 }
 
+/** The Workload fields the test reads, with the conditions' times (the operator's parser has no use for them). */
+const TimedWorkload = z.object({
+  spec: z.object({ active: z.boolean().optional() }).optional(),
+  status: z.object({ conditions: z.array(z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), lastTransitionTime: z.string().optional() })).optional() }).optional(),
+});
+type TimedWorkload = z.infer<typeof TimedWorkload>;
+
+/** The (single) run Job of an Experiment. */
+async function jobOf(name: string) {
+  return (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/job-generation` })).items[0];
+}
+
 /** The Workload Kueue made for the (single) Job of an Experiment. */
-async function workloadOf(name: string): Promise<Workload | undefined> {
-  const jobs = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/job-generation` });
-  const uid = jobs.items[0]?.metadata?.uid;
+async function workloadOf(name: string): Promise<TimedWorkload | undefined> {
+  const uid = (await jobOf(name))?.metadata?.uid;
   if (uid === undefined) return undefined;
   const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
   const list = (await custom.listNamespacedCustomObject({ ...WORKLOADS, namespace: cluster.namespace, labelSelector: `${JOB_UID_LABEL}=${uid}` })) as { items?: unknown[] };
-  return parseWorkloads(list.items ?? [])[0];
+  return list.items?.[0] === undefined ? undefined : TimedWorkload.parse(list.items[0]);
 }
 
-const conditionTime = (w: Workload | undefined, type: string): string | undefined =>
-  (w?.status?.conditions as Array<{ type: string; status: string; lastTransitionTime?: string }> | undefined)?.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime;
+const conditionTime = (w: TimedWorkload | undefined, type: string): string | undefined => w?.status?.conditions?.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime;
 
 describe('Experiments admitted by Kueue', () => {
   it('two Experiments on a queue that fits one: the second is Queued with Kueue\'s reason, runs after the first, and both match swarmlab run', { timeout: 420_000 }, async () => {
@@ -110,15 +121,17 @@ describe('Experiments admitted by Kueue', () => {
       return both.every((x) => x.status?.phase === 'Complete') ? both : undefined;
     }, { timeoutMs: 360_000, intervalMs: 200 });
 
-    // Kueue's own timeline: the waiter was admitted no earlier than the first one's Workload finished.
-    const [wA, wB] = await Promise.all([workloadOf('kueue-a'), workloadOf('kueue-b')]);
-    const admittedA = Date.parse(conditionTime(wA, 'Admitted') ?? '');
-    const admittedB = Date.parse(conditionTime(wB, 'Admitted') ?? '');
-    expect(Number.isFinite(admittedA) && Number.isFinite(admittedB)).toBe(true);
-    const [first, waiter, wFirst, wWaiter] = admittedA <= admittedB ? ['kueue-a', 'kueue-b', wA, wB] as const : ['kueue-b', 'kueue-a', wB, wA] as const;
-    const finished = conditionTime(wFirst, 'Finished');
-    expect(finished, `${first}'s Workload has no Finished condition`).toBeDefined();
-    expect(Date.parse(conditionTime(wWaiter, 'Admitted') ?? '')).toBeGreaterThanOrEqual(Date.parse(finished!));
+    // The waiter's Job started (Kueue unsuspended it: a Job created suspended gets its startTime when resumed)
+    // no earlier than the first one's Job completed and gave its quota back. Kueue resets a finished
+    // Workload's Admitted condition, so the Jobs keep the timeline.
+    const [jA, jB] = await Promise.all([jobOf('kueue-a'), jobOf('kueue-b')]);
+    const startA = jA?.status?.startTime?.getTime();
+    const startB = jB?.status?.startTime?.getTime();
+    expect(startA !== undefined && startB !== undefined, 'both Jobs have a startTime').toBe(true);
+    const [first, waiter, jFirst, jWaiter] = startA! <= startB! ? (['kueue-a', 'kueue-b', jA, jB] as const) : (['kueue-b', 'kueue-a', jB, jA] as const);
+    const finished = jFirst?.status?.completionTime?.getTime();
+    expect(finished, `${first}'s Job has no completionTime`).toBeDefined();
+    expect(jWaiter!.status!.startTime!.getTime()).toBeGreaterThanOrEqual(finished!);
 
     // While it waited, its status said so in Kueue's words, and its Job stayed as the operator made it: suspended, parallelism 2.
     const waited = lastQueued.get(waiter);
