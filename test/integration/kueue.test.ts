@@ -107,7 +107,7 @@ describe('Experiments admitted by Kueue', () => {
     await Promise.all([createExperiment(cluster, a.body), createExperiment(cluster, b.body)]);
 
     // Which of the two Kueue admits first is its choice (FIFO by Workload creation), and both may look Queued for a moment:
-    // the last Queued status seen of each (and its Job then) is kept, and Kueue's timeline says which one waited.
+    // the last Queued status seen of each (and its Job while suspended) is kept, and the Jobs' timeline says which one waited.
     const lastQueued = new Map<string, { status: ExperimentStatus; suspend: boolean | undefined; parallelism: number | undefined; label: string | undefined }>();
     const seen = new Set<string>();
     await waitFor('both Complete', async () => {
@@ -116,7 +116,10 @@ describe('Experiments admitted by Kueue', () => {
         if (x.status?.phase !== undefined) seen.add(`${x.name}:${x.status.phase}`);
         if (x.status?.phase !== 'Queued') continue;
         const job = (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${x.name},swarmlab.io/job-generation` })).items[0];
-        lastQueued.set(x.name, { status: x.status, suspend: job?.spec?.suspend, parallelism: job?.spec?.parallelism, label: job?.metadata?.labels?.['kueue.x-k8s.io/queue-name'] });
+        // The status and the Job are read one after the other: Kueue may admit the Job in between, so the
+        // Job as first seen while Queued is kept, and the status as last seen.
+        const jobThen = lastQueued.get(x.name)?.suspend === true ? lastQueued.get(x.name)! : { suspend: job?.spec?.suspend, parallelism: job?.spec?.parallelism, label: job?.metadata?.labels?.['kueue.x-k8s.io/queue-name'] };
+        lastQueued.set(x.name, { status: x.status, suspend: jobThen.suspend, parallelism: jobThen.parallelism, label: jobThen.label });
       }
       return both.every((x) => x.status?.phase === 'Complete') ? both : undefined;
     }, { timeoutMs: 360_000, intervalMs: 200 });
