@@ -32,9 +32,15 @@ export { loadRegistry } from './plugins/runner-registry.ts';
 export { CONFIG_FILE, MODULES_ENV } from './plugins/runner-config.ts';
 export { defineModule, type ModuleDefinition } from './sdk/module.ts';
 export { validateExperiment } from './modules/check-sweep.ts';
-export { plan, planRun, runCount, runIdOf, runIndexOf, sweepSeeds, type RunPoint } from './spec/plan.ts';
+export { isAdaptive, maxRunCount, plan, planRun, runCount, runIdOf, runIndexOf, sweepSeeds, type RunPoint } from './spec/plan.ts';
+
+// Adaptive sweeps: the rounds, replayed from the runs' results (both executors plan them with this).
+export { planRounds, plannedIndices, openPoints, type RoundsPlan, type Round } from './rounds/plan-rounds.ts';
+export { observeRuns, manifestRunOf, roundsColumn } from './rounds/observe.ts';
+export { readRoundFile, roundRunAt, storeRoundFile, type RoundFile } from './rounds/round-file.ts';
 
 // Running, promoting, and the manifest.
+export { checkRunInputs } from './run/run-inputs.ts';
 export { runAndPromote, readRunRecord, readRunForManifest, type RunOutcome, type RunOptions } from './run/promote.ts';
 export { readFailureRecords } from './run/report-failure.ts';
 export { codeForExitStatus, exitStatusPolicy } from './run/failure-policy.ts';

@@ -13,6 +13,12 @@ import { repoRoot } from './versions.ts';
 
 const bin = join(repoRoot, 'bin/swarmlab.js');
 
+/** The environment that lets the CLI read and write the test cluster's object store. */
+export function storeEnv(cluster: TestCluster): NodeJS.ProcessEnv {
+  const s = cluster.connection.objectStore;
+  return { AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_REGION: s.region || 'us-east-1', SWARMLAB_S3_ENDPOINT: s.endpoint };
+}
+
 export function swarmlab(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
@@ -31,15 +37,7 @@ export function swarmlab(args: string[], env: NodeJS.ProcessEnv): Promise<{ code
  */
 export async function expectDownloadIsLocal(cluster: TestCluster, name: string, opts: { localSet: string; into: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<void> {
   await waitFor(`${name}'s tables and report`, async () => ((await experimentStatus(cluster, name))?.conditions?.some((c) => c.type === 'ResultsReady' && c.status === 'True') ? true : undefined), { timeoutMs: opts.timeoutMs ?? 120_000, intervalMs: 500 });
-  const s = cluster.connection.objectStore;
-  const fetched = await swarmlab(['results', name, '-n', cluster.namespace, '--download', opts.into], {
-    KUBECONFIG: cluster.connection.kubeconfigPath,
-    AWS_ACCESS_KEY_ID: s.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
-    AWS_REGION: s.region || 'us-east-1',
-    SWARMLAB_S3_ENDPOINT: s.endpoint,
-    ...opts.env,
-  });
+  const fetched = await swarmlab(['results', name, '-n', cluster.namespace, '--download', opts.into], { KUBECONFIG: cluster.connection.kubeconfigPath, ...storeEnv(cluster), ...opts.env });
   expect(fetched.code, fetched.stderr).toBe(0);
   for (const f of [...BUILT_FILES, 'results-index.json']) {
     expect(readFileSync(join(opts.into, f)).equals(readFileSync(join(opts.localSet, f))), `${f}: the cluster's bytes are swarmlab run's`).toBe(true);

@@ -1,40 +1,23 @@
 // `swarmlab submit --wait` and `swarmlab results` as a CI job would use them:
 // the real CLI against the real API server, with the operator and the
 // local node running the sweep in real containers and MinIO holding the results.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { httpSourceOf } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
 import { buildServer } from '../../operator/src/http/server.ts';
 import { experimentStatus, useTestOperator } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
+import { storeEnv, swarmlab } from '../cluster/local-cli.ts';
 
 const cluster = useCluster('cli-submit');
-const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));
 const operator = useTestOperator(cluster);
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const s = cluster.connection.objectStore;
-  const env = {
-    ...process.env,
-    KUBECONFIG: cluster.connection.kubeconfigPath,
-    AWS_ACCESS_KEY_ID: s.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
-    AWS_REGION: s.region || 'us-east-1',
-    SWARMLAB_S3_ENDPOINT: s.endpoint,
-  };
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The CLI as a CI job runs it: the cluster's kubeconfig and the store's credentials. */
+function cli(args: string[]): ReturnType<typeof swarmlab> {
+  return swarmlab(args, { KUBECONFIG: cluster.connection.kubeconfigPath, ...storeEnv(cluster) });
 }
 
 function experimentFile(name: string, targetNodes: string[]): string {

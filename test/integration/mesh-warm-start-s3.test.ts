@@ -2,33 +2,19 @@
 // trains into s3://, a second experiment names that result set, run and the
 // Q-tables' sha256, and runs from them, into s3:// and into a local store with
 // the same digest; a wrong sha256 is refused at its field before any run.
-import { spawn } from 'node:child_process';
+// Applied to the cluster, a reference to a run that is not there makes the
+// Experiment Invalid at admission, naming the field, and no Job is created.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { useCluster } from '../cluster/harness.ts';
+import { useCluster, waitFor } from '../cluster/harness.ts';
+import { experimentStatus, useTestOperator } from '../cluster/operator-fixture.ts';
+import { storeEnv, swarmlab } from '../cluster/local-cli.ts';
 
 const cluster = useCluster('mesh-warm-start-s3');
-const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));
 
-function env(): NodeJS.ProcessEnv {
-  const s = cluster.connection.objectStore;
-  return { ...process.env, AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_REGION: s.region || 'us-east-1', SWARMLAB_S3_ENDPOINT: s.endpoint };
-}
-
-function swarmlab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { env: env() });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const experiment = (name: string, warmStart = '') => `apiVersion: swarmlab.io/v1alpha1
 kind: Experiment
@@ -59,7 +45,7 @@ describe('mesh warm start from an S3 store', () => {
     const dir = mkdtempSync(join(tmpdir(), 'swarmlab-warm-s3-'));
     const uri = `s3://${s.bucket}/${cluster.namespace}/results`;
     writeFileSync(join(dir, 'train.yaml'), experiment('mesh-train'));
-    const train = await swarmlab(['run', join(dir, 'train.yaml'), '--store', uri, '--json']);
+    const train = await swarmlab(['run', join(dir, 'train.yaml'), '--store', uri, '--json'], storeEnv(cluster));
     expect(train.code, train.stderr).toBe(0);
     const results = (JSON.parse(train.stdout) as { results: string }).results;
     const record = await cluster.s3().send(new GetObjectCommand({ Bucket: s.bucket, Key: `${results.slice(`s3://${s.bucket}/`.length)}/runs/run-000001/run.json` }));
@@ -68,16 +54,36 @@ describe('mesh warm start from an S3 store', () => {
 
     const ref = (hash: string) => `\n          warmStart: { results: "${results}", run: run-000001, sha256: "${hash}" }`;
     writeFileSync(join(dir, 'warm.yaml'), experiment('mesh-warm', ref(sha256)));
-    const warm = await swarmlab(['run', join(dir, 'warm.yaml'), '--store', uri, '--json']);
+    const warm = await swarmlab(['run', join(dir, 'warm.yaml'), '--store', uri, '--json'], storeEnv(cluster));
     expect(warm.code, warm.stderr).toBe(0);
-    const local = await swarmlab(['run', join(dir, 'warm.yaml'), '--store', `file://${dir}/local`, '--json']);
+    const local = await swarmlab(['run', join(dir, 'warm.yaml'), '--store', `file://${dir}/local`, '--json'], storeEnv(cluster));
     expect(local.code, local.stderr).toBe(0);
     expect((JSON.parse(local.stdout) as { manifestDigest: string }).manifestDigest).toBe((JSON.parse(warm.stdout) as { manifestDigest: string }).manifestDigest);
-    expect((await swarmlab(['validate', (JSON.parse(warm.stdout) as { results: string }).results])).code).toBe(0);
+    expect((await swarmlab(['validate', (JSON.parse(warm.stdout) as { results: string }).results], storeEnv(cluster))).code).toBe(0);
 
     writeFileSync(join(dir, 'wrong.yaml'), experiment('mesh-wrong', ref('c'.repeat(64))));
-    const wrong = await swarmlab(['run', join(dir, 'wrong.yaml'), '--store', uri]);
+    const wrong = await swarmlab(['run', join(dir, 'wrong.yaml'), '--store', uri], storeEnv(cluster));
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('INVALID_SPEC: spec.scenario.modules[3].config.warmStart.sha256');
+  });
+});
+
+describe('mesh warm start applied to a cluster', () => {
+  useTestOperator(cluster);
+
+  it('a reference to a run the result set does not have is refused at admission, naming the field, with no Job', { timeout: 120_000 }, async () => {
+    const s = cluster.connection.objectStore;
+    const missing = `\n          warmStart: { results: "s3://${s.bucket}/${cluster.namespace}/no-such-results", run: run-000001, sha256: "${'c'.repeat(64)}" }`;
+    const applied = await cluster.kubectl(['apply', '--validate=strict', '-n', cluster.namespace, '-f', '-'], { input: experiment('mesh-missing', missing) });
+    expect(applied.code, applied.stderr).toBe(0);
+    const status = await waitFor('mesh-missing to be Invalid', async () => {
+      const st = await experimentStatus(cluster, 'mesh-missing');
+      return st?.phase === 'Invalid' ? st : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 300 });
+    const why = status.conditions?.find((c) => c.type === 'InvalidSpec');
+    expect(why).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
+    expect(why?.message).toContain('INVALID_SPEC: spec.scenario.modules[3].config.warmStart.run: ');
+    const jobs = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=mesh-missing' });
+    expect(jobs.items).toEqual([]);
   });
 });

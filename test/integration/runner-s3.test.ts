@@ -1,35 +1,18 @@
 // The runner against a real S3-compatible server (MinIO): write-once through
 // If-None-Match, `swarmlab run` into s3://, `swarmlab validate` on the s3://
 // URI, and tamper detection on the stored copy.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { useCluster } from '../cluster/harness.ts';
+import { storeEnv, swarmlab } from '../cluster/local-cli.ts';
 import { S3Store } from 'swarmlab';
 
 const cluster = useCluster('runner-s3');
-const bin = fileURLToPath(new URL('../../bin/swarmlab.js', import.meta.url));
 
-function env(): NodeJS.ProcessEnv {
-  const s = cluster.connection.objectStore;
-  return { ...process.env, AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_REGION: s.region || 'us-east-1', SWARMLAB_S3_ENDPOINT: s.endpoint };
-}
-
-function swarmlab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { env: env() });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const experiment = `apiVersion: swarmlab.io/v1alpha1
 kind: Experiment
@@ -88,19 +71,19 @@ describe('runner with an S3 store', () => {
     writeFileSync(join(dir, 'exp.yaml'), experiment);
     const { bucket } = cluster.connection.objectStore;
     const uri = `s3://${bucket}/${cluster.namespace}/results`;
-    const run = await swarmlab(['run', join(dir, 'exp.yaml'), '--store', uri, '--json']);
+    const run = await swarmlab(['run', join(dir, 'exp.yaml'), '--store', uri, '--json'], storeEnv(cluster));
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as { succeeded: number; results: string; manifestDigest: string };
     expect(out.succeeded).toBe(4);
     expect(out.results).toMatch(new RegExp(`^s3://${bucket}/${cluster.namespace}/results/s3-sweep/[0-9a-f]{16}$`));
 
-    const ok = await swarmlab(['validate', out.results]);
+    const ok = await swarmlab(['validate', out.results], storeEnv(cluster));
     expect(ok.stdout).toContain(`valid: 4 runs, manifest digest ${out.manifestDigest}`);
     expect(ok.code).toBe(0);
 
     // Same spec into a local directory: the same digest.
-    const local = await swarmlab(['run', join(dir, 'exp.yaml'), '--store', `file://${dir}/local`, '--json']);
+    const local = await swarmlab(['run', join(dir, 'exp.yaml'), '--store', `file://${dir}/local`, '--json'], storeEnv(cluster));
     expect(JSON.parse(local.stdout).manifestDigest).toBe(out.manifestDigest);
 
     const s3 = cluster.s3();
@@ -111,12 +94,12 @@ describe('runner with an S3 store', () => {
     tampered[tampered.length >> 1] = (tampered[tampered.length >> 1] as number) ^ 0xff;
     const checksum = createHash('sha256').update(tampered).digest('base64');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: tampered, ChecksumSHA256: checksum }));
-    const bad = await swarmlab(['validate', out.results]);
+    const bad = await swarmlab(['validate', out.results], storeEnv(cluster));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/run-000002\/metrics\.parquet: sha256 .* does not match/);
 
     // Resume does not keep it: the run is failed (write-once: the changed object is reported, not overwritten).
-    const again = await swarmlab(['run', join(dir, 'exp.yaml'), '--store', uri, '--json']);
+    const again = await swarmlab(['run', join(dir, 'exp.yaml'), '--store', uri, '--json'], storeEnv(cluster));
     expect(again.code, again.stderr).toBe(1);
     const res = JSON.parse(again.stdout) as { succeeded: number; resumed: number; failed: number; failures: { index: number; code: string; message: string }[] };
     expect(res).toMatchObject({ succeeded: 3, resumed: 3, failed: 1 });

@@ -99,6 +99,22 @@ describe('prepare (runtime validation before any Job)', () => {
     expect(prepare(obj({ scenario, sweep }), 's3://r/x', 1_000, { defaultParallelism: 10 })).toMatchObject({ total: 120_000 });
   });
 
+  it('counts a Saltelli design\'s runs (samples x (parameters + 2) x seeds) against maxRuns: one over is SweepTooLarge naming the field and the count', () => {
+    const design = {
+      method: 'saltelli',
+      samples: 64,
+      parameters: [
+        { param: 'arrivals.rate', distribution: 'uniform', min: 0.1, max: 0.9 },
+        { param: 'server.serviceRate', distribution: 'uniform', min: 1, max: 2 },
+      ],
+    };
+    // 64 x (2 + 2) points x 4 seeds = 1024 runs.
+    expect(prepare(obj({ scenario, sweep: { seeds: { replicas: 4 }, design, maxRuns: 1024 } }), 's3://r/x')).toMatchObject({ total: 1024 });
+    expect(prepare(obj({ scenario, sweep: { seeds: { replicas: 4 }, design, maxRuns: 1023 } }), 's3://r/x')).toEqual({
+      invalid: { reason: 'SweepTooLarge', message: expect.stringMatching(/^SWEEP_TOO_LARGE: spec\.sweep\.maxRuns: the sweep has 1024 runs, more than maxRuns 1023/) },
+    });
+  });
+
   it('a sweep of 10,000,000 runs (the largest maxRuns) fits an Experiment at the default block size, in one Job', () => {
     const huge = obj({ scenario, sweep: { seeds: { replicas: 100_000 }, grid: [{ param: 'arrivals.rate', values: Array.from({ length: 100 }, (_, i) => (i + 1) / 200) }], maxRuns: 10_000_000 } });
     expect(prepare(huge, 's3://r/x', undefined, { defaultParallelism: 10 })).toMatchObject({ total: 10_000_000 });

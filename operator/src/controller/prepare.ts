@@ -1,4 +1,4 @@
-import { builtinRegistry, isSwarmlabError, parseExperiment, runCount, SwarmlabError, validateExperiment, type Experiment, type ModuleRegistry } from 'swarmlab';
+import { builtinRegistry, isAdaptive, isSwarmlabError, maxRunCount, parseExperiment, runCount, SwarmlabError, validateExperiment, type Experiment, type ModuleRegistry } from 'swarmlab';
 import { jobParts, MAX_INDEXED_COMPLETIONS, MAX_JOBS_PER_EXPERIMENT, runsPerPodFor } from '../jobs/layout.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { ExperimentObject } from './deps.ts';
@@ -7,7 +7,7 @@ import { setRecent } from './recent.ts';
 export type Prepared = { exp: Experiment; total: number } | { invalid: { reason: string; message: string } };
 
 /** A condition reason from an error code: STORE_UNAVAILABLE -> StoreUnavailable. */
-function reasonOf(code: string): string {
+export function reasonOf(code: string): string {
   return code
     .toLowerCase()
     .split('_')
@@ -38,7 +38,8 @@ export function prepare(
     }
     exp.spec.output.store = store;
     validateExperiment(exp, check.registry ?? builtinRegistry, check);
-    const total = runCount(exp.spec.sweep);
+    // An adaptive sweep runs its rounds' runs, at most maxRunCount, in a Job per round.
+    const total = isAdaptive(exp.spec.sweep) ? maxRunCount(exp.spec.sweep) : runCount(exp.spec.sweep);
     const runsPerPod = runsPerPodFor(exp, total, check.defaultParallelism ?? 1);
     if (jobParts(total, maxIndexesPerJob, runsPerPod).length > MAX_JOBS_PER_EXPERIMENT) {
       const most = Math.min(maxIndexesPerJob, MAX_INDEXED_COMPLETIONS) * runsPerPod * MAX_JOBS_PER_EXPERIMENT;

@@ -1,14 +1,16 @@
-import { ExperimentLayout, specDigest, type ObjectStore } from 'swarmlab';
+import { builtinRegistry, ExperimentLayout, isAdaptive, specDigest, type ObjectStore } from 'swarmlab';
 import { ExperimentStatus } from '../api/status.ts';
 import type { ExperimentRef } from '../jobs/build-job.ts';
 import { jobParts, runsPerPodFor } from '../jobs/layout.ts';
 import { decide, runsOver, staysFinished, type Observation } from '../status/decide.ts';
 import { describeError } from './api-errors.ts';
+import { InputAdmissions } from './admit-inputs.ts';
 import { applyActions } from './apply.ts';
 import { countedCalls, type Calls, type ReconcilerDeps } from './deps.ts';
 import { combineParts, parseJobIndexes } from './job-parts.ts';
 import { emptyObservation, observeFailures, observeParallelism, observeParts, observeResults, observeRunsPerPod, observeStore, observeWorkloads } from './observe.ts';
 import { PreparedSpecs } from './prepare.ts';
+import { RoundsReconciler } from './reconcile-rounds.ts';
 import { StoreProgress } from './store-progress.ts';
 import { writeStatus } from './write-status.ts';
 
@@ -35,13 +37,17 @@ export class Reconciler {
   private readonly d: ReconcilerDeps;
   private readonly calls: Calls;
   private readonly prepared: PreparedSpecs;
+  private readonly inputs: InputAdmissions;
   private readonly storeProgress: StoreProgress;
+  private readonly rounds: RoundsReconciler;
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
     this.calls = countedCalls(deps.metrics);
     this.prepared = new PreparedSpecs(deps.config, deps.registry);
+    this.inputs = new InputAdmissions(deps.registry ?? builtinRegistry, deps.openStore);
     this.storeProgress = new StoreProgress((op, fn) => this.calls.store(op, fn));
+    this.rounds = new RoundsReconciler(deps, this.calls);
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -68,6 +74,12 @@ export class Reconciler {
       await finish(decide(emptyObservation(generation, now(), previous, digest)));
       return {};
     }
+    // Files the modules read (a warm start) are fetched before any Job: a reference that cannot be resolved makes the Experiment Invalid.
+    const inputs = await this.inputs.get(exp, uid, digest);
+    if ('invalid' in inputs) {
+      await finish(decide({ ...emptyObservation(generation, now(), previous, digest), invalid: inputs.invalid }));
+      return {};
+    }
     const layout = ExperimentLayout.of(exp);
     let store: ObjectStore;
     try {
@@ -86,6 +98,14 @@ export class Reconciler {
       if ((await applyActions(context, decision.actions)).waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
       await finish(decision);
       return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
+    }
+
+    if (isAdaptive(exp.spec.sweep)) {
+      // Rounds, each its own Job, decided from the results of the rounds before (reconcile-rounds.ts).
+      const r = await this.rounds.pass({ obj, owner, exp, digest, store, layout, previous, generation, now });
+      if (r.waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
+      if (r.backoff === true) return { backoff: true };
+      return r.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
     }
 
     const jobGeneration = previous?.jobGeneration ?? 0;

@@ -12,6 +12,7 @@ export const LABELS = {
   digest: 'swarmlab.io/spec-digest',
   jobGeneration: 'swarmlab.io/job-generation',
   jobPart: 'swarmlab.io/job-part',
+  round: 'swarmlab.io/round',
   kueueQueue: 'kueue.x-k8s.io/queue-name',
 } as const;
 export const MANAGED_BY = 'swarmlab';
@@ -51,4 +52,10 @@ export function resultsJobName(experiment: string, digest: string): string {
 export function jobGenerationOf(name: string, digest: string): number | undefined {
   const m = new RegExp(`-${digest.slice(0, 8)}-(\\d+)(?:-p\\d+)?$`).exec(name);
   return m === null ? undefined : Number(m[1]);
+}
+
+/** The Job of round `round` of an adaptive sweep: `<exp>-<digest8>-r<round>` (never parsed as a generation: no digits follow the digest). */
+export function roundJobName(experiment: string, digest: string, round: number): string {
+  const suffix = `-${digest.slice(0, 8)}-r${round}`;
+  return truncated(experiment, MAX_JOB_NAME - suffix.length) + suffix;
 }

@@ -12,6 +12,22 @@ export interface ConditionValue {
   message: string;
 }
 
+/** Every condition as it stands before a pass decides otherwise: accepted, nothing running, failed or ready yet. */
+export function initialConditions(queued = false): Record<ConditionType, ConditionValue> {
+  return {
+    Accepted: { status: 'True', reason: 'Validated', message: 'the spec passed runtime validation' },
+    InvalidSpec: { status: 'False', reason: 'Valid', message: '' },
+    Queued: { status: 'False', reason: queued ? 'Admitted' : 'NoQueue', message: '' },
+    Running: { status: 'False', reason: 'NotStarted', message: '' },
+    Suspended: { status: 'False', reason: 'NotSuspended', message: '' },
+    Complete: { status: 'False', reason: 'InProgress', message: '' },
+    Failed: { status: 'False', reason: 'NoFailure', message: '' },
+    OutputConflict: { status: 'False', reason: 'NoConflict', message: '' },
+    StorageUnavailable: { status: 'False', reason: 'StoreReachable', message: '' },
+    ResultsReady: { status: 'False', reason: 'NoManifest', message: '' },
+  };
+}
+
 export function truncateMessage(message: string, max = MAX_MESSAGE): string {
   return message.length <= max ? message : `${message.slice(0, max - 3)}...`;
 }

@@ -1,6 +1,6 @@
 import type { ConditionType, ExperimentStatus, Phase } from '../api/status.ts';
 import { MAX_INTERVALS_LENGTH } from '../api/status.ts';
-import { conditionsFrom, conditionStatus, type ConditionValue } from './conditions.ts';
+import { conditionsFrom, conditionStatus, initialConditions, type ConditionValue } from './conditions.ts';
 import { RESULTS_JOB_FAILED, resultsSettled, type RunFailure } from 'swarmlab';
 import { count, difference, formatIntervals, normalise, parseIntervals, type Intervals } from './intervals.ts';
 import type { QueueObservation } from '../kueue/workloads.ts';
@@ -147,7 +147,7 @@ export function runsOver(prev: ExperimentStatus, digest: string): boolean {
 }
 
 /** The finishing step once the manifest exists: ResultsReady, and the results Job to create while the tables are missing. */
-function finishingStep(results: ResultsObservation | undefined): { condition: ConditionValue; actions: Action[]; requeue: boolean; built?: Pick<ExperimentStatus, 'tablesURI' | 'reportURI'> } {
+export function finishingStep(results: ResultsObservation | undefined): { condition: ConditionValue; actions: Action[]; requeue: boolean; built?: Pick<ExperimentStatus, 'tablesURI' | 'reportURI'> } {
   const r = results ?? { written: false, job: 'absent' };
   if (r.written) {
     return {
@@ -165,7 +165,7 @@ function finishingStep(results: ResultsObservation | undefined): { condition: Co
   };
 }
 
-function isoSeconds(d: Date): string {
+export function isoSeconds(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
 
@@ -186,18 +186,7 @@ export function decide(obs: Observation): Decision {
   const actions: Action[] = [];
   let requeue = false;
 
-  const c: Record<ConditionType, ConditionValue> = {
-    Accepted: { status: 'True', reason: 'Validated', message: 'the spec passed runtime validation' },
-    InvalidSpec: { status: 'False', reason: 'Valid', message: '' },
-    Queued: { status: 'False', reason: obs.queue === undefined ? 'NoQueue' : 'Admitted', message: '' },
-    Running: { status: 'False', reason: 'NotStarted', message: '' },
-    Suspended: { status: 'False', reason: 'NotSuspended', message: '' },
-    Complete: { status: 'False', reason: 'InProgress', message: '' },
-    Failed: { status: 'False', reason: 'NoFailure', message: '' },
-    OutputConflict: { status: 'False', reason: 'NoConflict', message: '' },
-    StorageUnavailable: { status: 'False', reason: 'StoreReachable', message: '' },
-    ResultsReady: { status: 'False', reason: 'NoManifest', message: '' },
-  };
+  const c = initialConditions(obs.queue !== undefined);
 
   const specChanged = prev?.specDigest !== undefined && prev.specDigest !== obs.digest;
   if (obs.invalid !== undefined || specChanged) {
@@ -404,12 +393,25 @@ export function decide(obs: Observation): Decision {
     startTime: prev?.startTime ?? nowText,
     resultsURI: obs.resultsURI,
   };
-  if (phase === 'Complete' || phase === 'Failed') status.completionTime = prev?.completionTime ?? nowText;
-  if (obs.manifest !== undefined) {
-    status.manifestURI = obs.manifest.uri;
-    status.manifestDigest = obs.manifest.digest;
+  return { ...concludeStatus(status, { prev, nowText, manifest: obs.manifest, built }), actions, requeue };
+}
+
+/**
+ * A pass's status made whole: its completion time once finished, the
+ * manifest once written, the finishing step's URIs; and the Events of what
+ * changed since `prev`.
+ */
+export function concludeStatus(
+  status: ExperimentStatus,
+  d: { prev: ExperimentStatus | undefined; nowText: string; manifest: ManifestWritten | undefined; built: Pick<ExperimentStatus, 'tablesURI' | 'reportURI'> | undefined },
+): { status: ExperimentStatus; events: KubeEvent[] } {
+  const out: ExperimentStatus = { ...status };
+  if (out.phase === 'Complete' || out.phase === 'Failed') out.completionTime = d.prev?.completionTime ?? d.nowText;
+  if (d.manifest !== undefined) {
+    out.manifestURI = d.manifest.uri;
+    out.manifestDigest = d.manifest.digest;
   }
-  return { status: { ...status, ...built }, actions, events: transitionEvents(prev, status), requeue };
+  return { status: { ...out, ...d.built }, events: transitionEvents(d.prev, out) };
 }
 
 /**

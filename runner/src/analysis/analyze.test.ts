@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,6 +9,7 @@ import { FAILPOINT_ENV } from '../run/failpoints.ts';
 import { runLocal } from '../run/local-executor.ts';
 import { parseExperimentText } from '../spec/load.ts';
 import { FileStore } from '../store/file-store.ts';
+import { sha256 } from '../spec/canonical.ts';
 import { SensitivityFile } from './sensitivity-file.ts';
 
 // `swarmlab analyze` on real result sets: a Saltelli design of the Ishigami
@@ -94,6 +95,21 @@ describe('swarmlab analyze', { timeout: 120_000 }, () => {
     const before = [read('ish', 'sensitivity.json'), read('ish', 'report.html'), read('ish', 'results-index.json')];
     await analyze('ish', { method: 'sobol', metric: ['f.y'] });
     expect([read('ish', 'sensitivity.json'), read('ish', 'report.html'), read('ish', 'results-index.json')]).toEqual(before);
+  });
+
+  it('records sensitivity.json in the results index, so validate refuses an edited one', async () => {
+    const text = read('ish', 'sensitivity.json');
+    const index = JSON.parse(read('ish', 'results-index.json')) as { files: { name: string; size: number; sha256: string }[] };
+    expect(index.files.map((f) => f.name)).toEqual(['results.parquet', 'results.csv', 'statistics.parquet', 'statistics.csv', 'report.html', 'sensitivity.json']);
+    expect(index.files.at(-1)).toEqual({ name: 'sensitivity.json', size: Buffer.byteLength(text), sha256: sha256(Buffer.from(text)) });
+    const file = join(setOf('ish'), 'sensitivity.json');
+    writeFileSync(file, text.replace('"f.x1"', '"f.x9"'));
+    try {
+      const report = await validateResults(new FileStore(setOf('ish')), builtinRegistry);
+      expect(report.problems.filter((p) => !p.startsWith('run-000007: failed:'))).toEqual([expect.stringMatching(/^sensitivity\.json: sha256 [0-9a-f]{64} does not match results-index\.json's /)]);
+    } finally {
+      writeFileSync(file, text);
+    }
   });
 
   it('writes Morris effects of a Morris design', async () => {

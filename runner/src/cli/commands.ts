@@ -5,17 +5,21 @@ import { ErrorCodes, isSwarmlabError, SwarmlabError, type ErrorCode } from '../e
 import { loadRegistry } from '../plugins/runner-registry.ts';
 import { validateExperiment } from '../modules/check-sweep.ts';
 import { loadExperimentFile, specDigest } from '../spec/load.ts';
-import { plan, runCount, runIdOf } from '../spec/plan.ts';
+import { isAdaptive, maxRunCount, plan, planRun, runCount, runIdOf, sweepSeeds } from '../spec/plan.ts';
+import { adaptiveModeOf, planRounds } from '../rounds/plan-rounds.ts';
+import { AdaptiveFile, adaptiveText } from '../rounds/adaptive-file.ts';
+import { readRoundFile, roundRunAt } from '../rounds/round-file.ts';
 import { designSize } from '../designs/design-points.ts';
 import { sweepDuplicateWarnings, type SpecWarning } from '../spec/sweep-duplicates.ts';
 import { openStore } from '../store/open.ts';
 import { FileStore } from '../store/file-store.ts';
 import { runLocal } from '../run/local-executor.ts';
-import { blockFailure, blockOf, runBlock } from '../run/run-block.ts';
+import { blockFailure, blockIndexes, blockOf, runBlock, type Block } from '../run/run-block.ts';
 import { writeTerminationMessage } from '../run/report-failure.ts';
 import { failureOf, type RunFailure } from '../outputs/failure-record.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { ExperimentLayout } from '../store/layout.ts';
+import type { Experiment } from '../spec/experiment.ts';
 import type { ObjectStore } from '../store/store.ts';
 import type { WorkerPool } from '../run/worker-pool.ts';
 import { validateResults } from '../outputs/validate-experiment.ts';
@@ -25,6 +29,7 @@ import { migrateResults } from './migrate-command.ts';
 import { notResults, openResults } from './open-results.ts';
 import { statisticsText, statisticsToShow, tablesText, tableUris } from './results-command.ts';
 import { createProgressReporter, progressStyle } from './progress.ts';
+import { printRunTrace, traceRunId } from './trace-command.ts';
 import { nonNegativeInt } from './args.ts';
 
 // What each command of main.ts does.
@@ -34,8 +39,10 @@ function printWarnings(warnings: readonly SpecWarning[]): void {
   for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
 }
 
-export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean; metric?: string[] }, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<void> {
+export async function runCommand(file: string, opts: { store?: string; workers?: number; json?: boolean; metric?: string[]; trace?: string }, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<void> {
   const exp = await loadExperimentFile(file);
+  if (opts.trace !== undefined && opts.json) throw new SwarmlabError('USAGE', '--trace prints text; it cannot go with --json');
+  const traced = opts.trace === undefined ? undefined : traceRunId(opts.trace, exp);
   const warnings = sweepDuplicateWarnings(exp.spec.sweep);
   if (!opts.json) printWarnings(warnings);
   const store = openStore(opts.store ?? exp.spec.output.store);
@@ -50,6 +57,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     onWarning: (message) => process.stderr.write(`swarmlab: warning: ${message}\n`),
   }).finally(() => reporter.stop());
   const layout = ExperimentLayout.of(exp);
+  if (traced !== undefined) await printRunTrace(store, layout, result.manifest, traced);
   let metrics = opts.metric ?? [];
   // The runs are done and stored: a mistyped --metric costs a warning, not the answer.
   const statistics = await statisticsToShow(store, layout, metrics).catch(async (e: unknown) => {
@@ -59,6 +67,8 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     return statisticsToShow(store, layout, metrics);
   });
   const tables = tableUris(store, layout);
+  const adaptiveBytes = isAdaptive(exp.spec.sweep) ? await store.get(layout.adaptive) : undefined;
+  const adaptive = adaptiveBytes === undefined ? undefined : AdaptiveFile.parse(JSON.parse(adaptiveBytes.toString('utf8')));
   const summary = {
     experiment: exp.metadata.name,
     specDigest: specDigest(exp),
@@ -73,6 +83,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
     notStarted: result.notStarted,
     failures: [...result.failures.values()],
     warnings,
+    ...(adaptive !== undefined ? { adaptive: store.uriFor(layout.adaptive) } : {}),
   };
   if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
@@ -80,6 +91,7 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
       `${exp.metadata.name}: ${result.succeeded}/${result.total} runs succeeded` +
         `${result.failed ? `, ${result.failed} failed` : ''}${result.resumed ? ` (${result.resumed} already done)` : ''}\n` +
         statisticsText(statistics, metrics) +
+        (adaptive === undefined ? '' : adaptiveText(adaptive)) +
         `results:  ${result.resultsUri}\nmanifest: ${result.manifestUri}\n${tablesText(tables)}\ndigest:   ${result.manifest.digest}\n`,
     );
     const shown = 10;
@@ -94,6 +106,8 @@ export async function runCommand(file: string, opts: { store?: string; workers?:
 export interface RunIndexOptions {
   spec: string;
   index?: number;
+  /** A round of an adaptive sweep: the completion index's block is of positions in the round's run list. */
+  round?: number;
   indexOffset: number;
   runsPerPod: number;
   /** Worker processes (a pod's CPU request); 0 (no request) or 1: in this process. */
@@ -116,7 +130,7 @@ export async function runIndexCommand(opts: RunIndexOptions, pool?: WorkerPool, 
   const local = opts.index ?? (fromEnv !== undefined ? nonNegativeInt('JOB_COMPLETION_INDEX')(fromEnv) : undefined);
   if (local === undefined) throw new SwarmlabError('USAGE', 'give --index or set JOB_COMPLETION_INDEX');
   const total = runCount(exp.spec.sweep);
-  const block = blockOf(local, opts.indexOffset, opts.runsPerPod, total);
+  const block = opts.round !== undefined ? await roundBlock(exp, opts, opts.round, local) : blockOf(local, opts.indexOffset, opts.runsPerPod, total);
   if (block === undefined) {
     const first = opts.indexOffset + local * opts.runsPerPod;
     const how = first === local ? '' : ` (completion index ${local}, offset ${opts.indexOffset}, ${opts.runsPerPod} runs an index)`;
@@ -150,7 +164,7 @@ export async function runIndexCommand(opts: RunIndexOptions, pool?: WorkerPool, 
   // One line a run, in run order: succeeded (ran here), resumed (kept from before), failed (with its code) or not-started.
   const failed = new Map(result.failures.map((f) => [f.index, f]));
   const succeeded = new Map(result.succeeded.map((r) => [r.index, r]));
-  for (let index = block.first; index <= block.last; index++) {
+  for (const index of blockIndexes(block)) {
     const run = runIdOf(index, total);
     const ok = succeeded.get(index);
     const f = failed.get(index);
@@ -161,10 +175,22 @@ export async function runIndexCommand(opts: RunIndexOptions, pool?: WorkerPool, 
   if (failure !== undefined) fail(failure);
 }
 
+/** A round's block: the runs at the completion index's positions of the round's run list (rounds/<round>.json, which the operator wrote before the round's Job). */
+async function roundBlock(exp: Experiment, opts: RunIndexOptions, round: number, local: number): Promise<Block> {
+  const list = await readRoundFile(openStore(opts.store ?? exp.spec.output.store), ExperimentLayout.of(exp), round);
+  const positions = blockOf(local, 0, opts.runsPerPod, list.runs);
+  if (positions === undefined) throw new SwarmlabError('USAGE', `completion index ${local} is past the ${list.runs} runs of round ${round} (${opts.runsPerPod} runs an index)`);
+  const indexes = blockIndexes(positions).map((k) => roundRunAt(list, k) as number);
+  return { first: indexes[0]!, last: indexes[indexes.length - 1]!, indexes };
+}
+
 export async function planCommand(file: string, opts: { json?: boolean }): Promise<void> {
   const exp = await loadExperimentFile(file);
   validateExperiment(exp, await loadRegistry({ experimentFile: file }));
-  const runs = plan(exp);
+  // An adaptive sweep's later rounds depend on the results: its plan is round 0.
+  const adaptive = isAdaptive(exp.spec.sweep);
+  const seeds = sweepSeeds(exp.spec.sweep);
+  const runs = adaptive ? planRounds(exp, new Map()).pending.map((i) => planRun(exp, i, seeds)) : plan(exp);
   const warnings = sweepDuplicateWarnings(exp.spec.sweep);
   if (opts.json) {
     // stdout holds one run per line, so the warnings are one JSON line on stderr.
@@ -175,7 +201,8 @@ export async function planCommand(file: string, opts: { json?: boolean }): Promi
   printWarnings(warnings);
   const design = exp.spec.sweep.design;
   const designNote = design === undefined ? '' : `; ${design.method} design of ${designSize(design)} points`;
-  const lines = [`${exp.metadata.name}: ${runs.length} runs (spec digest ${specDigest(exp).slice(0, 16)}${designNote})`, 'RUN\tINDEX\tSEED\tPARAMS'];
+  const count = adaptive ? `${adaptiveModeOf(exp)!} in rounds: round 0 has ${runs.length} runs, all rounds at most ${maxRunCount(exp.spec.sweep)}; the later rounds are decided from the results` : `${runs.length} runs`;
+  const lines = [`${exp.metadata.name}: ${count} (spec digest ${specDigest(exp).slice(0, 16)}${designNote})`, 'RUN\tINDEX\tSEED\tPARAMS'];
   for (const r of runs) lines.push(`${r.runId}\t${r.index}\t${r.seed}\t${Object.entries(r.params).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -88,7 +88,8 @@ export async function submit(file: string, opts: SubmitOptions): Promise<number>
       throw apiError(e, `reading experiment ${namespace}/${exp.metadata.name}`);
     });
     const current = status.observedGeneration === undefined || generation === undefined || status.observedGeneration >= generation;
-    const line = `${status.phase ?? 'Pending'} ${status.progress ?? ''}${status.runs?.failed ? ` failed ${status.runs.failed}` : ''}`;
+    const rounds = status.rounds === undefined || status.rounds.ended ? '' : ` round ${status.rounds.current} (${status.rounds.openPoints} points open)`;
+    const line = `${status.phase ?? 'Pending'} ${status.progress ?? ''}${rounds}${status.runs?.failed ? ` failed ${status.runs.failed}` : ''}`;
     if (line !== last) {
       process.stderr.write(`${line}\n`);
       last = line;

@@ -33,7 +33,8 @@ export function buildCli(): Command {
     .option('--workers <n>', 'worker processes (default: spec.execution.parallelism or every core)', positiveInt('--workers'))
     .option('--metric <name>', 'show the statistics of this final metric (repeat for more; default: every one)', collect)
     .option('--json', 'print a machine-readable summary')
-    .action(async (file: string, opts: { store?: string; workers?: number; json?: boolean; metric?: string[] }) => {
+    .option('--trace <run>', 'then print the console trace of one run (run id or index): each event\'s logical time, type, source and target, and every instance\'s state after it')
+    .action(async (file: string, opts: { store?: string; workers?: number; json?: boolean; metric?: string[]; trace?: string }) => {
       // Before the experiment is read, at most one a core: the spec may ask for fewer (the extra
       // workers are stopped) or more (they are started once the run count is known, capped by it).
       const prestart = prestartWorkers(opts.workers);
@@ -70,6 +71,7 @@ export function buildCli(): Command {
     .requiredOption('--spec <file>', 'Experiment YAML file')
     .addOption(new Option('--index <n>', 'completion index (default: $JOB_COMPLETION_INDEX)').argParser(nonNegativeInt('--index')))
     .addOption(new Option('--index-offset <n>', 'the first run of this Job (a sweep split over several Jobs)').argParser(nonNegativeInt('--index-offset')).default(0))
+    .addOption(new Option('--round <n>', 'a round of an adaptive sweep: the index runs its positions of the round\'s run list (rounds/<n>.json in the store), not of the run matrix').argParser(nonNegativeInt('--round')))
     .addOption(new Option('--runs-per-pod <n>', 'runs an index runs: index i runs runs offset+i*n .. offset+(i+1)*n-1').argParser(positiveInt('--runs-per-pod')).default(1))
     .addOption(new Option('--workers <n>', 'worker processes for the block (a pod\'s CPU request, whole CPUs); 0 or 1: in this process').argParser(nonNegativeInt('--workers')))
     .option('--store <uri>', 'object store URI; default: spec.output.store')
@@ -132,11 +134,12 @@ export function buildCli(): Command {
 
   program
     .command('export')
-    .description("Write a result set's runs in another format: text writes, byte for byte, what spec.output.trace.format: text writes for the same runs (events.jsonl, metrics.csv, summary.json and the modules' files; not run.json).")
-    .argument('<results>', 'results folder (results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI')
-    .option('--format <format>', 'what to write: text', 'text')
-    .option('--out <dir>', 'a new or empty folder to write into (default: ./NAME-FORMAT); each run goes to DIR/runs/RUN/')
-    .action(async (target: string, opts: { format?: string; out?: string }) => {
+    .description("Write a result set's runs in another format: text writes, byte for byte, what spec.output.trace.format: text writes for the same runs (events.jsonl, metrics.csv, summary.json and the modules' files; not run.json); governance-v0.4 appends one Governance Cascade Simulator v0.4 JSONL line per governance-cascade run to a file, or migrates a JSONL file of older records into one.")
+    .argument('<results>', 'results folder (results/NAME/DIGEST, a manifest.json) or a file:// or s3:// URI; for governance-v0.4 also a JSONL file of older records to migrate')
+    .option('--format <format>', 'what to write: text or governance-v0.4', 'text')
+    .option('--out <path>', 'text: a new or empty folder to write into (default: ./NAME-FORMAT), each run in DIR/runs/RUN/; governance-v0.4: the JSONL file to append to (required)')
+    .option('--timestamp <iso>', 'governance-v0.4 migration: the time given to records that have none (default: the input file\'s modification time)')
+    .action(async (target: string, opts: { format?: string; out?: string; timestamp?: string }) => {
       const { exportCommand } = await import('./export-command.ts');
       await exportCommand(target, opts);
     });

@@ -42,4 +42,14 @@ describe('progress without a terminal', () => {
     r.stop();
     expect(lines).toHaveLength(1);
   });
+
+  it('names an adaptive sweep\'s round, with a line as each round starts', () => {
+    const lines: string[] = [];
+    const r = lineReporter((l) => lines.push(l), () => 0);
+    r.update({ ...at(1, 8), round: 0 });
+    for (let done = 2; done <= 8; done++) r.update({ ...at(done, 8), round: 0 });
+    r.update({ ...at(8, 12), round: 1 });
+    expect(lines[0]).toMatch(/^swarmlab: round 0, runs 1\/8 /);
+    expect(lines.at(-1)).toMatch(/^swarmlab: round 1, runs 8\/12 \(66%\)/);
+  });
 });

@@ -21,17 +21,20 @@ export function createProgressReporter(style: ProgressStyle, out: NodeJS.Writabl
 
 function barReporter(out: NodeJS.WritableStream): ProgressReporter {
   const bar = new SingleBar(
-    { format: 'runs [{bar}] {value}/{total} | ok {succeeded} | failed {failed} | eta {eta_formatted}', stream: out, hideCursor: true },
+    { format: '{round}runs [{bar}] {value}/{total} | ok {succeeded} | failed {failed} | eta {eta_formatted}', stream: out, hideCursor: true },
     Presets.shades_classic,
   );
   let started = false;
   return {
     update(p) {
+      const round = p.round === undefined ? '' : `round ${p.round} | `;
       if (!started) {
-        bar.start(p.total, 0, { succeeded: 0, failed: 0 });
+        bar.start(p.total, 0, { succeeded: 0, failed: 0, round });
         started = true;
       }
-      bar.update(p.done, { succeeded: p.succeeded, failed: p.failed });
+      // An adaptive sweep's total grows with each round.
+      if (p.total !== bar.getTotal()) bar.setTotal(p.total);
+      bar.update(p.done, { succeeded: p.succeeded, failed: p.failed, round });
     },
     stop() {
       if (started) bar.stop();
@@ -51,7 +54,7 @@ export function lineReporter(write: (line: string) => void, now: () => number = 
     const rate = p.done > p.resumed ? (p.done - p.resumed) / Math.max(elapsed, 1e-3) : 0;
     const eta = rate > 0 && p.done < p.total ? `, eta ${formatSeconds((p.total - p.done) / rate)}` : '';
     write(
-      `swarmlab: runs ${p.done}/${p.total} (${Math.floor((100 * p.done) / Math.max(p.total, 1))}%), ok ${p.succeeded}, failed ${p.failed}` +
+      `swarmlab: ${p.round === undefined ? '' : `round ${p.round}, `}runs ${p.done}/${p.total} (${Math.floor((100 * p.done) / Math.max(p.total, 1))}%), ok ${p.succeeded}, failed ${p.failed}` +
         `${p.resumed ? `, ${p.resumed} already done` : ''}, ${formatSeconds(elapsed)} elapsed${eta}`,
     );
     shown = p;
@@ -59,9 +62,10 @@ export function lineReporter(write: (line: string) => void, now: () => number = 
   };
   return {
     update(p) {
+      const newRound = p.round !== undefined && p.round !== last?.round;
       last = p;
       const step = Math.floor((20 * p.done) / Math.max(p.total, 1));
-      if (step > lastStep || now() - lastAt >= everyMs) {
+      if (newRound || step > lastStep || now() - lastAt >= everyMs) {
         lastStep = Math.max(step, lastStep);
         show(p);
       }

@@ -7,7 +7,7 @@ import type { ModuleRegistry } from '../modules/registry.ts';
 import { loadRegistry } from '../plugins/runner-registry.ts';
 import { readStatistics, type StatisticsPage } from '../results/read-statistics.ts';
 import { sha256 } from '../spec/canonical.ts';
-import { BUILT_FILES, REPORT_FILE, ResultsLayout, type BuiltFile } from '../store/layout.ts';
+import { BUILT_FILES, INDEXED_FILES, REPORT_FILE, ResultsLayout, type BuiltFile, type IndexedFile } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { notResults, openResults } from './open-results.ts';
 import { formatStatistics, SHOWN_POINTS } from './statistics-table.ts';
@@ -106,12 +106,12 @@ export async function ensureTables(store: ObjectStore, layout: ResultsLayout, ma
     await finishResults(store, layout, manifest, registry);
     return true;
   }
-  const known = new Set<string>(BUILT_FILES);
+  const known = new Set<string>(INDEXED_FILES);
   if (!index.success || index.data.files.some((f) => !known.has(f.name))) {
     throw new SwarmlabError('INVALID_OUTPUT', 'results-index.json: not a results index this runner writes', { file: store.uriFor(layout.resultsIndex), hint: 'swarmlab validate lists every problem of the result set' });
   }
   for (const f of index.data.files) {
-    const key = layout.table(f.name as BuiltFile);
+    const key = layout.indexed(f.name as IndexedFile);
     const bytes = await store.get(key);
     if (bytes === undefined || sha256(bytes) !== f.sha256) {
       throw new SwarmlabError('INVALID_OUTPUT', `${f.name}: ${bytes === undefined ? 'missing' : 'its bytes are not the ones results-index.json records'}`, { file: store.uriFor(key), hint: 'swarmlab validate lists every problem of the result set' });

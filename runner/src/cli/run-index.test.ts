@@ -12,6 +12,7 @@ import { tinySpec } from '../testing/tiny-spec.ts';
 import { builtinRegistry } from '../modules/builtin-registry.ts';
 import { FileStore } from '../store/file-store.ts';
 import { runLocal } from '../run/local-executor.ts';
+import { storeRoundFile } from '../rounds/round-file.ts';
 
 // run-index, as a Job pod runs it: on failure it exits with the code's status
 // and leaves a JSON failure record in its termination message file and in the
@@ -131,6 +132,22 @@ describe('run-index with a block of runs (--runs-per-pod)', { timeout: 120_000 }
     const outside = spawnSync(process.execPath, t.args('pod-c', ['--index', '2', '--runs-per-pod', '3']), { cwd: t.dir, encoding: 'utf8' });
     expect(outside.status).toBe(ErrorCodes.USAGE.exit);
     expect(outside.stderr).toMatch(/run index 6 \(completion index 2, offset 0, 3 runs an index\) is outside the run matrix 0\.\.5/);
+  });
+
+  it('--round: index i runs block i of positions of the round\'s run list in the store, and a block past its end is refused', async () => {
+    const t = setup(tinySpec('pod'));
+    const store = new FileStore(join(t.dir, 'store'));
+    await storeRoundFile(store, t.layout, { round: 2, indices: [1, 4, 5] });
+    const r = spawnSync(process.execPath, t.args('pod-a', ['--round', '2', '--index', '0', '--runs-per-pod', '2']), { cwd: t.dir, encoding: 'utf8', env: { ...process.env, SWARMLAB_FAILPOINT: '' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(t.promoted()).toEqual(['run-000001', 'run-000004']);
+    expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { index: number }).index)).toEqual([1, 4]);
+    const past = spawnSync(process.execPath, t.args('pod-b', ['--round', '2', '--index', '2', '--runs-per-pod', '2']), { cwd: t.dir, encoding: 'utf8' });
+    expect(past.status).toBe(ErrorCodes.USAGE.exit);
+    expect(past.stderr).toMatch(/completion index 2 is past the 3 runs of round 2 \(2 runs an index\)/);
+    const missing = spawnSync(process.execPath, t.args('pod-c', ['--round', '3', '--index', '0']), { cwd: t.dir, encoding: 'utf8' });
+    expect(missing.status).toBe(ErrorCodes.BAD_FILE.exit);
+    expect(missing.stderr).toMatch(/round 3 has no run list/);
   });
 
   it('a failed run fails its pod with its code after the rest of the block ran; the termination message is its record', () => {

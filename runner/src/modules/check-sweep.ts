@@ -3,13 +3,14 @@ import type { LatencyRule } from '../sdk/latency.ts';
 import type { Experiment, ParamValue, Scenario as ScenarioType } from '../spec/experiment.ts';
 import { Scenario } from '../spec/experiment.ts';
 import { zodToSpecError } from '../spec/load.ts';
-import { checkRunCap, generatedPointCount, paramNameSource, paramSource, pointCount, pointParams } from '../spec/plan.ts';
+import { checkedPoints, checkRunCap, generatedPointCount, paramNameSource, paramSource, pointParams, searchLevels } from '../spec/plan.ts';
 import type { ConfigIssue } from '../sdk/module.ts';
 import { CHECK_TIME_LIMIT_MS, HOOK_TIME_LIMIT_MS, HookBudget, runModuleHook } from '../hook-guard.ts';
 import type { ModuleRegistry } from './registry.ts';
 import { applyParams, configPath, issuesError, missingDependency, parseModuleConfig, scenarioModules, validateModule, type ModuleSlot, type Parsed } from './resolve.ts';
 import { scenarioView, type ViewRead } from './scenario-view.ts';
 import { eventContractIssues } from './event-contracts.ts';
+import { roundsColumn } from '../rounds/observe.ts';
 
 export interface CheckOptions {
   /** Time limit of one module hook (validate, config schema, nodes). */
@@ -65,8 +66,8 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
   const slots = scenarioModules(scenario, registry);
   const names = new Set(slots.map((s) => s.instance));
   const slotOf = new Map(slots.map((s) => [s.instance, s]));
-  const points = pointCount(sweep);
   checkParamPaths(exp);
+  checkRoundsColumn(exp, slots);
 
   const parsedCache = new Map<string, Parsed & { readonly missing?: ConfigIssue }>();
   const settingCache = new Map<string, Setting>();
@@ -102,7 +103,7 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
     return hit;
   };
 
-  for (let p = 0; p < points; p++) {
+  for (const p of checkedPoints(sweep)) {
     const params = pointParams(sweep, p);
     const keys = new Map<string, string>();
     for (const head of new Set(Object.keys(params).map(headOf))) keys.set(head, keyOf(params, head));
@@ -194,6 +195,23 @@ export function validateExperiment(exp: Experiment, registry: ModuleRegistry, op
   }
 }
 
+/** The column an adaptive sweep decides by names an instance of the scenario, and a metric its module publishes (when it declares them). */
+function checkRoundsColumn(exp: Experiment, slots: readonly ModuleSlot[]): void {
+  const column = roundsColumn(exp);
+  if (column === undefined) return;
+  const path = exp.spec.sweep.replication !== undefined ? 'spec.sweep.replication.metric' : 'spec.sweep.breakingPoint.criterion.metric';
+  const [group, instance = '', ...rest] = column.split('.');
+  const slot = slots.find((s) => s.instance === instance);
+  if (slot === undefined) {
+    throw new SwarmlabError('INVALID_SPEC', `${column} names instance ${instance}, which the scenario does not have`, { path, hint: `instances: ${slots.map((s) => s.instance).join(', ')}` });
+  }
+  const published = slot.def.publishes?.metrics;
+  const key = rest.join('.');
+  if (group === 'metric' && published !== undefined && !(key in published)) {
+    throw new SwarmlabError('INVALID_SPEC', `${instance} (${slot.def.name}) publishes no metric ${key}`, { path, hint: `its metrics: ${Object.keys(published).map((m) => `metric.${instance}.${m}`).join(', ')}` });
+  }
+}
+
 /** Every parameter path of the sweep names something the scenario has; the error names the path's place in the sweep. */
 function checkParamPaths(exp: Experiment): void {
   const { sweep, scenario } = exp.spec;
@@ -210,9 +228,12 @@ function checkParamPaths(exp: Experiment): void {
   };
   sweep.grid.forEach((axis, a) => check(axis.param, axis.values[0]!, `spec.sweep.grid[${a}].param`));
   sweep.design?.parameters.forEach((p, k) => check(p.param, p.values?.[0] ?? p.min!, `spec.sweep.design.parameters[${k}].param`));
+  if (sweep.breakingPoint !== undefined) check(sweep.breakingPoint.parameter, sweep.breakingPoint.range.min, 'spec.sweep.breakingPoint.parameter');
   const generated = generatedPointCount(sweep);
+  // A breaking-point search's run matrix has every level of its parameter at each explicit point.
+  const levels = sweep.breakingPoint === undefined ? 1 : searchLevels(sweep.breakingPoint);
   sweep.points.forEach((point, j) => {
-    for (const [param, value] of Object.entries(point)) check(param, value, paramNameSource(sweep, generated + j, param));
+    for (const [param, value] of Object.entries(point)) check(param, value, paramNameSource(sweep, (generated + j) * levels, param));
   });
 }
 

@@ -31,6 +31,18 @@ export class ByteSink {
     this.buf[this.len++] = byte;
   }
 
+  /** Writes a 32-bit unsigned integer, little-endian. */
+  writeUint32LE(n: number): void {
+    this.reserve(4);
+    this.len = this.buf.writeUInt32LE(n, this.len);
+  }
+
+  /** Overwrites the 32-bit little-endian integer at byte `at` (written before). */
+  setUint32LE(at: number, n: number): void {
+    if (at + 4 > this.len) throw new RangeError(`ByteSink: bytes ${at}-${at + 3} not written yet`);
+    this.buf.writeUInt32LE(n, at);
+  }
+
   /** Writes `String(n)`; safe integers (counters, the common metric) digit by digit, without making a string. */
   writeNumber(n: number): void {
     if (!Number.isSafeInteger(n)) {

@@ -2,7 +2,7 @@ import { isSwarmlabError } from '../errors.ts';
 import { canonicalJson } from '../spec/canonical.ts';
 import { API_VERSION } from '../spec/experiment.ts';
 import { parseExperiment, specDigest } from '../spec/load.ts';
-import { plan, type RunPoint } from '../spec/plan.ts';
+import { isAdaptive, plan, planRun, runCount, sweepSeeds, type RunPoint } from '../spec/plan.ts';
 import { manifestDigest, provenanceDigest } from './digests.ts';
 import type { Manifest } from './schemas.ts';
 
@@ -13,7 +13,9 @@ const M = 'manifest.json';
  * and gives its spec digest, every run entry is the run the spec's plan gives
  * for its index, the counts are the runs', and the digests match. Returns the
  * problems (each starting with `manifest.json: <field path>`) and the plan,
- * when the spec gives one.
+ * when the spec gives one. An adaptive sweep's runs are a part of its run
+ * matrix, ascending; which part, the rounds decide from the runs' results
+ * (checked where the runs are read: validate-experiment.ts).
  */
 export function checkManifest(m: Manifest, folderDigest?: string): { problems: string[]; points?: readonly RunPoint[] } {
   const problems: string[] = [];
@@ -22,7 +24,7 @@ export function checkManifest(m: Manifest, folderDigest?: string): { problems: s
     const exp = parseExperiment({ apiVersion: API_VERSION, kind: 'Experiment', metadata: { name: m.experiment.name }, spec: m.spec }, M);
     const digest = specDigest(exp);
     if (digest !== m.experiment.spec_digest) problems.push(`${M}: spec: its digest ${digest} is not experiment.spec_digest ${m.experiment.spec_digest}`);
-    points = plan(exp);
+    points = isAdaptive(exp.spec.sweep) ? adaptivePoints(exp, m, problems) : plan(exp);
   } catch (e) {
     if (!isSwarmlabError(e)) throw e;
     problems.push(`${M}: ${e.path ?? 'spec'}: ${e.message}`);
@@ -62,4 +64,21 @@ export function checkManifest(m: Manifest, folderDigest?: string): { problems: s
   });
   if (provenanceDigest(m.provenance.files) !== m.provenance.digest) problems.push(`${M}: provenance.digest: does not match provenance.files`);
   return points ? { problems, points } : { problems };
+}
+
+/** The run matrix's runs at the manifest's indices (which must ascend, inside the matrix). */
+function adaptivePoints(exp: Parameters<typeof planRun>[0], m: Manifest, problems: string[]): RunPoint[] {
+  const seeds = sweepSeeds(exp.spec.sweep);
+  const total = runCount(exp.spec.sweep);
+  const points: RunPoint[] = [];
+  let before = -1;
+  for (const [i, run] of m.runs.entries()) {
+    if (!Number.isSafeInteger(run.index) || run.index <= before || run.index >= total) {
+      problems.push(`${M}: runs[${i}].index: ${run.index} is not after ${before} inside the run matrix 0..${total - 1}`);
+      return points;
+    }
+    before = run.index;
+    points.push(planRun(exp, run.index, seeds));
+  }
+  return points;
 }

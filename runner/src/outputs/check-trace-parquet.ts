@@ -1,27 +1,22 @@
 import type { DecodedArray, SchemaElement } from 'hyparquet';
 import { columnNames, openParquet, readColumns, rowGroupRanges, type ParquetFile } from './parquet-columns.ts';
 import { scanObject } from './json-scan.ts';
-import { SeqSet } from './seq-set.ts';
 import type { StagedFile } from './staged-file.ts';
 import { EVENT_COLUMNS, EVENT_TYPES, METRIC_KEY_COLUMNS, METRIC_KEY_TYPES } from './trace-parquet.ts';
 import { TRACE_FILE_NAMES } from './trace-files.ts';
+import { checkedAsWrittenScan, EventRowChecks, MetricRowChecks, type TraceFileScan } from './trace-row-checks.ts';
+
+export type { TraceFileScan } from './trace-row-checks.ts';
 
 // The Parquet trace checked as strictly as the text one (check-run.ts,
 // metrics-csv.ts): the exact schema the writer writes (names, physical and
 // logical types, every column required), then every value, a row group at
-// a time: times finite and never going back, seqs unique, strings
-// non-empty, each payload a JSON object, each metric finite.
+// a time (trace-row-checks.ts). A fresh run's files were checked row by
+// row as they were written; of them, the footer is read back: the schema
+// and the row count the rows were checked against. That the pinned encoder's
+// pages decode to the values written is the encoder's tests' to show
+// (trace-parquet.test.ts), not each run's.
 
-/** What the checks against summary.json need of a trace file. */
-export interface TraceFileScan {
-  readonly problems: string[];
-  /** Data rows. */
-  readonly rows: number;
-  /** Time of the last row (0 when there is none). */
-  readonly lastTime: number;
-}
-
-const MAX_PROBLEMS = 20;
 const EVENTS = TRACE_FILE_NAMES.parquet.events;
 const METRICS = TRACE_FILE_NAMES.parquet.metrics;
 
@@ -33,33 +28,23 @@ export async function scanEventsParquet(source: Buffer | StagedFile): Promise<Tr
   if (typeof opened === 'string') return { problems: [opened], rows: 0, lastTime: 0 };
   const problems = schemaProblems(EVENTS, opened, EVENT_COLUMNS, EVENT_TYPES);
   if (problems.length > 0) return { problems, rows: 0, lastTime: 0 };
-  const seqs = new SeqSet();
-  let lastTime = 0;
-  let rows = 0;
+  const written = checkedAsWritten(EVENTS, opened, source);
+  if (written !== undefined) return written;
+  const checks = new EventRowChecks();
   for (const [start, end] of rowGroupRanges(opened)) {
     // Strings as their bytes: the payload's JSON is scanned there, as the text check scans its lines.
-    const columns = await decode(EVENTS, opened, EVENT_COLUMNS, start, end, problems, true);
-    if (columns === undefined) break;
+    const columns = await decode(EVENTS, opened, EVENT_COLUMNS, start, end, checks.problems, true);
+    if (columns === undefined) return { problems: checks.problems, rows: checks.rows, lastTime: checks.lastTime };
     const [time, priority, seq, type, source, target, payload] = columns as [Float64Array, Float64Array, DecodedArray, Uint8Array[], Uint8Array[], Uint8Array[], Uint8Array[]];
-    for (let r = 0; r < end - start && problems.length < MAX_PROBLEMS; r++) {
-      const row = start + r;
-      const t = time[r] as number;
-      if (!(t >= 0 && t !== Infinity)) problems.push(`${EVENTS} row ${row}: time ${t} is not a finite number >= 0`);
-      else if (t < lastTime) problems.push(`${EVENTS} row ${row}: time goes backwards`);
-      else lastTime = t;
-      if (!Number.isFinite(priority[r])) problems.push(`${EVENTS} row ${row}: priority is not a finite number`);
-      const s = Number(seq[r]);
-      if (!Number.isSafeInteger(s) || s < 0) problems.push(`${EVENTS} row ${row}: seq ${String(seq[r])} is not a whole number >= 0`);
-      else if (!seqs.add(s)) problems.push(`${EVENTS} row ${row}: duplicate seq ${s}`);
-      for (const [name, values] of [['type', type], ['source', source], ['target', target]] as const) {
-        const value = values[r];
-        if (!(value instanceof Uint8Array) || value.length === 0) problems.push(`${EVENTS} row ${row}: ${name} is empty`);
+    for (let r = 0; r < end - start; r++) {
+      if (checks.full) {
+        checks.rows += end - start - r;
+        break;
       }
-      if (!isJsonObjectText(payload[r])) problems.push(`${EVENTS} row ${row}: payload is not the JSON text of an object`);
+      checks.row(time[r] as number, priority[r] as number, seq[r] as number | bigint, byteLength(type[r]), byteLength(source[r]), byteLength(target[r]), isJsonObjectText(payload[r]));
     }
-    rows += end - start;
   }
-  return { problems, rows, lastTime };
+  return checks.scan();
 }
 
 /** Checks metrics.parquet: time, seq, then one finite DOUBLE per metric, with unique names. */
@@ -71,27 +56,37 @@ export async function scanMetricsParquet(source: Buffer | StagedFile): Promise<T
   const problems = schemaProblems(METRICS, opened, [...METRIC_KEY_COLUMNS, ...metrics], [...METRIC_KEY_TYPES, ...metrics.map(() => 'DOUBLE' as const)]);
   if (new Set(names).size !== names.length) problems.push(`${METRICS}: duplicate column names`);
   if (problems.length > 0) return { problems, rows: 0, lastTime: 0 };
-  let lastTime = 0;
-  let rows = 0;
+  const written = checkedAsWritten(METRICS, opened, source);
+  if (written !== undefined) return written;
+  const checks = new MetricRowChecks(metrics);
+  const row = new Float64Array(metrics.length);
   for (const [start, end] of rowGroupRanges(opened)) {
-    const columns = await decode(METRICS, opened, names, start, end, problems);
-    if (columns === undefined) break;
+    const columns = await decode(METRICS, opened, names, start, end, checks.problems);
+    if (columns === undefined) return { problems: checks.problems, rows: checks.rows, lastTime: checks.lastTime };
     const [time, seq, ...values] = columns as [Float64Array, DecodedArray, ...Float64Array[]];
-    for (let r = 0; r < end - start && problems.length < MAX_PROBLEMS; r++) {
-      const row = start + r;
-      const t = time[r] as number;
-      if (!Number.isFinite(t)) problems.push(`${METRICS} row ${row}: time is not a finite number`);
-      else if (t < lastTime) problems.push(`${METRICS} row ${row}: time goes backwards`);
-      else lastTime = t;
-      const s = Number(seq[r]);
-      if (!Number.isSafeInteger(s) || s < 0) problems.push(`${METRICS} row ${row}: seq ${String(seq[r])} is not a whole number >= 0`);
-      for (let c = 0; c < values.length; c++) {
-        if (!Number.isFinite((values[c] as Float64Array)[r])) problems.push(`${METRICS} row ${row}: column ${metrics[c]} is not a finite number`);
-      }
+    for (let r = 0; r < end - start; r++) {
+      for (let c = 0; c < values.length; c++) row[c] = (values[c] as Float64Array)[r] as number;
+      checks.row(time[r] as number, seq[r] as number | bigint, row, 0);
     }
-    rows += end - start;
   }
-  return { problems, rows, lastTime };
+  return checks.scan();
+}
+
+/**
+ * The scan of a file checked row by row as it was written, once its footer
+ * (read back, and checked against the schema above) agrees with it: the
+ * rows the footer holds are the rows that were checked.
+ */
+function checkedAsWritten(name: string, file: ParquetFile, source: Buffer | StagedFile): TraceFileScan | undefined {
+  const scan = checkedAsWrittenScan(source);
+  if (scan === undefined) return undefined;
+  const rows = Number(file.metadata.num_rows);
+  if (rows !== scan.rows) return { problems: [`${name}: its footer says ${rows} rows, ${scan.rows} were written`], rows, lastTime: scan.lastTime };
+  return scan;
+}
+
+function byteLength(value: unknown): number {
+  return value instanceof Uint8Array ? value.length : 0;
 }
 
 async function open(name: string, source: Buffer | StagedFile): Promise<ParquetFile | string> {

@@ -23,7 +23,8 @@ export class RunFiles implements RunFilesView {
   }
 
   set(name: string, content: string | Uint8Array | StagedFile): void {
-    const source = content instanceof StagedFile ? content : typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+    // A Buffer is kept as it is (not a new view of it): the trace's checks as written are found by the file object.
+    const source = content instanceof StagedFile || Buffer.isBuffer(content) ? content : typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
     this.byName.set(name, source);
     this.decoded.delete(name);
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ModuleKind, RunTrace } from '../spec/experiment.ts';
 import { SensitivityFile } from '../analysis/sensitivity-file.ts';
+import { AdaptiveFile } from '../rounds/adaptive-file.ts';
 
 /** Semver of the output file formats. Bump minor for additive changes, major for breaking ones (and add a migration). */
 export const SCHEMA_VERSION = '2.3.0';
@@ -154,7 +155,7 @@ export const ResultsIndex = z
     experiment: z.object({ name: z.string(), spec_digest: sha256Hex }).strict(),
     manifest_digest: sha256Hex.describe('The digest of the manifest.json the files were built from.'),
     runner: z.object({ version: semverString }).strict().describe('The runner that built the files: another version may build other bytes from the same manifest.'),
-    files: z.array(FileEntry).describe('Each file built from the manifest (the tables), beside it, in a fixed order.'),
+    files: z.array(FileEntry).describe('Each file built from the manifest (the tables, then the report), beside it, in a fixed order; then sensitivity.json once swarmlab analyze wrote it from the same manifest.'),
   })
   .strict()
   .describe('results-index.json: written last, after the manifest and the files built from it.');
@@ -170,4 +171,5 @@ export const outputSchemas = {
   'failure-record': FailureRecord,
   'results-index': ResultsIndex,
   sensitivity: SensitivityFile,
+  adaptive: AdaptiveFile,
 } as const;

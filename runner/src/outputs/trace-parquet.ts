@@ -1,12 +1,13 @@
 import { zstdCompressSync, constants as zlib } from 'node:zlib';
-import type { Encoding } from 'hyparquet';
 import { ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import type { SimEvent } from '../sdk/module.ts';
 import { ByteSink } from './byte-sink.ts';
 import { ChunkWriter } from './chunk-writer.ts';
+import { ColumnChunkWriter, type WrittenChunk } from './parquet-column-chunk.ts';
 import type { MetricRowOutput, TraceOutput, TraceWriter } from './format-run-log.ts';
 import type { StagedFile, StagingArea } from './staged-file.ts';
 import { TRACE_FILE_NAMES } from './trace-files.ts';
+import { EventRowChecks, MetricRowChecks, recordCheckedAsWritten } from './trace-row-checks.ts';
 
 const EVENTS_FILE = TRACE_FILE_NAMES.parquet.events;
 const METRICS_FILE = TRACE_FILE_NAMES.parquet.metrics;
@@ -30,9 +31,8 @@ const CREATED_BY = 'swarmlab trace';
 
 export const EVENT_COLUMNS = ['time', 'priority', 'seq', 'type', 'source', 'target', 'payload'] as const;
 export const EVENT_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'DOUBLE', 'INT64', 'STRING', 'STRING', 'STRING', 'STRING'];
-// Chosen, not searched for per row group (the writer's search built a dictionary of every column to test it):
-// the addresses and types repeat, so a dictionary; payloads rarely repeat, so plain bytes; numbers plain, for zstd.
-const EVENT_ENCODINGS: readonly Encoding[] = ['PLAIN', 'PLAIN', 'PLAIN', 'RLE_DICTIONARY', 'RLE_DICTIONARY', 'RLE_DICTIONARY', 'PLAIN'];
+// Encodings, chosen rather than searched for per row group: the addresses and types repeat, so a
+// dictionary; payloads rarely repeat, so plain bytes; numbers plain, for zstd (ParquetTraceWriter's #flush).
 /** metrics.parquet: these, then one DOUBLE column per metric. */
 export const METRIC_KEY_COLUMNS = ['time', 'seq'] as const;
 export const METRIC_KEY_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'INT64'];
@@ -42,47 +42,57 @@ const zstd = (b: Uint8Array): Uint8Array => new Uint8Array(zstdCompressSync(b, {
 /**
  * One Parquet file written a row group at a time: into a staging file as it
  * goes (the run's memory holds one encoded group at most), or, without a
- * staging area, into chunks in memory (tests, in-process runs).
+ * staging area, into chunks in memory (tests, in-process runs). The column
+ * chunks are parquet-column-chunk.ts's; the file's frame and footer are
+ * hyparquet-writer's.
  */
 class RowGroupFile {
   readonly #sink: ChunkWriter;
   readonly #writer: ParquetWriter;
-  readonly #types: readonly ColumnSource['type'][];
-  readonly #encodings: readonly Encoding[];
+  readonly #columns: ColumnChunkWriter;
   readonly #names: readonly string[];
   readonly #staged: StagedFile | undefined;
   readonly #chunks: Buffer[] = [];
 
-  constructor(file: string, names: readonly string[], types: readonly ColumnSource['type'][], encodings: readonly Encoding[], staging?: StagingArea) {
+  constructor(file: string, names: readonly string[], types: readonly ColumnSource['type'][], staging?: StagingArea) {
     this.#names = names;
-    this.#types = types;
-    this.#encodings = encodings;
     const staged = staging?.file(file);
     this.#staged = staged;
     // A staged file takes the bytes before the writer reuses its buffer; memory keeps a copy.
     this.#sink = new ChunkWriter(staged ? (part) => staged.append(part) : (part) => this.#chunks.push(Buffer.from(part)));
     const schema = schemaFromColumnData({ columnData: names.map((name, i) => ({ name, type: types[i], nullable: false, data: [] })) });
     this.#writer = new ParquetWriter({ writer: this.#sink, schema, codec: 'ZSTD', compressors: { ZSTD: zstd }, createdBy: CREATED_BY });
+    this.#columns = new ColumnChunkWriter(this.#sink, zstd);
   }
 
-  writeGroup(columns: readonly ColumnSource['data'][], rows: number): void {
+  /** One row group of `rows` rows: `encode` writes its column chunks, in schema order. */
+  writeGroup(rows: number, encode: (columns: ColumnChunkWriter) => WrittenChunk[]): void {
     if (rows === 0) return;
-    // Statistics (min and max per row group) for time only, which readers filter on; for every column they cost as much as the encoding.
-    const columnData = this.#names.map((name, i): ColumnSource => ({ name, type: this.#types[i], encoding: this.#encodings[i], nullable: false, data: columns[i] as ColumnSource['data'], statistics: name === 'time' }));
-    void this.#writer.write({ columnData, rowGroupSize: rows });
+    const start = this.#sink.offset;
+    const written = encode(this.#columns);
+    const names = written.map((w) => w.chunk.meta_data?.path_in_schema.join('.'));
+    if (names.join('\0') !== this.#names.join('\0')) throw new Error(`trace row group: columns (${names.join(', ')}), expected (${this.#names.join(', ')})`);
+    const columns = written.map((w) => w.chunk);
+    this.#writer.row_groups.push({
+      columns,
+      total_byte_size: BigInt(written.reduce((n, w) => n + w.uncompressedSize, 0)),
+      num_rows: BigInt(rows),
+      total_compressed_size: BigInt(this.#sink.offset - start),
+    });
+    this.#writer.num_rows += BigInt(rows);
     this.#sink.flush();
   }
 
   finish(): Buffer | StagedFile {
-    this.#writer.finish();
+    void this.#writer.finish();
     return this.#staged ? this.#staged.finish() : Buffer.concat(this.#chunks);
   }
 }
 
 /**
  * An INT64 column of whole numbers below 2^53, kept as the two 32-bit words
- * of each value: the writer reads it as a BigInt64Array, and no BigInt is
- * made per row.
+ * of each value (low first): little-endian INT64 as PLAIN lays it out, and no
+ * BigInt is made per row.
  */
 class Int64Column {
   readonly #words = new Uint32Array(2 * TRACE_ROW_GROUP);
@@ -93,31 +103,25 @@ class Int64Column {
   }
 
   /** Rows [0, n): a view, valid until the column is written again. */
-  view(n: number): BigInt64Array {
-    return new BigInt64Array(this.#words.buffer, 0, n);
+  view(n: number): Uint32Array {
+    return this.#words.subarray(0, 2 * n);
   }
 }
 
-/** A string column written as UTF-8 into one buffer, each row a view of its bytes: no string kept, no encoder call per row. */
-class Utf8Column {
+/** A string column written as UTF-8 into one buffer in PLAIN layout (each row its 4-byte length, then its bytes): no string kept, no encoder call per row. */
+class PlainStringColumn {
   readonly #sink = new ByteSink(1 << 20);
-  readonly #ends = new Uint32Array(TRACE_ROW_GROUP);
 
-  set(row: number, text: string): void {
+  add(text: string): void {
+    const at = this.#sink.length;
+    this.#sink.writeUint32LE(0);
     this.#sink.write(text);
-    this.#ends[row] = this.#sink.length;
+    this.#sink.setUint32LE(at, this.#sink.length - at - 4);
   }
 
-  /** Rows [0, n) as views of the buffer, valid until reset(). */
-  view(n: number): Uint8Array[] {
-    const bytes = this.#sink.bytes();
-    const out = new Array<Uint8Array>(n);
-    for (let r = 0, start = 0; r < n; r++) {
-      const end = this.#ends[r] as number;
-      out[r] = bytes.subarray(start, end);
-      start = end;
-    }
-    return out;
+  /** The rows so far: a view, valid until reset(). */
+  bytes(): Uint8Array {
+    return this.#sink.bytes();
   }
 
   reset(): void {
@@ -133,6 +137,8 @@ export class ParquetMetricRows implements MetricRowOutput {
   #time = new Float64Array(TRACE_ROW_GROUP);
   readonly #seq = new Int64Column();
   #values: Float64Array[] = [];
+  #names: readonly string[] = [];
+  #checks = new MetricRowChecks([]);
 
   constructor(staging?: StagingArea) {
     this.#staging = staging;
@@ -141,10 +147,13 @@ export class ParquetMetricRows implements MetricRowOutput {
   begin(columns: readonly string[]): void {
     this.#values = columns.map(() => new Float64Array(TRACE_ROW_GROUP));
     const names = [...METRIC_KEY_COLUMNS, ...columns];
-    this.#file = new RowGroupFile(METRICS_FILE, names, [...METRIC_KEY_TYPES, ...columns.map(() => 'DOUBLE' as const)], names.map(() => 'PLAIN'), this.#staging);
+    this.#file = new RowGroupFile(METRICS_FILE, names, [...METRIC_KEY_TYPES, ...columns.map(() => 'DOUBLE' as const)], this.#staging);
+    this.#names = columns;
+    this.#checks = new MetricRowChecks(columns);
   }
 
   row(time: number, seq: number, values: Float64Array, offset = 0): void {
+    this.#checks.row(time, seq, values, offset);
     const r = this.#rows++;
     this.#time[r] = time;
     this.#seq.set(r, seq);
@@ -156,13 +165,20 @@ export class ParquetMetricRows implements MetricRowOutput {
   finish(): TraceOutput {
     this.#flush();
     if (!this.#file) throw new Error('ParquetMetricRows: finish() before begin()');
-    return [[METRICS_FILE, this.#file.finish()]];
+    const file = this.#file.finish();
+    recordCheckedAsWritten(file, this.#checks.scan());
+    return [[METRICS_FILE, file]];
   }
 
   #flush(): void {
     const n = this.#rows;
     if (n === 0) return;
-    this.#file?.writeGroup([this.#time.subarray(0, n), this.#seq.view(n), ...this.#values.map((v) => v.subarray(0, n))], n);
+    // Statistics (min and max per row group) for time only, which readers filter on.
+    this.#file?.writeGroup(n, (c) => [
+      c.double('time', this.#time.subarray(0, n), true),
+      c.int64('seq', this.#seq.view(n)),
+      ...this.#values.map((v, i) => c.double(this.#names[i] as string, v.subarray(0, n), false)),
+    ]);
     this.#rows = 0;
   }
 }
@@ -183,7 +199,8 @@ export class ParquetTraceWriter implements TraceWriter {
   #type: string[] = [];
   #source: string[] = [];
   #target: string[] = [];
-  readonly #payload = new Utf8Column();
+  readonly #payload = new PlainStringColumn();
+  readonly #checks = new EventRowChecks();
 
   constructor(staging?: StagingArea) {
     this.#staging = staging;
@@ -191,7 +208,7 @@ export class ParquetTraceWriter implements TraceWriter {
   }
 
   begin(columns: readonly string[]): void {
-    this.#events = new RowGroupFile(EVENTS_FILE, EVENT_COLUMNS, EVENT_TYPES, EVENT_ENCODINGS, this.#staging);
+    this.#events = new RowGroupFile(EVENTS_FILE, EVENT_COLUMNS, EVENT_TYPES, this.#staging);
     this.#metrics.begin(columns);
   }
 
@@ -203,7 +220,10 @@ export class ParquetTraceWriter implements TraceWriter {
     this.#type.push(e.type);
     this.#source.push(e.source);
     this.#target.push(e.target);
-    this.#payload.set(r, JSON.stringify(e.payload));
+    // JSON.stringify writes valid JSON (lone surrogates escaped), so text that opens with a brace is an object's.
+    const payload = JSON.stringify(e.payload) as string | undefined;
+    this.#payload.add(payload ?? '');
+    this.#checks.row(e.time, e.priority, e.seq, e.type.length, e.source.length, e.target.length, payload?.charCodeAt(0) === 0x7b);
     this.#metrics.row(e.time, e.seq, metrics, offset);
     if (this.#rows === TRACE_ROW_GROUP) this.#flush();
   }
@@ -212,13 +232,23 @@ export class ParquetTraceWriter implements TraceWriter {
   finish(): TraceOutput {
     this.#flush();
     if (!this.#events) throw new Error('ParquetTraceWriter: finish() before begin()');
-    return [[EVENTS_FILE, this.#events.finish()], ...this.#metrics.finish()];
+    const events = this.#events.finish();
+    recordCheckedAsWritten(events, this.#checks.scan());
+    return [[EVENTS_FILE, events], ...this.#metrics.finish()];
   }
 
   #flush(): void {
     const n = this.#rows;
     if (n === 0) return;
-    this.#events?.writeGroup([this.#time.subarray(0, n), this.#priority.subarray(0, n), this.#seq.view(n), this.#type, this.#source, this.#target, this.#payload.view(n)], n);
+    this.#events?.writeGroup(n, (c) => [
+      c.double('time', this.#time.subarray(0, n), true),
+      c.double('priority', this.#priority.subarray(0, n), false),
+      c.int64('seq', this.#seq.view(n)),
+      c.dictionary('type', this.#type),
+      c.dictionary('source', this.#source),
+      c.dictionary('target', this.#target),
+      c.byteArray('payload', this.#payload.bytes(), n),
+    ]);
     this.#rows = 0;
     this.#type = [];
     this.#source = [];

@@ -8,6 +8,13 @@ import { checkManifest } from './check-manifest.ts';
 import { runDigest } from './digests.ts';
 import { RunFiles } from './run-files.ts';
 import { resultsIndexProblems } from '../results/check-index.ts';
+import { isSwarmlabError } from '../errors.ts';
+import { API_VERSION } from '../spec/experiment.ts';
+import { parseExperiment } from '../spec/load.ts';
+import { isAdaptive } from '../spec/plan.ts';
+import { ResultsLayout } from '../store/layout.ts';
+import { summarizeRounds } from '../rounds/summarize.ts';
+import { formatAdaptiveFile } from '../rounds/adaptive-file.ts';
 import { Manifest, Provenance, RunRecord, SCHEMA_VERSION, type ManifestRun } from './schemas.ts';
 
 export interface ValidationReport {
@@ -80,7 +87,29 @@ export async function validateResults(store: ObjectStore, registry: ModuleRegist
     }
   }
   problems.push(...(await resultsIndexProblems(store, prefix.replace(/\/$/, ''), manifest)));
+  if (problems.length === 0) problems.push(...(await roundsProblems(store, prefix.replace(/\/$/, ''), manifest)));
   return { manifestKey, runsChecked, problems, digest: manifest.digest };
+}
+
+/**
+ * An adaptive sweep's runs are the ones its rounds give, replayed from
+ * their results; its adaptive.json is what they give. Checked once the runs
+ * themselves are valid (the replay reads them).
+ */
+async function roundsProblems(store: ObjectStore, root: string, manifest: Manifest): Promise<string[]> {
+  const exp = parseExperiment({ apiVersion: API_VERSION, kind: 'Experiment', metadata: { name: manifest.experiment.name }, spec: manifest.spec }, 'manifest.json');
+  if (!isAdaptive(exp.spec.sweep)) return [];
+  const layout = new ResultsLayout(root);
+  let expected: string;
+  try {
+    expected = formatAdaptiveFile(await summarizeRounds(store, layout, exp, manifest));
+  } catch (e) {
+    if (isSwarmlabError(e)) return [`manifest.json: runs: ${e.message}`];
+    throw e;
+  }
+  const stored = await store.get(layout.adaptive);
+  if (stored === undefined) return ['adaptive.json: missing (swarmlab run on the same spec writes it again)'];
+  return stored.toString('utf8') === expected ? [] : ['adaptive.json: not what the rounds give when replayed from the runs (swarmlab run on the same spec writes it again)'];
 }
 
 /** A run's record and files: against the plan, the manifest entry, the record's digest and every file's bytes and schema. */

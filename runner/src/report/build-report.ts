@@ -12,6 +12,7 @@ import { RUNNER_VERSION } from '../version.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { modulePanels } from './module-panels.ts';
 import { sensitivityPanel } from './sensitivity-panel.ts';
+import { adaptivePanel } from './adaptive-panel.ts';
 import { metricAgainstDesign } from './design-figures.ts';
 import { Downsampler } from './downsample.ts';
 import { distributionAcrossSeeds, metricAgainstParams, metricOverTime, type PointRow, type RunValue, type SeriesRun } from './figures.ts';
@@ -112,6 +113,7 @@ export async function buildReport(store: ObjectStore, layout: ResultsLayout, man
       `${constantNote}${metricBlocks.join('\n')}</section>`,
   );
 
+  sections.push(await adaptivePanel(store, layout, manifest, renderer));
   sections.push(await sensitivityPanel(store, layout, manifest, renderer));
 
   const seriesMetrics = opts.metrics ?? (drawn.length > 0 ? drawn : constant).slice(0, REPORT_LIMITS.seriesMetrics);

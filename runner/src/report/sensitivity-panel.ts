@@ -5,6 +5,7 @@ import type { ResultsLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import type { FigureSpec, SvgRenderer } from './render-svg.ts';
 import { escapeHtml, htmlFigure, htmlTable } from './html.ts';
+import { readDerivedFile } from '../results/read-derived-file.ts';
 
 /** Metrics drawn as figures (every one is in the table and in sensitivity.json). */
 const DRAWN_METRICS = 12;
@@ -65,23 +66,11 @@ function metricBlock(doc: SensitivityFile, m: MetricSensitivity, svg: string | u
  * when it is invalid or was computed from another manifest.
  */
 export async function sensitivityPanel(store: ObjectStore, layout: ResultsLayout, manifest: Manifest, renderer: SvgRenderer): Promise<string> {
-  const bytes = await store.get(layout.sensitivity);
-  if (bytes === undefined) return '';
+  const read = await readDerivedFile(store, layout.sensitivity, SensitivityFile, manifest.digest);
+  if (read === undefined) return '';
   const open = '<section id="sensitivity"><h2>Sensitivity analysis</h2>';
-  let parsed: ReturnType<typeof SensitivityFile.safeParse>;
-  try {
-    parsed = SensitivityFile.safeParse(JSON.parse(bytes.toString('utf8')));
-  } catch (e) {
-    return `${open}<p>sensitivity.json is not JSON (${escapeHtml((e as Error).message)}): run swarmlab analyze again.</p></section>`;
-  }
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return `${open}<p>sensitivity.json is not valid (${escapeHtml(`${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`)}): run swarmlab analyze again.</p></section>`;
-  }
-  const doc = parsed.data;
-  if (doc.manifest_digest !== manifest.digest) {
-    return `${open}<p>sensitivity.json was computed from other results (manifest ${escapeHtml(doc.manifest_digest.slice(0, 16))}): run swarmlab analyze again.</p></section>`;
-  }
+  if ('problem' in read) return `${open}<p>sensitivity.json ${escapeHtml(read.problem)}: run swarmlab analyze again.</p></section>`;
+  const doc = read.doc;
   const how =
     doc.method === 'sobol'
       ? "Sobol' indices of each final metric (first order: Saltelli et al. 2010; total order: Jansen 1999), each point's value the mean over its seeds"

@@ -1,7 +1,7 @@
 import { isSwarmlabError } from '../errors.ts';
 import { ResultsIndex, type Manifest } from '../outputs/schemas.ts';
 import { sha256 } from '../spec/canonical.ts';
-import { BUILT_FILES, ResultsLayout, type TableFile } from '../store/layout.ts';
+import { BUILT_FILES, INDEXED_FILES, ResultsLayout, SENSITIVITY_FILE, type IndexedFile, type TableFile } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { RUNNER_VERSION } from '../version.ts';
 import { encodeResultTables } from './build-tables.ts';
@@ -11,8 +11,10 @@ const INDEX = 'results-index.json';
 /**
  * `swarmlab validate`'s check of the files built from a manifest: the
  * results index names this manifest's digest, every file it records (the
- * tables and the report) has its size and sha256, and no such file lies
- * beside the manifest unrecorded. When
+ * tables and the report, and sensitivity.json once `swarmlab analyze` wrote
+ * it) has its size and sha256, and no table or report lies beside the
+ * manifest unrecorded (a sensitivity.json written before the index recorded
+ * it is not a problem). When
  * this runner's version built them, the tables are also built again from the
  * manifest and must be the same bytes, so that a table edited together with
  * its hash in the index is still found. Problems start with the file,
@@ -41,14 +43,15 @@ export async function resultsIndexProblems(store: ObjectStore, root: string, man
   if (index.manifest_digest !== manifest.digest) problems.push(`${INDEX}: manifest_digest: ${index.manifest_digest} is not manifest.json's digest ${manifest.digest}: the files were built from other results`);
   if (index.experiment.spec_digest !== manifest.experiment.spec_digest) problems.push(`${INDEX}: experiment.spec_digest: ${index.experiment.spec_digest} is not manifest.json's ${manifest.experiment.spec_digest}`);
 
-  const known = new Set<string>(BUILT_FILES);
+  const known = new Set<string>(INDEXED_FILES);
   index.files.forEach((f, i) => {
-    if (!known.has(f.name)) problems.push(`${INDEX}: files[${i}].name: ${f.name} is not a file built from the manifest (${BUILT_FILES.join(', ')})`);
+    if (!known.has(f.name)) problems.push(`${INDEX}: files[${i}].name: ${f.name} is not a file the results index records (${INDEXED_FILES.join(', ')})`);
   });
   const recorded = new Map(index.files.map((f) => [f.name, f]));
-  for (const file of BUILT_FILES) {
+  const files: readonly IndexedFile[] = recorded.has(SENSITIVITY_FILE) ? INDEXED_FILES : BUILT_FILES;
+  for (const file of files) {
     const want = recorded.get(file);
-    const content = await store.get(layout.table(file));
+    const content = await store.get(layout.indexed(file));
     if (want === undefined) {
       problems.push(content === undefined ? `${file}: missing, and not recorded in ${INDEX}` : `${file}: not recorded in ${INDEX}`);
       continue;

@@ -3,15 +3,15 @@ import { fileEntry } from '../outputs/check-run.ts';
 import { ResultsIndex, type Manifest } from '../outputs/schemas.ts';
 import type { ModuleRegistry } from '../modules/registry.ts';
 import { buildReport } from '../report/build-report.ts';
-import { REPORT_FILE, type ResultsLayout } from '../store/layout.ts';
+import { REPORT_FILE, SENSITIVITY_FILE, type ResultsLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
-import { formatResultsIndex } from './finish.ts';
+import { formatResultsIndex, sensitivityEntry } from './finish.ts';
 
 /**
  * Builds the report of finished results again (after `swarmlab analyze`
- * wrote what its sensitivity section shows) and records its new sha256 in
- * the results index, written last as when the results were finished. The
- * tables and the index's other entries are left as they are.
+ * wrote what its sensitivity section shows) and records its new sha256 and
+ * sensitivity.json's in the results index, written last as when the results
+ * were finished. The tables' entries are left as they are.
  */
 export async function rebuildReport(store: ObjectStore, layout: ResultsLayout, manifest: Manifest, registry: ModuleRegistry): Promise<string> {
   const bytes = await store.get(layout.resultsIndex);
@@ -23,7 +23,9 @@ export async function rebuildReport(store: ObjectStore, layout: ResultsLayout, m
   const key = layout.table(REPORT_FILE);
   await store.put(key, report);
   const entry = fileEntry(REPORT_FILE, report);
-  const files = index.data.files.map((f) => (f.name === REPORT_FILE ? { name: f.name, size: entry.size, sha256: entry.sha256 } : f));
+  const built = index.data.files.filter((f) => f.name !== SENSITIVITY_FILE).map((f) => (f.name === REPORT_FILE ? { name: f.name, size: entry.size, sha256: entry.sha256 } : f));
+  const analysis = await sensitivityEntry(store, layout, manifest);
+  const files = analysis === undefined ? built : [...built, analysis];
   await store.put(layout.resultsIndex, formatResultsIndex({ ...index.data, files }));
   return store.uriFor(key);
 }

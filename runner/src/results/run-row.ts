@@ -46,9 +46,23 @@ export function runCells(catalog: ColumnCatalog, run: ManifestRun, point: number
   put('end_reason', 'outcome', summary.engine.end_reason);
   put('events', 'outcome', summary.engine.events);
   put('end_time', 'outcome', summary.engine.end_time);
+  summaryScalars(summary, (name, group, value) => put(name, group, value));
+  return out;
+}
+
+/** A summary's metric and summary columns, in the order the row takes them. */
+function summaryScalars(summary: Summary, put: (name: string, group: 'metric' | 'summary', value: Cell) => void): void {
   for (const [name, value] of Object.entries(summary.final_metrics)) put(`${METRIC_PREFIX}${name}`, 'metric', value);
   for (const [instance, results] of Object.entries(summary.results)) flattenScalars(`${SUMMARY_PREFIX}${instance}`, results, (name, value) => put(name, 'summary', value));
-  return out;
+}
+
+/** The number in a run's row of the results table at a metric or summary column; null when the row has none there (the later key wins, as in the row). */
+export function columnNumber(summary: Summary, column: string): number | null {
+  let found: Cell = null;
+  summaryScalars(summary, (name, _group, value) => {
+    if (name === column) found = value;
+  });
+  return typeof found === 'number' ? found : null;
 }
 
 function flattenScalars(prefix: string, value: unknown, put: (name: string, value: Cell) => void): void {

@@ -47,7 +47,7 @@ export class RunningStatistics {
     if (n < 2) return { ...base, sd: undefined, se: undefined, ciLow: undefined, ciHigh: undefined };
     const sd = Math.sqrt(this.#m2 / (n - 1));
     const se = sd / Math.sqrt(n);
-    const half = tQuantile(1 - (1 - CONFIDENCE) / 2, n - 1) * se;
+    const half = tHalfWidth(se, n, CONFIDENCE);
     return { ...base, sd, se, ciLow: mean - half, ciHigh: mean + half };
   }
 }
@@ -57,4 +57,16 @@ export function describeSample(values: Iterable<number>): SampleStatistics {
   const s = new RunningStatistics();
   for (const x of values) s.push(x);
   return s.result();
+}
+
+/** Half the width of the two-sided Student's t interval of a mean at `confidence`, from its standard error over n values (n >= 2). */
+function tHalfWidth(se: number, n: number, confidence: number): number {
+  return tQuantile(1 - (1 - confidence) / 2, n - 1) * se;
+}
+
+/** A sample's interval for the mean at another confidence level than the reported 95% (the same Student's t interval); undefined below two values. */
+export function meanInterval(s: SampleStatistics, confidence: number): { low: number; high: number } | undefined {
+  if (s.mean === undefined || s.se === undefined) return undefined;
+  const half = tHalfWidth(s.se, s.n, confidence);
+  return { low: s.mean - half, high: s.mean + half };
 }

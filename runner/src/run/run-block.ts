@@ -14,10 +14,16 @@ import type { WorkerPool } from './worker-pool.ts';
 // in flight, and the pod that retries the index skips each run already
 // promoted (after checking its files against its record, as any resume does).
 
-/** The runs of one completion index: `first` .. `last`, global run indexes. */
+/** The runs of one completion index: `first` .. `last`, global run indexes; or, for a round of an adaptive sweep, its positions' runs (`indexes`, ascending, from first to last). */
 export interface Block {
   readonly first: number;
   readonly last: number;
+  readonly indexes?: readonly number[];
+}
+
+/** The block's run indexes, ascending. */
+export function blockIndexes(block: Block): number[] {
+  return block.indexes !== undefined ? [...block.indexes] : Array.from({ length: block.last - block.first + 1 }, (_, i) => block.first + i);
 }
 
 /**
@@ -70,7 +76,7 @@ export interface BlockResult {
 export async function runBlock(exp: Experiment, block: Block, opts: BlockOptions): Promise<BlockResult> {
   // Worker processes read it too: a bad value is one usage error here, not every run failing.
   parseFailpoint(process.env[FAILPOINT_ENV]);
-  const indexes = Array.from({ length: block.last - block.first + 1 }, (_, i) => block.first + i);
+  const indexes = blockIndexes(block);
   const { workers, warning } = sweepWorkers(opts.workers, indexes.length);
   if (warning) opts.onWarning?.(warning);
   const ran = await schedule({
@@ -107,7 +113,7 @@ export function blockFailure(result: BlockResult): RunFailure | undefined {
     return {
       index: firstNotStarted,
       code: 'INTERRUPTED',
-      message: `the pod was stopped after ${result.succeeded.length + result.failures.length} of ${result.block.last - result.block.first + 1} runs of its block (runs ${result.block.first}-${result.block.last}); the rest run when the index is retried`,
+      message: `the pod was stopped after ${result.succeeded.length + result.failures.length} of ${blockIndexes(result.block).length} runs of its block (runs ${result.block.first}-${result.block.last}); the rest run when the index is retried`,
     };
   }
   return result.failures.find((f) => isRetryable(f.code)) ?? result.failures[0];

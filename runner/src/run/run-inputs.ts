@@ -7,13 +7,22 @@ import type { Experiment, ParamValue } from '../spec/experiment.ts';
 import { plan } from '../spec/plan.ts';
 import { ResultsLayout } from '../store/layout.ts';
 import { openStore } from '../store/open.ts';
+import type { ObjectStore } from '../store/store.ts';
 import { RunRecord } from '../outputs/schemas.ts';
+
+/** Opens a result set's store by URI: the CLI's openStore, or the operator's (its credentials and endpoint). */
+export type StoreOpener = (uri: string) => ObjectStore;
 
 /** The texts of the files a run's modules read at create(), by instance, then by input name. */
 export type RunInputs = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
-/** One process fetches a referenced file once, however many runs read it. Keyed by everything that names it. */
+/**
+ * One process fetches a referenced file once, however many runs read it.
+ * Keyed by everything that names it; bounded, because the operator is one
+ * long-lived process checking every Experiment's references.
+ */
 const fetched = new Map<string, Promise<string>>();
+const FETCHED_LIMIT = 16;
 
 /**
  * Fetches and checks the stored files the modules of one parameter point
@@ -21,7 +30,7 @@ const fetched = new Map<string, Promise<string>>();
  * bytes is an input error (INVALID_SPEC, exit 2) at the spec field that names
  * it: no such result set or run, no such file in the run, or another sha256.
  */
-export async function fetchRunInputs(exp: Experiment, params: Readonly<Record<string, ParamValue>>, registry: ModuleRegistry): Promise<RunInputs> {
+export async function fetchRunInputs(exp: Experiment, params: Readonly<Record<string, ParamValue>>, registry: ModuleRegistry, open: StoreOpener = openStore): Promise<RunInputs> {
   const out = new Map<string, Map<string, string>>();
   if (!readsInputs(exp, registry)) return out;
   for (const m of resolveScenario(exp.spec.scenario, params, registry).modules) {
@@ -32,7 +41,7 @@ export async function fetchRunInputs(exp: Experiment, params: Readonly<Record<st
     for (const ref of refs) {
       const rel = formatPath(ref.path);
       const field = `spec.scenario.modules[${index}].config${rel.startsWith('[') ? rel : `.${rel}`}`;
-      const text = await fetchInput(ref, field);
+      const text = await fetchInput(ref, field, open);
       const problem = ref.check?.(text);
       if (problem !== undefined) throw new SwarmlabError('INVALID_SPEC', `${ref.results} ${ref.run}/${ref.file}: ${problem}`, { path: field });
       texts.set(ref.name, text);
@@ -43,14 +52,14 @@ export async function fetchRunInputs(exp: Experiment, params: Readonly<Record<st
 }
 
 /** Checks every input reference of every parameter point before any run, so a bad one is one error, not every run failing. */
-export async function checkRunInputs(exp: Experiment, registry: ModuleRegistry): Promise<void> {
+export async function checkRunInputs(exp: Experiment, registry: ModuleRegistry, open: StoreOpener = openStore): Promise<void> {
   if (!readsInputs(exp, registry)) return;
   const seen = new Set<string>();
   for (const point of plan(exp)) {
     const key = canonicalJson(point.params);
     if (seen.has(key)) continue;
     seen.add(key);
-    await fetchRunInputs(exp, point.params, registry);
+    await fetchRunInputs(exp, point.params, registry, open);
   }
 }
 
@@ -59,24 +68,25 @@ function readsInputs(exp: Experiment, registry: ModuleRegistry): boolean {
   return exp.spec.scenario.modules.some((r) => registry.get(r.kind, r.module)?.inputs !== undefined);
 }
 
-function fetchInput(ref: RunInput, field: string): Promise<string> {
+function fetchInput(ref: RunInput, field: string, open: StoreOpener): Promise<string> {
   const key = canonicalJson({ cwd: process.cwd(), results: ref.results, run: ref.run, file: ref.file, sha256: ref.sha256 });
   let text = fetched.get(key);
   if (text === undefined) {
-    text = readChecked(ref, field);
+    text = readChecked(ref, field, open);
     fetched.set(key, text);
+    if (fetched.size > FETCHED_LIMIT) fetched.delete(fetched.keys().next().value!);
     // A failed fetch is not kept: the next run asks the store again (a store error may pass).
     text.catch(() => fetched.delete(key));
   }
   return text;
 }
 
-async function readChecked(ref: RunInput, field: string): Promise<string> {
+async function readChecked(ref: RunInput, field: string, open: StoreOpener): Promise<string> {
   const bad = (sub: string, message: string, hint?: string): SwarmlabError =>
     new SwarmlabError('INVALID_SPEC', message, { path: `${field}.${sub}`, ...(hint ? { hint } : {}) });
   let store;
   try {
-    store = openStore(ref.results);
+    store = open(ref.results);
   } catch (e) {
     throw bad('results', isSwarmlabError(e) ? e.message : String(e), 'name a result set by the URI swarmlab run printed after results:');
   }

@@ -15,7 +15,10 @@ import { WorkerPool } from './worker-pool.ts';
 
 export interface Progress {
   readonly done: number;
+  /** Runs planned so far: the sweep's, or an adaptive sweep's rounds so far. */
   readonly total: number;
+  /** An adaptive sweep's round being run (from 0). */
+  readonly round?: number;
   readonly succeeded: number;
   readonly failed: number;
   readonly resumed: number;
@@ -29,7 +32,7 @@ export interface ScheduleInput {
   readonly registry: ModuleRegistry;
   /** Worker processes; 1 runs in this process. */
   readonly workers: number;
-  /** Workers started ahead (WorkerPool.start); used when workers > 1, and ended with the runs. */
+  /** Workers started ahead (WorkerPool.start); used when workers > 1, and left running for the caller to end. */
   readonly pool?: WorkerPool | undefined;
   readonly cwd?: string | undefined;
   /** Aborted: no further run starts; runs in flight finish. */
@@ -106,8 +109,13 @@ export async function schedule(input: ScheduleInput): Promise<ScheduleOutcome> {
     };
     await Promise.all([lane(), lane()]);
   } else {
+    // A pool passed in outlives these runs (the next round's); one started here ends with them.
     const pool = input.pool ?? WorkerPool.start(input.workers);
-    await pool.run(input.workers, { experiment: exp, storeUri: input.store.uri, cwd: input.cwd ?? process.cwd(), plugins: input.registry.plugins() }, nextRequest, settle);
+    try {
+      await pool.run(input.workers, { experiment: exp, storeUri: input.store.uri, cwd: input.cwd ?? process.cwd(), plugins: input.registry.plugins() }, nextRequest, settle);
+    } finally {
+      if (input.pool === undefined) pool.close();
+    }
   }
   return { records, provenance, failures, pendingRetry, resumed, budgetSpent: budgetSpent() };
 }

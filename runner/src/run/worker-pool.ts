@@ -30,8 +30,9 @@ export class WorkerPool {
 
   /**
    * Runs requests on `size` workers (prestarted ones first), IN_FLIGHT at a
-   * time per worker, until none are left and none are running; then ends the
-   * pool.
+   * time per worker, until none are left and none are running. The workers
+   * then wait for the next call (the next round of an adaptive sweep) until
+   * `close`.
    */
   async run(size: number, init: WorkerInit, next: () => WorkerRequest | undefined, settle: (r: WorkerResult) => void): Promise<void> {
     // Prestarted workers beyond what the sweep needs are stopped now, not at its end.
@@ -46,35 +47,47 @@ export class WorkerPool {
           if (request) {
             inFlight.add(request.index);
             w.send({ kind: 'run', request } satisfies WorkerMessage);
-          } else if (inFlight.size === 0) {
+          } else if (inFlight.size === 0 && !done) {
             done = true;
+            release();
             resolve();
           }
         };
-        w.on('message', (res: WorkerResult) => {
+        const onMessage = (res: WorkerResult): void => {
           inFlight.delete(res.index);
           settle(res);
           feed();
-        });
-        w.on('error', (e) => {
+        };
+        const onError = (e: Error): void => {
           if (done) return;
           done = true;
           reject(e);
-        });
-        w.on('exit', (code, signal) => {
+        };
+        const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
           if (done) return;
           done = true;
           const message = `worker process exited (${signal ?? `code ${String(code)}`}) while running this run`;
           for (const index of inFlight) settle({ index, ok: false, failure: { index, code: 'RUN_FAILED', message } });
           serve().then(resolve, reject);
-        });
+        };
+        w.on('message', onMessage);
+        w.on('error', onError);
+        w.on('exit', onExit);
+        // Served every request: back to the idle workers, for the next call.
+        const release = (): void => {
+          w.off('message', onMessage);
+          w.off('error', onError);
+          w.off('exit', onExit);
+          if (w.connected) this.#idle.push(w);
+        };
         w.send({ kind: 'init', init } satisfies WorkerMessage);
         for (let i = 0; i < IN_FLIGHT; i++) feed();
       });
     try {
       await Promise.all(Array.from({ length: size }, serve));
-    } finally {
+    } catch (e) {
       this.close();
+      throw e;
     }
   }
 

@@ -3,6 +3,7 @@ import { ModuleKind } from '../sdk/kinds.ts';
 import { strictObject } from './strict-object.ts';
 import { repeatedGridParams } from './sweep-duplicates.ts';
 import { designParameterSchema, designSchema } from './design.ts';
+import { breakingPointSchema, Replication } from './adaptive.ts';
 
 // The Experiment document: the same file runs locally (`swarmlab run`) and on a
 // cluster (`kubectl apply`). Everything here must stay within what a
@@ -130,6 +131,10 @@ export type DesignParameter = z.infer<typeof DesignParameter>;
 export const Design = designSchema(DesignParameter);
 export type Design = z.infer<typeof Design>;
 
+export const BreakingPoint = breakingPointSchema(paramPath);
+export type BreakingPoint = z.infer<typeof BreakingPoint>;
+export { Replication };
+
 export const Sweep = strictObject({
     seeds: Seeds.default({ base: 1 }),
     grid: z.array(GridAxis).max(32).default([]).describe('Axes whose cartesian product, times the seeds, gives the runs.'),
@@ -139,15 +144,33 @@ export const Sweep = strictObject({
       .max(10_000)
       .default([])
       .describe('Explicit parameter points, run after the grid points.'),
-    maxRuns: z.number().int().min(1).max(10_000_000).default(DEFAULT_MAX_RUNS).describe('Refuse sweeps with more runs than this.'),
+    replication: Replication.optional().describe('Run each point in rounds, adding seeds until its mean is precise enough (instead of a fixed number of seeds).'),
+    breakingPoint: BreakingPoint.optional().describe('Search, in rounds, the value of a parameter where a criterion on a metric starts to hold (one search per grid or explicit point).'),
+    maxRuns: z.number().int().min(1).max(10_000_000).default(DEFAULT_MAX_RUNS).describe('Refuse sweeps with more runs than this (an adaptive sweep: the most runs its rounds can make).'),
   })
   .superRefine((s, ctx) => {
     for (const r of repeatedGridParams(s.grid)) {
       ctx.addIssue({ code: 'custom', path: ['grid', r.index, 'param'], message: `parameter ${r.param} is already swept by grid[${r.first}]; give each parameter one axis` });
     }
     if (s.design !== undefined && s.grid.length > 0) ctx.addIssue({ code: 'custom', path: ['design'], message: 'give a grid or a design, not both (explicit points may follow either)' });
+    const adaptive = s.replication !== undefined ? 'replication' : s.breakingPoint !== undefined ? 'breakingPoint' : undefined;
+    if (s.replication !== undefined && s.breakingPoint !== undefined) ctx.addIssue({ code: 'custom', path: ['breakingPoint'], message: 'give replication or breakingPoint, not both (a breaking-point search adds seeds to each probed value itself)' });
+    if (adaptive !== undefined) {
+      const seeds = adaptive === 'replication' ? 'replication.maxSeeds' : 'breakingPoint.maxSeeds';
+      if (s.seeds.replicas !== undefined) ctx.addIssue({ code: 'custom', path: ['seeds', 'replicas'], message: `${adaptive} decides how many seeds each point gets (up to ${seeds}); remove seeds.replicas` });
+      if (s.seeds.list !== undefined) ctx.addIssue({ code: 'custom', path: ['seeds', 'list'], message: `${adaptive} hashes its seeds from seeds.base (up to ${seeds}); remove seeds.list` });
+    }
+    const b = s.breakingPoint;
+    if (b !== undefined) {
+      if (s.design !== undefined) ctx.addIssue({ code: 'custom', path: ['design'], message: 'a breaking-point search takes a grid or explicit points (one search at each), not a design' });
+      const a = s.grid.findIndex((axis) => axis.param === b.parameter);
+      if (a >= 0) ctx.addIssue({ code: 'custom', path: ['grid', a, 'param'], message: `${b.parameter} is the parameter breakingPoint searches; the grid may sweep the others` });
+      s.points.forEach((point, j) => {
+        if (b.parameter in point) ctx.addIssue({ code: 'custom', path: ['points', j, b.parameter], message: `${b.parameter} is the parameter breakingPoint searches; explicit points may set the others` });
+      });
+    }
   })
-  .describe('Seeds x parameter points: a grid or a design, plus explicit points.');
+  .describe('Seeds x parameter points: a grid or a design, plus explicit points; optionally run in rounds (replication, breakingPoint).');
 export type Sweep = z.infer<typeof Sweep>;
 
 // Kubernetes quantity without sign or lookahead (Go regexp has none), e.g. 500m, 2, 1.5Gi, 1e3.

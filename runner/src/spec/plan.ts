@@ -1,7 +1,8 @@
 import { SwarmlabError } from '../errors.ts';
 import { deriveUint32 } from '../rng/index.ts';
 import { designPoints, designSize } from '../designs/design-points.ts';
-import type { Experiment, ParamValue, Sweep } from './experiment.ts';
+import type { BreakingPoint, Experiment, ParamValue, Sweep } from './experiment.ts';
+import { searchDepth } from './adaptive.ts';
 
 export interface RunPoint {
   /** Position in the run matrix; the Kubernetes JOB_COMPLETION_INDEX of the run. */
@@ -14,10 +15,18 @@ export interface RunPoint {
   readonly params: Readonly<Record<string, ParamValue>>;
 }
 
+/** Whether the sweep runs in rounds (runner/src/rounds): its runs are chosen from the run matrix as results come in. */
+export const isAdaptive = (sweep: Sweep): boolean => sweep.replication !== undefined || sweep.breakingPoint !== undefined;
+
+/** Seeds a point may run with: the replicas or list, or the most an adaptive sweep gives one point. */
+export function seedsPerPoint(sweep: Sweep): number {
+  return sweep.replication?.maxSeeds ?? sweep.breakingPoint?.maxSeeds ?? sweep.seeds.list?.length ?? sweep.seeds.replicas ?? 1;
+}
+
 /** Seeds for the sweep: hashed from the base per replica (never base + i), or the explicit list. */
 export function sweepSeeds(sweep: Sweep): number[] {
   if (sweep.seeds.list) return sweep.seeds.list.slice();
-  const replicas = sweep.seeds.replicas ?? 1;
+  const replicas = seedsPerPoint(sweep);
   const seeds: number[] = [];
   for (let r = 0; r < replicas; r++) seeds.push(deriveUint32('swarmlab/seed', sweep.seeds.base, r));
   return seeds;
@@ -32,22 +41,49 @@ export function generatedPointCount(sweep: Sweep): number {
   return sweep.design !== undefined ? designSize(sweep.design) : gridSize(sweep);
 }
 
-export function pointCount(sweep: Sweep): number {
+/** The points of the grid, design and explicit points: without a breaking-point search, the sweep's points; with one, the places it searches at. */
+export function basePointCount(sweep: Sweep): number {
   const n = generatedPointCount(sweep) + sweep.points.length;
   return n === 0 ? 1 : n;
 }
 
+/** Values of a breaking-point search's parameter: 2^depth + 1 levels evenly over its range. */
+export function searchLevels(b: BreakingPoint): number {
+  return 2 ** searchDepth(b) + 1;
+}
+
+/** The searched parameter's value at a level (12 significant digits, so that values print as written; both ends exact). */
+export function levelValue(b: BreakingPoint, level: number): number {
+  const last = searchLevels(b) - 1;
+  if (level === last) return b.range.max;
+  return Number((b.range.min + ((b.range.max - b.range.min) * level) / last).toPrecision(12));
+}
+
+/** The points of the run matrix: the sweep's points, or with a breaking-point search each of them times every level of its parameter. */
+export function pointCount(sweep: Sweep): number {
+  const base = basePointCount(sweep);
+  return sweep.breakingPoint === undefined ? base : base * searchLevels(sweep.breakingPoint);
+}
+
+/** The size of the run matrix, the index space of run ids: every point times every seed it may run with. An adaptive sweep runs a part of it. */
 export function runCount(sweep: Sweep): number {
-  return pointCount(sweep) * (sweep.seeds.list?.length ?? sweep.seeds.replicas ?? 1);
+  return pointCount(sweep) * seedsPerPoint(sweep);
+}
+
+/** The most runs the sweep can make: the run matrix, or for a breaking-point search its probes (2 a round, at most) times their seeds. */
+export function maxRunCount(sweep: Sweep): number {
+  const b = sweep.breakingPoint;
+  if (b === undefined) return runCount(sweep);
+  return basePointCount(sweep) * Math.min(searchLevels(b), 2 * b.maxRounds) * b.maxSeeds;
 }
 
 /** Throws SWEEP_TOO_LARGE when the sweep exceeds its cap (checked before anything is materialised). */
 export function checkRunCap(sweep: Sweep): void {
-  const total = runCount(sweep);
+  const total = maxRunCount(sweep);
   if (total > sweep.maxRuns) {
-    throw new SwarmlabError('SWEEP_TOO_LARGE', `the sweep has ${total} runs, more than maxRuns ${sweep.maxRuns}`, {
+    throw new SwarmlabError('SWEEP_TOO_LARGE', `the sweep has ${isAdaptive(sweep) ? 'up to ' : ''}${total} runs, more than maxRuns ${sweep.maxRuns}`, {
       path: 'spec.sweep.maxRuns',
-      hint: 'shrink the grid, design or seeds, or raise spec.sweep.maxRuns',
+      hint: `shrink the grid, design or seeds${isAdaptive(sweep) ? ' (maxSeeds, maxRounds)' : ''}, or raise spec.sweep.maxRuns`,
     });
   }
 }
@@ -64,8 +100,25 @@ function gridDigits(sweep: Sweep, pointIndex: number): number[] {
   return digits;
 }
 
-/** The parameter values of one point: grid points (last axis varies fastest) or design points first, then explicit points. */
+/** A breaking-point search's point as (the grid or explicit point searched at, the level of the searched parameter). */
+export function searchPoint(b: BreakingPoint, pointIndex: number): { base: number; level: number } {
+  const levels = searchLevels(b);
+  return { base: Math.floor(pointIndex / levels), level: pointIndex % levels };
+}
+
+/**
+ * The parameter values of one point: grid points (last axis varies fastest)
+ * or design points first, then explicit points; with a breaking-point
+ * search, those values and then the searched parameter's.
+ */
 export function pointParams(sweep: Sweep, pointIndex: number): Record<string, ParamValue> {
+  const b = sweep.breakingPoint;
+  if (b === undefined) return baseParams(sweep, pointIndex);
+  const { base, level } = searchPoint(b, pointIndex);
+  return { ...baseParams(sweep, base), [b.parameter]: levelValue(b, level) };
+}
+
+function baseParams(sweep: Sweep, pointIndex: number): Record<string, ParamValue> {
   const grid = generatedPointCount(sweep);
   if (sweep.design !== undefined && pointIndex < grid) return { ...designPoints(sweep).params[pointIndex] };
   if (pointIndex < grid) {
@@ -85,6 +138,11 @@ const designParameterIndex = (sweep: Sweep, param: string): number => sweep.desi
 
 /** The spec path that gives parameter `param` its value at a point: `spec.sweep.grid[0].values[2]`, `spec.sweep.design.parameters[1]` or `spec.sweep.points[3].<param>`. */
 export function paramSource(sweep: Sweep, pointIndex: number, param: string): string {
+  const b = sweep.breakingPoint;
+  if (b !== undefined) {
+    if (param === b.parameter) return 'spec.sweep.breakingPoint.range';
+    pointIndex = searchPoint(b, pointIndex).base;
+  }
   const grid = generatedPointCount(sweep);
   if (sweep.design !== undefined && pointIndex < grid) return `spec.sweep.design.parameters[${designParameterIndex(sweep, param)}]`;
   if (pointIndex < grid) {
@@ -96,6 +154,11 @@ export function paramSource(sweep: Sweep, pointIndex: number, param: string): st
 
 /** The spec path that names parameter `param` at a point: its grid axis, or the explicit point's key. */
 export function paramNameSource(sweep: Sweep, pointIndex: number, param: string): string {
+  const b = sweep.breakingPoint;
+  if (b !== undefined) {
+    if (param === b.parameter) return 'spec.sweep.breakingPoint.parameter';
+    pointIndex = searchPoint(b, pointIndex).base;
+  }
   const grid = generatedPointCount(sweep);
   if (sweep.design !== undefined && pointIndex < grid) return `spec.sweep.design.parameters[${designParameterIndex(sweep, param)}].param`;
   if (pointIndex < grid) return `spec.sweep.grid[${sweep.grid.findIndex((axis) => axis.param === param)}].param`;
@@ -135,9 +198,26 @@ export function planRun(exp: Experiment, index: number, seeds = sweepSeeds(exp.s
   };
 }
 
-/** The whole run matrix: every parameter point times every seed. Pure and deterministic. */
+/**
+ * The points a check of the sweep's configs visits: every point, or for a
+ * breaking-point search the two ends of its range at each place it searches
+ * (the levels between are values of one number between them).
+ */
+export function checkedPoints(sweep: Sweep): number[] {
+  const b = sweep.breakingPoint;
+  if (b === undefined) return Array.from({ length: pointCount(sweep) }, (_, p) => p);
+  const levels = searchLevels(b);
+  return Array.from({ length: basePointCount(sweep) }, (_, c) => [c * levels, c * levels + levels - 1]).flat();
+}
+
+/**
+ * The whole run matrix: every parameter point times every seed. Pure and
+ * deterministic. An adaptive sweep runs part of it, chosen round by round
+ * (runner/src/rounds: planRounds).
+ */
 export function plan(exp: Experiment): RunPoint[] {
   checkRunCap(exp.spec.sweep);
+  if (isAdaptive(exp.spec.sweep)) throw new SwarmlabError('USAGE', 'an adaptive sweep (replication, breakingPoint) is planned round by round: planRounds, not plan');
   const seeds = sweepSeeds(exp.spec.sweep);
   const total = runCount(exp.spec.sweep);
   const runs: RunPoint[] = [];

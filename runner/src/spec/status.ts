@@ -70,6 +70,14 @@ export const ExperimentStatus = z
       .describe('Generation of the Job currently in charge of the runs (a new one only replaces a Job deleted before it finished).'),
     startTime: timestamp.optional().describe('When the first Job was created.'),
     completionTime: timestamp.optional().describe('When the experiment reached Complete or Failed.'),
+    rounds: z
+      .object({
+        current: z.number().int().min(0).describe('The round being run (from 0), or the last one once the rounds have ended.'),
+        openPoints: z.number().int().min(0).describe('Points still getting runs in it (replication: points short of the target; breakingPoint: searches not yet ended); 0 once the rounds have ended.'),
+        ended: z.boolean().describe('No further round follows.'),
+      })
+      .optional()
+      .describe('An adaptive sweep (spec.sweep.replication or breakingPoint): its rounds, each run by its own Job. runs counts the runs of the rounds so far.'),
     resultsURI: z.string().max(1200).optional().describe('Where the experiment\'s results are: <store>/<name>/<digest16>/.'),
     manifestURI: z.string().max(1300).optional().describe('The manifest, written last when every run is done.'),
     manifestDigest: z.string().max(64).optional().describe('sha256 over the succeeded runs\' `run_id:digest` lines in index order.'),

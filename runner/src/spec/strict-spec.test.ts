@@ -50,7 +50,7 @@ describe('unknown keys in an Experiment', () => {
   const cases: [string, string, string, RegExp][] = [
     ['', 'bogus: 1', 'bogus', /unknown key bogus in the document; valid keys: apiVersion, kind, metadata, spec/],
     ['spec:', 'sweeep: {}', 'spec.sweeep', /unknown key sweeep in spec; valid keys: scenario, sweep, execution, output; did you mean sweep\?/],
-    ['  sweep:', 'gird: []', 'spec.sweep.gird', /unknown key gird in spec\.sweep; valid keys: seeds, grid, design, points, maxRuns; did you mean grid\?/],
+    ['  sweep:', 'gird: []', 'spec.sweep.gird', /unknown key gird in spec\.sweep; valid keys: seeds, grid, design, points, replication, breakingPoint, maxRuns; did you mean grid\?/],
     ['  scenario:', 'latncy: []', 'spec.scenario.latncy', /did you mean latency\?/],
     ['      - kind: agent', 'confg: { rate: 2 }', 'spec.scenario.modules[0].confg', /valid keys: kind, module, name, version, config; did you mean config\?/],
     ['      - kind: agent', 'bogus: 1', 'spec.scenario.modules[0].bogus', /unknown key bogus in spec\.scenario\.modules\[0\]/],

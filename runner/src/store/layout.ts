@@ -19,7 +19,13 @@ export const BUILT_FILES = [...TABLE_FILES, REPORT_FILE] as const;
 export type BuiltFile = (typeof BUILT_FILES)[number];
 /** What `swarmlab analyze` found (runner/src/analysis), beside the tables it was computed from. */
 export const SENSITIVITY_FILE = 'sensitivity.json';
+/** Every file the results index may record: the built files, then sensitivity.json once `swarmlab analyze` wrote it for the same manifest. */
+export const INDEXED_FILES = [...BUILT_FILES, SENSITIVITY_FILE] as const;
+export type IndexedFile = (typeof INDEXED_FILES)[number];
+/** What the rounds of an adaptive sweep found (runner/src/rounds), beside the tables, written with them. */
+export const ADAPTIVE_FILE = 'adaptive.json';
 const RUNS_DIR = 'runs';
+const ROUNDS_DIR = 'rounds';
 const PROVENANCE_DIR = 'provenance';
 
 /**
@@ -84,6 +90,20 @@ export class ResultsLayout {
 
   get sensitivity(): string {
     return this.#under(SENSITIVITY_FILE);
+  }
+
+  /** A file the results index records, beside the manifest. */
+  indexed(file: IndexedFile): string {
+    return this.#under(file);
+  }
+
+  get adaptive(): string {
+    return this.#under(ADAPTIVE_FILE);
+  }
+
+  /** An adaptive sweep's round on a cluster: its run indices, for its Job's pods (runner/src/rounds/round-file.ts). */
+  round(round: number): string {
+    return this.#under(`${ROUNDS_DIR}/${round}.json`);
   }
 
   /** Written after the manifest and the tables: each table's sha256 and the manifest digest they were built from. */

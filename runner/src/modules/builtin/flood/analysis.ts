@@ -1,4 +1,5 @@
-import { entityOf, type Rng, type RunLog, type SimEvent, z } from 'swarmlab/sdk';
+import { type Rng, type RunLog, z } from 'swarmlab/sdk';
+import { causalChain, ChainStep } from './causal-chain.ts';
 
 const INTERPRETIVE =
   'Interpretive, not predictive: one graph attention layer with fixed, seeded, untrained weights, read over features of this run\'s logged stress and resource levels. It ranks which dependency paths carried the most attention in this episode; it was not fitted to anything, forecasts nothing and never fed back into the simulation.';
@@ -6,19 +7,6 @@ const INTERPRETIVE =
 const HealthName = z.enum(['ok', 'degraded', 'failed']);
 
 const Cause = z.object({ seq: z.number().int().min(0), type: z.string(), source: z.string(), time: z.number() }).strict();
-
-const ChainStep = z
-  .object({
-    seq: z.number().int().min(0),
-    time: z.number(),
-    type: z.string(),
-    source: z.string(),
-    target: z.string(),
-    service: z.string().nullable().describe('The service the event concerns, when it concerns one.'),
-    relation: z.enum(['failure', 'trigger', 'propagated-from', 'contributed', 'root']).describe('How this event relates to the step before it; root: where the chain starts.'),
-    note: z.string(),
-  })
-  .strict();
 
 export const FailureAnalysis = z
   .object({
@@ -77,13 +65,6 @@ type Health = z.infer<typeof HealthName>;
 /** Reconstructs failures and their causes from the log alone; reads no live model state. */
 export function analyzeFailures(log: RunLog, input: AnalysisInput): FailureAnalysis {
   const { instance, services } = input;
-  const indexBySeq = new Map<number, number>();
-  log.events.forEach((e, i) => indexBySeq.set(e.seq, i));
-  const eventAt = (seq: unknown): { e: SimEvent; i: number } | undefined => {
-    const i = typeof seq === 'number' ? indexBySeq.get(seq) : undefined;
-    return i === undefined ? undefined : { e: log.events[i] as SimEvent, i };
-  };
-
   const floodStart = log.events.find((e) => e.type === 'flood.level' && Number(e.payload.level) > 0);
   const timeline: FailureAnalysis['timeline'] = [];
   const failures: FailureAnalysis['failures'] = [];
@@ -98,7 +79,7 @@ export function analyzeFailures(log: RunLog, input: AnalysisInput): FailureAnaly
     timeline.push({ time: e.time, seq: e.seq, service, from: p.from as Health, to, stress: Number(p.stress), damage: Number(p.damage), cause });
     if (to === 'failed') {
       if (!firstFailure.has(service)) firstFailure.set(service, e.time);
-      failures.push({ service, time: e.time, seq: e.seq, chain: causalChain(log, instance, e, i, eventAt) });
+      failures.push({ service, time: e.time, seq: e.seq, chain: causalChain(log, instance, i) });
     }
   });
 
@@ -118,83 +99,6 @@ export function analyzeFailures(log: RunLog, input: AnalysisInput): FailureAnaly
     time_to_failure: timeToFailure,
     attention: graphAttention(log, input),
   };
-}
-
-function serviceOf(instance: string, e: SimEvent): string | null {
-  if (e.type === 'health.changed') return String(e.payload.service);
-  return e.target.startsWith(`${instance}/`) ? (entityOf(e.target) ?? null) : null;
-}
-
-/** Event types that weaken a service and so can explain a later overload. */
-const WEAKENING = new Set(['flood.damage', 'dependency.change', 'release']);
-
-function causalChain(
-  log: RunLog,
-  instance: string,
-  failure: SimEvent,
-  failureIndex: number,
-  eventAt: (seq: unknown) => { e: SimEvent; i: number } | undefined,
-): FailureAnalysis['failures'][number]['chain'] {
-  const step = (e: SimEvent, relation: FailureAnalysis['failures'][number]['chain'][number]['relation'], note: string) => ({
-    seq: e.seq,
-    time: e.time,
-    type: e.type,
-    source: e.source,
-    target: e.target,
-    service: serviceOf(instance, e),
-    relation,
-    note,
-  });
-  const chain = [step(failure, 'failure', `${String(failure.payload.service)} ${String(failure.payload.from)} -> failed (stress ${Number(failure.payload.stress).toFixed(2)}, damage ${Number(failure.payload.damage).toFixed(2)})`)];
-  let cur = eventAt((failure.payload.cause as { seq: number }).seq);
-  let relation: 'trigger' | 'propagated-from' | 'contributed' = 'trigger';
-  let lastIndex = failureIndex;
-  // Each step moves strictly back in execution order, so the walk ends.
-  while (cur && cur.i < lastIndex) {
-    const { e, i } = cur;
-    lastIndex = i;
-    if (e.type === 'dependency.change') {
-      chain.push(step(e, relation, `${String(e.payload.upstream)} reported ${String(e.payload.health)} to ${serviceOf(instance, e) ?? '?'}`));
-      cur = eventAt(e.payload.origin);
-      relation = 'propagated-from';
-      continue;
-    }
-    if (e.type === 'health.changed') {
-      chain.push(step(e, relation, `${String(e.payload.service)} ${String(e.payload.from)} -> ${String(e.payload.to)}`));
-      cur = eventAt((e.payload.cause as { seq: number }).seq);
-      relation = 'trigger';
-      continue;
-    }
-    if (e.type === 'flood.damage') {
-      chain.push(step(e, 'root', `root cause: flood damage ${Number(e.payload.amount).toFixed(3)} at level ${Number(e.payload.level).toFixed(2)}`));
-      return chain;
-    }
-    const service = serviceOf(instance, e) ?? String(failure.payload.service);
-    const noteFor: Record<string, string> = {
-      tick: `demand plus backlog exceeded what ${service} could serve`,
-      shed: `load shedding changed at ${service}`,
-      reroute: `rerouting changed at ${service}`,
-      dispatch: `resources arrived at ${service}`,
-      repair: `repair at ${service}`,
-    };
-    // An overload has a history: find the last event that weakened this service before it.
-    let found: { e: SimEvent; i: number } | undefined;
-    for (let j = i - 1; j >= 0; j--) {
-      const c = log.events[j] as SimEvent;
-      if (!WEAKENING.has(c.type) || c.target !== `${instance}/${service}`) continue;
-      if (c.type === 'dependency.change' && c.payload.health === 'ok') continue;
-      found = { e: c, i: j };
-      break;
-    }
-    if (!found) {
-      chain.push(step(e, 'root', `root cause: ${noteFor[e.type] ?? e.type} (demand surge, no earlier weakening)`));
-      return chain;
-    }
-    chain.push(step(e, relation, noteFor[e.type] ?? e.type));
-    cur = found;
-    relation = 'contributed';
-  }
-  return chain;
 }
 
 const FEATURES = ['mean_stress', 'peak_stress', 'mean_capacity_ratio', 'mean_resources', 'peak_damage', 'failed_share', 'impaired_share'] as const;

@@ -7,6 +7,7 @@ import { builtinRegistry } from '../../../modules/builtin-registry.ts';
 import { planError } from '../../../testing/plan-error.ts';
 import { FailureAnalysis } from './analysis.ts';
 import { floodLevel } from './hazard.ts';
+import { nextBeat } from './resting-cycles.ts';
 import { withTextTrace } from '../../../testing/text-trace.ts';
 
 interface Ev {
@@ -111,6 +112,85 @@ describe('flood infrastructure', () => {
   });
 });
 
+/** A flood from t = 10 to t = 30 that degrades both services for a while and damages nothing; no agents. */
+const passingFlood = `
+apiVersion: swarmlab.io/v1alpha1
+kind: Experiment
+metadata: { name: flood-rest }
+spec:
+  scenario:
+    modules:
+      - { kind: network, module: explicit, name: deps, config: { nodes: [power, hospital], edges: [{ from: power, to: hospital, weight: 1 }] } }
+      - kind: agent
+        module: flood-infrastructure
+        name: infra
+        config:
+          network: deps
+          services:
+            power: { capacity: 100, baseLoad: 60, surge: 0.6 }
+            hospital: { capacity: 100, baseLoad: 60, surge: 0.6 }
+      - { kind: agent, module: flood-hazard, name: flood, config: { onset: 10, rise: 5, recedeAt: 20, recede: 10 } }
+    latency:
+      - { name: dependency, channel: dependency, model: edge, scale: 1 }
+    horizon: { time: 1000 }
+  sweep:
+    seeds: { list: [1] }
+`;
+
+describe('the infrastructure rests when nothing is left to change', () => {
+  const out = runOne(passingFlood);
+  const evs = events(out.files.get('events.jsonl') as string);
+  const ticks = evs.filter((e) => e.type === 'tick').map((e) => e.time);
+
+  it('the run ends for want of events once the flood has receded and the services have settled, long before the horizon', () => {
+    expect(out.summary.engine).toMatchObject({ end_reason: 'no-events' });
+    expect(out.summary.engine.end_time).toBeLessThan(40);
+    // The flood did degrade the services, and they are back to ok at the end.
+    expect(evs.some((e) => e.type === 'health.changed' && e.payload.to === 'degraded')).toBe(true);
+    const results = out.summary.results.infra as { services: Record<string, { health: string }> };
+    expect(Object.values(results.services).map((s) => s.health)).toEqual(['ok', 'ok']);
+  });
+
+  it('ticks pause before the flood, resume on their own grid when the water comes, and stop after it', () => {
+    expect(ticks.filter((t) => t < 10)).toEqual([1]);
+    // The water is above zero from t = 11 (level 0 at the onset itself); the next beat is 12.
+    const during = ticks.filter((t) => t > 10 && t <= 30);
+    expect(during).toEqual(Array.from({ length: 19 }, (_, i) => 12 + i));
+    expect(Math.max(...ticks)).toBeLessThan(40);
+  });
+
+  it('a service whose operator would act on its stress keeps the cycles going; one below every threshold lets them rest', () => {
+    const calm = (escalateAt: number) => `
+apiVersion: swarmlab.io/v1alpha1
+kind: Experiment
+metadata: { name: flood-calm }
+spec:
+  scenario:
+    modules:
+      - { kind: network, module: explicit, name: deps, config: { nodes: [power] } }
+      - { kind: agent, module: flood-infrastructure, name: infra, config: { network: deps, services: { power: { capacity: 100, baseLoad: 60 } } } }
+      - { kind: agent, module: emergency-coordinator, name: coordinator, config: { pool: 0 } }
+      - { kind: agent, module: service-operator, name: op, config: { service: power, escalateAt: ${escalateAt} } }
+    horizon: { time: 50 }
+  sweep:
+    seeds: { list: [1] }
+`;
+    // Stress 0.6, health ok: an operator escalating from 0.5 acts on it at every observation.
+    const watched = runOne(calm(0.5));
+    expect(watched.summary.engine.end_reason).toBe('horizon-time');
+    expect((watched.summary.results.op as { escalations: number }).escalations).toBeGreaterThan(5);
+    const quiet = runOne(calm(0.95));
+    expect(quiet.summary.engine.end_reason).toBe('no-events');
+    expect((quiet.summary.results.op as { escalations: number }).escalations).toBe(0);
+  });
+
+  it('the next beat keeps a paused cycle on its grid', () => {
+    expect(nextBeat(10, 1)).toBe(11);
+    expect(nextBeat(10.5, 2)).toBe(12);
+    expect(nextBeat(0, 4)).toBe(4);
+  });
+});
+
 describe('flood-overload scenario', () => {
   const exp = withTextTrace(parseExperimentText(readFileSync(new URL('../../../../../scenarios/flood-overload.yaml', import.meta.url), 'utf8')));
   const runs = plan(exp).map((p) => ({ p, out: executeRun(exp, p, builtinRegistry) }));
@@ -170,6 +250,13 @@ describe('flood-overload scenario', () => {
       edited.set('failure_analysis.json', JSON.stringify({ ...analysis, timeline: analysis.timeline.filter((t) => t.to !== 'failed') }));
       const failed = analysis.timeline.filter((t) => t.to === 'failed').length;
       expect(await verify(edited)).toEqual([`failure_analysis.json lists 0 failures, the event log has ${failed}`]);
+    }
+  });
+
+  it('every run ends when no events remain, before the horizon', () => {
+    for (const { out } of runs) {
+      expect(out.summary.engine.end_reason).toBe('no-events');
+      expect(out.summary.engine.end_time).toBeLessThan(exp.spec.scenario.horizon.time as number);
     }
   });
 

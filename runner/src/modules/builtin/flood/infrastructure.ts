@@ -1,6 +1,7 @@
 import { type ConfigIssue, defineModule, entityOf, expectInstance, expectNetwork, type Graph, isNetwork, type JsonObject, moduleFailure, type ScenarioView, type Sim, type SimEvent, z } from 'swarmlab/sdk';
 import { analyzeFailures, FailureAnalysis, renderFailureAnalysis } from './analysis.ts';
 import { floodPanels } from './panels.ts';
+import { RestingCycles } from './resting-cycles.ts';
 
 export const HEALTH = ['ok', 'degraded', 'failed'] as const;
 export type Health = (typeof HEALTH)[number];
@@ -81,7 +82,7 @@ export const floodInfrastructure = defineModule({
   kind: 'agent',
   name: 'flood-infrastructure',
   panels: floodPanels,
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Public services on a dependency graph under flood stress: capacity, load, queue, damage and health per service; failures propagate to dependents only.',
   config,
   dependsOn: (c) => [c.network],
@@ -144,6 +145,8 @@ export const floodInfrastructure = defineModule({
     }
     let level = 0;
     const operators = new Map<string, string[]>();
+    /** Per service: the lowest stress at which one of its operators acts. */
+    const quietBelow = new Map<string, number>();
     const sitrepTo: string[] = [];
     const damageTo = new Map<string, string[]>();
 
@@ -219,16 +222,36 @@ export const floodInfrastructure = defineModule({
       }
     };
 
+    /**
+     * At rest: no water, and every service settled: not failed, no backlog, no
+     * shedding or rerouting, its load already the demand a tick would set, and
+     * its stress below what any of its operators acts on. A tick, observation
+     * or situation report then changes nothing and prompts no operator or
+     * coordinator, so the cycles pause until an event changes the state.
+     */
+    const resting = (): boolean => {
+      if (level !== 0) return false;
+      for (const s of services.values()) {
+        if (s.health === 'failed' || s.queue !== 0 || s.shed !== 0 || s.reroute !== undefined || s.load !== demandOf(s)) return false;
+        if (s.stress >= (quietBelow.get(s.id) ?? Number.POSITIVE_INFINITY)) return false;
+      }
+      return true;
+    };
+    const cycles = new RestingCycles(self, [
+      { type: 'tick', every: cfg.tick, priority: 1 },
+      { type: 'observe.cycle', every: cfg.observeEvery, priority: 2 },
+      { type: 'sitrep.cycle', every: cfg.sitrepEvery, priority: 2 },
+    ]);
+    const wake = (sim: Sim): void => cycles.wake(resting, sim);
+
     return {
       start(sim) {
-        sim.emit({ type: 'tick', target: self, delay: cfg.tick, channel: 'internal', priority: 1 });
-        sim.emit({ type: 'observe.cycle', target: self, delay: cfg.observeEvery, channel: 'internal', priority: 2 });
-        sim.emit({ type: 'sitrep.cycle', target: self, delay: cfg.sitrepEvery, channel: 'internal', priority: 2 });
+        cycles.start(sim);
       },
       handle: {
         tick(event, sim) {
           tick(event, sim);
-          sim.emit({ type: 'tick', target: self, delay: cfg.tick, channel: 'internal', priority: 1 });
+          cycles.continue('tick', resting(), sim);
         },
         subscribe(event) {
           const role = String(event.payload.role);
@@ -238,6 +261,7 @@ export const floodInfrastructure = defineModule({
             for (const id of list) {
               get(id, event);
               operators.set(id, [...(operators.get(id) ?? []), who]);
+              if (typeof event.payload.actsAt === 'number') quietBelow.set(id, Math.min(quietBelow.get(id) ?? Number.POSITIVE_INFINITY, event.payload.actsAt));
             }
           } else if (role === 'coordinator') sitrepTo.push(who);
           else if (role === 'utility') {
@@ -260,18 +284,19 @@ export const floodInfrastructure = defineModule({
               });
             }
           }
-          sim.emit({ type: 'observe.cycle', target: self, delay: cfg.observeEvery, channel: 'internal', priority: 2 });
+          cycles.continue('observe.cycle', resting(), sim);
         },
         'sitrep.cycle'(_event, sim) {
           // The coordinator gets health states only: no stress figures, no queues.
           const health: JsonObject = {};
           for (const s of services.values()) health[s.id] = s.health;
           for (const c of sitrepTo) sim.emit({ type: 'sitrep', target: c, channel: 'sitrep', payload: { measuredAt: sim.now, health } });
-          sim.emit({ type: 'sitrep.cycle', target: self, delay: cfg.sitrepEvery, channel: 'internal', priority: 2 });
+          cycles.continue('sitrep.cycle', resting(), sim);
         },
-        'flood.level'(event) {
+        'flood.level'(event, sim) {
           level = Number(event.payload.level);
           for (const s of services.values()) s.stress = computeStress(s);
+          wake(sim);
         },
         'flood.damage'(event, sim) {
           const s = get(entityOf(event.target), event);
@@ -280,6 +305,7 @@ export const floodInfrastructure = defineModule({
           for (const u of damageTo.get(s.id) ?? []) {
             sim.emit({ type: 'damage.report', target: u, channel: 'damage-report', payload: { service: s.id, damage: s.damage, measuredAt: sim.now } });
           }
+          wake(sim);
         },
         'health.changed'(event, sim) {
           // Failure travels along dependency edges only: to the services that depend on this one.
@@ -301,18 +327,21 @@ export const floodInfrastructure = defineModule({
           if (!s.upstream.has(up)) throw moduleFailure(`${self}: ${s.id} does not depend on ${up}`);
           s.upstream.set(up, event.payload.health as Health);
           reassess(s, event, sim);
+          wake(sim);
         },
         // Shedding and rerouting change how the next tick splits demand; they move no work by themselves.
-        shed(event) {
+        shed(event, sim) {
           const s = get(entityOf(event.target), event);
           s.shed = Math.max(0, Math.min(0.9, Number(event.payload.fraction)));
+          wake(sim);
         },
-        reroute(event) {
+        reroute(event, sim) {
           const s = get(entityOf(event.target), event);
           const fraction = Math.max(0, Math.min(0.9, Number(event.payload.fraction)));
           const to = String(event.payload.to);
           get(to, event);
           s.reroute = fraction > 0 && to !== s.id ? { to, fraction } : undefined;
+          wake(sim);
         },
         dispatch(event, sim) {
           const s = get(entityOf(event.target), event);
@@ -326,6 +355,7 @@ export const floodInfrastructure = defineModule({
             channel: 'internal',
             payload: { units, owner: event.source },
           });
+          wake(sim);
         },
         release(event, sim) {
           const s = get(entityOf(event.target), event);
@@ -333,11 +363,13 @@ export const floodInfrastructure = defineModule({
           s.resources = Math.max(0, s.resources - units);
           reassess(s, event, sim);
           sim.emit({ type: 'resources.returned', target: String(event.payload.owner), channel: 'return', payload: { service: s.id, units } });
+          wake(sim);
         },
         repair(event, sim) {
           const s = get(entityOf(event.target), event);
           s.damage = Math.max(0, s.damage - Number(event.payload.amount));
           reassess(s, event, sim);
+          wake(sim);
         },
       },
       metrics() {

@@ -29,7 +29,7 @@ export const serviceOperator = defineModule({
   kind: 'agent',
   name: 'service-operator',
   publishes: { metrics: { seenStress: 'The stress the operator last observed (delayed, partial).', staleness: 'Age of that observation.', shed: 'Load fraction shed now.', escalations: 'Escalations so far.' } },
-  version: '1.0.0',
+  version: '1.0.1',
   description: 'Runs one service: escalates to the coordinator, sheds load or reroutes demand, from delayed partial observations.',
   config,
   validate: (cfg, scenario) => [
@@ -47,9 +47,11 @@ export const serviceOperator = defineModule({
     let reroutes = 0;
     let lastSeenStress = 0;
     let staleness = 0;
+    // The lowest observed stress this operator acts on; below it, with nothing shed or rerouted, it stays idle.
+    const actsAt = Math.min(cfg.escalateAt, cfg.shedAt, ...(cfg.rerouteTo === undefined ? [] : [cfg.rerouteAt]));
     return {
       start(sim) {
-        sim.emit({ type: 'subscribe', target: cfg.infrastructure, channel: 'subscribe', payload: { role: 'operator', instance: self, services: [cfg.service] } });
+        sim.emit({ type: 'subscribe', target: cfg.infrastructure, channel: 'subscribe', payload: { role: 'operator', instance: self, services: [cfg.service], actsAt } });
       },
       handle: {
         observe(e, sim) {

@@ -4,6 +4,14 @@ import { governancePanels } from './panels.ts';
 
 const count = z.object({ yes: z.number(), no: z.number(), abstain: z.number() }).strict();
 
+const FlipKind = z.enum(['cascade', 'oscillation']).describe('oscillation: back to a vote the agent held earlier in the run; cascade: to a vote new to it.');
+type FlipKind = z.infer<typeof FlipKind>;
+
+/** A flip to a vote the agent already held (history: its votes after each round so far, the initial vote first) is an oscillation. */
+export function flipKind(history: readonly Vote[], to: Vote): FlipKind {
+  return history.includes(to) ? 'oscillation' : 'cascade';
+}
+
 /** governance_record.json: the content of a v0.4 run record, minus wall-clock facts (they live in provenance). */
 export const GovernanceRecord = z
   .object({
@@ -34,6 +42,8 @@ export const GovernanceRecord = z
     weighted_final: count,
     flips: z.number().int().min(0).describe('Vote changes summed over all rounds.'),
     flips_per_round: z.array(z.number().int().min(0)),
+    cascade_flips: z.number().int().min(0).describe('Flips to a vote the agent had not held before in this run: the cascade spreading.'),
+    oscillating_flips: z.number().int().min(0).describe('Flips back to a vote the agent held earlier in this run (its initial vote included): re-decisions on fresh noise, not spread. cascade_flips + oscillating_flips = flips.'),
     cascade_rounds: z.number().int().min(0),
     agents_flipped_total: z.number().int().min(0).describe('As in v0.4: equal to flips.'),
     agents_flipped_distinct: z.number().int().min(0).describe('Agents whose vote changed at least once.'),
@@ -57,10 +67,18 @@ export const GovernanceRecord = z
     flip_log: z
       .array(
         z
-          .object({ round: z.number().int().min(1), agent: z.string(), from: z.number().int(), to: z.number().int(), signal: z.number().int(), personal: z.number().int() })
+          .object({
+            round: z.number().int().min(1),
+            agent: z.string(),
+            from: z.number().int(),
+            to: z.number().int(),
+            signal: z.number().int(),
+            personal: z.number().int(),
+            kind: FlipKind,
+          })
           .strict(),
       )
-      .describe('Every vote change: the signal it answered and what the agent would have voted without it.'),
+      .describe('Every vote change: the signal it answered, what the agent would have voted without it, and whether it spread the cascade or went back to an earlier vote.'),
   })
   .strict();
 export type GovernanceRecord = z.infer<typeof GovernanceRecord>;
@@ -133,7 +151,7 @@ export const governanceCascade = defineModule({
   kind: 'agent',
   name: 'governance-cascade',
   panels: governancePanels,
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Token-weighted governance vote with archetype agents, whale signal and multi-round influence cascades; or pure threshold (Granovetter) adoption.',
   config,
   dependsOn: (c) => (c.network ? [c.network] : []),
@@ -242,7 +260,7 @@ export const governanceCascade = defineModule({
         choices.forEach((c, i) => {
           if (c.vote === votes[i]) return;
           flips++;
-          flipLog.push({ round, agent: ids[i] as string, from: votes[i] as Vote, to: c.vote, signal: c.signal, personal: c.personal });
+          flipLog.push({ round, agent: ids[i] as string, from: votes[i] as Vote, to: c.vote, signal: c.signal, personal: c.personal, kind: flipKind((voters[i] as VoterState).history, c.vote) });
           next[i] = c.vote;
         });
         votes = next;
@@ -251,6 +269,8 @@ export const governanceCascade = defineModule({
       voters.forEach((v, i) => v.history.push(votes[i] as Vote));
       if (flips > 0 && round < cfg.maxRounds) sim.emit({ type: 'cascade.round', target: self, delay: 1, channel: 'internal' });
     };
+
+    const oscillating = (): number => flipLog.filter((f) => f.kind === 'oscillation').length;
 
     const record = (): GovernanceRecord => {
       const flipped = new Set(flipLog.map((f) => f.agent));
@@ -282,6 +302,8 @@ export const governanceCascade = defineModule({
         weighted_final: tally(votes, power),
         flips: flipLog.length,
         flips_per_round: flipsPerRound.slice(),
+        cascade_flips: flipLog.length - oscillating(),
+        oscillating_flips: oscillating(),
         cascade_rounds: round,
         agents_flipped_total: flipLog.length,
         agents_flipped_distinct: flipped.size,
@@ -332,6 +354,7 @@ export const governanceCascade = defineModule({
           weightedYesShare: total > 0 ? w.yes / total : 0,
           flipsLastRound: flipsPerRound.at(-1) ?? 0,
           flipsTotal: flipLog.length,
+          oscillatingFlips: oscillating(),
         };
       },
       summary() {
@@ -346,6 +369,8 @@ export const governanceCascade = defineModule({
           weighted_final: { ...r.weighted_final },
           flips: r.flips,
           flips_per_round: r.flips_per_round,
+          cascade_flips: r.cascade_flips,
+          oscillating_flips: r.oscillating_flips,
           cascade_rounds: r.cascade_rounds,
           agents_flipped_distinct: r.agents_flipped_distinct,
           passed: r.weighted_final.yes > r.weighted_final.no,
