@@ -10,6 +10,11 @@
 //   its Workload (spec.active false): Kueue evicts it and its pods are stopped
 //   without spending a retry (retries 0, maxFailedRuns 0); resumed, its runs
 //   are redone and it completes with `swarmlab run`'s digest.
+// - An adaptive Experiment (replication rounds) with queueName: each round's
+//   Job is left to Kueue like a fan-out Job. While the ClusterQueue holds
+//   (stopPolicy Hold) the Experiment is Queued and its round-0 Job stays
+//   suspended; released, every round's Job gets a Workload Kueue admits, and
+//   the rounds give `swarmlab run`'s manifest digest.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +44,7 @@ const kueue = useKueue(cluster, async () => {
 });
 useTestOperator(cluster);
 
-async function applyQueues(): Promise<void> {
+async function applyQueues(stopPolicy: 'None' | 'Hold' = 'None'): Promise<void> {
   const docs = [
     { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'ResourceFlavor', metadata: { name: cluster.namespace } },
     {
@@ -48,6 +53,7 @@ async function applyQueues(): Promise<void> {
       metadata: { name: cluster.namespace },
       spec: {
         namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cluster.namespace } },
+        stopPolicy,
         resourceGroups: [{ coveredResources: ['cpu', 'memory'], flavors: [{ name: cluster.namespace, resources: [{ name: 'cpu', nominalQuota: '200m' }, { name: 'memory', nominalQuota: '256Mi' }] }] }],
       },
     },
@@ -55,9 +61,11 @@ async function applyQueues(): Promise<void> {
   ];
   const r = await cluster.kubectl(['apply', '-f', '-'], { input: docs.map((d) => stringify(d)).join('---\n') });
   expect(r.code, `${r.stderr}\n(Kueue log: ${kueue.logFile})`).toBe(0);
-  await waitFor('ClusterQueue Active', async () => {
+  // A held ClusterQueue is not Active (Kueue admits nothing from it) until its stopPolicy is None again.
+  const active = stopPolicy === 'None' ? 'True' : 'False';
+  await waitFor(`ClusterQueue Active ${active}`, async () => {
     const out = await cluster.kubectl(['get', 'clusterqueue.kueue.x-k8s.io', cluster.namespace, '-o', 'jsonpath={.status.conditions[?(@.type=="Active")].status}']);
-    return out.stdout === 'True' ? true : undefined;
+    return out.stdout === active ? true : undefined;
   });
 }
 
@@ -66,6 +74,11 @@ async function experimentAndLocalDigest(name: string, execution: Record<string, 
   const body = queueExperiment(name, { execution: { queueName: QUEUE, resources: POD, ...execution } });
   body.spec.sweep.seeds.base = seedBase;
   if (horizon !== undefined) body.spec.scenario.horizon = { time: horizon };
+  return { body, digest: await localDigest(name, body) };
+}
+
+/** The manifest digest `swarmlab run` gives an Experiment document. */
+async function localDigest(name: string, body: unknown): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'swarmlab-kueue-'));
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, stringify(body));
@@ -73,7 +86,7 @@ async function experimentAndLocalDigest(name: string, execution: Record<string, 
   expect(local.code, local.stderr).toBe(0);
   const summary = JSON.parse(local.stdout) as { total: number; succeeded: number; manifestDigest: string };
   expect(summary.succeeded).toBe(summary.total);
-  return { body, digest: summary.manifestDigest };
+  return summary.manifestDigest;
 }
 
 /** The Workload fields the test reads, with the conditions' times (the operator's parser has no use for them). */
@@ -90,7 +103,11 @@ async function jobOf(name: string) {
 
 /** The Workload Kueue made for the (single) Job of an Experiment. */
 async function workloadOf(name: string): Promise<TimedWorkload | undefined> {
-  const uid = (await jobOf(name))?.metadata?.uid;
+  return workloadOfJob((await jobOf(name))?.metadata?.uid);
+}
+
+/** The Workload Kueue made for the Job of this UID. */
+async function workloadOfJob(uid: string | undefined): Promise<TimedWorkload | undefined> {
   if (uid === undefined) return undefined;
   const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
   const list = (await custom.listNamespacedCustomObject({ ...WORKLOADS, namespace: cluster.namespace, labelSelector: `${JOB_UID_LABEL}=${uid}` })) as { items?: unknown[] };
@@ -189,5 +206,48 @@ describe('Experiments admitted by Kueue', () => {
     const obj = (await custom.getNamespacedCustomObject({ ...EXPERIMENTS, namespace: cluster.namespace, name })) as { spec: { execution: { suspend?: boolean } } };
     expect(obj.spec.execution.suspend).toBe(false);
     expect((await workloadOf(name))?.spec?.active).not.toBe(false);
+  });
+
+  it('an adaptive Experiment\'s round Jobs are left to Kueue: Queued while the ClusterQueue holds, every round admitted by Kueue, swarmlab run\'s digest', { timeout: 600_000 }, async () => {
+    await applyQueues('Hold');
+    const name = 'kueue-rounds';
+    const base = queueExperiment(name, { execution: { queueName: QUEUE, resources: POD } });
+    // Replication rounds: 2 rates, at least 2 seeds each, 3 more a round until the half-width target or 11 seeds.
+    const sweep = { seeds: { base: 41 }, grid: [{ param: 'arrivals.rate', values: [0.3, 0.8] }], replication: { metric: 'summary.server.meanSojourn', target: { relativeHalfWidth: 0.1 }, minSeeds: 2, seedsPerRound: 3, maxSeeds: 11 } };
+    const body = { ...base, spec: { ...base.spec, sweep } };
+    const digest = await localDigest(name, body);
+    await createExperiment(cluster, body);
+
+    // Kueue admits nothing from a held ClusterQueue, so this holds until the release below: the operator leaves round 0's Job suspended.
+    const queued = await waitForPhase(cluster, name, 'Queued', 120_000);
+    expect(queued.rounds?.current).toBe(0);
+    expect(queued.runs?.running).toBe(0);
+    expect(queued.conditions?.find((c) => c.type === 'Queued')).toMatchObject({ status: 'True', message: expect.stringContaining(`LocalQueue ${QUEUE}`) });
+    expect(queued.conditions?.find((c) => c.type === 'Running')).toMatchObject({ status: 'False', reason: 'Queued' });
+    const roundJobs = async () => (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/round` })).items;
+    const [round0] = await roundJobs();
+    expect(round0?.metadata?.labels?.['swarmlab.io/round']).toBe('0');
+    expect(round0?.metadata?.labels?.['kueue.x-k8s.io/queue-name']).toBe(QUEUE);
+    expect(round0?.spec?.suspend).toBe(true);
+    expect(round0?.status?.startTime).toBeUndefined();
+
+    const released = await cluster.kubectl(['patch', 'clusterqueue.kueue.x-k8s.io', cluster.namespace, '--type=merge', '-p', JSON.stringify({ spec: { stopPolicy: 'None' } })]);
+    expect(released.code, released.stderr).toBe(0);
+    const done = await waitForPhase(cluster, name, 'Complete', 500_000);
+    expect(done.manifestDigest).toBe(digest);
+    expect(done.runs?.failed).toBe(0);
+    expect(done.rounds?.ended).toBe(true);
+    expect(done.rounds?.current ?? 0).toBeGreaterThan(0);
+    expect(done.conditions?.find((c) => c.type === 'Queued')).toMatchObject({ status: 'False' });
+
+    // One Job a round, each with the queue label and a Workload of Kueue's that was admitted: QuotaReserved, or Finished once its Job completed (Kueue releases a finished Workload's quota).
+    const jobs = await roundJobs();
+    expect(jobs.map((j) => j.metadata?.labels?.['swarmlab.io/round']).sort()).toEqual(Array.from({ length: (done.rounds?.current ?? 0) + 1 }, (_, i) => String(i)).sort());
+    for (const j of jobs) {
+      expect(j.metadata?.labels?.['kueue.x-k8s.io/queue-name'], j.metadata?.name).toBe(QUEUE);
+      const w = await workloadOfJob(j.metadata?.uid);
+      expect(w, `Workload of ${j.metadata?.name ?? ''}`).toBeDefined();
+      expect(conditionTime(w, 'QuotaReserved') ?? conditionTime(w, 'Finished'), `Workload of ${j.metadata?.name ?? ''} admitted`).toBeDefined();
+    }
   });
 });

@@ -105,6 +105,7 @@ export class Reconciler {
       const r = await this.rounds.pass({ obj, owner, exp, digest, store, layout, previous, generation, now });
       if (r.waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
       if (r.backoff === true) return { backoff: true };
+      if (r.waitForKueue === true) return { requeueAfterMs: WAIT_FOR_KUEUE_MS };
       return r.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
     }
 
