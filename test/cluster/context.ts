@@ -16,6 +16,8 @@ export interface ClusterConnection {
   nodeImages: { ctr: string; containerdAddress: string } | undefined;
   /** The swarmlab image built here (scripts/image/build.sh): the name the chart uses, its ID, and its OCI archive (for another node). */
   image: { ref: string; id: string; archive: string };
+  /** The harness's CA (to issue serving certificates, e.g. Kueue's webhooks) and the host address the API server and webhooks use; undefined for an existing cluster. */
+  localPki: { dir: string; caCert: string; hostIp: string } | undefined;
   objectStore: ObjectStoreInfo;
 }
 

@@ -86,6 +86,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       nodeLogDir: node?.logDir,
       nodeImages: node === undefined ? undefined : { ctr: join(bins, 'ctr'), containerdAddress: node.containerdAddress },
       image: { ref: image.chartRef, id: image.imageId, archive: image.archive },
+      localPki: cluster !== undefined && network !== undefined ? { dir: cluster.pki.dir, caCert: cluster.pki.caCert, hostIp: network.hostIp } : undefined,
       objectStore,
     };
     project.provide('swarmlabCluster', connection);

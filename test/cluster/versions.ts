@@ -11,6 +11,8 @@ export interface PinnedVersions {
   etcd: string;
   minio: string;
   kubectlLayer: string;
+  /** sigs.k8s.io/kueue: binary kueue-<version> and its manifests in kueue-<version>-config/ (test/cluster/kueue.ts). */
+  kueue: string;
 }
 
 function readVersionsEnv(): Record<string, string> {
@@ -36,6 +38,7 @@ export function pinnedVersions(): PinnedVersions {
     etcd: get('ETCD_VERSION'),
     minio: get('MINIO_VERSION'),
     kubectlLayer: get('KUBECTL_LAYER_VERSION'),
+    kueue: get('KUEUE_VERSION'),
   };
 }
 

@@ -81,6 +81,7 @@ const EXPECTED_VERBS: Record<string, string[]> = {
   'core/events': ['create', 'patch'],
   'events.k8s.io/events': ['create', 'patch'],
   'coordination.k8s.io/leases': ['create', 'get', 'update'],
+  'kueue.x-k8s.io/workloads': ['list', 'patch'],
 };
 
 describe('the helm binary', () => {
@@ -469,7 +470,7 @@ describe('Grafana dashboard', () => {
   const dashboard = JSON.parse(text) as { uid: string; title: string; panels: Array<{ id: number; type: string; title: string; targets?: Array<{ expr: string; datasource: { uid: string } }> }>; templating: { list: Array<{ name: string }> } };
 
   it('queries only metrics the operator exports (operator/src/http/metrics.ts)', async () => {
-    const metrics = new OperatorMetrics(() => ({ byPhase: { Pending: 0, Running: 0, Suspended: 0, Complete: 0, Failed: 0, Invalid: 0, Unknown: 0 }, runs: { pending: 0, running: 0, succeeded: 0, failed: 0 } }));
+    const metrics = new OperatorMetrics(() => ({ byPhase: { Pending: 0, Queued: 0, Running: 0, Suspended: 0, Complete: 0, Failed: 0, Invalid: 0, Unknown: 0 }, runs: { pending: 0, running: 0, succeeded: 0, failed: 0 } }));
     const exported = new Set<string>();
     for (const m of await metrics.registry.getMetricsAsJSON()) {
       exported.add(m.name);

@@ -8,10 +8,11 @@ import { recordEvent } from './events.ts';
 import type { PodFailure } from './failures.ts';
 import type { ObservedPart } from './job-parts.ts';
 import { writeManifest } from './write-manifest.ts';
+import { WORKLOADS, type Workload } from '../kueue/workloads.ts';
 
 /** What the actions of one reconcile act on: the Experiment as prepared and observed in this pass. */
 export interface ApplyContext {
-  deps: Pick<ReconcilerDeps, 'batch' | 'core' | 'config' | 'metrics' | 'clock' | 'log'>;
+  deps: Pick<ReconcilerDeps, 'batch' | 'core' | 'custom' | 'config' | 'metrics' | 'clock' | 'log'>;
   calls: Calls;
   obj: ExperimentObject;
   owner: ExperimentRef;
@@ -24,6 +25,8 @@ export interface ApplyContext {
   layout: ExperimentLayout;
   storeObs: StoreObservation;
   failures: readonly PodFailure[];
+  /** Kueue's Workloads of the Jobs (spec.execution.queueName), as observed in this pass. */
+  workloads: readonly Workload[];
 }
 
 export interface ApplyOutcome {
@@ -56,6 +59,15 @@ export async function applyActions(ctx: ApplyContext, actions: readonly Action[]
         ctx.deps.log(`${ctx.owner.namespace}/${ctx.owner.name}: Job ${action.name} parallelism ${current ?? '-'} -> ${action.parallelism}`);
         break;
       }
+      case 'setWorkloadsActive':
+        for (const w of ctx.workloads) {
+          if ((w.spec?.active !== false) === action.active) continue;
+          await ctx.calls.api('patch', () =>
+            ctx.deps.custom.patchNamespacedCustomObject({ ...WORKLOADS, namespace: ctx.owner.namespace, name: w.metadata.name, body: { spec: { active: action.active } } }, mergePatch),
+          );
+          ctx.deps.log(`${ctx.owner.namespace}/${ctx.owner.name}: Workload ${w.metadata.name} spec.active -> ${action.active}`);
+        }
+        break;
       case 'createResultsJob':
         if (!(await createResultsJob(ctx))) return { waitForGc: true };
         break;

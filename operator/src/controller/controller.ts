@@ -246,7 +246,7 @@ export class Controller {
 
   /** For /metrics and the JSON API: counts from the informer cache. */
   counts(): ExperimentCounts {
-    const byPhase: Record<Phase | 'Unknown', number> = { Pending: 0, Running: 0, Suspended: 0, Complete: 0, Failed: 0, Invalid: 0, Unknown: 0 };
+    const byPhase: Record<Phase | 'Unknown', number> = { Pending: 0, Queued: 0, Running: 0, Suspended: 0, Complete: 0, Failed: 0, Invalid: 0, Unknown: 0 };
     const runs = { pending: 0, running: 0, succeeded: 0, failed: 0 };
     for (const e of this.experiments.list()) {
       const s = ExperimentStatus.safeParse(e.status ?? {});

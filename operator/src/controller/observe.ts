@@ -10,6 +10,7 @@ import type { Calls, ReconcilerDeps } from './deps.ts';
 import { failuresFromPods, type PodFailure } from './failures.ts';
 import type { ObservedPart } from './job-parts.ts';
 import type { StoreProgress, StoreProgressQuery } from './store-progress.ts';
+import { JOB_UID_LABEL, observeQueue, parseWorkloads, WORKLOADS, type QueueObservation, type Workload } from '../kueue/workloads.ts';
 
 // Reading the world for decide(): the Jobs, the store, why pods failed.
 // Nothing here changes anything.
@@ -150,6 +151,34 @@ export function observeParallelism(exp: Experiment, config: Pick<JobConfig, 'def
     });
   }
   return out;
+}
+
+/**
+ * Kueue's Workloads of the Jobs found (one list call, by the Job-UID label
+ * Kueue sets), and what they say for decide(). Only for an Experiment with
+ * spec.execution.queueName.
+ */
+export async function observeWorkloads(
+  d: Pick<ReconcilerDeps, 'custom'>,
+  calls: Calls,
+  namespace: string,
+  queueName: string,
+  observed: readonly ObservedPart[],
+): Promise<{ queue: QueueObservation; workloads: Workload[] }> {
+  const uids = observed.map(({ job }) => job.metadata?.uid ?? '').filter((u) => u !== '');
+  if (uids.length === 0) return { queue: observeQueue(queueName, uids, []), workloads: [] };
+  let list: unknown;
+  try {
+    list = await calls.api('list', () => d.custom.listNamespacedCustomObject({ ...WORKLOADS, namespace, labelSelector: `${JOB_UID_LABEL} in (${uids.join(',')})` }));
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    // No Workload API: the Jobs (created suspended) wait, and the status says why.
+    const message = `the Jobs wait for Kueue, but the API server does not serve ${WORKLOADS.group}/${WORKLOADS.version} ${WORKLOADS.plural}: install Kueue, or delete the Experiment and apply it without spec.execution.queueName`;
+    return { queue: { ...observeQueue(queueName, uids, []), waiting: { reason: 'KueueNotInstalled', message }, undecided: false }, workloads: [] };
+  }
+  const items: unknown = (list as { items?: unknown }).items;
+  const workloads = parseWorkloads(Array.isArray(items) ? items : []);
+  return { queue: observeQueue(queueName, uids, workloads), workloads };
 }
 
 /** An observation with nothing read from the cluster or the store. */

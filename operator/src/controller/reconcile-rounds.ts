@@ -9,10 +9,12 @@ import type { Action, ManifestWritten } from '../status/decide.ts';
 import { applyActions, type ApplyContext } from './apply.ts';
 import type { Calls, ExperimentObject, ReconcilerDeps } from './deps.ts';
 import { recordEvent } from './events.ts';
-import { observeResults } from './observe.ts';
+import type { ObservedPart } from './job-parts.ts';
+import { observeResults, observeWorkloads } from './observe.ts';
 import { RoundsObserver, type RoundsObserved } from './observe-rounds.ts';
 import { writeRoundsManifest } from './write-rounds-manifest.ts';
 import { writeStatus } from './write-status.ts';
+import type { Workload } from '../kueue/workloads.ts';
 
 // One pass for an adaptive sweep (spec.sweep.replication, breakingPoint):
 // observe its rounds (observe-rounds.ts), decideRounds (pure), carry out the
@@ -31,7 +33,8 @@ export interface RoundsPassInput {
   now: () => Date;
 }
 
-export type RoundsPassResult = { requeue: boolean; waitForGc?: boolean; backoff?: boolean };
+/** `waitForKueue`: Kueue has not yet made or judged the round Job's Workload (it does within moments). */
+export type RoundsPassResult = { requeue: boolean; waitForGc?: boolean; backoff?: boolean; waitForKueue?: boolean };
 
 export class RoundsReconciler {
   readonly #d: ReconcilerDeps;
@@ -58,6 +61,9 @@ export class RoundsReconciler {
     const manifest = previous?.manifestURI !== undefined && previous.manifestDigest !== undefined && previous.specDigest === digest ? { uri: previous.manifestURI, digest: previous.manifestDigest } : undefined;
     const resultsQuery = { name: owner.name, namespace: owner.namespace, uid: owner.uid, digest, store, layout };
     const results = manifest === undefined ? undefined : await observeResults(this.#d, this.#calls, { ...resultsQuery, manifestDigest: manifest.digest });
+    const roundJob: ObservedPart[] = observed?.jobObject === undefined ? [] : [{ job: observed.jobObject, part: { offset: 0, size: observed.state.planned, runsPerPod: 1 } }];
+    const queueName = exp.spec.execution.queueName;
+    const kueue = queueName === undefined ? undefined : await observeWorkloads(this.#d, this.#calls, owner.namespace, queueName, roundJob);
     const obs: RoundsObservation = {
       generation: p.generation,
       now: p.now(),
@@ -71,21 +77,28 @@ export class RoundsReconciler {
       store: observed === undefined ? { ok: false, message: storeError ?? 'the store could not be read' } : { ok: true, succeeded: observed.succeeded, failed: observed.failed },
       manifest,
       results,
+      ...(kueue !== undefined ? { queue: kueue.queue } : {}),
     };
     let decision = decideRounds(obs);
-    const written = observed === undefined ? {} : await this.#apply(p, observed, decision.actions);
+    const kueueContext = { roundJob, workloads: kueue?.workloads ?? [] };
+    const written = observed === undefined ? {} : await this.#apply(p, observed, kueueContext, decision.actions);
     if (written.waitForGc === true) return { requeue: true, waitForGc: true };
     if (written.manifest !== undefined) {
       // The finishing step follows the manifest in the same pass.
       decision = decideRounds({ ...obs, manifest: written.manifest, results: await observeResults(this.#d, this.#calls, { ...resultsQuery, manifestDigest: written.manifest.digest }) });
-      if (observed !== undefined) await this.#apply(p, observed, decision.actions.filter((a) => a.kind === 'createResultsJob'));
+      if (observed !== undefined) await this.#apply(p, observed, kueueContext, decision.actions.filter((a) => a.kind === 'createResultsJob'));
     }
     await writeStatus(this.#d, this.#calls, p.obj, previous, { ...decision, actions: [] });
-    return { requeue: decision.requeue, ...(observed === undefined ? { backoff: true } : {}) };
+    return { requeue: decision.requeue, ...(observed === undefined ? { backoff: true } : {}), ...(kueue?.queue.undecided === true && decision.requeue ? { waitForKueue: true } : {}) };
   }
 
   /** Carries out decideRounds' actions in order: a round's start and the manifest here, the rest as for any sweep (apply.ts). */
-  async #apply(p: RoundsPassInput, observed: RoundsObserved, actions: readonly RoundsAction[]): Promise<{ waitForGc?: boolean; manifest?: ManifestWritten }> {
+  async #apply(
+    p: RoundsPassInput,
+    observed: RoundsObserved,
+    current: { roundJob: readonly ObservedPart[]; workloads: readonly Workload[] },
+    actions: readonly RoundsAction[],
+  ): Promise<{ waitForGc?: boolean; manifest?: ManifestWritten }> {
     const ctx: ApplyContext = {
       deps: this.#d,
       calls: this.#calls,
@@ -95,11 +108,12 @@ export class RoundsReconciler {
       digest: p.digest,
       total: observed.state.planned,
       parts: [],
-      observed: observed.jobObject === undefined ? [] : [{ job: observed.jobObject, part: { offset: 0, size: observed.state.planned, runsPerPod: 1 } }],
+      observed: current.roundJob,
       store: p.store,
       layout: p.layout,
       storeObs: { ok: true, succeeded: observed.succeeded },
       failures: [],
+      workloads: current.workloads,
     };
     let manifest: ManifestWritten | undefined;
     for (const action of actions) {

@@ -8,7 +8,7 @@ import { InputAdmissions } from './admit-inputs.ts';
 import { applyActions } from './apply.ts';
 import { countedCalls, type Calls, type ReconcilerDeps } from './deps.ts';
 import { combineParts, parseJobIndexes } from './job-parts.ts';
-import { emptyObservation, observeFailures, observeParallelism, observeParts, observeResults, observeRunsPerPod, observeStore } from './observe.ts';
+import { emptyObservation, observeFailures, observeParallelism, observeParts, observeResults, observeRunsPerPod, observeStore, observeWorkloads } from './observe.ts';
 import { PreparedSpecs } from './prepare.ts';
 import { RoundsReconciler } from './reconcile-rounds.ts';
 import { StoreProgress } from './store-progress.ts';
@@ -28,6 +28,8 @@ export interface ReconcileResult {
 
 /** While work is in progress, re-check at least this often: the store has no watch. */
 export const RUNNING_RESYNC_MS = 30_000;
+/** Kueue has not yet made or judged a Job's Workload (it does within moments): look again this soon, not at the resync. */
+const WAIT_FOR_KUEUE_MS = 2_000;
 /** Waiting for the garbage collector to remove a previous Experiment's children of the same name. */
 const WAIT_FOR_GC_MS = 2_000;
 
@@ -92,7 +94,7 @@ export class Reconciler {
       const manifest = { uri: previous.manifestURI ?? '', digest: previous.manifestDigest ?? '' };
       const results = await observeResults(this.d, this.calls, { name, namespace, uid, digest, store, layout, manifestDigest: manifest.digest });
       const decision = decide({ ...emptyObservation(generation, now(), previous, digest), manifest, results });
-      const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts: [], observed: [], store, layout, storeObs: { ok: true as const, succeeded: [] }, failures: [] };
+      const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts: [], observed: [], store, layout, storeObs: { ok: true as const, succeeded: [] }, failures: [], workloads: [] };
       if ((await applyActions(context, decision.actions)).waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
       await finish(decision);
       return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
@@ -103,6 +105,7 @@ export class Reconciler {
       const r = await this.rounds.pass({ obj, owner, exp, digest, store, layout, previous, generation, now });
       if (r.waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
       if (r.backoff === true) return { backoff: true };
+      if (r.waitForKueue === true) return { requeueAfterMs: WAIT_FOR_KUEUE_MS };
       return r.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
     }
 
@@ -128,6 +131,8 @@ export class Reconciler {
     });
     const failures = complete ? await observeFailures(this.d, this.calls, namespace, observed) : [];
     const manifest = previous?.manifestURI !== undefined && previous.manifestDigest !== undefined && previous.specDigest === digest ? { uri: previous.manifestURI, digest: previous.manifestDigest } : undefined;
+    const queueName = exp.spec.execution.queueName;
+    const kueue = queueName === undefined ? undefined : await observeWorkloads(this.d, this.calls, namespace, queueName, observed);
     const resultsQuery = { name, namespace, uid, digest, store, layout };
     const results = manifest === undefined ? undefined : await observeResults(this.d, this.calls, { ...resultsQuery, manifestDigest: manifest.digest });
 
@@ -147,9 +152,10 @@ export class Reconciler {
       manifest,
       results,
       parallelism: observeParallelism(exp, this.d.config, parts, observed),
+      ...(kueue !== undefined ? { queue: kueue.queue } : {}),
     };
     let decision = decide(observation);
-    const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts, observed, store, layout, storeObs, failures };
+    const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts, observed, store, layout, storeObs, failures, workloads: kueue?.workloads ?? [] };
     const outcome = await applyActions(context, decision.actions);
     if (outcome.waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
     if (outcome.manifest !== undefined) {
@@ -160,6 +166,7 @@ export class Reconciler {
     }
     await finish(decision);
     if (!storeObs.ok) return { backoff: true };
+    if (kueue?.queue.undecided === true && decision.requeue) return { requeueAfterMs: WAIT_FOR_KUEUE_MS };
     return decision.requeue ? { requeueAfterMs: RUNNING_RESYNC_MS } : {};
   }
 }

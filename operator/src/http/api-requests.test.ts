@@ -47,7 +47,7 @@ describe('CountedKubeConfig', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('counts every request its clients send, by verb and resource', async () => {
-    const metrics = new OperatorMetrics(() => ({ byPhase: { Pending: 0, Running: 0, Suspended: 0, Complete: 0, Failed: 0, Invalid: 0, Unknown: 0 }, runs: { pending: 0, running: 0, succeeded: 0, failed: 0 } }), { defaultMetrics: false });
+    const metrics = new OperatorMetrics(() => ({ byPhase: { Pending: 0, Queued: 0, Running: 0, Suspended: 0, Complete: 0, Failed: 0, Invalid: 0, Unknown: 0 }, runs: { pending: 0, running: 0, succeeded: 0, failed: 0 } }), { defaultMetrics: false });
     const kc = new CountedKubeConfig(metrics);
     kc.loadFromOptions({
       clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],

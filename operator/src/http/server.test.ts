@@ -36,7 +36,7 @@ function source(over: Partial<HttpSource> = {}): HttpSource {
 const REPORT = '<!DOCTYPE html><html><body><h1>a</h1></body></html>\n';
 
 const counts = (): ExperimentCounts => ({
-  byPhase: { Pending: 0, Running: 1, Suspended: 0, Complete: 1, Failed: 0, Invalid: 0, Unknown: 1 },
+  byPhase: { Pending: 0, Queued: 0, Running: 1, Suspended: 0, Complete: 1, Failed: 0, Invalid: 0, Unknown: 1 },
   runs: { pending: 5, running: 2, succeeded: 7, failed: 0 },
 });
 

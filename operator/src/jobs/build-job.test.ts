@@ -77,6 +77,13 @@ describe('buildJob', () => {
     expect(j.spec?.suspend).toBe(false);
   });
 
+  it('creates a Job Kueue manages suspended, for Kueue to unsuspend when it admits it', () => {
+    const j = job({ queueName: 'team-a' });
+    expect(j.spec?.suspend).toBe(true);
+    expect(j.metadata?.labels?.['kueue.x-k8s.io/queue-name']).toBe('team-a');
+    expect(j.spec?.template.metadata?.labels?.['kueue.x-k8s.io/queue-name']).toBeUndefined();
+  });
+
   it('maps execution hints onto the Job', () => {
     const j = job({
       parallelism: 50,
@@ -126,7 +133,7 @@ describe('buildJob', () => {
     const actionFor = (exit: number): string | undefined =>
       rules.find((r) => r.onExitCodes?.containerName === 'runner' && r.onExitCodes.operator === 'In' && r.onExitCodes.values.includes(exit))?.action;
     for (const [code, spec] of Object.entries(ErrorCodes)) {
-      expect(actionFor(spec.exit), code).toBe(spec.retryable ? 'Count' : 'FailIndex');
+      expect(actionFor(spec.exit), code).toBe(code === 'INTERRUPTED' ? 'Ignore' : spec.retryable ? 'Count' : 'FailIndex');
     }
     // Nothing else: every exit status listed belongs to a code.
     const listed = rules.flatMap((r) => r.onExitCodes?.values ?? []).sort((a, b) => a - b);
@@ -135,6 +142,8 @@ describe('buildJob', () => {
     expect(actionFor(ErrorCodes.STORE_ERROR.exit)).toBe('Count');
     expect(actionFor(ErrorCodes.OUTPUT_CONFLICT.exit)).toBe('FailIndex');
     expect(actionFor(137)).toBe('FailIndex');
+    // A pod stopped by SIGTERM (suspended, evicted or preempted by Kueue) spends no retry.
+    expect(actionFor(ErrorCodes.INTERRUPTED.exit)).toBe('Ignore');
     expect(job().spec?.podReplacementPolicy).toBe('Failed');
     expect(job().spec?.template.spec?.restartPolicy).toBe('Never');
   });

@@ -1,5 +1,5 @@
 import type { V1ConfigMap, V1EnvVar, V1Job, V1OwnerReference, V1PodFailurePolicy, V1ResourceRequirements, V1Toleration } from '@kubernetes/client-node';
-import { API_VERSION, exitStatusPolicy, type Experiment } from 'swarmlab';
+import { API_VERSION, ErrorCodes, exitStatusPolicy, type Experiment } from 'swarmlab';
 import type { OperatorConfig } from '../config.ts';
 import { ANNOTATIONS, jobName, LABELS, MANAGED_BY, resultsJobName, specConfigMapName } from './names.ts';
 import { MAX_INDEXED_COMPLETIONS, type JobPart } from './layout.ts';
@@ -115,11 +115,16 @@ function resources(exp: Experiment): V1ResourceRequirements | undefined {
  */
 export function podFailurePolicy(): V1PodFailurePolicy {
   const { fail, retry } = exitStatusPolicy();
+  // INTERRUPTED is the runner's answer to SIGTERM: its pod was stopped from outside (the Job suspended, Kueue
+  // evicting or preempting its Workload, a pod deleted), after the runs in flight finished. A disruption, not a
+  // failure: it must not spend the index's retries, and the runs it did not reach are run by the next pod.
+  const interrupted = ErrorCodes.INTERRUPTED.exit;
   return {
     rules: [
       { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      { action: 'Ignore', onExitCodes: { containerName: CONTAINER, operator: 'In', values: [interrupted] } },
       { action: 'FailIndex', onExitCodes: { containerName: CONTAINER, operator: 'In', values: [...fail] } },
-      { action: 'Count', onExitCodes: { containerName: CONTAINER, operator: 'In', values: [...retry] } },
+      { action: 'Count', onExitCodes: { containerName: CONTAINER, operator: 'In', values: retry.filter((e) => e !== interrupted) } },
     ],
   };
 }
@@ -280,7 +285,8 @@ export function buildJob(input: JobInput): V1Job {
       // Only a pod that is fully gone is replaced: never two pods on one run.
       podReplacementPolicy: 'Failed',
       podFailurePolicy: podFailurePolicy(),
-      suspend: ex.suspend === true,
+      // Kueue unsuspends a Job it manages when it admits it (its webhook would suspend it at creation anyway).
+      suspend: ex.suspend === true || ex.queueName !== undefined,
       ...(ex.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: ex.activeDeadlineSeconds } : {}),
       ...(ex.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: ex.ttlSecondsAfterFinished } : {}),
       template: {

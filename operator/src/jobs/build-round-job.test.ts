@@ -46,4 +46,14 @@ describe('a round\'s Job', () => {
     expect(job.spec?.template.metadata?.labels?.['swarmlab.io/round']).toBe('3');
     expect(job.metadata?.ownerReferences?.[0]?.uid).toBe(owner.uid);
   });
+
+  it('with spec.execution.queueName is a Job Kueue manages: created suspended, with the queue-name label on the Job only', () => {
+    const queued = parseExperiment({ ...exp, spec: { ...exp.spec, execution: { ...exp.spec.execution, queueName: 'team-a' } } });
+    const job = buildRoundJob({ owner, experiment: queued, digest: specDigest(queued), round: 1, runs: 8, config });
+    expect(job.spec?.suspend).toBe(true);
+    expect(job.metadata?.labels?.['kueue.x-k8s.io/queue-name']).toBe('team-a');
+    expect(job.metadata?.labels?.['swarmlab.io/round']).toBe('1');
+    expect(job.spec?.template.metadata?.labels?.['kueue.x-k8s.io/queue-name']).toBeUndefined();
+    expect(buildRoundJob({ owner, experiment: exp, digest, round: 1, runs: 8, config }).spec?.suspend).toBe(false);
+  });
 });

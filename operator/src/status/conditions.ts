@@ -2,7 +2,7 @@ import type { Condition, ConditionType } from '../api/status.ts';
 
 // Every condition type is always present, in this order, so `kubectl wait
 // --for=condition=Complete` works and status has a fixed size.
-export const CONDITION_ORDER: readonly ConditionType[] = ['Accepted', 'InvalidSpec', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable', 'ResultsReady'];
+export const CONDITION_ORDER: readonly ConditionType[] = ['Accepted', 'InvalidSpec', 'Queued', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable', 'ResultsReady'];
 
 export const MAX_MESSAGE = 1024;
 
@@ -13,10 +13,11 @@ export interface ConditionValue {
 }
 
 /** Every condition as it stands before a pass decides otherwise: accepted, nothing running, failed or ready yet. */
-export function initialConditions(): Record<ConditionType, ConditionValue> {
+export function initialConditions(queued = false): Record<ConditionType, ConditionValue> {
   return {
     Accepted: { status: 'True', reason: 'Validated', message: 'the spec passed runtime validation' },
     InvalidSpec: { status: 'False', reason: 'Valid', message: '' },
+    Queued: { status: 'False', reason: queued ? 'Admitted' : 'NoQueue', message: '' },
     Running: { status: 'False', reason: 'NotStarted', message: '' },
     Suspended: { status: 'False', reason: 'NotSuspended', message: '' },
     Complete: { status: 'False', reason: 'InProgress', message: '' },

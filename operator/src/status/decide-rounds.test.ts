@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideRounds, type RoundJobObservation, type RoundsObservation, type RoundsState } from './decide-rounds.ts';
 import type { Intervals } from './intervals.ts';
+import type { QueueObservation } from '../kueue/workloads.ts';
 
 // decideRounds fed its own status back, round after round, as the reconciler
 // does: the world (rounds replayed, the round's Job, the store) is what the
@@ -92,5 +93,106 @@ describe('decideRounds', () => {
     const scattered: [number, number][] = Array.from({ length: 100_000 }, (_, i) => [i * 3, i * 3]);
     const big = decideRounds(base({ rounds: { round: 999, planned: 1_000_000, openPoints: 99_999, ended: false }, job: running('j', 1000), store: ok(scattered, 5) }));
     expect(JSON.stringify(big.status).length).toBeLessThan(JSON.stringify(small.status).length + 3000);
+  });
+});
+
+describe('decideRounds under Kueue (spec.execution.queueName)', () => {
+  const rounds = { round: 1, planned: 12, openPoints: 2, ended: false };
+  const inRound1 = decideRounds(base({ rounds, job: running('exp-aaaaaaaa-r1', 2), store: ok([[0, 7]]) })).status;
+  const admitted: QueueObservation = { queueName: 'team-a', admitted: true, allActive: true, allInactive: false, waiting: undefined, undecided: false };
+  const waiting: QueueObservation = {
+    ...admitted,
+    admitted: false,
+    waiting: { reason: 'Pending', message: "Workload job-exp-aaaaaaaa-r1 in LocalQueue team-a: couldn't assign flavors to pod set main: insufficient unused quota for cpu in flavor default" },
+  };
+  const inactive: QueueObservation = { ...admitted, admitted: false, allActive: false, allInactive: true, waiting: { reason: 'Deactivated', message: 'inactive' } };
+  const suspendedJob = { ...running('exp-aaaaaaaa-r1', 0), suspended: true };
+  const cond = (d: ReturnType<typeof decideRounds>, type: string) => d.status.conditions?.find((c) => c.type === type);
+
+  it.each([
+    {
+      name: 'the round\'s Job not admitted: Queued with Kueue\'s reason, the Job left suspended',
+      over: { queue: waiting, job: suspendedJob },
+      phase: 'Queued',
+      queued: { status: 'True', reason: 'Pending', message: expect.stringContaining('insufficient unused quota') },
+      actions: [],
+    },
+    {
+      name: 'admitted and running: Running, Queued False',
+      over: { queue: admitted, job: running('exp-aaaaaaaa-r1', 2) },
+      phase: 'Running',
+      queued: { status: 'False', reason: 'Admitted' },
+      actions: [],
+    },
+    {
+      name: 'Kueue has not made the round\'s Workload yet: Queued, nothing unsuspended',
+      over: { queue: { ...admitted, admitted: false, undecided: true, waiting: { reason: 'WorkloadNotCreated', message: 'waiting for Kueue' } }, job: suspendedJob },
+      phase: 'Queued',
+      queued: { status: 'True', reason: 'WorkloadNotCreated' },
+      actions: [],
+    },
+    {
+      name: 'spec.execution.suspend: the Workload is deactivated, not the Job suspended',
+      over: { suspend: true, queue: admitted, job: running('exp-aaaaaaaa-r1', 2) },
+      phase: 'Suspended',
+      queued: { status: 'False', reason: 'Suspended' },
+      actions: [{ kind: 'setWorkloadsActive', active: false }],
+    },
+    {
+      name: 'suspended and the Workload inactive: nothing more to do',
+      over: { suspend: true, queue: inactive, job: suspendedJob },
+      phase: 'Suspended',
+      queued: { status: 'False', reason: 'Suspended' },
+      actions: [],
+    },
+    {
+      name: 'resumed: the Workload is reactivated for Kueue to admit again; the Job is not unsuspended by the operator',
+      over: { queue: inactive, job: suspendedJob },
+      phase: 'Queued',
+      queued: { status: 'True', reason: 'Deactivated' },
+      actions: [{ kind: 'setWorkloadsActive', active: true }],
+    },
+  ])('$name', ({ over, phase, queued, actions }) => {
+    const d = decideRounds(base({ previous: inRound1, rounds, store: ok([[0, 7]]), ...over }));
+    expect(d.status.phase).toBe(phase);
+    expect(cond(d, 'Queued')).toMatchObject(queued);
+    expect(d.actions).toEqual(actions);
+  });
+
+  it('a queued round holds no running runs, says so in Running and as an event, and starts a later round the same way', () => {
+    const d = decideRounds(base({ previous: inRound1, rounds, queue: waiting, job: suspendedJob, store: ok([[0, 7]]) }));
+    expect(d.status.runs).toEqual({ total: 12, pending: 4, running: 0, succeeded: 8, failed: 0 });
+    expect(cond(d, 'Running')).toMatchObject({ status: 'False', reason: 'Queued', message: expect.stringContaining('LocalQueue team-a') });
+    expect(d.events).toContainEqual({ type: 'Normal', reason: 'Queued', message: expect.stringContaining('LocalQueue team-a') });
+    // The next round has no Job yet: it is started (its Job is created suspended for Kueue, build-round-job.ts).
+    const next = decideRounds(base({ previous: d.status, rounds: { round: 2, planned: 16, openPoints: 1, ended: false }, queue: { ...admitted, admitted: false }, store: ok([[0, 11]]) }));
+    expect(next.actions).toEqual([{ kind: 'ensureConfigMap' }, { kind: 'startRound', round: 2 }]);
+  });
+
+  it('a store outage while queued keeps the phase Queued', () => {
+    const queued = decideRounds(base({ previous: inRound1, rounds, queue: waiting, job: suspendedJob, store: ok([[0, 7]]) }));
+    const d = decideRounds(base({ previous: queued.status, rounds, queue: waiting, job: suspendedJob, store: { ok: false, message: 'connection refused' } }));
+    expect(d.status.phase).toBe('Queued');
+    expect(d.actions).toEqual([]);
+  });
+
+  it('the failure budget stops the round by deactivating its Workload, and writes the manifest only once it is inactive and no pod runs', () => {
+    const spent = { maxFailedRuns: 1, rounds, previous: inRound1, store: ok([[0, 5]], 2) };
+    const stopping = decideRounds(base({ ...spent, queue: admitted, job: running('j', 3) }));
+    expect(stopping.actions).toEqual([{ kind: 'setWorkloadsActive', active: false }]);
+    expect(cond(stopping, 'Running')).toMatchObject({ reason: 'StoppingRuns' });
+    // Suspended and idle, but the Workload still active (Kueue could admit it again): keep stopping.
+    const half = decideRounds(base({ ...spent, queue: { ...admitted, admitted: false }, job: { ...running('j', 0), suspended: true } }));
+    expect(half.actions).toEqual([{ kind: 'setWorkloadsActive', active: false }]);
+    // Kueue evicted and suspended the Job: its pods are still ending.
+    expect(decideRounds(base({ ...spent, queue: inactive, job: { ...running('j', 2), suspended: true } })).actions).toEqual([]);
+    const writing = decideRounds(base({ ...spent, queue: inactive, job: { ...running('j', 0), suspended: true } }));
+    expect(writing.actions).toEqual([{ kind: 'writeManifest', notRun: expect.objectContaining({ code: 'NOT_STARTED' }) }]);
+  });
+
+  it('without Kueue the same observations still suspend and unsuspend the round\'s Job itself', () => {
+    expect(decideRounds(base({ previous: inRound1, rounds, job: suspendedJob, store: ok([[0, 7]]) })).actions).toEqual([{ kind: 'setJobSuspend', name: 'exp-aaaaaaaa-r1', suspend: false }]);
+    const d = decideRounds(base({ previous: inRound1, rounds, job: running('exp-aaaaaaaa-r1', 2), store: ok([[0, 7]]) }));
+    expect(cond(d, 'Queued')).toMatchObject({ status: 'False', reason: 'NoQueue' });
   });
 });

@@ -3,6 +3,7 @@ import { MAX_INTERVALS_LENGTH } from '../api/status.ts';
 import { conditionsFrom, initialConditions } from './conditions.ts';
 import { concludeStatus, finishingStep, isoSeconds, type Action, type Decision, type ManifestWritten, type ResultsObservation, type RunFailureCause } from './decide.ts';
 import { count, formatIntervals, type Intervals } from './intervals.ts';
+import type { QueueObservation } from '../kueue/workloads.ts';
 
 /** The condition reason when the operator stopped the round because more runs failed than spec.execution.maxFailedRuns allows. */
 const MAX_FAILED_RUNS_EXCEEDED = 'MaxFailedRunsExceeded';
@@ -50,6 +51,13 @@ export interface RoundsObservation {
   /** Set once the manifest has been written. */
   manifest: ManifestWritten | undefined;
   results: ResultsObservation | undefined;
+  /**
+   * Set when Kueue admits the rounds' Jobs (spec.execution.queueName), from
+   * the Workload of the current round's Job: as for any Kueue-managed Job,
+   * its suspend and parallelism are Kueue's, and pausing and stopping go
+   * through the Workload's spec.active.
+   */
+  queue?: QueueObservation;
 }
 
 /** A round's start: its run list into the store, then its Job (deterministic name). */
@@ -70,7 +78,8 @@ export function decideRounds(obs: RoundsObservation): RoundsDecision {
   const nowText = isoSeconds(obs.now);
   const actions: RoundsAction[] = [];
   let requeue = true;
-  const c = initialConditions();
+  const queue = obs.queue;
+  const c = initialConditions(queue !== undefined);
 
   const job = obs.job;
   let succeeded = prev?.runs?.succeeded ?? 0;
@@ -80,7 +89,7 @@ export function decideRounds(obs: RoundsObservation): RoundsDecision {
   if (!obs.store.ok) {
     // Nothing is decided from a store that cannot be read: not even which round comes next.
     c.StorageUnavailable = { status: 'True', reason: 'StoreError', message: obs.store.message };
-    phase = prev?.phase === 'Pending' || prev?.phase === undefined ? 'Pending' : (prev.phase === 'Suspended' ? 'Suspended' : 'Running');
+    phase = prev?.phase === 'Pending' || prev?.phase === undefined ? 'Pending' : prev.phase === 'Suspended' || prev.phase === 'Queued' ? prev.phase : 'Running';
     c.Running = { status: 'True', reason: 'StoreUnavailable', message: 'waiting for the store to decide the next round' };
   } else {
     succeeded = count(obs.store.succeeded);
@@ -89,8 +98,11 @@ export function decideRounds(obs: RoundsObservation): RoundsDecision {
     const where = `round ${rounds.round}`;
     if (obs.maxFailedRuns !== undefined && failed > obs.maxFailedRuns && !rounds.ended) {
       const spent = `${failed} runs failed, more than spec.execution.maxFailedRuns (${obs.maxFailedRuns}) allows`;
-      if (job !== undefined && job.finished === undefined && (!job.suspended || job.active > 0)) {
-        if (!job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
+      // Under Kueue the Workload is deactivated instead (Kueue then suspends the Job), and stays so: an active one could be admitted after the manifest.
+      if (job !== undefined && job.finished === undefined && (!job.suspended || job.active > 0 || (queue !== undefined && !queue.allInactive))) {
+        if (queue !== undefined) {
+          if (!queue.allInactive) actions.push({ kind: 'setWorkloadsActive', active: false });
+        } else if (!job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
         phase = 'Running';
         c.Running = { status: 'True', reason: 'StoppingRuns', message: `${spent}: stopping ${where}` };
       } else if (obs.manifest === undefined) {
@@ -124,11 +136,23 @@ export function decideRounds(obs: RoundsObservation): RoundsDecision {
       phase = 'Suspended';
       c.Suspended = { status: 'True', reason: 'SuspendedBySpec', message: 'spec.execution.suspend is true: no runs start until it is false' };
       c.Running = { status: 'False', reason: 'Suspended', message: '' };
-      if (!job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
+      if (queue !== undefined) {
+        // Kueue's way to pause a Workload: spec.active false (it evicts, suspends the Job, and releases the quota).
+        c.Queued = { status: 'False', reason: 'Suspended', message: '' };
+        if (!queue.allInactive) actions.push({ kind: 'setWorkloadsActive', active: false });
+      } else if (!job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
     } else {
-      if (job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: false });
-      phase = 'Running';
-      c.Running = { status: 'True', reason: 'RoundInProgress', message: `${where}: ${rounds.openPoints} points open; ${succeeded}/${rounds.planned} runs of the rounds so far succeeded, ${failed} failed` };
+      // Kueue unsuspends the round's Job when it admits it: the operator only reactivates what a suspend deactivated.
+      if (queue !== undefined) {
+        if (!queue.allActive) actions.push({ kind: 'setWorkloadsActive', active: true });
+      } else if (job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: false });
+      const waiting = queue !== undefined && !queue.admitted ? queue.waiting : undefined;
+      if (waiting !== undefined) c.Queued = { status: 'True', reason: waiting.reason, message: waiting.message };
+      phase = waiting !== undefined && job.suspended ? 'Queued' : 'Running';
+      c.Running =
+        phase === 'Queued'
+          ? { status: 'False', reason: 'Queued', message: `waiting for Kueue to admit ${where}'s Job (LocalQueue ${queue?.queueName ?? ''})` }
+          : { status: 'True', reason: 'RoundInProgress', message: `${where}: ${rounds.openPoints} points open; ${succeeded}/${rounds.planned} runs of the rounds so far succeeded, ${failed} failed` };
       if (failed > 0) c.Failed = { status: 'False', reason: 'RunsFailing', message: `${failed} runs failed (each counts as no value for the rounds)` };
     }
   }

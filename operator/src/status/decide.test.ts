@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, staysFinished, type JobObservation, type Observation } from './decide.ts';
+import { decide, staysFinished, type JobObservation, type Observation, type QueueObservation } from './decide.ts';
 import { parseIntervals } from './intervals.ts';
 import type { ExperimentStatus } from '../api/status.ts';
 
@@ -45,7 +45,7 @@ describe('decide', () => {
     expect(d.status.jobGeneration).toBe(0);
     expect(d.status.runs).toEqual({ total: 100, pending: 100, running: 0, succeeded: 0, failed: 0 });
     expect(d.status.progress).toBe('0/100');
-    expect(d.status.conditions?.map((c) => c.type)).toEqual(['Accepted', 'InvalidSpec', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable', 'ResultsReady']);
+    expect(d.status.conditions?.map((c) => c.type)).toEqual(['Accepted', 'InvalidSpec', 'Queued', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable', 'ResultsReady']);
     expect(d.events.map((e) => e.reason)).toEqual(['Accepted']);
     expect(d.status.startTime).toBe('2026-01-02T03:04:05Z');
   });
@@ -285,5 +285,104 @@ describe('decide', () => {
     const d = decide(obs({ total: 100_000, previous: { jobGeneration: 0, specDigest: digest }, job: job(), store: { ok: true, succeeded: every3rd } }));
     expect(JSON.stringify(d.status).length).toBeLessThan(8_000);
     expect(d.status.runs?.succeeded).toBe(30_000);
+  });
+});
+
+describe('decide under Kueue (spec.execution.queueName)', () => {
+  const running = { jobGeneration: 0, specDigest: digest, phase: 'Running' as const };
+  const admitted: QueueObservation = { queueName: 'team-a', admitted: true, allActive: true, allInactive: false, waiting: undefined, undecided: false };
+  const waiting: QueueObservation = {
+    ...admitted,
+    admitted: false,
+    waiting: { reason: 'Pending', message: "Workload job-exp-1 in LocalQueue team-a: couldn't assign flavors to pod set main: insufficient unused quota for cpu in flavor default" },
+  };
+  const inactive: QueueObservation = { ...admitted, admitted: false, allActive: false, allInactive: true, waiting: { reason: 'Deactivated', message: 'inactive' } };
+  const wrongParallelism = [{ name: 'exp-dddddddd-0', current: 2, wanted: 4, finished: false }];
+  const kinds = (d: ReturnType<typeof decide>) => d.actions.map((a) => a.kind);
+
+  it.each([
+    {
+      name: 'not admitted: Queued with Kueue\'s reason, the Job left suspended, parallelism left alone',
+      over: { queue: waiting, job: job({ suspended: true }), parallelism: wrongParallelism },
+      phase: 'Queued',
+      queued: { status: 'True', reason: 'Pending', message: expect.stringContaining('insufficient unused quota') },
+      actions: [],
+    },
+    {
+      name: 'admitted and running: Running, Queued False, parallelism still Kueue\'s',
+      over: { queue: admitted, job: job({ active: 4 }), parallelism: wrongParallelism },
+      phase: 'Running',
+      queued: { status: 'False', reason: 'Admitted' },
+      actions: [],
+    },
+    {
+      name: 'a split sweep with one part admitted: Running, and Queued says a part waits',
+      over: { queue: waiting, job: job({ active: 2, someSuspended: true }) },
+      phase: 'Running',
+      queued: { status: 'True', reason: 'Pending' },
+      actions: [],
+    },
+    {
+      name: 'spec.execution.suspend: the Workloads are deactivated, not the Jobs suspended',
+      over: { suspend: true, queue: admitted, job: job({ active: 4 }) },
+      phase: 'Suspended',
+      queued: { status: 'False', reason: 'Suspended' },
+      actions: [{ kind: 'setWorkloadsActive', active: false }],
+    },
+    {
+      name: 'suspended and every Workload inactive: nothing more to do',
+      over: { suspend: true, queue: inactive, job: job({ suspended: true }) },
+      phase: 'Suspended',
+      queued: { status: 'False', reason: 'Suspended' },
+      actions: [],
+    },
+    {
+      name: 'resumed: the Workloads are reactivated and Kueue admits them again; the Job is not unsuspended by the operator',
+      over: { queue: inactive, job: job({ suspended: true }) },
+      phase: 'Queued',
+      queued: { status: 'True', reason: 'Deactivated' },
+      actions: [{ kind: 'setWorkloadsActive', active: true }],
+    },
+    {
+      name: 'Kueue has not made the Workload yet: Queued',
+      over: { queue: { ...admitted, admitted: false, waiting: { reason: 'WorkloadNotCreated', message: 'waiting for Kueue' } }, job: job({ suspended: true }) },
+      phase: 'Queued',
+      queued: { status: 'True', reason: 'WorkloadNotCreated' },
+      actions: [],
+    },
+  ])('$name', ({ over, phase, queued, actions }) => {
+    const d = decide(obs({ previous: running, ...over }));
+    expect(d.status.phase).toBe(phase);
+    expect(cond(d.status, 'Queued')).toMatchObject(queued);
+    expect(d.actions).toEqual(actions);
+  });
+
+  it('the same observations without Kueue still suspend, unsuspend and resize the Jobs themselves', () => {
+    expect(kinds(decide(obs({ previous: running, job: job({ suspended: true }), parallelism: wrongParallelism })))).toEqual(['setJobSuspend', 'setJobParallelism']);
+    expect(kinds(decide(obs({ previous: running, suspend: true, job: job({ active: 4 }) })))).toEqual(['setJobSuspend']);
+    expect(cond(decide(obs({ previous: running, job: job({ active: 4 }) })).status, 'Queued')).toMatchObject({ status: 'False', reason: 'NoQueue' });
+  });
+
+  it('becoming Queued is an event with Kueue\'s message', () => {
+    const d = decide(obs({ previous: running, queue: waiting, job: job({ suspended: true }) }));
+    expect(d.events).toContainEqual({ type: 'Normal', reason: 'Queued', message: expect.stringContaining('LocalQueue team-a') });
+    expect(next(d, { queue: waiting, job: job({ suspended: true }) }).events).toEqual([]);
+  });
+
+  it('the failure budget stops the runs by deactivating the Workloads, and writes the manifest only once every one is inactive and no pod runs', () => {
+    const base = { total: 1_000, maxFailedRuns: 5, previous: running, store: { ok: true as const, succeeded: [] } };
+    const failedIndexes = '100-109';
+    const stopping = decide(obs({ ...base, queue: admitted, job: job({ failedIndexes, active: 3 }) }));
+    expect(stopping.actions).toEqual([{ kind: 'setWorkloadsActive', active: false }]);
+    expect(cond(stopping.status, 'Running')).toMatchObject({ reason: 'StoppingRuns' });
+    // Suspended and idle, but a part's Workload is still active (it could be admitted again): keep stopping.
+    const half = decide(obs({ ...base, queue: { ...admitted, allInactive: false, allActive: false }, job: job({ failedIndexes, suspended: true }) }));
+    expect(half.actions).toEqual([{ kind: 'setWorkloadsActive', active: false }]);
+    expect(half.status.phase).toBe('Running');
+    // Kueue evicted and suspended: pods still terminating.
+    const draining = decide(obs({ ...base, queue: inactive, job: job({ failedIndexes, suspended: true, active: 2 }) }));
+    expect(draining.actions).toEqual([]);
+    const writing = decide(obs({ ...base, queue: inactive, job: job({ failedIndexes, suspended: true }) }));
+    expect(kinds(writing)).toEqual(['writeManifest']);
   });
 });

@@ -3,6 +3,9 @@ import { MAX_INTERVALS_LENGTH } from '../api/status.ts';
 import { conditionsFrom, conditionStatus, initialConditions, type ConditionValue } from './conditions.ts';
 import { RESULTS_JOB_FAILED, resultsSettled, type RunFailure } from 'swarmlab';
 import { count, difference, formatIntervals, normalise, parseIntervals, type Intervals } from './intervals.ts';
+import type { QueueObservation } from '../kueue/workloads.ts';
+
+export type { QueueObservation };
 
 // The level-triggered core of reconcile, as a pure function: what is observed
 // now (the Experiment, its current Job, the store) in; the status it should
@@ -63,6 +66,12 @@ export interface Observation {
   results: ResultsObservation | undefined;
   /** Every Job part found, of the current generation (empty when none or not observed). */
   parallelism: readonly PartParallelism[];
+  /**
+   * Set when Kueue admits the Jobs (spec.execution.queueName): their suspend
+   * and parallelism are Kueue's, so pausing and stopping go through the
+   * Workloads' spec.active instead.
+   */
+  queue?: QueueObservation;
 }
 
 /** The Job condition reason when more indexes failed than maxFailedIndexes (spec.execution.maxFailedRuns). */
@@ -100,6 +109,8 @@ export type Action =
   | { kind: 'createJob'; generation: number }
   | { kind: 'setJobSuspend'; name: string; suspend: boolean }
   | { kind: 'setJobParallelism'; name: string; parallelism: number }
+  /** Kueue-managed Jobs: spec.active of every Workload of the Experiment's Jobs (false: Kueue evicts and suspends them). */
+  | { kind: 'setWorkloadsActive'; active: boolean }
   /** The finishing step: a Job running the runner image builds the tables from the manifest. */
   | { kind: 'createResultsJob' }
   /** `notRun` describes, in the manifest, the runs neither succeeded nor failed (default: no validated outputs). */
@@ -175,7 +186,7 @@ export function decide(obs: Observation): Decision {
   const actions: Action[] = [];
   let requeue = false;
 
-  const c = initialConditions();
+  const c = initialConditions(obs.queue !== undefined);
 
   const specChanged = prev?.specDigest !== undefined && prev.specDigest !== obs.digest;
   if (obs.invalid !== undefined || specChanged) {
@@ -306,9 +317,12 @@ export function decide(obs: Observation): Decision {
   } else if (job !== undefined && obs.maxFailedRuns !== undefined && failedRuns > obs.maxFailedRuns) {
     // The budget is in runs: a Job counts failed indexes, and an index holds a block of runs; nor can a Job see its sibling parts' failures.
     // So the operator stops every part (suspend ends their pods), waits until no pod runs (no run is promoted after the manifest), then writes it.
+    // Under Kueue the Workloads are deactivated instead (Kueue then suspends the Jobs), and stay so: a Workload still active could be admitted after the manifest.
     const spent = `${failedRuns} runs failed, more than spec.execution.maxFailedRuns (${obs.maxFailedRuns}) allows`;
-    if (!job.suspended || job.active > 0) {
-      if (!job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
+    if (!job.suspended || job.active > 0 || (obs.queue !== undefined && !obs.queue.allInactive)) {
+      if (obs.queue !== undefined) {
+        if (!obs.queue.allInactive) actions.push({ kind: 'setWorkloadsActive', active: false });
+      } else if (!job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
       phase = 'Running';
       c.Running = { status: 'True', reason: 'StoppingRuns', message: `${spent}: stopping the Jobs` };
       requeue = true;
@@ -328,19 +342,35 @@ export function decide(obs: Observation): Decision {
     phase = 'Suspended';
     c.Suspended = { status: 'True', reason: 'SuspendedBySpec', message: 'spec.execution.suspend is true: no runs start until it is false' };
     c.Running = { status: 'False', reason: 'Suspended', message: '' };
-    if (job !== undefined && !job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
+    if (obs.queue !== undefined) {
+      // Kueue's way to pause a Workload: spec.active false (it evicts, suspends the Job, and releases the quota).
+      c.Queued = { status: 'False', reason: 'Suspended', message: '' };
+      if (job !== undefined && !obs.queue.allInactive) {
+        actions.push({ kind: 'setWorkloadsActive', active: false });
+        requeue = true;
+      }
+    } else if (job !== undefined && !job.suspended) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: true });
   } else {
-    if (job !== undefined && (job.suspended || job.someSuspended === true)) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: false });
-    phase = job === undefined && generationRecorded === undefined ? 'Pending' : 'Running';
+    const queue = obs.queue;
+    if (queue !== undefined) {
+      // Kueue unsuspends the Jobs when it admits them: the operator only reactivates what a suspend deactivated.
+      if (job !== undefined && !queue.allActive) actions.push({ kind: 'setWorkloadsActive', active: true });
+    } else if (job !== undefined && (job.suspended || job.someSuspended === true)) actions.push({ kind: 'setJobSuspend', name: job.name, suspend: false });
+    const waiting = queue !== undefined && job !== undefined && !queue.admitted ? queue.waiting : undefined;
+    if (waiting !== undefined) c.Queued = { status: 'True', reason: waiting.reason, message: waiting.message };
+    phase = job === undefined && generationRecorded === undefined ? 'Pending' : waiting !== undefined && job?.suspended === true ? 'Queued' : 'Running';
     c.Running =
       phase === 'Pending'
         ? { status: 'False', reason: 'CreatingJobs', message: 'creating the Job' }
-        : { status: 'True', reason: 'RunsInProgress', message: `${succeededCount}/${obs.total} runs succeeded, ${running} running, ${failedCount} failed` };
+        : phase === 'Queued'
+          ? { status: 'False', reason: 'Queued', message: `waiting for Kueue to admit the Jobs (LocalQueue ${queue?.queueName ?? ''})` }
+          : { status: 'True', reason: 'RunsInProgress', message: `${succeededCount}/${obs.total} runs succeeded, ${running} running, ${failedCount} failed` };
     if (failedCount > 0) c.Failed = { status: 'False', reason: 'RunsFailing', message: describeFailures(obs.failures, failedCount) };
     requeue = true;
   }
 
-  if (phase === 'Running' || phase === 'Suspended') actions.push(...parallelismActions(obs.parallelism));
+  // Kueue sizes a Workload's quota from the Job's parallelism and sets it itself under partial admission.
+  if ((phase === 'Running' || phase === 'Suspended') && obs.queue === undefined) actions.push(...parallelismActions(obs.parallelism));
   let built: Pick<ExperimentStatus, 'tablesURI' | 'reportURI'> | undefined;
   if (obs.manifest !== undefined && TERMINAL.includes(phase)) {
     const step = finishingStep(obs.results);
@@ -402,6 +432,7 @@ export function transitionEvents(prev: ExperimentStatus | undefined, next: Exper
 
   if (became('InvalidSpec', 'True')) events.push({ type: 'Warning', reason: 'InvalidSpec', message: msg('InvalidSpec') });
   if (prev?.phase === undefined && next.phase !== 'Invalid') events.push({ type: 'Normal', reason: 'Accepted', message: `${next.runs?.total ?? 0} runs planned, spec digest ${next.specDigest?.slice(0, 16) ?? ''}` });
+  if (became('Queued', 'True')) events.push({ type: 'Normal', reason: 'Queued', message: msg('Queued') });
   if (became('Suspended', 'True')) events.push({ type: 'Normal', reason: 'Suspended', message: msg('Suspended') });
   if (is('Suspended') === 'False' && was('Suspended') === 'True') events.push({ type: 'Normal', reason: 'Resumed', message: 'runs continue' });
   if (became('StorageUnavailable', 'True')) events.push({ type: 'Warning', reason: 'StorageUnavailable', message: msg('StorageUnavailable') });

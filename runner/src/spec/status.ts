@@ -9,11 +9,11 @@ import { z } from 'zod';
 export const MAX_INTERVALS_LENGTH = 2048;
 
 export const Phase = z
-  .enum(['Pending', 'Running', 'Suspended', 'Complete', 'Failed', 'Invalid'])
-  .describe('Pending: accepted, no work created yet. Running: Jobs exist and runs are in progress. Suspended: paused by spec.execution.suspend. Complete: every run succeeded and the manifest is written. Failed: some runs failed for good. Invalid: the spec cannot run (see the InvalidSpec condition).');
+  .enum(['Pending', 'Queued', 'Running', 'Suspended', 'Complete', 'Failed', 'Invalid'])
+  .describe('Pending: accepted, no work created yet. Queued: the Jobs wait for Kueue to admit them (spec.execution.queueName; the Queued condition says why). Running: Jobs exist and runs are in progress. Suspended: paused by spec.execution.suspend. Complete: every run succeeded and the manifest is written. Failed: some runs failed for good. Invalid: the spec cannot run (see the InvalidSpec condition).');
 export type Phase = z.infer<typeof Phase>;
 
-export const ConditionType = z.enum(['Accepted', 'InvalidSpec', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable', 'ResultsReady']);
+export const ConditionType = z.enum(['Accepted', 'InvalidSpec', 'Queued', 'Running', 'Suspended', 'Complete', 'Failed', 'OutputConflict', 'StorageUnavailable', 'ResultsReady']);
 export type ConditionType = z.infer<typeof ConditionType>;
 
 const timestamp = z.string().max(64).meta({ format: 'date-time' });
