@@ -75,6 +75,31 @@ describe('the swarmlab image', () => {
     expect(inPod.digest).toBe(hostRun?.digest);
   });
 
+  it('runs a block of run-index with a worker pool (--runs-per-pod 4 --workers 2), each run with the digest of swarmlab run outside it', { timeout: 300_000 }, async () => {
+    const spec = join(work, 'experiment-block.yaml');
+    copyFileSync(join(repoRoot, 'scenarios/mm1-queue.yaml'), spec);
+    const podStore = join(work, 'block-pod-store');
+    mkdirSync(podStore);
+    chownSync(podStore, 65532, 65532);
+    // Index 1 of blocks of 4: runs 4-7, in two forked worker processes under the read-only root.
+    const r = await runAsPod(
+      ['-e', 'JOB_COMPLETION_INDEX=1', '-e', 'HOSTNAME=pod-b', image.ref, 'run-index', '--spec', '/etc/swarmlab/experiment.yaml', '--index', '1', '--runs-per-pod', '4', '--workers', '2', '--store', 'file:///store'],
+      [`${spec}:/etc/swarmlab/experiment.yaml:ro`, `${podStore}:/store`],
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const inPod = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { run: string; status: string; digest: string });
+    expect(inPod.map((x) => `${x.run}:${x.status}`).sort()).toEqual(['run-000004:succeeded', 'run-000005:succeeded', 'run-000006:succeeded', 'run-000007:succeeded']);
+
+    const host = spawnSync(process.execPath, [join(repoRoot, 'bin/swarmlab.js'), 'run', spec, '--store', `file://${join(work, 'block-host-store')}`, '--json'], { encoding: 'utf8' });
+    expect(host.status, host.stderr).toBe(0);
+    const summary = JSON.parse(host.stdout) as { manifest: string };
+    const manifest = JSON.parse(readFileSync(new URL(summary.manifest), 'utf8')) as { runs: Array<{ run_id: string; digest: string }> };
+    for (const run of inPod) {
+      expect(run.digest, run.run).toMatch(/^[0-9a-f]{64}$/);
+      expect(run.digest, run.run).toBe(manifest.runs.find((x) => x.run_id === run.run)?.digest);
+    }
+  });
+
   it('runs the results Job\'s command: the same tables, statistics and report as swarmlab run builds outside it', { timeout: 300_000 }, async () => {
     const spec = join(work, 'experiment-results.yaml');
     copyFileSync(join(repoRoot, 'scenarios/mm1-queue.yaml'), spec);

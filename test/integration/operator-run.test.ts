@@ -2,15 +2,20 @@
 // fan out as Indexed Jobs, the local node runs the runner image in each
 // pod, outputs are validated and promoted in MinIO, and status converges.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ApiException, CoordinationV1Api, CustomObjectsApi, type V1Job } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import type { ObjectStore } from 'swarmlab';
 import { OperatorConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { OperatorMetrics } from '../../operator/src/http/metrics.ts';
 import { createExperiment, experimentStatus, prepareOperatorNamespace, queueExperiment, testStoreOpener, waitForPhase } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor, within } from '../cluster/harness.ts';
+import { swarmlab } from '../cluster/local-cli.ts';
 
 const cluster = useCluster('operator-run');
 const GROUP = { group: 'swarmlab.io', version: 'v1alpha1', plural: 'experiments' };
@@ -120,6 +125,33 @@ describe('operator on the local control plane', () => {
     // confirmed and the Experiment Complete before that), not on every pass in between.
     expect(await listings(op)).toBeGreaterThanOrEqual(1);
     expect(await listings(op)).toBeLessThanOrEqual(2);
+  });
+
+  it('runs a sweep in blocks (runsPerPod 3): ceil(runs / 3) pods, and the manifest digest of the same spec run by swarmlab run without blocks', { timeout: 240_000 }, async () => {
+    const RUNS = 10;
+    const exp = queueExperiment('blocks', { replicas: 5, execution: { runsPerPod: 3 } });
+    await create(exp);
+    const done = await waitPhase('blocks', 'Complete');
+    expect(done.runs).toEqual({ total: RUNS, pending: 0, running: 0, succeeded: RUNS, failed: 0 });
+    expect(done.succeededIndexes).toBe(`0-${RUNS - 1}`);
+    const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=blocks,swarmlab.io/job-generation' });
+    expect(pods.items.map((p) => p.status?.phase)).toEqual(Array.from({ length: Math.ceil(RUNS / 3) }, () => 'Succeeded'));
+    const [job] = await jobsOf('blocks');
+    expect(job?.spec?.completions).toBe(Math.ceil(RUNS / 3));
+
+    // The same spec without runsPerPod, run locally: the block size is not in the spec digest, nor in any run's bytes.
+    const dir = mkdtempSync(join(tmpdir(), 'swarmlab-blocks-'));
+    try {
+      const { runsPerPod: _, ...execution } = exp.spec.execution as Record<string, unknown>;
+      writeFileSync(join(dir, 'exp.yaml'), stringify({ ...exp, spec: { ...exp.spec, execution } }));
+      const local = await swarmlab(['run', join(dir, 'exp.yaml'), '--store', `file://${join(dir, 'store')}`, '--json'], {});
+      expect(local.code, local.stderr).toBe(0);
+      const out = JSON.parse(local.stdout) as { specDigest: string; manifestDigest: string };
+      expect(done.specDigest).toBe(out.specDigest);
+      expect(done.manifestDigest).toBe(out.manifestDigest);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an unknown module gives InvalidSpec with the field path and no Jobs', async () => {

@@ -2,9 +2,12 @@
 // the kernel's OOM killer (exit 137, OUT_OF_MEMORY) and any other
 // non-retryable exit status fail their index at once, whatever retries the
 // spec allows; a pod evicted mid-run (DisruptionTarget) costs nothing and its
-// run is done again.
+// run is done again. With many runs a pod, the same per run: a block killed
+// mid-way fails only its unfinished runs, an evicted block is redone, and the
+// runs either pod promoted stay as that pod wrote them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExperiment, prepareOperatorNamespace, queueExperiment, startTestOperator, waitForPhase, type TestOperator } from '../cluster/operator-fixture.ts';
+import { ExperimentLayout, runIdOf, type Manifest, type ObjectStore } from 'swarmlab';
+import { createExperiment, experimentStatus, prepareOperatorNamespace, queueExperiment, startTestOperator, testStoreOpener, waitForPhase, type TestOperator } from '../cluster/operator-fixture.ts';
 import { useCluster, waitFor } from '../cluster/harness.ts';
 
 const cluster = useCluster('run-failures');
@@ -17,6 +20,22 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator?.stop();
 });
+
+/** The test store, and the result set of an Experiment once the operator has its spec digest. */
+async function resultSet(name: string): Promise<{ store: ObjectStore; layout: ExperimentLayout }> {
+  const s = cluster.connection.objectStore;
+  const digest = await waitFor(`${name}'s spec digest`, async () => (await experimentStatus(cluster, name))?.specDigest);
+  return { store: testStoreOpener(cluster.connection)(`s3://${s.bucket}/${cluster.namespace}`), layout: new ExperimentLayout(name, digest) };
+}
+
+/** The provenance files present, by run id, as text: who ran each run. */
+async function provenance(set: { store: ObjectStore; layout: ExperimentLayout }, total: number): Promise<Map<string, string>> {
+  const ids = Array.from({ length: total }, (_, i) => runIdOf(i, total));
+  const texts = await Promise.all(ids.map(async (id) => (await set.store.get(set.layout.provenance(id)))?.toString('utf8')));
+  return new Map(ids.flatMap((id, i) => (texts[i] === undefined ? [] : [[id, texts[i]] as [string, string]])));
+}
+
+const attemptOf = (text: string | undefined): string | undefined => (text === undefined ? undefined : (JSON.parse(text) as { attempt: string }).attempt);
 
 async function podsOf(experiment: string, index?: number) {
   const selector = `swarmlab.io/experiment=${experiment}${index === undefined ? '' : `,batch.kubernetes.io/job-completion-index=${index}`}`;
@@ -73,5 +92,78 @@ describe('run pods on the real node', () => {
     expect(again.filter((p) => p.status?.phase === 'Succeeded')).toHaveLength(1);
     const [job] = (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=evicted' })).items;
     expect(job?.status?.failed ?? 0).toBe(0);
+  });
+
+  it('a block OOM-killed mid-way (runsPerPod 3) fails its index with OUT_OF_MEMORY for its unfinished runs only; the runs it finished stay promoted and count as succeeded', { timeout: 240_000 }, async () => {
+    operator ??= await startTestOperator(cluster);
+    // Run 2 queues arrivals at 10,000 a time unit for a server of rate 1: its queue outgrows 180 MiB within seconds,
+    // while the other runs, and Node, stay well under it. Blocks: runs 0-2 (the heavy one last) and 3-5.
+    const rates = [0.3, 0.35, 10_000, 0.4, 0.45, 0.5];
+    const exp = queueExperiment('oom-block', { replicas: 1, grid: [{ param: 'arrivals.rate', values: rates }], execution: { retries: 2, parallelism: 1, runsPerPod: 3, resources: { limits: { memory: '180Mi' } } } });
+    await createExperiment(cluster, { ...exp, spec: { ...exp.spec, output: { trace: { level: 'final' } } } });
+    const set = await resultSet('oom-block');
+    const s = await waitForPhase(cluster, 'oom-block', 'Failed', 200_000);
+
+    // One pod for the block, killed by the kernel, never retried (the same run would be killed again).
+    const pods = await podsOf('oom-block', 0);
+    expect(pods).toHaveLength(1);
+    expect(pods[0]?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+    const killed = pods[0]?.metadata?.name;
+
+    const manifest = JSON.parse((await set.store.get(set.layout.manifest))?.toString('utf8') ?? '{}') as Manifest;
+    const byRun = new Map(manifest.runs.map((r) => [r.index, r]));
+    // Two runs are in flight in the pod: the heavy run starts once one of runs 0-1 is promoted (its lane's next), and that one is kept as the killed pod wrote it.
+    const prov = await provenance(set, rates.length);
+    const kept = [0, 1].filter((i) => byRun.get(i)?.status === 'succeeded');
+    expect(kept.map((i) => attemptOf(prov.get(runIdOf(i, rates.length))))).toContain(killed);
+    // (The other may have been promoted with its provenance still unwritten when the pod died.)
+    for (const i of kept) expect([killed, undefined]).toContain(attemptOf(prov.get(runIdOf(i, rates.length))));
+    // The heavy run and whatever else of the block was in flight: failed with the code that stopped them.
+    expect(byRun.get(2)).toMatchObject({ status: 'failed', error: { code: 'OUT_OF_MEMORY' } });
+    const failed = manifest.runs.filter((r) => r.status === 'failed');
+    for (const r of failed) {
+      expect(r.index, r.run_id).toBeLessThanOrEqual(2);
+      expect(r.error?.code, r.run_id).toBe('OUT_OF_MEMORY');
+      expect(await set.store.stat(set.layout.runRecord(r.run_id)), r.run_id).toBeUndefined();
+    }
+    // The other block is untouched by it.
+    expect([3, 4, 5].map((i) => byRun.get(i)?.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(s.runs).toMatchObject({ total: 6, succeeded: 6 - failed.length, failed: failed.length });
+    expect(manifest.counts).toEqual({ total: 6, succeeded: 6 - failed.length, failed: failed.length });
+  });
+
+  it('a block pod evicted mid-block (DisruptionTarget) is redone without using a retry, and keeps the runs it promoted', { timeout: 240_000 }, async () => {
+    operator ??= await startTestOperator(cluster);
+    const BLOCK = 6;
+    // No retries at all: only the pod failure policy's Ignore rule can bring the block back. Runs of about half a second each.
+    const exp = queueExperiment('evicted-block', { replicas: BLOCK, grid: [{ param: 'arrivals.rate', values: [0.5] }], execution: { retries: 0, parallelism: 1, runsPerPod: BLOCK } });
+    exp.spec.scenario.horizon.time = 100_000;
+    await createExperiment(cluster, { ...exp, spec: { ...exp.spec, output: { trace: { level: 'final' } } } });
+    const set = await resultSet('evicted-block');
+    const cut = await waitFor('the block pod between two runs', async () => {
+      const running = (await podsOf('evicted-block', 0)).find((p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined);
+      if (running === undefined) return undefined;
+      const promoted = await provenance(set, BLOCK);
+      return promoted.size >= 1 && promoted.size <= BLOCK - 2 ? { pod: running, promoted } : undefined;
+    }, { timeoutMs: 150_000, intervalMs: 100 });
+    const name = cut.pod.metadata?.name ?? '';
+    await cluster.core.createNamespacedPodEviction({ name, namespace: cluster.namespace, body: { metadata: { name, namespace: cluster.namespace }, deleteOptions: { gracePeriodSeconds: 0 } } });
+    const evicted = await cluster.core.readNamespacedPod({ name, namespace: cluster.namespace });
+    expect(evicted.status?.conditions?.find((c) => c.type === 'DisruptionTarget')).toMatchObject({ status: 'True', reason: 'EvictionByEvictionAPI' });
+
+    const s = await waitForPhase(cluster, 'evicted-block', 'Complete', 200_000);
+    expect(s.runs).toMatchObject({ total: BLOCK, succeeded: BLOCK, failed: 0 });
+    const [job] = (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=evicted-block' })).items;
+    expect(job?.status?.failed ?? 0).toBe(0);
+    const again = (await podsOf('evicted-block', 0)).filter((p) => p.metadata?.name !== name);
+    expect(again.filter((p) => p.status?.phase === 'Succeeded')).toHaveLength(1);
+    const second = again.find((p) => p.status?.phase === 'Succeeded')?.metadata?.name;
+
+    // Kept: the evicted pod's runs, byte for byte. Redone: the rest, by the second pod (the evicted one may have finished one more before it stopped).
+    const after = await provenance(set, BLOCK);
+    expect(after.size).toBe(BLOCK);
+    for (const [id, text] of cut.promoted) expect(after.get(id), id).toBe(text);
+    for (const [id, text] of after) expect([name, second], id).toContain(attemptOf(text));
+    expect([...after.values()].filter((t) => attemptOf(t) === second).length).toBeGreaterThan(0);
   });
 });
