@@ -12,11 +12,9 @@ if (major < 24) {
   process.exit(2);
 }
 // `swarmlab run` starts again, as the same process (execve), with a small young generation
-// (runner/src/run/young-generation.ts): V8 sizes it only at start-up. Measured for one M/M/1 run
-// of 1.5 million events with --workers 1: executing in this process started again, 248 MiB peak
-// and 10.7 s of CPU; executing in one worker process with the flag, 329 MiB together (this
-// process, which also loads the runner, 134 MiB, the worker 195 MiB) and 12.4 s of CPU (the
-// runner loaded twice, the results sent between processes). Starting again costs one Node start-up.
+// (runner/src/run/young-generation.ts): V8 sizes it only at start-up. Executing the runs here,
+// started again, costs one Node start-up; executing them in a worker with the flag would load the
+// runner twice and send the results between processes (docs/benchmarks.md, issue 15 part 4).
 if (process.argv[2] === 'run' && typeof process.execve === 'function') {
   const { YOUNG_GENERATION_FLAG, youngGenerationSet } = await import('../runner/src/run/young-generation.ts');
   if (!youngGenerationSet(process.execArgv, process.env.NODE_OPTIONS)) {
