@@ -41,7 +41,7 @@ export { readRoundFile, roundRunAt, storeRoundFile, type RoundFile } from './rou
 
 // Running, promoting, and the manifest.
 export { checkRunInputs } from './run/run-inputs.ts';
-export { runAndPromote, readRunRecord, readRunForManifest, type RunOutcome, type RunOptions } from './run/promote.ts';
+export { runAndPromote, readRunRecord, readRunForManifest, type RunOutcome, type RunOptions, type StoredRun } from './run/promote.ts';
 export { readFailureRecords } from './run/report-failure.ts';
 export { codeForExitStatus, exitStatusPolicy } from './run/failure-policy.ts';
 export { failureFromRecord, formatFailureRecord, parseFailureRecord, type RunFailure } from './outputs/failure-record.ts';

@@ -3,6 +3,7 @@ import { buildJob, buildResultsJob, buildSpecConfigMap, type ExperimentRef } fro
 import type { JobPart } from '../jobs/layout.ts';
 import type { Action, ManifestWritten, StoreObservation } from '../status/decide.ts';
 import { isConflict, ownedBy } from './api-errors.ts';
+import type { CheckedRuns } from './checked-runs.ts';
 import { mergePatch, type Calls, type ExperimentObject, type ReconcilerDeps } from './deps.ts';
 import { recordEvent } from './events.ts';
 import type { PodFailure } from './failures.ts';
@@ -27,6 +28,8 @@ export interface ApplyContext {
   failures: readonly PodFailure[];
   /** Kueue's Workloads of the Jobs (spec.execution.queueName), as observed in this pass. */
   workloads: readonly Workload[];
+  /** The runs checked as their blocks finished, under this pass's store progress key. */
+  checked?: { runs: CheckedRuns; key: string };
 }
 
 export interface ApplyOutcome {
@@ -73,8 +76,11 @@ export async function applyActions(ctx: ApplyContext, actions: readonly Action[]
         break;
       case 'writeManifest':
         if (ctx.storeObs.ok) {
-          const input = { exp: ctx.exp, store: ctx.store, layout: ctx.layout, succeeded: ctx.storeObs.succeeded, failures: ctx.failures };
+          const { checked } = ctx;
+          const kept = checked === undefined ? undefined : await checked.runs.settle(ctx.owner.uid, checked.key);
+          const input = { exp: ctx.exp, store: ctx.store, layout: ctx.layout, succeeded: ctx.storeObs.succeeded, failures: ctx.failures, ...(kept !== undefined ? { kept } : {}) };
           manifest = await writeManifest(ctx.calls, action.notRun === undefined ? input : { ...input, notRun: action.notRun });
+          checked?.runs.forget(ctx.owner.uid, checked.key);
         }
         break;
     }

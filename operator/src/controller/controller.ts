@@ -205,6 +205,7 @@ export class Controller {
     this.stopping = true;
     this.queue.shutdown();
     await Promise.all(this.workers);
+    await this.reconciler.stop();
     this.abort.abort();
     await this.electorRun;
     await Promise.all([this.experiments.stop(), this.jobs.stop()]);

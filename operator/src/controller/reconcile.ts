@@ -6,9 +6,11 @@ import { decide, runsOver, staysFinished, type Observation } from '../status/dec
 import { describeError } from './api-errors.ts';
 import { InputAdmissions } from './admit-inputs.ts';
 import { applyActions } from './apply.ts';
+import { CheckedRuns } from './checked-runs.ts';
 import { countedCalls, type Calls, type ReconcilerDeps } from './deps.ts';
 import { combineParts, parseJobIndexes } from './job-parts.ts';
 import { emptyObservation, observeFailures, observeParallelism, observeParts, observeResults, observeRunsPerPod, observeStore, observeWorkloads } from './observe.ts';
+import { intersection } from '../status/intervals.ts';
 import { PreparedSpecs } from './prepare.ts';
 import { RoundsReconciler } from './reconcile-rounds.ts';
 import { StoreProgress } from './store-progress.ts';
@@ -39,6 +41,7 @@ export class Reconciler {
   private readonly prepared: PreparedSpecs;
   private readonly inputs: InputAdmissions;
   private readonly storeProgress: StoreProgress;
+  private readonly checkedRuns: CheckedRuns;
   private readonly rounds: RoundsReconciler;
 
   constructor(deps: ReconcilerDeps) {
@@ -47,7 +50,13 @@ export class Reconciler {
     this.prepared = new PreparedSpecs(deps.config, deps.registry);
     this.inputs = new InputAdmissions(deps.registry ?? builtinRegistry, deps.openStore);
     this.storeProgress = new StoreProgress((op, fn) => this.calls.store(op, fn));
+    this.checkedRuns = new CheckedRuns((op, fn) => this.calls.store(op, fn));
     this.rounds = new RoundsReconciler(deps, this.calls);
+  }
+
+  /** Starts no more background store reads, and waits for those under way. */
+  async stop(): Promise<void> {
+    await this.checkedRuns.stop();
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -120,15 +129,19 @@ export class Reconciler {
     // A missing part is treated like a missing Job: a new generation of every part (finished runs are skipped by the runner).
     const complete = observed.length === parts.length;
     const job = complete ? combineParts(observed, jobGeneration) : undefined;
+    const progressKey = `${uid}/${digest}/${jobGeneration}/${store.uri}`;
+    const completed = parseJobIndexes(job?.completedIndexes);
     const storeObs = await observeStore(this.storeProgress, {
-      key: `${uid}/${digest}/${jobGeneration}/${store.uri}`,
+      key: progressKey,
       store,
       layout,
       total,
-      completed: parseJobIndexes(job?.completedIndexes),
+      completed,
       finished: job?.finished !== undefined,
       now: this.d.clock.now(),
     });
+    // A run is checked for the manifest once its block's pod exited 0: its provenance is written, and no pod of this generation writes it again.
+    if (storeObs.ok) this.checkedRuns.offer({ experiment: uid, key: progressKey, exp, store, layout, ready: intersection(storeObs.succeeded, completed) });
     const failures = complete ? await observeFailures(this.d, this.calls, namespace, observed) : [];
     const manifest = previous?.manifestURI !== undefined && previous.manifestDigest !== undefined && previous.specDigest === digest ? { uri: previous.manifestURI, digest: previous.manifestDigest } : undefined;
     const queueName = exp.spec.execution.queueName;
@@ -155,7 +168,7 @@ export class Reconciler {
       ...(kueue !== undefined ? { queue: kueue.queue } : {}),
     };
     let decision = decide(observation);
-    const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts, observed, store, layout, storeObs, failures, workloads: kueue?.workloads ?? [] };
+    const context = { deps: this.d, calls: this.calls, obj, owner, exp, digest, total, parts, observed, store, layout, storeObs, failures, workloads: kueue?.workloads ?? [], checked: { runs: this.checkedRuns, key: progressKey } };
     const outcome = await applyActions(context, decision.actions);
     if (outcome.waitForGc === true) return { requeueAfterMs: WAIT_FOR_GC_MS };
     if (outcome.manifest !== undefined) {

@@ -1,6 +1,7 @@
 import { assembleManifest, formatManifest, plan, readFailureRecords, readRunForManifest, type Experiment, type ExperimentLayout, type ObjectStore, type RunFailure, type RunRecord, type StoredHash } from 'swarmlab';
 import { contains, type Intervals } from '../status/intervals.ts';
 import type { ManifestWritten } from '../status/decide.ts';
+import type { KeptRuns } from './checked-runs.ts';
 import type { Calls } from './deps.ts';
 import type { PodFailure } from './failures.ts';
 
@@ -16,14 +17,10 @@ export interface ManifestInput {
   failures: readonly PodFailure[];
   /** What the runs neither succeeded nor failed were (decide()'s writeManifest action). */
   notRun?: Pick<RunFailure, 'code' | 'message'>;
+  /** Runs checked as their blocks finished (checked-runs.ts): taken as they were, not read again. */
+  kept?: KeptRuns;
 }
 
-/**
- * The manifest, written last (ADR 0001): every run's record and provenance
- * hash, failures for the rest. Each run is checked against its record first
- * (sizes and the store's checksums): one edited since it was written is a
- * failure, never counted as done.
- */
 /** The runs of a failed pod's block, within the sweep. */
 function blockIndexes(f: PodFailure, total: number): number[] {
   const out: number[] = [];
@@ -31,6 +28,12 @@ function blockIndexes(f: PodFailure, total: number): number[] {
   return out;
 }
 
+/**
+ * The manifest, written last (ADR 0001): every run's record and provenance
+ * hash, failures for the rest. Each run is checked against its record
+ * (sizes and the store's checksums), once: soon after its block finished
+ * (`kept`), else here. One found edited is a failure, never counted as done.
+ */
 export async function writeManifest(calls: Calls, m: ManifestInput): Promise<ManifestWritten> {
   const points = plan(m.exp);
   const records = new Map<number, RunRecord>();
@@ -41,7 +44,7 @@ export async function writeManifest(calls: Calls, m: ManifestInput): Promise<Man
   const worker = async () => {
     while (next < todo.length) {
       const p = todo[next++]!;
-      const run = await calls.store('get', () => readRunForManifest(m.store, m.layout, p));
+      const run = m.kept?.get(p.index) ?? (await calls.store('get', () => readRunForManifest(m.store, m.layout, p)));
       if (run === undefined) continue;
       if ('problems' in run) {
         altered.set(p.index, {

@@ -57,6 +57,11 @@ export function union(a: Intervals, b: Intervals): Intervals {
   return normalise([...a, ...b]);
 }
 
+/** Indexes in both `a` and `b`. */
+export function intersection(a: Intervals, b: Intervals): Intervals {
+  return difference(a, difference(a, b));
+}
+
 /** Indexes in `a` and not in `b`. */
 export function difference(a: Intervals, b: Intervals): Intervals {
   const out: Interval[] = [];
