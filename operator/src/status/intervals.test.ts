@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contains, count, difference, formatIntervals, fromIndexes, normalise, parseIntervals, shift, union } from './intervals.ts';
+import { contains, count, difference, formatIntervals, fromIndexes, intersection, normalise, parseIntervals, shift, union } from './intervals.ts';
 
 describe('intervals', () => {
   it('parses and formats the Job status format', () => {
@@ -19,7 +19,7 @@ describe('intervals', () => {
     expect(fromIndexes([4, 1, 2, 3, 9])).toEqual([[1, 4], [9, 9]]);
   });
 
-  it('counts, tests membership, unions and subtracts', () => {
+  it('counts, tests membership, unions, subtracts and intersects', () => {
     const a = parseIntervals('0-9,20-29');
     expect(count(a)).toBe(20);
     expect(contains(a, 9)).toBe(true);
@@ -29,6 +29,9 @@ describe('intervals', () => {
     expect(difference(a, parseIntervals('3-4,9-22,29'))).toEqual([[0, 2], [5, 8], [23, 28]]);
     expect(difference(parseIntervals('0-5'), [])).toEqual([[0, 5]]);
     expect(difference(parseIntervals('0-5'), parseIntervals('0-5'))).toEqual([]);
+    expect(intersection(a, parseIntervals('3-4,9-22,29'))).toEqual([[3, 4], [9, 9], [20, 22], [29, 29]]);
+    expect(intersection(parseIntervals('0-5,8'), parseIntervals('4-9'))).toEqual([[4, 5], [8, 8]]);
+    expect(intersection(parseIntervals('0-5'), [])).toEqual([]);
   });
 
   it('keeps formatted sets within a length, summarising the rest', () => {
