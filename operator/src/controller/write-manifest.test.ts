@@ -89,7 +89,7 @@ describe('writeManifest with runs checked as their blocks finished', { timeout: 
 
   async function manifestOf(kept?: KeptRuns): Promise<{ text: string; digest: string; altered: number[] }> {
     const written = await writeManifest(calls, { exp, store, layout, succeeded: [[0, TOTAL - 1]], failures: [], ...(kept !== undefined ? { kept } : {}) });
-    return { text: store.bytes(layout.manifest)!.toString('utf8'), digest: written.digest, altered: written.altered.map((a) => a.index) };
+    return { text: store.bytes(layout.manifest)!.toString('utf8'), digest: written.digest, altered: (written.altered ?? []).map((a) => a.index) };
   }
 
   it('reads again only the runs not checked earlier', async () => {
