@@ -73,3 +73,11 @@ function measure(name: string, keep: (i: number) => unknown): number {
 console.log(`mm1-queue run 0, trace ${level}: ${template.files.length} files (${template.files.map((f) => f.name).join(', ')}), ${template.code?.length ?? 0} code stamps; run.json ${texts[0]!.length} bytes as written, ${JSON.stringify(parseRecord(texts[0]!)).length} compact`);
 measure('record object + provenance hash', (i) => ({ record: parseRecord(texts[i]!), provenance: hashes[i]! }));
 measure('compact JSON text of record and provenance hash', (i) => JSON.stringify({ record: parseRecord(texts[i]!), provenance: hashes[i]! }));
+
+// What the manifest step pays to take them back: JSON.parse of each kept text.
+const keptTexts = Array.from({ length: count }, (_, i) => JSON.stringify({ record: parseRecord(texts[i]!), provenance: hashes[i]! }));
+const started = process.hrtime.bigint();
+let files = 0;
+for (const t of keptTexts) files += (JSON.parse(t) as { record: RunRecord }).record.files.length;
+const ms = Number(process.hrtime.bigint() - started) / 1e6;
+console.log(`parsing ${count} kept texts back: ${ms.toFixed(0)} ms (${files} files), ${((ms * 100_000) / count / 1000).toFixed(2)} s at 100,000 runs`);
