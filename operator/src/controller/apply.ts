@@ -2,6 +2,7 @@ import type { Experiment, ExperimentLayout, ObjectStore } from 'swarmlab';
 import { buildJob, buildResultsJob, buildSpecConfigMap, type ExperimentRef } from '../jobs/build-job.ts';
 import type { JobPart } from '../jobs/layout.ts';
 import type { Action, ManifestWritten, StoreObservation } from '../status/decide.ts';
+import { count } from '../status/intervals.ts';
 import { isConflict, ownedBy } from './api-errors.ts';
 import type { CheckedRuns } from './checked-runs.ts';
 import { mergePatch, type Calls, type ExperimentObject, type ReconcilerDeps } from './deps.ts';
@@ -81,6 +82,7 @@ export async function applyActions(ctx: ApplyContext, actions: readonly Action[]
           const input = { exp: ctx.exp, store: ctx.store, layout: ctx.layout, succeeded: ctx.storeObs.succeeded, failures: ctx.failures, ...(kept !== undefined ? { kept } : {}) };
           manifest = await writeManifest(ctx.calls, action.notRun === undefined ? input : { ...input, notRun: action.notRun });
           checked?.runs.forget(ctx.owner.uid, checked.key);
+          ctx.deps.log(`${ctx.owner.namespace}/${ctx.owner.name}: manifest written; of ${count(ctx.storeObs.succeeded)} succeeded runs, ${kept?.size ?? 0} were checked as their blocks finished, the rest now`);
         }
         break;
     }
