@@ -2,9 +2,10 @@ import { planRun, readRunForManifest, runCount, sweepSeeds, type Experiment, typ
 import { difference, intersection, normalise, union, type Interval, type Intervals } from '../status/intervals.ts';
 import { setRecent } from './recent.ts';
 import type { StoreOpRunner } from './store-progress.ts';
+import { MANIFEST_READ_CONCURRENCY } from './write-manifest.ts';
 
-/** Runs checked at once, over every Experiment: the manifest's own read concurrency, so checks never take more of the store than it does. */
-export const CHECK_CONCURRENCY = 16;
+/** Runs checked at once, over every Experiment: as many as one manifest reads at once, so the checks never take more of the store than the step they replace. */
+export const CHECK_CONCURRENCY = MANIFEST_READ_CONCURRENCY;
 /** Experiments remembered, as StoreProgress: past this the least recently offered one's outcomes are dropped and its manifest reads every run. */
 const KNOWN_LIMIT = 4096;
 

@@ -5,7 +5,8 @@ import type { KeptRuns } from './checked-runs.ts';
 import type { Calls } from './deps.ts';
 import type { PodFailure } from './failures.ts';
 
-const MANIFEST_READ_CONCURRENCY = 16;
+/** Runs read at once for one manifest. */
+export const MANIFEST_READ_CONCURRENCY = 16;
 
 export interface ManifestInput {
   exp: Experiment;
