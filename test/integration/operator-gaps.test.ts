@@ -181,12 +181,13 @@ describe('operator gaps of issue 4', () => {
     expect(manifest.runs[1]).toMatchObject({ status: 'failed', error: { code: 'INVALID_OUTPUT' } });
   });
 
-  it('a sweep larger than the per-Job cap is split over 3 Jobs with index offsets and completes with correct counts and manifest', async () => {
+  it('a sweep larger than the per-Job cap is split over 3 Jobs of blocks, with index offsets in runs, and completes with correct counts and manifest', async () => {
+    // 12 runs in blocks of 2 are 6 indexes; at most 2 a Job: 3 Jobs, the second starting at run 4.
     await startOperator({ maxIndexesPerJob: 2 });
-    await create(queueExperiment('split', { replicas: 3, execution: { parallelism: 3 } }));
+    await create(queueExperiment('split', { replicas: 6, execution: { parallelism: 3, runsPerPod: 2 } }));
     const done = await waitPhase('split', 'Complete');
-    expect(done.runs).toEqual({ total: 6, pending: 0, running: 0, succeeded: 6, failed: 0 });
-    expect(done.succeededIndexes).toBe('0-5');
+    expect(done.runs).toEqual({ total: 12, pending: 0, running: 0, succeeded: 12, failed: 0 });
+    expect(done.succeededIndexes).toBe('0-11');
     expect(done.failedIndexes).toBe('');
     const d8 = done.specDigest?.slice(0, 8) ?? '';
     const jobs = await jobsOf('split');
@@ -194,21 +195,23 @@ describe('operator gaps of issue 4', () => {
     expect(jobs.map((j) => j.spec?.completions)).toEqual([2, 2, 2]);
     // Each Job counts its own completion indexes 0-1 (its status may lag the run records the operator goes by).
     await waitFor('every part Job to complete', async () => ((await jobsOf('split')).every((j) => j.status?.succeeded === 2) ? true : undefined));
-    const offsetOf = (j: V1Job): string => {
+    const flag = (j: V1Job, name: string): string | undefined => {
       const args = j.spec?.template.spec?.containers[0]?.args ?? [];
-      const at = args.indexOf('--index-offset');
-      return at < 0 ? '0' : (args[at + 1] ?? '');
+      const at = args.indexOf(name);
+      return at < 0 ? undefined : args[at + 1];
     };
-    expect(jobs.map(offsetOf)).toEqual(['0', '2', '4']);
+    expect(jobs.map((j) => flag(j, '--index-offset') ?? '0')).toEqual(['0', '4', '8']);
+    expect(jobs.map((j) => flag(j, '--runs-per-pod'))).toEqual(['2', '2', '2']);
 
     const root = `${cluster.namespace}/split/${done.specDigest?.slice(0, 16)}`;
     const manifest = JSON.parse(await s3Text(`${root}/manifest.json`)) as Manifest;
     expect(manifest.digest).toBe(done.manifestDigest);
-    expect(manifest.counts).toEqual({ total: 6, succeeded: 6, failed: 0 });
-    expect(manifest.runs.map((r) => `${r.index}:${r.run_id}:${r.status}`)).toEqual([0, 1, 2, 3, 4, 5].map((i) => `${i}:run-00000${i}:succeeded`));
-    // Run 5 was run by the third Job's pod for its completion index 1.
-    const prov = JSON.parse(await s3Text(`${root}/provenance/run-000005.json`)) as { attempt: string };
-    expect(prov.attempt).toMatch(new RegExp(`^split-${d8}-0-p2-1-`));
+    expect(manifest.counts).toEqual({ total: 12, succeeded: 12, failed: 0 });
+    expect(manifest.runs.map((r) => `${r.index}:${r.run_id}:${r.status}`)).toEqual(Array.from({ length: 12 }, (_, i) => `${i}:run-${String(i).padStart(6, '0')}:succeeded`));
+    // Runs 10 and 11 were run by the third Job's pod for its completion index 1, one pod for the block.
+    const attempts = await Promise.all([10, 11].map(async (i) => (JSON.parse(await s3Text(`${root}/provenance/run-0000${i}.json`)) as { attempt: string }).attempt));
+    expect(attempts[0]).toMatch(new RegExp(`^split-${d8}-0-p2-1-`));
+    expect(attempts[1]).toBe(attempts[0]);
     const events = await cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'involvedObject.name=split' });
     expect(events.items.filter((e) => e.reason === 'JobCreated').map((e) => e.message)).toEqual([expect.stringContaining('3 of 3 Jobs')]);
   });

@@ -4,7 +4,8 @@
 // spec allows; a pod evicted mid-run (DisruptionTarget) costs nothing and its
 // run is done again. With many runs a pod, the same per run: a block killed
 // mid-way fails only its unfinished runs, an evicted block is redone, and the
-// runs either pod promoted stay as that pod wrote them.
+// runs either pod promoted stay as that pod wrote them; a block suspended
+// mid-way is no failure, and resuming it runs only what it left.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExperimentLayout, runIdOf, type Manifest, type ObjectStore } from 'swarmlab';
 import { createExperiment, experimentStatus, prepareOperatorNamespace, queueExperiment, startTestOperator, testStoreOpener, waitForPhase, type TestOperator } from '../cluster/operator-fixture.ts';
@@ -130,6 +131,47 @@ describe('run pods on the real node', () => {
     expect([3, 4, 5].map((i) => byRun.get(i)?.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect(s.runs).toMatchObject({ total: 6, succeeded: 6 - failed.length, failed: failed.length });
     expect(manifest.counts).toEqual({ total: 6, succeeded: 6 - failed.length, failed: failed.length });
+  });
+
+  it('a block suspended mid-block (spec.execution.suspend) ends its pod without a failure, keeps the runs it promoted, and finishes the rest on resume', { timeout: 240_000 }, async () => {
+    operator ??= await startTestOperator(cluster);
+    const BLOCK = 6;
+    const name = 'suspended-block';
+    // No retries and no failure budget: a stopped pod counted as a failure would fail the Experiment.
+    const exp = queueExperiment(name, { replicas: BLOCK, grid: [{ param: 'arrivals.rate', values: [0.5] }], execution: { retries: 0, maxFailedRuns: 0, parallelism: 1, runsPerPod: BLOCK } });
+    exp.spec.scenario.horizon.time = 100_000;
+    await createExperiment(cluster, { ...exp, spec: { ...exp.spec, output: { trace: { level: 'final' } } } });
+    const set = await resultSet(name);
+    const cut = await waitFor('the block pod between two runs', async () => {
+      const running = (await podsOf(name, 0)).find((p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined);
+      if (running === undefined) return undefined;
+      const promoted = await provenance(set, BLOCK);
+      return promoted.size >= 1 && promoted.size <= BLOCK - 2 ? { pod: running, promoted } : undefined;
+    }, { timeoutMs: 150_000, intervalMs: 100 });
+    const stopped = cut.pod.metadata?.name ?? '';
+    const patch = (suspend: boolean) => cluster.kubectl(['patch', 'experiments.swarmlab.io', name, '-n', cluster.namespace, '--type=merge', '-p', JSON.stringify({ spec: { execution: { suspend } } })]);
+    expect((await patch(true)).code).toBe(0);
+    const suspended = await waitForPhase(cluster, name, 'Suspended');
+    expect(suspended.conditions?.find((c) => c.type === 'Suspended')).toMatchObject({ status: 'True', reason: 'SuspendedBySpec' });
+    await waitFor('the block pod gone', async () => ((await podsOf(name, 0)).some((p) => p.metadata?.name === stopped) ? undefined : true), { timeoutMs: 60_000 });
+    const [job] = (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name}` })).items;
+    expect(job?.spec?.suspend).toBe(true);
+    expect(job?.status?.failed ?? 0).toBe(0);
+    expect(job?.status?.failedIndexes ?? '').toBe('');
+    const paused = await provenance(set, BLOCK);
+    expect(paused.size).toBeLessThan(BLOCK);
+    expect((await experimentStatus(cluster, name))?.runs).toMatchObject({ total: BLOCK, failed: 0 });
+
+    expect((await patch(false)).code).toBe(0);
+    const s = await waitForPhase(cluster, name, 'Complete', 200_000);
+    expect(s.runs).toMatchObject({ total: BLOCK, succeeded: BLOCK, failed: 0 });
+    const after = await provenance(set, BLOCK);
+    expect(after.size).toBe(BLOCK);
+    // Kept: what the stopped pod promoted, byte for byte (its runs in flight when it stopped may have been promoted too). Done on resume: the rest, by one new pod.
+    for (const [id, text] of paused) expect(after.get(id), id).toBe(text);
+    const resumed = (await podsOf(name, 0)).filter((p) => p.metadata?.name !== stopped && p.status?.phase === 'Succeeded');
+    expect(resumed).toHaveLength(1);
+    for (const [id, text] of after) if (!paused.has(id)) expect(attemptOf(text), id).toBe(resumed[0]?.metadata?.name);
   });
 
   it('a block pod evicted mid-block (DisruptionTarget) is redone without using a retry, and keeps the runs it promoted', { timeout: 240_000 }, async () => {
