@@ -178,20 +178,6 @@ describe('operator on the local control plane', () => {
     expect(await jobsOf('cross-field')).toEqual([]);
   });
 
-  it('suspend then resume', async () => {
-    await create(queueExperiment('paused', { execution: { suspend: true } }));
-    const s = await waitPhase('paused', 'Suspended');
-    expect(s.runs?.succeeded).toBe(0);
-    const [job] = await jobsOf('paused');
-    expect(job?.spec?.suspend).toBe(true);
-    const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=paused,swarmlab.io/job-generation' });
-    expect(pods.items).toEqual([]);
-    await cluster.kubectl(['patch', 'experiment', 'paused', '-n', cluster.namespace, '--type=merge', '-p', '{"spec":{"execution":{"suspend":false}}}']);
-    const done = await waitPhase('paused', 'Complete');
-    expect(done.runs?.succeeded).toBe(4);
-    expect((await jobsOf('paused')).length).toBe(1);
-  });
-
   it('a Job deleted before it finished is replaced; finished runs are not run again', async () => {
     await create(queueExperiment('replaced', { execution: { parallelism: 1 } }));
     const root = await waitFor('a first run to succeed', async () => {

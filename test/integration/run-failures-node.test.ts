@@ -133,15 +133,23 @@ describe('run pods on the real node', () => {
     expect(manifest.counts).toEqual({ total: 6, succeeded: 6 - failed.length, failed: failed.length });
   });
 
-  it('a block suspended mid-block (spec.execution.suspend) ends its pod without a failure, keeps the runs it promoted, and finishes the rest on resume', { timeout: 240_000 }, async () => {
+  it('spec.execution.suspend: created suspended, no pod; suspended mid-block, its pod ends without a failure and keeps the runs it promoted; resumed, one pod runs the rest', { timeout: 240_000 }, async () => {
     operator ??= await startTestOperator(cluster);
     const BLOCK = 6;
     const name = 'suspended-block';
     // No retries and no failure budget: a stopped pod counted as a failure would fail the Experiment.
-    const exp = queueExperiment(name, { replicas: BLOCK, grid: [{ param: 'arrivals.rate', values: [0.5] }], execution: { retries: 0, maxFailedRuns: 0, parallelism: 1, runsPerPod: BLOCK } });
+    const exp = queueExperiment(name, { replicas: BLOCK, grid: [{ param: 'arrivals.rate', values: [0.5] }], execution: { retries: 0, maxFailedRuns: 0, parallelism: 1, runsPerPod: BLOCK, suspend: true } });
     exp.spec.scenario.horizon.time = 100_000;
     await createExperiment(cluster, { ...exp, spec: { ...exp.spec, output: { trace: { level: 'final' } } } });
     const set = await resultSet(name);
+    const patch = (suspend: boolean) => cluster.kubectl(['patch', 'experiments.swarmlab.io', name, '-n', cluster.namespace, '--type=merge', '-p', JSON.stringify({ spec: { execution: { suspend } } })]);
+    const jobOf = async () => (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name}` })).items[0];
+
+    // Created suspended: its Job exists, suspended, and no pod runs.
+    expect((await waitForPhase(cluster, name, 'Suspended')).runs).toMatchObject({ total: BLOCK, succeeded: 0 });
+    expect((await jobOf())?.spec?.suspend).toBe(true);
+    expect(await podsOf(name)).toEqual([]);
+    expect((await patch(false)).code).toBe(0);
     const cut = await waitFor('the block pod between two runs', async () => {
       const running = (await podsOf(name, 0)).find((p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined);
       if (running === undefined) return undefined;
@@ -149,12 +157,11 @@ describe('run pods on the real node', () => {
       return promoted.size >= 1 && promoted.size <= BLOCK - 2 ? { pod: running, promoted } : undefined;
     }, { timeoutMs: 150_000, intervalMs: 100 });
     const stopped = cut.pod.metadata?.name ?? '';
-    const patch = (suspend: boolean) => cluster.kubectl(['patch', 'experiments.swarmlab.io', name, '-n', cluster.namespace, '--type=merge', '-p', JSON.stringify({ spec: { execution: { suspend } } })]);
     expect((await patch(true)).code).toBe(0);
     const suspended = await waitForPhase(cluster, name, 'Suspended');
     expect(suspended.conditions?.find((c) => c.type === 'Suspended')).toMatchObject({ status: 'True', reason: 'SuspendedBySpec' });
     await waitFor('the block pod gone', async () => ((await podsOf(name, 0)).some((p) => p.metadata?.name === stopped) ? undefined : true), { timeoutMs: 60_000 });
-    const [job] = (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name}` })).items;
+    const job = await jobOf();
     expect(job?.spec?.suspend).toBe(true);
     expect(job?.status?.failed ?? 0).toBe(0);
     expect(job?.status?.failedIndexes ?? '').toBe('');
