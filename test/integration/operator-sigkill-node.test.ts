@@ -221,12 +221,18 @@ describe('the operator pod SIGKILLed during a fan-out on the local node', () => 
     expect(after).toHaveLength(BLOCK);
     const redoneBy = new Set<string>();
     for (const key of after.filter((k) => !before.has(k))) redoneBy.add((JSON.parse((await store.get(key))?.toString('utf8') ?? '{}') as { attempt: string }).attempt);
-    const second = (await podsOfIndex()).filter((p) => p.metadata?.name !== first && p.status?.phase === 'Succeeded').map((p) => p.metadata?.name);
+    // The Experiment is Complete once every run.json is stored, which can be before the pod that wrote the last one has exited and the Job has counted it.
+    const second = await waitFor('the pod that redid the index to end Succeeded', async () => {
+      const ended = (await podsOfIndex()).filter((p) => p.metadata?.name !== first && p.status?.phase === 'Succeeded').map((p) => p.metadata?.name);
+      return ended.length > 0 ? ended : undefined;
+    }, { timeoutMs: 60_000 });
     expect(second).toHaveLength(1);
     expect([...redoneBy].filter((a) => a !== first)).toEqual(second);
-    const [job] = (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/job-generation` })).items;
+    const job = await waitFor('the Job to count its index succeeded', async () => {
+      const [j] = (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: `swarmlab.io/experiment=${name},swarmlab.io/job-generation` })).items;
+      return j?.status?.succeeded === 1 ? j : undefined;
+    }, { timeoutMs: 60_000 });
     // The deleted pod counts as failed only if the Job controller saw it Failed before it was gone: either is Kubernetes' way.
-    expect(job?.status?.succeeded).toBe(1);
-    expect(job?.status?.failed ?? 0).toBeLessThanOrEqual(1);
+    expect(job.status?.failed ?? 0).toBeLessThanOrEqual(1);
   });
 });
