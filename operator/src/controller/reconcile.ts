@@ -140,7 +140,7 @@ export class Reconciler {
       finished: job?.finished !== undefined,
       now: this.d.clock.now(),
     });
-    // A run is checked for the manifest once its block's pod exited 0: its provenance is written, and no pod of this generation writes it again.
+    // A run is checked for the manifest once its block's pod exited 0: no pod of this generation writes it again.
     if (storeObs.ok) this.checkedRuns.offer({ experiment: uid, key: progressKey, exp, store, layout, ready: intersection(storeObs.succeeded, completed) });
     const failures = complete ? await observeFailures(this.d, this.calls, namespace, observed) : [];
     const manifest = previous?.manifestURI !== undefined && previous.manifestDigest !== undefined && previous.specDigest === digest ? { uri: previous.manifestURI, digest: previous.manifestDigest } : undefined;

@@ -60,19 +60,12 @@ export type StoredRun = { record: RunRecord; provenance?: StoredHash } | { probl
 
 /**
  * Validates a run's files (every schema, and the modules' own checks) and
- * writes them to their final write-once keys, run.json last. Nothing is
- * written if any check fails. The bytes checked are the bytes hashed and
- * written (S3 verifies them against the sha256 sent with them).
+ * writes them to their final write-once keys; returns the record that
+ * writeRecord writes last. Nothing is written if any check fails. The bytes
+ * checked are the bytes hashed and written (S3 verifies them against the
+ * sha256 sent with them).
  */
-export async function promoteRun(
-  store: ObjectStore,
-  layout: ExperimentLayout,
-  point: RunPoint,
-  files: RunFiles,
-  registry: ModuleRegistry,
-  code: readonly CodeStamp[],
-  replaceRecord = false,
-): Promise<RunRecord> {
+async function promoteFiles(store: ObjectStore, layout: ExperimentLayout, point: RunPoint, files: RunFiles, registry: ModuleRegistry, code: readonly CodeStamp[]): Promise<RunRecord> {
   const problems = await checkRunFiles(files, registry);
   if (problems.length > 0) {
     throw new SwarmlabError('INVALID_OUTPUT', `${problems.length} problem(s): ${problems.slice(0, 5).join('; ')}`, { file: store.uriFor(layout.run(point.runId)) });
@@ -92,12 +85,15 @@ export async function promoteRun(
     files: entries,
     code: [...code],
   };
-  const record: RunRecord = { ...fields, digest: runDigest(fields) };
+  return { ...fields, digest: runDigest(fields) };
+}
+
+/** run.json, the run's last write: whoever finds it (a resume, the operator's manifest) finds every other file of the run, its provenance too. */
+async function writeRecord(store: ObjectStore, layout: ExperimentLayout, record: RunRecord, replaceRecord: boolean): Promise<void> {
   const text = `${JSON.stringify(record, null, 2)}\n`;
   // Only a run made again by other code, whose files came out byte for byte the same, takes a new record.
-  if (replaceRecord) await store.put(layout.runRecord(point.runId), text);
-  else await store.putIfAbsent(layout.runRecord(point.runId), text);
-  return record;
+  if (replaceRecord) await store.put(layout.runRecord(record.run_id), text);
+  else await store.putIfAbsent(layout.runRecord(record.run_id), text);
 }
 
 export interface RunOptions {
@@ -184,7 +180,7 @@ async function executeAndPromote(exp: Experiment, point: RunPoint, layout: Exper
   try {
     const out = executeRun(exp, point, opts.registry, { events, metrics }, staging, inputs);
     const files = opts.beforeValidate === undefined ? out.files : opts.beforeValidate(out.files);
-    record = await promoteRun(store, layout, point, files, opts.registry, codeOf(exp, opts.registry), replaceRecord);
+    record = await promoteFiles(store, layout, point, files, opts.registry, codeOf(exp, opts.registry));
   } finally {
     sinks.release(events);
     sinks.release(metrics);
@@ -203,6 +199,7 @@ async function executeAndPromote(exp: Experiment, point: RunPoint, layout: Exper
   };
   const provenanceBytes = Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`, 'utf8');
   await store.put(layout.provenance(point.runId), provenanceBytes);
+  await writeRecord(store, layout, record, replaceRecord);
   return { point, record, status: 'succeeded', provenance: { size: provenanceBytes.byteLength, sha256: sha256(provenanceBytes) } };
 }
 
