@@ -1,26 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { builtinRegistry, ExperimentLayout, parseExperiment, planRun, readRunForManifest, runAndPromote, runIdOf } from 'swarmlab';
+import { builtinRegistry, ExperimentLayout, planRun, readRunForManifest, runAndPromote, runIdOf } from 'swarmlab';
 import type { StorageOp } from '../http/metrics.ts';
 import { parseIntervals } from '../status/intervals.ts';
 import { CheckedRuns, type CheckOffer } from './checked-runs.ts';
 import { MemoryStore } from './memory-store.test-support.ts';
+import { queueSweep } from './queue-sweep.test-support.ts';
 
-const exp = parseExperiment({
-  apiVersion: 'swarmlab.io/v1alpha1',
-  kind: 'Experiment',
-  metadata: { name: 'checked' },
-  spec: {
-    scenario: {
-      modules: [
-        { kind: 'agent', module: 'poisson-source', name: 'arrivals', config: { rate: 0.7, target: 'server' } },
-        { kind: 'agent', module: 'service-queue', name: 'server', config: { serviceRate: 1.0 } },
-      ],
-      horizon: { time: 20 },
-    },
-    sweep: { seeds: { base: 1, replicas: 6 } },
-    execution: { runsPerPod: 2 },
-  },
-});
+const exp = queueSweep('checked', 6, 2);
 const layout = ExperimentLayout.of(exp);
 const TOTAL = 6;
 

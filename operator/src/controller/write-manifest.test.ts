@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { builtinRegistry, ExperimentLayout, FileStore, formatFailureRecord, parseExperiment, runAndPromote, runIdOf, type Manifest } from 'swarmlab';
+import { builtinRegistry, ExperimentLayout, FileStore, formatFailureRecord, runAndPromote, runIdOf, type Manifest } from 'swarmlab';
 import { parseIntervals } from '../status/intervals.ts';
 import { CheckedRuns, type KeptRuns } from './checked-runs.ts';
 import type { Calls } from './deps.ts';
 import { MemoryStore } from './memory-store.test-support.ts';
+import { queueSweep } from './queue-sweep.test-support.ts';
 import { writeManifest } from './write-manifest.ts';
 
 // The manifest of a sweep whose pods ran blocks of runs: a pod's failure
@@ -19,22 +20,7 @@ afterEach(() => {
 
 const calls: Calls = { api: (_verb, fn) => fn(), store: (_op, fn) => fn() };
 
-const exp = parseExperiment({
-  apiVersion: 'swarmlab.io/v1alpha1',
-  kind: 'Experiment',
-  metadata: { name: 'blocks' },
-  spec: {
-    scenario: {
-      modules: [
-        { kind: 'agent', module: 'poisson-source', name: 'arrivals', config: { rate: 0.7, target: 'server' } },
-        { kind: 'agent', module: 'service-queue', name: 'server', config: { serviceRate: 1.0 } },
-      ],
-      horizon: { time: 20 },
-    },
-    sweep: { seeds: { base: 1, replicas: 9 } },
-    execution: { runsPerPod: 3 },
-  },
-});
+const exp = queueSweep('blocks', 9, 3);
 
 describe('writeManifest with blocks of runs', { timeout: 30_000 }, () => {
   it('a failed pod\'s code stands for the runs of its block without outputs; a run\'s own record wins; promoted runs are succeeded', async () => {
