@@ -7,7 +7,16 @@ import { StagedFile } from './staged-file.ts';
 // trace reader and the trace's validation decode (never the whole file's rows
 // as objects, which would cost a JS object per row).
 
-const unzstd = (b: Uint8Array): Uint8Array => new Uint8Array(zstdDecompressSync(b));
+// The page header gives the decompressed size: one output chunk a little
+// larger (node:zlib starts another chunk when one fills up), not 16 KiB
+// chunks joined at the end, and the output used where it lies, not copied.
+// Capped, since a damaged header may claim any size; a larger page is still
+// read, in chunks.
+const MAX_PAGE_CHUNK = 64 * 2 ** 20;
+const unzstd = (b: Uint8Array, size: number): Uint8Array => {
+  const out = zstdDecompressSync(b, { chunkSize: Math.min(Math.max(size, 0) + 64, MAX_PAGE_CHUNK) });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+};
 
 export interface ParquetFile {
   readonly buffer: AsyncBuffer;

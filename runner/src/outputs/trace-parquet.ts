@@ -37,7 +37,11 @@ export const EVENT_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'DOUBLE',
 export const METRIC_KEY_COLUMNS = ['time', 'seq'] as const;
 export const METRIC_KEY_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'INT64'];
 
-const zstd = (b: Uint8Array): Uint8Array => new Uint8Array(zstdCompressSync(b, { params: { [zlib.ZSTD_c_compressionLevel]: ZSTD_LEVEL } }));
+// The output is used where it lies, not copied.
+const zstd = (b: Uint8Array): Uint8Array => {
+  const out = zstdCompressSync(b, { params: { [zlib.ZSTD_c_compressionLevel]: ZSTD_LEVEL } });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+};
 
 /**
  * One Parquet file written a row group at a time: into a staging file as it

@@ -34,6 +34,25 @@ describe('Downsampler', () => {
     expect(d.result()).toEqual(run(values, 1));
   });
 
+  it('takes a series in columns of any lengths exactly as value by value', () => {
+    let seed = 12345;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let t = 0;
+    const values: [number, number][] = Array.from({ length: 20_000 }, () => [(t += random() < 0.1 ? 0 : random()), Math.floor(random() * 7)]);
+    for (const buckets of [1, 3, 37, 500]) {
+      const d = new Downsampler(buckets, values[0]?.[0] ?? 0, t);
+      for (let at = 0; at < values.length; ) {
+        const n = Math.min(values.length - at, [0, 1, 2, 5, 1000][Math.floor(random() * 5)] as number);
+        const block = values.slice(at, at + n);
+        d.pushColumn(Float64Array.from(block, ([time]) => time), Float64Array.from(block, ([, v]) => v), n);
+        at += n;
+      }
+      const expected = run(values, buckets);
+      expect(expected.length).toBeGreaterThan(Math.min(buckets, 3));
+      expect(d.result()).toEqual(expected);
+    }
+  });
+
   it('gives nothing for an empty series and one value for one', () => {
     expect(new Downsampler(10, 0, 0).result()).toEqual([]);
     const d = new Downsampler(10, 3, 3);
