@@ -63,6 +63,8 @@ export class Simulation {
   private readonly queue = new EventQueue<QueuedEvent>();
   private readonly byName = new Map<string, number>();
   private readonly routes = new Map<string, Route>();
+  /** Per source instance, the address of each entity that has emitted: made once, so every event from it carries the same string (the trace's dictionaries then compare and hash nothing new). */
+  private readonly sourceAddresses: Map<string, string>[] = [];
   private readonly sims: Sim[];
   private readonly policies: number[] = [];
   private readonly metricSources: { index: number; keys: string[] }[] = [];
@@ -185,7 +187,7 @@ export class Simulation {
           intent: { type: intent.type, target: intent.target, payload: intent.payload ?? {} },
         };
         if (verdict.code !== undefined) payload.code = verdict.code;
-        this.enqueue(REFUSED, policy.instance, address(source, intent.from), intent.priority ?? 0, this.now, payload);
+        this.enqueue(REFUSED, policy.instance, this.sourceAddress(source, sourceIndex, intent.from), intent.priority ?? 0, this.now, payload);
         return;
       }
       if (verdict.intent) intent = verdict.intent;
@@ -196,7 +198,7 @@ export class Simulation {
     if (rule) latency = sampleLatency(rule, this.latencyRng, this.edgeWeight(intent));
     this.enqueue(
       intent.type,
-      address(source, intent.from),
+      this.sourceAddress(source, sourceIndex, intent.from),
       intent.target,
       intent.priority ?? 0,
       this.now + (intent.delay ?? 0) + latency,
@@ -215,6 +217,17 @@ export class Simulation {
       throw new SwarmlabError('RUN_FAILED', `network ${intent.via} has no edge ${intent.from} -> ${to} for intent ${intent.type}`);
     }
     return e.weight;
+  }
+
+  private sourceAddress(source: string, sourceIndex: number, from: string | undefined): string {
+    if (from === undefined) return source;
+    const known = (this.sourceAddresses[sourceIndex] ??= new Map());
+    let a = known.get(from);
+    if (a === undefined) {
+      a = address(source, from);
+      known.set(from, a);
+    }
+    return a;
   }
 
   /** The route of an address of a known instance; parsed once, then looked up. */
