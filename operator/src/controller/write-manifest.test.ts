@@ -49,6 +49,24 @@ describe('writeManifest with blocks of runs', { timeout: 30_000 }, () => {
       [8, 'failed', 'NOT_STARTED'],
     ]);
   });
+
+  it('with the budget spent, the runs a stopped pod left INTERRUPTED are the budget\'s NOT_STARTED; without it they stay INTERRUPTED', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swarmlab-manifest-'));
+    dirs.push(dir);
+    const store = new FileStore(dir);
+    const layout = ExperimentLayout.of(exp);
+    // Block 0 failed on its own; block 1's pod had started when the operator stopped the Job for the budget.
+    const invalid = { index: 0, code: 'INVALID_OUTPUT', message: 'broke its schema', block: [0, 2] as const };
+    const stopped = { index: 3, code: 'INTERRUPTED', message: 'the pod was stopped after 0 of 3 runs', block: [3, 5] as const };
+    const budget = { code: 'NOT_STARTED', message: 'budget' };
+    await writeManifest(calls, { exp, store, layout, succeeded: [], failures: [invalid, stopped], notRun: budget });
+    const codes = (JSON.parse((await store.get(layout.manifest))!.toString('utf8')) as Manifest).runs.map((r) => r.error?.code);
+    expect(codes).toEqual(['INVALID_OUTPUT', 'INVALID_OUTPUT', 'INVALID_OUTPUT', ...Array<string>(6).fill('NOT_STARTED')]);
+    const other = new FileStore(join(dir, 'other'));
+    await writeManifest(calls, { exp, store: other, layout, succeeded: [], failures: [invalid, stopped] });
+    const unbudgeted = (JSON.parse((await other.get(layout.manifest))!.toString('utf8')) as Manifest).runs.map((r) => r.error?.code);
+    expect(unbudgeted.slice(0, 6)).toEqual(['INVALID_OUTPUT', 'INVALID_OUTPUT', 'INVALID_OUTPUT', 'INTERRUPTED', 'INTERRUPTED', 'INTERRUPTED']);
+  });
 });
 
 describe('writeManifest with runs checked as their blocks finished', { timeout: 30_000 }, () => {

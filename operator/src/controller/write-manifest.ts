@@ -67,7 +67,8 @@ export async function writeManifest(calls: Calls, m: ManifestInput): Promise<Man
     ...(await calls.store('list', () => readFailureRecords(m.store, m.layout))),
     ...altered,
   ]);
-  if (m.notRun !== undefined) for (const p of points) if (!records.has(p.index) && !failed.has(p.index)) failed.set(p.index, m.notRun);
+  // Once the budget is spent the operator stops the Jobs: a pod stopped then leaves the rest of its block INTERRUPTED, never started because of the budget.
+  if (m.notRun !== undefined) for (const p of points) if (!records.has(p.index) && (failed.get(p.index)?.code ?? 'INTERRUPTED') === 'INTERRUPTED') failed.set(p.index, m.notRun);
   const manifest = assembleManifest(m.exp, points, records, failed, provenance);
   await calls.store('put', () => m.store.put(m.layout.manifest, formatManifest(manifest)));
   return { uri: m.store.uriFor(m.layout.manifest), digest: manifest.digest, altered: [...altered.values()] };
