@@ -9,7 +9,9 @@ import { StagedFile } from './staged-file.ts';
 
 // The page header gives the decompressed size: one output chunk a little
 // larger (node:zlib starts another chunk when one fills up), not 16 KiB
-// chunks joined at the end, and the output used where it lies, not copied.
+// chunks joined at the end, and the output used where it lies, not copied
+// (as a plain Uint8Array view: a Buffer's slice() shares memory where a
+// Uint8Array's copies, and hyparquet was written for the latter).
 // Capped, since a damaged header may claim any size; a larger page is still
 // read, in chunks.
 const MAX_PAGE_CHUNK = 64 * 2 ** 20;

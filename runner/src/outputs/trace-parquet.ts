@@ -37,7 +37,7 @@ export const EVENT_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'DOUBLE',
 export const METRIC_KEY_COLUMNS = ['time', 'seq'] as const;
 export const METRIC_KEY_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'INT64'];
 
-// The output is used where it lies, not copied.
+// The output is used where it lies, not copied, as a plain Uint8Array view (a Buffer's slice() shares memory where a Uint8Array's copies).
 const zstd = (b: Uint8Array): Uint8Array => {
   const out = zstdCompressSync(b, { params: { [zlib.ZSTD_c_compressionLevel]: ZSTD_LEVEL } });
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
