@@ -1,8 +1,9 @@
 // The M/M/1 queue scenario end to end in one run: engine + modules + policy
 // + network latency + event log + metrics rows, as `swarmlab run` executes it.
 // Reports events per second, the CPU of checking the run's files, and peak
-// memory (RSS). The trace format is the spec's default (parquet) unless given.
-// Run: node bench/queue-scenario.ts [horizon] [parquet|text]
+// memory (RSS). The trace format is the spec's default (parquet) and the
+// level complete unless given.
+// Run: node bench/queue-scenario.ts [horizon] [parquet|text] [complete|final]
 import { readFileSync } from 'node:fs';
 import { builtinRegistry } from '../runner/src/modules/builtin-registry.ts';
 import { executeRun } from '../runner/src/run/execute.ts';
@@ -13,8 +14,9 @@ import { checkRunFiles } from '../runner/src/outputs/check-run.ts';
 const horizon = Number(process.argv[2] ?? 100_000);
 const exp = parseExperimentText(readFileSync(new URL('../scenarios/mm1-queue.yaml', import.meta.url), 'utf8'));
 exp.spec.scenario.horizon = { time: horizon };
-const format = process.argv[3];
-if (format === 'parquet' || format === 'text') exp.spec.output = { ...exp.spec.output, trace: { level: 'complete', format } };
+const format = process.argv[3] === 'text' ? 'text' : 'parquet';
+const level = process.argv[4] === 'final' ? 'final' : 'complete';
+exp.spec.output = { ...exp.spec.output, trace: { level, format } };
 const point = planRun(exp, 5);
 let peak = process.memoryUsage().rss;
 const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
@@ -35,6 +37,7 @@ console.log(
   JSON.stringify({
     bench: 'queue-scenario',
     horizon,
+    level,
     events: out.summary.engine.events,
     seconds: Number(seconds.toFixed(3)),
     eventsPerWallSecond: Math.round(out.summary.engine.events / seconds),

@@ -140,6 +140,42 @@ describe('Simulation', () => {
     expect(() => result.metrics.values()).toThrow(/only its latest row/);
   });
 
+  it('computes only the last row for an observer that wants only it, unless the log is kept', () => {
+    const counter = () => {
+      let count = 0;
+      const calls = { metrics: 0 };
+      const runtime: ModuleRuntime = {
+        start: (s) => s.emit({ type: 'inc', target: 'c', delay: 1 }),
+        handle: { inc: (_e, s) => (++count < 3 ? s.emit({ type: 'inc', target: 'c', delay: 1 }) : undefined) },
+        metrics: () => (calls.metrics++, { count }),
+      };
+      return { runtime, calls };
+    };
+    const observe = (seen: string[]) => ({
+      lastOnly: true,
+      begin: (columns: readonly string[]) => void seen.push(columns.join(',')),
+      event: (e: SimEvent, metrics: Float64Array, at: number) => void seen.push(`${e.time}:${metrics[at]}`),
+    });
+
+    const lean = counter();
+    const seen: string[] = [];
+    const result = sim({ c: lean.runtime }).run(observe(seen), false);
+    expect(seen).toEqual(['c.count', '3:3']);
+    // One call names the columns, one makes the last row.
+    expect(lean.calls.metrics).toBe(2);
+    expect(result.metrics.lastRow()).toEqual([3]);
+
+    const kept = counter();
+    const seenKept: string[] = [];
+    const keptResult = sim({ c: kept.runtime }).run(observe(seenKept), true);
+    expect(seenKept).toEqual(['c.count', '1:1', '2:2', '3:3']);
+    expect(keptResult.metrics.toRows()).toEqual([[1], [2], [3]]);
+
+    const none: string[] = [];
+    sim({ idle: { metrics: () => ({ n: 0 }) } }).run(observe(none), false);
+    expect(none).toEqual(['idle.n']);
+  });
+
   it('rejects negative delays, unknown targets and unhandled events', () => {
     expect(() => sim({ a: { start: (s) => s.emit({ type: 'x', target: 'a', delay: -1 }) } }).run()).toThrow(/delay -1/);
     expect(() => sim({ a: { start: (s) => s.emit({ type: 'x', target: 'nobody' }) } }).run()).toThrow(/unknown module instance nobody/);

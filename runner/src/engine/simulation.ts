@@ -34,6 +34,13 @@ export interface SimulationResult extends RunLog {
 
 /** Sees a run as it executes: the metric columns once, then every event with the metrics row after it. */
 export interface RunObserver {
+  /**
+   * Only the last event and the row after it are wanted: the engine then
+   * computes no other row (no module's metrics() after every event; only the
+   * rows computed are checked to be finite) and calls event() once, after
+   * the run, if any event was executed.
+   */
+  readonly lastOnly?: boolean;
   begin(columns: readonly string[]): void;
   /** `metrics[offset .. offset + columns.length)` is the row after `event`; valid only during the call. */
   event(event: SimEvent, metrics: Float64Array, offset: number): void;
@@ -118,6 +125,7 @@ export class Simulation {
    * it, as it happens. With `keepLog` false the events and rows are not kept
    * (the result's log is empty): a run that is written out as it goes then
    * holds no history, and its events die young instead of filling the heap.
+   * A kept log has every row, whatever the observer wants.
    */
   run(observer?: RunObserver, keepLog = true): SimulationResult {
     this.modules.forEach((m, i) => m.runtime.start?.(this.sims[i] as Sim));
@@ -128,6 +136,9 @@ export class Simulation {
     const maxEvents = this.horizon.events ?? Number.POSITIVE_INFINITY;
     const maxTime = this.horizon.time ?? Number.POSITIVE_INFINITY;
     let endReason: EndReason = 'no-events';
+    const everyRow = keepLog || observer?.lastOnly !== true;
+    const eachEvent = everyRow ? observer : undefined;
+    let last: QueuedEvent | undefined;
 
     for (;;) {
       const next = this.queue.peek();
@@ -146,9 +157,12 @@ export class Simulation {
       // The queued event is logged as is: its dispatch fields are never serialised (the writer picks fields).
       if (keepLog) events.push(next);
       next.handler?.(next, this.sims[next.targetIndex] as Sim);
+      last = next;
+      if (!everyRow) continue;
       const row = this.recordMetrics(metrics);
-      observer?.event(next, metrics.buffer, row);
+      eachEvent?.event(next, metrics.buffer, row);
     }
+    if (!everyRow && last !== undefined) observer?.event(last, metrics.buffer, this.recordMetrics(metrics));
     return { events, metrics, endTime: this.now, executed: this.executed, endReason };
   }
 

@@ -124,6 +124,7 @@ export class SampledTraceWriter implements TraceWriter {
   private readonly every: number;
   private readonly byTime: boolean;
   private readonly byEvents: boolean;
+  readonly lastOnly: boolean;
   private width = 0;
   private last = new Float64Array(0);
   private lastTime = 0;
@@ -139,6 +140,7 @@ export class SampledTraceWriter implements TraceWriter {
     this.every = trace.every ?? 0;
     this.byEvents = trace.level === 'sampled' && trace.unit === 'events';
     this.byTime = trace.level === 'sampled' && !this.byEvents;
+    this.lastOnly = trace.level === 'final';
   }
 
   begin(columns: readonly string[]): void {

@@ -35,6 +35,9 @@ export const poissonSource = defineModule({
     const rng = ctx.rng('arrivals');
     let sent = 0;
     let turnedAway = 0;
+    // Made once: a target built per customer is a new string the engine must hash to route it.
+    const target = config.network ? `${config.target}/${config.targetNode}` : config.target;
+    const route = config.network ? { via: config.network, from: config.node } : {};
     return {
       start(sim) {
         sim.emit({ type: 'generate', target: ctx.instance, delay: rng.exponential(config.rate) });
@@ -43,9 +46,9 @@ export const poissonSource = defineModule({
         generate(_e, sim) {
           sim.emit({
             type: 'arrival',
-            target: config.network ? `${config.target}/${config.targetNode}` : config.target,
+            target,
             payload: { customer: sent, created: sim.now },
-            ...(config.network ? { via: config.network, from: config.node } : {}),
+            ...route,
           });
           sent++;
           if (config.limit === undefined || sent < config.limit) {
