@@ -50,14 +50,14 @@ export class ColumnChunkWriter {
     return this.#plain(name, 'BYTE_ARRAY', plain, rows);
   }
 
-  /** BYTE_ARRAY of UTF-8 strings, RLE_DICTIONARY: a dictionary page of the distinct strings in first-seen order, then their indexes. */
-  dictionary(name: string, values: readonly string[]): WrittenChunk {
+  /** BYTE_ARRAY of UTF-8 strings, RLE_DICTIONARY, of `values[0 .. rows)`: a dictionary page of the distinct strings in first-seen order, then their indexes. */
+  dictionary(name: string, values: readonly string[], rows: number): WrittenChunk {
     const index = new Map<string, number>();
-    const indexes = new Int32Array(values.length);
+    const indexes = new Int32Array(rows);
     // Runs of one value are common (an entity's events in a row): the last value's index is kept at hand.
     let last: string | undefined;
     let lastIndex = 0;
-    for (let r = 0; r < values.length; r++) {
+    for (let r = 0; r < rows; r++) {
       const v = values[r] as string;
       if (v !== last) {
         let i = index.get(v);
@@ -79,12 +79,12 @@ export class ColumnChunkWriter {
       dictionary_page_header: { num_values: index.size, encoding: 'PLAIN' },
     }));
     const dataStart = this.#out.offset;
-    const page = new ByteWriter(values.length + 64);
+    const page = new ByteWriter(rows + 64);
     const bitWidth = Math.ceil(Math.log2(Math.max(index.size, 1)));
     page.appendUint8(bitWidth);
     writeRleBitPackedHybrid(page, indexes, bitWidth);
-    const dataSize = this.#dataPage(page.getBytes(), values.length, 'RLE_DICTIONARY');
-    return this.#chunk(name, 'BYTE_ARRAY', ['PLAIN', 'RLE_DICTIONARY'], values.length, start, dataStart, dictionarySize + dataSize, undefined, start);
+    const dataSize = this.#dataPage(page.getBytes(), rows, 'RLE_DICTIONARY');
+    return this.#chunk(name, 'BYTE_ARRAY', ['PLAIN', 'RLE_DICTIONARY'], rows, start, dataStart, dictionarySize + dataSize, undefined, start);
   }
 
   #plain(name: string, type: ParquetType, bytes: Uint8Array, rows: number, statistics?: Statistics): WrittenChunk {

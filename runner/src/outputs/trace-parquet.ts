@@ -200,9 +200,10 @@ export class ParquetTraceWriter implements TraceWriter {
   #time = new Float64Array(TRACE_ROW_GROUP);
   #priority = new Float64Array(TRACE_ROW_GROUP);
   readonly #seq = new Int64Column();
-  #type: string[] = [];
-  #source: string[] = [];
-  #target: string[] = [];
+  // Filled by index and reused group after group: arrays grown by push were most of what a run promoted to the old generation.
+  readonly #type = new Array<string>(TRACE_ROW_GROUP).fill('');
+  readonly #source = new Array<string>(TRACE_ROW_GROUP).fill('');
+  readonly #target = new Array<string>(TRACE_ROW_GROUP).fill('');
   readonly #payload = new PlainStringColumn();
   readonly #checks = new EventRowChecks();
 
@@ -221,9 +222,9 @@ export class ParquetTraceWriter implements TraceWriter {
     this.#time[r] = e.time;
     this.#priority[r] = e.priority;
     this.#seq.set(r, e.seq);
-    this.#type.push(e.type);
-    this.#source.push(e.source);
-    this.#target.push(e.target);
+    this.#type[r] = e.type;
+    this.#source[r] = e.source;
+    this.#target[r] = e.target;
     // JSON.stringify writes valid JSON (lone surrogates escaped), so text that opens with a brace is an object's.
     const payload = JSON.stringify(e.payload) as string | undefined;
     this.#payload.add(payload ?? '');
@@ -248,15 +249,12 @@ export class ParquetTraceWriter implements TraceWriter {
       c.double('time', this.#time.subarray(0, n), true),
       c.double('priority', this.#priority.subarray(0, n), false),
       c.int64('seq', this.#seq.view(n)),
-      c.dictionary('type', this.#type),
-      c.dictionary('source', this.#source),
-      c.dictionary('target', this.#target),
+      c.dictionary('type', this.#type, n),
+      c.dictionary('source', this.#source, n),
+      c.dictionary('target', this.#target, n),
       c.byteArray('payload', this.#payload.bytes(), n),
     ]);
     this.#rows = 0;
-    this.#type = [];
-    this.#source = [];
-    this.#target = [];
     this.#payload.reset();
   }
 }
