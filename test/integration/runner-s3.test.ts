@@ -55,6 +55,19 @@ describe('runner with an S3 store', () => {
     expect(await store.stat('absent.txt')).toBeUndefined();
   });
 
+  it('reads a byte range of an object, and refuses one past its end or of a missing object', async () => {
+    const s = cluster.connection.objectStore;
+    const store = new S3Store({ bucket: s.bucket, prefix: `${cluster.namespace}/range`, endpoint: s.endpoint, region: s.region || 'us-east-1' }, {
+      credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+    });
+    await store.putIfAbsent('metrics.parquet', '0123456789');
+    expect((await store.getRange('metrics.parquet', 2, 5)).toString()).toBe('234');
+    expect((await store.getRange('metrics.parquet', 0, 10)).toString()).toBe('0123456789');
+    expect((await store.getRange('metrics.parquet', 4, 4)).length).toBe(0);
+    await expect(store.getRange('metrics.parquet', 8, 12)).rejects.toMatchObject({ code: 'STORE_ERROR' });
+    await expect(store.getRange('absent.parquet', 0, 1)).rejects.toMatchObject({ code: 'STORE_ERROR' });
+  });
+
   it('refuses bytes that do not match the sha256 sent with them, and stores nothing', async () => {
     const s = cluster.connection.objectStore;
     const store = new S3Store({ bucket: s.bucket, prefix: `${cluster.namespace}/checksum`, endpoint: s.endpoint, region: s.region || 'us-east-1' }, {

@@ -37,6 +37,14 @@ export class MemoryStore implements ObjectStore {
     return this.#objects.get(key);
   }
 
+  async getRange(key: string, start: number, end: number): Promise<Buffer> {
+    this.requests.push(`get ${key} ${start}-${end}`);
+    await this.beforeRead?.(key);
+    const bytes = this.#objects.get(key);
+    if (bytes === undefined || bytes.byteLength < end) throw new Error(`memory store: no bytes ${start}-${end - 1} of ${key}`);
+    return bytes.subarray(start, end);
+  }
+
   async stat(key: string): Promise<{ size: number; sha256: string } | undefined> {
     this.requests.push(`stat ${key}`);
     await this.beforeRead?.(key);

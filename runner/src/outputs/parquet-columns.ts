@@ -25,13 +25,16 @@ export interface ParquetFile {
   readonly metadata: FileMetaData;
 }
 
+/** A file read by the byte ranges hyparquet asks for (a stored object: results/read-run.ts). */
+export type RangeSource = AsyncBuffer;
+
 /**
  * The file and its metadata; rejects when it is not a Parquet file hyparquet
- * can read. A staged file is read by range as the rows are asked for, never
- * whole.
+ * can read. A staged file or a range source is read by range as the rows are
+ * asked for, never whole.
  */
-export async function openParquet(source: Uint8Array | StagedFile): Promise<ParquetFile> {
-  const buffer = source instanceof StagedFile ? fileBuffer(source.path) : memoryBuffer(source);
+export async function openParquet(source: Uint8Array | StagedFile | RangeSource): Promise<ParquetFile> {
+  const buffer = source instanceof StagedFile ? fileBuffer(source.path) : source instanceof Uint8Array ? memoryBuffer(source) : source;
   return { buffer, metadata: await parquetMetadataAsync(buffer) };
 }
 

@@ -5,7 +5,7 @@ import type { DecodedArray } from 'hyparquet';
 import { ByteSink } from './byte-sink.ts';
 import { StagedFile } from './staged-file.ts';
 import { numberValue, scanFiniteNumber } from './json-scan.ts';
-import { columnNames, openParquet, readColumns, rowGroupRanges, type ParquetFile } from './parquet-columns.ts';
+import { columnNames, openParquet, readColumns, rowGroupRanges, type ParquetFile, type RangeSource } from './parquet-columns.ts';
 import { EVENT_COLUMNS, METRIC_KEY_COLUMNS } from './trace-parquet.ts';
 import { TRACE_FILE_NAMES, traceFormatOfFiles } from './trace-files.ts';
 
@@ -68,19 +68,24 @@ export interface TextTraceOutput {
   metrics(part: Uint8Array): void | Promise<void>;
 }
 
-/** A run's files by name (a run's RunFiles, or files read from a store): bytes in memory or staged files. */
+/** A run's files by name (a run's RunFiles, or files read from a store): bytes in memory, staged files, or stored files read by range. */
 export interface TraceFiles {
-  source(name: string): Buffer | StagedFile | undefined;
+  source(name: string): TraceSource | undefined;
   names(): Iterable<string>;
 }
+
+export type TraceSource = Buffer | StagedFile | RangeSource;
 
 /** Opens a run's trace in the format of the files it has; rejects with TraceReadError when a file is missing or unreadable. */
 export async function openTrace(files: TraceFiles): Promise<RunTraceReader> {
   return traceFormatOfFiles(files.names()) === 'parquet' ? ParquetTrace.open(files) : TextTrace.open(files);
 }
 
-function inMemory(source: Buffer | StagedFile | undefined): Buffer | undefined {
-  return source instanceof StagedFile ? source.read() : source;
+/** A text trace is parsed from its bytes in memory. */
+async function inMemory(source: TraceSource | undefined): Promise<Buffer | undefined> {
+  if (source === undefined || source instanceof Uint8Array) return source;
+  if (source instanceof StagedFile) return source.read();
+  return Buffer.from(await source.slice(0, source.byteLength));
 }
 
 const NEWLINE = 0x0a;
@@ -95,11 +100,11 @@ class TextTrace implements RunTraceReader {
   readonly #width: number;
   readonly #starts: number[] = [];
 
-  static open(files: TraceFiles): TextTrace {
+  static async open(files: TraceFiles): Promise<TextTrace> {
     const names = TRACE_FILE_NAMES.text;
-    const csv = inMemory(files.source(names.metrics));
+    const csv = await inMemory(files.source(names.metrics));
     if (csv === undefined) throw new TraceReadError(names.metrics, 'missing');
-    return new TextTrace(csv, inMemory(files.source(names.events)));
+    return new TextTrace(csv, await inMemory(files.source(names.events)));
   }
 
   private constructor(csv: Buffer, log: Buffer | undefined) {
@@ -315,7 +320,7 @@ function numbers(column: DecodedArray): Float64Array {
   return column instanceof Float64Array ? column : Float64Array.from(column as ArrayLike<unknown>, Number);
 }
 
-async function parse(name: string, source: Buffer | StagedFile): Promise<ParquetFile> {
+async function parse(name: string, source: TraceSource): Promise<ParquetFile> {
   try {
     return await openParquet(source);
   } catch (e) {

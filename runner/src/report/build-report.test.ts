@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { readMetricTrace } from '../results/read-trace.ts';
 import type { MetricRow } from '../outputs/trace-reader.ts';
 import { parseExperimentText } from '../spec/load.ts';
 import { FileStore } from '../store/file-store.ts';
+import type { ObjectStore } from '../store/store.ts';
 import { ResultsLayout } from '../store/layout.ts';
 import { tinySpec } from '../testing/tiny-spec.ts';
 import { ModuleRegistry } from '../modules/registry.ts';
@@ -153,6 +154,66 @@ describe('the readers the report uses', { timeout: 60_000 }, () => {
       writeFileSync(file, bytes);
     }
   });
+
+  it('reads metrics.parquet by range, never whole, and checks it first: by the store\'s sha256, or by reading it through where the store keeps none', async () => {
+    // One run long enough for several row groups (about 280,000 events).
+    const long = parseExperimentText(tinySpec('ranges'));
+    long.spec.scenario.horizon = { time: 200_000 };
+    long.spec.sweep = { ...long.spec.sweep, seeds: { base: 1, replicas: 1 }, grid: [{ param: 'arrivals.rate', values: [0.7] }] };
+    const longWork = mkdtempSync(join(tmpdir(), 'swarmlab-report-ranges-'));
+    try {
+      const fileStore = new FileStore(longWork);
+      const ran = await runLocal(long, { store: fileStore, registry: builtinRegistry, workers: 1 });
+      const run = ran.manifest.runs[0] as Manifest['runs'][number];
+      const longLayout = new ResultsLayout(`ranges/${ran.manifest.experiment.spec_digest.slice(0, 16)}`);
+      const reads: string[] = [];
+      const recording = (keepsSha256: boolean): ObjectStore => ({
+        uri: fileStore.uri,
+        putIfAbsent: (k, b) => fileStore.putIfAbsent(k, b),
+        put: (k, b) => fileStore.put(k, b),
+        get: (k) => (reads.push(`get ${k}`), fileStore.get(k)),
+        getRange: (k, s, e) => (reads.push(`range ${k} ${s}-${e}`), fileStore.getRange(k, s, e)),
+        stat: async (k) => {
+          const st = await fileStore.stat(k);
+          return st === undefined || keepsSha256 ? st : { size: st.size };
+        },
+        list: (p) => fileStore.list(p),
+        check: (p) => fileStore.check(p),
+        uriFor: (k) => fileStore.uriFor(k),
+      });
+      const key = longLayout.runFile(run.run_id, 'metrics.parquet');
+      const size = statSync(join(longWork, key)).size;
+      const rowsOf = async (s: ObjectStore) => {
+        const out: MetricRow[] = [];
+        for await (const row of (await readMetricTrace(s, longLayout, run)).rows()) out.push(row);
+        return out;
+      };
+      const rows = await rowsOf(recording(true));
+      expect(rows.length).toBeGreaterThan(3 * 65_536);
+      expect(reads.some((r) => r.startsWith('get '))).toBe(false);
+      // The footer, then a row group's column chunks at a time: each part a fraction of the file.
+      const parts = reads.map((r) => (r.split(' ')[2] as string).split('-').map(Number) as [number, number]);
+      expect(parts.length).toBeGreaterThan(4);
+      expect(Math.max(...parts.map(([s, e]) => e - s))).toBeLessThan(size / 2);
+
+      reads.length = 0;
+      expect(await rowsOf(recording(false))).toEqual(rows);
+      // Read through once to hash it (one part: the file is under 8 MiB), then by range.
+      expect(reads[0]).toBe(`range ${key} 0-${size}`);
+      expect(reads.length).toBe(parts.length + 1);
+
+      const file = join(longWork, key);
+      const bytes = readFileSync(file);
+      const flipped = Buffer.from(bytes);
+      flipped[size >> 1] = (flipped[size >> 1] as number) ^ 0xff;
+      writeFileSync(file, flipped);
+      for (const s of [fileStore, recording(false)]) {
+        await expect(readMetricTrace(s, longLayout, run)).rejects.toMatchObject({ code: 'INVALID_OUTPUT', message: expect.stringContaining('metrics.parquet: its bytes are not the ones manifest.json records') });
+      }
+    } finally {
+      rmSync(longWork, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('module panels', { timeout: 60_000 }, () => {

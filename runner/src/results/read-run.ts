@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { SwarmlabError } from '../errors.ts';
+import type { RangeSource } from '../outputs/parquet-columns.ts';
 import { sha256 } from '../spec/canonical.ts';
 import type { ResultsLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
@@ -20,6 +22,42 @@ export async function readRunFile(store: ObjectStore, layout: ResultsLayout, run
   if (bytes === undefined) throw invalidRunFile(store, key, name, 'missing');
   if (bytes.byteLength !== entry.size || sha256(bytes) !== entry.sha256) throw invalidRunFile(store, key, name, 'its bytes are not the ones manifest.json records');
   return bytes;
+}
+
+/**
+ * A succeeded run's file read by the ranges a reader asks for, never whole:
+ * a long run's trace may be larger than the memory the reader is given. Its
+ * size and sha256 must be the manifest's first; the sha256 is the store's
+ * own (stat: a file store hashes the file a block at a time, S3 returns the
+ * checksum it verified at upload) or, where the store keeps none, made by
+ * reading the file through once in bounded parts. Final keys are write-once,
+ * so the ranges read after are of the bytes checked.
+ */
+export async function openRunFile(store: ObjectStore, layout: ResultsLayout, run: ManifestRun, name: string): Promise<RangeSource> {
+  const key = layout.runFile(run.run_id, name);
+  const entry = run.files?.find((f) => f.name === name);
+  if (entry === undefined) throw invalidRunFile(store, key, name, `manifest.json records no ${name} for ${run.run_id}`);
+  const stat = await store.stat(key);
+  if (stat === undefined) throw invalidRunFile(store, key, name, 'missing');
+  const size = stat.size;
+  if (size !== entry.size || (stat.sha256 ?? (await hashByRanges(store, key, size))) !== entry.sha256) {
+    throw invalidRunFile(store, key, name, 'its bytes are not the ones manifest.json records');
+  }
+  return {
+    byteLength: size,
+    async slice(start: number, end = size): Promise<ArrayBuffer> {
+      const bytes = await store.getRange(key, start, end);
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    },
+  };
+}
+
+const HASH_PART = 8 * 2 ** 20;
+
+async function hashByRanges(store: ObjectStore, key: string, size: number): Promise<string> {
+  const hash = createHash('sha256');
+  for (let at = 0; at < size; at += HASH_PART) hash.update(await store.getRange(key, at, Math.min(size, at + HASH_PART)));
+  return hash.digest('hex');
 }
 
 /** A succeeded run's summary.json, checked against the manifest and its schema. */

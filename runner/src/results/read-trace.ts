@@ -3,7 +3,7 @@ import type { ResultsLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { TRACE_FILE_NAMES, traceFormatOfFiles } from '../outputs/trace-files.ts';
 import { openTrace, TraceReadError, type MetricColumns, type MetricRow, type RunTraceReader } from '../outputs/trace-reader.ts';
-import { invalidRunFile, readRunFile } from './read-run.ts';
+import { invalidRunFile, openRunFile, readRunFile } from './read-run.ts';
 
 /**
  * A run's metrics over logical time: the value of each metric after each
@@ -30,10 +30,14 @@ export function metricTraceFile(run: ManifestRun): string | undefined {
   return names.includes(file) ? file : undefined;
 }
 
-/** A succeeded run's metrics, checked against the manifest's sha256; a file that cannot be read is INVALID_OUTPUT naming it. */
+/**
+ * A succeeded run's metrics, checked against the manifest's sha256; a file
+ * that cannot be read is INVALID_OUTPUT naming it. metrics.parquet is read a
+ * row group at a time, by range, so a long run's is never whole in memory.
+ */
 export async function readMetricTrace(store: ObjectStore, layout: ResultsLayout, run: ManifestRun): Promise<MetricTrace> {
   const file = metricTraceFile(run) ?? TRACE_FILE_NAMES.text.metrics;
-  const bytes = await readRunFile(store, layout, run, file);
+  const bytes = file === TRACE_FILE_NAMES.parquet.metrics ? await openRunFile(store, layout, run, file) : await readRunFile(store, layout, run, file);
   const invalid = (e: unknown): unknown => (e instanceof TraceReadError ? invalidRunFile(store, layout.runFile(run.run_id, e.file), e.file, e.message.slice(e.file.length + 2)) : e);
   let reader: RunTraceReader;
   let endTime: number;

@@ -83,6 +83,7 @@ export function storeFailpoint(fp: Failpoint | undefined, index: number, store: 
     putIfAbsent: outage,
     put: outage,
     get: (key) => store.get(key),
+    getRange: (key, start, end) => store.getRange(key, start, end),
     stat: (key) => store.stat(key),
     list: (prefix) => store.list(prefix),
     check: (prefix) => store.check(prefix),

@@ -17,6 +17,16 @@ describe('FileStore', () => {
     expect((await s.get('a/b.txt'))?.toString()).toBe('one');
   });
 
+  it('reads a byte range of a key, and refuses one past its end or of a missing key', async () => {
+    const s = store();
+    await s.putIfAbsent('runs/r/metrics.parquet', '0123456789');
+    expect((await s.getRange('runs/r/metrics.parquet', 2, 5)).toString()).toBe('234');
+    expect((await s.getRange('runs/r/metrics.parquet', 0, 10)).toString()).toBe('0123456789');
+    expect((await s.getRange('runs/r/metrics.parquet', 4, 4)).length).toBe(0);
+    await expect(s.getRange('runs/r/metrics.parquet', 8, 12)).rejects.toMatchObject({ code: 'STORE_ERROR', message: expect.stringContaining('ends at byte 10') });
+    await expect(s.getRange('runs/r/absent.parquet', 0, 1)).rejects.toMatchObject({ code: 'STORE_ERROR' });
+  });
+
   it('writes a final key from a staged file: copied, not loaded; the same file again is a no-op, another one a conflict', async () => {
     const s = store();
     const staging = new StagingArea();

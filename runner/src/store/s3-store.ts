@@ -117,6 +117,21 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  async getRange(key: string, start: number, end: number): Promise<Buffer> {
+    if (end <= start) return Buffer.alloc(0);
+    let bytes: Uint8Array;
+    try {
+      const { sdk, client } = await this.connect();
+      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Range: `bytes=${start}-${end - 1}` }));
+      bytes = await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+    } catch (e) {
+      throw this.wrap(e, key);
+    }
+    // A range past the end comes back short (or as 416, an error above).
+    if (bytes.byteLength !== end - start) throw new SwarmlabError('STORE_ERROR', `cannot read bytes ${start}-${end - 1} of ${key}: got ${bytes.byteLength} bytes`, { file: this.uriFor(key) });
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
   async stat(key: string): Promise<StoredObject | undefined> {
     try {
       const { sdk, client } = await this.connect();

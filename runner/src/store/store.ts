@@ -13,6 +13,8 @@ export interface ObjectStore {
   put(key: string, body: string | Uint8Array): Promise<void>;
   /** The key's bytes, or undefined when it does not exist. */
   get(key: string): Promise<Buffer | undefined>;
+  /** Bytes [start, end) of a key that exists and is at least `end` bytes long (STORE_ERROR otherwise): a large file is read by the parts a reader needs, never whole. */
+  getRange(key: string, start: number, end: number): Promise<Buffer>;
   /**
    * The key's size, and its sha256 (hex) when the store has it without
    * reading the bytes back over the network: a file store hashes the file, S3
