@@ -174,7 +174,7 @@ describe('the operator pod SIGKILLed during a fan-out on the local node', () => 
     // retry is what the index needs. (A SIGKILL would be exit 137, which this product reads as an OOM kill, not
     // retried: runner/src/errors.ts. An evicted block uses no retry: run-failures-node.test.ts.)
     const exp = finalValues(queueExperiment(name, { replicas: BLOCK, grid: [{ param: 'arrivals.rate', values: [0.5] }], execution: { parallelism: 1, runsPerPod: BLOCK, retries: 1 } }));
-    exp.spec.scenario.horizon.time = 40_000;
+    exp.spec.scenario.horizon.time = 1_000_000;
     const file = join(work, `${name}.yaml`);
     writeFileSync(file, stringify(exp));
     await liveOperator();

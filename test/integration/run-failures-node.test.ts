@@ -74,7 +74,7 @@ describe('run pods on the real node', () => {
     // No retries at all: only the pod failure policy's Ignore rule can bring the run back.
     const exp = queueExperiment('evicted', { replicas: 1, grid: [{ param: 'arrivals.rate', values: [0.3] }], execution: { retries: 0, parallelism: 1 } });
     // Long enough (seconds) to be evicted while it runs.
-    exp.spec.scenario.horizon.time = 300_000;
+    exp.spec.scenario.horizon.time = 1_500_000;
     await createExperiment(cluster, exp);
     const running = await waitFor('the run pod to be running', async () => {
       const pods = await podsOf('evicted', 0);
@@ -89,8 +89,12 @@ describe('run pods on the real node', () => {
     expect(evicted.status?.conditions?.find((c) => c.type === 'DisruptionTarget')).toMatchObject({ status: 'True', reason: 'EvictionByEvictionAPI' });
     const s = await waitForPhase(cluster, 'evicted', 'Complete', 200_000);
     expect(s.runs).toMatchObject({ total: 1, succeeded: 1, failed: 0 });
-    const again = (await podsOf('evicted', 0)).filter((p) => p.metadata?.name !== name);
-    expect(again.filter((p) => p.status?.phase === 'Succeeded')).toHaveLength(1);
+    // The Experiment is Complete once the run's run.json is stored, which can be before the pod that wrote it has exited.
+    const again = await waitFor('the pod that ran it again to end Succeeded', async () => {
+      const ended = (await podsOf('evicted', 0)).filter((p) => p.metadata?.name !== name && p.status?.phase === 'Succeeded');
+      return ended.length > 0 ? ended : undefined;
+    }, { timeoutMs: 60_000 });
+    expect(again).toHaveLength(1);
     const [job] = (await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: 'swarmlab.io/experiment=evicted' })).items;
     expect(job?.status?.failed ?? 0).toBe(0);
   });
@@ -139,7 +143,7 @@ describe('run pods on the real node', () => {
     const name = 'suspended-block';
     // No retries and no failure budget: a stopped pod counted as a failure would fail the Experiment.
     const exp = queueExperiment(name, { replicas: BLOCK, grid: [{ param: 'arrivals.rate', values: [0.5] }], execution: { retries: 0, maxFailedRuns: 0, parallelism: 1, runsPerPod: BLOCK, suspend: true } });
-    exp.spec.scenario.horizon.time = 100_000;
+    exp.spec.scenario.horizon.time = 1_000_000;
     await createExperiment(cluster, { ...exp, spec: { ...exp.spec, output: { trace: { level: 'final' } } } });
     const set = await resultSet(name);
     const patch = (suspend: boolean) => cluster.kubectl(['patch', 'experiments.swarmlab.io', name, '-n', cluster.namespace, '--type=merge', '-p', JSON.stringify({ spec: { execution: { suspend } } })]);
@@ -186,7 +190,7 @@ describe('run pods on the real node', () => {
     const BLOCK = 6;
     // No retries at all: only the pod failure policy's Ignore rule can bring the block back. Runs of about half a second each.
     const exp = queueExperiment('evicted-block', { replicas: BLOCK, grid: [{ param: 'arrivals.rate', values: [0.5] }], execution: { retries: 0, parallelism: 1, runsPerPod: BLOCK } });
-    exp.spec.scenario.horizon.time = 100_000;
+    exp.spec.scenario.horizon.time = 1_000_000;
     await createExperiment(cluster, { ...exp, spec: { ...exp.spec, output: { trace: { level: 'final' } } } });
     const set = await resultSet('evicted-block');
     const cut = await waitFor('the block pod between two runs', async () => {
