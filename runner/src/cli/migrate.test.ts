@@ -57,9 +57,9 @@ describe('swarmlab migrate from schema 1.0.0', { timeout: 60_000 }, () => {
     const dest = new FileStore(join(work, 'dest'));
     const report = await migrateResults(new FileStore(set), dest, builtinRegistry);
     expect(report.applied).toEqual([
-      'manifest 1.0.0 -> 2.0.0', 'manifest 2.0.0 -> 2.1.0', 'manifest 2.1.0 -> 2.2.0', 'manifest 2.2.0 -> 2.3.0',
-      'run-record 1.0.0 -> 2.0.0', 'run-record 2.0.0 -> 2.1.0', 'run-record 2.1.0 -> 2.2.0', 'run-record 2.2.0 -> 2.3.0',
-      'summary 1.0.0 -> 2.0.0', 'summary 2.0.0 -> 2.1.0', 'summary 2.1.0 -> 2.2.0', 'summary 2.2.0 -> 2.3.0',
+      'manifest 1.0.0 -> 2.0.0', 'manifest 2.0.0 -> 2.1.0', 'manifest 2.1.0 -> 2.2.0', 'manifest 2.2.0 -> 2.3.0', 'manifest 2.3.0 -> 2.4.0',
+      'run-record 1.0.0 -> 2.0.0', 'run-record 2.0.0 -> 2.1.0', 'run-record 2.1.0 -> 2.2.0', 'run-record 2.2.0 -> 2.3.0', 'run-record 2.3.0 -> 2.4.0',
+      'summary 1.0.0 -> 2.0.0', 'summary 2.0.0 -> 2.1.0', 'summary 2.1.0 -> 2.2.0', 'summary 2.2.0 -> 2.3.0', 'summary 2.3.0 -> 2.4.0',
     ]);
     expect((await validateResults(dest, builtinRegistry)).problems).toEqual([]);
     const m = Manifest.parse(readJson(join(work, 'dest', 'manifest.json')));

@@ -2,7 +2,8 @@ import type { DecodedArray, SchemaElement } from 'hyparquet';
 import { columnNames, openParquet, readColumns, rowGroupRanges, type ParquetFile } from './parquet-columns.ts';
 import { scanObject } from './json-scan.ts';
 import type { StagedFile } from './staged-file.ts';
-import { EVENT_COLUMNS, EVENT_TYPES, METRIC_KEY_COLUMNS, METRIC_KEY_TYPES } from './trace-parquet.ts';
+import { EVENT_COLUMNS, EVENT_TYPES, eventFileFields, METRIC_KEY_COLUMNS, METRIC_KEY_TYPES, payloadColumns } from './trace-parquet.ts';
+import { PayloadFieldReader } from './payload-fields.ts';
 import { TRACE_FILE_NAMES } from './trace-files.ts';
 import { checkedAsWrittenScan, EventRowChecks, MetricRowChecks, type TraceFileScan } from './trace-row-checks.ts';
 
@@ -26,22 +27,33 @@ type ColumnType = (typeof EVENT_TYPES)[number];
 export async function scanEventsParquet(source: Buffer | StagedFile): Promise<TraceFileScan> {
   const opened = await open(EVENTS, source);
   if (typeof opened === 'string') return { problems: [opened], rows: 0, lastTime: 0 };
-  const problems = schemaProblems(EVENTS, opened, EVENT_COLUMNS, EVENT_TYPES);
+  const layout = eventFileFields(columnNames(opened));
+  const payloadNames = typeof layout === 'string' || !layout.keysColumn ? [] : payloadColumns(layout.fields);
+  const names = [...EVENT_COLUMNS, ...payloadNames];
+  const problems = schemaProblems(EVENTS, opened, names, [...EVENT_TYPES, ...payloadNames.map((_, i) => (i === 0 ? 'STRING' : 'DOUBLE') as ColumnType)], payloadNames.slice(1));
+  if (typeof layout === 'string') problems.unshift(`${EVENTS}: ${layout}`);
   if (problems.length > 0) return { problems, rows: 0, lastTime: 0 };
   const written = checkedAsWritten(EVENTS, opened, source);
   if (written !== undefined) return written;
   const checks = new EventRowChecks();
+  const payloads = new PayloadFieldReader(typeof layout === 'string' ? [] : layout.fields);
   for (const [start, end] of rowGroupRanges(opened)) {
     // Strings as their bytes: the payload's JSON is scanned there, as the text check scans its lines.
-    const columns = await decode(EVENTS, opened, EVENT_COLUMNS, start, end, checks.problems, true);
+    const columns = await decode(EVENTS, opened, names, start, end, checks.problems, true);
     if (columns === undefined) return { problems: checks.problems, rows: checks.rows, lastTime: checks.lastTime };
-    const [time, priority, seq, type, source, target, payload] = columns as [Float64Array, Float64Array, DecodedArray, Uint8Array[], Uint8Array[], Uint8Array[], Uint8Array[]];
+    const [time, priority, seq, type, source, target, payload, keys, ...fields] = columns as [Float64Array, Float64Array, DecodedArray, Uint8Array[], Uint8Array[], Uint8Array[], Uint8Array[], Uint8Array[] | undefined, ...DecodedArray[]];
     for (let r = 0; r < end - start; r++) {
       if (checks.full) {
         checks.rows += end - start - r;
         break;
       }
-      checks.row(time[r] as number, priority[r] as number, seq[r] as number | bigint, byteLength(type[r]), byteLength(source[r]), byteLength(target[r]), isJsonObjectText(payload[r]));
+      const keysText = keys === undefined ? '' : text(keys[r]);
+      // A typed payload's problem is its own; JSON text is scanned as the text trace's is.
+      const typed = keysText === '' ? undefined : payloads.problem(text(payload[r]), keysText, fields, r);
+      if (typed !== undefined) checks.problems.push(`${EVENTS} row ${checks.rows}: ${typed}`);
+      const untypedExtra = keysText === '' ? payloads.problem('', '', fields, r) : undefined;
+      if (untypedExtra !== undefined) checks.problems.push(`${EVENTS} row ${checks.rows}: ${untypedExtra}`);
+      checks.row(time[r] as number, priority[r] as number, seq[r] as number | bigint, byteLength(type[r]), byteLength(source[r]), byteLength(target[r]), keysText !== '' || isJsonObjectText(payload[r]));
     }
   }
   return checks.scan();
@@ -85,6 +97,10 @@ function checkedAsWritten(name: string, file: ParquetFile, source: Buffer | Stag
   return scan;
 }
 
+function text(value: unknown): string {
+  return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8') : '';
+}
+
 function byteLength(value: unknown): number {
   return value instanceof Uint8Array ? value.length : 0;
 }
@@ -97,16 +113,18 @@ async function open(name: string, source: Buffer | StagedFile): Promise<ParquetF
   }
 }
 
-/** The file's schema against the writer's: flat, these columns in this order, each REQUIRED, strings as UTF-8. */
-function schemaProblems(name: string, file: ParquetFile, columns: readonly string[], types: readonly ColumnType[]): string[] {
+/** The file's schema against the writer's: flat, these columns in this order, each REQUIRED but the `optional` ones (which are OPTIONAL), strings as UTF-8. */
+function schemaProblems(name: string, file: ParquetFile, columns: readonly string[], types: readonly ColumnType[], optional: readonly string[] = []): string[] {
   const schema = file.metadata.schema;
   const fields = schema.slice(1);
   const expected = columns.map((c, i) => `${c} ${types[i]}`).join(', ');
   const got = fields.map((f) => `${f.name} ${typeName(f)}`).join(', ');
   const flat = schema[0]?.num_children === fields.length && fields.every((f) => f.num_children === undefined);
   if (!flat || got !== expected) return [`${name}: columns are (${got}), expected (${expected})`];
-  const optional = fields.filter((f) => f.repetition_type !== 'REQUIRED').map((f) => f.name);
-  if (optional.length > 0) return [`${name}: column${optional.length > 1 ? 's' : ''} ${optional.join(', ')} must be required (no nulls)`];
+  const nullable = fields.filter((f) => f.repetition_type !== 'REQUIRED' && !optional.includes(f.name)).map((f) => f.name);
+  if (nullable.length > 0) return [`${name}: column${nullable.length > 1 ? 's' : ''} ${nullable.join(', ')} must be required (no nulls)`];
+  const required = fields.filter((f) => f.repetition_type !== 'OPTIONAL' && optional.includes(f.name)).map((f) => f.name);
+  if (required.length > 0) return [`${name}: payload field column${required.length > 1 ? 's' : ''} ${required.join(', ')} must be optional (null where a row lacks the field)`];
   const rows = file.metadata.row_groups.reduce((n, g) => n + Number(g.num_rows), 0);
   if (rows !== Number(file.metadata.num_rows)) return [`${name}: its row groups hold ${rows} rows, its footer says ${Number(file.metadata.num_rows)}`];
   return [];

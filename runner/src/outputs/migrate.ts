@@ -36,6 +36,10 @@ export const builtinMigrations: readonly Migration[] = [
   { kind: 'summary', from: '2.2.0', to: '2.3.0', up: (d) => d },
   { kind: 'run-record', from: '2.2.0', to: '2.3.0', up: (d) => d },
   { kind: 'manifest', from: '2.2.0', to: '2.3.0', up: (d) => d },
+  // 2.4.0: events.parquet may store payloads of numbers as typed fields (payload_keys, payload.<key>); a file without them has every payload as JSON text.
+  { kind: 'summary', from: '2.3.0', to: '2.4.0', up: (d) => d },
+  { kind: 'run-record', from: '2.3.0', to: '2.4.0', up: (d) => d },
+  { kind: 'manifest', from: '2.3.0', to: '2.4.0', up: (d) => d },
 ];
 
 export interface Migrated {

@@ -39,6 +39,33 @@ export class ColumnChunkWriter {
     return this.#plain(name, 'DOUBLE', bytes, values.length, statistics ? doubleStatistics(values) : undefined);
   }
 
+  /**
+   * An OPTIONAL DOUBLE, PLAIN: `defined` a definition level per row (1: the
+   * row has a value), `values` the values of those rows in order. The levels
+   * are written RLE/bit-packed ahead of the values, uncompressed, as a data
+   * page v2 keeps them.
+   */
+  optionalDouble(name: string, values: Float64Array, defined: Uint8Array): WrittenChunk {
+    const rows = defined.length;
+    const levels = new ByteWriter(Math.ceil(rows / 8) + 64);
+    const levelsSize = writeRleBitPackedHybrid(levels, defined, 1);
+    const levelBytes = levels.getBytes();
+    const plain = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    const start = this.#out.offset;
+    const compressed = this.#compress(plain);
+    const headerStart = this.#out.offset;
+    writePageHeader(this.#out, {
+      type: 'DATA_PAGE_V2',
+      uncompressed_page_size: levelsSize + plain.length,
+      compressed_page_size: levelsSize + compressed.length,
+      data_page_header_v2: { num_values: rows, num_nulls: rows - values.length, num_rows: rows, encoding: 'PLAIN', definition_levels_byte_length: levelsSize, repetition_levels_byte_length: 0, is_compressed: true },
+    });
+    const headerSize = this.#out.offset - headerStart;
+    this.#out.appendBytes(levelBytes);
+    this.#out.appendBytes(compressed);
+    return this.#chunk(name, 'DOUBLE', ['PLAIN', 'RLE'], rows, start, start, headerSize + levelsSize + plain.length);
+  }
+
   /** INT64, PLAIN, from each value's two 32-bit words (low first). */
   int64(name: string, words: Uint32Array): WrittenChunk {
     const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);

@@ -4,7 +4,7 @@ import { SensitivityFile } from '../analysis/sensitivity-file.ts';
 import { AdaptiveFile } from '../rounds/adaptive-file.ts';
 
 /** Semver of the output file formats. Bump minor for additive changes, major for breaking ones (and add a migration). */
-export const SCHEMA_VERSION = '2.3.0';
+export const SCHEMA_VERSION = '2.4.0';
 
 const semverString = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a semver version like 1.0.0');
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case sha256 hex digest');

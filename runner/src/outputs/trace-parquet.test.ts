@@ -71,15 +71,31 @@ describe('Parquet trace', { timeout: 120_000 }, () => {
       writeFileSync(join(dir, 'events.parquet'), events);
       writeFileSync(join(dir, 'metrics.parquet'), metrics);
       const python = process.env.PYDATA || execFileSync('bash', [join(repo, 'scripts/ensure-pypi-tool.sh'), 'pydata'], { encoding: 'utf8' }).trim();
+      // Each row's payload as a reader without swarmlab sees it: the typed fields its payload_keys name (pandas: NaN elsewhere), or its JSON text.
       const script = [
-        'import json, sys, pyarrow.parquet as pq',
+        'import json, math, sys, pyarrow.parquet as pq',
         'e = pq.read_table(sys.argv[1] + "/events.parquet"); m = pq.read_table(sys.argv[1] + "/metrics.parquet")',
-        'print(json.dumps({"rows": [e.num_rows, m.num_rows], "types": {f.name: str(f.type) for f in list(e.schema) + list(m.schema)[:3]}, "served": m.column("server.served").to_pylist()[-1]}))',
+        'df = e.to_pandas()',
+        'def payload(row):',
+        '    if row["payload_keys"] == "": return json.loads(row["payload"])',
+        '    return {k: row["payload." + k] for k in json.loads(row["payload_keys"])}',
+        'fields = [c for c in df.columns if c.startswith("payload.")]',
+        'print(json.dumps({"rows": [e.num_rows, m.num_rows], "types": {f.name: str(f.type) for f in list(e.schema) + list(m.schema)[:3]}, "served": m.column("server.served").to_pylist()[-1],',
+        '  "payloads": [payload(r) for _, r in df.iterrows()], "missing": {c: int(df[c].isna().sum()) for c in fields}}))',
       ].join('\n');
-      const report = JSON.parse(execFileSync(python, ['-c', script, dir], { encoding: 'utf8' })) as { rows: number[]; types: Record<string, string>; served: number };
+      const report = JSON.parse(execFileSync(python, ['-c', script, dir], { encoding: 'utf8', maxBuffer: 1 << 30 })) as { rows: number[]; types: Record<string, string>; served: number; payloads: unknown[]; missing: Record<string, number> };
       expect(report.rows).toEqual([a.summary.engine.events, a.summary.engine.events]);
-      expect(report.types).toEqual({ time: 'double', priority: 'double', seq: 'int64', type: 'string', source: 'string', target: 'string', payload: 'string', 'admission.refused': 'double' });
+      expect(report.types).toEqual({
+        time: 'double', priority: 'double', seq: 'int64', type: 'string', source: 'string', target: 'string', payload: 'string', payload_keys: 'string',
+        'payload.customer': 'double', 'payload.created': 'double', 'payload.arrived': 'double', 'payload.started': 'double', 'admission.refused': 'double',
+      });
       expect(report.served).toBe(a.summary.final_metrics['server.served']);
+      const textPayloads = (text.files.bytes('events.jsonl') as Buffer).toString('utf8').trim().split('\n').map((l) => (JSON.parse(l) as { payload: unknown }).payload);
+      expect(report.payloads).toEqual(textPayloads);
+      // A generate event has no customer; arrivals and departures do.
+      const types = textPayloads.map((p) => Object.keys(p as object).join(','));
+      expect(report.missing['payload.customer']).toBe(types.filter((k) => !k.includes('customer')).length);
+      expect(report.missing['payload.started']).toBe(types.filter((k) => !k.includes('started')).length);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,6 +2,7 @@ import { zstdCompressSync, constants as zlib } from 'node:zlib';
 import { ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import type { SimEvent } from '../sdk/module.ts';
 import { ByteSink } from './byte-sink.ts';
+import { PAYLOAD_FIELD_PREFIX, PAYLOAD_KEYS_COLUMN, PayloadFieldWriter } from './payload-fields.ts';
 import { ChunkWriter } from './chunk-writer.ts';
 import { ColumnChunkWriter, type WrittenChunk } from './parquet-column-chunk.ts';
 import type { MetricRowOutput, TraceOutput, TraceWriter } from './format-run-log.ts';
@@ -14,7 +15,8 @@ const METRICS_FILE = TRACE_FILE_NAMES.parquet.metrics;
 
 // A run's trace as Parquet, typed and compressed, written a row group at a
 // time as the run executes: events.parquet (time, priority, seq, type,
-// source, target, payload as its JSON text; complete trace only) and
+// source, target, then the payload: as typed fields where it is a few
+// numbers, else as its JSON text, payload-fields.ts; complete trace only) and
 // metrics.parquet (time, seq, a column per metric). The text files are a
 // function of them: the trace reader's writeText gives events.jsonl and
 // metrics.csv byte for byte as the text writer (format-run-log.ts) writes
@@ -29,10 +31,30 @@ export const TRACE_ROW_GROUP = 65_536;
 const ZSTD_LEVEL = 1;
 const CREATED_BY = 'swarmlab trace';
 
+/** events.parquet: these, then payload_keys (STRING) and an optional DOUBLE column per typed payload field (payload-fields.ts). */
 export const EVENT_COLUMNS = ['time', 'priority', 'seq', 'type', 'source', 'target', 'payload'] as const;
 export const EVENT_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'DOUBLE', 'INT64', 'STRING', 'STRING', 'STRING', 'STRING'];
 // Encodings, chosen rather than searched for per row group: the addresses and types repeat, so a
 // dictionary; payloads rarely repeat, so plain bytes; numbers plain, for zstd (ParquetTraceWriter's #flush).
+/** The columns of an events.parquet with payload fields: these, after EVENT_COLUMNS. */
+export function payloadColumns(fields: readonly string[]): string[] {
+  return [PAYLOAD_KEYS_COLUMN, ...fields.map((k) => `${PAYLOAD_FIELD_PREFIX}${k}`)];
+}
+
+/**
+ * The typed payload fields of an events.parquet with these columns (none,
+ * and no payload_keys, in one written before they existed), or what is wrong
+ * with its columns.
+ */
+export function eventFileFields(columns: readonly string[]): { readonly keysColumn: boolean; readonly fields: readonly string[] } | string {
+  const wrong = `the columns must be ${EVENT_COLUMNS.join(', ')}, then ${PAYLOAD_KEYS_COLUMN} and a ${PAYLOAD_FIELD_PREFIX}<key> column per typed payload field`;
+  if (columns.slice(0, EVENT_COLUMNS.length).join('\0') !== EVENT_COLUMNS.join('\0')) return wrong;
+  const rest = columns.slice(EVENT_COLUMNS.length);
+  if (rest.length === 0) return { keysColumn: false, fields: [] };
+  if (rest[0] !== PAYLOAD_KEYS_COLUMN || !rest.slice(1).every((c) => c.startsWith(PAYLOAD_FIELD_PREFIX))) return wrong;
+  return { keysColumn: true, fields: rest.slice(1).map((c) => c.slice(PAYLOAD_FIELD_PREFIX.length)) };
+}
+
 /** metrics.parquet: these, then one DOUBLE column per metric. */
 export const METRIC_KEY_COLUMNS = ['time', 'seq'] as const;
 export const METRIC_KEY_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'INT64'];
@@ -58,13 +80,14 @@ class RowGroupFile {
   readonly #staged: StagedFile | undefined;
   readonly #chunks: Buffer[] = [];
 
-  constructor(file: string, names: readonly string[], types: readonly ColumnSource['type'][], staging?: StagingArea) {
+  /** `optional`: the columns that may hold nulls; the others are required. */
+  constructor(file: string, names: readonly string[], types: readonly ColumnSource['type'][], staging?: StagingArea, optional: readonly string[] = []) {
     this.#names = names;
     const staged = staging?.file(file);
     this.#staged = staged;
     // A staged file takes the bytes before the writer reuses its buffer; memory keeps a copy.
     this.#sink = new ChunkWriter(staged ? (part) => staged.append(part) : (part) => this.#chunks.push(Buffer.from(part)));
-    const schema = schemaFromColumnData({ columnData: names.map((name, i) => ({ name, type: types[i], nullable: false, data: [] })) });
+    const schema = schemaFromColumnData({ columnData: names.map((name, i) => ({ name, type: types[i], nullable: optional.includes(name), data: [] })) });
     this.#writer = new ParquetWriter({ writer: this.#sink, schema, codec: 'ZSTD', compressors: { ZSTD: zstd }, createdBy: CREATED_BY });
     this.#columns = new ColumnChunkWriter(this.#sink, zstd);
   }
@@ -205,7 +228,10 @@ export class ParquetTraceWriter implements TraceWriter {
   readonly #source = new Array<string>(TRACE_ROW_GROUP).fill('');
   readonly #target = new Array<string>(TRACE_ROW_GROUP).fill('');
   readonly #payload = new PlainStringColumn();
+  readonly #payloadKeys = new Array<string>(TRACE_ROW_GROUP).fill('');
+  readonly #fields = new PayloadFieldWriter(TRACE_ROW_GROUP);
   readonly #checks = new EventRowChecks();
+  #begun = false;
 
   constructor(staging?: StagingArea) {
     this.#staging = staging;
@@ -213,7 +239,7 @@ export class ParquetTraceWriter implements TraceWriter {
   }
 
   begin(columns: readonly string[]): void {
-    this.#events = new RowGroupFile(EVENTS_FILE, EVENT_COLUMNS, EVENT_TYPES, this.#staging);
+    this.#begun = true;
     this.#metrics.begin(columns);
   }
 
@@ -225,27 +251,46 @@ export class ParquetTraceWriter implements TraceWriter {
     this.#type[r] = e.type;
     this.#source[r] = e.source;
     this.#target[r] = e.target;
-    // JSON.stringify writes valid JSON (lone surrogates escaped), so text that opens with a brace is an object's.
-    const payload = JSON.stringify(e.payload) as string | undefined;
-    this.#payload.add(payload ?? '');
-    this.#checks.row(e.time, e.priority, e.seq, e.type.length, e.source.length, e.target.length, payload?.charCodeAt(0) === 0x7b);
+    const keys = this.#fields.add(r, e.payload);
+    let isObject = true;
+    if (keys === undefined) {
+      // JSON.stringify writes valid JSON (lone surrogates escaped), so text that opens with a brace is an object's.
+      const payload = JSON.stringify(e.payload) as string | undefined;
+      this.#payload.add(payload ?? '');
+      this.#payloadKeys[r] = '';
+      isObject = payload?.charCodeAt(0) === 0x7b;
+    } else {
+      this.#payload.add('');
+      this.#payloadKeys[r] = keys;
+    }
+    this.#checks.row(e.time, e.priority, e.seq, e.type.length, e.source.length, e.target.length, isObject);
     this.#metrics.row(e.time, e.seq, metrics, offset);
     if (this.#rows === TRACE_ROW_GROUP) this.#flush();
   }
 
   /** The two files, event log first; the writer is done. */
   finish(): TraceOutput {
+    if (!this.#begun) throw new Error('ParquetTraceWriter: finish() before begin()');
     this.#flush();
-    if (!this.#events) throw new Error('ParquetTraceWriter: finish() before begin()');
-    const events = this.#events.finish();
+    const events = this.#file().finish();
     recordCheckedAsWritten(events, this.#checks.scan());
     return [[EVENTS_FILE, events], ...this.#metrics.finish()];
+  }
+
+  /** events.parquet, made at the first row group: its columns are the payload fields that group has. */
+  #file(): RowGroupFile {
+    if (this.#events === undefined) {
+      const [keys, ...fields] = payloadColumns(this.#fields.keys);
+      this.#events = new RowGroupFile(EVENTS_FILE, [...EVENT_COLUMNS, keys as string, ...fields], [...EVENT_TYPES, 'STRING', ...fields.map(() => 'DOUBLE' as const)], this.#staging, fields);
+    }
+    return this.#events;
   }
 
   #flush(): void {
     const n = this.#rows;
     if (n === 0) return;
-    this.#events?.writeGroup(n, (c) => [
+    const fields = this.#fields;
+    this.#file().writeGroup(n, (c) => [
       c.double('time', this.#time.subarray(0, n), true),
       c.double('priority', this.#priority.subarray(0, n), false),
       c.int64('seq', this.#seq.view(n)),
@@ -253,7 +298,13 @@ export class ParquetTraceWriter implements TraceWriter {
       c.dictionary('source', this.#source, n),
       c.dictionary('target', this.#target, n),
       c.byteArray('payload', this.#payload.bytes(), n),
+      ...payloadColumns(fields.keys).map((name, i) => {
+        if (i === 0) return c.dictionary(name, this.#payloadKeys, n);
+        const f = fields.field(i - 1, n);
+        return c.optionalDouble(name, f.values, f.defined);
+      }),
     ]);
+    fields.reset(n);
     this.#rows = 0;
     this.#payload.reset();
   }

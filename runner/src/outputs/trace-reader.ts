@@ -6,7 +6,8 @@ import { ByteSink } from './byte-sink.ts';
 import { StagedFile } from './staged-file.ts';
 import { numberValue, scanFiniteNumber } from './json-scan.ts';
 import { columnNames, openParquet, readColumns, rowGroupRanges, type ParquetFile, type RangeSource } from './parquet-columns.ts';
-import { EVENT_COLUMNS, METRIC_KEY_COLUMNS } from './trace-parquet.ts';
+import { EVENT_COLUMNS, eventFileFields, METRIC_KEY_COLUMNS, payloadColumns } from './trace-parquet.ts';
+import { PayloadFieldReader } from './payload-fields.ts';
 import { TRACE_FILE_NAMES, traceFormatOfFiles } from './trace-files.ts';
 
 /** A trace file that cannot be read as its format says: names the file. */
@@ -212,6 +213,8 @@ class ParquetTrace implements RunTraceReader {
   readonly hasEvents: boolean;
   readonly #metrics: ParquetFile;
   readonly #events: ParquetFile | undefined;
+  #eventColumns: readonly string[] = EVENT_COLUMNS;
+  #payloads = new PayloadFieldReader([]);
 
   static async open(files: TraceFiles): Promise<ParquetTrace> {
     const names = TRACE_FILE_NAMES.parquet;
@@ -228,7 +231,12 @@ class ParquetTrace implements RunTraceReader {
     const columns = columnNames(metrics);
     if (columns[0] !== METRIC_KEY_COLUMNS[0] || columns[1] !== METRIC_KEY_COLUMNS[1]) throw new TraceReadError(TRACE_FILE_NAMES.parquet.metrics, 'the columns must start with time, seq');
     this.metrics = columns.slice(2);
-    if (events !== undefined && columnNames(events).join(',') !== EVENT_COLUMNS.join(',')) throw new TraceReadError(TRACE_FILE_NAMES.parquet.events, `the columns must be ${EVENT_COLUMNS.join(', ')}`);
+    if (events !== undefined) {
+      const layout = eventFileFields(columnNames(events));
+      if (typeof layout === 'string') throw new TraceReadError(TRACE_FILE_NAMES.parquet.events, layout);
+      this.#eventColumns = layout.keysColumn ? [...EVENT_COLUMNS, ...payloadColumns(layout.fields)] : EVENT_COLUMNS;
+      this.#payloads = new PayloadFieldReader(layout.fields);
+    }
   }
 
   get length(): number {
@@ -263,16 +271,25 @@ class ParquetTrace implements RunTraceReader {
     if (file === undefined) return;
     const name = TRACE_FILE_NAMES.parquet.events;
     for (const [start, end] of rowGroupRanges(file)) {
-      const [time, priority, seq, type, source, target, payload] = await read(name, file, EVENT_COLUMNS, start, end);
+      const [time, priority, seq, type, source, target, payload, keys, ...fields] = await read(name, file, this.#eventColumns, start, end);
       for (let r = 0; r < end - start; r++) {
         let body: JsonObject;
         try {
-          body = JSON.parse(String(payload?.[r])) as JsonObject;
-        } catch {
-          throw new TraceReadError(name, `row ${start + r}: payload is not JSON`);
+          body = JSON.parse(this.#payloadText(payload, keys, fields, r, start)) as JsonObject;
+        } catch (e) {
+          throw e instanceof TraceReadError ? e : new TraceReadError(name, `row ${start + r}: payload is not JSON`);
         }
         yield { time: Number(time?.[r]), priority: Number(priority?.[r]), seq: Number(seq?.[r]), type: String(type?.[r]), source: String(source?.[r]), target: String(target?.[r]), payload: body };
       }
+    }
+  }
+
+  /** Row r's payload as JSON text, from its text or its typed fields (payload-fields.ts). */
+  #payloadText(payload: DecodedArray | undefined, keys: DecodedArray | undefined, fields: readonly DecodedArray[], r: number, start: number): string {
+    try {
+      return this.#payloads.text(String(payload?.[r]), keys === undefined ? '' : String(keys[r]), fields, r);
+    } catch (e) {
+      throw new TraceReadError(TRACE_FILE_NAMES.parquet.events, `row ${start + r}: ${(e as Error).message}`);
     }
   }
 
@@ -286,10 +303,10 @@ class ParquetTrace implements RunTraceReader {
     const file = this.#events;
     if (file !== undefined) {
       for (const [start, end] of rowGroupRanges(file)) {
-        const [time, priority, seq, type, source, target, payload] = await read(TRACE_FILE_NAMES.parquet.events, file, EVENT_COLUMNS, start, end);
+        const [time, priority, seq, type, source, target, payload, keys, ...fields] = await read(TRACE_FILE_NAMES.parquet.events, file, this.#eventColumns, start, end);
         sink.reset();
         for (let r = 0; r < end - start; r++) {
-          sink.write(`{"time":${String(time?.[r])},"priority":${String(priority?.[r])},"seq":${String(seq?.[r])},"type":${JSON.stringify(type?.[r])},"source":${JSON.stringify(source?.[r])},"target":${JSON.stringify(target?.[r])},"payload":${String(payload?.[r])}}`);
+          sink.write(`{"time":${String(time?.[r])},"priority":${String(priority?.[r])},"seq":${String(seq?.[r])},"type":${JSON.stringify(type?.[r])},"source":${JSON.stringify(source?.[r])},"target":${JSON.stringify(target?.[r])},"payload":${this.#payloadText(payload, keys, fields, r, start)}}`);
           sink.writeByte(NEWLINE);
         }
         await out.events(sink.bytes());
