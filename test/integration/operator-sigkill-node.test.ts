@@ -198,7 +198,7 @@ describe('the operator pod SIGKILLed during a fan-out on the local node', () => 
       const running = (await podsOfIndex()).find((p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined);
       if (running === undefined) return undefined;
       const keys = await provenanceKeys();
-      return keys.length >= 2 && keys.length <= BLOCK - 3 ? { pod: running, keys } : undefined;
+      return keys.length >= 2 && keys.length <= BLOCK / 2 ? { pod: running, keys } : undefined;
     }, { timeoutMs: 180_000, intervalMs: 100 });
     const first = cut.pod.metadata?.name ?? '';
     await cluster.core.deleteNamespacedPod({ name: first, namespace: cluster.namespace, gracePeriodSeconds: 0 });
