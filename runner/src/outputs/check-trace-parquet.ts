@@ -48,11 +48,9 @@ export async function scanEventsParquet(source: Buffer | StagedFile): Promise<Tr
         break;
       }
       const keysText = keys === undefined ? '' : text(keys[r]);
-      // A typed payload's problem is its own; JSON text is scanned as the text trace's is.
-      const typed = keysText === '' ? undefined : payloads.problem(text(payload[r]), keysText, fields, r);
-      if (typed !== undefined) checks.problems.push(`${EVENTS} row ${checks.rows}: ${typed}`);
-      const untypedExtra = keysText === '' ? payloads.problem('', '', fields, r) : undefined;
-      if (untypedExtra !== undefined) checks.problems.push(`${EVENTS} row ${checks.rows}: ${untypedExtra}`);
+      // The typed fields' problems are their own (JSON text has none of them); JSON text is scanned as the text trace's is.
+      const fieldProblem = payloads.problem(keysText === '' ? '' : text(payload[r]), keysText, fields, r);
+      if (fieldProblem !== undefined) checks.problems.push(`${EVENTS} row ${checks.rows}: ${fieldProblem}`);
       checks.row(time[r] as number, priority[r] as number, seq[r] as number | bigint, byteLength(type[r]), byteLength(source[r]), byteLength(target[r]), keysText !== '' || isJsonObjectText(payload[r]));
     }
   }

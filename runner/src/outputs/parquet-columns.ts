@@ -38,8 +38,8 @@ export async function openParquet(source: Uint8Array | StagedFile | RangeSource)
   return { buffer, metadata: await parquetMetadataAsync(buffer) };
 }
 
-function memoryBuffer(bytes: Uint8Array): ArrayBuffer {
-  // A Buffer of its own memory (not a slice of node's pool) is used as it is.
+/** The bytes as an ArrayBuffer of their own, as hyparquet reads: a Buffer of its own memory (not a slice of node's pool) as it is, else a copy. */
+export function memoryBuffer(bytes: Uint8Array): ArrayBuffer {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SwarmlabError } from '../errors.ts';
-import type { RangeSource } from '../outputs/parquet-columns.ts';
+import { memoryBuffer, type RangeSource } from '../outputs/parquet-columns.ts';
 import { sha256 } from '../spec/canonical.ts';
 import type { ResultsLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
@@ -15,9 +15,7 @@ const SUMMARY_FILE = 'summary.json';
  * run's files only through here (their formats may change).
  */
 export async function readRunFile(store: ObjectStore, layout: ResultsLayout, run: ManifestRun, name: string): Promise<Buffer> {
-  const key = layout.runFile(run.run_id, name);
-  const entry = run.files?.find((f) => f.name === name);
-  if (entry === undefined) throw invalidRunFile(store, key, name, `manifest.json records no ${name} for ${run.run_id}`);
+  const { key, entry } = recordedFile(store, layout, run, name);
   const bytes = await store.get(key);
   if (bytes === undefined) throw invalidRunFile(store, key, name, 'missing');
   if (bytes.byteLength !== entry.size || sha256(bytes) !== entry.sha256) throw invalidRunFile(store, key, name, 'its bytes are not the ones manifest.json records');
@@ -34,9 +32,7 @@ export async function readRunFile(store: ObjectStore, layout: ResultsLayout, run
  * so the ranges read after are of the bytes checked.
  */
 export async function openRunFile(store: ObjectStore, layout: ResultsLayout, run: ManifestRun, name: string): Promise<RangeSource> {
-  const key = layout.runFile(run.run_id, name);
-  const entry = run.files?.find((f) => f.name === name);
-  if (entry === undefined) throw invalidRunFile(store, key, name, `manifest.json records no ${name} for ${run.run_id}`);
+  const { key, entry } = recordedFile(store, layout, run, name);
   const stat = await store.stat(key);
   if (stat === undefined) throw invalidRunFile(store, key, name, 'missing');
   const size = stat.size;
@@ -45,11 +41,16 @@ export async function openRunFile(store: ObjectStore, layout: ResultsLayout, run
   }
   return {
     byteLength: size,
-    async slice(start: number, end = size): Promise<ArrayBuffer> {
-      const bytes = await store.getRange(key, start, end);
-      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-    },
+    slice: async (start: number, end = size): Promise<ArrayBuffer> => memoryBuffer(await store.getRange(key, start, end)),
   };
+}
+
+/** A run file's key and the manifest's entry for it (size, sha256); INVALID_OUTPUT when the manifest records none. */
+function recordedFile(store: ObjectStore, layout: ResultsLayout, run: ManifestRun, name: string): { key: string; entry: NonNullable<ManifestRun['files']>[number] } {
+  const key = layout.runFile(run.run_id, name);
+  const entry = run.files?.find((f) => f.name === name);
+  if (entry === undefined) throw invalidRunFile(store, key, name, `manifest.json records no ${name} for ${run.run_id}`);
+  return { key, entry };
 }
 
 const HASH_PART = 8 * 2 ** 20;
