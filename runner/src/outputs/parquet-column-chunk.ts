@@ -14,7 +14,28 @@ import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 
 if (endianness() !== 'LE') throw new Error('the Parquet trace writer needs a little-endian machine: it writes typed arrays as they lie in memory');
 
-export type Compress = (bytes: Uint8Array) => Uint8Array;
+type PageHeader = Parameters<typeof writePageHeader>[1];
+
+/**
+ * A page encoded but not yet compressed: its bytes, the definition levels an
+ * optional column writes ahead of them uncompressed, and its header but for
+ * the compressed size.
+ */
+export interface EncodedPage {
+  readonly bytes: Uint8Array;
+  readonly levels?: Uint8Array;
+  readonly header: Omit<PageHeader, 'compressed_page_size'>;
+}
+
+/** A column chunk encoded but not yet compressed: a dictionary page first if it has one, then its one data page. */
+export interface EncodedChunk {
+  readonly name: string;
+  readonly type: ParquetType;
+  readonly encodings: Encoding[];
+  readonly rows: number;
+  readonly pages: readonly EncodedPage[];
+  readonly statistics?: Statistics;
+}
 
 /** A column chunk as written, and its uncompressed size (pages and headers) for the row group's total. */
 export interface WrittenChunk {
@@ -24,19 +45,17 @@ export interface WrittenChunk {
 
 const utf8 = new TextEncoder();
 
-export class ColumnChunkWriter {
-  readonly #out: ByteWriter;
-  readonly #compress: Compress;
-
-  constructor(out: ByteWriter, compress: Compress) {
-    this.#out = out;
-    this.#compress = compress;
-  }
-
+/**
+ * Encodes a row group's columns into pages. The pages' bytes may be views of
+ * the arrays given: they must be compressed (or copied) before those arrays
+ * are written again. Compression is apart so that it may run on another
+ * thread while the next row group fills (compress-worker.ts).
+ */
+export class ColumnEncoder {
   /** DOUBLE, PLAIN; with `statistics`, the chunk's min and max (NaN skipped, as Parquet asks). */
-  double(name: string, values: Float64Array, statistics: boolean): WrittenChunk {
+  double(name: string, values: Float64Array, statistics: boolean): EncodedChunk {
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    return this.#plain(name, 'DOUBLE', bytes, values.length, statistics ? doubleStatistics(values) : undefined);
+    return plainChunk(name, 'DOUBLE', bytes, values.length, statistics ? doubleStatistics(values) : undefined);
   }
 
   /**
@@ -45,40 +64,33 @@ export class ColumnChunkWriter {
    * are written RLE/bit-packed ahead of the values, uncompressed, as a data
    * page v2 keeps them.
    */
-  optionalDouble(name: string, values: Float64Array, defined: Uint8Array): WrittenChunk {
+  optionalDouble(name: string, values: Float64Array, defined: Uint8Array): EncodedChunk {
     const rows = defined.length;
-    const levels = new ByteWriter(Math.ceil(rows / 8) + 64);
-    const levelsSize = writeRleBitPackedHybrid(levels, defined, 1);
-    const levelBytes = levels.getBytes();
-    const plain = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    const start = this.#out.offset;
-    const compressed = this.#compress(plain);
-    const headerStart = this.#out.offset;
-    writePageHeader(this.#out, {
+    const levelWriter = new ByteWriter(Math.ceil(rows / 8) + 64);
+    const levelsSize = writeRleBitPackedHybrid(levelWriter, defined, 1);
+    const levels = levelWriter.getBytes();
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    const header: EncodedPage['header'] = {
       type: 'DATA_PAGE_V2',
-      uncompressed_page_size: levelsSize + plain.length,
-      compressed_page_size: levelsSize + compressed.length,
+      uncompressed_page_size: levelsSize + bytes.length,
       data_page_header_v2: { num_values: rows, num_nulls: rows - values.length, num_rows: rows, encoding: 'PLAIN', definition_levels_byte_length: levelsSize, repetition_levels_byte_length: 0, is_compressed: true },
-    });
-    const headerSize = this.#out.offset - headerStart;
-    this.#out.appendBytes(levelBytes);
-    this.#out.appendBytes(compressed);
-    return this.#chunk(name, 'DOUBLE', ['PLAIN', 'RLE'], rows, start, start, headerSize + levelsSize + plain.length);
+    };
+    return { name, type: 'DOUBLE', encodings: ['PLAIN', 'RLE'], rows, pages: [{ bytes, levels, header }] };
   }
 
   /** INT64, PLAIN, from each value's two 32-bit words (low first). */
-  int64(name: string, words: Uint32Array): WrittenChunk {
+  int64(name: string, words: Uint32Array): EncodedChunk {
     const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
-    return this.#plain(name, 'INT64', bytes, words.length / 2);
+    return plainChunk(name, 'INT64', bytes, words.length / 2);
   }
 
   /** BYTE_ARRAY, PLAIN, from bytes already in PLAIN layout (each value its 4-byte little-endian length, then its bytes). */
-  byteArray(name: string, plain: Uint8Array, rows: number): WrittenChunk {
-    return this.#plain(name, 'BYTE_ARRAY', plain, rows);
+  byteArray(name: string, plain: Uint8Array, rows: number): EncodedChunk {
+    return plainChunk(name, 'BYTE_ARRAY', plain, rows);
   }
 
   /** BYTE_ARRAY of UTF-8 strings, RLE_DICTIONARY, of `values[0 .. rows)`: a dictionary page of the distinct strings in first-seen order, then their indexes. */
-  dictionary(name: string, values: readonly string[], rows: number): WrittenChunk {
+  dictionary(name: string, values: readonly string[], rows: number): EncodedChunk {
     const index = new Map<string, number>();
     const indexes = new Int32Array(rows);
     // Runs of one value are common (an entity's events in a row): the last value's index is kept at hand.
@@ -97,64 +109,82 @@ export class ColumnChunkWriter {
       }
       indexes[r] = lastIndex;
     }
-    const start = this.#out.offset;
     const dictionaryPage = plainStrings([...index.keys()]);
-    const dictionarySize = this.#page(dictionaryPage, (compressed) => ({
-      type: 'DICTIONARY_PAGE',
-      uncompressed_page_size: dictionaryPage.length,
-      compressed_page_size: compressed,
-      dictionary_page_header: { num_values: index.size, encoding: 'PLAIN' },
-    }));
-    const dataStart = this.#out.offset;
     const page = new ByteWriter(rows + 64);
     const bitWidth = Math.ceil(Math.log2(Math.max(index.size, 1)));
     page.appendUint8(bitWidth);
     writeRleBitPackedHybrid(page, indexes, bitWidth);
-    const dataSize = this.#dataPage(page.getBytes(), rows, 'RLE_DICTIONARY');
-    return this.#chunk(name, 'BYTE_ARRAY', ['PLAIN', 'RLE_DICTIONARY'], rows, start, dataStart, dictionarySize + dataSize, undefined, start);
+    return {
+      name,
+      type: 'BYTE_ARRAY',
+      encodings: ['PLAIN', 'RLE_DICTIONARY'],
+      rows,
+      pages: [
+        { bytes: dictionaryPage, header: { type: 'DICTIONARY_PAGE', uncompressed_page_size: dictionaryPage.length, dictionary_page_header: { num_values: index.size, encoding: 'PLAIN' } } },
+        dataPage(page.getBytes(), rows, 'RLE_DICTIONARY'),
+      ],
+    };
   }
+}
 
-  #plain(name: string, type: ParquetType, bytes: Uint8Array, rows: number, statistics?: Statistics): WrittenChunk {
-    const start = this.#out.offset;
-    const size = this.#dataPage(bytes, rows, 'PLAIN');
-    return this.#chunk(name, type, ['PLAIN'], rows, start, start, size, statistics);
-  }
+/** Every page's bytes of these chunks, in the order writeColumnChunks takes their compressed forms. */
+export function pageBytes(chunks: readonly EncodedChunk[]): Uint8Array[] {
+  return chunks.flatMap((c) => c.pages.map((p) => p.bytes));
+}
 
-  /** A data page v2 of a required flat column: no levels, the values compressed. */
-  #dataPage(bytes: Uint8Array, rows: number, encoding: Encoding): number {
-    return this.#page(bytes, (compressed) => ({
-      type: 'DATA_PAGE_V2',
-      uncompressed_page_size: bytes.length,
-      compressed_page_size: compressed,
-      data_page_header_v2: { num_values: rows, num_nulls: 0, num_rows: rows, encoding, definition_levels_byte_length: 0, repetition_levels_byte_length: 0, is_compressed: true },
-    }));
-  }
-
-  /** Writes a page's header and compressed bytes; returns its uncompressed size with the header. */
-  #page(bytes: Uint8Array, header: (compressedSize: number) => Parameters<typeof writePageHeader>[1]): number {
-    const compressed = this.#compress(bytes);
-    const headerStart = this.#out.offset;
-    writePageHeader(this.#out, header(compressed.length));
-    const headerSize = this.#out.offset - headerStart;
-    this.#out.appendBytes(compressed);
-    return headerSize + bytes.length;
-  }
-
-  #chunk(name: string, type: ParquetType, encodings: Encoding[], rows: number, start: number, dataStart: number, uncompressedSize: number, statistics?: Statistics, dictionaryStart?: number): WrittenChunk {
+/**
+ * Writes encoded chunks with their pages compressed (`compressed`: one per
+ * page, in pageBytes' order): each page's header, its levels, its bytes.
+ */
+export function writeColumnChunks(out: ByteWriter, chunks: readonly EncodedChunk[], compressed: readonly Uint8Array[]): WrittenChunk[] {
+  let p = 0;
+  return chunks.map((c) => {
+    const start = out.offset;
+    let dataStart = start;
+    let uncompressedSize = 0;
+    for (const page of c.pages) {
+      const bytes = compressed[p++];
+      if (bytes === undefined) throw new Error(`column ${c.name}: a page has no compressed bytes`);
+      dataStart = out.offset;
+      const levels = page.levels ?? EMPTY;
+      writePageHeader(out, { ...page.header, compressed_page_size: levels.length + bytes.length } as PageHeader);
+      uncompressedSize += out.offset - dataStart + levels.length + page.bytes.length;
+      out.appendBytes(levels);
+      out.appendBytes(bytes);
+    }
+    const dictionary = c.pages.length > 1;
     const meta: ColumnMetaData = {
-      type,
-      encodings,
-      path_in_schema: [name],
+      type: c.type,
+      encodings: c.encodings,
+      path_in_schema: [c.name],
       codec: 'ZSTD',
-      num_values: BigInt(rows),
+      num_values: BigInt(c.rows),
       total_uncompressed_size: BigInt(uncompressedSize),
-      total_compressed_size: BigInt(this.#out.offset - start),
+      total_compressed_size: BigInt(out.offset - start),
       data_page_offset: BigInt(dataStart),
-      ...(dictionaryStart === undefined ? {} : { dictionary_page_offset: BigInt(dictionaryStart) }),
-      ...(statistics ? { statistics } : {}),
+      ...(dictionary ? { dictionary_page_offset: BigInt(start) } : {}),
+      ...(c.statistics ? { statistics: c.statistics } : {}),
     };
     return { chunk: { meta_data: meta, file_offset: BigInt(start) }, uncompressedSize };
-  }
+  });
+}
+
+const EMPTY = new Uint8Array(0);
+
+function plainChunk(name: string, type: ParquetType, bytes: Uint8Array, rows: number, statistics?: Statistics): EncodedChunk {
+  return { name, type, encodings: ['PLAIN'], rows, pages: [dataPage(bytes, rows, 'PLAIN')], ...(statistics ? { statistics } : {}) };
+}
+
+/** A data page v2 of a required flat column: no levels, the values compressed. */
+function dataPage(bytes: Uint8Array, rows: number, encoding: Encoding): EncodedPage {
+  return {
+    bytes,
+    header: {
+      type: 'DATA_PAGE_V2',
+      uncompressed_page_size: bytes.length,
+      data_page_header_v2: { num_values: rows, num_nulls: 0, num_rows: rows, encoding, definition_levels_byte_length: 0, repetition_levels_byte_length: 0, is_compressed: true },
+    },
+  };
 }
 
 /** Parquet's statistics, with the NaN count hyparquet-writer's footer writes (hyparquet's type leaves it out). */

@@ -40,7 +40,7 @@ export class PayloadFieldWriter {
   readonly #defined: Uint8Array[] = [];
   readonly #root: Shape = { keys: '[]', list: [], next: new Map() };
   readonly #touched = new Int32Array(MAX_PAYLOAD_FIELDS);
-  readonly #capacity: number;
+  #capacity: number;
   #frozen = false;
 
   constructor(capacity: number) {
@@ -80,6 +80,19 @@ export class PayloadFieldWriter {
       shape = shape.next.get(c) ?? this.#extend(shape, c, key);
     }
     return shape.keys;
+  }
+
+  /** Room for `capacity` rows in each field, the rows so far kept. */
+  grow(capacity: number): void {
+    this.#capacity = capacity;
+    for (let c = 0; c < this.#keys.length; c++) {
+      const values = new Float64Array(capacity);
+      values.set(this.#values[c] as Float64Array);
+      this.#values[c] = values;
+      const defined = new Uint8Array(capacity);
+      defined.set(this.#defined[c] as Uint8Array);
+      this.#defined[c] = defined;
+    }
   }
 
   /** Field `c` of rows [0, rows): its values in the rows that have it, and a definition level per row. Valid until reset(). */

@@ -1,12 +1,13 @@
-import { zstdCompressSync, constants as zlib } from 'node:zlib';
 import { ParquetWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer';
 import type { SimEvent } from '../sdk/module.ts';
 import { ByteSink } from './byte-sink.ts';
 import { PAYLOAD_FIELD_PREFIX, PAYLOAD_KEYS_COLUMN, PayloadFieldWriter } from './payload-fields.ts';
 import { ChunkWriter } from './chunk-writer.ts';
-import { ColumnChunkWriter, type WrittenChunk } from './parquet-column-chunk.ts';
+import { ColumnEncoder, pageBytes, writeColumnChunks, type EncodedChunk } from './parquet-column-chunk.ts';
+import { BackgroundCompressor } from './background-compressor.ts';
+import { zstd } from './zstd.ts';
 import type { MetricRowOutput, TraceOutput, TraceWriter } from './format-run-log.ts';
-import type { StagedFile, StagingArea } from './staged-file.ts';
+import { SpooledFile, type StagedFile, type StagingArea } from './staged-file.ts';
 import { TRACE_FILE_NAMES } from './trace-files.ts';
 import { EventRowChecks, MetricRowChecks, recordCheckedAsWritten } from './trace-row-checks.ts';
 
@@ -27,8 +28,30 @@ const METRICS_FILE = TRACE_FILE_NAMES.parquet.metrics;
 
 /** Rows per row group: what the writer holds before it encodes them. */
 export const TRACE_ROW_GROUP = 65_536;
-// Level 1: on the M/M/1 trace both faster and smaller than the default 3 (23.8 against 24.9 bytes an event).
-const ZSTD_LEVEL = 1;
+/**
+ * Rows the writer's arrays hold at first; they double as a run's rows
+ * outgrow them, up to a row group. Most runs of a big sweep are short: a run
+ * of 36 events made the arrays of a full group, about 10 MB, for nothing.
+ */
+const FIRST_CAPACITY = 1024;
+
+/** The next capacity of a writer's arrays that hold `capacity` rows. */
+function nextCapacity(capacity: number): number {
+  return Math.min(2 * capacity, TRACE_ROW_GROUP);
+}
+
+/** `a` in a new array of `capacity` elements. */
+function grown<T extends Float64Array | Uint32Array>(a: T, capacity: number): T {
+  const out = new (a.constructor as new (n: number) => T)(capacity);
+  out.set(a);
+  return out;
+}
+
+function strings(capacity: number, from: readonly string[] = []): string[] {
+  const out = new Array<string>(capacity).fill('');
+  for (let i = 0; i < from.length; i++) out[i] = from[i] as string;
+  return out;
+}
 const CREATED_BY = 'swarmlab trace';
 
 /** events.parquet: these, then payload_keys (STRING) and an optional DOUBLE column per typed payload field (payload-fields.ts). */
@@ -59,60 +82,79 @@ export function eventFileFields(columns: readonly string[]): { readonly keysColu
 export const METRIC_KEY_COLUMNS = ['time', 'seq'] as const;
 export const METRIC_KEY_TYPES: readonly ColumnSource['type'][] = ['DOUBLE', 'INT64'];
 
-// The output is used where it lies, not copied, as a plain Uint8Array view (a Buffer's slice() shares memory where a Uint8Array's copies).
-const zstd = (b: Uint8Array): Uint8Array => {
-  const out = zstdCompressSync(b, { params: { [zlib.ZSTD_c_compressionLevel]: ZSTD_LEVEL } });
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-};
+const ENCODER = new ColumnEncoder();
+
+/** A row group whose pages another thread is compressing. */
+interface PendingGroup {
+  readonly rows: number;
+  readonly chunks: readonly EncodedChunk[];
+  readonly compressor: BackgroundCompressor;
+  readonly ticket: number;
+}
 
 /**
- * One Parquet file written a row group at a time: into a staging file as it
- * goes (the run's memory holds one encoded group at most), or, without a
- * staging area, into chunks in memory (tests, in-process runs). The column
- * chunks are parquet-column-chunk.ts's; the file's frame and footer are
- * hyparquet-writer's.
+ * One Parquet file written a row group at a time: in memory while it is
+ * small, then into a staging file as it goes (the run's memory holds the
+ * spill size and about two encoded groups at most), or, without a staging
+ * area, in memory whatever its size (tests, in-process runs).
+ * A full row group is compressed on another thread (background-compressor.ts)
+ * and written when the next one is, or at finish(); a run shorter than a
+ * group compresses its one group itself. The column chunks are
+ * parquet-column-chunk.ts's; the file's frame and footer are hyparquet-writer's.
  */
 class RowGroupFile {
   readonly #sink: ChunkWriter;
   readonly #writer: ParquetWriter;
-  readonly #columns: ColumnChunkWriter;
   readonly #names: readonly string[];
-  readonly #staged: StagedFile | undefined;
-  readonly #chunks: Buffer[] = [];
+  readonly #file: SpooledFile;
+  #pending: PendingGroup | undefined;
 
   /** `optional`: the columns that may hold nulls; the others are required. */
   constructor(file: string, names: readonly string[], types: readonly ColumnSource['type'][], staging?: StagingArea, optional: readonly string[] = []) {
     this.#names = names;
-    const staged = staging?.file(file);
-    this.#staged = staged;
-    // A staged file takes the bytes before the writer reuses its buffer; memory keeps a copy.
-    this.#sink = new ChunkWriter(staged ? (part) => staged.append(part) : (part) => this.#chunks.push(Buffer.from(part)));
+    const spooled = staging?.spool(file) ?? new SpooledFile();
+    this.#file = spooled;
+    this.#sink = new ChunkWriter((part) => spooled.append(part));
     const schema = schemaFromColumnData({ columnData: names.map((name, i) => ({ name, type: types[i], nullable: optional.includes(name), data: [] })) });
     this.#writer = new ParquetWriter({ writer: this.#sink, schema, codec: 'ZSTD', compressors: { ZSTD: zstd }, createdBy: CREATED_BY });
-    this.#columns = new ColumnChunkWriter(this.#sink, zstd);
   }
 
-  /** One row group of `rows` rows: `encode` writes its column chunks, in schema order. */
-  writeGroup(rows: number, encode: (columns: ColumnChunkWriter) => WrittenChunk[]): void {
+  /** One row group of `rows` rows: `encode` encodes its column chunks, in schema order, from arrays the caller may write over once this returns. */
+  writeGroup(rows: number, encode: (columns: ColumnEncoder) => EncodedChunk[]): void {
     if (rows === 0) return;
-    const start = this.#sink.offset;
-    const written = encode(this.#columns);
-    const names = written.map((w) => w.chunk.meta_data?.path_in_schema.join('.'));
+    const chunks = encode(ENCODER);
+    const names = chunks.map((c) => c.name);
     if (names.join('\0') !== this.#names.join('\0')) throw new Error(`trace row group: columns (${names.join(', ')}), expected (${this.#names.join(', ')})`);
-    const columns = written.map((w) => w.chunk);
+    this.#writePending();
+    const compressor = rows >= TRACE_ROW_GROUP ? BackgroundCompressor.shared() : undefined;
+    if (compressor) this.#pending = { rows, chunks, compressor, ticket: compressor.submit(pageBytes(chunks)) };
+    else this.#write(rows, chunks, pageBytes(chunks).map(zstd));
+  }
+
+  finish(): Buffer | StagedFile {
+    this.#writePending();
+    void this.#writer.finish();
+    return this.#file.finish();
+  }
+
+  #writePending(): void {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    this.#pending = undefined;
+    this.#write(pending.rows, pending.chunks, pending.compressor.take(pending.ticket));
+  }
+
+  #write(rows: number, chunks: readonly EncodedChunk[], compressed: readonly Uint8Array[]): void {
+    const start = this.#sink.offset;
+    const written = writeColumnChunks(this.#sink, chunks, compressed);
     this.#writer.row_groups.push({
-      columns,
+      columns: written.map((w) => w.chunk),
       total_byte_size: BigInt(written.reduce((n, w) => n + w.uncompressedSize, 0)),
       num_rows: BigInt(rows),
       total_compressed_size: BigInt(this.#sink.offset - start),
     });
     this.#writer.num_rows += BigInt(rows);
     this.#sink.flush();
-  }
-
-  finish(): Buffer | StagedFile {
-    void this.#writer.finish();
-    return this.#staged ? this.#staged.finish() : Buffer.concat(this.#chunks);
   }
 }
 
@@ -122,7 +164,11 @@ class RowGroupFile {
  * BigInt is made per row.
  */
 class Int64Column {
-  readonly #words = new Uint32Array(2 * TRACE_ROW_GROUP);
+  #words = new Uint32Array(2 * FIRST_CAPACITY);
+
+  grow(capacity: number): void {
+    this.#words = grown(this.#words, 2 * capacity);
+  }
 
   set(row: number, value: number): void {
     this.#words[2 * row] = value % 0x1_0000_0000;
@@ -137,7 +183,7 @@ class Int64Column {
 
 /** A string column written as UTF-8 into one buffer in PLAIN layout (each row its 4-byte length, then its bytes): no string kept, no encoder call per row. */
 class PlainStringColumn {
-  readonly #sink = new ByteSink(1 << 20);
+  readonly #sink = new ByteSink(16 << 10);
 
   add(text: string): void {
     const at = this.#sink.length;
@@ -161,7 +207,8 @@ export class ParquetMetricRows implements MetricRowOutput {
   readonly #staging: StagingArea | undefined;
   #file: RowGroupFile | undefined;
   #rows = 0;
-  #time = new Float64Array(TRACE_ROW_GROUP);
+  #capacity = FIRST_CAPACITY;
+  #time = new Float64Array(FIRST_CAPACITY);
   readonly #seq = new Int64Column();
   #values: Float64Array[] = [];
   #names: readonly string[] = [];
@@ -172,7 +219,7 @@ export class ParquetMetricRows implements MetricRowOutput {
   }
 
   begin(columns: readonly string[]): void {
-    this.#values = columns.map(() => new Float64Array(TRACE_ROW_GROUP));
+    this.#values = columns.map(() => new Float64Array(this.#capacity));
     const names = [...METRIC_KEY_COLUMNS, ...columns];
     this.#file = new RowGroupFile(METRICS_FILE, names, [...METRIC_KEY_TYPES, ...columns.map(() => 'DOUBLE' as const)], this.#staging);
     this.#names = columns;
@@ -182,6 +229,7 @@ export class ParquetMetricRows implements MetricRowOutput {
   row(time: number, seq: number, values: Float64Array, offset = 0): void {
     this.#checks.row(time, seq, values, offset);
     const r = this.#rows++;
+    if (r === this.#capacity) this.#grow();
     this.#time[r] = time;
     this.#seq.set(r, seq);
     const columns = this.#values;
@@ -195,6 +243,13 @@ export class ParquetMetricRows implements MetricRowOutput {
     const file = this.#file.finish();
     recordCheckedAsWritten(file, this.#checks.scan());
     return [[METRICS_FILE, file]];
+  }
+
+  #grow(): void {
+    this.#capacity = nextCapacity(this.#capacity);
+    this.#time = grown(this.#time, this.#capacity);
+    this.#seq.grow(this.#capacity);
+    this.#values = this.#values.map((v) => grown(v, this.#capacity));
   }
 
   #flush(): void {
@@ -220,16 +275,17 @@ export class ParquetTraceWriter implements TraceWriter {
   #events: RowGroupFile | undefined;
   readonly #metrics: ParquetMetricRows;
   #rows = 0;
-  #time = new Float64Array(TRACE_ROW_GROUP);
-  #priority = new Float64Array(TRACE_ROW_GROUP);
+  #capacity = FIRST_CAPACITY;
+  #time = new Float64Array(FIRST_CAPACITY);
+  #priority = new Float64Array(FIRST_CAPACITY);
   readonly #seq = new Int64Column();
   // Filled by index and reused group after group: arrays grown by push were most of what a run promoted to the old generation.
-  readonly #type = new Array<string>(TRACE_ROW_GROUP).fill('');
-  readonly #source = new Array<string>(TRACE_ROW_GROUP).fill('');
-  readonly #target = new Array<string>(TRACE_ROW_GROUP).fill('');
+  #type = strings(FIRST_CAPACITY);
+  #source = strings(FIRST_CAPACITY);
+  #target = strings(FIRST_CAPACITY);
   readonly #payload = new PlainStringColumn();
-  readonly #payloadKeys = new Array<string>(TRACE_ROW_GROUP).fill('');
-  readonly #fields = new PayloadFieldWriter(TRACE_ROW_GROUP);
+  #payloadKeys = strings(FIRST_CAPACITY);
+  readonly #fields = new PayloadFieldWriter(FIRST_CAPACITY);
   readonly #checks = new EventRowChecks();
   #begun = false;
 
@@ -245,6 +301,7 @@ export class ParquetTraceWriter implements TraceWriter {
 
   event(e: SimEvent, metrics: Float64Array, offset: number): void {
     const r = this.#rows++;
+    if (r === this.#capacity) this.#grow();
     this.#time[r] = e.time;
     this.#priority[r] = e.priority;
     this.#seq.set(r, e.seq);
@@ -275,6 +332,19 @@ export class ParquetTraceWriter implements TraceWriter {
     const events = this.#file().finish();
     recordCheckedAsWritten(events, this.#checks.scan());
     return [[EVENTS_FILE, events], ...this.#metrics.finish()];
+  }
+
+  #grow(): void {
+    const c = nextCapacity(this.#capacity);
+    this.#capacity = c;
+    this.#time = grown(this.#time, c);
+    this.#priority = grown(this.#priority, c);
+    this.#seq.grow(c);
+    this.#type = strings(c, this.#type);
+    this.#source = strings(c, this.#source);
+    this.#target = strings(c, this.#target);
+    this.#payloadKeys = strings(c, this.#payloadKeys);
+    this.#fields.grow(c);
   }
 
   /** events.parquet, made at the first row group: its columns are the payload fields that group has. */

@@ -38,7 +38,7 @@ export const TRACE_WRITER_PARTS: Readonly<Record<string, string>> = {
   [WRITER]: installedVersion(WRITER),
   [READER]: installedVersion(READER),
   zstd: process.versions.zstd ?? 'unknown',
-  writer: codeDigest(['./trace-parquet.ts', './parquet-column-chunk.ts', './trace-row-checks.ts'].map((f) => fileURLToPath(new URL(f, import.meta.url)))),
+  writer: codeDigest(['./trace-parquet.ts', './parquet-column-chunk.ts', './payload-fields.ts', './zstd.ts', './trace-row-checks.ts'].map((f) => fileURLToPath(new URL(f, import.meta.url)))),
 };
 
 /** The Parquet trace writer as a run's code records it. */

@@ -35,7 +35,8 @@ describe('the staged trace', { timeout: 60_000 }, () => {
   it('streams the same bytes as the in-memory writer to staging files, hashed as written, and checked there', async () => {
     const exp = parseExperimentText(tinySpec('staged'));
     const inMemory = executeRun(exp, planRun(exp, 4), builtinRegistry);
-    const staging = new StagingArea(dir());
+    // Spill at 0 bytes: every file goes to the staging folder.
+    const staging = new StagingArea(dir(), 0);
     const staged = executeRun(exp, planRun(exp, 4), builtinRegistry, undefined, staging);
     expect(staged.files.names()).toEqual(inMemory.files.names());
     for (const name of ['events.parquet', 'metrics.parquet']) {
@@ -46,6 +47,32 @@ describe('the staged trace', { timeout: 60_000 }, () => {
     }
     expect(await checkRunFiles(staged.files, builtinRegistry)).toEqual([]);
     staging.remove();
+  });
+
+  it('keeps a file in memory until it outgrows the spill size, then streams it on into the staging folder, the same bytes either way', () => {
+    const exp = parseExperimentText(tinySpec('staged'));
+    const inMemory = executeRun(exp, planRun(exp, 4), builtinRegistry);
+    const events = inMemory.files.bytes('events.parquet')!;
+    const metrics = inMemory.files.bytes('metrics.parquet')!;
+    const parent = dir();
+    // Between the two files' sizes: the larger one spills, the smaller one stays in memory.
+    const spill = Math.floor((events.length + metrics.length) / 2);
+    expect(Math.min(events.length, metrics.length)).toBeLessThan(spill);
+    const staging = new StagingArea(parent, spill);
+    const run = executeRun(exp, planRun(exp, 4), builtinRegistry, undefined, staging);
+    for (const [name, bytes] of [['events.parquet', events], ['metrics.parquet', metrics]] as const) {
+      const source = run.files.source(name);
+      expect(source, name).toBeInstanceOf(bytes.length > spill ? StagedFile : Buffer);
+      expect(source instanceof StagedFile ? readFileSync(source.path).equals(bytes) : source?.equals(bytes), name).toBe(true);
+    }
+    expect(readdirSync(parent)).toHaveLength(1);
+    staging.remove();
+    expect(readdirSync(parent)).toEqual([]);
+    // Under the spill size, no staging folder is made at all.
+    const small = new StagingArea(parent);
+    executeRun(exp, planRun(exp, 4), builtinRegistry, undefined, small);
+    expect(readdirSync(parent)).toEqual([]);
+    small.remove();
   });
 
   it('leaves no staging folder behind, for a run promoted or refused, and writes nothing final for the refused one', async () => {

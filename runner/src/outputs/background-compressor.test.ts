@@ -1,0 +1,44 @@
+import { zstdDecompressSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { BackgroundCompressor } from './background-compressor.ts';
+import { zstd } from './zstd.ts';
+
+function page(seed: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed;
+  // Runs of repeated bytes and noise, so that pages compress to different sizes.
+  for (let i = 0; i < length; i++) {
+    if (i % 97 === 0) x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = (x >>> (i % 24)) & 0xff;
+  }
+  return out;
+}
+
+describe('BackgroundCompressor', () => {
+  it('compresses pages on its thread to the bytes zstd.ts makes on this one, request by request, whatever order they are taken in', () => {
+    const compressor = BackgroundCompressor.shared();
+    expect(compressor).toBeDefined();
+    if (!compressor) return;
+    const requests = [0, 1, 2].map((r) => [page(r, 300_000), page(r + 10, 7), new Uint8Array(0), page(r + 20, 65_536)]);
+    const reused = new Uint8Array(300_000);
+    reused.set(requests[0]?.[0] as Uint8Array);
+    const tickets = requests.map((pages, r) => compressor.submit(r === 0 ? [reused, ...pages.slice(1)] : pages));
+    // The caller may write over what it sent as soon as submit returns.
+    reused.fill(0);
+    for (const r of [2, 0, 1]) {
+      const got = compressor.take(tickets[r] as number);
+      const want = (requests[r] as Uint8Array[]).map(zstd);
+      expect(got.map((g) => Buffer.from(g).toString('hex'))).toEqual(want.map((w) => Buffer.from(w).toString('hex')));
+      expect(Buffer.from(zstdDecompressSync(got[0] as Uint8Array)).equals(Buffer.from(requests[r]?.[0] as Uint8Array))).toBe(true);
+    }
+  });
+
+  it('is one per thread, and a ticket is answered once', () => {
+    const compressor = BackgroundCompressor.shared();
+    expect(BackgroundCompressor.shared()).toBe(compressor);
+    const ticket = compressor?.submit([page(5, 1000)]) as number;
+    expect(compressor?.take(ticket)).toHaveLength(1);
+    expect(() => compressor?.take(ticket)).toThrow(/never sent or is already taken/);
+    expect(() => compressor?.take(ticket + 1_000)).toThrow(/never sent or is already taken/);
+  });
+});
