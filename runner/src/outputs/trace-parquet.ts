@@ -186,6 +186,8 @@ class PlainStringColumn {
   readonly #sink = new ByteSink(16 << 10);
 
   add(text: string): void {
+    // Most rows of a trace with typed payloads have no text: their length alone, without a call to the UTF-8 encoder.
+    if (text === '') return this.#sink.writeUint32LE(0);
     const at = this.#sink.length;
     this.#sink.writeUint32LE(0);
     this.#sink.write(text);
