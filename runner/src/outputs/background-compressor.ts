@@ -13,9 +13,18 @@ export interface CompressRequest {
   /** The pages, one after another. */
   readonly input: ArrayBuffer;
   readonly lengths: readonly number[];
+  /** Output buffers of earlier answers, done with, for the thread to write into again. */
+  readonly recycled: readonly ArrayBuffer[];
 }
 
-/** The compressed pages, one after another; the input comes back to be used again. */
+/**
+ * The compressed pages, one after another from the start of `output` (which
+ * may be longer); the input comes back to be used again. Buffers go back and
+ * forth rather than being made anew: a run's writer holds a row group's
+ * buffers across many young-generation collections, so V8 moved each new one
+ * to the old generation, where they piled up until a full collection (90 MB
+ * in a 10-million-event run).
+ */
 export type CompressReply =
   | { readonly id: number; readonly input: ArrayBuffer; readonly output: ArrayBuffer; readonly lengths: readonly number[] }
   | { readonly id: number; readonly input: ArrayBuffer; readonly error: string };
@@ -23,7 +32,7 @@ export type CompressReply =
 /** How long take() waits for an answer before it gives up on the thread. */
 const ANSWER_TIMEOUT_MS = 120_000;
 /** Input buffers kept for reuse: a writer has a group of each of its two files in flight at most. */
-const MAX_FREE_BUFFERS = 4;
+const MAX_FREE_BUFFERS = 2;
 
 export class BackgroundCompressor {
   static #shared: BackgroundCompressor | null | undefined;
@@ -32,6 +41,8 @@ export class BackgroundCompressor {
   readonly #replies = new Map<number, CompressReply>();
   /** Input buffers returned by the thread, for the next requests. */
   readonly #free: ArrayBuffer[] = [];
+  /** Output buffers taken, to return to the thread with the next request. */
+  #recycled: ArrayBuffer[] = [];
   /** Tickets sent and not yet taken. */
   readonly #outstanding = new Set<number>();
   #next = 0;
@@ -71,12 +82,18 @@ export class BackgroundCompressor {
     }
     const id = this.#next++;
     this.#outstanding.add(id);
-    this.#port.postMessage({ id, input, lengths: pages.map((p) => p.length) } satisfies CompressRequest, [input]);
+    const recycled = this.#recycled;
+    this.#recycled = [];
+    this.#port.postMessage({ id, input, lengths: pages.map((p) => p.length), recycled } satisfies CompressRequest, [input, ...recycled]);
     return id;
   }
 
-  /** The compressed pages of a ticket, in the order they were sent; blocks until the thread has them. */
-  take(id: number): Uint8Array[] {
+  /**
+   * Hands the compressed pages of a ticket, in the order they were sent, to
+   * `use`, which must copy what it keeps: their memory is used again once it
+   * returns. Blocks until the thread has them.
+   */
+  take<T>(id: number, use: (pages: Uint8Array[]) => T): T {
     if (!this.#outstanding.delete(id)) throw new Error(`trace compression: ticket ${id} was never sent or is already taken`);
     const reply = this.#await(id);
     if (this.#free.length < MAX_FREE_BUFFERS) this.#free.push(reply.input);
@@ -87,7 +104,11 @@ export class BackgroundCompressor {
       pages.push(new Uint8Array(reply.output, at, length));
       at += length;
     }
-    return pages;
+    try {
+      return use(pages);
+    } finally {
+      this.#recycled.push(reply.output);
+    }
   }
 
   #await(id: number): CompressReply {

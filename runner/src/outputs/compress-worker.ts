@@ -20,8 +20,19 @@ setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as (() => void) | undefined;
 const COLLECT_EVERY = 16 << 20;
 let sinceCollected = 0;
+/** Output buffers the writer is done with. */
+const free: ArrayBuffer[] = [];
+const MAX_FREE = 2;
+
+/** An output buffer of at least `size` bytes: one the writer gave back, or a new one. */
+function outputBuffer(size: number): ArrayBuffer {
+  const i = free.findIndex((b) => b.byteLength >= size);
+  // A little room over the size, so that the next group, a little larger, fits the same buffer.
+  return i >= 0 ? (free.splice(i, 1)[0] as ArrayBuffer) : new ArrayBuffer(size + (size >> 3));
+}
 
 port.on('message', (request: CompressRequest) => {
+  for (const b of request.recycled) if (free.length < MAX_FREE) free.push(b);
   let reply: CompressReply;
   const transfer: ArrayBuffer[] = [request.input];
   try {
@@ -31,7 +42,7 @@ port.on('message', (request: CompressRequest) => {
       outs.push(zstd(new Uint8Array(request.input, at, length)));
       at += length;
     }
-    const output = new Uint8Array(outs.reduce((n, o) => n + o.length, 0));
+    const output = new Uint8Array(outputBuffer(outs.reduce((n, o) => n + o.length, 0)));
     at = 0;
     for (const o of outs) {
       output.set(o, at);

@@ -141,7 +141,7 @@ class RowGroupFile {
     const pending = this.#pending;
     if (pending === undefined) return;
     this.#pending = undefined;
-    this.#write(pending.rows, pending.chunks, pending.compressor.take(pending.ticket));
+    pending.compressor.take(pending.ticket, (compressed) => this.#write(pending.rows, pending.chunks, compressed));
   }
 
   #write(rows: number, chunks: readonly EncodedChunk[], compressed: readonly Uint8Array[]): void {
