@@ -27,6 +27,7 @@ function refusal(value: unknown): SwarmlabError {
 describe('checkModuleDefinition', () => {
   it('accepts a module that meets the contract, and every built-in module', () => {
     expect(checkModuleDefinition(defineModule(good as Parameters<typeof defineModule>[0]), 'walkers@0.1.0').name).toBe('walker');
+    expect(checkModuleDefinition({ ...good, outputs: { 'a.json': z.object({}) }, panelOutputs: ['a.json'] }, 'walkers@0.1.0').panelOutputs).toEqual(['a.json']);
     for (const m of builtinModules) expect(() => checkModuleDefinition(m, 'swarmlab')).not.toThrow();
   });
 
@@ -39,6 +40,8 @@ describe('checkModuleDefinition', () => {
     [{ ...good, config: z.object({ speed: z.number(), gait: z.object({ long: z.boolean() }).describe('How.') }) }, 'config fields speed, gait.long have no description'],
     [{ ...good, create: undefined }, 'module walker has no create(config, ctx) function'],
     [{ ...good, validate: 'yes' }, 'module walker: validate must be a function'],
+    [{ ...good, outputs: { 'a.json': z.object({}) }, panelOutputs: ['b.json'] }, 'module walker: panelOutputs must list files of its outputs; "b.json" is not one'],
+    [{ ...good, outputs: { 'a.json': z.object({}) }, panelOutputs: 'a.json' }, 'module walker: panelOutputs must list files of its outputs'],
     [42, 'exports number, not a module definition'],
   ])('refuses %#: naming the package and what is wrong', (value, message) => {
     const e = refusal(value);

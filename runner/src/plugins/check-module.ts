@@ -53,5 +53,13 @@ export function checkModuleDefinition(value: unknown, origin: string): ModuleDef
   if (missing.length > 0) fail(`module ${name}: config field${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ha${missing.length > 1 ? 've' : 's'} no description`, 'add .describe(...) to every config field: the catalogue and docs show it');
   if (typeof d.create !== 'function') fail(`module ${name} has no create(config, ctx) function`);
   for (const hook of OPTIONAL_HOOKS) if (d[hook] !== undefined && typeof d[hook] !== 'function') fail(`module ${name}: ${hook} must be a function`);
+  if (d.panelOutputs !== undefined) {
+    const outputs = Object.keys((d.outputs ?? {}) as object);
+    const listed = Array.isArray(d.panelOutputs) ? (d.panelOutputs as unknown[]) : undefined;
+    const unknown = listed?.find((f) => typeof f !== 'string' || !outputs.includes(f));
+    if (listed === undefined || unknown !== undefined) {
+      fail(`module ${name}: panelOutputs must list files of its outputs${listed === undefined ? '' : `; ${JSON.stringify(unknown)} is not one`}`, `its outputs: ${outputs.join(', ') || '(none)'}`);
+    }
+  }
   return value as ModuleDefinition;
 }

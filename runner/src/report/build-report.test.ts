@@ -249,4 +249,48 @@ describe('module panels', { timeout: 60_000 }, () => {
     expect(panels).toContain('server: a panel is not a plot or table');
     expect(panels).toContain("server: fetches its data: could not be drawn: a figure&#39;s data must be inline; it names https://example.invalid/data.json");
   });
+
+  it('gives a panels hook the output files its module lists in panelOutputs (every one when unset), read and checked; governance-cascade lists none', async () => {
+    const yaml = `
+apiVersion: swarmlab.io/v1alpha1
+kind: Experiment
+metadata: { name: panel-outputs }
+spec:
+  scenario:
+    modules:
+      - { kind: network, module: erdos-renyi, name: influence, config: { size: 12, p: 0.3 } }
+      - { kind: agent, module: governance-cascade, name: governance, config: { agents: 12, network: influence } }
+    horizon: { events: 1000 }
+  sweep:
+    seeds: { base: 5, replicas: 2 }
+`;
+    const root = mkdtempSync(join(tmpdir(), 'swarmlab-panel-outputs-'));
+    try {
+      await runLocal(parseExperimentText(yaml), { store: new FileStore(root), registry: builtinRegistry, workers: 1 });
+      const govSet = join(root, 'panel-outputs', readdirSync(join(root, 'panel-outputs'))[0] as string);
+      const govManifest = Manifest.parse(JSON.parse(readFileSync(join(govSet, 'manifest.json'), 'utf8')));
+      const outputsSeen = async (panelOutputs: readonly string[] | undefined): Promise<Record<string, unknown>[]> => {
+        let seen: PanelInput | undefined;
+        const registry = new ModuleRegistry(
+          builtinRegistry.list().map((d): ModuleDefinition => {
+            if (d.name !== 'governance-cascade') return d;
+            const { panelOutputs: _listed, ...rest } = d;
+            return { ...rest, ...(panelOutputs === undefined ? {} : { panelOutputs }), panels: (input: PanelInput): Panel[] => ((seen = input), []) };
+          }),
+        );
+        await buildReport(new FileStore(govSet), layout, govManifest, { registry });
+        return (seen?.runs ?? []).map((r) => ({ ...r.outputs }));
+      };
+      expect(builtinRegistry.get('agent', 'governance-cascade')?.panelOutputs).toEqual([]);
+      expect(await outputsSeen([])).toEqual([{}, {}]);
+      for (const listed of [undefined, ['governance_record.json']]) {
+        const seen = await outputsSeen(listed);
+        expect(seen).toHaveLength(2);
+        for (const outputs of seen) expect((outputs['governance_record.json'] as { num_agents: number }).num_agents).toBe(12);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
+

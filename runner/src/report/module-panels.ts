@@ -68,7 +68,7 @@ export async function modulePanels(
     perPoint.set(point, (perPoint.get(point) ?? 0) + 1);
     sample.push(run);
   }
-  const outputNames = new Map(withHooks.flatMap(({ def }) => Object.entries(def.outputs ?? {})));
+  const outputNames = new Map(withHooks.flatMap(({ def }) => Object.entries(def.outputs ?? {}).filter(([file]) => def.panelOutputs?.includes(file) ?? true)));
   const read = [];
   for (const run of sample) {
     const summary = await readRunSummary(store, layout, run);

@@ -255,6 +255,12 @@ export interface ModuleDefinition<S extends z.ZodObject = z.ZodObject> {
   verify?(files: RunFilesView): string[] | Promise<string[]>;
   /** The module's views in the experiment's report, from a sample of its runs (panels.ts). */
   readonly panels?: PanelsHook;
+  /**
+   * The files of `outputs` that `panels` reads (PanelRun.outputs); every one
+   * when unset. The report reads and checks each one listed for every run of
+   * its sample, up to 300 runs: leave out what the panels do not read.
+   */
+  readonly panelOutputs?: readonly string[];
 }
 
 /** Identity helper that keeps the config type flowing into create(). */

@@ -151,6 +151,8 @@ export const governanceCascade = defineModule({
   kind: 'agent',
   name: 'governance-cascade',
   panels: governancePanels,
+  // Its panels draw from summary.json alone: the record is up to a megabyte a run.
+  panelOutputs: [],
   version: '1.1.0',
   description: 'Token-weighted governance vote with archetype agents, whale signal and multi-round influence cascades; or pure threshold (Granovetter) adoption.',
   config,
