@@ -153,7 +153,7 @@ export const governanceCascade = defineModule({
   panels: governancePanels,
   // Its panels draw from summary.json alone: the record is up to a megabyte a run.
   panelOutputs: [],
-  version: '1.1.0',
+  version: '1.2.0',
   description: 'Token-weighted governance vote with archetype agents, whale signal and multi-round influence cascades; or pure threshold (Granovetter) adoption.',
   config,
   dependsOn: (c) => (c.network ? [c.network] : []),
@@ -380,7 +380,8 @@ export const governanceCascade = defineModule({
         return out;
       },
       analyze() {
-        return { 'governance_record.json': `${JSON.stringify(record(), null, 2)}\n` };
+        // One line, not indented: indented, a record of 1,000 agents was twice the bytes to write, hash, read and check.
+        return { 'governance_record.json': `${JSON.stringify(record())}\n` };
       },
     };
   },
