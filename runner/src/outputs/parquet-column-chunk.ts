@@ -37,6 +37,19 @@ export interface EncodedChunk {
   readonly statistics?: Statistics;
 }
 
+/** What writing a page needs once its bytes are compressed: all but its bytes. */
+export type PageLayout = Omit<EncodedPage, 'bytes'>;
+
+/** What writing a chunk needs once its pages are compressed. */
+export interface ChunkLayout extends Omit<EncodedChunk, 'pages'> {
+  readonly pages: readonly PageLayout[];
+}
+
+/** The chunks without their pages' bytes: what a row group waiting for its compressed pages holds (the bytes were copied to be compressed). */
+export function layoutOf(chunks: readonly EncodedChunk[]): ChunkLayout[] {
+  return chunks.map((c) => ({ ...c, pages: c.pages.map((p) => (p.levels === undefined ? { header: p.header } : { levels: p.levels, header: p.header })) }));
+}
+
 /** A column chunk as written, and its uncompressed size (pages and headers) for the row group's total. */
 export interface WrittenChunk {
   readonly chunk: ColumnChunk;
@@ -52,6 +65,8 @@ const utf8 = new TextEncoder();
  * thread while the next row group fills (compress-worker.ts).
  */
 export class ColumnEncoder {
+  /** dictionary()'s indexes, made again only for a longer group: they are read within the call. */
+  #indexes = new Int32Array(0);
   /** DOUBLE, PLAIN; with `statistics`, the chunk's min and max (NaN skipped, as Parquet asks). */
   double(name: string, values: Float64Array, statistics: boolean): EncodedChunk {
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -92,7 +107,8 @@ export class ColumnEncoder {
   /** BYTE_ARRAY of UTF-8 strings, RLE_DICTIONARY, of `values[0 .. rows)`: a dictionary page of the distinct strings in first-seen order, then their indexes. */
   dictionary(name: string, values: readonly string[], rows: number): EncodedChunk {
     const index = new Map<string, number>();
-    const indexes = new Int32Array(rows);
+    if (this.#indexes.length < rows) this.#indexes = new Int32Array(rows);
+    const indexes = this.#indexes.subarray(0, rows);
     // Runs of one value are common (an entity's events in a row): the last value's index is kept at hand.
     let last: string | undefined;
     let lastIndex = 0;
@@ -136,7 +152,7 @@ export function pageBytes(chunks: readonly EncodedChunk[]): Uint8Array[] {
  * Writes encoded chunks with their pages compressed (`compressed`: one per
  * page, in pageBytes' order): each page's header, its levels, its bytes.
  */
-export function writeColumnChunks(out: ByteWriter, chunks: readonly EncodedChunk[], compressed: readonly Uint8Array[]): WrittenChunk[] {
+export function writeColumnChunks(out: ByteWriter, chunks: readonly ChunkLayout[], compressed: readonly Uint8Array[]): WrittenChunk[] {
   let p = 0;
   return chunks.map((c) => {
     const start = out.offset;
@@ -148,7 +164,7 @@ export function writeColumnChunks(out: ByteWriter, chunks: readonly EncodedChunk
       dataStart = out.offset;
       const levels = page.levels ?? EMPTY;
       writePageHeader(out, { ...page.header, compressed_page_size: levels.length + bytes.length } as PageHeader);
-      uncompressedSize += out.offset - dataStart + levels.length + page.bytes.length;
+      uncompressedSize += out.offset - dataStart + page.header.uncompressed_page_size;
       out.appendBytes(levels);
       out.appendBytes(bytes);
     }

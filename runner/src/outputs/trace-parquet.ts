@@ -3,7 +3,7 @@ import type { SimEvent } from '../sdk/module.ts';
 import { ByteSink } from './byte-sink.ts';
 import { PAYLOAD_FIELD_PREFIX, PAYLOAD_KEYS_COLUMN, PayloadFieldWriter } from './payload-fields.ts';
 import { ChunkWriter } from './chunk-writer.ts';
-import { ColumnEncoder, pageBytes, writeColumnChunks, type EncodedChunk } from './parquet-column-chunk.ts';
+import { ColumnEncoder, layoutOf, pageBytes, writeColumnChunks, type ChunkLayout, type EncodedChunk } from './parquet-column-chunk.ts';
 import { BackgroundCompressor } from './background-compressor.ts';
 import { zstd } from './zstd.ts';
 import type { MetricRowOutput, TraceOutput, TraceWriter } from './format-run-log.ts';
@@ -87,7 +87,7 @@ const ENCODER = new ColumnEncoder();
 /** A row group whose pages another thread is compressing. */
 interface PendingGroup {
   readonly rows: number;
-  readonly chunks: readonly EncodedChunk[];
+  readonly chunks: readonly ChunkLayout[];
   readonly compressor: BackgroundCompressor;
   readonly ticket: number;
 }
@@ -127,7 +127,8 @@ class RowGroupFile {
     if (names.join('\0') !== this.#names.join('\0')) throw new Error(`trace row group: columns (${names.join(', ')}), expected (${this.#names.join(', ')})`);
     this.#writePending();
     const compressor = rows >= TRACE_ROW_GROUP ? BackgroundCompressor.shared() : undefined;
-    if (compressor) this.#pending = { rows, chunks, compressor, ticket: compressor.submit(pageBytes(chunks)) };
+    // The pending group keeps no page bytes: held across many young-generation collections, they went to the old generation and piled up there.
+    if (compressor) this.#pending = { rows, chunks: layoutOf(chunks), compressor, ticket: compressor.submit(pageBytes(chunks)) };
     else this.#write(rows, chunks, pageBytes(chunks).map(zstd));
   }
 
@@ -144,7 +145,7 @@ class RowGroupFile {
     pending.compressor.take(pending.ticket, (compressed) => this.#write(pending.rows, pending.chunks, compressed));
   }
 
-  #write(rows: number, chunks: readonly EncodedChunk[], compressed: readonly Uint8Array[]): void {
+  #write(rows: number, chunks: readonly ChunkLayout[], compressed: readonly Uint8Array[]): void {
     const start = this.#sink.offset;
     const written = writeColumnChunks(this.#sink, chunks, compressed);
     this.#writer.row_groups.push({
