@@ -72,7 +72,11 @@ export class BackgroundCompressor {
   /** Sends `pages` (copied: the caller may write over them at once) to be compressed; returns the ticket that take() answers. */
   submit(pages: readonly Uint8Array[]): number {
     const size = pages.reduce((n, p) => n + p.length, 0);
-    const free = this.#free.findIndex((b) => b.byteLength >= size);
+    // The smallest that fits: the two files' groups differ in size, and each keeps to its own buffer.
+    let free = -1;
+    this.#free.forEach((b, i) => {
+      if (b.byteLength >= size && (free < 0 || b.byteLength < (this.#free[free] as ArrayBuffer).byteLength)) free = i;
+    });
     const input = free >= 0 ? (this.#free.splice(free, 1)[0] as ArrayBuffer) : new ArrayBuffer(size);
     const bytes = new Uint8Array(input);
     let at = 0;

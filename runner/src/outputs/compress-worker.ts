@@ -18,7 +18,7 @@ const { port, signal } = workerData as { port: MessagePort; signal: Int32Array }
 // compressing.
 setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as (() => void) | undefined;
-const COLLECT_EVERY = 16 << 20;
+const COLLECT_EVERY = 8 << 20;
 let sinceCollected = 0;
 /** Output buffers the writer is done with. */
 const free: ArrayBuffer[] = [];
@@ -26,7 +26,10 @@ const MAX_FREE = 2;
 
 /** An output buffer of at least `size` bytes: one the writer gave back, or a new one. */
 function outputBuffer(size: number): ArrayBuffer {
-  const i = free.findIndex((b) => b.byteLength >= size);
+  let i = -1;
+  free.forEach((b, j) => {
+    if (b.byteLength >= size && (i < 0 || b.byteLength < (free[i] as ArrayBuffer).byteLength)) i = j;
+  });
   // A little room over the size, so that the next group, a little larger, fits the same buffer.
   return i >= 0 ? (free.splice(i, 1)[0] as ArrayBuffer) : new ArrayBuffer(size + (size >> 3));
 }
