@@ -1,4 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { BufferPool } from './buffer-pool.ts';
 
 // A long trace's pages are compressed on a second thread while the run goes
 // on filling the next row group: zstd was a fifth of a complete-trace run's
@@ -31,8 +32,8 @@ export type CompressReply =
 
 /** How long take() waits for an answer before it gives up on the thread. */
 const ANSWER_TIMEOUT_MS = 120_000;
-/** Input buffers kept for reuse: a writer has a group of each of its two files in flight at most. */
-const MAX_FREE_BUFFERS = 2;
+/** Buffers kept for reuse on each side: a writer has a group of each of its two files in flight at most. */
+export const KEPT_BUFFERS = 2;
 
 export class BackgroundCompressor {
   static #shared: BackgroundCompressor | null | undefined;
@@ -40,7 +41,7 @@ export class BackgroundCompressor {
   readonly #signal: Int32Array;
   readonly #replies = new Map<number, CompressReply>();
   /** Input buffers returned by the thread, for the next requests. */
-  readonly #free: ArrayBuffer[] = [];
+  readonly #inputs = new BufferPool(KEPT_BUFFERS);
   /** Output buffers taken, to return to the thread with the next request. */
   #recycled: ArrayBuffer[] = [];
   /** Tickets sent and not yet taken. */
@@ -71,13 +72,7 @@ export class BackgroundCompressor {
 
   /** Sends `pages` (copied: the caller may write over them at once) to be compressed; returns the ticket that take() answers. */
   submit(pages: readonly Uint8Array[]): number {
-    const size = pages.reduce((n, p) => n + p.length, 0);
-    // The smallest that fits: the two files' groups differ in size, and each keeps to its own buffer.
-    let free = -1;
-    this.#free.forEach((b, i) => {
-      if (b.byteLength >= size && (free < 0 || b.byteLength < (this.#free[free] as ArrayBuffer).byteLength)) free = i;
-    });
-    const input = free >= 0 ? (this.#free.splice(free, 1)[0] as ArrayBuffer) : new ArrayBuffer(size);
+    const input = this.#inputs.take(pages.reduce((n, p) => n + p.length, 0));
     const bytes = new Uint8Array(input);
     let at = 0;
     for (const p of pages) {
@@ -100,7 +95,7 @@ export class BackgroundCompressor {
   take<T>(id: number, use: (pages: Uint8Array[]) => T): T {
     if (!this.#outstanding.delete(id)) throw new Error(`trace compression: ticket ${id} was never sent or is already taken`);
     const reply = this.#await(id);
-    if (this.#free.length < MAX_FREE_BUFFERS) this.#free.push(reply.input);
+    this.#inputs.give(reply.input);
     if ('error' in reply) throw new Error(`compressing a trace row group: ${reply.error}`);
     const pages: Uint8Array[] = [];
     let at = 0;

@@ -1,7 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { workerData, type MessagePort } from 'node:worker_threads';
-import type { CompressReply, CompressRequest } from './background-compressor.ts';
+import { KEPT_BUFFERS, type CompressReply, type CompressRequest } from './background-compressor.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { zstd } from './zstd.ts';
 
 // The thread behind background-compressor.ts: compresses each request's
@@ -21,21 +22,10 @@ const collect = runInNewContext('gc') as (() => void) | undefined;
 const COLLECT_EVERY = 8 << 20;
 let sinceCollected = 0;
 /** Output buffers the writer is done with. */
-const free: ArrayBuffer[] = [];
-const MAX_FREE = 2;
-
-/** An output buffer of at least `size` bytes: one the writer gave back, or a new one. */
-function outputBuffer(size: number): ArrayBuffer {
-  let i = -1;
-  free.forEach((b, j) => {
-    if (b.byteLength >= size && (i < 0 || b.byteLength < (free[i] as ArrayBuffer).byteLength)) i = j;
-  });
-  // A little room over the size, so that the next group, a little larger, fits the same buffer.
-  return i >= 0 ? (free.splice(i, 1)[0] as ArrayBuffer) : new ArrayBuffer(size + (size >> 3));
-}
+const outputs = new BufferPool(KEPT_BUFFERS);
 
 port.on('message', (request: CompressRequest) => {
-  for (const b of request.recycled) if (free.length < MAX_FREE) free.push(b);
+  for (const b of request.recycled) outputs.give(b);
   let reply: CompressReply;
   const transfer: ArrayBuffer[] = [request.input];
   try {
@@ -45,7 +35,9 @@ port.on('message', (request: CompressRequest) => {
       outs.push(zstd(new Uint8Array(request.input, at, length)));
       at += length;
     }
-    const output = new Uint8Array(outputBuffer(outs.reduce((n, o) => n + o.length, 0)));
+    const size = outs.reduce((n, o) => n + o.length, 0);
+    // An eighth over the size: the next group, a little larger, then fits the same buffer.
+    const output = new Uint8Array(outputs.take(size, size >> 3));
     at = 0;
     for (const o of outs) {
       output.set(o, at);
