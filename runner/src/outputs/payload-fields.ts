@@ -22,7 +22,10 @@ interface Shape {
   /** The keys' JSON array text: the row's payload_keys. */
   readonly keys: string;
   readonly list: readonly string[];
-  readonly next: Map<number, Shape>;
+  /** The field of the last key (-1 for no key). */
+  readonly column: number;
+  /** The shapes one key longer, by that key: one lookup a key for a payload of a shape seen before. */
+  readonly next: Map<string, Shape>;
 }
 
 /**
@@ -38,7 +41,7 @@ export class PayloadFieldWriter {
   readonly #counts: number[] = [];
   /** Per field, 1 in the rows that have it (its definition levels). */
   readonly #defined: Uint8Array[] = [];
-  readonly #root: Shape = { keys: '[]', list: [], next: new Map() };
+  readonly #root: Shape = { keys: '[]', list: [], column: -1, next: new Map() };
   readonly #touched = new Int32Array(MAX_PAYLOAD_FIELDS);
   #capacity: number;
   #frozen = false;
@@ -66,18 +69,19 @@ export class PayloadFieldWriter {
     let touched = 0;
     for (const key in payload) {
       const value = (payload as Record<string, unknown>)[key];
-      let c = this.#index.get(key);
-      if (typeof value !== 'number' || !Number.isFinite(value) || (c === undefined && !this.#typable(key))) {
+      const next = typeof value === 'number' && Number.isFinite(value) ? (shape.next.get(key) ?? this.#extend(shape, key)) : undefined;
+      // Not a finite number, or a key that cannot be a field: the payload is stored as JSON text.
+      if (next === undefined || typeof value !== 'number') {
         this.#undo(row, touched);
         return undefined;
       }
-      c ??= this.#addField(key);
+      shape = next;
+      const c = next.column;
       const n = this.#counts[c] as number;
       (this.#values[c] as Float64Array)[n] = value;
       this.#counts[c] = n + 1;
       (this.#defined[c] as Uint8Array)[row] = 1;
       this.#touched[touched++] = c;
-      shape = shape.next.get(c) ?? this.#extend(shape, c, key);
     }
     return shape.keys;
   }
@@ -132,10 +136,16 @@ export class PayloadFieldWriter {
     return c;
   }
 
-  #extend(shape: Shape, c: number, key: string): Shape {
+  /** The shape `shape` and then `key`, or undefined when `key` is not a field and cannot become one. */
+  #extend(shape: Shape, key: string): Shape | undefined {
+    let c = this.#index.get(key);
+    if (c === undefined) {
+      if (!this.#typable(key)) return undefined;
+      c = this.#addField(key);
+    }
     const list = [...shape.list, key];
-    const next: Shape = { keys: JSON.stringify(list), list, next: new Map() };
-    shape.next.set(c, next);
+    const next: Shape = { keys: JSON.stringify(list), list, column: c, next: new Map() };
+    shape.next.set(key, next);
     return next;
   }
 }
