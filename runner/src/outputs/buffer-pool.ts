@@ -1,6 +1,6 @@
 /**
  * Buffers kept to be written into again, on either side of the trace
- * compression thread (background-compressor.ts): taking the smallest that
+ * compression thread (trace-thread.ts): taking the smallest that
  * fits keeps each of a run's two files to its own buffer, whose groups
  * differ in size.
  */

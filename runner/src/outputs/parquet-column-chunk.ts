@@ -62,7 +62,7 @@ const utf8 = new TextEncoder();
  * Encodes a row group's columns into pages. The pages' bytes may be views of
  * the arrays given: they must be compressed (or copied) before those arrays
  * are written again. Compression is apart so that it may run on another
- * thread while the next row group fills (compress-worker.ts).
+ * thread while the next row group fills (trace-thread-worker.ts).
  */
 export class ColumnEncoder {
   /** dictionary()'s indexes, made again only for a longer group: they are read within the call. */

@@ -2,37 +2,53 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TraceThread } from './trace-thread.ts';
 
 // A run's big files are streamed to a local staging folder as the run
 // writes them, hashed as they are written, checked there and only then
 // promoted to their final keys: the run's memory never holds them, and
 // nothing final exists before its checks pass.
 
-/** A file written once into a staging folder: its path, size and sha256 once finished. */
+/**
+ * A file written once into a staging folder: its path, size and sha256 once
+ * finished. Its parts are hashed here, in order, and written at their
+ * offsets on the trace thread where there is one (trace-thread.ts).
+ */
 export class StagedFile {
   readonly path: string;
   #fd: number | undefined;
   #size = 0;
   readonly #hash: Hash = createHash('sha256');
   #sha256: string | undefined;
+  readonly #thread = TraceThread.shared();
 
   constructor(path: string) {
     this.path = path;
     this.#fd = openSync(path, 'wx');
   }
 
+  /** Takes a copy of `part` (or writes it out): the caller may reuse it. */
   append(part: Uint8Array): void {
-    if (this.#fd === undefined) throw new Error(`${this.path}: written after it was finished`);
-    for (let at = 0; at < part.length; ) at += writeSync(this.#fd, part, at);
+    const fd = this.#fd;
+    if (fd === undefined) throw new Error(`${this.path}: written after it was finished`);
+    if (this.#thread) this.#thread.write(fd, this.#size, part);
+    else for (let at = 0; at < part.length; ) at += writeSync(fd, part, at, part.length - at, this.#size + at);
     this.#hash.update(part);
     this.#size += part.length;
   }
 
-  /** Closes the file; its size and sha256 are then known. */
+  /** Closes the file once every part is written; its size and sha256 are then known. */
   finish(): this {
-    if (this.#fd !== undefined) {
-      closeSync(this.#fd);
+    const fd = this.#fd;
+    if (fd !== undefined) {
       this.#fd = undefined;
+      try {
+        this.#thread?.settle(fd);
+      } catch (e) {
+        throw new Error(`writing ${this.path}: ${(e as Error).message}`, { cause: e });
+      } finally {
+        closeSync(fd);
+      }
       this.#sha256 = this.#hash.digest('hex');
     }
     return this;

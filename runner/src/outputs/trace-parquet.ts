@@ -4,7 +4,7 @@ import { ByteSink } from './byte-sink.ts';
 import { PAYLOAD_FIELD_PREFIX, PAYLOAD_KEYS_COLUMN, PayloadFieldWriter } from './payload-fields.ts';
 import { ChunkWriter } from './chunk-writer.ts';
 import { ColumnEncoder, layoutOf, pageBytes, writeColumnChunks, type ChunkLayout, type EncodedChunk } from './parquet-column-chunk.ts';
-import { BackgroundCompressor } from './background-compressor.ts';
+import { TraceThread } from './trace-thread.ts';
 import { zstd } from './zstd.ts';
 import type { MetricRowOutput, TraceOutput, TraceWriter } from './format-run-log.ts';
 import { SpooledFile, type StagedFile, type StagingArea } from './staged-file.ts';
@@ -88,7 +88,7 @@ const ENCODER = new ColumnEncoder();
 interface PendingGroup {
   readonly rows: number;
   readonly chunks: readonly ChunkLayout[];
-  readonly compressor: BackgroundCompressor;
+  readonly compressor: TraceThread;
   readonly ticket: number;
 }
 
@@ -97,7 +97,7 @@ interface PendingGroup {
  * small, then into a staging file as it goes (the run's memory holds the
  * spill size and about two encoded groups at most), or, without a staging
  * area, in memory whatever its size (tests, in-process runs).
- * A full row group is compressed on another thread (background-compressor.ts)
+ * A full row group is compressed on another thread (trace-thread.ts)
  * and written when the next one is, or at finish(); a run shorter than a
  * group compresses its one group itself. The column chunks are
  * parquet-column-chunk.ts's; the file's frame and footer are hyparquet-writer's.
@@ -126,7 +126,7 @@ class RowGroupFile {
     const names = chunks.map((c) => c.name);
     if (names.join('\0') !== this.#names.join('\0')) throw new Error(`trace row group: columns (${names.join(', ')}), expected (${this.#names.join(', ')})`);
     this.#writePending();
-    const compressor = rows >= TRACE_ROW_GROUP ? BackgroundCompressor.shared() : undefined;
+    const compressor = rows >= TRACE_ROW_GROUP ? TraceThread.shared() : undefined;
     // The pending group keeps no page bytes: held across many young-generation collections, they went to the old generation and piled up there.
     if (compressor) this.#pending = { rows, chunks: layoutOf(chunks), compressor, ticket: compressor.submit(pageBytes(chunks)) };
     else this.#write(rows, chunks, pageBytes(chunks).map(zstd));
