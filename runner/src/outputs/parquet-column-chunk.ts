@@ -67,6 +67,7 @@ const utf8 = new TextEncoder();
 export class ColumnEncoder {
   /** dictionary()'s indexes, made again only for a longer group: they are read within the call. */
   #indexes = new Int32Array(0);
+
   /** DOUBLE, PLAIN; with `statistics`, the chunk's min and max (NaN skipped, as Parquet asks). */
   double(name: string, values: Float64Array, statistics: boolean): EncodedChunk {
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -163,7 +164,7 @@ export function writeColumnChunks(out: ByteWriter, chunks: readonly ChunkLayout[
       if (bytes === undefined) throw new Error(`column ${c.name}: a page has no compressed bytes`);
       dataStart = out.offset;
       const levels = page.levels ?? EMPTY;
-      writePageHeader(out, { ...page.header, compressed_page_size: levels.length + bytes.length } as PageHeader);
+      writePageHeader(out, { ...page.header, compressed_page_size: levels.length + bytes.length });
       uncompressedSize += out.offset - dataStart + page.header.uncompressed_page_size;
       out.appendBytes(levels);
       out.appendBytes(bytes);

@@ -1,4 +1,5 @@
 import type { DecodedArray } from 'hyparquet';
+import { grown } from './grown.ts';
 
 // An event's payload in events.parquet. Most payloads are a few numbers under
 // a few keys ({"customer":12,"created":3.5}); those are stored as typed
@@ -69,16 +70,16 @@ export class PayloadFieldWriter {
     let touched = 0;
     for (const key in payload) {
       const value = (payload as Record<string, unknown>)[key];
-      const next = typeof value === 'number' && Number.isFinite(value) ? (shape.next.get(key) ?? this.#extend(shape, key)) : undefined;
       // Not a finite number, or a key that cannot be a field: the payload is stored as JSON text.
-      if (next === undefined || typeof value !== 'number') {
+      const next = typeof value === 'number' && Number.isFinite(value) ? (shape.next.get(key) ?? this.#extend(shape, key)) : undefined;
+      if (next === undefined) {
         this.#undo(row, touched);
         return undefined;
       }
       shape = next;
       const c = next.column;
       const n = this.#counts[c] as number;
-      (this.#values[c] as Float64Array)[n] = value;
+      (this.#values[c] as Float64Array)[n] = value as number;
       this.#counts[c] = n + 1;
       (this.#defined[c] as Uint8Array)[row] = 1;
       this.#touched[touched++] = c;
@@ -90,12 +91,8 @@ export class PayloadFieldWriter {
   grow(capacity: number): void {
     this.#capacity = capacity;
     for (let c = 0; c < this.#keys.length; c++) {
-      const values = new Float64Array(capacity);
-      values.set(this.#values[c] as Float64Array);
-      this.#values[c] = values;
-      const defined = new Uint8Array(capacity);
-      defined.set(this.#defined[c] as Uint8Array);
-      this.#defined[c] = defined;
+      this.#values[c] = grown(this.#values[c] as Float64Array, capacity);
+      this.#defined[c] = grown(this.#defined[c] as Uint8Array, capacity);
     }
   }
 

@@ -1,8 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TraceThread } from './trace-thread.ts';
+import { TraceThread, writeAt } from './trace-thread.ts';
 
 // A run's big files are streamed to a local staging folder as the run
 // writes them, hashed as they are written, checked there and only then
@@ -32,7 +32,7 @@ export class StagedFile {
     const fd = this.#fd;
     if (fd === undefined) throw new Error(`${this.path}: written after it was finished`);
     if (this.#thread) this.#thread.write(fd, this.#size, part);
-    else for (let at = 0; at < part.length; ) at += writeSync(fd, part, at, part.length - at, this.#size + at);
+    else writeAt(fd, part, this.#size);
     this.#hash.update(part);
     this.#size += part.length;
   }

@@ -3,6 +3,7 @@ import type { SimEvent } from '../sdk/module.ts';
 import { ByteSink } from './byte-sink.ts';
 import { PAYLOAD_FIELD_PREFIX, PAYLOAD_KEYS_COLUMN, PayloadFieldWriter } from './payload-fields.ts';
 import { ChunkWriter } from './chunk-writer.ts';
+import { grown } from './grown.ts';
 import { ColumnEncoder, layoutOf, pageBytes, writeColumnChunks, type ChunkLayout, type EncodedChunk } from './parquet-column-chunk.ts';
 import { TraceThread } from './trace-thread.ts';
 import { zstd } from './zstd.ts';
@@ -38,13 +39,6 @@ const FIRST_CAPACITY = 1024;
 /** The next capacity of a writer's arrays that hold `capacity` rows. */
 function nextCapacity(capacity: number): number {
   return Math.min(2 * capacity, TRACE_ROW_GROUP);
-}
-
-/** `a` in a new array of `capacity` elements. */
-function grown<T extends Float64Array | Uint32Array>(a: T, capacity: number): T {
-  const out = new (a.constructor as new (n: number) => T)(capacity);
-  out.set(a);
-  return out;
 }
 
 function strings(capacity: number, from: readonly string[] = []): string[] {
@@ -88,7 +82,7 @@ const ENCODER = new ColumnEncoder();
 interface PendingGroup {
   readonly rows: number;
   readonly chunks: readonly ChunkLayout[];
-  readonly compressor: TraceThread;
+  readonly thread: TraceThread;
   readonly ticket: number;
 }
 
@@ -126,9 +120,9 @@ class RowGroupFile {
     const names = chunks.map((c) => c.name);
     if (names.join('\0') !== this.#names.join('\0')) throw new Error(`trace row group: columns (${names.join(', ')}), expected (${this.#names.join(', ')})`);
     this.#writePending();
-    const compressor = rows >= TRACE_ROW_GROUP ? TraceThread.shared() : undefined;
+    const thread = rows >= TRACE_ROW_GROUP ? TraceThread.shared() : undefined;
     // The pending group keeps no page bytes: held across many young-generation collections, they went to the old generation and piled up there.
-    if (compressor) this.#pending = { rows, chunks: layoutOf(chunks), compressor, ticket: compressor.submit(pageBytes(chunks)) };
+    if (thread) this.#pending = { rows, chunks: layoutOf(chunks), thread, ticket: thread.submit(pageBytes(chunks)) };
     else this.#write(rows, chunks, pageBytes(chunks).map(zstd));
   }
 
@@ -142,7 +136,7 @@ class RowGroupFile {
     const pending = this.#pending;
     if (pending === undefined) return;
     this.#pending = undefined;
-    pending.compressor.take(pending.ticket, (compressed) => this.#write(pending.rows, pending.chunks, compressed));
+    pending.thread.take(pending.ticket, (compressed) => this.#write(pending.rows, pending.chunks, compressed));
   }
 
   #write(rows: number, chunks: readonly ChunkLayout[], compressed: readonly Uint8Array[]): void {

@@ -1,9 +1,8 @@
-import { writeSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { BufferPool } from './buffer-pool.ts';
-import { KEPT_BUFFERS, type ThreadReply, type ThreadRequest } from './trace-thread.ts';
+import { KEPT_BUFFERS, writeAt, type ThreadReply, type ThreadRequest } from './trace-thread.ts';
 import { zstd } from './zstd.ts';
 
 // The thread behind trace-thread.ts: does each request in order and answers
@@ -64,8 +63,7 @@ function compress(request: Extract<ThreadRequest, { kind: 'compress' }>): void {
 function write(request: Extract<ThreadRequest, { kind: 'write' }>): void {
   if (!writeErrors.has(request.fd)) {
     try {
-      const bytes = new Uint8Array(request.bytes, 0, request.length);
-      for (let at = 0; at < bytes.length; ) at += writeSync(request.fd, bytes, at, bytes.length - at, request.position + at);
+      writeAt(request.fd, new Uint8Array(request.bytes, 0, request.length), request.position);
     } catch (e) {
       writeErrors.set(request.fd, (e as Error).message);
     }

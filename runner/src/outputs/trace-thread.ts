@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { BufferPool } from './buffer-pool.ts';
 
@@ -38,6 +39,11 @@ export type ThreadReply =
 const ANSWER_TIMEOUT_MS = 120_000;
 /** Buffers kept for reuse of each kind on each side: a writer has a group of each of its two files in flight at most. */
 export const KEPT_BUFFERS = 2;
+
+/** Writes all of `bytes` at `position` of the open file `fd`, whichever thread writes it. */
+export function writeAt(fd: number, bytes: Uint8Array, position: number): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at, position + at);
+}
 
 export class TraceThread {
   static #shared: TraceThread | null | undefined;
