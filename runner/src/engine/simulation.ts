@@ -7,8 +7,12 @@ import type { JsonObject } from '../sdk/json.ts';
 import { address, entityOf, instanceOf } from '../sdk/address.ts';
 import { IntentRefused } from '../sdk/events.ts';
 import { EventQueue } from './event-queue.ts';
+import { heapGrowth } from './heap-growth.ts';
 import { findRule, sampleLatency, type LatencyRule } from './latency.ts';
 import { MetricTable } from './metric-table.ts';
+
+/** The heap is looked at every 65,536 events (heap-growth.ts). */
+const HEAP_CHECK_MASK = 0xffff;
 
 export interface Horizon {
   /** Events later than this logical time are not executed. */
@@ -153,7 +157,7 @@ export class Simulation {
       }
       this.queue.pop();
       this.now = next.time;
-      this.executed++;
+      if ((++this.executed & HEAP_CHECK_MASK) === 0) heapGrowth.collectIfGrown();
       // The queued event is logged as is: its dispatch fields are never serialised (the writer picks fields).
       if (keepLog) events.push(next);
       next.handler?.(next, this.sims[next.targetIndex] as Sim);

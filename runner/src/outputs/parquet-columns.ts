@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { zstdDecompressSync } from 'node:zlib';
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type DecodedArray, type FileMetaData } from 'hyparquet';
 import { StagedFile } from './staged-file.ts';
+import { heapGrowth } from '../engine/heap-growth.ts';
 
 // Reading a Parquet trace a row group at a time, column by column: what the
 // trace reader and the trace's validation decode (never the whole file's rows
@@ -90,6 +91,7 @@ export function rowGroupRanges(file: ParquetFile): [number, number][] {
 
 /** The named columns' values for rows [start, end), in the order asked; with `rawStrings`, strings as their UTF-8 bytes (never decoded). */
 export async function readColumns(file: ParquetFile, columns: readonly string[], start: number, end: number, rawStrings = false): Promise<DecodedArray[]> {
+  heapGrowth.collectIfGrown();
   const chunks = new Map<string, { at: number; data: DecodedArray }[]>(columns.map((c) => [c, []]));
   await parquetRead({
     file: file.buffer,

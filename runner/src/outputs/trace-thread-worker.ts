@@ -1,6 +1,5 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { workerData, type MessagePort } from 'node:worker_threads';
+import { collectGarbage } from '../engine/heap-growth.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { KEPT_BUFFERS, writeAt, type ThreadReply, type ThreadRequest } from './trace-thread.ts';
 import { zstd } from './zstd.ts';
@@ -17,8 +16,6 @@ const { port, signal } = workerData as { port: MessagePort; signal: Int32Array }
 // that much. This thread collects once it has compressed COLLECT_EVERY bytes
 // since it last did: after every request, collecting took twice as long as
 // compressing.
-setFlagsFromString('--expose-gc');
-const collect = runInNewContext('gc') as (() => void) | undefined;
 const COLLECT_EVERY = 8 << 20;
 let sinceCollected = 0;
 /** Output buffers the writer is done with. */
@@ -56,7 +53,7 @@ function compress(request: Extract<ThreadRequest, { kind: 'compress' }>): void {
   sinceCollected += request.lengths.reduce((n, l) => n + l, 0);
   if (sinceCollected >= COLLECT_EVERY) {
     sinceCollected = 0;
-    collect?.();
+    collectGarbage?.();
   }
 }
 

@@ -17,7 +17,7 @@ import { metricAgainstDesign } from './design-figures.ts';
 import { Downsampler } from './downsample.ts';
 import { distributionAcrossSeeds, metricAgainstParams, metricOverTime, type PointRow, type RunValue, type SeriesRun } from './figures.ts';
 import { escapeHtml, htmlFigure, htmlPage, htmlTable } from './html.ts';
-import { SvgRenderer } from './render-svg.ts';
+import type { SvgRenderer } from './render-svg.ts';
 
 /** How much of a big sweep the report draws: its size stays that of a page whatever the sweep's. */
 export const REPORT_LIMITS = {
@@ -68,6 +68,8 @@ function isConstant(rows: readonly PointStatistics[]): boolean {
 export async function buildReport(store: ObjectStore, layout: ResultsLayout, manifest: Manifest, opts: ReportOptions): Promise<Buffer> {
   const exp = parseExperiment({ apiVersion: API_VERSION, kind: 'Experiment', metadata: { name: manifest.experiment.name }, spec: manifest.spec }, layout.manifest);
   const seeds = sweepSeeds(exp.spec.sweep);
+  // Vega is loaded only where a report is drawn: a run pod, which never draws one, is spared its memory (10-20 MB).
+  const { SvgRenderer } = await import('./render-svg.ts');
   const renderer = new SvgRenderer();
   const page = await readStatistics(store, layout, REPORT_LIMITS.points, opts.metrics === undefined ? undefined : new Set(opts.metrics));
   const params = page.params;

@@ -5,6 +5,7 @@ import { sha256 } from '../spec/canonical.ts';
 import type { ResultsLayout } from '../store/layout.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { Summary, type ManifestRun } from '../outputs/schemas.ts';
+import { heapGrowth } from '../engine/heap-growth.ts';
 
 const SUMMARY_FILE = 'summary.json';
 
@@ -57,7 +58,10 @@ const HASH_PART = 8 * 2 ** 20;
 
 async function hashByRanges(store: ObjectStore, key: string, size: number): Promise<string> {
   const hash = createHash('sha256');
-  for (let at = 0; at < size; at += HASH_PART) hash.update(await store.getRange(key, at, Math.min(size, at + HASH_PART)));
+  for (let at = 0; at < size; at += HASH_PART) {
+    hash.update(await store.getRange(key, at, Math.min(size, at + HASH_PART)));
+    heapGrowth.collectIfGrown();
+  }
   return hash.digest('hex');
 }
 
