@@ -11,11 +11,12 @@ if (major < 24) {
   process.stderr.write(`swarmlab: needs Node.js 24 or newer, this is ${process.version}; get it with: export PATH="$(bash ${script}):$PATH"\n`);
   process.exit(2);
 }
-// `swarmlab run` starts again, as the same process (execve), with a small young generation
-// (runner/src/run/young-generation.ts): V8 sizes it only at start-up. Executing the runs here,
-// started again, costs one Node start-up; executing them in a worker with the flag would load the
-// runner twice and send the results between processes (docs/benchmarks.md, issue 15 part 4).
-if (process.argv[2] === 'run' && typeof process.execve === 'function') {
+// The commands that execute runs (`swarmlab run`, and `run-index` in a Job's pod) start again, as
+// the same process (execve), with a small young generation (runner/src/run/young-generation.ts):
+// V8 sizes it only at start-up. Executing the runs here, started again, costs one Node start-up;
+// executing them in a worker with the flag would load the runner twice and send the results
+// between processes (docs/benchmarks.md, issue 15 part 4).
+if ((process.argv[2] === 'run' || process.argv[2] === 'run-index') && typeof process.execve === 'function') {
   const { YOUNG_GENERATION_FLAG, youngGenerationSet } = await import('../runner/src/run/young-generation.ts');
   if (!youngGenerationSet(process.execArgv, process.env.NODE_OPTIONS)) {
     process.execve(process.execPath, [process.execPath, YOUNG_GENERATION_FLAG, ...process.execArgv, ...process.argv.slice(1)], process.env);
