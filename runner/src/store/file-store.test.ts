@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,9 +27,14 @@ describe('FileStore', () => {
     await expect(s.getRange('runs/r/absent.parquet', 0, 1)).rejects.toMatchObject({ code: 'STORE_ERROR' });
   });
 
-  it('writes a final key from a staged file: copied, not loaded; the same file again is a no-op, another one a conflict', async () => {
-    const s = store();
-    const staging = new StagingArea();
+  // Staged where the store is (linked into place), and on another file system (copied there by the kernel).
+  it.each([
+    ['linked', tmpdir()],
+    ['copied', '/dev/shm'],
+  ])('writes a final key from a staged file, %s, not loaded; the same file again is a no-op, another one a conflict', async (how, stagingParent) => {
+    const root = mkdtempSync(join(tmpdir(), 'swarmlab-store-'));
+    const s = new FileStore(root);
+    const staging = new StagingArea(stagingParent);
     try {
       const staged = (text: string, name: string) => {
         const f = staging.file(name);
@@ -38,6 +43,9 @@ describe('FileStore', () => {
       };
       const one = staged('one'.repeat(1000), 'one');
       expect(await s.putIfAbsent('runs/r/events.parquet', one)).toBe('created');
+      const final = statSync(join(root, 'runs/r/events.parquet'));
+      expect(final.ino === statSync(one.path).ino).toBe(how === 'linked');
+      expect(final.dev === statSync(one.path).dev).toBe(how === 'linked');
       expect((await s.get('runs/r/events.parquet'))?.equals(one.read())).toBe(true);
       expect(await s.stat('runs/r/events.parquet')).toEqual({ size: one.size, sha256: one.sha256 });
       expect(await s.putIfAbsent('runs/r/events.parquet', staged('one'.repeat(1000), 'again'))).toBe('identical');

@@ -35,6 +35,12 @@ export class FileStore implements ObjectStore {
 
   #putIfAbsent(key: string, body: string | Uint8Array | FileBody): 'created' | 'identical' {
     const path = join(this.root, key);
+    // A staged file on this file system is linked into place as it is: the
+    // kernel copied a 10-million-event trace's 240 MB in half a second.
+    if (isFileBody(body)) {
+      const linked = linkCreatingDirs(body.path, path);
+      if (linked !== 'elsewhere') return linked === 'linked' ? 'created' : this.#existing(key, path, body);
+    }
     // Write the full content under a temp name, then link it into place: a
     // reader never sees a partial file and a second writer gets EEXIST.
     const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
@@ -45,11 +51,16 @@ export class FileStore implements ObjectStore {
       return 'created';
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (isFileBody(body) ? statSync(path).size === body.size && hashFile(path) === body.sha256 : readFileSync(path).equals(toBuffer(body))) return 'identical';
-      throw new SwarmlabError('OUTPUT_CONFLICT', `final key ${key} already holds different bytes; it is never overwritten`, { file: this.uriFor(key) });
+      return this.#existing(key, path, body);
     } finally {
       rmSync(tmp, { force: true });
     }
+  }
+
+  /** A write-once key that exists: the same bytes are a no-op, others a conflict. */
+  #existing(key: string, path: string, body: string | Uint8Array | FileBody): 'identical' {
+    if (isFileBody(body) ? statSync(path).size === body.size && hashFile(path) === body.sha256 : readFileSync(path).equals(toBuffer(body))) return 'identical';
+    throw new SwarmlabError('OUTPUT_CONFLICT', `final key ${key} already holds different bytes; it is never overwritten`, { file: this.uriFor(key) });
   }
 
   async put(key: string, body: string | Uint8Array): Promise<void> {
@@ -150,6 +161,26 @@ export class FileStore implements ObjectStore {
         file: pathToFileURL(dir).href,
         hint: 'pick a writable directory with --store file://DIR',
       });
+    }
+  }
+}
+
+/**
+ * Links a finished file under a second name, creating the directory when it
+ * is missing: 'exists' when the name is taken (link(2) never replaces one),
+ * 'elsewhere' when it cannot be linked there (another file system, or one
+ * without hard links), for the caller to copy it instead.
+ */
+function linkCreatingDirs(from: string, to: string): 'linked' | 'exists' | 'elsewhere' {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      linkSync(from, to);
+      return 'linked';
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return 'exists';
+      if (code !== 'ENOENT' || attempt > 0) return 'elsewhere';
+      makeDirs(dirname(to));
     }
   }
 }

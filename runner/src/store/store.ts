@@ -35,7 +35,7 @@ export interface StoredObject {
   readonly sha256?: string;
 }
 
-/** A final key's body in a local file (a run's staged trace): its size and sha256 are known before it is sent. */
+/** A final key's body in a local file (a run's staged trace), finished: its size and sha256 are known before it is sent, and a store may link the file into place rather than copy it. */
 export interface FileBody {
   readonly path: string;
   readonly size: number;
