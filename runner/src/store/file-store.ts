@@ -166,34 +166,23 @@ export class FileStore implements ObjectStore {
 }
 
 /**
- * Links a finished file under a second name, creating the directory when it
- * is missing: 'exists' when the name is taken (link(2) never replaces one),
- * 'elsewhere' when it cannot be linked there (another file system, or one
- * without hard links), for the caller to copy it instead.
+ * Links a finished file under a second name: 'exists' when the name is taken
+ * (link(2) never replaces one), 'elsewhere' when it cannot be linked there
+ * (another file system, or one without hard links), for the caller to copy
+ * it instead.
  */
 function linkCreatingDirs(from: string, to: string): 'linked' | 'exists' | 'elsewhere' {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      linkSync(from, to);
-      return 'linked';
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return 'exists';
-      if (code !== 'ENOENT' || attempt > 0) return 'elsewhere';
-      makeDirs(dirname(to));
-    }
+  try {
+    creatingDirs(to, () => linkSync(from, to));
+    return 'linked';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists' : 'elsewhere';
   }
 }
 
-/** Copies a file (the kernel copies it, not this process's memory), creating the directory when it is missing. */
+/** Copies a file (the kernel copies it, not this process's memory). */
 function copyCreatingDirs(from: string, to: string): void {
-  try {
-    copyFileSync(from, to, constants.COPYFILE_EXCL);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    makeDirs(dirname(to));
-    copyFileSync(from, to, constants.COPYFILE_EXCL);
-  }
+  creatingDirs(to, () => copyFileSync(from, to, constants.COPYFILE_EXCL));
 }
 
 /** A file's sha256, read a block at a time. */
@@ -209,14 +198,18 @@ function hashFile(path: string): string {
   return hash.digest('hex');
 }
 
-/** Writes a file, creating its directory only when it is missing (most writes go to one that exists). */
 function writeCreatingDirs(path: string, bytes: Buffer): void {
+  creatingDirs(path, () => writeFileSync(path, bytes));
+}
+
+/** Makes `path`, creating its directory only when it is missing (most writes go to one that exists). */
+function creatingDirs(path: string, make: () => void): void {
   try {
-    writeFileSync(path, bytes);
+    make();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     makeDirs(dirname(path));
-    writeFileSync(path, bytes);
+    make();
   }
 }
 
